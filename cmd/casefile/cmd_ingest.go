@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
+)
+
+type ingestFlags struct {
+	source, note, stdinName string
+	legacy                  bool
+}
+
+// ingestLine is one file's outcome in `ingest --json` (JSON Lines).
+type ingestLine struct {
+	Path      string `json:"path"`
+	Artefact  string `json:"artefact,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	MD5       string `json:"md5,omitempty"`
+	SHA1      string `json:"sha1,omitempty"`
+	Entry     uint64 `json:"entry,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Skipped   string `json:"skipped,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+func (a *app) ingestCmd() *cobra.Command {
+	var f ingestFlags
+	cmd := &cobra.Command{
+		Use:   "ingest --case DIR [--source TEXT] [--note TEXT] PATH…",
+		Short: "Preserve files (directories recursively, - for stdin) in the case",
+		Long: `Preserve files in the case: each is read once, hashed (SHA-256, and MD5 and
+SHA-1 with --legacy-hashes) and stored verbatim; a custody entry records what it
+is, where it came from, who ingested it and when. Directories are walked
+recursively; symbolic links inside them are not followed. An error on one file
+is reported and recorded, and the rest are still ingested (exit code 3).`,
+		RunE: func(cmd *cobra.Command, paths []string) error {
+			if len(paths) == 0 {
+				return usagef("nothing to ingest: name files, directories or - for standard input")
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			return a.ingestPaths(cmd, h, paths, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.source, "source", "", "where the artefacts were obtained (host, path, method, by whom)")
+	fl.StringVar(&f.note, "note", "", "why they are ingested, anything counsel should know")
+	fl.BoolVar(&f.legacy, "legacy-hashes", false, "also record MD5 and SHA-1 (for tools that still check them)")
+	fl.StringVar(&f.stdinName, "stdin-name", "stdin", "the name to record for data read from -")
+	return cmd
+}
+
+func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string, f ingestFlags) error {
+	actor := a.actor()
+	enc := json.NewEncoder(a.out)
+	failed := 0
+	report := func(l ingestLine) {
+		switch {
+		case a.json:
+			enc.Encode(l)
+		case l.Error != "":
+			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", l.Path, l.Error)
+		case l.Skipped != "":
+			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", l.Path, l.Skipped)
+		case l.Duplicate:
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+		default:
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+		}
+	}
+	fail := func(path string, err error) {
+		failed++
+		report(ingestLine{Path: path, Error: err.Error()})
+		name, _ := evidence.EscapeName(path)
+		// The attempt itself is custody: counsel sees what could not be preserved.
+		_, rerr := h.Append(ctx(cmd), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
+			Payload: map[string]string{"path": name, "error": err.Error(), "source": f.source}})
+		if rerr != nil {
+			fmt.Fprintf(a.err, "casefile: error: recording the failure: %v\n", rerr)
+		}
+	}
+	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64) {
+		meta.Source, meta.Note = f.source, f.note
+		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy}
+		if bar := a.progress(size, meta.Name); bar != nil {
+			opt.Progress = func(n int64) { bar.Add64(n) }
+			defer bar.Finish()
+		}
+		res, err := h.Ingest(ctx(cmd), r, meta, opt)
+		if err != nil {
+			fail(path, err)
+			return
+		}
+		report(ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate})
+	}
+	for _, p := range paths {
+		if ctx(cmd).Err() != nil {
+			return ctx(cmd).Err()
+		}
+		if p == "-" {
+			one("-", a.in, evidence.ArtefactMeta{Name: f.stdinName, Path: "(standard input)"}, -1)
+			continue
+		}
+		st, err := os.Stat(p) // a path named on the command line is followed if it is a link
+		if err != nil {
+			fail(p, err)
+			continue
+		}
+		if !st.IsDir() {
+			a.ingestFile(p, fail, one)
+			continue
+		}
+		werr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if ctx(cmd).Err() != nil {
+				return ctx(cmd).Err()
+			}
+			switch {
+			case err != nil:
+				fail(path, err) // unreadable directory, or vanished while walking
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+			case d.Type()&fs.ModeSymlink != 0:
+				report(ingestLine{Path: path, Skipped: "symbolic link, not followed (ingest its target explicitly if it is evidence)"})
+			case d.IsDir():
+			case !d.Type().IsRegular():
+				report(ingestLine{Path: path, Skipped: "not a regular file (" + d.Type().String() + ")"})
+			default:
+				a.ingestFile(path, fail, one)
+			}
+			return nil
+		})
+		if werr != nil {
+			return werr
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d path(s) could not be ingested; everything else was preserved", failed)
+	}
+	return nil
+}
+
+func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64)) {
+	file, err := os.Open(path)
+	if err != nil {
+		fail(path, err)
+		return
+	}
+	defer file.Close()
+	st, err := file.Stat() // times of the file actually opened
+	if err != nil {
+		fail(path, err)
+		return
+	}
+	if st.IsDir() || !st.Mode().IsRegular() {
+		fail(path, errors.New("not a regular file"))
+		return
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	meta := evidence.ArtefactMeta{Name: filepath.Base(path), Path: abs, ModTime: st.ModTime()}
+	meta.AccessTime, meta.ChangeTime = fileTimes(st)
+	one(path, file, meta, st.Size())
+}
+
+// progress returns a byte progress bar on stderr for long ingests, or nil
+// when stderr is not a terminal or the input is small.
+func (a *app) progress(size int64, name string) *progressbar.ProgressBar {
+	f, ok := a.err.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || (size >= 0 && size < 64<<20) {
+		return nil
+	}
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription(name),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionClearOnFinish(),
+	)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/evidence/casedir"
+)
+
+func (a *app) initCmd() *cobra.Command {
+	var title string
+	cmd := &cobra.Command{
+		Use:   "init --case DIR [--title T]",
+		Short: "Create a case: store, encrypted signing key, public key, first entry",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.needCase(); err != nil {
+				return err
+			}
+			pass, err := a.passphrase(true)()
+			if err != nil {
+				return err
+			}
+			h, err := casedir.Create(ctx(cmd), a.caseDir, casedir.CreateOptions{
+				Title: title, Examiner: a.actor(), Passphrase: pass, Command: "casefile init",
+			})
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			info, err := h.Info()
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return json.NewEncoder(a.out).Encode(map[string]any{
+					"case": h.Dir, "case_id": info.CaseID, "title": info.Title,
+					"key_fingerprint": info.KeyFingerprint, "origin": info.Origin,
+				})
+			}
+			abs, _ := filepath.Abs(h.Dir)
+			fmt.Fprintf(a.out, "Created case %q in %s\n", title, abs)
+			fmt.Fprintf(a.out, "  signing key  %s (Ed25519, encrypted with your passphrase)\n", filepath.Join(abs, casedir.PrivateKeyFile))
+			fmt.Fprintf(a.out, "  public key   %s\n", filepath.Join(abs, casedir.PublicKeyFile))
+			fmt.Fprintf(a.out, "  fingerprint  %s\n", info.KeyFingerprint)
+			fmt.Fprintf(a.out, "Write the fingerprint in your notes: it identifies every checkpoint and export of this case.\n")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&title, "title", "", "case title, e.g. \"Intrusion at ACME web01, Nov 2026\"")
+	return cmd
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+func (a *app) verifyCmd() *cobra.Command {
+	var skipContent bool
+	cmd := &cobra.Command{
+		Use:   "verify --case DIR [--json]",
+		Short: "Recompute and check everything; exit 1 naming the first problem",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := a.openCase(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				if err := json.NewEncoder(a.out).Encode(r); err != nil {
+					return err
+				}
+			} else {
+				abs, _ := filepath.Abs(h.Dir)
+				printReport(a, abs, r, skipContent)
+			}
+			if !r.OK {
+				p := r.First()
+				return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes")
+	return cmd
+}
+
+func printReport(a *app, where string, r *evidence.Report, skipContent bool) {
+	fmt.Fprintf(a.out, "Case %s\n", where)
+	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
+	if r.Checkpoint != nil {
+		fmt.Fprintf(a.out, "  checkpoints  %d signatures checked; latest: size %d, root %s\n", r.Checkpoints, r.Checkpoint.Size, r.Checkpoint.Root)
+	}
+	if skipContent {
+		fmt.Fprintf(a.out, "  artefacts    %d (content not re-hashed: --skip-content)\n", r.Artefacts)
+	} else {
+		fmt.Fprintf(a.out, "  artefacts    %d, %s re-hashed; %d chunks checked\n", r.Artefacts, evidence.HumanBytes(r.Bytes), r.Chunks)
+	}
+	if r.OK {
+		fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches.")
+		return
+	}
+	fmt.Fprintf(a.out, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
+	for _, p := range r.Problems {
+		fmt.Fprintf(a.out, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
+	}
+	if r.Dropped > 0 {
+		fmt.Fprintf(a.out, "  … and %d more\n", r.Dropped)
+	}
+}

@@ -1,0 +1,78 @@
+package evidence
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// ErrNotFound is returned by Backend.Get and Backend.Last for a missing key.
+var ErrNotFound = errors.New("not found")
+
+// Op is one write in a Backend batch. There is no delete: the evidence store
+// only ever adds keys (derived indexes may overwrite their own keys).
+type Op struct {
+	Key, Value []byte
+}
+
+// Backend is the ordered key-value storage a Case is built on.
+//
+// Contract, checked by evidence/storetest for every implementation:
+//   - Write applies all ops or none, also across a crash; when durable is true
+//     the batch is on stable storage when Write returns nil.
+//   - Get, Has, Last and Scan see every Write that returned nil.
+//   - Scan visits keys with the prefix in ascending byte order, starting at
+//     start (inclusive; nil means the first key); value is only valid during
+//     the call. An error from fn stops the scan and is returned.
+//   - Keys visits keys only (cheaper for large values).
+//   - Last returns the greatest key with the prefix and its value.
+//   - All methods may be called concurrently; Close may be called once.
+//   - Errors never include stored values (they may be evidence bytes).
+type Backend interface {
+	Get(key []byte) ([]byte, error)
+	Has(key []byte) (bool, error)
+	Last(prefix []byte) (key, value []byte, err error)
+	Scan(prefix, start []byte, fn func(key, value []byte) error) error
+	Keys(prefix, start []byte, fn func(key []byte) error) error
+	Write(ops []Op, durable bool) error
+	Close() error
+}
+
+// Key spaces.
+var (
+	prefixEntry      = []byte("e/") // e/<index BE64> → canonical entry
+	prefixHash       = []byte("h/") // h/<stored hash index BE64> → 32-byte tlog hash
+	prefixCheckpoint = []byte("k/") // k/<tree size BE64> → signed checkpoint note
+	prefixChunk      = []byte("c/") // c/<sha256 of chunk> → chunk bytes
+	prefixArtefact   = []byte("a/") // a/<sha256 of content> → artefact record (JSON)
+	prefixChunkList  = []byte("l/") // l/<sha256 of content><page BE32> → concatenated chunk hashes
+	prefixMeta       = []byte("m/") // m/<name> → case metadata written once
+)
+
+func indexKey(prefix []byte, n uint64) []byte {
+	k := make([]byte, len(prefix)+8)
+	copy(k, prefix)
+	binary.BigEndian.PutUint64(k[len(prefix):], n)
+	return k
+}
+
+func keyIndex(prefix, key []byte) (uint64, bool) {
+	if len(key) != len(prefix)+8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(key[len(prefix):]), true
+}
+
+func hashKey(prefix []byte, h [32]byte) []byte {
+	k := make([]byte, len(prefix)+32)
+	copy(k, prefix)
+	copy(k[len(prefix):], h[:])
+	return k
+}
+
+func pageKey(sum [32]byte, page uint32) []byte {
+	k := make([]byte, len(prefixChunkList)+36)
+	copy(k, prefixChunkList)
+	copy(k[len(prefixChunkList):], sum[:])
+	binary.BigEndian.PutUint32(k[len(prefixChunkList)+32:], page)
+	return k
+}

@@ -1,0 +1,183 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxCanonicalDepth bounds the nesting of canonical JSON values.
+const maxCanonicalDepth = 64
+
+// Canonical returns the canonical JSON encoding of v: object keys sorted by
+// their UTF-16 code units, no insignificant whitespace, strings escaped as
+// RFC 8785 does (short escapes for \b \f \n \r \t, \u00xx for other control
+// characters, everything else verbatim UTF-8), integers as plain decimal and
+// other numbers in the shortest form that round-trips (ECMAScript style).
+//
+// v is first encoded with encoding/json, so struct tags apply.
+func Canonical(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("canonical json: %w", err)
+	}
+	return canonicalize(raw)
+}
+
+// CheckCanonical reports an error unless b is exactly the canonical encoding
+// of the JSON value it holds. Stored entries must pass it.
+func CheckCanonical(b []byte) error {
+	c, err := canonicalize(b)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(c, b) {
+		return errors.New("not in canonical form")
+	}
+	return nil
+}
+
+func canonicalize(raw []byte) ([]byte, error) {
+	if !utf8.Valid(raw) {
+		return nil, errors.New("canonical json: invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("canonical json: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("canonical json: trailing data")
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw))
+	if err := encodeCanonical(&buf, v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func encodeCanonical(buf *bytes.Buffer, v any, depth int) error {
+	if depth > maxCanonicalDepth {
+		return errors.New("canonical json: nesting too deep")
+	}
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		if x {
+			buf.WriteString("true")
+		} else {
+			buf.WriteString("false")
+		}
+	case string:
+		writeCanonicalString(buf, x)
+	case json.Number:
+		s, err := canonicalNumber(string(x))
+		if err != nil {
+			return err
+		}
+		buf.WriteString(s)
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := encodeCanonical(buf, e, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, compareUTF16)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeCanonicalString(buf, k)
+			buf.WriteByte(':')
+			if err := encodeCanonical(buf, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	default:
+		return fmt.Errorf("canonical json: unexpected %T", v)
+	}
+	return nil
+}
+
+// canonicalNumber keeps integers that fit an int64 as they are written and
+// renders every other number in ECMAScript shortest form.
+func canonicalNumber(s string) (string, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return strconv.FormatInt(n, 10), nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", fmt.Errorf("canonical json: number %q out of range", s)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64), nil
+	}
+	b, err := json.Marshal(f) // encoding/json follows ECMAScript number formatting
+	if err != nil {
+		return "", fmt.Errorf("canonical json: %w", err)
+	}
+	return string(b), nil
+}
+
+func compareUTF16(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	return slices.Compare(ua, ub)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func writeCanonicalString(buf *bytes.Buffer, s string) {
+	buf.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		buf.WriteString(s[start:i])
+		switch c {
+		case '"':
+			buf.WriteString(`\"`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\b':
+			buf.WriteString(`\b`)
+		case '\f':
+			buf.WriteString(`\f`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\t':
+			buf.WriteString(`\t`)
+		default:
+			buf.WriteString(`\u00`)
+			buf.WriteByte(hexDigits[c>>4])
+			buf.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	buf.WriteString(s[start:])
+	buf.WriteByte('"')
+}

@@ -1,0 +1,273 @@
+// Package casedir lays out a case on disk and opens it: the Badger store,
+// the encrypted signing key, the public key, and a lock that names the
+// process holding the case.
+//
+//	DIR/casefile.json     case id and checkpoint origin (no secrets)
+//	DIR/private-key.pem   Ed25519 key, encrypted with the passphrase, mode 0600
+//	DIR/public-key.pem    the public key (PKIX PEM, readable by OpenSSL)
+//	DIR/checkpoint.vkey   the signed-note verifier key for checkpoints
+//	DIR/store/            the Badger database
+//	DIR/casefile.lock     who holds the case open
+package casedir
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/keys"
+)
+
+// File names inside a case directory.
+const (
+	ConfigFile     = "casefile.json"
+	PrivateKeyFile = "private-key.pem"
+	PublicKeyFile  = "public-key.pem"
+	VerifierFile   = "checkpoint.vkey"
+	StoreDir       = "store"
+	LockFile       = "casefile.lock"
+	formatVersion  = "casefile/1"
+)
+
+// ErrNotACase is returned when a directory holds no case.
+var ErrNotACase = errors.New("not a case directory")
+
+// Config is the content of casefile.json.
+type Config struct {
+	Format string `json:"format"`
+	CaseID string `json:"case_id"`
+	Origin string `json:"origin"`
+	Title  string `json:"title"`
+}
+
+// Handle is an open case directory.
+type Handle struct {
+	*evidence.Case
+	Dir      string
+	Config   Config
+	Signer   *keys.Signer // nil when opened read-only
+	Warnings []string     // things the examiner should know (e.g. key file readable by others)
+	lock     *os.File
+}
+
+// CreateOptions describe a new case.
+type CreateOptions struct {
+	Title      string
+	Examiner   string
+	Passphrase []byte
+	Command    string // for the lock file, e.g. "casefile init"
+}
+
+// Create makes a new case in dir, which must not exist or be empty. It
+// never overwrites anything: every file is created with O_EXCL.
+func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
+	if len(o.Passphrase) == 0 {
+		return nil, keys.ErrPassphraseRequired
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("%s already exists and is not empty: refusing to overwrite it", dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := acquire(dir, o.Command)
+	if err != nil {
+		return nil, err
+	}
+	h, err := create(ctx, dir, lock, o)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*Handle, error) {
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
+	cfg := Config{Format: formatVersion, CaseID: hex.EncodeToString(id[:]), Title: o.Title}
+	cfg.Origin = "casefile.invalid/case/" + cfg.CaseID
+	privPEM, pubPEM, err := keys.Generate(o.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := keys.PublicKey(pubPEM)
+	if err != nil {
+		return nil, err
+	}
+	vkey, err := keys.VerifierKey(pub, cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	cfgJSON, _ := json.MarshalIndent(cfg, "", "  ")
+	for _, f := range []struct {
+		name string
+		data []byte
+		mode os.FileMode
+	}{
+		{PrivateKeyFile, privPEM, 0o600},
+		{PublicKeyFile, pubPEM, 0o644},
+		{VerifierFile, []byte(vkey + "\n"), 0o644},
+		{ConfigFile, append(cfgJSON, '\n'), 0o644},
+	} {
+		if err := writeExcl(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+			return nil, err
+		}
+	}
+	signer, err := keys.LoadSigner(privPEM, o.Passphrase, cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	h, err := open(dir, cfg, signer, lock)
+	if err != nil {
+		return nil, err
+	}
+	fp, _ := keys.Fingerprint(pub)
+	_, err = h.Create(ctx, o.Examiner, evidence.CaseInfo{
+		Title: o.Title, Origin: cfg.Origin, CaseID: cfg.CaseID, KeyFingerprint: fp,
+		KeyAlgorithm: "Ed25519", ToolVersion: evidence.ToolName + " " + evidence.ToolVersion,
+	})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func writeExcl(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// OpenOptions say how to open a case.
+type OpenOptions struct {
+	// Passphrase is called once to unlock the signing key. Nil opens the
+	// case read-only (list, verify).
+	Passphrase func() ([]byte, error)
+	Command    string // for the lock file, e.g. "casefile ingest"
+}
+
+// Open opens an existing case.
+func Open(dir string, o OpenOptions) (*Handle, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w (no %s; create one with casefile init)", dir, ErrNotACase, ConfigFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	if err := json.Unmarshal(raw, &cfg); err != nil || cfg.Format != formatVersion || cfg.Origin == "" {
+		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotACase, ConfigFile)
+	}
+	lock, err := acquire(dir, o.Command)
+	if err != nil {
+		return nil, err
+	}
+	var signer *keys.Signer
+	var warnings []string
+	if o.Passphrase != nil {
+		kp := filepath.Join(dir, PrivateKeyFile)
+		if st, err := os.Stat(kp); err == nil && st.Mode().Perm()&0o077 != 0 {
+			warnings = append(warnings, fmt.Sprintf("%s is readable by other users (mode %v): chmod 600 it", kp, st.Mode().Perm()))
+		}
+		privPEM, err := os.ReadFile(kp)
+		if err != nil {
+			lock.Close()
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+		pass, err := o.Passphrase()
+		if err == nil {
+			signer, err = keys.LoadSigner(privPEM, pass, cfg.Origin)
+		}
+		if err != nil {
+			lock.Close()
+			return nil, err
+		}
+	}
+	h, err := open(dir, cfg, signer, lock)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	h.Warnings = warnings
+	return h, nil
+}
+
+func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, error) {
+	pubPEM, err := os.ReadFile(filepath.Join(dir, PublicKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	pub, err := keys.PublicKey(pubPEM)
+	if err != nil {
+		return nil, err
+	}
+	v, err := keys.Verifier(pub, cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), badgerstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ecfg := evidence.Config{Verifier: v}
+	if signer != nil {
+		ecfg.Signer = signer
+	}
+	c, err := evidence.Open(st, ecfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, lock: lock}, nil
+}
+
+// Close closes the store and releases the lock.
+func (h *Handle) Close() error {
+	err := h.Case.Close()
+	if h.lock != nil {
+		h.lock.Close()
+	}
+	return err
+}
+
+// InUseError says which process holds a case.
+type InUseError struct {
+	Dir    string
+	Holder string
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("case %s is in use by another process (%s)", e.Dir, e.Holder)
+}
+
+func holderInfo(command string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pid %d, %q on %s, since %s", os.Getpid(), strings.TrimSpace(command), host, time.Now().UTC().Format(time.RFC3339))
+}

@@ -1,0 +1,87 @@
+package evidence_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/memstore"
+)
+
+// tamperable is a backend a test can damage, like an attacker with write
+// access to the case directory.
+type tamperable interface {
+	evidence.Backend
+	Corrupt(key, value []byte)
+	Delete(key []byte)
+}
+
+type backendKind struct {
+	name string
+	open func(t *testing.T) tamperable
+}
+
+var backends = []backendKind{
+	{"mem", func(t *testing.T) tamperable { return memstore.New() }},
+	{"badger", func(t *testing.T) tamperable {
+		s, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+}
+
+const testOrigin = "casefile.invalid/case/test"
+
+func testKeys(t testing.TB) (note.Signer, note.Verifier) {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, v
+}
+
+// newCase creates a case with its case.created entry on a fresh backend.
+func newCase(t *testing.T, bk backendKind) (*evidence.Case, tamperable) {
+	t.Helper()
+	b := bk.open(t)
+	s, v := testKeys(t)
+	c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Create(context.Background(), "Test Examiner <t@example.org>", evidence.CaseInfo{Title: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	return c, b
+}
+
+func forEachBackend(t *testing.T, fn func(t *testing.T, bk backendKind)) {
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) { fn(t, bk) })
+	}
+}
+
+func mustVerify(t *testing.T, c *evidence.Case) *evidence.Report {
+	t.Helper()
+	r, err := c.Verify(context.Background(), evidence.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

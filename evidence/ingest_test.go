@@ -1,0 +1,208 @@
+package evidence_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+func TestIngestRoundTripAndHashes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, _ := newCase(t, bk)
+		for _, size := range []int{0, 1, evidence.ChunkSize - 1, evidence.ChunkSize, evidence.ChunkSize + 1, 3*evidence.ChunkSize + 17} {
+			data := make([]byte, size)
+			rand.NewChaCha8([32]byte{byte(size)}).Read(data)
+			res, err := c.Ingest(context.Background(), bytes.NewReader(data), evidence.ArtefactMeta{Name: fmt.Sprint(size)}, evidence.IngestOptions{LegacyHashes: true})
+			if err != nil {
+				t.Fatalf("size %d: %v", size, err)
+			}
+			if res.Digest != sha256.Sum256(data) || res.Size != int64(size) {
+				t.Fatalf("size %d: digest/size wrong", size)
+			}
+			m, s := md5.Sum(data), sha1.Sum(data)
+			if res.MD5 != hex.EncodeToString(m[:]) || res.SHA1 != hex.EncodeToString(s[:]) {
+				t.Fatalf("size %d: legacy hashes wrong", size)
+			}
+			ar, err := c.OpenArtefact(res.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := io.ReadAll(io.NopCloser(ar))
+			if err != nil || !bytes.Equal(back, data) {
+				t.Fatalf("size %d: read back %d bytes, %v", size, len(back), err)
+			}
+		}
+		if r := mustVerify(t, c); !r.OK || r.Artefacts != 6 {
+			t.Fatalf("verify: %+v", r)
+		}
+	})
+}
+
+func TestIngestDuplicateStoredOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, b := newCase(t, bk)
+		data := bytes.Repeat([]byte("same bytes\n"), 300000) // ~3.3 MB, 4 chunks
+		ctx := context.Background()
+		r1, err := c.Ingest(ctx, bytes.NewReader(data), evidence.ArtefactMeta{Name: "a.log", Source: "first"}, evidence.IngestOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		countChunks := func() int {
+			n := 0
+			b.Keys([]byte("c/"), nil, func([]byte) error { n++; return nil })
+			return n
+		}
+		before := countChunks()
+		r2, err := c.Ingest(ctx, bytes.NewReader(data), evidence.ArtefactMeta{Name: "copy.log", Source: "second"}, evidence.IngestOptions{LegacyHashes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r1.Duplicate || !r2.Duplicate || r1.Digest != r2.Digest || r2.Entry.Index != r1.Entry.Index+1 {
+			t.Fatalf("duplicate handling: %+v %+v", r1, r2)
+		}
+		if after := countChunks(); after != before {
+			t.Fatalf("second ingest stored %d more chunks", after-before)
+		}
+		var p evidence.IngestPayload
+		r2.Entry.DecodePayload(&p)
+		if p.Source != "second" || p.Name != "copy.log" || !p.Duplicate || p.MD5 == "" {
+			t.Fatalf("second custody entry: %+v", p)
+		}
+		if r := mustVerify(t, c); !r.OK || r.Artefacts != 1 {
+			t.Fatalf("verify: %+v", r)
+		}
+	})
+}
+
+func TestIngestHostileName(t *testing.T) {
+	c, _ := newCase(t, backends[0])
+	name := "evil\x1b[31m\xff%name\n../../etc/passwd"
+	res, err := c.Ingest(context.Background(), bytes.NewReader([]byte("x")), evidence.ArtefactMeta{Name: name}, evidence.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p evidence.IngestPayload
+	res.Entry.DecodePayload(&p)
+	if !p.NameEscaped || p.Name != "evil%1B[31m%FF%25name%0A../../etc/passwd" {
+		t.Fatalf("escaped name = %q (escaped %v)", p.Name, p.NameEscaped)
+	}
+	if evidence.UnescapeName(p.Name) != name {
+		t.Fatalf("escaping is not reversible: %q", evidence.UnescapeName(p.Name))
+	}
+	if n, esc := evidence.EscapeName("plain name 100%.log"); esc || n != "plain name 100%.log" {
+		t.Fatalf("a clean name was escaped: %q", n)
+	}
+}
+
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, fmt.Errorf("disk on fire")
+	}
+	k := min(len(p), f.n)
+	f.n -= k
+	return k, nil
+}
+
+func TestIngestReadErrorCommitsNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, _ := newCase(t, bk)
+		size := c.Log().Size()
+		if _, err := c.Ingest(context.Background(), &failingReader{n: 2*evidence.ChunkSize + 5}, evidence.ArtefactMeta{Name: "x"}, evidence.IngestOptions{}); err == nil {
+			t.Fatal("ingest of a failing reader succeeded")
+		}
+		if c.Log().Size() != size {
+			t.Fatal("a failed ingest committed an entry")
+		}
+		if r := mustVerify(t, c); !r.OK {
+			t.Fatalf("case does not verify after a failed ingest: %+v", r.Problems)
+		}
+	})
+}
+
+func TestConcurrentAppendsAndIngests(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, b := newCase(t, bk)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		const workers, each = 8, 40
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					var err error
+					if i%8 == 0 {
+						_, err = c.Ingest(ctx, bytes.NewReader(fmt.Appendf(nil, "artefact %d/%d", w, i)), evidence.ArtefactMeta{Name: "f"}, evidence.IngestOptions{})
+					} else {
+						_, err = c.Append(ctx, evidence.Draft{Kind: "note.added", Actor: fmt.Sprint(w), Payload: map[string]int{"i": i}})
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		want := uint64(1 + workers*each)
+		if c.Log().Size() != want {
+			t.Fatalf("size %d, want %d", c.Log().Size(), want)
+		}
+		r := mustVerify(t, c)
+		if !r.OK || r.Entries != want {
+			t.Fatalf("verify after concurrent writes: %+v", r)
+		}
+		// Group commit: concurrent appends share checkpoints.
+		t.Logf("%d entries in %d commits", r.Entries, r.Checkpoints)
+		seen := map[uint64]bool{}
+		c.Entries(0, func(e *evidence.Entry) error { seen[e.Index] = true; return nil })
+		if uint64(len(seen)) != want {
+			t.Fatalf("%d distinct indexes", len(seen))
+		}
+		_ = b
+	})
+}
+
+func TestAppendBatchIsOneCommit(t *testing.T) {
+	c, _ := newCase(t, backends[1])
+	drafts := make([]evidence.Draft, 1000)
+	for i := range drafts {
+		drafts[i] = evidence.Draft{Kind: "observation.recorded", Actor: "T", Payload: map[string]int{"i": i}}
+	}
+	es, err := c.Append(context.Background(), drafts...)
+	if err != nil || len(es) != 1000 {
+		t.Fatal(err)
+	}
+	r := mustVerify(t, c)
+	if !r.OK || r.Checkpoints != 2 {
+		t.Fatalf("1000 drafts in one Append should make one commit: %d checkpoints, %+v", r.Checkpoints, r.Problems)
+	}
+}
+
+func TestAppendRejectsBadDrafts(t *testing.T) {
+	c, _ := newCase(t, backends[0])
+	ctx := context.Background()
+	for name, d := range map[string]evidence.Draft{
+		"no kind":     {Actor: "T"},
+		"array":       {Kind: "x", Payload: []int{1}},
+		"huge":        {Kind: "x", Payload: map[string]string{"a": string(bytes.Repeat([]byte("a"), evidence.MaxEntrySize))}},
+		"unencodable": {Kind: "x", Payload: map[string]any{"f": func() {}}},
+	} {
+		if _, err := c.Append(ctx, d); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if r := mustVerify(t, c); !r.OK || r.Entries != 1 {
+		t.Fatalf("rejected drafts changed the log: %+v", r)
+	}
+}

@@ -1,0 +1,288 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Group-commit bounds: one backend transaction holds at most this many
+// entries and about this many bytes.
+const (
+	maxCommitEntries = 4096
+	maxCommitBytes   = 1 << 20
+)
+
+// ErrReadOnly is returned when appending to a log opened without a signer.
+var ErrReadOnly = errors.New("case opened read-only: no signing key")
+
+// Log is the append-only, hash-chained, Merkle-tree custody log.
+//
+// Appends from many goroutines are group-committed: whoever finds the queue
+// idle commits everything queued so far in one durable backend write, with
+// one signed checkpoint, and hands each caller its entries. Entries, their
+// tree hashes and the checkpoint are written in the same atomic batch, so a
+// crash leaves either all of a commit or none of it.
+type Log struct {
+	b      Backend
+	origin string
+	signer note.Signer
+	now    func() time.Time
+	// damaged is set when the log's tail could not be read at open; the log
+	// can then be read and verified but not appended to.
+	damaged error
+
+	mu    sync.RWMutex // guards st and checkpoint
+	st    logState
+	ckpt  []byte
+	qmu   sync.Mutex // guards queue and leading
+	queue []*appendReq
+	lead  bool
+}
+
+type logState struct {
+	size     uint64
+	last     [32]byte // SHA-256 of the last entry's canonical bytes
+	lastTime time.Time
+	tree     compactRange
+}
+
+type prepared struct {
+	kind, actor string
+	payload     []byte // canonical JSON object
+}
+
+type appendReq struct {
+	drafts  []prepared
+	ops     []Op
+	entries []*Entry
+	err     error
+	done    chan struct{}
+}
+
+func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
+	l := &Log{b: b, origin: origin, signer: signer, now: time.Now}
+	key, msg, err := b.Last(prefixCheckpoint)
+	if errors.Is(err, ErrNotFound) {
+		if err := b.Keys(prefixEntry, nil, func([]byte) error { return errors.New("entries without checkpoint") }); err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+		return l, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	size, ok := keyIndex(prefixCheckpoint, key)
+	if !ok || size == 0 {
+		return nil, errors.New("open log: malformed checkpoint key")
+	}
+	l.st, l.ckpt = logState{size: size}, msg
+	// A store that cannot be appended to can still be listed and verified.
+	l.damaged = l.loadTail(size)
+	return l, nil
+}
+
+// loadTail reads what appending needs: the last entry and the right edge of
+// the Merkle tree.
+func (l *Log) loadTail(size uint64) error {
+	raw, err := l.b.Get(indexKey(prefixEntry, size-1))
+	if err != nil {
+		return fmt.Errorf("entry %d of checkpoint size %d: %w", size-1, size, err)
+	}
+	e, err := ParseEntry(raw)
+	if err != nil {
+		return fmt.Errorf("entry %d: %w", size-1, err)
+	}
+	st := logState{size: size, last: sha256.Sum256(raw), lastTime: e.Time, tree: compactRange{size: size}}
+	for _, idx := range rangeIndexes(size) {
+		h, err := l.b.Get(indexKey(prefixHash, uint64(idx)))
+		if err != nil || len(h) != len(tlog.Hash{}) {
+			return fmt.Errorf("tree hash %d: %v", idx, err)
+		}
+		st.tree.hashes = append(st.tree.hashes, tlog.Hash(h))
+	}
+	l.st = st
+	return nil
+}
+
+// Size returns the number of committed entries.
+func (l *Log) Size() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.st.size
+}
+
+// Checkpoint returns the latest signed checkpoint note, or nil for an empty log.
+func (l *Log) Checkpoint() []byte {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.ckpt
+}
+
+// Origin is the checkpoint origin line and the signing key's name.
+func (l *Log) Origin() string { return l.origin }
+
+// Append commits drafts as consecutive entries and returns them. Up to
+// maxCommitEntries drafts are committed atomically; longer lists are split
+// into several commits, each atomic and checkpointed.
+func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
+	return l.appendWith(ctx, nil, drafts)
+}
+
+// appendWith commits ops in the same atomic batch as the first commit of
+// drafts (used to make an artefact record and its custody entry one write).
+func (l *Log) appendWith(ctx context.Context, ops []Op, drafts []Draft) ([]*Entry, error) {
+	if l.signer == nil {
+		return nil, ErrReadOnly
+	}
+	if l.damaged != nil {
+		return nil, fmt.Errorf("the case store is damaged (%v): nothing can be added; run casefile verify", l.damaged)
+	}
+	if len(drafts) == 0 {
+		return nil, nil
+	}
+	prep := make([]prepared, len(drafts))
+	for i, d := range drafts {
+		payload := d.Payload
+		if payload == nil {
+			payload = struct{}{}
+		}
+		p, err := Canonical(payload)
+		if err != nil {
+			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
+		}
+		// A trial encoding with the longest index proves the real one fits.
+		if _, err := encodeEntry(^uint64(0), time.Time{}, d.Kind, d.Actor, [32]byte{}, p); err != nil {
+			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
+		}
+		prep[i] = prepared{d.Kind, d.Actor, p}
+	}
+	var reqs []*appendReq
+	for len(prep) > 0 {
+		n := min(len(prep), maxCommitEntries)
+		reqs = append(reqs, &appendReq{drafts: prep[:n], ops: ops, done: make(chan struct{})})
+		prep, ops = prep[n:], nil
+	}
+	var out []*Entry
+	for _, r := range reqs {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		l.submit(r)
+		if r.err != nil {
+			return out, r.err
+		}
+		out = append(out, r.entries...)
+	}
+	return out, nil
+}
+
+// submit queues r and, if no other goroutine is committing, commits queued
+// requests until the queue is empty. It returns when r is done.
+func (l *Log) submit(r *appendReq) {
+	l.qmu.Lock()
+	l.queue = append(l.queue, r)
+	if l.lead {
+		l.qmu.Unlock()
+		<-r.done
+		return
+	}
+	l.lead = true
+	for len(l.queue) > 0 {
+		batch, bytes := 0, 0
+		for batch < len(l.queue) {
+			q := l.queue[batch]
+			sz := opsBytes(q)
+			if batch > 0 && bytes+sz > maxCommitBytes {
+				break
+			}
+			bytes += sz
+			batch++
+		}
+		reqs := l.queue[:batch:batch]
+		l.queue = l.queue[batch:]
+		l.qmu.Unlock()
+		l.commit(reqs)
+		l.qmu.Lock()
+	}
+	l.lead = false
+	l.qmu.Unlock()
+	<-r.done
+}
+
+func opsBytes(r *appendReq) int {
+	n := 0
+	for _, d := range r.drafts {
+		n += len(d.payload) + 300
+	}
+	for _, o := range r.ops {
+		n += len(o.Key) + len(o.Value)
+	}
+	return n
+}
+
+// commit writes reqs in one durable batch with one checkpoint.
+func (l *Log) commit(reqs []*appendReq) {
+	defer func() {
+		for _, r := range reqs {
+			close(r.done)
+		}
+	}()
+	l.mu.RLock()
+	st := l.st
+	l.mu.RUnlock()
+	st.tree = st.tree.clone()
+
+	var ops []Op
+	emit := func(s storedHash) {
+		h := s.hash
+		ops = append(ops, Op{indexKey(prefixHash, uint64(s.index)), h[:]})
+	}
+	for _, r := range reqs {
+		ops = append(ops, r.ops...)
+		r.entries = make([]*Entry, 0, len(r.drafts))
+		for _, d := range r.drafts {
+			t := l.now().UTC()
+			if t.Before(st.lastTime) {
+				t = st.lastTime // entry times never go backwards
+			}
+			e := buildEntry(st.size, t, d, st.last)
+			ops = append(ops, Op{indexKey(prefixEntry, st.size), e.Raw})
+			st.tree.append(e.LeafHash(), emit)
+			st.size++
+			st.last = e.Hash()
+			st.lastTime = t
+			r.entries = append(r.entries, e)
+		}
+	}
+	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
+	msg, err := SignCheckpoint(ck, l.signer)
+	if err == nil {
+		ops = append(ops, Op{indexKey(prefixCheckpoint, st.size), msg})
+		err = l.b.Write(ops, true)
+	}
+	if err != nil {
+		for _, r := range reqs {
+			r.entries, r.err = nil, fmt.Errorf("commit entries: %w", err)
+		}
+		return
+	}
+	l.mu.Lock()
+	l.st, l.ckpt = st, msg
+	l.mu.Unlock()
+}
+
+func buildEntry(index uint64, t time.Time, d prepared, prev [32]byte) *Entry {
+	e, err := encodeEntry(index, t, d.kind, d.actor, prev, d.payload)
+	if err != nil {
+		// Kind, actor and payload were checked when the draft was prepared.
+		panic(fmt.Sprintf("evidence: entry encoding failed after checks: %v", err))
+	}
+	return e
+}

@@ -1,0 +1,458 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sort"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Problem kinds, as in the CLI contract.
+const (
+	ProblemEntry      = "entry"
+	ProblemChunk      = "chunk"
+	ProblemArtefact   = "artefact"
+	ProblemCheckpoint = "checkpoint"
+	ProblemSignature  = "signature"
+	ProblemStore      = "store"
+)
+
+// maxProblems bounds a report; verification goes on counting after it.
+const maxProblems = 100
+
+// Problem is one thing verification found wrong.
+type Problem struct {
+	Kind   string `json:"kind"`
+	Where  string `json:"where"`
+	Detail string `json:"detail"`
+}
+
+// CheckpointInfo summarises the latest signed checkpoint.
+type CheckpointInfo struct {
+	Size uint64 `json:"size"`
+	Root string `json:"root"` // base64, as in the checkpoint body
+}
+
+// Report is the result of Verify, in the shape of `casefile verify --json`.
+type Report struct {
+	OK          bool            `json:"ok"`
+	Entries     uint64          `json:"entries"`
+	Artefacts   int             `json:"artefacts"`
+	Checkpoint  *CheckpointInfo `json:"checkpoint"`
+	Checkpoints int             `json:"checkpoints"`
+	Chunks      int             `json:"chunks"`
+	Bytes       int64           `json:"bytes"` // artefact bytes re-hashed
+	Problems    []Problem       `json:"problems"`
+	Dropped     int             `json:"problems_not_shown,omitempty"`
+}
+
+func (r *Report) add(kind, where, format string, args ...any) {
+	if len(r.Problems) >= maxProblems {
+		r.Dropped++
+		return
+	}
+	r.Problems = append(r.Problems, Problem{kind, where, fmt.Sprintf(format, args...)})
+}
+
+// First returns the first problem, or nil when the case is intact.
+func (r *Report) First() *Problem {
+	if len(r.Problems) == 0 {
+		return nil
+	}
+	return &r.Problems[0]
+}
+
+// VerifyOptions control Verify. The zero value checks everything.
+type VerifyOptions struct {
+	SkipContent bool        // do not re-hash artefact bytes and chunks
+	Progress    func(int64) // artefact bytes re-hashed so far
+}
+
+// artefactClaim is what the entries say about one artefact.
+type artefactClaim struct {
+	size       int64
+	firstEntry uint64
+	md5, sha1  map[string]uint64 // claimed hex → first entry claiming it
+}
+
+// Verify recomputes everything from the stored bytes: every entry's
+// canonical form, index and hash chain; every tlog hash; the root of every
+// stored checkpoint and its signature; that the latest checkpoint covers
+// exactly the stored entries; every artefact's SHA-256, size and legacy
+// hashes against the entries that name it; every chunk against its hash.
+// Since every checkpoint root is recomputed from the same stored entries,
+// each checkpoint is also proven consistent with the latest one.
+//
+// The error is non-nil only when ctx is cancelled; damage is reported in
+// the Report.
+func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
+	r := &Report{Problems: []Problem{}}
+	var sizes []uint64
+	err := c.b.Keys(prefixCheckpoint, nil, func(k []byte) error {
+		n, ok := keyIndex(prefixCheckpoint, k)
+		if !ok {
+			r.add(ProblemCheckpoint, fmt.Sprintf("key %x", k), "malformed checkpoint key")
+			return nil
+		}
+		sizes = append(sizes, n)
+		return nil
+	})
+	if err != nil {
+		r.add(ProblemStore, "checkpoints", "cannot list checkpoints: %v", err)
+	}
+	roots, claims := c.verifyEntries(ctx, r, sizes)
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	c.verifyCheckpoints(r, roots)
+	checked := map[Digest]bool{}
+	c.verifyArtefacts(ctx, r, claims, opt, checked)
+	if !opt.SkipContent {
+		c.verifyChunks(ctx, r, checked)
+	}
+	r.OK = len(r.Problems) == 0 && r.Dropped == 0
+	return r, ctx.Err()
+}
+
+// verifyEntries walks the entries in order, checking each one and
+// rebuilding the Merkle tree; it returns the recomputed root for every
+// checkpoint size and what the entries claim about artefacts.
+func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, map[Digest]*artefactClaim) {
+	roots := make(map[uint64]tlog.Hash, len(sizes))
+	claims := map[Digest]*artefactClaim{}
+	hashes, stopHashes := c.streamHashes()
+	defer stopHashes()
+
+	var (
+		tree      compactRange
+		prev      [32]byte
+		next      uint64
+		treeBroke bool
+	)
+	emit := func(s storedHash) {
+		if treeBroke {
+			return
+		}
+		got, ok := <-hashes
+		switch {
+		case !ok:
+			r.add(ProblemEntry, fmt.Sprintf("entry %d", tree.size), "tree hash %d is missing", s.index)
+			treeBroke = true
+		case got.index != s.index:
+			r.add(ProblemEntry, fmt.Sprintf("entry %d", tree.size), "tree hash %d is missing (found %d)", s.index, got.index)
+			treeBroke = true
+		case got.hash != s.hash:
+			r.add(ProblemEntry, fmt.Sprintf("entry %d", tree.size), "stored tree hash %d does not match the entry: the entry or its tree hash was changed", s.index)
+			treeBroke = true
+		}
+	}
+	si := 0
+	err := c.b.Scan(prefixEntry, nil, func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		i, ok := keyIndex(prefixEntry, k)
+		where := fmt.Sprintf("entry %d", i)
+		if !ok {
+			r.add(ProblemEntry, fmt.Sprintf("key %x", k), "malformed entry key")
+			return nil
+		}
+		if i != next {
+			r.add(ProblemEntry, fmt.Sprintf("entry %d", next), "entries %d to %d are missing (removed?)", next, i-1)
+			treeBroke = true
+		}
+		next = i + 1
+		raw := bytes.Clone(v)
+		e, err := ParseEntry(raw)
+		if err != nil {
+			r.add(ProblemEntry, where, "unreadable: %v", err)
+		} else {
+			if e.Index != i {
+				r.add(ProblemEntry, where, "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
+			}
+			if i == 0 && e.Prev != genesisPrev || i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
+				r.add(ProblemEntry, where, "hash chain broken: prev does not match entry %d", int64(i)-1)
+			}
+			if e.Kind == KindArtefactIngested {
+				noteClaim(r, claims, e)
+			}
+		}
+		prev = sha256.Sum256(raw)
+		tree.append(tlog.RecordHash(raw), emit)
+		for si < len(sizes) && sizes[si] < tree.size {
+			si++
+		}
+		if si < len(sizes) && sizes[si] == tree.size {
+			roots[tree.size] = tree.root()
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		r.add(ProblemStore, fmt.Sprintf("entry %d", next), "cannot read entries: %v", err)
+	}
+	r.Entries = next
+	return roots, claims
+}
+
+// streamHashes reads the stored tlog hashes in order in a goroutine.
+func (c *Case) streamHashes() (<-chan storedHash, func()) {
+	ch := make(chan storedHash, 256)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ch)
+		_ = c.b.Scan(prefixHash, nil, func(k, v []byte) error {
+			i, _ := keyIndex(prefixHash, k)
+			var h tlog.Hash
+			if len(v) == len(h) {
+				copy(h[:], v)
+			} else {
+				h[0] ^= 0xff // a wrong-length value never matches
+			}
+			select {
+			case ch <- storedHash{int64(i), h}:
+				return nil
+			case <-stop:
+				return errors.New("stopped")
+			}
+		})
+	}()
+	return ch, func() {
+		close(stop)
+		for range ch {
+		}
+	}
+}
+
+func noteClaim(r *Report, claims map[Digest]*artefactClaim, e *Entry) {
+	var p IngestPayload
+	where := fmt.Sprintf("entry %d", e.Index)
+	if err := e.DecodePayload(&p); err != nil {
+		r.add(ProblemEntry, where, "artefact payload unreadable: %v", err)
+		return
+	}
+	d, err := ParseDigest(p.SHA256)
+	if err != nil || p.Artefact != d.String() {
+		r.add(ProblemEntry, where, "artefact payload names no valid SHA-256")
+		return
+	}
+	cl := claims[d]
+	if cl == nil {
+		cl = &artefactClaim{size: p.Size, firstEntry: e.Index, md5: map[string]uint64{}, sha1: map[string]uint64{}}
+		claims[d] = cl
+	} else if cl.size != p.Size {
+		r.add(ProblemEntry, where, "artefact %s: size %d differs from %d in entry %d", d, p.Size, cl.size, cl.firstEntry)
+	}
+	if _, ok := cl.md5[p.MD5]; p.MD5 != "" && !ok {
+		cl.md5[p.MD5] = e.Index
+	}
+	if _, ok := cl.sha1[p.SHA1]; p.SHA1 != "" && !ok {
+		cl.sha1[p.SHA1] = e.Index
+	}
+}
+
+// verifyCheckpoints checks every stored checkpoint's signature, origin and
+// root, and that the latest one covers exactly the stored entries.
+func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) {
+	var latest *Checkpoint
+	err := c.b.Scan(prefixCheckpoint, nil, func(k, v []byte) error {
+		n, ok := keyIndex(prefixCheckpoint, k)
+		if !ok {
+			return nil
+		}
+		r.Checkpoints++
+		where := fmt.Sprintf("checkpoint %d", n)
+		ck, err := OpenCheckpoint(bytes.Clone(v), c.verifier)
+		if err != nil {
+			r.add(ProblemSignature, where, "%v", err)
+			return nil
+		}
+		if ck.Size != n {
+			r.add(ProblemCheckpoint, where, "stored under size %d but signed for size %d", n, ck.Size)
+			return nil
+		}
+		root, ok := roots[n]
+		switch {
+		case n > r.Entries:
+			r.add(ProblemCheckpoint, where, "signed for %d entries but only %d are stored (truncated tail?)", n, r.Entries)
+		case !ok:
+			r.add(ProblemCheckpoint, where, "no root could be recomputed for size %d", n)
+		case root != ck.Root:
+			r.add(ProblemCheckpoint, where, "signed root does not match the stored entries: an entry before index %d was changed after signing", n)
+		}
+		latest = &ck
+		return nil
+	})
+	if err != nil {
+		r.add(ProblemStore, "checkpoints", "cannot read checkpoints: %v", err)
+	}
+	switch {
+	case latest == nil && r.Entries > 0:
+		r.add(ProblemCheckpoint, "checkpoint", "no signed checkpoint covers the %d stored entries", r.Entries)
+	case latest != nil && latest.Size < r.Entries:
+		r.add(ProblemCheckpoint, fmt.Sprintf("entry %d", latest.Size), "entries %d to %d are not covered by any signed checkpoint", latest.Size, r.Entries-1)
+	}
+	if latest != nil {
+		r.Checkpoint = &CheckpointInfo{Size: latest.Size, Root: base64.StdEncoding.EncodeToString(latest.Root[:])}
+	}
+}
+
+// verifyArtefacts re-hashes every stored artefact and compares it with what
+// the entries claim.
+func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest]*artefactClaim, opt VerifyOptions, checked map[Digest]bool) {
+	stored := map[Digest]bool{}
+	err := c.b.Keys(prefixArtefact, nil, func(k []byte) error {
+		if len(k) != len(prefixArtefact)+32 {
+			r.add(ProblemArtefact, fmt.Sprintf("key %x", k), "malformed artefact key")
+			return nil
+		}
+		stored[Digest(k[len(prefixArtefact):])] = true
+		return nil
+	})
+	if err != nil {
+		r.add(ProblemStore, "artefacts", "cannot list artefacts: %v", err)
+	}
+	r.Artefacts = len(stored)
+	var digests []Digest
+	for d := range stored {
+		digests = append(digests, d)
+	}
+	for d := range claims {
+		if !stored[d] {
+			digests = append(digests, d)
+		}
+	}
+	// Artefacts named by entries first, in entry order; then unnamed ones.
+	sort.Slice(digests, func(i, j int) bool {
+		ci, cj := claims[digests[i]], claims[digests[j]]
+		switch {
+		case ci != nil && cj != nil:
+			return ci.firstEntry < cj.firstEntry
+		case ci != nil || cj != nil:
+			return ci != nil
+		default:
+			return bytes.Compare(digests[i][:], digests[j][:]) < 0
+		}
+	})
+	for _, d := range digests {
+		if ctx.Err() != nil {
+			return
+		}
+		where := "artefact " + d.String()
+		cl := claims[d]
+		if cl == nil {
+			r.add(ProblemArtefact, where, "stored but named by no custody entry")
+			continue
+		}
+		if !stored[d] {
+			r.add(ProblemArtefact, where, "named by entry %d but not stored", cl.firstEntry)
+			continue
+		}
+		if opt.SkipContent {
+			continue
+		}
+		c.verifyContent(r, d, cl, opt, checked)
+	}
+}
+
+func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyOptions, checked map[Digest]bool) {
+	where := "artefact " + d.String()
+	ar, err := openArtefact(c.b, d)
+	if err != nil {
+		var ce *ChunkError
+		if errors.As(err, &ce) {
+			r.add(ProblemChunk, "chunk "+ce.Chunk.String(), "chunk list of %s: %v", d, ce.Err)
+			return
+		}
+		r.add(ProblemArtefact, where, "%v", err)
+		return
+	}
+	for _, ph := range ar.rec.Pages {
+		if pd, err := ParseDigest(ph); err == nil {
+			checked[pd] = true
+		}
+	}
+	s256 := sha256.New()
+	ws := []io.Writer{s256}
+	var m5, s1 hash.Hash
+	if len(cl.md5) > 0 {
+		m5 = md5.New()
+		ws = append(ws, m5)
+	}
+	if len(cl.sha1) > 0 {
+		s1 = sha1.New()
+		ws = append(ws, s1)
+	}
+	w := io.MultiWriter(ws...)
+	for i, sum := range ar.chunks {
+		data, err := readChunk(c.b, sum)
+		checked[Digest(sum)] = true
+		if err != nil {
+			r.add(ProblemChunk, "chunk "+Digest(sum).String(), "chunk %d of %s: %v", i, d, errors.Unwrap(err))
+			return
+		}
+		w.Write(data)
+		r.Bytes += int64(len(data))
+		if opt.Progress != nil {
+			opt.Progress(int64(len(data)))
+		}
+	}
+	if got := Digest(s256.Sum(nil)); got != d {
+		r.add(ProblemArtefact, where, "content hashes to %s", got)
+		return
+	}
+	if ar.rec.Size != cl.size {
+		r.add(ProblemArtefact, where, "stored size %d, entry %d says %d", ar.rec.Size, cl.firstEntry, cl.size)
+	}
+	if m5 != nil {
+		got := hex.EncodeToString(m5.Sum(nil))
+		for want, idx := range cl.md5 {
+			if want != got {
+				r.add(ProblemArtefact, where, "MD5 recorded in entry %d does not match the content", idx)
+			}
+		}
+	}
+	if s1 != nil {
+		got := hex.EncodeToString(s1.Sum(nil))
+		for want, idx := range cl.sha1 {
+			if want != got {
+				r.add(ProblemArtefact, where, "SHA-1 recorded in entry %d does not match the content", idx)
+			}
+		}
+	}
+}
+
+// verifyChunks hashes every stored chunk not already checked (chunks left
+// by an interrupted ingest, which no artefact names, are checked too).
+func (c *Case) verifyChunks(ctx context.Context, r *Report, checked map[Digest]bool) {
+	err := c.b.Scan(prefixChunk, nil, func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.Chunks++
+		if len(k) != len(prefixChunk)+32 {
+			r.add(ProblemChunk, fmt.Sprintf("key %x", k), "malformed chunk key")
+			return nil
+		}
+		d := Digest(k[len(prefixChunk):])
+		if checked[d] {
+			return nil
+		}
+		if sha256.Sum256(v) != d {
+			r.add(ProblemChunk, "chunk "+d.String(), "content does not match its hash")
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		r.add(ProblemStore, "chunks", "cannot read chunks: %v", err)
+	}
+}
