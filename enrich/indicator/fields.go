@@ -1,0 +1,124 @@
+package indicator
+
+import "strings"
+
+// Type is the kind of an indicator, as named in the CLI's JSON.
+type Type string
+
+// Indicator types (CLI.md).
+const (
+	TypeIP        Type = "ip"
+	TypeDomain    Type = "domain"
+	TypeURL       Type = "url"
+	TypeEmail     Type = "email"
+	TypeUser      Type = "user"
+	TypeSSHKey    Type = "ssh-key"
+	TypeUserAgent Type = "user-agent"
+	TypeHash      Type = "hash"
+	TypeService   Type = "service" // a cloud service principal, e.g. config.amazonaws.com
+)
+
+// Indicator is one normalised indicator value.
+type Indicator struct {
+	Type  Type
+	Value string
+}
+
+// Event field names that FromFields reads. Parsers use these names in
+// Event.Fields for the corresponding values.
+const (
+	FieldUserAgent      = "user_agent"      // HTTP User-Agent
+	FieldKeyFingerprint = "key_fingerprint" // SSH public key fingerprint
+	FieldURL            = "url"             // absolute URL
+	FieldScheme         = "scheme"          // with host and path when there is no url
+	FieldHost           = "host"            // HTTP Host, or a host name
+	FieldPath           = "path"            // HTTP request path
+	FieldDomain         = "domain"
+	FieldQuery          = "query"    // DNS query name
+	FieldHostname       = "hostname" // a host name (e.g. a syslog rhost that is not an address)
+	FieldEmail          = "email"
+	FieldMD5            = "md5"
+	FieldSHA1           = "sha1"
+	FieldSHA256         = "sha256"
+)
+
+// FromFields extracts the indicators of one event: its source address or host
+// (src), the cloud service principal it came from (srcService), its user,
+// and the well-known fields listed above. Each value is normalised
+// (NormalizeIP, NormalizeDomain, NormalizeURL, …); values that do not
+// normalise are left out, never passed on raw. A src that is not an address
+// becomes a service indicator when IsServicePrincipal says so, or a domain
+// when it is a host name. When there is no url field but host and path are
+// present, the URL is rebuilt as scheme://host/path with scheme "http"
+// unless the scheme field says otherwise.
+//
+// The result has no duplicates and its order is deterministic: source,
+// service, user, then the fields in the order of the list above.
+func FromFields(src, srcService, user string, fields map[string]string) []Indicator {
+	var out []Indicator
+	add := func(t Type, v string, ok bool) {
+		if !ok {
+			return
+		}
+		for _, x := range out {
+			if x.Type == t && x.Value == v {
+				return
+			}
+		}
+		out = append(out, Indicator{t, v})
+	}
+	host := func(s string) {
+		if s = strings.TrimSpace(s); s == "" || s == "-" {
+			return
+		}
+		if a, ok := NormalizeIP(s); ok {
+			add(TypeIP, a.String(), true)
+			return
+		}
+		if IsServicePrincipal(s) {
+			add(TypeService, normalizeService(s), true)
+			return
+		}
+		d, ok := NormalizeDomain(s)
+		add(TypeDomain, d, ok)
+	}
+	host(src)
+	if s := normalizeService(srcService); s != "" {
+		add(TypeService, s, true)
+	}
+	u, ok := NormalizeUser(user)
+	add(TypeUser, u, ok)
+	if len(fields) == 0 {
+		return out
+	}
+	ua, ok := NormalizeUserAgent(fields[FieldUserAgent])
+	add(TypeUserAgent, ua, ok)
+	fp, ok := NormalizeSSHFingerprint(fields[FieldKeyFingerprint])
+	add(TypeSSHKey, fp, ok)
+	if raw := fields[FieldURL]; raw != "" {
+		v, ok := NormalizeURL(raw)
+		add(TypeURL, v, ok)
+	} else if h, p := fields[FieldHost], fields[FieldPath]; h != "" && p != "" && strings.HasPrefix(p, "/") {
+		scheme := fields[FieldScheme]
+		if scheme == "" {
+			scheme = "http"
+		}
+		v, ok := NormalizeURL(scheme + "://" + h + p)
+		add(TypeURL, v, ok)
+	}
+	host(fields[FieldHost])
+	for _, k := range []string{FieldDomain, FieldQuery, FieldHostname} {
+		d, ok := NormalizeDomain(fields[k])
+		add(TypeDomain, d, ok)
+	}
+	e, ok := NormalizeEmail(fields[FieldEmail])
+	add(TypeEmail, e, ok)
+	for _, h := range []struct {
+		field string
+		n     int
+	}{{FieldMD5, 32}, {FieldSHA1, 40}, {FieldSHA256, 64}} {
+		v, ok := NormalizeHash(fields[h.field], h.n)
+		add(TypeHash, v, ok)
+	}
+	return out
+}
