@@ -1,0 +1,359 @@
+package attrib
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// ErrUnknownIndicator is returned (wrapped) when Assess is asked about an
+// indicator that no event or observation mentions.
+var ErrUnknownIndicator = errors.New("indicator not seen in the case")
+
+// Input is what an assessment rests on.
+type Input struct {
+	// Events from the case's logs. Stream, when set, is read once after
+	// Events, so callers need not hold every event in memory.
+	Events []parse.Event
+	Stream iter.Seq[parse.Event]
+	// Observations by indicator, as the enrichers recorded them.
+	Observations map[string][]enrich.Observation
+	// Datasets consulted, including those that matched nothing (a Tor list
+	// without the address is still a Tor list covering that date).
+	// Datasets seen in Observations are added automatically.
+	Datasets []Dataset
+	// VantageProxy marks artefacts ("sha256:…") whose log was recorded
+	// behind a proxy or CDN without a trusted X-Forwarded-For: their remote
+	// addresses are the proxy's, not the client's (factor 23).
+	VantageProxy map[string]bool
+	// EntryOf, when set, maps an artefact or dataset digest to the index of
+	// the custody entry that preserved it; evidence then cites "entry:N" too.
+	EntryOf func(digest string) (int64, bool)
+	// Sources, when set, replaces the rule naming the remote parties of an
+	// event (see defaultSources): call emit once per indicator.
+	Sources func(e *parse.Event, emit func(indicator, typ string))
+}
+
+// Dataset is one dataset consulted for enrichment.
+type Dataset struct {
+	Source     string    `json:"source"`
+	SourceType string    `json:"source_type"`
+	Digest     string    `json:"dataset"`
+	Date       time.Time `json:"dataset_date"`
+}
+
+// Result is the assessment of a case, in the shape of `assess --json`.
+type Result struct {
+	Model       string     `json:"model"`
+	ModelDigest string     `json:"model_digest"`
+	Sources     []Source   `json:"sources"`
+	Campaigns   []Campaign `json:"campaigns,omitempty"`
+}
+
+// Source is the assessment of one source indicator.
+type Source struct {
+	Indicator      string     `json:"indicator"`
+	Type           string     `json:"type"`
+	Role           string     `json:"role"`
+	Probability    float64    `json:"probability"`
+	Words          string     `json:"words"`
+	Confidence     string     `json:"confidence"`
+	CollateralRisk float64    `json:"collateral_risk"`
+	Hypotheses     RoleValues `json:"hypotheses"`
+	Factors        []Factor   `json:"factors"`
+	Recommendation string     `json:"recommendation"`
+	WouldChange    []string   `json:"would_change"`
+	Campaign       string     `json:"campaign,omitempty"`
+	Special        string     `json:"special,omitempty"` // special-purpose range, e.g. "private"
+	Events         int64      `json:"events"`
+	FirstSeen      *time.Time `json:"first_seen,omitempty"`
+	LastSeen       *time.Time `json:"last_seen,omitempty"`
+	// Refused is true when the logs cannot see the real client (factor 23).
+	Refused bool `json:"refused,omitempty"`
+	// ThirdPartyRisk is true when CollateralRisk exceeds the model's
+	// threshold and the top role is not undetermined.
+	ThirdPartyRisk bool `json:"third_party_risk"`
+	// Because names the factor that moved the top role most.
+	Because string `json:"because,omitempty"`
+}
+
+// Factor is one factor's part in an assessment.
+type Factor struct {
+	ID   string `json:"id"`
+	N    int    `json:"n"` // row of the factor table
+	Text string `json:"text"`
+	// Nats is what the factor added to each role's score (ln λeff, clipped),
+	// only for the roles where it was its family's strongest member.
+	Nats RoleValues `json:"nats"`
+	// Shadowed is what it would have added where a stronger member of its
+	// family counted instead.
+	Shadowed   RoleValues `json:"shadowed,omitzero"`
+	Rho        float64    `json:"rho"`
+	Staleness  float64    `json:"staleness,omitempty"` // 2^(−Δt/half-life), when the data is dated
+	RhoWhy     string     `json:"rho_why"`
+	Source     string     `json:"source"`
+	Evidence   []string   `json:"evidence"`
+	EvidenceN  int64      `json:"evidence_total"` // items supporting it; Evidence lists the first few
+	Diagnostic bool       `json:"diagnostic"`
+	Family     string     `json:"family"`
+}
+
+// RoleValues holds one number per role, indexed like Roles(). It encodes as
+// a JSON object keyed by role name in role order, leaving out zeros.
+type RoleValues [nRoles]float64
+
+// Get returns the value for a role name (0 for an unknown name).
+func (v RoleValues) Get(role string) float64 {
+	for i, n := range roleNames {
+		if n == role {
+			return v[i]
+		}
+	}
+	return 0
+}
+
+// MarshalJSON implements json.Marshaler.
+func (v RoleValues) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for i, x := range v {
+		if x == 0 {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteString(strconv.Quote(roleNames[i]))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler; unknown roles are an error.
+func (v *RoleValues) UnmarshalJSON(b []byte) error {
+	var m map[string]float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*v = RoleValues{}
+	for k, x := range m {
+		i := slices.Index(roleNames[:], k)
+		if i < 0 {
+			return fmt.Errorf("attrib: unknown role %q", k)
+		}
+		v[i] = x
+	}
+	return nil
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+// Assess judges every source indicator of the case, or only those named.
+// Cross-source factors (rotating pools, impossible travel, campaigns) are
+// always computed over all sources. Memory grows with the number of sources
+// and of identity uses, not with the number of events: events are folded
+// into per-source aggregates in one pass, keeping at most a few citations
+// per source and factor. A nil model means DefaultModel().
+func Assess(m *Model, in Input, only []string) (*Result, error) {
+	if m == nil {
+		m = DefaultModel()
+	}
+	r, err := m.resolve()
+	if err != nil {
+		return nil, err
+	}
+	a := newAggregator(r, &in)
+	for i := range in.Events {
+		a.add(&in.Events[i])
+	}
+	if in.Stream != nil {
+		for e := range in.Stream {
+			a.add(&e)
+		}
+	}
+	obsKeys := make([]string, 0, len(in.Observations))
+	for k := range in.Observations {
+		obsKeys = append(obsKeys, k)
+	}
+	slices.Sort(obsKeys)
+	for _, k := range obsKeys {
+		if _, ok := a.index[k]; !ok {
+			a.source(k, typeOf(k))
+		}
+	}
+	keys := make([]string, len(a.aggs))
+	facts := make([]obsFacts, len(a.aggs))
+	for i, g := range a.aggs {
+		keys[i] = g.key
+		readObservations(in.Observations[g.key], &facts[i])
+		if g.typ == "ip" && facts[i].special == "" && isSpecialIP(g.key) {
+			facts[i].special = specialName(g.key)
+		}
+	}
+	cr := crossSource(r, a.recs, a.idNames, keys, facts)
+	cov := newCoverage(in.Datasets, in.Observations, r)
+
+	var pick []int32
+	if only == nil {
+		pick = make([]int32, len(a.aggs))
+		for i := range pick {
+			pick[i] = int32(i)
+		}
+	} else {
+		for _, k := range only {
+			i, ok := a.index[k]
+			if !ok {
+				return nil, fmt.Errorf("attrib: assess %q: %w", k, ErrUnknownIndicator)
+			}
+			pick = append(pick, i)
+		}
+	}
+	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Sources: make([]Source, 0, len(pick))}
+	used := map[int]bool{}
+	for _, i := range pick {
+		g := a.aggs[i]
+		s := assessOne(r, &in, g, &facts[i], &cr, i, keys, cov)
+		if ci, ok := cr.campaignOf[i]; ok {
+			s.Campaign = cr.campaigns[ci].ID
+			used[ci] = true
+		}
+		res.Sources = append(res.Sources, s)
+	}
+	for ci, c := range cr.campaigns {
+		if used[ci] {
+			res.Campaigns = append(res.Campaigns, c)
+		}
+	}
+	if only == nil {
+		slices.SortFunc(res.Sources, func(x, y Source) int {
+			return cmp.Or(cmp.Compare(y.Events, x.Events), cmp.Compare(x.Indicator, y.Indicator))
+		})
+	}
+	return res, nil
+}
+
+// assessOne combines the factors of one source.
+func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string, cov *coverage) Source {
+	b := &builder{r: r, in: in, sp: span{g.first, g.last, g.timed}}
+	b.spoof = g.events > 0 && g.spoofable == g.events
+	hits := b.fromObservations(f)
+	hits = b.fromEvents(g, f, hits, cr, idx, keys)
+
+	cs := make([]contribution, len(hits))
+	for i, h := range hits {
+		cs[i] = newContribution(&r.spec[h.factor], h.rho, r.lnClip)
+	}
+	score, counted := combine(r.lnPrior, cs)
+	p := posterior(score, r.m.Clamp.Min, r.m.Clamp.Max)
+
+	// The top role; a tie for the top (e.g. relay and compromised at their
+	// equal priors when nothing is known) is reported as undetermined.
+	top, tie := 0, false
+	for i := 1; i < nRoles; i++ {
+		switch {
+		case p[i] > p[top]+1e-12:
+			top, tie = i, false
+		case math.Abs(p[i]-p[top]) <= 1e-12:
+			tie = true
+		}
+	}
+	if tie {
+		top = rUnd
+	}
+	s := Source{Indicator: g.key, Type: g.typ, Role: roleNames[top], Events: g.events, Special: f.special, Refused: g.vantage}
+	if g.timed {
+		fs, ls := time.Unix(0, g.first).UTC(), time.Unix(0, g.last).UTC()
+		s.FirstSeen, s.LastSeen = &fs, &ls
+	}
+	for i := range p {
+		s.Hypotheses[i] = round(p[i], 4)
+	}
+	s.Probability = s.Hypotheses[top]
+	s.Words = Words(p[top])
+	s.CollateralRisk = round(collateral(p), 4)
+	s.ThirdPartyRisk = top != rUnd && collateral(p) > r.m.Thresholds.CollateralThreshold
+
+	fams := make([]familyView, r.nFamilies)
+	bestRho := make([]float64, r.nFamilies)
+	influence := make([]float64, len(hits))
+	s.Factors = make([]Factor, len(hits))
+	bestLift := 0.0
+	for i, h := range hits {
+		spec := &r.spec[h.factor]
+		fv := &fams[spec.family]
+		ff := Factor{ID: spec.id, N: h.factor + 1, Text: h.text, Rho: round(h.rho, 3), Staleness: round(h.stale, 4), RhoWhy: h.why, Source: h.source,
+			Evidence: h.evidence, EvidenceN: h.total, Family: r.m.Factors[spec.id].Family}
+		if ff.Evidence == nil {
+			ff.Evidence = []string{}
+		}
+		for j := 0; j < nDiag; j++ {
+			if spec.lambda[j] != 1 {
+				ff.Diagnostic = true
+			}
+			if counted[i][j] {
+				ff.Nats[j] = round(cs[i].nats[j], 3)
+				fv.nats[j] += cs[i].nats[j]
+				influence[i] += math.Abs(cs[i].nats[j])
+			} else {
+				ff.Shadowed[j] = round(cs[i].nats[j], 3)
+			}
+		}
+		if ff.Diagnostic {
+			fv.diag = true
+			// The family's ρ for the confidence rule is that of the member
+			// counted for the top role (or the strongest member).
+			if top < nDiag && counted[i][top] || top == rUnd && h.rho > bestRho[spec.family] {
+				bestRho[spec.family] = h.rho
+			}
+		}
+		if top < nDiag && counted[i][top] && cs[i].nats[top] > bestLift {
+			bestLift = cs[i].nats[top]
+			s.Because = factorLabel[h.factor]
+		}
+		s.Factors[i] = ff
+	}
+	for k := range fams {
+		fams[k].rho = bestRho[k]
+	}
+	th := &r.m.Thresholds
+	s.Confidence = confidence(top, fams, th.ConfidenceRho, th.ContraryNats)
+	order := make([]int, len(hits))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		fx, fy := s.Factors[x].Diagnostic, s.Factors[y].Diagnostic
+		if fx != fy {
+			if fx {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(influence[y], influence[x]), cmp.Compare(hits[x].factor, hits[y].factor))
+	})
+	sorted := make([]Factor, len(order))
+	for i, o := range order {
+		sorted[i] = s.Factors[o]
+	}
+	s.Factors = sorted
+	s.Recommendation = recommend(r, &s, f)
+	s.WouldChange = wouldChange(r, &s, g, f, hits, cov)
+	return s
+}

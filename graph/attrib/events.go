@@ -1,0 +1,347 @@
+package attrib
+
+// Event fields read here (parse.Event.Fields keys), besides the typed fields:
+//
+//	direction            "outbound": Dst (and host/sni) are the remote party
+//	host, sni, query, domain   domain names contacted (outbound, dns)
+//	proto, transport     "udp"/"icmp": no handshake, source can be forged
+//	src_from, xff_trusted       "x-forwarded-for" without xff_trusted=true: forgeable
+//	duration             session length in seconds
+//	conn_state           Zeek states S0/REJ/RSTOS0/SH/OTH count as rejected
+//	signature, alert.signature, msg, rule   alert text (tooling, C2)
+//	user_agent, ua, key_fingerprint, ssh_key, fingerprint, ja3, ja4   identities
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// maxCites bounds the citations kept per source and category.
+const maxCites = 5
+
+const (
+	catAll = iota
+	catInteractive
+	catTooling
+	catC2
+	catFronting
+	catVantage
+	catIdentity
+	nCat
+)
+
+type cite struct {
+	art       string
+	line, rec int64
+}
+
+type citeList struct {
+	first []cite
+	total int64
+}
+
+func (c *citeList) add(e *parse.Event) {
+	c.total++
+	if len(c.first) < maxCites {
+		c.first = append(c.first, cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record})
+	}
+}
+
+func (c cite) String() string {
+	switch {
+	case c.line > 0:
+		return c.art + "#L" + strconv.FormatInt(c.line, 10)
+	case c.rec > 0:
+		return c.art + "#R" + strconv.FormatInt(c.rec, 10)
+	}
+	return c.art
+}
+
+// smallSet keeps up to a bound of distinct strings and remembers overflow.
+type smallSet struct {
+	vals []string
+	over bool
+}
+
+func (s *smallSet) add(v string, bound int) {
+	if s.over {
+		return
+	}
+	for _, x := range s.vals {
+		if x == v {
+			return
+		}
+	}
+	if len(s.vals) >= bound {
+		s.over = true
+		return
+	}
+	s.vals = append(s.vals, v)
+}
+
+func (s *smallSet) n() int {
+	if s.over {
+		return len(s.vals) + 1
+	}
+	return len(s.vals)
+}
+
+// agg is what the events say about one source, accumulated in one pass.
+type agg struct {
+	key, typ      string
+	events        int64
+	first, last   int64 // Unix nanoseconds; events == 0 or no time: 0
+	timed         bool
+	success, fail int64
+	interactive   int64
+	rejected      int64
+	spoofable     int64
+	alerts        int64
+	users         smallSet
+	victims       smallSet
+	targets       []uint64 // hashes of distinct (dst, port), bounded
+	targetsOver   bool
+	vantage       bool
+	tooling, c2   bool
+	fronting      bool
+	cites         [nCat]citeList
+}
+
+// aggregator builds aggs and identity records from a stream of events.
+type aggregator struct {
+	r       *resolved
+	in      *Input
+	index   map[string]int32
+	aggs    []*agg
+	idIndex map[string]uint32
+	idNames []string
+	recs    []idRec
+	seed    maphash.Seed
+}
+
+func newAggregator(r *resolved, in *Input) *aggregator {
+	return &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
+}
+
+func (a *aggregator) source(key, typ string) (int32, *agg) {
+	if i, ok := a.index[key]; ok {
+		return i, a.aggs[i]
+	}
+	i := int32(len(a.aggs))
+	a.index[key] = i
+	g := &agg{key: key, typ: typ}
+	a.aggs = append(a.aggs, g)
+	return i, g
+}
+
+// typeOf names an indicator's type as in the CLI contract.
+func typeOf(s string) string {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return "ip"
+	}
+	return "domain"
+}
+
+func isSpecialIP(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && indicator.Special(a) != ""
+}
+
+// defaultSources names the remote parties of an event: for inbound events
+// the source address (and a cloud service principal), for outbound events
+// (direction=outbound, DNS queries, or a special-range Src talking to a
+// global Dst) the destination address and the domain names contacted.
+func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
+	outbound := strings.EqualFold(e.Fields["direction"], "outbound") || e.Kind == parse.KindDNS ||
+		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst))
+	if !outbound {
+		if e.Src != "" {
+			emit(e.Src, typeOf(e.Src))
+		}
+		if e.SrcService != "" {
+			emit(e.SrcService, "service")
+		}
+		return
+	}
+	if e.Dst != "" && !isSpecialIP(e.Dst) {
+		emit(e.Dst, typeOf(e.Dst))
+	}
+	for _, k := range []string{"host", "sni", "query", "domain"} {
+		if v := strings.ToLower(strings.TrimSuffix(e.Fields[k], ".")); v != "" && typeOf(v) == "domain" && strings.Contains(v, ".") {
+			if h, _, ok := strings.Cut(v, ":"); ok {
+				v = h
+			}
+			emit(v, "domain")
+		}
+	}
+}
+
+var rejectedStates = map[string]bool{"S0": true, "REJ": true, "RSTOS0": true, "SH": true, "OTH": true, "RSTRH": true}
+
+// genericUsers are account names every brute-forcer tries; they do not tie
+// sources together into a pool.
+var genericUsers = map[string]bool{"root": true, "admin": true, "administrator": true, "test": true, "user": true, "guest": true,
+	"ubuntu": true, "pi": true, "oracle": true, "postgres": true, "ftp": true, "support": true, "git": true, "mysql": true, "nagios": true,
+	"anonymous": true, "": true, "-": true}
+
+func field(e *parse.Event, names ...string) string {
+	for _, n := range names {
+		if v := e.Fields[n]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// add folds one event into the sources it names.
+func (a *aggregator) add(e *parse.Event) {
+	emit := func(key, typ string) {
+		idx, g := a.source(key, typ)
+		a.fold(idx, g, e, key == e.Src || key == e.SrcService)
+	}
+	if a.in.Sources != nil {
+		a.in.Sources(e, emit)
+	} else {
+		defaultSources(e, emit)
+	}
+}
+
+func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
+	th := &a.r.m.Thresholds
+	g.events++
+	if !e.Time.IsZero() {
+		t := e.Time.UnixNano()
+		if !g.timed || t < g.first {
+			g.first = t
+		}
+		if !g.timed || t > g.last {
+			g.last = t
+		}
+		g.timed = true
+	}
+	g.cites[catAll].add(e)
+	switch e.Outcome {
+	case parse.OutcomeSuccess:
+		g.success++
+	case parse.OutcomeFailure:
+		g.fail++
+	}
+	if e.User != "" {
+		g.users.add(e.User, th.FewUsers)
+	}
+	victim := e.Dst
+	if !inbound {
+		victim = e.Src
+	}
+	g.victims.add(victim, 1)
+	if !g.targetsOver {
+		var h maphash.Hash
+		h.SetSeed(a.seed)
+		h.WriteString(e.Dst)
+		h.WriteString(strconv.Itoa(e.DstPort))
+		v := h.Sum64()
+		seen := false
+		for _, x := range g.targets {
+			if x == v {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			if len(g.targets) >= th.ScanTargets {
+				g.targetsOver = true
+			} else {
+				g.targets = append(g.targets, v)
+			}
+		}
+	}
+	if rejectedStates[strings.ToUpper(e.Fields["conn_state"])] {
+		g.rejected++
+	}
+	long := false
+	if d, err := strconv.ParseFloat(e.Fields["duration"], 64); err == nil && d >= th.LongSessionSeconds {
+		long = true
+	}
+	if long || (e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI)) {
+		g.interactive++
+		g.cites[catInteractive].add(e)
+	}
+	if inbound && spoofable(e) {
+		g.spoofable++
+	}
+	if e.Kind == parse.KindAlert {
+		g.alerts++
+		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
+		if hasPhrase(sig, toolingWords) {
+			g.tooling = true
+			g.cites[catTooling].add(e)
+		}
+		if hasToken(sig, c2Words) || hasPhrase(sig, []string{"command and control", "c&c"}) || hasPhrase(sig, toolingWords) {
+			g.c2 = true
+			g.cites[catC2].add(e)
+		}
+	} else if strings.EqualFold(e.Fields["c2"], "true") {
+		g.c2 = true
+		g.cites[catC2].add(e)
+	}
+	if sni, host := e.Fields["sni"], e.Fields["host"]; sni != "" && host != "" && !strings.EqualFold(sni, host) {
+		g.fronting = true
+		g.cites[catFronting].add(e)
+	}
+	if inbound && (e.SrcService != "" && g.key == e.SrcService || a.in.VantageProxy[e.Citation.Artefact]) {
+		g.vantage = true
+		g.cites[catVantage].add(e)
+	}
+	if inbound && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) {
+		a.identities(idx, g, e)
+	}
+}
+
+func spoofable(e *parse.Event) bool {
+	switch strings.ToLower(field(e, "proto", "transport")) {
+	case "udp", "icmp":
+		return true
+	}
+	return strings.EqualFold(e.Fields["src_from"], "x-forwarded-for") && !strings.EqualFold(e.Fields["xff_trusted"], "true")
+}
+
+// identities records which credentials, keys and client fingerprints the
+// source used, for the cross-source factors.
+func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
+	var t int64
+	if !e.Time.IsZero() {
+		t = e.Time.UnixNano()
+	} else {
+		return
+	}
+	ok := e.Outcome == parse.OutcomeSuccess
+	got := false
+	rec := func(kind, v string) {
+		if v == "" {
+			return
+		}
+		k := kind + ":" + v
+		id, found := a.idIndex[k]
+		if !found {
+			id = uint32(len(a.idNames))
+			a.idIndex[k] = id
+			a.idNames = append(a.idNames, k)
+		}
+		a.recs = append(a.recs, idRec{id: id, src: uint32(idx), t: t, success: ok})
+		got = true
+	}
+	if u := e.User; !genericUsers[strings.ToLower(u)] {
+		rec("user", u)
+	}
+	rec("ssh-key", field(e, "key_fingerprint", "ssh_key", "fingerprint"))
+	rec("user-agent", field(e, "user_agent", "useragent", "ua"))
+	rec("ja3", field(e, "ja3", "ja4", "ja3_hash"))
+	if got {
+		g.cites[catIdentity].add(e)
+	}
+}

@@ -1,0 +1,267 @@
+package attrib
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/indicator"
+)
+
+func specialName(s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return indicator.Special(a)
+}
+
+// coverage knows which dated Tor exit lists were consulted.
+type coverage struct {
+	torDates []int64
+	window   int64
+}
+
+func newCoverage(ds []Dataset, obs map[string][]enrich.Observation, r *resolved) *coverage {
+	c := &coverage{window: r.torWindow}
+	seen := map[string]bool{}
+	addTor := func(digest string, t time.Time) {
+		if t.IsZero() || seen[digest+t.String()] {
+			return
+		}
+		seen[digest+t.String()] = true
+		c.torDates = append(c.torDates, t.UnixNano())
+	}
+	for _, d := range ds {
+		if d.SourceType == enrich.TypeTorExits {
+			addTor(d.Digest, d.Date)
+		}
+	}
+	for _, list := range obs {
+		for i := range list {
+			if o := &list[i]; o.SourceType == enrich.TypeTorExits && !seen[o.Dataset] {
+				seen[o.Dataset] = true
+				addTor(o.Dataset, o.DatasetDate)
+			}
+		}
+	}
+	return c
+}
+
+// torCovered reports whether a Tor list dated within the window of the
+// source's events was consulted.
+func (c *coverage) torCovered(sp span) bool {
+	for _, t := range c.torDates {
+		if t >= sp.first-c.window && t <= sp.last+c.window {
+			return true
+		}
+	}
+	return false
+}
+
+var rolePhrase = [nRoles]string{
+	"the attacker's own infrastructure",
+	"an anonymising relay",
+	"a compromised third-party system",
+	"an abused legitimate platform",
+	"of no attributable role (benign noise, a scanner, or too little evidence)",
+}
+
+// recommend proposes only lawful action: blocking at the own perimeter,
+// notifying abuse contacts, reporting to CERT or police with the export
+// package. It never proposes acting against the source itself.
+func recommend(r *resolved, s *Source, f *obsFacts) string {
+	report := "report to the national CERT or the police with the export package"
+	abuse := "notify the network's abuse contact (find it with WHOIS)"
+	if f.abuse != "" {
+		abuse = "notify the abuse contact (" + f.abuse + ")"
+	}
+	switch {
+	case s.Special != "":
+		return "This is a " + s.Special + " address, not a source on the Internet: find the host behind it in internal logs (NAT, VPN gateway, proxy, DHCP) and contain it; " + report + "."
+	case s.Refused:
+		return "Casefile does not attribute this source: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
+	}
+	top := slices.Index(roleNames[:], s.Role)
+	var b strings.Builder
+	if s.ThirdPartyRisk {
+		b.WriteString("Do not act against this address: it would " + collateralWords(s.CollateralRisk) + " harm a third party. ")
+	}
+	switch top {
+	case 0:
+		b.WriteString("Block it at your own perimeter, preserve the evidence, " + report + ", and " + abuse +
+			" so that the provider can act under its own terms. Do not access or disrupt the system yourself.")
+	case 1:
+		b.WriteString("Block it at your own perimeter (expect the attacker to move to another exit, so also block by credential and behaviour), " + report +
+			". Only law enforcement can ask the relay operator about its users.")
+	case 2:
+		b.WriteString("Its owner is probably a victim too: " + abuse + " so that the owner can clean up, block it at your own perimeter, and " + report + ".")
+	case 3:
+		b.WriteString("Report the abuse to the platform (its abuse or trust-and-safety contact) naming the specific account, bucket or URL, block that resource at your own perimeter rather than the whole service, and " + report + ".")
+	default:
+		b.WriteString("Nothing on this evidence warrants action beyond your own perimeter; block it there if the traffic is unwanted.")
+	}
+	return b.String()
+}
+
+func collateralWords(p float64) string {
+	switch w := Words(p); w {
+	case "almost certain":
+		return "almost certainly"
+	case "roughly even chance":
+		return "perhaps (roughly even chance)"
+	default:
+		return w
+	}
+}
+
+// maxNats is the most a factor could move any role.
+func maxNats(r *resolved, factor int) float64 {
+	m := 0.0
+	for _, l := range r.spec[factor].lambda {
+		m = math.Max(m, math.Abs(math.Log(l)))
+	}
+	return math.Min(m, r.lnClip)
+}
+
+// wouldChange lists the missing or weak evidence that would move the
+// judgement most, ranked by the most nats the factor it informs could add.
+func wouldChange(r *resolved, s *Source, g *agg, f *obsFacts, hits []hit, cov *coverage) []string {
+	type cand struct {
+		w    float64
+		text string
+	}
+	var cs []cand
+	add := func(w float64, text string) { cs = append(cs, cand{w, text}) }
+	top := slices.Index(roleNames[:], s.Role)
+	ip := s.Type == "ip" && s.Special == ""
+	if s.Refused {
+		add(maxNats(r, fVantage), "logs from the proxy, CDN or cloud provider with the real client address (or a trusted X-Forwarded-For)")
+	}
+	if ip && !s.Refused {
+		sp := span{g.first, g.last, g.timed}
+		switch {
+		case !g.timed:
+			add(maxNats(r, fTorExit), "events with times, so that datasets can be matched to the time of the activity")
+		case !cov.torCovered(sp):
+			add(maxNats(r, fTorExit), "a Tor exit list for "+dateStr(time.Unix(0, g.first))+" (none covering the event date was consulted)")
+		}
+		if !f.sawAnon {
+			add(maxNats(r, fVPN), "an anonymous-IP database result (VPN, proxy, hosting flags) for the address")
+		}
+		if !f.sawWHOIS {
+			add(maxNats(r, fLegitOrg), "WHOIS or RDAP for the address (its owner, and the abuse contact to notify)")
+		}
+		if !f.sawASN {
+			add(maxNats(r, fHosting), "ASN data for the address")
+		}
+		if !f.sawGeo && len(g.cites[catIdentity].first) > 0 {
+			add(maxNats(r, fTravel), "city geolocation, to test impossible travel between addresses of the same account")
+		}
+	}
+	if s.Type == "domain" && f.created.IsZero() {
+		add(maxNats(r, fFreshDomain), "WHOIS for the domain (its creation date)")
+	}
+	for _, h := range hits {
+		if h.stale > 0 && h.stale < 0.5 {
+			add(maxNats(r, h.factor)*(1-h.stale), "a dataset closer to the event date than "+h.source)
+		}
+	}
+	switch top {
+	case 0:
+		add(2.3, "logs from the hosting provider (who rented the server and from where it was administered)")
+	case 2:
+		add(2.3, "the owner's logs or forensics of the compromised host (where the attacker came from)")
+	case 1:
+		add(1.0, "the relay's position in the attack: events before and after it from other sources of the same campaign")
+	}
+	if g.events == 0 {
+		add(1.5, "events involving this indicator (it is known only from enrichment)")
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.w, a.w) })
+	out := []string{}
+	for i := 0; i < len(cs) && i < 4; i++ {
+		out = append(out, cs[i].text)
+	}
+	return out
+}
+
+// Text writes a short statement per source that a reader without the model
+// can follow: the judgement, the confidence, the risk of acting against it,
+// what to do, and what would change the judgement.
+func (r *Result) Text(w io.Writer) error {
+	ew := &errWriter{w: w}
+	ew.printf("Attribution assessment (model %s, %s)\n", r.Model, r.ModelDigest)
+	for i := range r.Sources {
+		s := &r.Sources[i]
+		ew.printf("\n%s\n", statement(s))
+		ew.printf("  Recommendation: %s\n", s.Recommendation)
+		if len(s.WouldChange) > 0 {
+			ew.printf("  What would change this: %s.\n", strings.Join(s.WouldChange, "; "))
+		}
+		if s.Campaign != "" {
+			for _, c := range r.Campaigns {
+				if c.ID == s.Campaign {
+					ew.printf("  Part of %s: %d sources sharing %s.\n", c.ID, len(c.Members), strings.Join(c.Identities, ", "))
+				}
+			}
+		}
+	}
+	return ew.err
+}
+
+// statement is the one-paragraph judgement of a source.
+func statement(s *Source) string {
+	top := slices.Index(roleNames[:], s.Role)
+	role := rolePhrase[top]
+	if s.Because != "" {
+		role += " (" + s.Because + ")"
+	}
+	var b strings.Builder
+	switch {
+	case top == rUnd:
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %.0f %%).", s.Indicator, s.Probability*100)
+	case s.Words == "almost certain":
+		fmt.Fprintf(&b, "%s is almost certainly %s.", s.Indicator, role)
+	case s.Words == "very likely" || s.Words == "likely":
+		fmt.Fprintf(&b, "%s is %s %s.", s.Indicator, s.Words, role)
+	case s.Words == "roughly even chance":
+		fmt.Fprintf(&b, "There is a roughly even chance that %s is %s.", s.Indicator, role)
+	default:
+		fmt.Fprintf(&b, "The most likely role of %s is %s, but even that is %s (%.0f %%).", s.Indicator, role, s.Words, s.Probability*100)
+	}
+	if s.Refused {
+		b.WriteString(" The log cannot see the real client, so Casefile does not attribute it.")
+	}
+	fmt.Fprintf(&b, " Confidence: %s.", s.Confidence)
+	if top != rUnd {
+		if s.ThirdPartyRisk {
+			switch Words(s.CollateralRisk) {
+			case "roughly even chance":
+				b.WriteString(" There is a roughly even chance that acting against it would harm a third party.")
+			default:
+				fmt.Fprintf(&b, " Acting against it would %s harm a third party.", collateralWords(s.CollateralRisk))
+			}
+		} else {
+			b.WriteString(" Acting against it is unlikely to harm a third party.")
+		}
+	}
+	return b.String()
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
