@@ -44,7 +44,6 @@ var (
 	prefixCheckpoint = []byte("k/") // k/<tree size BE64> → signed checkpoint note
 	prefixChunk      = []byte("c/") // c/<sha256 of chunk> → chunk bytes
 	prefixArtefact   = []byte("a/") // a/<sha256 of content> → artefact record (JSON)
-	prefixChunkList  = []byte("l/") // l/<sha256 of content><page BE32> → concatenated chunk hashes
 	prefixMeta       = []byte("m/") // m/<name> → case metadata written once
 )
 
@@ -66,13 +65,5 @@ func hashKey(prefix []byte, h [32]byte) []byte {
 	k := make([]byte, len(prefix)+32)
 	copy(k, prefix)
 	copy(k[len(prefix):], h[:])
-	return k
-}
-
-func pageKey(sum [32]byte, page uint32) []byte {
-	k := make([]byte, len(prefixChunkList)+36)
-	copy(k, prefixChunkList)
-	copy(k[len(prefixChunkList):], sum[:])
-	binary.BigEndian.PutUint32(k[len(prefixChunkList)+32:], page)
 	return k
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -119,10 +120,55 @@ func (c *Case) HasArtefact(d Digest) (bool, error) {
 	return c.b.Has(hashKey(prefixArtefact, d))
 }
 
-// Backend exposes the storage for packages that keep derived data (events,
-// indexes) next to the log. They must use their own key prefixes, never
-// the ones this package uses.
-func (c *Case) Backend() Backend { return c.b }
+// Derived gives read access to the store for packages that keep derived
+// data (events, indexes) next to the log, under their own key prefixes.
+// They write through WriteDerived and AppendAtomic.
+func (c *Case) Derived() DerivedReader { return c.b }
+
+// DerivedReader is the read side of a Backend.
+type DerivedReader interface {
+	Get(key []byte) ([]byte, error)
+	Has(key []byte) (bool, error)
+	Last(prefix []byte) (key, value []byte, err error)
+	Scan(prefix, start []byte, fn func(key, value []byte) error) error
+	Keys(prefix, start []byte, fn func(key []byte) error) error
+}
 
 // Close closes the backend.
 func (c *Case) Close() error { return c.b.Close() }
+
+// reservedPrefixes are the key spaces of the log and the artefacts, which
+// only this package writes.
+var reservedPrefixes = [][]byte{prefixEntry, prefixHash, prefixCheckpoint, prefixChunk, prefixArtefact, prefixMeta}
+
+// AppendAtomic commits drafts together with ops in one atomic, durable
+// batch: a package keeping derived data (an index, a parse run) uses it so
+// that its data and the entry recording it exist together or not at all.
+// Ops must not touch the log's or the artefacts' key spaces, and at most
+// maxCommitEntries drafts may be given.
+func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*Entry, error) {
+	if len(drafts) > maxCommitEntries {
+		return nil, fmt.Errorf("append atomic: %d drafts, at most %d", len(drafts), maxCommitEntries)
+	}
+	for _, op := range ops {
+		for _, p := range reservedPrefixes {
+			if bytes.HasPrefix(op.Key, p) {
+				return nil, fmt.Errorf("append atomic: key %q is in a reserved key space", op.Key)
+			}
+		}
+	}
+	return c.log.appendWith(ctx, ops, drafts)
+}
+
+// WriteDerived stores derived data (events, index pages) outside the log's
+// key spaces, durably when durable is set.
+func (c *Case) WriteDerived(ops []Op, durable bool) error {
+	for _, op := range ops {
+		for _, p := range reservedPrefixes {
+			if bytes.HasPrefix(op.Key, p) {
+				return fmt.Errorf("write derived: key %q is in a reserved key space", op.Key)
+			}
+		}
+	}
+	return c.b.Write(ops, durable)
+}

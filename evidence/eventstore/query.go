@@ -1,0 +1,287 @@
+package eventstore
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// errStop ends a scan early without an error.
+var errStop = errors.New("stop")
+
+// Query selects events. The zero value selects every event.
+type Query struct {
+	Indicator string    // an indicator value as typed (normalised here)
+	Artefact  string    // "sha256:<hex>" or hex
+	Kind      string    // event kind
+	Outcome   string    // success, failure, unknown
+	From, To  time.Time // inclusive bounds on the event time
+	Offset    int       // skip this many matching events
+	Limit     int       // stop after this many (0: no limit)
+}
+
+func (q Query) match(e *parse.Event) bool {
+	if q.Kind != "" && e.Kind != q.Kind || q.Outcome != "" && e.Outcome != q.Outcome {
+		return false
+	}
+	if !q.From.IsZero() && e.Time.Before(q.From) || !q.To.IsZero() && e.Time.After(q.To) {
+		return false
+	}
+	return true
+}
+
+// Events calls fn for every event q selects, in the order the artefacts
+// were parsed and, within one, in input order.
+func (s *Store) Events(q Query, fn func(*parse.Event) error) error {
+	runs, err := s.Runs()
+	if err != nil {
+		return err
+	}
+	if q.Artefact != "" {
+		d, err := evidence.ParseDigest(q.Artefact)
+		if err != nil {
+			return err
+		}
+		runs = filterRuns(runs, func(r *Run) bool { return r.Artefact == d.String() })
+	}
+	skipped, sent := 0, 0
+	emit := func(e *parse.Event) error {
+		if !q.match(e) {
+			return nil
+		}
+		if skipped < q.Offset {
+			skipped++
+			return nil
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		sent++
+		if q.Limit > 0 && sent >= q.Limit {
+			return errStop
+		}
+		return nil
+	}
+	if q.Indicator == "" {
+		for _, r := range runs {
+			if err := s.scanRun(r, emit); err != nil {
+				return stopOK(err)
+			}
+		}
+		return nil
+	}
+	keys := s.resolve(q.Indicator)
+	for _, r := range runs {
+		id := r.id()
+		for _, k := range keys {
+			raw, err := s.c.Derived().Get(postingKey(k.Type, k.Value, id))
+			if errors.Is(err, evidence.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			p, err := decodePosting(raw, true)
+			if err != nil {
+				return err
+			}
+			if err := s.pick(id, p.seqs, emit); err != nil {
+				return stopOK(err)
+			}
+		}
+	}
+	return nil
+}
+
+func stopOK(err error) error {
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+func filterRuns(runs []*Run, keep func(*Run) bool) []*Run {
+	var out []*Run
+	for _, r := range runs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// resolve turns a typed value into the indicators it can be: an address is
+// normalised; anything else is looked up as written and in lower case.
+func (s *Store) resolve(v string) []indicator.Indicator {
+	if a, ok := indicator.NormalizeIP(v); ok {
+		return []indicator.Indicator{{Type: indicator.TypeIP, Value: a.String()}}
+	}
+	var out []indicator.Indicator
+	cands := []string{v}
+	if l := strings.ToLower(v); l != v {
+		cands = append(cands, l)
+	}
+	for _, t := range []indicator.Type{indicator.TypeDomain, indicator.TypeURL, indicator.TypeEmail, indicator.TypeUser,
+		indicator.TypeSSHKey, indicator.TypeUserAgent, indicator.TypeHash, indicator.TypeService} {
+		for _, c := range cands {
+			prefix := postingKey(t, c, [8]byte{})
+			prefix = prefix[:len(prefix)-8]
+			found := false
+			s.c.Derived().Keys(prefix, nil, func([]byte) error { found = true; return errStop })
+			if found {
+				out = append(out, indicator.Indicator{Type: t, Value: c})
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (s *Store) scanRun(r *Run, fn func(*parse.Event) error) error {
+	id := r.id()
+	return s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), nil, func(_, v []byte) error {
+		return decodeBlock(v, fn)
+	})
+}
+
+// pick emits the events with the given sequence numbers of one run.
+func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) error {
+	var cur = ^uint32(0)
+	var events []*parse.Event
+	for _, seq := range seqs {
+		b := seq / blockEvents
+		if b != cur {
+			raw, err := s.c.Derived().Get(blockKey(prefixBlock, id, b))
+			if err != nil {
+				return fmt.Errorf("event block %d of run %x: %w", b, id, err)
+			}
+			events = events[:0]
+			if err := decodeBlock(raw, func(e *parse.Event) error { events = append(events, e); return nil }); err != nil {
+				return err
+			}
+			cur = b
+		}
+		i := int(seq % blockEvents)
+		if i >= len(events) {
+			return fmt.Errorf("event %d of run %x is missing", seq, id)
+		}
+		if err := fn(events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decodeBlock(v []byte, fn func(*parse.Event) error) error {
+	raw, err := s2.Decode(nil, v)
+	if err != nil {
+		return fmt.Errorf("event block: %w", err)
+	}
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		var e parse.Event
+		if err := json.Unmarshal(line, &e); err != nil {
+			return fmt.Errorf("event block: %w", err)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Summary is what the case knows about one indicator, merged over every
+// committed parse run.
+type Summary struct {
+	Type      indicator.Type `json:"type"`
+	Value     string         `json:"value"`
+	Count     int64          `json:"count"`
+	FirstSeen time.Time      `json:"first_seen,omitzero"`
+	LastSeen  time.Time      `json:"last_seen,omitzero"`
+	Special   string         `json:"special"`
+	Artefacts []string       `json:"artefacts"`
+}
+
+// Indicators returns every indicator of the case, most frequent first.
+func (s *Store) Indicators() ([]*Summary, error) {
+	runs, err := s.Runs()
+	if err != nil {
+		return nil, err
+	}
+	committed := map[[8]byte]*Run{}
+	for _, r := range runs {
+		committed[r.id()] = r
+	}
+	var out []*Summary
+	var cur *Summary
+	err = s.c.Derived().Scan(prefixPosting, nil, func(k, v []byte) error {
+		typ, val, id, ok := splitPostingKey(k)
+		r := committed[id]
+		if !ok || r == nil {
+			return nil // a run interrupted before its entry was committed
+		}
+		p, err := decodePosting(v, false)
+		if err != nil {
+			return fmt.Errorf("indicator %s %q: %w", typ, val, err)
+		}
+		if cur == nil || cur.Type != typ || cur.Value != val {
+			cur = &Summary{Type: typ, Value: val}
+			if typ == indicator.TypeIP {
+				if a, ok := indicator.NormalizeIP(val); ok {
+					cur.Special = indicator.Special(a)
+				}
+			}
+			out = append(out, cur)
+		}
+		cur.Count += p.count
+		if p.first != 0 {
+			if f := time.Unix(0, p.first).UTC(); cur.FirstSeen.IsZero() || f.Before(cur.FirstSeen) {
+				cur.FirstSeen = f
+			}
+			if l := time.Unix(0, p.last).UTC(); l.After(cur.LastSeen) {
+				cur.LastSeen = l
+			}
+		}
+		if !contains(cur.Artefacts, r.Artefact) {
+			cur.Artefacts = append(cur.Artefacts, r.Artefact)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, err
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RunID parses a run id as shown in Run.ID.
+func RunID(s string) ([8]byte, error) {
+	var id [8]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 8 {
+		return id, fmt.Errorf("not a run id: %q", s)
+	}
+	copy(id[:], b)
+	return id, nil
+}

@@ -1,0 +1,295 @@
+package eventstore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// posting is what one run says about one indicator.
+type posting struct {
+	count       int64
+	first, last int64    // unix ns, 0 when unknown
+	seqs        []uint32 // events mentioning it, ascending
+}
+
+// runWriter is the parse.Sink of a run: it encodes events into blocks,
+// hashes them, and collects indicator postings in memory.
+type runWriter struct {
+	ctx      context.Context
+	c        *evidence.Case
+	id       [8]byte
+	artefact evidence.Digest
+
+	seq      uint32
+	block    uint32
+	buf      bytes.Buffer
+	enc      *json.Encoder
+	digest   hash.Hash
+	mal      bytes.Buffer
+	malBlock uint32
+	malKept  int
+	malCount int64
+	first    []parse.Malformed
+	postings map[string]*posting // type \x00 value
+	tmin     time.Time
+	tmax     time.Time
+	err      error
+}
+
+func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.Digest) *runWriter {
+	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}}
+	w.enc = json.NewEncoder(&w.buf)
+	w.enc.SetEscapeHTML(false)
+	return w
+}
+
+// Event implements parse.Sink.
+func (w *runWriter) Event(e parse.Event) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	start := w.buf.Len()
+	if err := w.enc.Encode(&e); err != nil {
+		return err
+	}
+	w.digest.Write(w.buf.Bytes()[start:])
+	seq := w.seq
+	w.seq++
+	var ts int64
+	if !e.Time.IsZero() {
+		ts = e.Time.UnixNano()
+		if w.tmin.IsZero() || e.Time.Before(w.tmin) {
+			w.tmin = e.Time
+		}
+		if e.Time.After(w.tmax) {
+			w.tmax = e.Time
+		}
+	}
+	for _, ind := range EventIndicators(&e) {
+		w.note(ind, seq, ts)
+	}
+	if w.seq%blockEvents == 0 {
+		return w.flushBlock()
+	}
+	return nil
+}
+
+// EventIndicators lists the indicators an event mentions: those of its
+// source, user and fields, and its destination address.
+func EventIndicators(e *parse.Event) []indicator.Indicator {
+	inds := indicator.FromFields(e.Src, e.SrcService, e.User, e.Fields)
+	if e.Dst != "" {
+		if a, ok := indicator.NormalizeIP(e.Dst); ok {
+			v := a.String()
+			if !slices.Contains(inds, indicator.Indicator{Type: indicator.TypeIP, Value: v}) {
+				inds = append(inds, indicator.Indicator{Type: indicator.TypeIP, Value: v})
+			}
+		}
+	}
+	return inds
+}
+
+func (w *runWriter) note(ind indicator.Indicator, seq uint32, ts int64) {
+	k := string(ind.Type) + "\x00" + ind.Value
+	p := w.postings[k]
+	if p == nil {
+		p = &posting{}
+		w.postings[k] = p
+	}
+	p.count++
+	if ts != 0 {
+		if p.first == 0 || ts < p.first {
+			p.first = ts
+		}
+		if ts > p.last {
+			p.last = ts
+		}
+	}
+	p.seqs = append(p.seqs, seq)
+}
+
+// Malformed implements parse.Sink.
+func (w *runWriter) Malformed(m parse.Malformed) {
+	w.malCount++
+	if len(w.first) < firstReported {
+		w.first = append(w.first, m)
+	}
+	if w.malKept >= maxMalformed || w.err != nil {
+		return
+	}
+	w.malKept++
+	b, _ := json.Marshal(m)
+	w.mal.Write(b)
+	w.mal.WriteByte('\n')
+	if w.malKept%blockEvents == 0 {
+		w.err = w.writeMalformed()
+	}
+}
+
+func (w *runWriter) writeMalformed() error {
+	if w.mal.Len() == 0 {
+		return nil
+	}
+	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixMalformed, w.id, w.malBlock), Value: bytes.Clone(w.mal.Bytes())}}, false)
+	w.malBlock++
+	w.mal.Reset()
+	return err
+}
+
+func (w *runWriter) flushBlock() error {
+	if w.buf.Len() == 0 {
+		return nil
+	}
+	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: s2.Encode(nil, w.buf.Bytes())}}, false)
+	w.block++
+	w.buf.Reset()
+	return err
+}
+
+// flush writes the last blocks and makes everything durable.
+func (w *runWriter) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.flushBlock(); err != nil {
+		return err
+	}
+	if err := w.writeMalformed(); err != nil {
+		return err
+	}
+	return w.c.WriteDerived(nil, true)
+}
+
+// writePostings stores one key per indicator of the run, in batches, and
+// makes them durable.
+func (w *runWriter) writePostings() error {
+	keys := make([]string, 0, len(w.postings))
+	for k := range w.postings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	ops := make([]evidence.Op, 0, opsPerWrite)
+	for _, k := range keys {
+		typ, val, _ := strings.Cut(k, "\x00")
+		ops = append(ops, evidence.Op{Key: postingKey(indicator.Type(typ), val, w.id), Value: encodePosting(w.postings[k])})
+		if len(ops) == opsPerWrite {
+			if err := w.c.WriteDerived(ops, false); err != nil {
+				return err
+			}
+			ops = ops[:0]
+		}
+	}
+	return w.c.WriteDerived(ops, true)
+}
+
+func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
+	loc := "UTC (assumed: the log does not say)"
+	if o.Location != nil {
+		loc = o.Location.String()
+	}
+	r := &Run{
+		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: o.Name,
+		Parser: res.Parser, ParserVersion: res.Version, Format: o.Format, Gzip: res.Gzip,
+		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
+		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings),
+		Digest: "sha256:" + hex.EncodeToString(w.digest.Sum(nil)), FirstSeen: fmtTime(w.tmin), LastSeen: fmtTime(w.tmax),
+		FirstProblems: w.first,
+	}
+	if r.Format == "" {
+		r.Format = "auto"
+	}
+	switch {
+	case o.Year != 0:
+		r.Year, r.YearSource = o.Year, "--year"
+	case !o.ModTime.IsZero():
+		r.YearSource = "file modification time " + o.ModTime.UTC().Format(time.RFC3339)
+	}
+	r.Summary = fmt.Sprintf("%s/%d read %s: %d events, %d malformed, %d distinct indicators", r.Parser, r.ParserVersion, r.Name, r.Events, r.Malformed, r.Indicators)
+	return r
+}
+
+// encodePosting: uvarint count, varint first, varint last, uvarint n, then
+// n uvarint deltas of event sequence numbers.
+func encodePosting(p *posting) []byte {
+	b := make([]byte, 0, 16+2*len(p.seqs))
+	b = binary.AppendUvarint(b, uint64(p.count))
+	b = binary.AppendVarint(b, p.first)
+	b = binary.AppendVarint(b, p.last)
+	b = binary.AppendUvarint(b, uint64(len(p.seqs)))
+	prev := uint32(0)
+	for _, s := range p.seqs {
+		b = binary.AppendUvarint(b, uint64(s-prev))
+		prev = s
+	}
+	return b
+}
+
+func decodePosting(b []byte, withSeqs bool) (*posting, error) {
+	p := &posting{}
+	var n int
+	read := func() (uint64, bool) {
+		v, k := binary.Uvarint(b[n:])
+		n += max(k, 0)
+		return v, k > 0
+	}
+	readS := func() (int64, bool) {
+		v, k := binary.Varint(b[n:])
+		n += max(k, 0)
+		return v, k > 0
+	}
+	c, ok1 := read()
+	f, ok2 := readS()
+	l, ok3 := readS()
+	cnt, ok4 := read()
+	if !(ok1 && ok2 && ok3 && ok4) || cnt > uint64(len(b)) {
+		return nil, fmt.Errorf("posting: malformed")
+	}
+	p.count, p.first, p.last = int64(c), f, l
+	if !withSeqs {
+		return p, nil
+	}
+	p.seqs = make([]uint32, 0, cnt)
+	prev := uint64(0)
+	for range cnt {
+		d, ok := read()
+		if !ok {
+			return nil, fmt.Errorf("posting: truncated")
+		}
+		prev += d
+		p.seqs = append(p.seqs, uint32(prev))
+	}
+	return p, nil
+}
+
+// gunzipHead decompresses the start of a gzip stream for detection.
+func gunzipHead(head []byte) ([]byte, error) {
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return nil, fmt.Errorf("not gzip")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(head))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(parse.HeadSize)))
+	if len(out) > 0 {
+		return out, nil
+	}
+	return nil, err
+}
