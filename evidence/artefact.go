@@ -74,7 +74,7 @@ type contentSums struct {
 // SHA-256, each chunk's SHA-256 and, with legacy, MD5 and SHA-1 run in
 // parallel goroutines over the same buffers. Memory stays at a few chunks.
 // Chunks are made durable before storeContent returns.
-func storeContent(b Backend, r io.Reader, legacy bool, progress func(int64)) (*contentSums, error) {
+func storeContent(ch Chunks, r io.Reader, legacy bool, progress func(int64)) (*contentSums, error) {
 	const nbuf = 4
 	type piece struct {
 		data []byte
@@ -130,10 +130,9 @@ func storeContent(b Backend, r io.Reader, legacy bool, progress func(int64)) (*c
 	var page []byte
 	writeChunk := func(data []byte) ([32]byte, error) {
 		sum := sha256.Sum256(data)
-		key := hashKey(prefixChunk, sum)
-		ok, err := b.Has(key)
+		ok, err := ch.Has(sum)
 		if err == nil && !ok {
-			err = b.Write([]Op{{key, data}}, false)
+			err = ch.Put(sum, data)
 		}
 		return sum, err
 	}
@@ -211,7 +210,7 @@ func storeContent(b Backend, r io.Reader, legacy bool, progress func(int64)) (*c
 		sums.md5 = hex.EncodeToString(hashers[1].Sum(nil))
 		sums.sha1 = hex.EncodeToString(hashers[2].Sum(nil))
 	}
-	if err := b.Write(nil, true); err != nil { // make the chunks durable before any entry names them
+	if err := ch.Sync(); err != nil { // make the chunks durable before any entry names them
 		return nil, fmt.Errorf("sync chunks: %w", err)
 	}
 	return sums, nil
@@ -241,7 +240,7 @@ func readRecord(b Backend, d Digest) (*artefactRecord, error) {
 // ArtefactReader reads a stored artefact's bytes. It is an io.ReadSeeker and
 // an io.ReaderAt; it checks each chunk's hash as it reads it.
 type ArtefactReader struct {
-	b      Backend
+	ch     Chunks
 	digest Digest
 	rec    *artefactRecord
 	chunks [][32]byte
@@ -254,21 +253,21 @@ type ArtefactReader struct {
 
 // OpenArtefact returns a reader over the artefact with SHA-256 d.
 func (c *Case) OpenArtefact(d Digest) (*ArtefactReader, error) {
-	return openArtefact(c.b, d)
+	return c.openArtefact(d)
 }
 
-func openArtefact(b Backend, d Digest) (*ArtefactReader, error) {
-	rec, err := readRecord(b, d)
+func (c *Case) openArtefact(d Digest) (*ArtefactReader, error) {
+	rec, err := readRecord(c.b, d)
 	if err != nil {
 		return nil, err
 	}
-	ar := &ArtefactReader{b: b, digest: d, rec: rec}
+	ar := &ArtefactReader{ch: c.chunks, digest: d, rec: rec}
 	for i, ph := range rec.Pages {
 		ps, err := ParseDigest(ph)
 		if err != nil {
 			return nil, fmt.Errorf("artefact %s page %d: %w", d, i, err)
 		}
-		page, err := readChunk(b, ps)
+		page, err := readChunk(c.chunks, ps)
 		if err != nil {
 			return nil, fmt.Errorf("artefact %s chunk list page %d: %w", d, i, err)
 		}
@@ -296,8 +295,8 @@ func (e *ChunkError) Unwrap() error { return e.Err }
 
 var errChunkHash = errors.New("content does not match its hash")
 
-func readChunk(b Backend, sum [32]byte) ([]byte, error) {
-	data, err := b.Get(hashKey(prefixChunk, sum))
+func readChunk(ch Chunks, sum [32]byte) ([]byte, error) {
+	data, err := ch.Get(sum)
 	if err != nil {
 		return nil, &ChunkError{Digest(sum), err}
 	}
@@ -342,7 +341,7 @@ func (r *ArtefactReader) chunk(i int64) ([]byte, error) {
 	if r.cache != nil && r.cacheIdx == i {
 		return r.cache, nil
 	}
-	data, err := readChunk(r.b, r.chunks[i])
+	data, err := readChunk(r.ch, r.chunks[i])
 	if err != nil {
 		return nil, err
 	}

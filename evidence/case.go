@@ -13,6 +13,7 @@ import (
 // artefacts it names, and the key that signs its checkpoints.
 type Case struct {
 	b        Backend
+	chunks   Chunks
 	log      *Log
 	verifier note.Verifier
 }
@@ -22,6 +23,9 @@ type Case struct {
 type Config struct {
 	Signer   note.Signer
 	Verifier note.Verifier
+	// Chunks holds artefact bytes. Nil means the backend's own chunk store
+	// when it offers one (ChunkProvider), else c/ keys in the backend.
+	Chunks Chunks
 }
 
 // Open opens the case stored in b. The checkpoint origin is the verifier's
@@ -37,7 +41,15 @@ func Open(b Backend, cfg Config) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Case{b: b, log: l, verifier: cfg.Verifier}, nil
+	ch := cfg.Chunks
+	if ch == nil {
+		if p, ok := b.(ChunkProvider); ok {
+			ch = p.Chunks()
+		} else {
+			ch = kvChunks{b}
+		}
+	}
+	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier}, nil
 }
 
 // CaseInfo is the payload of the case.created entry.

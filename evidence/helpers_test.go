@@ -17,6 +17,7 @@ import (
 type tamperable interface {
 	evidence.Backend
 	Corrupt(key, value []byte)
+	CorruptChunk(sum [32]byte, data []byte) error
 	Delete(key []byte)
 }
 

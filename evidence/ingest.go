@@ -65,7 +65,7 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 	if c.log.signer == nil {
 		return nil, ErrReadOnly
 	}
-	sums, err := storeContent(c.b, ctxReader{ctx, r}, opt.LegacyHashes, opt.Progress)
+	sums, err := storeContent(c.chunks, ctxReader{ctx, r}, opt.LegacyHashes, opt.Progress)
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,9 @@ func TestTamperFlippedChunkByte(t *testing.T) {
 		}
 		sum := sha256.Sum256(buf)
 		buf[12345] ^= 0x01
-		b.Corrupt(digestKey("c/", sum), buf)
+		if err := b.CorruptChunk(sum, buf); err != nil {
+			t.Fatal(err)
+		}
 		r := mustVerify(t, reopen(t, c, b))
 		wantFirst(t, r, evidence.ProblemChunk, "chunk "+evidence.Digest(sum).String(), "does not match its hash")
 		// Reading the artefact back fails loudly instead of returning bad bytes.

@@ -366,7 +366,7 @@ func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest
 
 func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyOptions, checked map[Digest]bool) {
 	where := "artefact " + d.String()
-	ar, err := openArtefact(c.b, d)
+	ar, err := c.openArtefact(d)
 	if err != nil {
 		var ce *ChunkError
 		if errors.As(err, &ce) {
@@ -394,7 +394,7 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 	}
 	w := io.MultiWriter(ws...)
 	for i, sum := range ar.chunks {
-		data, err := readChunk(c.b, sum)
+		data, err := readChunk(c.chunks, sum)
 		checked[Digest(sum)] = true
 		if err != nil {
 			r.add(ProblemChunk, "chunk "+Digest(sum).String(), "chunk %d of %s: %v", i, d, errors.Unwrap(err))
@@ -434,21 +434,17 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 // verifyChunks hashes every stored chunk not already checked (chunks left
 // by an interrupted ingest, which no artefact names, are checked too).
 func (c *Case) verifyChunks(ctx context.Context, r *Report, checked map[Digest]bool) {
-	err := c.b.Scan(prefixChunk, nil, func(k, v []byte) error {
+	err := c.chunks.Each(func(sum [32]byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		r.Chunks++
-		if len(k) != len(prefixChunk)+32 {
-			r.add(ProblemChunk, fmt.Sprintf("key %x", k), "malformed chunk key")
-			return nil
-		}
-		d := Digest(k[len(prefixChunk):])
+		d := Digest(sum)
 		if checked[d] {
 			return nil
 		}
-		if sha256.Sum256(v) != d {
-			r.add(ProblemChunk, "chunk "+d.String(), "content does not match its hash")
+		if _, err := readChunk(c.chunks, sum); err != nil {
+			r.add(ProblemChunk, "chunk "+d.String(), "%v", errors.Unwrap(err))
 		}
 		return nil
 	})

@@ -37,7 +37,8 @@ type app struct {
 	caseDir  string
 	examiner string
 	json     bool
-	hints    []string
+	// beforeOpen, when set (tests only), runs before each file is opened.
+	beforeOpen func(path string)
 }
 
 // usageError marks a mistake in how the command was called (exit 2).
@@ -54,7 +55,7 @@ type hintError struct {
 }
 
 func withHint(err error, hint string) error { return hintError{err, hint} }
-func (h hintError) Unwrap() error         { return h.error }
+func (h hintError) Unwrap() error           { return h.error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
@@ -106,7 +107,7 @@ that counsel and police can verify offline.`,
 	pf.StringVar(&a.caseDir, "case", a.getenv("CASEFILE_CASE"), "case directory (env CASEFILE_CASE)")
 	pf.StringVar(&a.examiner, "examiner", a.getenv("CASEFILE_EXAMINER"), examinerHelp)
 	pf.BoolVar(&a.json, "json", false, "write the report as JSON on stdout")
-	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.demoCmd())
+	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.demoCmd())
 	return root
 }
 

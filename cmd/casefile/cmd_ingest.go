@@ -15,24 +15,27 @@ import (
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 type ingestFlags struct {
 	source, note, stdinName string
 	legacy                  bool
+	parse                   parseFlags
 }
 
 // ingestLine is one file's outcome in `ingest --json` (JSON Lines).
 type ingestLine struct {
-	Path      string `json:"path"`
-	Artefact  string `json:"artefact,omitempty"`
-	Size      int64  `json:"size,omitempty"`
-	MD5       string `json:"md5,omitempty"`
-	SHA1      string `json:"sha1,omitempty"`
-	Entry     uint64 `json:"entry,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Skipped   string `json:"skipped,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Path      string     `json:"path"`
+	Artefact  string     `json:"artefact,omitempty"`
+	Size      int64      `json:"size,omitempty"`
+	MD5       string     `json:"md5,omitempty"`
+	SHA1      string     `json:"sha1,omitempty"`
+	Entry     uint64     `json:"entry,omitempty"`
+	Duplicate bool       `json:"duplicate,omitempty"`
+	Skipped   string     `json:"skipped,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	Parse     *parseLine `json:"parse,omitempty"`
 }
 
 func (a *app) ingestCmd() *cobra.Command {
@@ -54,6 +57,9 @@ is reported and recorded, and the rest are still ingested (exit code 3).`,
 				return err
 			}
 			defer h.Close()
+			if err := f.parse.check(); err != nil {
+				return err
+			}
 			return a.ingestPaths(cmd, h, paths, f)
 		},
 	}
@@ -62,11 +68,13 @@ is reported and recorded, and the rest are still ingested (exit code 3).`,
 	fl.StringVar(&f.note, "note", "", "why they are ingested, anything counsel should know")
 	fl.BoolVar(&f.legacy, "legacy-hashes", false, "also record MD5 and SHA-1 (for tools that still check them)")
 	fl.StringVar(&f.stdinName, "stdin-name", "stdin", "the name to record for data read from -")
+	f.parse.register(fl)
 	return cmd
 }
 
 func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string, f ingestFlags) error {
 	actor := a.actor()
+	events := eventstore.New(h.Case)
 	enc := json.NewEncoder(a.out)
 	failed := 0
 	report := func(l ingestLine) {
@@ -106,7 +114,18 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			fail(path, err)
 			return
 		}
-		report(ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate})
+		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate}
+		// The artefact is preserved; now the parser reads it back from the store.
+		pl, perr := a.parseArtefact(ctx(cmd), events, res.Digest, meta, f.parse, actor)
+		line.Parse = pl
+		report(line)
+		if pl != nil && !a.json {
+			fmt.Fprintf(a.out, "  %s\n", pl.text())
+		}
+		if perr != nil {
+			failed++
+			fmt.Fprintf(a.err, "casefile: error: %s: %v\n", path, perr)
+		}
 	}
 	for _, p := range paths {
 		if ctx(cmd).Err() != nil {
@@ -156,6 +175,9 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 }
 
 func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64)) {
+	if a.beforeOpen != nil {
+		a.beforeOpen(path)
+	}
 	file, err := os.Open(path)
 	if err != nil {
 		fail(path, err)

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -25,24 +26,27 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Store is a Badger database holding one case.
+// Store is a Badger database holding one case, with its artefact chunks
+// in pack files beside it.
 type Store struct {
-	db *badger.DB
+	db    *badger.DB
+	packs *packs
 }
 
-// Open opens (creating if needed) the Badger database in dir.
+// Open opens (creating if needed) the store in dir: the Badger database in
+// dir/db and the chunk packs in dir/packs.
 func Open(dir string, o Options) (*Store, error) {
-	opts := badger.DefaultOptions(dir).
+	opts := badger.DefaultOptions(filepath.Join(dir, "db")).
 		WithLogger(nil).
 		WithSyncWrites(false). // durability comes from explicit Sync after each durable batch
 		WithNumVersionsToKeep(1).
 		WithDetectConflicts(false).
-		WithMemTableSize(16 << 20).
+		WithMemTableSize(8 << 20).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
-		WithBlockCacheSize(16 << 20).
-		WithIndexCacheSize(8 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
 		WithValueThreshold(64 << 10).
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
@@ -52,8 +56,16 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, clean(err))
 	}
-	return &Store{db: db}, nil
+	p, err := openPacks(db, filepath.Join(dir, "packs"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return &Store{db: db, packs: p}, nil
 }
+
+// Chunks returns the pack-file chunk store (evidence.ChunkProvider).
+func (s *Store) Chunks() evidence.Chunks { return s.packs }
 
 // clean keeps Badger error texts short and free of value dumps.
 func clean(err error) error {
@@ -191,7 +203,17 @@ func (s *Store) Write(ops []evidence.Op, durable bool) error {
 }
 
 // Close implements evidence.Backend.
-func (s *Store) Close() error { return clean(s.db.Close()) }
+func (s *Store) Close() error {
+	err := s.packs.close()
+	if e := clean(s.db.Close()); e != nil {
+		err = e
+	}
+	return err
+}
+
+// CorruptChunk overwrites a stored chunk's bytes in place, for tests that
+// play an attacker.
+func (s *Store) CorruptChunk(sum [32]byte, data []byte) error { return s.packs.corrupt(sum, data) }
 
 // Corrupt overwrites the value under key without any check. It exists so
 // that tests can play an attacker who can write to the case directory.

@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 		crashChild(dir)
 		return
 	}
+	if dir := os.Getenv(largeChildEnv); dir != "" {
+		largeChild(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 

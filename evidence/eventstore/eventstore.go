@@ -79,6 +79,7 @@ type Run struct {
 	FirstSeen     string            `json:"first_seen,omitempty"`
 	LastSeen      string            `json:"last_seen,omitempty"`
 	FirstProblems []parse.Malformed `json:"first_malformed,omitempty"`
+	Supersedes    []string          `json:"supersedes,omitempty"` // earlier runs of the same artefact, no longer used
 	Summary       string            `json:"summary"`
 	Seq           int64             `json:"seq"` // when the run started (ns), for ordering
 }
@@ -153,6 +154,13 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	}
 	run := w.run(res, o)
 	run.Seq = time.Now().UnixNano()
+	older, err := s.RunsOf(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range older {
+		run.Supersedes = append(run.Supersedes, r.ID)
+	}
 	// Postings go in batches before the entry; the run record with it.
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -214,6 +222,21 @@ func (s *Store) Runs() ([]*Run, error) {
 	})
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Seq < runs[j].Seq })
 	return runs, err
+}
+
+// Current returns, for every artefact, its latest run: the one whose
+// events count. Earlier runs (another parser, another --year) stay recorded
+// but are superseded.
+func (s *Store) Current() ([]*Run, error) {
+	all, err := s.Runs()
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*Run{}
+	for _, r := range all {
+		latest[r.Artefact] = r // Runs is oldest first
+	}
+	return filterRuns(all, func(r *Run) bool { return latest[r.Artefact] == r }), nil
 }
 
 // RunsOf returns the committed runs of one artefact.

@@ -199,3 +199,33 @@ func TestOpenSSHSampleIndex(t *testing.T) {
 		t.Fatalf("%d failed passwords from 183.62.140.253, want 286", failed)
 	}
 }
+
+func TestReparseSupersedes(t *testing.T) {
+	c, _ := newCase(t)
+	s := eventstore.New(c)
+	d := ingest(t, c, authLog, "auth.log")
+	ctx := context.Background()
+	first, _, err := s.Parse(ctx, d, eventstore.ParseOptions{Year: 2025})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := s.Parse(ctx, d, eventstore.ParseOptions{Year: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Supersedes) != 1 || second.Supersedes[0] != first.ID {
+		t.Fatalf("supersedes: %v", second.Supersedes)
+	}
+	n := 0
+	s.Events(eventstore.Query{}, func(e *parse.Event) error {
+		n++
+		if e.Time.Year() != 2026 {
+			t.Errorf("event from the superseded run: %v", e.Time)
+		}
+		return nil
+	})
+	inds, _ := s.Indicators()
+	if n != 5 || inds[0].Count != 3 {
+		t.Fatalf("%d events, top indicator %d: superseded run counted", n, inds[0].Count)
+	}
+}

@@ -42,9 +42,10 @@ func (q Query) match(e *parse.Event) bool {
 }
 
 // Events calls fn for every event q selects, in the order the artefacts
-// were parsed and, within one, in input order.
+// were parsed and, within one, in input order. Only each artefact's current
+// run counts.
 func (s *Store) Events(q Query, fn func(*parse.Event) error) error {
-	runs, err := s.Runs()
+	runs, err := s.Current()
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ type Summary struct {
 
 // Indicators returns every indicator of the case, most frequent first.
 func (s *Store) Indicators() ([]*Summary, error) {
-	runs, err := s.Runs()
+	runs, err := s.Current()
 	if err != nil {
 		return nil, err
 	}

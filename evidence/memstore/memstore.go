@@ -163,3 +163,9 @@ func (s *Store) Delete(key []byte) {
 		delete(s.vals, k)
 	}
 }
+
+// CorruptChunk replaces a chunk's bytes, for tests that play an attacker.
+func (s *Store) CorruptChunk(sum [32]byte, data []byte) error {
+	s.Corrupt(append([]byte("c/"), sum[:]...), data)
+	return nil
+}

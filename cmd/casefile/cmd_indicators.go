@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/evidence/eventstore"
+)
+
+// indicatorJSON is one indicator in `indicators --json` (CLI.md).
+type indicatorJSON struct {
+	Value        string               `json:"value"`
+	Type         string               `json:"type"`
+	Count        int64                `json:"count"`
+	FirstSeen    string               `json:"first_seen"`
+	LastSeen     string               `json:"last_seen"`
+	Special      string               `json:"special"`
+	Artefacts    []string             `json:"artefacts"`
+	Observations []enrich.Observation `json:"observations"`
+}
+
+func (a *app) indicatorsCmd() *cobra.Command {
+	var typ string
+	cmd := &cobra.Command{
+		Use:   "indicators --case DIR [--json]",
+		Short: "Indicators found in the events, with counts and first/last seen",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := a.openCase(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			inds, err := eventstore.New(h.Case).Indicators()
+			if err != nil {
+				return err
+			}
+			out := []indicatorJSON{}
+			for _, i := range inds {
+				if typ != "" && string(i.Type) != typ {
+					continue
+				}
+				j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
+					Artefacts: i.Artefacts, Observations: []enrich.Observation{}}
+				if !i.FirstSeen.IsZero() {
+					j.FirstSeen, j.LastSeen = i.FirstSeen.Format(timeJSON), i.LastSeen.Format(timeJSON)
+				}
+				out = append(out, j)
+			}
+			if a.json {
+				enc := json.NewEncoder(a.out)
+				enc.SetEscapeHTML(false)
+				return enc.Encode(map[string]any{"indicators": out})
+			}
+			fmt.Fprintf(a.out, "%-10s %-40s %8s  %-20s  %-20s  %s\n", "TYPE", "VALUE", "EVENTS", "FIRST SEEN", "LAST SEEN", "NOTE")
+			for _, j := range out {
+				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", j.Type, clip(j.Value, 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), j.Special)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&typ, "type", "", "only this type: ip, domain, url, email, user, ssh-key, user-agent, hash, service")
+	return cmd
+}
+
+const timeJSON = "2006-01-02T15:04:05Z07:00"
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
