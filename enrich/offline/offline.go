@@ -1,0 +1,151 @@
+// Package offline opens any offline dataset Casefile reads — MaxMind mmdb,
+// Tor exit lists, AWS/GCP/Azure ranges, MISP warninglists — from the bytes
+// of its preserved artefact, recognising the format from the content alone
+// (never from the file name), and returns it as an enrich.Dataset.
+//
+// It exists apart from package enrich because it imports every reader, and
+// the readers import enrich for the Observation type.
+//
+// Recognition, in order:
+//
+//	mmdb         the metadata marker "\xab\xcd\xefMaxMind.com"
+//	JSON object  its top-level keys: "list" and "type" → MISP warninglist;
+//	             "values" or "changeNumber" → Azure Service Tags;
+//	             "prefixes", "ipv6_prefixes", "createDate" or
+//	             "creationTime" → AWS / GCP ranges
+//	text         the first meaningful line: "ExitNode …" (or a CollecTor
+//	             "@type tordnsel" / "Downloaded" header) → TorDNSEL
+//	             exit-addresses; an IP address → Tor bulk exit list
+//
+// Anything else is refused with ErrUnknownFormat. The chosen reader then
+// parses strictly; its errors are returned wrapped.
+//
+//	ds, err := offline.Open(data, "sha256:…", "ip-ranges.json", offline.Options{})
+//	for _, o := range ds.Lookup(addr, eventTime) { … }
+package offline
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/cloud"
+	"github.com/casefile/casefile/enrich/geoip"
+	"github.com/casefile/casefile/enrich/tor"
+	"github.com/casefile/casefile/enrich/warninglist"
+)
+
+// Formats reported by Sniff.
+const (
+	FormatMMDB        = "mmdb"
+	FormatTorExits    = "tor-exits"    // exit-addresses or bulk exit list
+	FormatCloudRanges = "cloud-ranges" // AWS, GCP or Azure
+	FormatWarninglist = "misp-warninglist"
+)
+
+// ErrUnknownFormat is returned for data no reader recognises.
+var ErrUnknownFormat = errors.New("unknown dataset format")
+
+// Options tune Open. The zero value is the default.
+type Options struct {
+	// Date is the dataset date for formats that carry none (the Tor bulk
+	// exit list; Azure Service Tags without "_YYYYMMDD" in the name): for
+	// example when the list was fetched, or the file's mtime. Zero means
+	// unknown.
+	Date time.Time
+}
+
+var mmdbMarker = []byte("\xab\xcd\xefMaxMind.com")
+
+// Sniff names the format of data, or returns "" when it is not recognised.
+func Sniff(data []byte) string {
+	if bytes.LastIndex(data, mmdbMarker) >= 0 {
+		return FormatMMDB
+	}
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		keys := topKeys(trimmed)
+		switch {
+		case keys["list"] && keys["type"]:
+			return FormatWarninglist
+		case keys["values"] || keys["changeNumber"] || keys["prefixes"] || keys["ipv6_prefixes"] ||
+			keys["createDate"] || keys["creationTime"]:
+			return FormatCloudRanges
+		}
+		return ""
+	}
+	sc := bufio.NewScanner(bytes.NewReader(trimmed))
+	sc.Buffer(make([]byte, 0, 4096), tor.MaxLine+2)
+	for n := 0; sc.Scan() && n < 64; n++ {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+			continue
+		case strings.HasPrefix(line, "ExitNode "), strings.HasPrefix(line, "@type tordnsel"),
+			strings.HasPrefix(line, "Downloaded "):
+			return FormatTorExits
+		}
+		if _, err := netip.ParseAddr(line); err == nil {
+			return FormatTorExits
+		}
+		return ""
+	}
+	return ""
+}
+
+// topKeys returns the top-level keys of a JSON object, as far as it parses
+// (a truncated file still shows its leading keys; the reader reports the
+// truncation).
+func topKeys(data []byte) map[string]bool {
+	keys := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return keys
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, ok := t.(string)
+		if !ok {
+			return keys
+		}
+		keys[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// Open recognises the format of data and opens it. dataset is the
+// artefact's "sha256:<hex>", name its original file name. For mmdb files,
+// data is used in place and must not be modified while the dataset is used.
+func Open(data []byte, dataset, name string, opt Options) (enrich.Dataset, error) {
+	var ds enrich.Dataset
+	var err error
+	switch Sniff(data) {
+	case FormatMMDB:
+		ds, err = geoip.Open(data, dataset, name)
+	case FormatTorExits:
+		ds, err = tor.Open(bytes.NewReader(data), dataset, name, opt.Date)
+	case FormatCloudRanges:
+		ds, err = cloud.Open(bytes.NewReader(data), dataset, name, opt.Date)
+	case FormatWarninglist:
+		ds, err = warninglist.Open(bytes.NewReader(data), dataset, name)
+	default:
+		return nil, fmt.Errorf("offline: %q: %w", name, ErrUnknownFormat)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("offline: %w", err)
+	}
+	return ds, nil
+}
