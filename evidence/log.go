@@ -16,7 +16,7 @@ import (
 // entries and about this many bytes.
 const (
 	maxCommitEntries = 4096
-	maxCommitBytes   = 1 << 20
+	maxCommitBytes   = 512 << 10
 )
 
 // ErrReadOnly is returned when appending to a log opened without a signer.

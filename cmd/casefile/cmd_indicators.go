@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence/eventstore"
 )
 
@@ -38,13 +40,20 @@ func (a *app) indicatorsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			obs, err := observe.All(h.Case)
+			if err != nil {
+				return err
+			}
 			out := []indicatorJSON{}
 			for _, i := range inds {
 				if typ != "" && string(i.Type) != typ {
 					continue
 				}
 				j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
-					Artefacts: i.Artefacts, Observations: []enrich.Observation{}}
+					Artefacts: i.Artefacts, Observations: obs[i.Value]}
+				if j.Observations == nil {
+					j.Observations = []enrich.Observation{}
+				}
 				if !i.FirstSeen.IsZero() {
 					j.FirstSeen, j.LastSeen = i.FirstSeen.Format(timeJSON), i.LastSeen.Format(timeJSON)
 				}
@@ -55,15 +64,48 @@ func (a *app) indicatorsCmd() *cobra.Command {
 				enc.SetEscapeHTML(false)
 				return enc.Encode(map[string]any{"indicators": out})
 			}
-			fmt.Fprintf(a.out, "%-10s %-40s %8s  %-20s  %-20s  %s\n", "TYPE", "VALUE", "EVENTS", "FIRST SEEN", "LAST SEEN", "NOTE")
+			fmt.Fprintf(a.out, "%-10s %-40s %8s  %-20s  %-20s  %s\n", "TYPE", "VALUE", "EVENTS", "FIRST SEEN", "LAST SEEN", "WHAT SOURCES SAY")
 			for _, j := range out {
-				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", j.Type, clip(j.Value, 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), j.Special)
+				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", j.Type, clip(j.Value, 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), obsSummary(j))
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&typ, "type", "", "only this type: ip, domain, url, email, user, ssh-key, user-agent, hash, service")
 	return cmd
+}
+
+// obsSummary says in a few words what the sources said.
+func obsSummary(j indicatorJSON) string {
+	var parts []string
+	if j.Special != "" {
+		parts = append(parts, j.Special)
+	}
+	for _, o := range j.Observations {
+		f := o.Fields
+		switch o.SourceType {
+		case enrich.TypeTorExits:
+			parts = append(parts, "Tor exit")
+		case enrich.TypeCloudRanges:
+			parts = append(parts, fmt.Sprintf("%v %v %v", f["provider"], f["service"], f["region"]))
+		case enrich.TypeWarninglist:
+			parts = append(parts, o.Source)
+		case enrich.TypeWHOIS:
+			if v := f["org"]; v != nil {
+				parts = append(parts, fmt.Sprintf("org %v", v))
+			}
+		case enrich.TypeMMDB:
+			for _, k := range []string{"country_iso_code", "city_name", "autonomous_system_organization", "connection_type"} {
+				if v, ok := f[k]; ok && v != "" {
+					parts = append(parts, fmt.Sprint(v))
+				}
+			}
+			if fl, ok := f["flags"].([]any); ok && len(fl) > 0 {
+				parts = append(parts, fmt.Sprint(fl...))
+			}
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 const timeJSON = "2006-01-02T15:04:05Z07:00"

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/observe"
+)
+
+func (a *app) enrichCmd() *cobra.Command {
+	var mmdb, tor, ranges, warn, reliab []string
+	var o observe.Options
+	cmd := &cobra.Command{
+		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--whois]",
+		Short: "Preserve datasets and record what they (and WHOIS) say about every indicator",
+		Long: `Preserve each dataset file as an artefact, open it from the preserved bytes,
+look up every indicator of the case in it and record the observations, each
+citing the dataset and its own date. Offline unless --whois is given.
+Running it again with the same datasets records nothing new.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, p := range []struct {
+				files []string
+				want  string
+			}{{mmdb, enrich.TypeMMDB}, {tor, enrich.TypeTorExits}, {ranges, enrich.TypeCloudRanges}, {warn, enrich.TypeWarninglist}} {
+				for _, f := range p.files {
+					o.Datasets = append(o.Datasets, observe.DatasetFile{Path: f, Want: p.want})
+				}
+			}
+			o.Reliability = map[string]string{}
+			for _, r := range reliab {
+				k, v, ok := strings.Cut(r, "=")
+				if !ok || len(v) != 1 || !strings.Contains("ABCDEF", v) {
+					return usagef("--reliability %q: want SOURCE=A…F, e.g. mmdb=B or tor-exit-addresses=A", r)
+				}
+				o.Reliability[k] = v
+			}
+			if o.WHOISServer != "" {
+				o.WHOIS = true
+			}
+			if len(o.Datasets) == 0 && !o.WHOIS {
+				a.hint("no dataset given: only the special-purpose ranges are recognised; add --mmdb, --tor-exits, --ranges or --warninglist")
+			}
+			if o.WHOIS && o.WHOISServer == "" {
+				a.hint("--whois queries public WHOIS servers over the network; each answer is preserved")
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			o.Actor = a.actor()
+			o.Progress = func(s string) { fmt.Fprintf(a.err, "casefile: %s\n", s) }
+			rep, err := observe.Run(ctx(cmd), h.Case, o)
+			if a.json && rep != nil {
+				json.NewEncoder(a.out).Encode(rep)
+			} else if rep != nil {
+				printEnrich(a, rep)
+			}
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&mmdb, "mmdb", nil, "MaxMind database (City, Country, ASN, ISP, Connection-Type, Anonymous-IP, Enterprise)")
+	fl.StringArrayVar(&tor, "tor-exits", nil, "Tor exit list (TorDNSEL exit-addresses or the bulk exit list)")
+	fl.StringArrayVar(&ranges, "ranges", nil, "cloud ranges (AWS ip-ranges.json, GCP cloud.json, Azure Service Tags)")
+	fl.StringArrayVar(&warn, "warninglist", nil, "MISP warninglist (list.json)")
+	fl.StringArrayVar(&reliab, "reliability", nil, "Admiralty rating for a source name or type, e.g. --reliability whois=D")
+	fl.BoolVar(&o.WHOIS, "whois", false, "also ask WHOIS (contacts servers over the network)")
+	fl.StringVar(&o.WHOISServer, "whois-server", "", "send every WHOIS query to this HOST:PORT (implies --whois)")
+	return cmd
+}
+
+func printEnrich(a *app, rep *observe.Report) {
+	fmt.Fprintf(a.out, "%d indicators in the case\n", rep.Indicators)
+	if rep.Special > 0 {
+		fmt.Fprintf(a.out, "  special-purpose ranges  %d addresses recognised without a dataset\n", rep.Special)
+	}
+	for _, d := range rep.Datasets {
+		state := "already preserved"
+		if d.Preserved {
+			state = "preserved now"
+		}
+		date := "undated"
+		if !d.Date.IsZero() {
+			date = "dated " + d.Date.UTC().Format("2006-01-02")
+		}
+		fmt.Fprintf(a.out, "  %-24s %s (%s, %s, %s)\n", d.Source, d.Path, d.Type, date, state)
+		fmt.Fprintf(a.out, "  %-24s looked up %d, matched %d, recorded %d observations\n", "", d.Looked, d.Matched, d.Recorded)
+	}
+	if w := rep.WHOIS; w != nil {
+		fmt.Fprintf(a.out, "  whois                    asked %d, answered %d, failed %d, recorded %d observations\n", w.Asked, w.Answered, w.Failed, w.Recorded)
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/export"
+)
+
+// exportFindings supplies the assessment an export includes. For now it
+// includes none; once assessments are wired, it assesses the case and
+// converts the result with findingsFromAssessment.
+func (a *app) exportFindings(*casedir.Handle) ([]export.Finding, error) { return nil, nil }
+
+type exportFlags struct {
+	out, format, recipient, purpose, authorization, tlp, tsa string
+	indicators, artefacts                                    []string
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var f exportFlags
+	cmd := &cobra.Command{
+		Use:   "export --case DIR --out PATH [--recipient TEXT] [--purpose TEXT] [--authorization TEXT] [--indicator X]… [--artefact SHA256]… [--format dir|tar.gz|zip] [--tlp LEVEL] [--tsa URL]",
+		Short: "Write the signed package for law enforcement or counsel",
+		Long: `Write a signed evidence package that anyone can verify offline: the custody
+entries with inclusion proofs against the signed checkpoint, the artefacts byte
+for byte, CASE/UCO JSON-LD, a STIX 2.1 bundle, a printable report, and
+VERIFY.txt with the commands to check it with sha256sum and OpenSSL.
+
+The whole case is exported by default. --indicator and --artefact select part of
+it: the named artefacts and those whose events mention an indicator, with their
+custody entries and the entries that name them; each still carries a proof that
+it belongs to the complete signed log. The export itself is recorded in the
+custody log.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.out == "" {
+				return usagef("no output given: pass --out PATH (a directory, or a .tar.gz or .zip file)")
+			}
+			var digests []evidence.Digest
+			for _, s := range f.artefacts {
+				d, err := evidence.ParseDigest(s)
+				if err != nil {
+					return usagef("--artefact: %v", err)
+				}
+				digests = append(digests, d)
+			}
+			switch f.format {
+			case "", export.FormatDir, export.FormatTarGz, export.FormatZip:
+			default:
+				return usagef("--format %q: want dir, tar.gz or zip", f.format)
+			}
+			switch f.tlp {
+			case "", "white", "clear", "green", "amber", "red":
+			default:
+				return usagef("--tlp %q: want white, green, amber or red", f.tlp)
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			pub, err := os.ReadFile(filepath.Join(h.Dir, casedir.PublicKeyFile))
+			if err != nil {
+				return err
+			}
+			findings, err := a.exportFindings(h)
+			if err != nil {
+				return fmt.Errorf("assessment: %w", err)
+			}
+			res, err := export.Build(ctx(cmd), h.Case, export.Options{
+				Out: f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
+				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Findings: findings,
+				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa,
+			})
+			if err != nil {
+				if errors.Is(err, os.ErrExist) {
+					return withHint(err, "choose another --out; an existing package is never overwritten")
+				}
+				return err
+			}
+			if a.json {
+				return jsonOut(a, map[string]any{
+					"out": res.Out, "format": res.Format, "manifest_sha256": res.ManifestSHA256, "files": res.Files,
+					"bytes": res.Bytes, "entries": res.Entries, "artefacts": res.Artefacts,
+					"checkpoint_size": res.CheckpointSize, "previous_export": res.Previous, "entry": res.Entry.Index,
+				})
+			}
+			fmt.Fprintf(a.out, "wrote %s (%s): %d custody entries, %d artefacts, %d files, %s\n",
+				res.Out, res.Format, res.Entries, res.Artefacts, res.Files, evidence.HumanBytes(res.Bytes))
+			fmt.Fprintf(a.out, "  manifest sha256:%s, signed; proofs against checkpoint %d", res.ManifestSHA256, res.CheckpointSize)
+			if res.Previous > 0 {
+				fmt.Fprintf(a.out, "; consistent with the previous export (checkpoint %d)", res.Previous)
+			}
+			fmt.Fprintf(a.out, "\n  recorded as custody entry #%d\n", res.Entry.Index)
+			fmt.Fprintf(a.out, "  check it with: casefile verify-export %s   (or the commands in VERIFY.txt)\n", res.Out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "", "where to write the package: a directory, or a .tar.gz or .zip file (never overwritten)")
+	fl.StringVar(&f.format, "format", "", "dir, tar.gz or zip (default: from the --out extension, else dir)")
+	fl.StringVar(&f.recipient, "recipient", "", "to whom the package goes")
+	fl.StringVar(&f.purpose, "purpose", "", "why it is handed over")
+	fl.StringVar(&f.authorization, "authorization", "", "the authorization it is handed over under (warrant, court order, engagement)")
+	fl.StringVar(&f.tlp, "tlp", "amber", "Traffic Light Protocol marking: white, green, amber or red")
+	fl.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority to timestamp the checkpoint (contacts that server)")
+	fl.StringArrayVar(&f.indicators, "indicator", nil, "export only what concerns this indicator (repeatable)")
+	fl.StringArrayVar(&f.artefacts, "artefact", nil, "export only this artefact, by SHA-256 (repeatable)")
+	return cmd
+}

@@ -1,0 +1,207 @@
+package observe_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/geoip/geoiptest"
+	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/memstore"
+)
+
+const authLog = `Nov 20 09:02:19 web01 sshd[31002]: Failed password for root from 185.220.101.4 port 55335 ssh2
+Nov 20 09:02:22 web01 sshd[31003]: Failed password for admin from 10.1.2.3 port 57812 ssh2
+Nov 20 09:20:00 web01 sshd[31099]: Accepted password for deploy from 89.160.20.130 port 51514 ssh2
+`
+
+// parsedCase is a case holding one parsed auth.log.
+func parsedCase(t *testing.T) *evidence.Case {
+	t.Helper()
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/t")
+	s, _ := note.NewSigner(skey)
+	v, _ := note.NewVerifier(vkey)
+	c, err := evidence.Open(memstore.New(), evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c.Create(ctx, "T", evidence.CaseInfo{})
+	res, err := c.Ingest(ctx, strings.NewReader(authLog), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eventstore.New(c).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeAnon(t *testing.T, dir, name string, epoch int64, flags bool) string {
+	t.Helper()
+	var buf bytes.Buffer
+	err := geoiptest.WriteAnonymousIP(&buf, []geoiptest.AnonymousIPRecord{
+		{Network: "185.220.101.0/24", Anonymous: flags, TorExitNode: flags},
+	}, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	return p
+}
+
+func TestRunRecordsOnceAndKeepsOlder(t *testing.T) {
+	c := parsedCase(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := writeAnon(t, dir, "anon-old.mmdb", 1763000000, true)
+	tor := filepath.Join(dir, "exit-addresses")
+	os.WriteFile(tor, []byte("ExitNode 0011BD2485AD45D984EC4159C88FC066E5E3300E\nPublished 2026-11-20 08:00:00\nLastStatus 2026-11-20 09:00:00\nExitAddress 185.220.101.4 2026-11-20 09:10:00\n"), 0o644)
+	rep, err := observe.Run(ctx, c, observe.Options{Actor: "T", Datasets: []observe.DatasetFile{{Path: old, Want: enrich.TypeMMDB}, {Path: tor}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Special != 1 || len(rep.Datasets) != 2 || !rep.Datasets[0].Preserved || rep.Datasets[0].Matched != 1 || rep.Datasets[1].Matched != 1 {
+		t.Fatalf("report: %+v %+v %+v", rep, rep.Datasets[0], rep.Datasets[1])
+	}
+	obs, _ := observe.Observations(c, "185.220.101.4")
+	if len(obs) != 2 || obs[0].Dataset != rep.Datasets[0].Artefact && obs[1].Dataset != rep.Datasets[0].Artefact {
+		t.Fatalf("observations: %+v", obs)
+	}
+	for _, o := range obs {
+		if o.Reliability == "" || o.DatasetDate.IsZero() {
+			t.Fatalf("observation without reliability or date: %+v", o)
+		}
+		if ok, _ := c.HasArtefact(mustDigest(t, o.Dataset)); !ok {
+			t.Fatalf("observation cites a dataset that is not preserved: %s", o.Dataset)
+		}
+	}
+	if sp, _ := observe.Observations(c, "10.1.2.3"); len(sp) != 1 || sp[0].Fields["special"] != "private" {
+		t.Fatalf("special range: %+v", sp)
+	}
+	size := c.Log().Size()
+	// The same datasets again: nothing new, not even a custody entry.
+	rep, err = observe.Run(ctx, c, observe.Options{Actor: "T", Datasets: []observe.DatasetFile{{Path: old}, {Path: tor}}})
+	if err != nil || rep.Datasets[0].Preserved || rep.Datasets[0].Recorded != 0 || c.Log().Size() != size {
+		t.Fatalf("re-run recorded something: %+v, size %d → %d", rep.Datasets[0], size, c.Log().Size())
+	}
+	// A newer dataset that no longer flags the address adds its own
+	// observation; the old one stays.
+	newer := writeAnon(t, dir, "anon-new.mmdb", 1763500000, false)
+	if _, err := observe.Run(ctx, c, observe.Options{Actor: "T", Datasets: []observe.DatasetFile{{Path: newer}}}); err != nil {
+		t.Fatal(err)
+	}
+	obs, _ = observe.Observations(c, "185.220.101.4")
+	if len(obs) != 3 {
+		t.Fatalf("after a newer dataset: %d observations, want 3", len(obs))
+	}
+	if r, _ := c.Verify(ctx, evidence.VerifyOptions{}); !r.OK {
+		t.Fatalf("verify: %+v", r.Problems)
+	}
+}
+
+func mustDigest(t *testing.T, s string) evidence.Digest {
+	d, err := evidence.ParseDigest(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestHostileDatasetsLoseNothing(t *testing.T) {
+	c := parsedCase(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	good := writeAnon(t, dir, "anon.mmdb", 1763000000, true)
+	if _, err := observe.Run(ctx, c, observe.Options{Datasets: []observe.DatasetFile{{Path: good}}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := observe.All(c)
+	for name, data := range map[string]string{
+		"truncated.json": `{"syncToken":"1","createDate":"2026-08-22-15-17-05","prefixes":[{"ip_prefix":"52.0.0.0/8"`,
+		"garbage.mmdb":   "\xab\xcd\xefMaxMind.com but not really",
+		"notes.txt":      "hello",
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(data), 0o644)
+		_, err := observe.Run(ctx, c, observe.Options{Datasets: []observe.DatasetFile{{Path: p}}})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%s: error %v should name the file", name, err)
+		}
+	}
+	// A mmdb given as --ranges is refused, and says what it is.
+	if _, err := observe.Run(ctx, c, observe.Options{Datasets: []observe.DatasetFile{{Path: good, Want: enrich.TypeCloudRanges}}}); err == nil || !strings.Contains(err.Error(), "not cloud-ranges") {
+		t.Fatalf("wrong kind: %v", err)
+	}
+	after, _ := observe.All(c)
+	if len(after) != len(before) {
+		t.Fatalf("observations lost or added by failed runs: %d → %d", len(before), len(after))
+	}
+	if r, _ := c.Verify(ctx, evidence.VerifyOptions{}); !r.OK {
+		t.Fatalf("verify: %+v", r.Problems)
+	}
+}
+
+// TestWHOISOnLoopback runs WHOIS against a server on 127.0.0.1 that
+// answers with a RIPE record, and checks the raw answer is preserved and
+// cited.
+func TestWHOISOnLoopback(t *testing.T) {
+	c := parsedCase(t)
+	answer := "% This is the RIPE Database query service.\n\ninetnum:        185.220.101.0 - 185.220.101.255\nnetname:        TOR-EXIT-EXAMPLE\ncountry:        DE\norg-name:       Example Privacy Association\nabuse-mailbox:  abuse@example.org\ncreated:        2019-01-01T00:00:00Z\nsource:         RIPE\n"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var queries atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			queries.Add(1)
+			buf := make([]byte, 512)
+			conn.Read(buf)
+			conn.Write([]byte(answer))
+			conn.Close()
+		}
+	}()
+	ctx := context.Background()
+	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.WHOIS.Asked != 2 || rep.WHOIS.Answered != 2 {
+		t.Fatalf("whois: %+v (private 10.1.2.3 must not be asked)", rep.WHOIS)
+	}
+	obs, _ := observe.Observations(c, "185.220.101.4")
+	if len(obs) != 1 || obs[0].SourceType != enrich.TypeWHOIS || obs[0].Reliability != "C" {
+		t.Fatalf("whois observations: %+v", obs)
+	}
+	ar, err := c.OpenArtefact(mustDigest(t, obs[0].Dataset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, ar.Size())
+	ar.ReadAt(raw, 0)
+	if string(raw) != answer {
+		t.Fatalf("preserved answer differs from what the server sent")
+	}
+	n := queries.Load()
+	if _, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String()}); err != nil || queries.Load() != n {
+		t.Fatalf("second run asked again: %v, %d → %d queries", err, n, queries.Load())
+	}
+}

@@ -1,0 +1,269 @@
+package observe
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/enrich/offline"
+	"github.com/casefile/casefile/enrich/whois"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+)
+
+// builtinKey is the index key of the special-purpose range table.
+const builtinKey = "builtin:iana-special-purpose"
+
+// whoisKeyPrefix marks index keys of WHOIS answers.
+const whoisKeyPrefix = "whois/"
+
+// DatasetReport says what happened to one dataset file.
+type DatasetReport struct {
+	Path         string    `json:"path"`
+	Artefact     string    `json:"artefact"`
+	Source       string    `json:"source"`
+	Type         string    `json:"type"`
+	Date         time.Time `json:"date,omitzero"`
+	Preserved    bool      `json:"preserved"` // newly preserved now (false: it was already in the case)
+	Looked       int       `json:"looked_up"`
+	Matched      int       `json:"matched"`
+	Recorded     int       `json:"recorded"`
+	AlreadyKnown int       `json:"already_known"`
+}
+
+// Options control Run.
+type Options struct {
+	Datasets    []DatasetFile     // dataset files to preserve and consult
+	WHOIS       bool              // also ask WHOIS (network!)
+	WHOISServer string            // HOST:PORT that every WHOIS query goes to
+	Reliability map[string]string // Admiralty overrides by source name or type
+	Actor       string
+	Progress    func(string) // diagnostics for stderr, may be nil
+}
+
+// DatasetFile is a dataset to consult. Want, when set, is the source type
+// the file must turn out to be (enrich.TypeMMDB, …).
+type DatasetFile struct {
+	Path, Want string
+}
+
+// Report is the result of Run.
+type Report struct {
+	Indicators int              `json:"indicators"`
+	Datasets   []*DatasetReport `json:"datasets"`
+	Special    int              `json:"special"`
+	WHOIS      *WHOISReport     `json:"whois,omitempty"`
+}
+
+// WHOISReport summarises the WHOIS part of a run.
+type WHOISReport struct {
+	Asked, Answered, Failed, Recorded int
+	Errors                            []string `json:"errors,omitempty"`
+}
+
+// Run preserves the dataset files, looks up every indicator of the case in
+// them (and in WHOIS when asked) and records the observations.
+func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
+	inds, err := eventstore.New(c).Indicators()
+	if err != nil {
+		return nil, err
+	}
+	rec := NewRecorder(c, o.Actor, o.Reliability)
+	rep := &Report{Indicators: len(inds)}
+	// Builtin special ranges: known without a dataset.
+	special := map[string][]enrich.Observation{}
+	for _, s := range inds {
+		if s.Type == indicator.TypeIP && s.Special != "" {
+			special[s.Value] = []enrich.Observation{{
+				Indicator: s.Value, Source: "iana-special-purpose", SourceType: enrich.TypeBuiltin,
+				Fields: map[string]any{"special": s.Special},
+			}}
+		}
+	}
+	if len(special) > 0 {
+		n, err := rec.Record(ctx, Source{Key: builtinKey, Name: "iana-special-purpose", Type: enrich.TypeBuiltin}, special)
+		if err != nil {
+			return rep, err
+		}
+		rep.Special = n
+	}
+	for _, df := range o.Datasets {
+		dr, err := rec.dataset(ctx, df, inds)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", df.Path, err)
+		}
+		rep.Datasets = append(rep.Datasets, dr)
+	}
+	if o.WHOIS {
+		wr, err := rec.whois(ctx, inds, o)
+		rep.WHOIS = wr
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// dataset preserves one dataset file (unless the same bytes are already in
+// the case), opens it from the preserved bytes and records its lookups.
+func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventstore.Summary) (*DatasetReport, error) {
+	path := df.Path
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	d := evidence.Digest(h.Sum(nil))
+	dr := &DatasetReport{Path: path, Artefact: d.String()}
+	have, err := r.c.HasArtefact(d)
+	if err != nil {
+		return nil, err
+	}
+	if !have {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		abs, _ := filepath.Abs(path)
+		res, err := r.c.Ingest(ctx, f, evidence.ArtefactMeta{
+			Name: filepath.Base(path), Path: abs, ModTime: st.ModTime(),
+			Source: "enrichment dataset", Note: "preserved before use, so that every observation cites these exact bytes",
+		}, evidence.IngestOptions{Actor: r.actor})
+		if err != nil {
+			return nil, err
+		}
+		if res.Digest != d {
+			return nil, fmt.Errorf("the file changed while it was read (sha256 %s, then %s)", d, res.Digest)
+		}
+		dr.Preserved = true
+	}
+	ar, err := r.c.OpenArtefact(d)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(ar)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := offline.Open(data, d.String(), filepath.Base(path), offline.Options{Date: st.ModTime()})
+	if err != nil {
+		return nil, err
+	}
+	if df.Want != "" && ds.Type() != df.Want {
+		return nil, fmt.Errorf("this is a %s dataset (%s), not %s (it stays preserved)", ds.Type(), ds.Name(), df.Want)
+	}
+	dr.Source, dr.Type, dr.Date = ds.Name(), ds.Type(), ds.Date()
+	byInd := map[string][]enrich.Observation{}
+	vds, _ := ds.(enrich.ValueDataset)
+	for _, s := range inds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var obs []enrich.Observation
+		switch {
+		case s.Type == indicator.TypeIP:
+			a, err := netip.ParseAddr(s.Value)
+			if err != nil || s.Special != "" {
+				continue
+			}
+			obs = ds.Lookup(a, s.FirstSeen)
+		case vds != nil:
+			obs = vds.LookupValue(s.Value, string(s.Type))
+		default:
+			continue
+		}
+		dr.Looked++
+		if len(obs) > 0 {
+			dr.Matched++
+		}
+		byInd[s.Value] = obs
+	}
+	n, err := r.Record(ctx, Source{Dataset: d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()}, byInd)
+	dr.Recorded = n
+	return dr, err
+}
+
+// whois asks WHOIS about every public address and domain not asked before,
+// preserves each raw answer as an artefact and records what it says.
+func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Options) (*WHOISReport, error) {
+	cl, err := whois.New(whois.Options{Server: o.WHOISServer})
+	if err != nil {
+		return nil, err
+	}
+	rep := &WHOISReport{}
+	for _, s := range inds {
+		if s.Type != indicator.TypeIP && s.Type != indicator.TypeDomain || s.Special != "" {
+			continue
+		}
+		asked, err := Consulted(r.c, s.Value)
+		if err != nil {
+			return rep, err
+		}
+		if hasPrefix(asked, whoisKeyPrefix) {
+			continue
+		}
+		rep.Asked++
+		resp, err := cl.Lookup(ctx, s.Value)
+		if resp == nil || len(resp.Raw) == 0 {
+			rep.Failed++
+			if err != nil {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", s.Value, err))
+				if o.Progress != nil {
+					o.Progress(fmt.Sprintf("whois %s: %v", s.Value, err))
+				}
+				if ctx.Err() != nil {
+					return rep, ctx.Err()
+				}
+			}
+			continue
+		}
+		rep.Answered++
+		res, ierr := r.c.Ingest(ctx, strings.NewReader(string(resp.Raw)), evidence.ArtefactMeta{
+			Name:   "whois-" + resp.Query + ".txt",
+			Source: fmt.Sprintf("WHOIS answer of %s to the query %q, received %s", resp.Server, resp.Query, resp.Retrieved.Format(time.RFC3339)),
+			Note:   "raw port-43 response, preserved byte for byte",
+		}, evidence.IngestOptions{Actor: r.actor})
+		if ierr != nil {
+			return rep, ierr
+		}
+		obs := resp.Observations(res.Digest.String())
+		for i := range obs {
+			obs[i].Indicator = s.Value
+		}
+		n, rerr := r.Record(ctx, Source{Dataset: res.Digest.String(), Key: whoisKeyPrefix + res.Digest.String(), Name: resp.SourceName(), Type: enrich.TypeWHOIS, Date: resp.Retrieved},
+			map[string][]enrich.Observation{s.Value: obs})
+		if rerr != nil {
+			return rep, rerr
+		}
+		rep.Recorded += n
+		if err != nil && !errors.Is(err, whois.ErrNotFound) && o.Progress != nil {
+			o.Progress(fmt.Sprintf("whois %s: %v (answer preserved)", s.Value, err))
+		}
+	}
+	return rep, nil
+}
+
+func hasPrefix(ss []string, p string) bool {
+	for _, s := range ss {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}

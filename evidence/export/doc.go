@@ -1,0 +1,40 @@
+// Package export writes and checks the package a case hands to law
+// enforcement or counsel: a directory (or a .tar.gz or .zip of it) that
+// anyone can verify offline with sha256sum and OpenSSL, or with Verify.
+//
+// Guarantees:
+//
+//   - Every file is listed in manifest.json with its SHA-256 and size, and
+//     manifest.json is signed with the case key (raw Ed25519, checked by
+//     `openssl pkeyutl -verify -rawin`); SHA256SUMS repeats the hashes in
+//     `sha256sum -c` form.
+//   - Every exported custody entry carries an RFC 6962 inclusion proof
+//     (C2SP tlog-proof) against the latest signed checkpoint, so a selective
+//     export proves that its entries belong to the full signed log without
+//     revealing the rest; when an earlier export exists, a consistency proof
+//     shows that the log only grew since.
+//   - Artefacts are copied verbatim, streamed (memory stays at a few
+//     chunks whatever their size), re-hashed on the way, and named by
+//     SHA-256; their original names appear only as escaped text in the
+//     manifest and the report, never as paths.
+//   - The package is byte-for-byte reproducible: the same case state and
+//     options give the same bytes (sorted content, no wall-clock time: the
+//     time written anywhere is the time of the checkpoint's last entry).
+//     An RFC 3161 timestamp, when asked for, is the only exception.
+//   - Verify reads a package as hostile input: archive paths are checked
+//     (no absolute paths, no "..", no links), sizes and counts are bounded,
+//     nothing is extracted, and the first bad file is named.
+//   - Building a package is custody: Build records an export.created entry
+//     (who, when, to whom, why, under which authorization, what, and the
+//     manifest's digest) after the package is complete.
+//
+// Example:
+//
+//	res, err := export.Build(ctx, h.Case, export.Options{
+//		Out: "handover.zip", Recipient: "Police, cybercrime unit",
+//		Purpose: "criminal complaint", Signer: h.Signer,
+//		PublicKeyPEM: pem, Actor: "J. Doe <jd@example.org>",
+//	})
+//	…
+//	rep, err := export.Verify(ctx, "handover.zip")
+package export

@@ -1,0 +1,273 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/keys"
+)
+
+// File names at the top of a package.
+const (
+	fileManifest   = "manifest.json"
+	fileSig        = "manifest.sig"
+	fileSums       = "SHA256SUMS"
+	filePublicKey  = "public-key.pem"
+	fileEntries    = "entries.jsonl"
+	fileCheckpoint = "checkpoint.txt"
+	fileTimestamp  = "checkpoint.tsr"
+	fileCase       = "case.jsonld"
+	fileSTIX       = "stix-bundle.json"
+	fileReport     = "report.html"
+	fileVerify     = "VERIFY.txt"
+	dirArtefacts   = "artefacts/"
+	dirProofs      = "proofs/"
+)
+
+// Manifest is manifest.json: what the package holds, signed by the case key.
+type Manifest struct {
+	Format     string             `json:"format"`
+	Tool       string             `json:"tool"`
+	Created    string             `json:"created"` // time of the checkpoint's last entry
+	Case       ManifestCase       `json:"case"`
+	Export     ManifestExport     `json:"export"`
+	Checkpoint ManifestCheckpoint `json:"checkpoint"`
+	Previous   *ManifestPrevious  `json:"previous_export,omitempty"`
+	Timestamp  *ManifestTimestamp `json:"timestamp,omitempty"`
+	Entries    []uint64           `json:"entries"`
+	Artefacts  []ManifestArtefact `json:"artefacts"`
+	Findings   int                `json:"findings"`
+	Files      []ManifestFile     `json:"files"`
+}
+
+// ManifestCase identifies the case and its key.
+type ManifestCase struct {
+	ID             string `json:"id"`
+	Title          string `json:"title"`
+	Origin         string `json:"origin"`
+	KeyFingerprint string `json:"key_fingerprint"`
+	KeyAlgorithm   string `json:"key_algorithm"`
+}
+
+// ManifestExport says who exported what, for whom and why.
+type ManifestExport struct {
+	Actor         string   `json:"actor"`
+	Recipient     string   `json:"recipient"`
+	Purpose       string   `json:"purpose"`
+	Authorization string   `json:"authorization"`
+	TLP           string   `json:"tlp"`
+	Complete      bool     `json:"complete"` // the whole log up to the checkpoint
+	Indicators    []string `json:"indicators"`
+	Artefacts     []string `json:"artefacts_selected"`
+}
+
+// ManifestCheckpoint is the checkpoint every proof is against.
+type ManifestCheckpoint struct {
+	File string `json:"file"`
+	Size uint64 `json:"size"`
+	Root string `json:"root"`
+}
+
+// ManifestPrevious names the consistency proof from the previous export.
+type ManifestPrevious struct {
+	CheckpointSize uint64 `json:"checkpoint_size"`
+	Proof          string `json:"proof"`
+}
+
+// ManifestTimestamp names the RFC 3161 timestamp over checkpoint.txt.
+type ManifestTimestamp struct {
+	File      string `json:"file"`
+	Authority string `json:"authority"`
+}
+
+// ManifestArtefact is one exhibit. Names are untrusted text, recorded as
+// ingested (escaped as %XX where NameEscaped says so); they are never paths.
+type ManifestArtefact struct {
+	Exhibit     string   `json:"exhibit"`
+	Path        string   `json:"path"`
+	SHA256      string   `json:"sha256"`
+	Size        int64    `json:"size"`
+	Names       []string `json:"original_names"`
+	Paths       []string `json:"original_paths,omitempty"`
+	NameEscaped bool     `json:"name_escaped,omitempty"`
+	Entries     []uint64 `json:"entries"`
+}
+
+// ManifestFile is one file with its hash.
+type ManifestFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// file is one file of a package: bytes in memory, or an artefact streamed
+// from the store when written.
+type file struct {
+	path string
+	data []byte
+	art  *artefact
+	size int64
+	sum  [32]byte
+}
+
+type pkg struct {
+	root        string    // top directory inside archives
+	mtime       time.Time // the time written in archive headers
+	files       []*file
+	manifestSum string
+}
+
+func (p *pkg) add(path string, data []byte) {
+	p.files = append(p.files, &file{path: path, data: data, size: int64(len(data)), sum: sha256.Sum256(data)})
+}
+
+func (p *pkg) bytes() int64 {
+	var n int64
+	for _, f := range p.files {
+		n += f.size
+	}
+	return n
+}
+
+func (p *pkg) sort() {
+	sort.Slice(p.files, func(i, j int) bool { return p.files[i].path < p.files[j].path })
+}
+
+// exhibit numbers artefacts in the order of the manifest.
+func exhibit(i int) string { return fmt.Sprintf("E%d", i+1) }
+
+// assemble builds every file of the package but the artefacts' bytes.
+func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub ed25519.PublicKey) (*pkg, error) {
+	fp, err := keys.Fingerprint(pub)
+	if err != nil {
+		return nil, err
+	}
+	id := st.info.CaseID
+	if id == "" {
+		id = sha256Hex([]byte(st.info.Origin))[:32]
+	}
+	p := &pkg{root: fmt.Sprintf("casefile-export-%s-%d", short(id, 8), st.size), mtime: st.time.UTC().Truncate(time.Second)}
+	p.add(filePublicKey, o.PublicKeyPEM)
+	p.add(fileCheckpoint, st.ckMsg)
+
+	var el bytes.Buffer
+	for _, e := range st.entries {
+		el.Write(e.Raw)
+		el.WriteByte('\n')
+		pr, err := c.InclusionProof(e.Index, st.size)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		p.add(proofPath(e.Index), encodeInclusion(e.Index, pr, st.ckMsg))
+	}
+	p.add(fileEntries, el.Bytes())
+	if st.prevSize > 0 {
+		p.add(consistencyPath(st.prevSize, st.size), encodeConsistency(st.prevSize, st.size, st.consistency, st.prevCkMsg))
+	}
+	var tsr []byte
+	if o.TSA != "" {
+		tsr, err = requestTimestamp(ctx, o.HTTPClient, o.TSA, st.ckMsg)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		p.add(fileTimestamp, tsr)
+	}
+	for _, a := range st.artefacts {
+		p.files = append(p.files, &file{path: dirArtefacts + a.digest.Hex(), art: a, size: a.size, sum: a.digest})
+	}
+
+	m := &Manifest{
+		Format: formatVersion, Tool: evidence.ToolName + " " + evidence.ToolVersion, Created: stamp(st.time),
+		Case: ManifestCase{ID: st.info.CaseID, Title: st.info.Title, Origin: st.ck.Origin, KeyFingerprint: fp, KeyAlgorithm: "Ed25519"},
+		Export: ManifestExport{
+			Actor: o.Actor, Recipient: o.Recipient, Purpose: o.Purpose, Authorization: o.Authorization, TLP: o.TLP,
+			Complete: st.complete, Indicators: nonNil(st.indicators), Artefacts: selectedArtefacts(o),
+		},
+		Checkpoint: ManifestCheckpoint{File: fileCheckpoint, Size: st.size, Root: st.ck.Root.String()},
+		Entries:    st.included,
+		Artefacts:  []ManifestArtefact{},
+		Findings:   len(o.Findings),
+	}
+	if st.prevSize > 0 {
+		m.Previous = &ManifestPrevious{CheckpointSize: st.prevSize, Proof: consistencyPath(st.prevSize, st.size)}
+	}
+	if tsr != nil {
+		m.Timestamp = &ManifestTimestamp{File: fileTimestamp, Authority: o.TSA}
+	}
+	for i, a := range st.artefacts {
+		m.Artefacts = append(m.Artefacts, ManifestArtefact{
+			Exhibit: exhibit(i), Path: dirArtefacts + a.digest.Hex(), SHA256: a.digest.Hex(), Size: a.size,
+			Names: nonNil(a.names), Paths: a.paths, NameEscaped: a.escaped, Entries: a.entries,
+		})
+	}
+
+	doc := &document{st: st, o: o, m: m, fingerprint: fp}
+	caseLD, err := doc.caseJSONLD()
+	if err != nil {
+		return nil, err
+	}
+	p.add(fileCase, caseLD)
+	bundle, err := doc.stixBundle()
+	if err != nil {
+		return nil, err
+	}
+	p.add(fileSTIX, bundle)
+	p.add(fileVerify, doc.verifyText())
+	report, err := doc.reportHTML()
+	if err != nil {
+		return nil, err
+	}
+	p.add(fileReport, report)
+
+	p.sort()
+	for _, f := range p.files {
+		m.Files = append(m.Files, ManifestFile{Path: f.path, SHA256: hex.EncodeToString(f.sum[:]), Size: f.size})
+	}
+	mj, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	mj = append(mj, '\n')
+	sig, err := o.Signer.SignBlob(mj)
+	if err != nil {
+		return nil, fmt.Errorf("export: signing the manifest: %w", err)
+	}
+	if !ed25519.Verify(pub, mj, sig) {
+		return nil, fmt.Errorf("export: the manifest signature does not verify with the case key")
+	}
+	p.add(fileManifest, mj)
+	p.add(fileSig, sig)
+	p.manifestSum = sha256Hex(mj)
+	p.sort()
+	var sums strings.Builder
+	for _, f := range p.files {
+		fmt.Fprintf(&sums, "%x  %s\n", f.sum, f.path)
+	}
+	p.add(fileSums, []byte(sums.String()))
+	p.sort()
+	return p, nil
+}
+
+func selectedArtefacts(o Options) []string {
+	out := []string{}
+	for _, d := range o.Artefacts {
+		out = addUnique(out, d.String())
+	}
+	return out
+}
+
+func short(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,41 @@
+package export
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestReport checks what counsel must see in report.html, that hostile
+// names are escaped, and that it loads nothing from elsewhere.
+func TestReport(t *testing.T) {
+	tc, pk := buildDir(t)
+	html := string(pk.files["report.html"].data)
+	for _, want := range []string{
+		"TLP:AMBER",
+		"Warning: acting against 185.220.101.4 would likely harm a third party (collateral risk 97 %)",
+		"Warning: acting against 130.37.1.20 would likely harm a third party (collateral risk 80 %)",
+		"185.220.101.4 is very likely an anonymising relay (Tor exit).",
+		"engagement letter 2026-17",
+		tc.arts["auth.log"].Hex(), tc.arts["access.log"].Hex(), tc.arts["notes.bin"].Hex(),
+		"openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in manifest.json -sigfile manifest.sig",
+		"sha256sum -c SHA256SUMS",
+		`<td class="sign">&#43;&#43;</td>`,
+		"(not diagnostic)",
+		"@media print",
+		"notes%1B[31m&lt;b&gt;.bin",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<b>.bin") || strings.Contains(html, "\x1b") {
+		t.Error("a hostile name reached the report unescaped")
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import|<script`).FindString(html); m != "" {
+		t.Errorf("report.html loads or runs something: %q", m)
+	}
+	if n := strings.Count(html, `<tr><td class="num">`); n != 8 {
+		t.Errorf("custody timeline has %d rows, want 8", n)
+	}
+}

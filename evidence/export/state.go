@@ -1,0 +1,355 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// artefact is one exported artefact and what the entries say about it.
+type artefact struct {
+	digest   evidence.Digest
+	size     int64
+	names    []string // as recorded (escaped when escaped is set), sorted, unique
+	paths    []string
+	sources  []string
+	escaped  bool
+	md5      string
+	sha1     string
+	entries  []uint64 // its artefact.ingested entries
+	received time.Time
+}
+
+// state is the case as the package shows it.
+type state struct {
+	size        uint64 // checkpoint size: entries [0, size) are considered
+	ckMsg       []byte
+	ck          evidence.Checkpoint
+	time        time.Time // time of entry size-1: the only time in the package
+	info        evidence.CaseInfo
+	entries     []*evidence.Entry // included, ascending
+	included    []uint64
+	artefacts   []*artefact // sorted by digest
+	complete    bool
+	indicators  []string
+	prevSize    uint64
+	prevCkMsg   []byte
+	consistency tlog.TreeProof
+}
+
+var errStop = errors.New("stop")
+
+// rootAcc recomputes an RFC 6962 root from leaf hashes in order.
+type rootAcc struct {
+	stack []tlog.Hash
+	n     uint64
+}
+
+func (r *rootAcc) add(h tlog.Hash) {
+	r.stack = append(r.stack, h)
+	for k := r.n; k&1 == 1; k >>= 1 {
+		l := len(r.stack)
+		r.stack[l-2] = tlog.NodeHash(r.stack[l-2], r.stack[l-1])
+		r.stack = r.stack[:l-1]
+	}
+	r.n++
+}
+
+func (r *rootAcc) root() tlog.Hash {
+	h := r.stack[len(r.stack)-1]
+	for i := len(r.stack) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(r.stack[i], h)
+	}
+	return h
+}
+
+// readState fixes the checkpoint, checks the log against it, and decides
+// what the package holds.
+func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error) {
+	st := &state{size: o.AsOf}
+	if st.size == 0 {
+		st.size = c.Log().Size()
+	}
+	if st.size == 0 {
+		return nil, errors.New("export: the case has no entries")
+	}
+	var err error
+	st.ckMsg, st.ck, err = c.CheckpointAt(st.size)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	st.info, err = c.Info()
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+
+	// Pass 1: the whole log up to the checkpoint. Check the hash chain and
+	// the Merkle root, note parse runs, ingests and the last export.
+	var (
+		acc      rootAcc
+		prev     [32]byte
+		next     uint64
+		runs     = map[string]bool{}
+		ingested = map[evidence.Digest]*artefact{}
+		lastTime time.Time
+	)
+	err = c.Entries(0, func(e *evidence.Entry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.Index >= st.size {
+			return errStop
+		}
+		if e.Index != next {
+			return fmt.Errorf("entry %d is missing", next)
+		}
+		if e.Index > 0 && e.Prev != hex.EncodeToString(prev[:]) {
+			return fmt.Errorf("entry %d: hash chain broken", e.Index)
+		}
+		prev, next, lastTime = e.Hash(), next+1, e.Time
+		acc.add(e.LeafHash())
+		switch e.Kind {
+		case evidence.KindArtefactIngested:
+			var p evidence.IngestPayload
+			if err := e.DecodePayload(&p); err != nil {
+				return fmt.Errorf("entry %d: %w", e.Index, err)
+			}
+			d, err := evidence.ParseDigest(p.Artefact)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", e.Index, err)
+			}
+			a := ingested[d]
+			if a == nil {
+				a = &artefact{digest: d, size: p.Size, md5: p.MD5, sha1: p.SHA1, received: e.Time}
+				ingested[d] = a
+			}
+			if p.Size != a.size {
+				return fmt.Errorf("entry %d: artefact %s recorded with size %d, earlier %d", e.Index, d, p.Size, a.size)
+			}
+			a.entries = append(a.entries, e.Index)
+			a.names = addUnique(a.names, p.Name)
+			a.paths = addUnique(a.paths, p.Path)
+			a.sources = addUnique(a.sources, p.Source)
+			a.escaped = a.escaped || p.NameEscaped
+		case eventstore.KindEventsParsed:
+			var r struct {
+				Run string `json:"run"`
+			}
+			if e.DecodePayload(&r) == nil && r.Run != "" {
+				runs[r.Run] = true
+			}
+		case KindExportCreated:
+			var p struct {
+				Size uint64 `json:"checkpoint_size"`
+			}
+			if e.DecodePayload(&p) == nil {
+				st.prevSize = p.Size
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("export: the case does not verify (run casefile verify): %w", err)
+	}
+	if next != st.size {
+		return nil, fmt.Errorf("export: the case does not verify (run casefile verify): %d entries, checkpoint says %d", next, st.size)
+	}
+	if acc.root() != st.ck.Root {
+		return nil, errors.New("export: the case does not verify (run casefile verify): the entries do not match the signed checkpoint")
+	}
+	st.time = lastTime
+
+	// What is selected.
+	selected := map[evidence.Digest]bool{}
+	st.indicators = sortedUnique(o.Indicators)
+	st.complete = len(st.indicators) == 0 && len(o.Artefacts) == 0
+	if st.complete {
+		for d := range ingested {
+			selected[d] = true
+		}
+	}
+	for _, d := range o.Artefacts {
+		if ingested[d] == nil {
+			return nil, fmt.Errorf("export: artefact %s is not in the case (as of checkpoint %d)", d, st.size)
+		}
+		selected[d] = true
+	}
+	if len(st.indicators) > 0 {
+		if err := selectByIndicator(c, st.indicators, runs, ingested, selected); err != nil {
+			return nil, err
+		}
+	}
+	for d := range selected {
+		st.artefacts = append(st.artefacts, ingested[d])
+	}
+	sort.Slice(st.artefacts, func(i, j int) bool { return bytes.Compare(st.artefacts[i].digest[:], st.artefacts[j].digest[:]) < 0 })
+
+	// Pass 2: the entries the package holds.
+	hexes := make([]string, 0, len(selected))
+	for d := range selected {
+		hexes = append(hexes, d.Hex())
+	}
+	err = c.Entries(0, func(e *evidence.Entry) error {
+		if e.Index >= st.size {
+			return errStop
+		}
+		if st.complete || includeEntry(e, st.indicators, hexes, selected) {
+			st.entries = append(st.entries, e)
+			st.included = append(st.included, e.Index)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if !st.complete && len(st.entries) == 1 {
+		return nil, errors.New("export: the selection matches no artefact and no entry")
+	}
+
+	if st.prevSize > 0 && st.prevSize <= st.size {
+		st.prevCkMsg, _, err = c.CheckpointAt(st.prevSize)
+		if err == nil {
+			st.consistency, err = c.ConsistencyProof(st.prevSize, st.size)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("export: previous export: %w", err)
+		}
+	} else {
+		st.prevSize = 0
+	}
+	return st, nil
+}
+
+// selectByIndicator adds the artefacts whose parsed events mention one of
+// the indicators, considering only parse runs recorded before the
+// checkpoint.
+func selectByIndicator(c *evidence.Case, inds []string, runs map[string]bool, ingested map[evidence.Digest]*artefact, selected map[evidence.Digest]bool) error {
+	es := eventstore.New(c)
+	all, err := es.Runs()
+	if err != nil {
+		return fmt.Errorf("export: parse runs: %w", err)
+	}
+	for _, r := range all {
+		if !runs[r.ID] {
+			continue
+		}
+		d, err := evidence.ParseDigest(r.Artefact)
+		if err != nil || ingested[d] == nil || selected[d] {
+			continue
+		}
+		for _, ind := range inds {
+			found := false
+			err := es.Events(eventstore.Query{Indicator: ind, Artefact: r.Artefact, Limit: 1}, func(*parse.Event) error {
+				found = true
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("export: events of %s: %w", r.Artefact, err)
+			}
+			if found {
+				selected[d] = true
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// includeEntry applies the selection rule to one entry of a selective
+// export.
+func includeEntry(e *evidence.Entry, inds, hexes []string, selected map[evidence.Digest]bool) bool {
+	switch e.Kind {
+	case evidence.KindCaseCreated:
+		return e.Index == 0
+	case evidence.KindArtefactIngested, eventstore.KindEventsParsed:
+		var p struct {
+			Artefact string `json:"artefact"`
+		}
+		if e.DecodePayload(&p) != nil {
+			return false
+		}
+		d, err := evidence.ParseDigest(p.Artefact)
+		return err == nil && selected[d]
+	case KindExportCreated:
+		// Earlier handovers are not part of this one.
+		return false
+	}
+	var v any
+	if json.Unmarshal(e.Payload, &v) != nil {
+		return false
+	}
+	return names(v, inds, hexes, 0)
+}
+
+// names reports whether a string in v equals an indicator or contains a
+// selected artefact's hash.
+func names(v any, inds, hexes []string, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		for _, i := range inds {
+			if strings.EqualFold(x, i) {
+				return true
+			}
+		}
+		l := strings.ToLower(x)
+		for _, h := range hexes {
+			if strings.Contains(l, h) {
+				return true
+			}
+		}
+	case []any:
+		for _, y := range x {
+			if names(y, inds, hexes, depth+1) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, y := range x {
+			if names(y, inds, hexes, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func addUnique(s []string, v string) []string {
+	if v == "" || slices.Contains(s, v) {
+		return s
+	}
+	s = append(s, v)
+	sort.Strings(s)
+	return s
+}
+
+func sortedUnique(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = addUnique(out, s)
+		}
+	}
+	return out
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}

@@ -1,0 +1,183 @@
+package export
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"strings"
+)
+
+// STIX 2.1 identifiers are UUIDv5, so that the same case state gives the
+// same bundle: SCOs in the namespace the specification fixes for them,
+// everything else in Casefile's own namespace, named by case and content.
+var (
+	stixSCONamespace = [16]byte{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
+	casefileNS       = [16]byte{0x6f, 0x3c, 0x1d, 0x52, 0x8a, 0x0e, 0x4b, 0x7f, 0x9d, 0x21, 0x44, 0x0c, 0x5e, 0x73, 0xa1, 0x9b}
+)
+
+// uuid5 is an RFC 9562 version 5 UUID.
+func uuid5(ns [16]byte, name string) string {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	s := h.Sum(nil)[:16]
+	s[6] = s[6]&0x0f | 0x50
+	s[8] = s[8]&0x3f | 0x80
+	x := hex.EncodeToString(s)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// tlpMarkings are the STIX 2.1 TLP marking-definition objects (fixed ids).
+var tlpMarkings = map[string]string{
+	"white": "613f2e26-407d-48c7-9eca-b8e91df99dc9",
+	"green": "34098fce-860f-48ae-8e50-ebd3cc5e41da",
+	"amber": "f88d31f6-486f-44da-b317-01333bde0b82",
+	"red":   "5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+}
+
+// Role mappings to the STIX open vocabularies.
+var (
+	indicatorTypes = map[string]string{
+		"perpetrator-infrastructure": "malicious-activity",
+		"anonymization-relay":        "anonymization",
+		"compromised-third-party":    "compromised",
+		"abused-platform":            "benign",
+	}
+	infrastructureTypes = map[string]string{
+		"anonymization-relay": "anonymization",
+	}
+	roleNames = map[string]string{
+		"perpetrator-infrastructure": "the perpetrator's own infrastructure",
+		"anonymization-relay":        "an anonymising relay",
+		"compromised-third-party":    "a compromised third-party system",
+		"abused-platform":            "an abused legitimate platform",
+		"undetermined":               "undetermined",
+	}
+)
+
+// stixBundle writes the assessment for CERTs and police: each source as an
+// SCO, an infrastructure and an indicator object linked by relationships,
+// a note with the assessment text, the exhibits as file SCOs, all marked
+// with the TLP level.
+func (d *document) stixBundle() ([]byte, error) {
+	st := d.st
+	key := caseKey(st)
+	ts := stamp(st.time)
+	tlp := "marking-definition--" + tlpMarkings[d.o.TLP]
+	marks := []string{tlp}
+	identity := "identity--" + uuid5(casefileNS, key+"/identity/"+d.o.Actor)
+	objs := []node{
+		{"type": "marking-definition", "spec_version": "2.1", "id": tlp, "created": "2017-01-20T00:00:00.000Z",
+			"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(d.o.TLP), "definition": node{"tlp": d.o.TLP}},
+		{"type": "identity", "spec_version": "2.1", "id": identity, "created": ts, "modified": ts,
+			"name": d.o.Actor, "identity_class": "individual", "object_marking_refs": marks,
+			"description": fmt.Sprintf("Examiner who exported case %q (%s)", st.info.Title, st.info.CaseID)},
+	}
+	sdo := func(typ, name string, n node) node {
+		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", ts, ts
+		n["id"] = typ + "--" + uuid5(casefileNS, key+"/"+typ+"/"+name)
+		n["created_by_ref"], n["object_marking_refs"] = identity, marks
+		return n
+	}
+	for _, a := range st.artefacts {
+		f := node{"type": "file", "spec_version": "2.1", "hashes": node{"SHA-256": a.digest.Hex()}, "size": a.size,
+			"id": "file--" + uuid5(stixSCONamespace, `{"hashes":{"SHA-256":"`+a.digest.Hex()+`"}}`), "object_marking_refs": marks}
+		if len(a.names) > 0 {
+			f["name"] = a.names[0]
+		}
+		if a.md5 != "" {
+			f["hashes"].(node)["MD5"] = a.md5
+		}
+		if a.sha1 != "" {
+			f["hashes"].(node)["SHA-1"] = a.sha1
+		}
+		objs = append(objs, f)
+	}
+	for _, f := range d.o.Findings {
+		conf := int(math.Round(100 * clamp01(f.Probability)))
+		scoType, pattern := scoOf(f)
+		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks}
+		val, _ := json.Marshal(f.Indicator)
+		sco["id"] = scoType + "--" + uuid5(stixSCONamespace, `{"value":`+string(val)+`}`)
+		objs = append(objs, sco)
+		role := roleNames[f.Role]
+		if role == "" {
+			role = f.Role
+		}
+		infraType := infrastructureTypes[f.Role]
+		if infraType == "" {
+			infraType = "unknown"
+			if f.Role == "compromised-third-party" && f.Campaign != "" {
+				infraType = "botnet"
+			}
+		}
+		infra := sdo("infrastructure", f.Indicator, node{
+			"name": fmt.Sprintf("%s (%s %s)", f.Indicator, f.Words, role), "infrastructure_types": []string{infraType},
+			"description": f.Statement, "confidence": conf,
+		})
+		indType := indicatorTypes[f.Role]
+		if indType == "" {
+			indType = "unknown"
+		}
+		ind := sdo("indicator", f.Indicator, node{
+			"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
+			"pattern_version": "2.1", "valid_from": ts, "confidence": conf,
+			"description": fmt.Sprintf("%s: %s %s. Analytic confidence %s. Collateral risk %.0f %%: %s",
+				f.Indicator, f.Words, role, f.Confidence, 100*clamp01(f.CollateralRisk), collateralPhrase(f.CollateralRisk)),
+		})
+		if f.Campaign != "" {
+			ind["labels"] = []string{"campaign:" + f.Campaign}
+		}
+		rel1 := sdo("relationship", f.Indicator+"/indicates", node{"relationship_type": "indicates",
+			"source_ref": ind["id"], "target_ref": infra["id"], "confidence": conf})
+		rel2 := sdo("relationship", f.Indicator+"/consists-of", node{"relationship_type": "consists-of",
+			"source_ref": infra["id"], "target_ref": sco["id"]})
+		content := f.Statement
+		if f.Recommendation != "" {
+			content += "\n\nRecommendation: " + f.Recommendation
+		}
+		if len(f.WouldChange) > 0 {
+			content += "\n\nWhat would change this assessment: " + strings.Join(f.WouldChange, "; ") + "."
+		}
+		for _, fa := range f.Factors {
+			content += fmt.Sprintf("\n- %s (ρ %.2f; %s)", fa.Text, fa.Rho, fa.Source)
+		}
+		note := sdo("note", f.Indicator, node{
+			"abstract": "Attribution assessment of " + f.Indicator, "content": content,
+			"authors": []string{d.o.Actor}, "object_refs": []string{infra["id"].(string), ind["id"].(string)}, "confidence": conf,
+		})
+		objs = append(objs, infra, ind, rel1, rel2, note)
+	}
+	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.o.Findings)))))), "objects": objs}
+	b, err := json.MarshalIndent(bundle, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// scoOf picks the SCO type and STIX pattern for a source.
+func scoOf(f Finding) (string, string) {
+	q := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(f.Indicator)
+	if a, err := netip.ParseAddr(f.Indicator); err == nil {
+		if a.Is4() {
+			return "ipv4-addr", "[ipv4-addr:value = '" + q + "']"
+		}
+		return "ipv6-addr", "[ipv6-addr:value = '" + q + "']"
+	}
+	if f.Type == "url" || strings.Contains(f.Indicator, "://") {
+		return "url", "[url:value = '" + q + "']"
+	}
+	return "domain-name", "[domain-name:value = '" + q + "']"
+}
+
+// collateralPhrase says what the collateral risk means for action.
+func collateralPhrase(p float64) string {
+	if p > 0.2 {
+		return "acting against this source would likely harm a third party; act only at your own perimeter and through the abuse contact, CERT or police"
+	}
+	return "acting against it is unlikely to harm a third party"
+}

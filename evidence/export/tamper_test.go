@@ -1,0 +1,197 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+// flip changes one byte of a file in a package directory.
+func flip(t *testing.T, path string, at func(n int) int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := at(len(b))
+	b[i] ^= 0x01
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTamper damages each kind of file of a good package, one at a time,
+// and checks that Verify fails naming it, and that the standard-tool
+// commands of VERIFY.txt fail too.
+func TestTamper(t *testing.T) {
+	tc := newTestCase(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	build(t, tc, tc.options(good))
+	if r := mustVerify(t, good); !r.OK {
+		t.Fatalf("good package: %+v", r.Problems)
+	}
+	checkTools(t, good, true)
+	auth := "artefacts/" + tc.arts["auth.log"].Hex()
+	cases := []struct{ file, where string }{
+		{auth, auth},
+		{"entries.jsonl", "entries.jsonl"},
+		{"proofs/entry-3.tlog-proof", "proofs/entry-3.tlog-proof"},
+		{"checkpoint.txt", "checkpoint.txt"},
+		{"manifest.json", "manifest.json"},
+		{"manifest.sig", "manifest.sig"},
+		{"report.html", "report.html"},
+		{"case.jsonld", "case.jsonld"},
+		{"stix-bundle.json", "stix-bundle.json"},
+		{"public-key.pem", "public-key.pem"},
+		{"SHA256SUMS", "SHA256SUMS"},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.file, "/", "_"), func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "pkg")
+			if err := os.CopyFS(bad, os.DirFS(good)); err != nil {
+				t.Fatal(err)
+			}
+			flip(t, filepath.Join(bad, c.file), func(n int) int { return n / 2 })
+			r := mustVerify(t, bad)
+			if r.OK || r.First() == nil || r.First().Where != c.where {
+				t.Fatalf("tampered %s: first problem %+v", c.file, r.First())
+			}
+			t.Logf("%s: %s", c.file, r.First().Detail)
+			if c.file != "SHA256SUMS" && c.file != "report.html" && c.file != "case.jsonld" && c.file != "stix-bundle.json" {
+				checkTools(t, bad, false)
+			}
+		})
+	}
+	t.Run("extra file", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "pkg")
+		os.CopyFS(bad, os.DirFS(good))
+		os.WriteFile(filepath.Join(bad, "artefacts", strings.Repeat("0", 64)), []byte("x"), 0o644)
+		if r := mustVerify(t, bad); r.OK || r.First().Where != "artefacts/"+strings.Repeat("0", 64) {
+			t.Fatalf("extra file: %+v", r.First())
+		}
+	})
+	t.Run("missing proof", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "pkg")
+		os.CopyFS(bad, os.DirFS(good))
+		os.Remove(filepath.Join(bad, "proofs/entry-0.tlog-proof"))
+		if r := mustVerify(t, bad); r.OK || r.First().Where != "proofs/entry-0.tlog-proof" {
+			t.Fatalf("missing proof: %+v", r.First())
+		}
+	})
+}
+
+// TestTamperResigned damages content and re-signs the manifest with the
+// case key, as a buggy exporter would: the deeper checks (proofs, chain,
+// artefacts against entries, checkpoint) still name the bad file.
+func TestTamperResigned(t *testing.T) {
+	tc := newTestCase(t)
+	good := filepath.Join(t.TempDir(), "good")
+	build(t, tc, tc.options(good))
+	resign := func(t *testing.T, dir string) {
+		t.Helper()
+		raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		var m Manifest
+		if err := jsonUnmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range m.Files {
+			b, err := os.ReadFile(filepath.Join(dir, f.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Files[i].SHA256, m.Files[i].Size = sha256Hex(b), int64(len(b))
+		}
+		mj := jsonIndent(t, &m)
+		sig, _ := tc.signer.SignBlob(mj)
+		os.WriteFile(filepath.Join(dir, "manifest.json"), mj, 0o644)
+		os.WriteFile(filepath.Join(dir, "manifest.sig"), sig, 0o644)
+		var sums bytes.Buffer
+		pk, _ := readPackage(context.Background(), dir)
+		sums.Write(sumsFor(m.Files, pk))
+		os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644)
+	}
+	auth := "artefacts/" + tc.arts["auth.log"].Hex()
+	for _, c := range []struct {
+		name, where string
+		damage      func(dir string)
+	}{
+		{"entry payload", "proofs/entry-1.tlog-proof", func(dir string) {
+			p := filepath.Join(dir, "entries.jsonl")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte(`"source":"web01 via SSH"`), []byte(`"source":"web02 via SSH"`), 1), 0o644)
+		}},
+		{"proof hash", "proofs/entry-5.tlog-proof", func(dir string) {
+			p := filepath.Join(dir, "proofs/entry-5.tlog-proof")
+			b, _ := os.ReadFile(p)
+			lines := strings.SplitN(string(b), "\n", 4)
+			lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+			os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
+		}},
+		{"artefact", auth, func(dir string) { flip(t, filepath.Join(dir, auth), func(int) int { return 0 }) }},
+		{"checkpoint", "checkpoint.txt", func(dir string) {
+			p := filepath.Join(dir, "checkpoint.txt")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte("\n8\n"), []byte("\n7\n"), 1), 0o644)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "pkg")
+			os.CopyFS(bad, os.DirFS(good))
+			c.damage(bad)
+			resign(t, bad)
+			r := mustVerify(t, bad)
+			if r.OK || r.First().Where != c.where {
+				t.Fatalf("first problem %+v, want %s", r.First(), c.where)
+			}
+			t.Logf("%s: %s: %s", c.name, r.First().Where, r.First().Detail)
+		})
+	}
+}
+
+// checkTools runs the commands of VERIFY.txt: sha256sum -c and the OpenSSL
+// signature check; both must pass on a good package and at least one must
+// fail on a damaged one.
+func checkTools(t *testing.T, dir string, good bool) {
+	t.Helper()
+	txt, err := os.ReadFile(filepath.Join(dir, "VERIFY.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds := []string{
+		"sha256sum -c SHA256SUMS",
+		"openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in manifest.json -sigfile manifest.sig",
+	}
+	failed := 0
+	for _, c := range cmds {
+		if !strings.Contains(string(txt), "     "+c+"\n") {
+			t.Fatalf("VERIFY.txt lacks %q", c)
+		}
+		args := strings.Fields(c)
+		if _, err := exec.LookPath(args[0]); err != nil {
+			t.Skipf("%s is not installed", args[0])
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if good && err != nil {
+			t.Fatalf("%s on a good package: %v\n%s", c, err, out)
+		}
+		if good && args[0] == "openssl" && !strings.Contains(string(out), "Signature Verified Successfully") {
+			t.Fatalf("openssl said %s", out)
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	if !good && failed == 0 {
+		t.Fatal("sha256sum and openssl both passed a damaged package")
+	}
+	_ = evidence.ToolName
+}

@@ -1,0 +1,369 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/keys"
+)
+
+// Problem kinds of a package check, besides those of evidence.Report.
+const (
+	ProblemFile      = "file"
+	ProblemManifest  = "manifest"
+	ProblemProof     = "proof"
+	ProblemTimestamp = "timestamp"
+)
+
+// Report is the result of Verify, in the shape of `casefile verify --json`
+// plus the number of files.
+type Report struct {
+	evidence.Report
+	Files          int    `json:"files"`
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	Case           string `json:"case,omitempty"`
+	Timestamp      string `json:"timestamp,omitempty"` // time stated by the TSA
+	Previous       uint64 `json:"previous_export,omitempty"`
+}
+
+func (r *Report) add(kind, where, format string, a ...any) {
+	if len(r.Problems) >= 100 {
+		r.Dropped++
+		return
+	}
+	r.Problems = append(r.Problems, evidence.Problem{Kind: kind, Where: where, Detail: fmt.Sprintf(format, a...)})
+}
+
+var (
+	artefactPath    = regexp.MustCompile(`^artefacts/[0-9a-f]{64}$`)
+	proofPathRE     = regexp.MustCompile(`^proofs/entry-(0|[1-9][0-9]*)\.tlog-proof$`)
+	consistencyRE   = regexp.MustCompile(`^proofs/consistency-[1-9][0-9]*-[1-9][0-9]*\.txt$`)
+	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, filePublicKey: true, fileEntries: true,
+		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true}
+)
+
+// Verify checks a package offline: every file against the signed
+// manifest, the signature, the checkpoint's signature, every entry's
+// inclusion proof and the hash chain between consecutive entries, the
+// artefacts against the entries that preserved them, the consistency proof
+// from a previous export and the RFC 3161 timestamp when present. The
+// first problem names the first bad file. The error is non-nil only when
+// the package cannot be read at all or ctx is cancelled.
+func Verify(ctx context.Context, p string) (*Report, error) {
+	r := &Report{}
+	r.Problems = []evidence.Problem{}
+	pk, err := readPackage(ctx, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("verify export: %w", err)
+	}
+	r.Files = len(pk.files)
+	r.Bytes = pk.bytes
+	for _, pr := range pk.problems {
+		where, detail, _ := strings.Cut(pr, ": ")
+		r.add(ProblemFile, where, "%s", detail)
+	}
+	verifyFiles(r, pk)
+	r.OK = len(r.Problems) == 0 && r.Dropped == 0
+	return r, ctx.Err()
+}
+
+func verifyFiles(r *Report, pk *reader) {
+	get := func(name string) *pfile {
+		f := pk.files[name]
+		if f == nil || f.size < 0 {
+			r.add(ProblemFile, name, "missing")
+			return nil
+		}
+		return f
+	}
+	mf, sigf, keyf := get(fileManifest), get(fileSig), get(filePublicKey)
+	if mf == nil || sigf == nil || keyf == nil {
+		return
+	}
+	sums := parseSums(pk.files[fileSums])
+	// The signature over the manifest. When it fails, SHA256SUMS tells
+	// which of the three files changed.
+	pub, err := keys.PublicKey(keyf.data)
+	if err != nil {
+		r.add(evidence.ProblemSignature, filePublicKey, "%v", err)
+		return
+	}
+	if fp, err := keys.Fingerprint(pub); err == nil {
+		r.KeyFingerprint = fp
+	}
+	if !ed25519.Verify(pub, mf.data, sigf.data) {
+		where := fileSig
+		for _, n := range []string{fileManifest, fileSig, filePublicKey} {
+			if s, ok := sums[n]; ok && s != pk.files[n].sum {
+				where = n
+				break
+			}
+		}
+		r.add(evidence.ProblemSignature, where, "the signature in manifest.sig over manifest.json does not verify with public-key.pem")
+		return
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(mf.data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil || m.Format != formatVersion {
+		r.add(ProblemManifest, fileManifest, "unreadable or of another format (%v)", err)
+		return
+	}
+	r.Case = m.Case.ID
+	// Every file against the signed manifest, and nothing else present.
+	listed := map[string]ManifestFile{}
+	for _, f := range m.Files {
+		listed[f.Path] = f
+	}
+	names := make([]string, 0, len(pk.files))
+	for n := range pk.files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, f := range m.Files {
+		got := pk.files[f.Path]
+		switch {
+		case got == nil || got.size < 0:
+			r.add(ProblemFile, f.Path, "listed in the manifest but missing")
+		case got.size != f.Size || hex.EncodeToString(got.sum[:]) != f.SHA256:
+			r.add(ProblemFile, f.Path, "SHA-256 %x does not match the signed manifest's %s", got.sum, f.SHA256)
+		}
+	}
+	for _, n := range names {
+		if _, ok := listed[n]; !ok && n != fileManifest && n != fileSig && n != fileSums {
+			r.add(ProblemFile, n, "not listed in the signed manifest")
+		}
+	}
+	if sf := pk.files[fileSums]; sf == nil {
+		r.add(ProblemFile, fileSums, "missing")
+	} else if !bytes.Equal(sf.data, sumsFor(m.Files, pk)) {
+		r.add(ProblemFile, fileSums, "does not match the manifest")
+	}
+	if len(r.Problems) > 0 {
+		return
+	}
+	verifyContent(r, pk, &m, pub)
+}
+
+// verifyContent checks what the files say, once their bytes are known to
+// be the signed ones.
+func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
+	for n := range pk.files {
+		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) {
+			r.add(ProblemFile, n, "not a file a Casefile package holds")
+		}
+	}
+	v, err := keys.Verifier(pub, m.Case.Origin)
+	if err != nil {
+		r.add(ProblemManifest, fileManifest, "case origin: %v", err)
+		return
+	}
+	ckf := pk.files[fileCheckpoint]
+	if ckf == nil {
+		r.add(ProblemFile, fileCheckpoint, "missing")
+		return
+	}
+	ck, err := evidence.OpenCheckpoint(ckf.data, v)
+	if err != nil {
+		r.add(evidence.ProblemCheckpoint, fileCheckpoint, "%v", err)
+		return
+	}
+	if ck.Size != m.Checkpoint.Size || ck.Root.String() != m.Checkpoint.Root {
+		r.add(evidence.ProblemCheckpoint, fileCheckpoint, "size %d root %s, the manifest says %d %s", ck.Size, ck.Root, m.Checkpoint.Size, m.Checkpoint.Root)
+		return
+	}
+	r.Checkpoint = &evidence.CheckpointInfo{Size: ck.Size, Root: ck.Root.String()}
+	r.Checkpoints = 1
+
+	// Entries: canonical, in order, each proven, chained where adjacent.
+	ef := pk.files[fileEntries]
+	if ef == nil {
+		r.add(ProblemFile, fileEntries, "missing")
+		return
+	}
+	lines := bytes.Split(ef.data, []byte("\n"))
+	if len(lines) == 0 || len(lines[len(lines)-1]) != 0 {
+		r.add(evidence.ProblemEntry, fileEntries, "does not end with a newline")
+		return
+	}
+	lines = lines[:len(lines)-1]
+	if len(lines) != len(m.Entries) {
+		r.add(evidence.ProblemEntry, fileEntries, "%d entries, the manifest lists %d", len(lines), len(m.Entries))
+		return
+	}
+	type claim struct {
+		size    int64
+		entries []uint64
+	}
+	claims := map[string]*claim{}
+	var prev *evidence.Entry
+	for i, raw := range lines {
+		e, err := evidence.ParseEntry(raw)
+		if err != nil {
+			r.add(evidence.ProblemEntry, fileEntries, "line %d: %v", i+1, err)
+			return
+		}
+		if e.Index != m.Entries[i] || e.Index >= ck.Size || (prev != nil && e.Index <= prev.Index) {
+			r.add(evidence.ProblemEntry, fileEntries, "line %d is entry %d: not the manifest's entry %d in a checkpoint of %d", i+1, e.Index, m.Entries[i], ck.Size)
+			return
+		}
+		if prev != nil && e.Index == prev.Index+1 {
+			if h := prev.Hash(); e.Prev != hex.EncodeToString(h[:]) {
+				r.add(evidence.ProblemEntry, fileEntries, "entry %d: hash chain broken after entry %d", e.Index, prev.Index)
+			}
+		}
+		prev = e
+		pp := proofPath(e.Index)
+		pf := pk.files[pp]
+		if pf == nil {
+			r.add(ProblemProof, pp, "missing: entry %d is not proven", e.Index)
+			continue
+		}
+		idx, proof, pck, err := parseInclusion(pf.data)
+		switch {
+		case err != nil:
+			r.add(ProblemProof, pp, "%v", err)
+		case idx != e.Index:
+			r.add(ProblemProof, pp, "proves entry %d, not %d", idx, e.Index)
+		case !bytes.Equal(pck, ckf.data):
+			r.add(ProblemProof, pp, "is against another checkpoint than checkpoint.txt")
+		default:
+			if err := tlog.CheckRecord(proof, int64(ck.Size), ck.Root, int64(e.Index), e.LeafHash()); err != nil {
+				r.add(ProblemProof, pp, "entry %d of entries.jsonl is not in the signed log: %v", e.Index, err)
+			}
+		}
+		if e.Kind == evidence.KindArtefactIngested {
+			var p evidence.IngestPayload
+			if e.DecodePayload(&p) == nil {
+				c := claims[p.SHA256]
+				if c == nil {
+					c = &claim{size: p.Size}
+					claims[p.SHA256] = c
+				}
+				c.entries = append(c.entries, e.Index)
+			}
+		}
+	}
+	r.Entries = uint64(len(lines))
+
+	// Artefacts: each file must be what an included entry preserved.
+	inManifest := map[string]bool{}
+	for _, a := range m.Artefacts {
+		inManifest[a.Path] = true
+		f := pk.files[a.Path]
+		c := claims[a.SHA256]
+		switch {
+		case f == nil:
+			r.add(evidence.ProblemArtefact, a.Path, "exhibit %s is missing", a.Exhibit)
+		case hex.EncodeToString(f.sum[:]) != a.SHA256 || a.Path != dirArtefacts+a.SHA256:
+			r.add(evidence.ProblemArtefact, a.Path, "its SHA-256 is %x, not the name it bears", f.sum)
+		case c == nil:
+			r.add(evidence.ProblemArtefact, a.Path, "no included custody entry preserved it")
+		case c.size != f.size:
+			r.add(evidence.ProblemArtefact, a.Path, "%d bytes, the custody entry says %d", f.size, c.size)
+		default:
+			r.Artefacts++
+		}
+	}
+	for n := range pk.files {
+		if strings.HasPrefix(n, dirArtefacts) && !inManifest[n] {
+			r.add(evidence.ProblemArtefact, n, "not an exhibit of the manifest")
+		}
+	}
+
+	if m.Previous != nil {
+		r.Previous = m.Previous.CheckpointSize
+		verifyConsistency(r, pk, m, v, ck)
+	}
+	if m.Timestamp != nil {
+		tf := pk.files[fileTimestamp]
+		if tf == nil {
+			r.add(ProblemTimestamp, fileTimestamp, "missing")
+		} else if ts, err := checkTimestamp(tf.data, ckf.data); err != nil {
+			r.add(ProblemTimestamp, fileTimestamp, "%v", err)
+		} else {
+			r.Timestamp = ts.Time.UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+}
+
+func verifyConsistency(r *Report, pk *reader, m *Manifest, v interface {
+	Name() string
+	KeyHash() uint32
+	Verify(msg, sig []byte) bool
+}, ck evidence.Checkpoint) {
+	pp := m.Previous.Proof
+	pf := pk.files[pp]
+	if pf == nil || pp != consistencyPath(m.Previous.CheckpointSize, ck.Size) {
+		r.add(ProblemProof, pp, "consistency proof missing")
+		return
+	}
+	old, new, proof, oldMsg, err := parseConsistency(pf.data)
+	if err != nil {
+		r.add(ProblemProof, pp, "%v", err)
+		return
+	}
+	oldCk, err := evidence.OpenCheckpoint(oldMsg, v)
+	switch {
+	case err != nil:
+		r.add(ProblemProof, pp, "previous checkpoint: %v", err)
+	case old != oldCk.Size || old != m.Previous.CheckpointSize || new != ck.Size:
+		r.add(ProblemProof, pp, "sizes %d → %d do not match the checkpoints", old, new)
+	default:
+		if err := tlog.CheckTree(proof, int64(new), ck.Root, int64(old), oldCk.Root); err != nil {
+			r.add(ProblemProof, pp, "the log of the previous export is not a prefix of this one: %v", err)
+		}
+	}
+}
+
+// parseSums reads SHA256SUMS leniently (it only helps name a bad file).
+func parseSums(f *pfile) map[string][32]byte {
+	out := map[string][32]byte{}
+	if f == nil {
+		return out
+	}
+	for _, l := range strings.Split(string(f.data), "\n") {
+		h, name, ok := strings.Cut(l, "  ")
+		b, err := hex.DecodeString(h)
+		if ok && err == nil && len(b) == 32 {
+			out[name] = [32]byte(b)
+		}
+	}
+	return out
+}
+
+// sumsFor is the SHA256SUMS a package with these files must hold.
+func sumsFor(files []ManifestFile, pk *reader) []byte {
+	all := map[string]string{}
+	for _, f := range files {
+		all[f.Path] = f.SHA256
+	}
+	for _, n := range []string{fileManifest, fileSig} {
+		if f := pk.files[n]; f != nil {
+			all[n] = hex.EncodeToString(f.sum[:])
+		}
+	}
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s  %s\n", all[n], n)
+	}
+	return b.Bytes()
+}
