@@ -20,6 +20,10 @@ type ArtefactMeta struct {
 	ChangeTime time.Time
 	Source     string // where the artefact was obtained ("web01 /var/log, via SSH, by J. Doe")
 	Note       string // why it was ingested, anything counsel should know
+	// Vantage is the examiner's statement that the log was recorded behind
+	// a proxy or CDN whose remote addresses are not the clients' ("behind
+	// CDN, no trusted X-Forwarded-For"); empty when the log sees clients.
+	Vantage string
 }
 
 // IngestOptions control one ingest.
@@ -44,6 +48,7 @@ type IngestPayload struct {
 	ChangeTime  string `json:"ctime,omitempty"`
 	Source      string `json:"source,omitempty"`
 	Note        string `json:"note,omitempty"`
+	Vantage     string `json:"vantage,omitempty"`
 	Duplicate   bool   `json:"duplicate"` // the same bytes were already in the store
 }
 
@@ -88,7 +93,7 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		Artefact: sums.sha256.String(), SHA256: sums.sha256.Hex(), MD5: sums.md5, SHA1: sums.sha1,
 		Size: sums.size, Name: name, Path: path, NameEscaped: e1 || e2,
 		ModTime: fmtTime(meta.ModTime), AccessTime: fmtTime(meta.AccessTime), ChangeTime: fmtTime(meta.ChangeTime),
-		Source: meta.Source, Note: meta.Note, Duplicate: dup,
+		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup,
 	}
 	es, err := c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 )
 
 type ingestFlags struct {
-	source, note, stdinName string
+	source, note, stdinName, vantage string
 	legacy                  bool
 	parse                   parseFlags
 }
@@ -68,6 +68,7 @@ is reported and recorded, and the rest are still ingested (exit code 3).`,
 	fl.StringVar(&f.note, "note", "", "why they are ingested, anything counsel should know")
 	fl.BoolVar(&f.legacy, "legacy-hashes", false, "also record MD5 and SHA-1 (for tools that still check them)")
 	fl.StringVar(&f.stdinName, "stdin-name", "stdin", "the name to record for data read from -")
+	fl.StringVar(&f.vantage, "behind-proxy", "", "state that these logs were recorded behind a proxy or CDN whose addresses are not the clients' (say which), so that no logged address is attributed")
 	f.parse.register(fl)
 	return cmd
 }
@@ -103,7 +104,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 		}
 	}
 	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64) {
-		meta.Source, meta.Note = f.source, f.note
+		meta.Source, meta.Note, meta.Vantage = f.source, f.note, f.vantage
 		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy}
 		if bar := a.progress(size, meta.Name); bar != nil {
 			opt.Progress = func(n int64) { bar.Add64(n) }

@@ -274,7 +274,12 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 			tie = true
 		}
 	}
-	if tie {
+	// The role is the assessment's statement, so it says "undetermined"
+	// when the evidence about this source does not favour the top role
+	// over undetermined — when the top role leads only through its prior
+	// (with nothing known, relay and compromised lead at 0.25 against
+	// 0.20) or ties with another role. The probabilities stay as computed.
+	if tie || score[top]-r.lnPrior[top] <= 0 {
 		top = rUnd
 	}
 	s := Source{Indicator: g.key, Type: g.typ, Role: roleNames[top], Events: g.events, Special: f.special, Refused: g.vantage}

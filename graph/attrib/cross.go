@@ -38,8 +38,18 @@ type Campaign struct {
 	Members    []string `json:"members"`    // indicators, sorted
 }
 
+type anonPoolInfo struct {
+	flagged, others int
+}
+
 type crossResult struct {
-	pool       map[int32]poolInfo
+	pool map[int32]poolInfo
+	// sharedCred marks sources that used a credential (a non-generic user
+	// name or an SSH key) that another source also used.
+	sharedCred map[int32]bool
+	// anonPool marks pool members whose fellow pool members are mostly
+	// flagged anonymisers (row 27).
+	anonPool   map[int32]anonPoolInfo
 	travel     map[int32]travelInfo
 	campaignOf map[int32]int
 	campaigns  []Campaign
@@ -50,7 +60,7 @@ type crossResult struct {
 // successful uses of one identity, and the campaigns the pools imply.
 func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, facts []obsFacts) crossResult {
 	th := &r.m.Thresholds
-	res := crossResult{pool: map[int32]poolInfo{}, travel: map[int32]travelInfo{}, campaignOf: map[int32]int{}}
+	res := crossResult{pool: map[int32]poolInfo{}, travel: map[int32]travelInfo{}, campaignOf: map[int32]int{}, sharedCred: map[int32]bool{}, anonPool: map[int32]anonPoolInfo{}}
 	slices.SortFunc(recs, func(a, b idRec) int {
 		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.t, b.t), cmp.Compare(a.src, b.src))
 	})
@@ -123,7 +133,22 @@ func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, fac
 				}
 			}
 		}
-		travel(th.TravelKmh, run, name, facts, res.travel)
+		// Impossible travel and shared credentials are about one person's
+		// account or key. A user agent or TLS fingerprint is shared by
+		// every client of the same browser or library, so two strangers
+		// with the same browser are not one identity travelling: those
+		// identities only form pools (many ASNs within minutes).
+		if credential(name) {
+			travel(th.TravelKmh, run, name, facts, res.travel)
+			for _, rc := range run[1:] {
+				if rc.src != run[0].src {
+					for _, x := range run {
+						res.sharedCred[int32(x.src)] = true
+					}
+					break
+				}
+			}
+		}
 		i = j
 	}
 	// Campaigns: connected components of sources joined by pool identities.
@@ -161,13 +186,48 @@ func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, fac
 			res.campaignOf[s] = ci
 		}
 		res.campaigns = append(res.campaigns, c.c)
+		anonPools(th.PoolMinASNs, members[c.root], facts, res.pool, res.anonPool)
 	}
 	return res
 }
 
+// anonPools applies row 27 to one campaign: a pool member whose fellow pool
+// members (those that took part in a rotating pool, at least minMembers of
+// them) are more than half flagged anonymisers by some dataset (Tor exit,
+// VPN, residential or public proxy, privacy relay) is taken to be one more
+// hop of the same anonymising service, whatever its own flags say. Only
+// rotating-pool members count and are judged, so a source that merely
+// shares a credential with relays (the false-flag slip, a hijacked server
+// logged into after a pool guessed the password) is never pulled in.
+func anonPools(minMembers int, ms []int32, facts []obsFacts, pool map[int32]poolInfo, out map[int32]anonPoolInfo) {
+	var in []int32
+	flagged := 0
+	for _, s := range ms {
+		if _, ok := pool[s]; ok {
+			in = append(in, s)
+			if facts[s].anonymiser() {
+				flagged++
+			}
+		}
+	}
+	if len(in) < minMembers {
+		return
+	}
+	for _, s := range in {
+		f := flagged
+		if facts[s].anonymiser() {
+			f--
+		}
+		if others := len(in) - 1; 2*f > others {
+			out[s] = anonPoolInfo{flagged: f, others: others}
+		}
+	}
+}
+
 // travel marks pairs of consecutive successful uses of one identity from two
 // located sources that would need more than limit km/h, after subtracting
-// both accuracy radii from the distance.
+// both accuracy radii from the distance. An endpoint is not marked when the
+// other one is a flagged anonymiser.
 func travel(limit float64, run []idRec, name string, facts []obsFacts, out map[int32]travelInfo) {
 	prev := -1
 	for k := range run {
@@ -184,13 +244,18 @@ func travel(limit float64, run []idRec, name string, facts []obsFacts, out map[i
 					kmh = km / h
 				}
 				if km > 0 && kmh > limit {
+					// Impossible travel says that at least one endpoint is
+					// a relay. When the other endpoint is already flagged
+					// as an anonymiser, that explains it, and this endpoint
+					// learns nothing (the false-flag operator's direct
+					// connection between two VPN sessions).
 					ti := travelInfo{ident: name, km: km, hours: h, kmh: kmh}
 					ti.other = int32(run[k].src)
-					if _, ok := out[int32(run[prev].src)]; !ok {
+					if _, ok := out[int32(run[prev].src)]; !ok && !b.anonymiser() {
 						out[int32(run[prev].src)] = ti
 					}
 					ti.other = int32(run[prev].src)
-					if _, ok := out[int32(run[k].src)]; !ok {
+					if _, ok := out[int32(run[k].src)]; !ok && !a.anonymiser() {
 						out[int32(run[k].src)] = ti
 					}
 				}
@@ -198,6 +263,12 @@ func travel(limit float64, run []idRec, name string, facts []obsFacts, out map[i
 		}
 		prev = k
 	}
+}
+
+// credential reports whether an identity name is an account or a key
+// rather than a client fingerprint.
+func credential(name string) bool {
+	return strings.HasPrefix(name, "user:") || strings.HasPrefix(name, "ssh-key:")
 }
 
 func haversineKm(lat1, lon1, lat2, lon2 float64) float64 {

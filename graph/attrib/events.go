@@ -3,7 +3,10 @@ package attrib
 // Event fields read here (parse.Event.Fields keys), besides the typed fields:
 //
 //	direction            "outbound": Dst (and host/sni) are the remote party
-//	host, sni, query, domain   domain names contacted (outbound, dns)
+//	host, hostname, sni, server_name, query, rrname, domain
+//	                     domain names contacted (outbound, dns): Zeek http
+//	                     "host", ssl "server_name", dns "query"; Suricata
+//	                     http "hostname", tls "sni", dns "rrname"
 //	proto, transport     "udp"/"icmp": no handshake, source can be forged
 //	src_from, xff_trusted       "x-forwarded-for" without xff_trusted=true: forgeable
 //	duration             session length in seconds
@@ -109,7 +112,16 @@ type agg struct {
 	vantage       bool
 	tooling, c2   bool
 	fronting      bool
-	cites         [nCat]citeList
+	// For the benign-activity factors (25 and 26): events that are not
+	// reconnaissance (a connection attempt, a pre-authentication probe
+	// without a user name, a scan-detection alert), alerts that are not
+	// scan detections, and successful logins without a recorded
+	// credential (generic or no user name, no key).
+	nonRecon     int64
+	scanAlerts   int64
+	anonymousUse bool
+	outbound     int64 // events in which this source was the remote party of an outbound contact
+	cites        [nCat]citeList
 }
 
 // aggregator builds aggs and identity records from a stream of events.
@@ -171,7 +183,7 @@ func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 	if e.Dst != "" && !isSpecialIP(e.Dst) {
 		emit(e.Dst, typeOf(e.Dst))
 	}
-	for _, k := range []string{"host", "sni", "query", "domain"} {
+	for _, k := range nameFields {
 		if v := strings.ToLower(strings.TrimSuffix(e.Fields[k], ".")); v != "" && typeOf(v) == "domain" && strings.Contains(v, ".") {
 			if h, _, ok := strings.Cut(v, ":"); ok {
 				v = h
@@ -180,6 +192,10 @@ func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 		}
 	}
 }
+
+// nameFields are the event fields that carry a domain name contacted, in
+// the names the parsers give them (see the list at the top of this file).
+var nameFields = []string{"host", "hostname", "sni", "server_name", "query", "rrname", "domain"}
 
 var rejectedStates = map[string]bool{"S0": true, "REJ": true, "RSTOS0": true, "SH": true, "OTH": true, "RSTRH": true}
 
@@ -271,12 +287,25 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.interactive++
 		g.cites[catInteractive].add(e)
 	}
+	if !isRecon(e) {
+		g.nonRecon++
+	}
+	if !inbound {
+		g.outbound++
+	}
+	if e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) &&
+		genericUsers[strings.ToLower(e.User)] && field(e, "key_fingerprint", "ssh_key", "fingerprint") == "" {
+		g.anonymousUse = true
+	}
 	if inbound && spoofable(e) {
 		g.spoofable++
 	}
 	if e.Kind == parse.KindAlert {
 		g.alerts++
 		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
+		if scanAlert(e) {
+			g.scanAlerts++
+		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true
 			g.cites[catTooling].add(e)
@@ -289,7 +318,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.c2 = true
 		g.cites[catC2].add(e)
 	}
-	if sni, host := e.Fields["sni"], e.Fields["host"]; sni != "" && host != "" && !strings.EqualFold(sni, host) {
+	if sni, host := field(e, "sni", "server_name"), field(e, "host", "hostname"); sni != "" && host != "" && !strings.EqualFold(sni, host) {
 		g.fronting = true
 		g.cites[catFronting].add(e)
 	}
@@ -300,6 +329,36 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	if inbound && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) {
 		a.identities(idx, g, e)
 	}
+}
+
+// scanAlert reports whether an alert only detects scanning: an Emerging
+// Threats or Snort GPL "SCAN" rule, or the classification "Detection of a
+// Network Scan".
+func scanAlert(e *parse.Event) bool {
+	sig := words(field(e, "signature", "alert.signature", "msg", "rule", "rule_name"))
+	if len(sig) >= 2 && (sig[0] == "et" || sig[0] == "gpl" || sig[0] == "etpro") && sig[1] == "scan" {
+		return true
+	}
+	return hasPhrase(field(e, "category", "classification"), []string{"network scan"})
+}
+
+// isRecon reports whether an event is reconnaissance at most: a network
+// flow that was refused or unanswered or carried nothing from the source,
+// an authentication-layer event that names no user and did not
+// succeed (a banner grab, a dropped or refused handshake), or a scan
+// detection alert.
+func isRecon(e *parse.Event) bool {
+	switch e.Kind {
+	case parse.KindFlow:
+		// Unanswered or refused, or nothing sent: a probe, not a session.
+		return rejectedStates[strings.ToUpper(e.Fields["conn_state"])] ||
+			field(e, "orig_bytes", "bytes_toserver") == "0"
+	case parse.KindAuth:
+		return e.User == "" && e.Outcome != parse.OutcomeSuccess
+	case parse.KindAlert:
+		return scanAlert(e)
+	}
+	return false
 }
 
 func spoofable(e *parse.Event) bool {

@@ -36,6 +36,9 @@ const (
 	fFronting
 	fVantage
 	fCountry
+	fBenignUse
+	fReconOnly
+	fAnonPool
 	nFactors
 )
 
@@ -46,6 +49,7 @@ var factorOrder = [nFactors]string{
 	"legit-organisation", "malicious-scanner", "research-scanner", "rotating-pool",
 	"impossible-travel", "exclusive-interactive", "attacker-tooling", "fresh-domain",
 	"established-domain-abused", "saas-c2", "domain-fronting", "proxy-vantage", "country",
+	"benign-use", "reconnaissance-only", "anonymiser-pool",
 }
 
 // factorLabel is the short phrase used in statements ("… (label)").
@@ -60,6 +64,9 @@ var factorLabel = [nFactors]string{
 	"long-established domain suddenly used maliciously", "command and control over a SaaS or storage API",
 	"domain fronting", "the log only sees a proxy or cloud service, not the real client",
 	"country of the address (not evidence of role)",
+	"nothing hostile: only successful use of its own credentials",
+	"nothing hostile: reconnaissance only",
+	"member of a rotating pool whose other members are mostly flagged anonymisers",
 }
 
 // hit is one factor as it applies to one source.
@@ -128,7 +135,17 @@ type builder struct {
 }
 
 func (b *builder) weight(rel, credName string, factor int, dataTime time.Time) (rho, stale float64, why string) {
+	return b.weightKind(rel, credName, factor, "", dataTime)
+}
+
+// weightKind is weight with the half-life of kind instead of the factor's
+// own (kind "" keeps the factor's).
+func (b *builder) weightKind(rel, credName string, factor int, kind string, dataTime time.Time) (rho, stale float64, why string) {
 	rf := &b.r.spec[factor]
+	halfLife := rf.halfLife
+	if d, ok := b.r.m.HalfLifeDays[kind]; ok && kind != "" {
+		halfLife = d * 24
+	}
 	relW, ok := b.r.m.Reliability[rel]
 	if !ok {
 		rel, relW = "F", b.r.m.Reliability["F"]
@@ -144,10 +161,10 @@ func (b *builder) weight(rel, credName string, factor int, dataTime time.Time) (
 		fmt.Sprintf("credibility %s %.2f", credName, credW),
 	}
 	dh := b.sp.distanceHours(dataTime)
-	rho = rhoOf(relW, credW, dh, rf.halfLife, 1)
-	if rf.halfLife > 0 {
+	rho = rhoOf(relW, credW, dh, halfLife, 1)
+	if halfLife > 0 {
 		if !dataTime.IsZero() && b.sp.ok {
-			stale = math.Exp2(-dh / rf.halfLife)
+			stale = math.Exp2(-dh / halfLife)
 		}
 		switch {
 		case dataTime.IsZero():
@@ -155,8 +172,12 @@ func (b *builder) weight(rel, credName string, factor int, dataTime time.Time) (
 		case !b.sp.ok:
 			parts = append(parts, "no event time, no staleness discount")
 		default:
-			parts = append(parts, fmt.Sprintf("staleness %.3g (data %s, half-life %s)",
-				math.Exp2(-dh/rf.halfLife), signedDays(b.sp, dataTime), humanDuration(rf.halfLife)))
+			of := ""
+			if kind != "" {
+				of = " of " + kind + " data"
+			}
+			parts = append(parts, fmt.Sprintf("staleness %.3g (data %s, half-life%s %s)",
+				math.Exp2(-dh/halfLife), signedDays(b.sp, dataTime), of, humanDuration(halfLife)))
 		}
 	}
 	if b.spoof {
@@ -221,7 +242,7 @@ func (b *builder) fromObservations(f *obsFacts) []hit {
 			}
 			ev = b.datasetRef(oh.obs.Dataset)
 		}
-		rho, stale, why := b.weight(rel, cred, oh.factor, date)
+		rho, stale, why := b.weightKind(rel, cred, oh.factor, oh.kind, date)
 		text := factorLabel[oh.factor] + ": " + oh.what
 		if oh.factor == fTorExit {
 			text = b.torText(oh, date)
@@ -293,7 +314,53 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 		return hits
 	}
 	scanning := g.targetsOver || (g.rejected >= int64(th.ScanTargets) && g.success == 0)
-	if g.interactive > 0 && g.victims.n() <= 1 && !scanning && g.users.n() <= th.FewUsers {
+	// Rows 25 and 26 (added to the table of ATTRIBUTION.md): what the
+	// source did contains nothing hostile. Every other role is someone
+	// carrying the attacker's traffic, so its events almost always contain
+	// an attack: failed guesses, alerts, a credential shared with another
+	// attacking source. Two patterns are recognised, only for sources seen
+	// inbound (never for a destination the victim contacted):
+	//   - benign use: at least one successful login or request, no failure
+	//     of any kind, no alert, and every credential it used (non-generic
+	//     user name, SSH key) used by no other source of the case — an
+	//     employee or customer. A successful login with a credential another
+	//     source also used (the false-flag slip shares the operator's key
+	//     with the VPN exits; the hijacked host reuses the guessed
+	//     password) never qualifies.
+	//   - reconnaissance only: nothing but unanswered or refused
+	//     connections, banner probes that name no user, and scan-detection
+	//     alerts; no credential tried, nothing succeeded.
+	benign := g.events > 0 && g.outbound == 0
+	benignUse := benign && g.success > 0 && g.fail == 0 && g.alerts == 0 && !g.anonymousUse && !cr.sharedCred[idx]
+	reconOnly := benign && g.nonRecon == 0 && g.success == 0
+	if benignUse {
+		// Rows 10 and 12 tell attacking sources apart (a bot on a home
+		// line, a hijacked company server) against noise. Among sources
+		// whose activity is a user's own benign use they are not
+		// diagnostic — legitimate users work from home lines, phones and
+		// company networks — so they are not applied (the conditions of
+		// the rows, like row 10's "no proxy flag").
+		kept := hits[:0]
+		for _, h := range hits {
+			if h.factor != fResidential && h.factor != fLegitOrg {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+	}
+	switch {
+	case benignUse:
+		add(fBenignUse, fmt.Sprintf("%s: %d successful event(s), no failure, no alert, credentials used by no other source",
+			factorLabel[fBenignUse], g.success), g.cites[catAll])
+	case reconOnly:
+		add(fReconOnly, fmt.Sprintf("%s: %d connection attempt(s) or probe(s), no credential tried, nothing succeeded, no alert beyond scan detection",
+			factorLabel[fReconOnly], g.events), g.cites[catAll])
+	}
+	// Row 17 is evidence of dedicated infrastructure only when the sessions
+	// are the attack's: a user's own sessions with its own credentials
+	// (benign use) are what undetermined sources do, so it is not applied
+	// to them.
+	if g.interactive > 0 && g.victims.n() <= 1 && !scanning && g.users.n() <= th.FewUsers && !benignUse {
 		add(fExclusive, fmt.Sprintf("%s: %d successful logins or long sessions, one victim, %d user name(s), no scanning",
 			factorLabel[fExclusive], g.interactive, g.users.n()), g.cites[catInteractive])
 	}
@@ -309,6 +376,19 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 	if p, ok := cr.pool[idx]; ok {
 		add(fPool, fmt.Sprintf("%s: %s used from %d ASNs within %g minutes", factorLabel[fPool], p.ident, p.asns, th.PoolWindowMinutes),
 			g.cites[catIdentity])
+	}
+	if ap, ok := cr.anonPool[idx]; ok {
+		// Row 10 holds only without a proxy flag: the pool's flags are
+		// one, and they explain the residential address.
+		kept := hits[:0]
+		for _, h := range hits {
+			if h.factor != fResidential {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+		add(fAnonPool, fmt.Sprintf("%s: %d of the %d other pool members are flagged as Tor exits, VPNs or proxies",
+			factorLabel[fAnonPool], ap.flagged, ap.others), g.cites[catIdentity])
 	}
 	if t, ok := cr.travel[idx]; ok {
 		add(fTravel, fmt.Sprintf("%s: %s also used from %s, %.0f km away (after accuracy radii) %.2g h apart: %.0f km/h",

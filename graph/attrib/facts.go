@@ -12,6 +12,7 @@ package attrib
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type obsHit struct {
 	obs    *enrich.Observation
 	what   string // what the source said, in its own words
 	cred   int    // Admiralty credibility for this item; 0 = factor default
+	kind   string // half-life kind for this item; "" = the factor's own
 }
 
 // obsFacts is everything the observations of one indicator say.
@@ -39,11 +41,24 @@ type obsFacts struct {
 	abuse    string
 	created  time.Time // domain creation (WHOIS)
 	createdO *enrich.Observation
-	privacy  bool // WHOIS privacy service
-	storage  bool // a storage or SaaS platform (C2 over it is factor 21)
+	privacy  bool   // WHOIS privacy service
+	whoisOrg string // the WHOIS organisation that gave row 12
+	storage  bool   // a storage or SaaS platform (C2 over it is factor 21)
 	special  string
 	// what was consulted at all, for "what would change this judgement"
 	sawTor, sawAnon, sawASN, sawGeo, sawWHOIS, sawRanges bool
+}
+
+// anonymiser reports whether some dataset flags the indicator as a Tor
+// exit, VPN, residential or public proxy, or privacy relay.
+func (f *obsFacts) anonymiser() bool {
+	for _, h := range f.hits {
+		switch h.factor {
+		case fTorExit, fVPN, fResProxy, fPubProxy, fPrivacyRelay:
+			return true
+		}
+	}
+	return false
 }
 
 // readObservations maps observations to factor candidates.
@@ -144,12 +159,19 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 			readWarninglist(o, f, add)
 		case enrich.TypeWHOIS:
 			f.sawWHOIS = true
-			if s := getStr(fl, "org", "org_name", "organization", "owner", "registrant"); s != "" {
+			// enrich/whois names the owner "org" for addresses and
+			// "registrant_org" for domains, and says "privacy" (a bool)
+			// when the registrar or a proxy service hides the registrant.
+			if getBool(fl, "privacy") {
+				f.privacy = true
+			}
+			if s := getStr(fl, "org", "registrant_org", "org_name", "organization", "owner", "registrant"); s != "" {
 				f.org = s
 				if hasPhrase(s, privacyWords) {
 					f.privacy = true
 				} else if hasToken(s, institutionWords) || hasToken(s, companyWords) {
 					add(fLegitOrg, "WHOIS organisation "+strconv.Quote(s), 0)
+					f.whoisOrg = s
 				}
 			}
 			if s := getStr(fl, "abuse_email", "abuse"); s != "" {
@@ -205,24 +227,39 @@ func readRanges(o *enrich.Observation, f *obsFacts, add func(int, string, int)) 
 	}
 }
 
-// readWarninglist maps a MISP warninglist (name in Fields "list", "name" or
-// the observation's Source, optional "category") to a factor.
+// readWarninglist maps a MISP warninglist to a factor. The list is known by
+// its id (the observation's Source, "misp:<id>"), its name (Fields "list" or
+// "name") and an optional "category". These are matched as whole words or
+// word sequences ("tor" matches "tor-exit-nodes" and "List of Tor exits", but
+// not "storage" or "monitoring"): a list is identified by what it says it
+// is, never by a fragment of another word. The description is not read: it
+// may mention other lists ("not a Tor list").
+//
+// Data kinds: most lists carry the factor's own half-life (a Tor list decays
+// like a Tor list). Lists of research scanners are different: they are
+// publications of the address ranges an organisation (a research project, a
+// search engine) scans from, like a cloud provider's ranges, not
+// observations of scanning activity, so they decay with the "cloud-ranges"
+// half-life. The 7-day "scanner" half-life is for observed activity (a
+// threat-intelligence "classification benign/malicious" with a last-seen
+// date).
 func readWarninglist(o *enrich.Observation, f *obsFacts, add func(int, string, int)) {
-	name := strings.ToLower(getStr(o.Fields, "list", "name") + " " + getStr(o.Fields, "category") + " " + o.Source)
-	what := "warninglist " + strings.TrimSpace(getStr(o.Fields, "list", "name"))
+	listName := getStr(o.Fields, "list", "name")
+	norm := " " + strings.Join(words(listName+" "+getStr(o.Fields, "category")+" "+o.Source), " ") + " "
+	what := "warninglist " + strings.TrimSpace(listName)
 	if what == "warninglist" {
 		what = "warninglist " + o.Source
 	}
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(name, w) {
+	has := func(names ...string) bool {
+		for _, w := range names {
+			if strings.Contains(norm, " "+strings.Join(words(w), " ")+" ") {
 				return true
 			}
 		}
 		return false
 	}
 	switch {
-	case has("rfc1918", "rfc5735", "rfc6598", "rfc3849", "multicast", "linklocal", "bogon"):
+	case has("rfc1918", "rfc5735", "rfc6598", "rfc3849", "multicast", "link-local", "linklocal", "bogon", "bogons"):
 		if f.special == "" {
 			f.special = "reserved range (" + strings.TrimSpace(what) + ")"
 		}
@@ -231,27 +268,51 @@ func readWarninglist(o *enrich.Observation, f *obsFacts, add func(int, string, i
 	case has("tor"):
 		f.sawTor = true
 		add(fTorExit, what, 0)
-	case has("vpn"):
+	case has("vpn", "vpns"):
 		add(fVPN, what, 0)
-	case has("proxy"):
+	case has("proxy", "proxies"):
 		add(fPubProxy, what, 0)
-	case has("scanning", "scanner"):
-		add(fResearchScanner, what, 0)
-	case has("cloudflare", "akamai", "fastly", "cdn", "cloudfront"):
+	case has("scanning", "scanner", "scanners"):
+		f.hits = append(f.hits, obsHit{factor: fResearchScanner, obs: o, what: what, kind: "cloud-ranges"})
+	case has("cloudflare", "akamai", "fastly", "cdn", "cdns", "cloudfront", "stackpath"):
 		add(fCloudFront, what, 0)
-	case has("dropbox", "github", "slack", "telegram", "discord", "pastebin", "onedrive", "sharepoint", "google-workspace", "saas", "storage"):
+	case has("dropbox", "github", "slack", "telegram", "discord", "pastebin", "onedrive", "sharepoint", "google-workspace", "saas", "storage", "file-hosting"):
 		f.storage = true
 		add(fBusiness, what, 0)
-	case has("public-dns", "crawler", "bot", "smtp", "mail", "office365", "sinkhole"):
+	case has("public-dns", "dns-resolvers", "crawler", "crawlers", "bot", "bots", "googlebot", "smtp", "mail", "office365", "sinkhole", "sinkholes"):
 		add(fBusiness, what, 0)
 	case has("amazon", "aws", "gcp", "google-cloud", "azure", "oracle", "digitalocean", "ovh", "linode", "hetzner", "vultr", "cloud"):
 		add(fHosting, what, 0)
 	}
 }
 
+// words splits s into lower-case words (runs of letters and digits).
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+}
+
 // finishFacts adds the owner inferred from the AS organisation when WHOIS
 // did not name one.
+//
+// It also withdraws row 12 when the WHOIS organisation is the access
+// network's own operator (the same name as the AS organisation) on a
+// residential or cellular line: the holder of a consumer ISP's range is the
+// ISP, which does not run the device behind the address. A company's or
+// university's own assignment (a name other than the carrier's) keeps it.
 func finishFacts(f *obsFacts) {
+	if f.whoisOrg != "" && f.asnOrg != "" && slices.Equal(words(f.whoisOrg), words(f.asnOrg)) {
+		residential := false
+		for _, h := range f.hits {
+			residential = residential || h.factor == fResidential
+		}
+		if residential {
+			f.hits = slices.DeleteFunc(f.hits, func(h obsHit) bool {
+				return h.factor == fLegitOrg && h.obs != nil && h.obs.SourceType == enrich.TypeWHOIS
+			})
+		}
+	}
 	for _, h := range f.hits {
 		if h.factor == fLegitOrg {
 			return
@@ -503,14 +564,11 @@ func stringify(v any) string {
 	return string(b)
 }
 
-// hasToken reports whether s contains one of words as a whole word
-// (lower case, split on anything not a letter or digit).
-func hasToken(s string, words []string) bool {
-	toks := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
-	})
-	for _, t := range toks {
-		for _, w := range words {
+// hasToken reports whether s contains one of list as a whole word (see
+// words).
+func hasToken(s string, list []string) bool {
+	for _, t := range words(s) {
+		for _, w := range list {
 			if t == w {
 				return true
 			}

@@ -48,7 +48,7 @@ func sourcesOf(e *parse.Event) []string {
 	if e.Dst != "" && !isSpecial(e.Dst) {
 		out = append(out, e.Dst)
 	}
-	for _, k := range []string{"sni", "query"} {
+	for _, k := range []string{"host", "hostname", "sni", "server_name", "query", "rrname"} {
 		if v := e.Fields[k]; v != "" {
 			out = append(out, v)
 		}
@@ -211,8 +211,9 @@ func assessScore(t *testing.T, name string, seed int64) (Metrics, *attrib.Result
 	if err != nil {
 		t.Fatal(err)
 	}
-	pred := map[string]map[string]float64{}
+	pred, stated := map[string]map[string]float64{}, map[string]string{}
 	for _, s := range res.Sources {
+		stated[s.Indicator] = s.Role
 		m := map[string]float64{}
 		for _, r := range attrib.Roles() {
 			m[r] = s.Hypotheses.Get(r)
@@ -220,7 +221,7 @@ func assessScore(t *testing.T, name string, seed int64) (Metrics, *attrib.Result
 		pred[s.Indicator] = m
 	}
 	p.in = in
-	return Score(p.truth.Sources, pred), res, p
+	return ScoreStated(p.truth.Sources, stated, pred), res, p
 }
 
 // TestEndToEnd generates every scenario, parses, enriches and assesses it,
@@ -280,4 +281,93 @@ func confusionText(m Metrics) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, " ")
+}
+
+// evaluation is the model's record on a set of seeds.
+type evaluation struct {
+	pooled      Metrics
+	perScenario map[string]Metrics
+	// slipMissed lists false-flag runs whose perpetrator address was not
+	// stated as perpetrator infrastructure, or where the country factor
+	// moved it; cdnPerp lists CDN-scenario addresses stated perpetrator.
+	slipMissed, cdnPerp []string
+}
+
+func evaluate(t *testing.T, seeds []int64) evaluation {
+	t.Helper()
+	ev := evaluation{perScenario: map[string]Metrics{}}
+	var all []Metrics
+	for _, name := range Names() {
+		var ms []Metrics
+		for _, seed := range seeds {
+			m, res, p := assessScore(t, name, seed)
+			ms = append(ms, m)
+			for _, s := range res.Sources {
+				want := p.truth.Sources[s.Indicator]
+				switch {
+				case name == "false-flag" && want == Perpetrator:
+					ok := s.Role == attrib.Perpetrator
+					for _, f := range s.Factors {
+						if f.ID == "country" && f.Nats != (attrib.RoleValues{}) {
+							ok = false
+						}
+					}
+					if !ok {
+						ev.slipMissed = append(ev.slipMissed, fmt.Sprintf("%d:%s=%s", seed, s.Indicator, s.Role))
+					}
+				case name == "cdn-fronted" && s.Role == attrib.Perpetrator:
+					ev.cdnPerp = append(ev.cdnPerp, fmt.Sprintf("%d:%s", seed, s.Indicator))
+				}
+			}
+		}
+		ev.perScenario[name] = Merge(ms...)
+		all = append(all, ms...)
+	}
+	ev.pooled = Merge(all...)
+	return ev
+}
+
+func (ev evaluation) log(t *testing.T) {
+	for _, name := range Names() {
+		m := ev.perScenario[name]
+		t.Logf("%-16s n=%4d macroF1=%.3f brier=%.3f (per-class %.3f) logloss=%.3f %s", name, m.N, m.MacroF1, m.Brier, m.BrierPerClass, m.LogLoss, confusionText(m))
+	}
+	m := ev.pooled
+	t.Logf("%-16s n=%4d macroF1=%.3f brier=%.3f (per-class %.3f) logloss=%.3f", "pooled", m.N, m.MacroF1, m.Brier, m.BrierPerClass, m.LogLoss)
+	for _, r := range Roles() {
+		if prf, ok := m.PerRole[r]; ok {
+			t.Logf("  %-26s P=%.3f R=%.3f F1=%.3f support=%d", r, prf.Precision, prf.Recall, prf.F1, prf.Support)
+		}
+	}
+	t.Logf("false-flag slips missed: %v; CDN addresses called perpetrator: %v", ev.slipMissed, ev.cdnPerp)
+}
+
+// TestTargets holds the model to the targets of issue 5 on seeds that were
+// not used to calibrate it (calibration used seeds 1–5): pooled macro-F1 ≥
+// 0.90 over roles and standard multi-class Brier ≤ 0.10; in every
+// false-flag run the operator's direct address is stated perpetrator
+// infrastructure and the country factor moves nothing; in every CDN run no
+// address is stated perpetrator infrastructure.
+func TestTargets(t *testing.T) {
+	// All ten seeds even with -short: the run takes a few seconds, and a
+	// smaller set sits on the Brier threshold (seeds 11–13: 0.1004).
+	seeds := []int64{11, 12, 13, 14, 15, 16, 17, 18, 19, 20}
+	if m := attrib.DefaultModel(); m.Factors["country"].Lambda[attrib.Perpetrator] != 1 || m.Factors["country"].Lambda[attrib.Relay] != 1 ||
+		m.Factors["country"].Lambda[attrib.Compromised] != 1 || m.Factors["country"].Lambda[attrib.Platform] != 1 {
+		t.Errorf("country factor is not λ = 1: %v", m.Factors["country"].Lambda)
+	}
+	ev := evaluate(t, seeds)
+	ev.log(t)
+	if ev.pooled.MacroF1 < 0.90 {
+		t.Errorf("macro-F1 %.3f < 0.90", ev.pooled.MacroF1)
+	}
+	if ev.pooled.Brier > 0.10 {
+		t.Errorf("Brier %.3f > 0.10", ev.pooled.Brier)
+	}
+	if len(ev.slipMissed) > 0 {
+		t.Errorf("false-flag slip not found: %v", ev.slipMissed)
+	}
+	if len(ev.cdnPerp) > 0 {
+		t.Errorf("CDN addresses called perpetrator: %v", ev.cdnPerp)
+	}
 }

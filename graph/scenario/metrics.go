@@ -52,6 +52,16 @@ const logLossFloor = 1e-6
 // order of Roles() (then by name for roles outside it). Macro-F1 averages
 // F1 over every role present in the truth or among the predicted roles.
 func Score(truth map[string]string, predicted map[string]map[string]float64) Metrics {
+	return ScoreStated(truth, nil, predicted)
+}
+
+// ScoreStated is Score where the predicted role of a source is the role the
+// assessment states (stated[indicator], e.g. attrib.Source.Role), which may
+// differ from the argmax of its probabilities — an assessment may say
+// "undetermined" when the evidence does not favour its most probable role.
+// A source without a stated role falls back to the argmax. Brier and
+// log-loss use the probabilities either way.
+func ScoreStated(truth, stated map[string]string, predicted map[string]map[string]float64) Metrics {
 	m := Metrics{Confusion: map[string]map[string]int{}}
 	var brier, ll float64
 	for ind, want := range truth {
@@ -59,6 +69,9 @@ func Score(truth map[string]string, predicted map[string]map[string]float64) Met
 		got := NoPrediction
 		if ok {
 			got = argmax(p)
+			if r := stated[ind]; r != "" {
+				got = r
+			}
 		}
 		if m.Confusion[want] == nil {
 			m.Confusion[want] = map[string]int{}

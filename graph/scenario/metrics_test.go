@@ -75,3 +75,19 @@ func TestMergePoolsSources(t *testing.T) {
 		t.Errorf("empty merge %+v", z)
 	}
 }
+
+func TestScoreStated(t *testing.T) {
+	truth := map[string]string{"a": Undetermined, "b": Relay}
+	p := map[string]map[string]float64{
+		"a": {Relay: 0.3, Compromised: 0.3, Undetermined: 0.25, Perpetrator: 0.1, Platform: 0.05},
+		"b": {Relay: 0.8, Undetermined: 0.2},
+	}
+	argmax := Score(truth, p)
+	stated := ScoreStated(truth, map[string]string{"a": Undetermined}, p)
+	if argmax.Confusion[Undetermined][Relay] != 1 || stated.Confusion[Undetermined][Undetermined] != 1 || stated.Confusion[Relay][Relay] != 1 {
+		t.Fatalf("confusion: argmax %v stated %v", argmax.Confusion, stated.Confusion)
+	}
+	if stated.MacroF1 != 1 || argmax.Brier != stated.Brier {
+		t.Errorf("macro-F1 %v, Brier %v vs %v", stated.MacroF1, argmax.Brier, stated.Brier)
+	}
+}

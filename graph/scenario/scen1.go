@@ -56,8 +56,10 @@ func buildCloudC2(g *gen) {
 	g.role(vps.String(), Perpetrator)
 	g.role(domain, Perpetrator)
 	// Tasking and exfiltration through the bucket, hours on end.
+	usedStorage := map[string]bool{}
 	for k := g.between(10, 25); k > 0; k-- {
 		dst := pick(g, storage)
+		usedStorage[dst] = true
 		rec := eveRec{EventType: "tls", SrcIP: client, SrcPort: g.between(49152, 65535), DestIP: dst, DestPort: 443, AppProto: "tls",
 			TLS: &eveTLS{SNI: storageHost, Version: "TLS 1.3", JA3: ja3}}
 		if g.chance(0.35) {
@@ -68,11 +70,17 @@ func buildCloudC2(g *gen) {
 		g.eve(t, rec)
 		t = t.Add(g.secs(240, 1500))
 	}
+	// Truth names only sources the logs contain: a bucket address the
+	// implant never happened to reach is not in the case.
+	var reached []string
 	for _, a := range storage {
-		g.role(a, Platform)
+		if usedStorage[a] {
+			g.role(a, Platform)
+			reached = append(reached, a)
+		}
 	}
 	g.role(storageHost, Platform)
-	g.campaign(append([]string{vps.String(), domain}, storage...)...)
+	g.campaign(append([]string{vps.String(), domain}, reached...)...)
 	g.note("The implant was staged from %s (%s, registered days before) and used the S3 bucket %s as its C2 channel.", vps, domain, bucket)
 	// Perimeter scanning seen by the same sensor.
 	for i := g.between(2, 5); i > 0; i-- {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+// loadModel reads --model FILE, or the defaults.
+func loadModel(path string) (*attrib.Model, error) {
+	if path == "" {
+		return attrib.DefaultModel(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := attrib.LoadModel(f)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("model %s: %w", path, err), "start from the defaults: casefile assess --print-model > model.json")
+	}
+	return m, nil
+}
+
+func (a *app) assessCmd() *cobra.Command {
+	var modelPath string
+	var printModel, noRecord bool
+	cmd := &cobra.Command{
+		Use:   "assess --case DIR [--json] [INDICATOR…]",
+		Short: "What each source most likely is, how sure, what acting against it would risk, and why",
+		Long: `Assess every source indicator of the case (or those named): the probability of
+each role (perpetrator infrastructure, anonymising relay, compromised third
+party, abused platform, undetermined), in words and with a separate analytic
+confidence, the collateral risk, a lawful recommendation, what would change the
+judgement, and the factors with the evidence they cite. Each run is recorded
+as an assessment.recorded custody entry.`,
+		RunE: func(cmd *cobra.Command, only []string) error {
+			if len(only) == 0 {
+				only = nil // all sources
+			}
+			m, err := loadModel(modelPath)
+			if err != nil {
+				return err
+			}
+			if printModel {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(m)
+			}
+			h, err := a.openCase(cmd, !noRecord)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			size := h.Log().Size()
+			res, err := graph.Assess(ctx(cmd), h.Case, m, only)
+			if err != nil {
+				return err
+			}
+			if !noRecord {
+				e, err := graph.Record(ctx(cmd), h.Case, res, size, only, a.actor())
+				if err != nil {
+					return err
+				}
+				if !a.json {
+					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s).\n", e.Index, res.Model, res.ModelDigest)
+				}
+			}
+			if a.json {
+				enc := json.NewEncoder(a.out)
+				enc.SetEscapeHTML(false)
+				return enc.Encode(res)
+			}
+			if len(res.Sources) == 0 {
+				fmt.Fprintln(a.out, "No source indicators to assess: ingest logs first (casefile ingest).")
+				return nil
+			}
+			return res.Text(a.out)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/1")
+	fl.BoolVar(&printModel, "print-model", false, "print the model in use and exit")
+	fl.BoolVar(&noRecord, "no-record", false, "do not record the assessment in the custody log (read-only)")
+	return cmd
+}
+
+func (a *app) graphCmd() *cobra.Command {
+	var format, out string
+	top := -1
+	cmd := &cobra.Command{
+		Use:   "graph --case DIR --format dot|graphml|json [--out FILE]",
+		Short: "The provenance graph: what was derived from what, citing custody entries",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "dot" && format != "graphml" && format != "json" {
+				return usagef("--format must be dot, graphml or json")
+			}
+			h, err := a.openCase(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			res, err := graph.Assess(ctx(cmd), h.Case, attrib.DefaultModel(), nil)
+			if err != nil {
+				return err
+			}
+			g, err := graph.Build(ctx(cmd), h.Case, res)
+			if err != nil {
+				return err
+			}
+			if top < 0 && format == "dot" {
+				top = 100 // Graphviz lays out a few thousand nodes at most in reasonable time
+			}
+			if top > 0 && len(res.Sources) > top {
+				fmt.Fprintf(a.err, "casefile: showing the %d most active of %d sources (--top 0 for all)\n", top, len(res.Sources))
+				g = g.Top(top)
+			}
+			w := a.out
+			if out != "" {
+				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			switch format {
+			case "dot":
+				err = g.WriteDOT(w)
+			case "graphml":
+				err = g.WriteGraphML(w)
+			default:
+				err = g.WriteJSON(w)
+			}
+			if err == nil && out != "" {
+				fmt.Fprintf(a.err, "casefile: wrote %d nodes and %d edges to %s\n", len(g.Nodes), len(g.Edges), out)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "dot", "dot (Graphviz), graphml (Gephi, yEd) or json")
+	cmd.Flags().StringVar(&out, "out", "", "write to this new file instead of stdout")
+	cmd.Flags().IntVar(&top, "top", -1, "only the N most active sources and what they rest on (default: 100 for dot, all otherwise; 0: all)")
+	return cmd
+}

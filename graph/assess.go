@@ -1,0 +1,194 @@
+// Package graph explains a case: it builds the provenance graph (what was
+// derived from what, and which custody entries each step rests on) and runs
+// the attribution model of graph/attrib over the case's events and
+// observations.
+//
+// Everything here is derived from the custody log and the data it
+// commits; nothing is written except the assessment.recorded entry that
+// says what was concluded, when, from which state of the log, with which
+// model.
+//
+//	res, err := graph.Assess(ctx, c, attrib.DefaultModel(), nil)
+//	entry, err := graph.Record(ctx, c, res, model, "Ann Analyst <ann@example.org>")
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+// KindAssessment is the entry kind that records an assessment.
+const KindAssessment = "assessment.recorded"
+
+// caseFacts is what one pass over the custody log tells the assessment.
+type caseFacts struct {
+	entryOf  map[string]int64 // artefact digest → first artefact.ingested entry
+	names    map[string]string
+	vantage  map[string]string // artefact → the examiner's vantage statement
+	datasets []attrib.Dataset
+	parsed   map[string]int64 // artefact → its latest events.parsed entry
+	observed map[string]int64 // dataset digest → first observations.recorded entry
+	size     uint64
+}
+
+func readFacts(c *evidence.Case) (*caseFacts, error) {
+	f := &caseFacts{entryOf: map[string]int64{}, names: map[string]string{}, vantage: map[string]string{},
+		parsed: map[string]int64{}, observed: map[string]int64{}, size: c.Log().Size()}
+	seen := map[string]bool{}
+	err := c.Entries(0, func(e *evidence.Entry) error {
+		switch e.Kind {
+		case evidence.KindArtefactIngested:
+			var p evidence.IngestPayload
+			if err := e.DecodePayload(&p); err != nil {
+				return err
+			}
+			if _, ok := f.entryOf[p.Artefact]; !ok {
+				f.entryOf[p.Artefact] = int64(e.Index)
+				f.names[p.Artefact] = p.Name
+			}
+			if p.Vantage != "" {
+				f.vantage[p.Artefact] = p.Vantage
+			}
+		case eventstore.KindEventsParsed:
+			var r eventstore.Run
+			if err := e.DecodePayload(&r); err == nil {
+				f.parsed[r.Artefact] = int64(e.Index)
+			}
+		case observe.KindObservations:
+			var p observe.Payload
+			if err := e.DecodePayload(&p); err != nil {
+				return err
+			}
+			if _, ok := f.observed[p.Dataset]; !ok && p.Dataset != "" {
+				f.observed[p.Dataset] = int64(e.Index)
+			}
+			key := p.Dataset + "\x00" + p.Source
+			if !seen[key] && p.Dataset != "" {
+				seen[key] = true
+				d := attrib.Dataset{Source: p.Source, SourceType: p.SourceType, Digest: p.Dataset}
+				if t, err := parseTime(p.DatasetDate); err == nil {
+					d.Date = t
+				}
+				f.datasets = append(f.datasets, d)
+			}
+		}
+		return nil
+	})
+	return f, err
+}
+
+// Assess runs the attribution model over the whole case: every parsed
+// event (streamed, not held in memory), every recorded observation, the
+// datasets consulted, and the examiner's vantage statements. only limits
+// the result to some indicators.
+func Assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []string) (*attrib.Result, error) {
+	f, err := readFacts(c)
+	if err != nil {
+		return nil, err
+	}
+	return assess(ctx, c, m, only, f)
+}
+
+func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []string, f *caseFacts) (*attrib.Result, error) {
+	obs, err := observe.All(c)
+	if err != nil {
+		return nil, err
+	}
+	es := eventstore.New(c)
+	var streamErr error
+	in := attrib.Input{
+		Observations: obs,
+		Datasets:     f.datasets,
+		VantageProxy: map[string]bool{},
+		EntryOf: func(d string) (int64, bool) {
+			i, ok := f.entryOf[d]
+			return i, ok
+		},
+		Stream: func(yield func(parse.Event) bool) {
+			streamErr = es.Events(eventstore.Query{}, func(e *parse.Event) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if !yield(*e) {
+					return errStop
+				}
+				return nil
+			})
+		},
+	}
+	for a := range f.vantage {
+		in.VantageProxy[a] = true
+	}
+	res, err := attrib.Assess(m, in, only)
+	if err != nil {
+		return nil, err
+	}
+	if streamErr != nil && streamErr != errStop {
+		return nil, streamErr
+	}
+	return res, nil
+}
+
+var errStop = fmt.Errorf("stop")
+
+// AssessmentPayload is the payload of an assessment.recorded entry.
+type AssessmentPayload struct {
+	Model       string         `json:"model"`
+	ModelDigest string         `json:"model_digest"`
+	TreeSize    uint64         `json:"tree_size"` // the log size the assessment rests on
+	Digest      string         `json:"result_digest"`
+	Sources     int            `json:"sources"`
+	Roles       map[string]int `json:"roles"`
+	Only        []string       `json:"only,omitempty"`
+	Summary     string         `json:"summary"`
+}
+
+// Digest is the SHA-256 of the result's canonical JSON.
+func Digest(res *attrib.Result) (string, error) {
+	b, err := evidence.Canonical(res)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:]), nil
+}
+
+// Record appends the assessment.recorded entry: which model, over which
+// state of the log (treeSize, as returned by the log before assessing),
+// with which result.
+func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
+	d, err := Digest(res)
+	if err != nil {
+		return nil, err
+	}
+	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, TreeSize: treeSize, Digest: d,
+		Sources: len(res.Sources), Roles: map[string]int{}, Only: only}
+	for _, s := range res.Sources {
+		p.Roles[s.Role]++
+	}
+	var parts []string
+	for _, r := range attrib.Roles() {
+		if n := p.Roles[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, r))
+		}
+	}
+	sort.Strings(parts)
+	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries: %v", p.Sources, p.Model, treeSize, parts)
+	es, err := c.Append(ctx, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

@@ -1,0 +1,108 @@
+package attrib
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// Regression tests for the calibration fixes of issue 5.
+
+func TestWarninglistWholeWords(t *testing.T) {
+	c := newCase()
+	host := "bucket-1.s3.eu-west-1.amazonaws.com"
+	c.obs(host, "misp:cloud-storage-hostnames", enrich.TypeWarninglist, dsWarn, t0.Add(-5*24*time.Hour),
+		map[string]any{"list": "List of known cloud storage and file hosting domains"})
+	scan := "198.51.100.77"
+	c.obs(scan, "misp:research-scanners", enrich.TypeWarninglist, dsWarn, t0.Add(-20*24*time.Hour),
+		map[string]any{"list": "List of known IPv4 addresses of internet research scanners"})
+	c.obs("198.51.100.78", "misp:tor-exit-nodes", enrich.TypeWarninglist, dsWarn, t0, map[string]any{"list": "Tor exit nodes"})
+	e := c.ev(artIDS, t0, parse.KindFlow, parse.OutcomeUnknown, "10.0.0.5", "", "direction", "outbound", "hostname", host)
+	e.Dst = "203.0.113.9"
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeUnknown, scan, "")
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeFailure, "198.51.100.78", "")
+	res := c.assess(t)
+	s := find(t, res, host) // found through Suricata's "hostname" field
+	if factorOf(s, "tor-exit") != nil || factorOf(s, "business-service") == nil {
+		t.Errorf("storage list read as %s", describe(s))
+	}
+	if f := factorOf(find(t, res, "198.51.100.78"), "tor-exit"); f == nil {
+		t.Error("a Tor list is not read as Tor")
+	}
+	// A research-scanner list is a published range: 20 days old, it keeps
+	// almost all its weight (cloud-ranges half-life, 180 days).
+	sc := find(t, res, scan)
+	f := factorOf(sc, "research-scanner")
+	if f == nil || f.Staleness < 0.9 || f.Staleness > 0.95 {
+		t.Fatalf("research scanner staleness: %s", describe(sc))
+	}
+	if factorOf(sc, "reconnaissance-only") == nil || sc.Role != Undetermined {
+		t.Errorf("banner probe from a listed scanner: %s", describe(sc))
+	}
+}
+
+func TestWHOISDomainFields(t *testing.T) {
+	c := newCase()
+	dom := "fresh-login-portal.example"
+	c.obs(dom, "whois:whois.example", enrich.TypeWHOIS, dsWHOIS, t0, map[string]any{
+		"registrant_org": "Withheld for Privacy ehf", "privacy": true, "created": t0.Add(-5 * 24 * time.Hour).Format(time.RFC3339)})
+	e := c.ev(artIDS, t0, parse.KindFlow, parse.OutcomeUnknown, "10.0.0.5", "", "direction", "outbound", "server_name", dom)
+	e.Dst = "203.0.113.10"
+	s := find(t, c.assess(t), dom)
+	f := factorOf(s, "fresh-domain")
+	if f == nil || s.Role != Perpetrator {
+		t.Fatalf("fresh domain via Zeek server_name: %s", describe(s))
+	}
+	if !strings.HasSuffix(f.Text, "behind a WHOIS privacy service") {
+		t.Errorf("privacy not read: %q", f.Text)
+	}
+}
+
+// An employee's own logins from home are undetermined; the operator's
+// direct login with the key its VPN exits used is not "benign use", and
+// impossible travel against a flagged VPN exit is explained by the exit.
+func TestBenignUseAndSlip(t *testing.T) {
+	c := newCase()
+	home := "198.51.100.20"
+	c.obs(home, "GeoIP2-Connection-Type", enrich.TypeMMDB, dsMMDB, t0.Add(-72*time.Hour), map[string]any{"connection_type": "Cable/DSL"})
+	c.ev(artSSH, t0.Add(-3*time.Hour), parse.KindAuth, parse.OutcomeSuccess, home, "mkowalski", "key_fingerprint", "SHA256:employee")
+	var exits []string
+	for i := 1; i <= 3; i++ {
+		ip := fmt.Sprintf("192.0.2.%d", i)
+		exits = append(exits, ip)
+		c.anon(ip, "is_anonymous_vpn", "is_hosting_provider")
+		c.city(ip, "BR", -23.55, -46.63, 20)
+		c.ev(artSSH, t0.Add(time.Duration(i)*4*time.Hour), parse.KindAuth, parse.OutcomeSuccess, ip, "svc-deploy", "key_fingerprint", "SHA256:operator")
+	}
+	slip := "203.0.113.50"
+	c.anon(slip, "is_hosting_provider")
+	c.city(slip, "DE", 50.11, 8.68, 20)
+	c.ev(artSSH, t0.Add(6*time.Hour), parse.KindAuth, parse.OutcomeSuccess, slip, "svc-deploy", "key_fingerprint", "SHA256:operator")
+	res := c.assess(t)
+	h := find(t, res, home)
+	if h.Role != Undetermined || factorOf(h, "benign-use") == nil || factorOf(h, "residential-access") != nil || factorOf(h, "exclusive-interactive") != nil {
+		t.Errorf("employee: %s", describe(h))
+	}
+	s := find(t, res, slip)
+	if s.Role != Perpetrator || factorOf(s, "benign-use") != nil || factorOf(s, "impossible-travel") != nil {
+		t.Errorf("slip: %s", describe(s))
+	}
+	for _, ip := range exits {
+		wantRole(t, find(t, res, ip), Relay)
+	}
+}
+
+// With nothing known, relay and compromised lead on their priors; the
+// statement is undetermined.
+func TestPriorOnlyIsUndetermined(t *testing.T) {
+	c := newCase()
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeFailure, "198.51.100.30", "jsmith")
+	s := find(t, c.assess(t), "198.51.100.30")
+	if s.Role != Undetermined || s.Hypotheses.Get(Relay) <= s.Hypotheses.Get(Undetermined) {
+		t.Errorf("%s", describe(s))
+	}
+}
