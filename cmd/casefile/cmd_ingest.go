@@ -20,8 +20,8 @@ import (
 
 type ingestFlags struct {
 	source, note, stdinName, vantage string
-	legacy                  bool
-	parse                   parseFlags
+	legacy                           bool
+	parse                            parseFlags
 }
 
 // ingestLine is one file's outcome in `ingest --json` (JSON Lines).
