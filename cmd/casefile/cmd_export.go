@@ -11,12 +11,30 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
+	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
 )
 
 // exportFindings supplies the assessment an export includes. For now it
 // includes none; once assessments are wired, it assesses the case and
 // converts the result with findingsFromAssessment.
-func (a *app) exportFindings(*casedir.Handle) ([]export.Finding, error) { return nil, nil }
+// exportFindings assesses the case as it stands and records that
+// assessment, so that the package's report and STIX bundle rest on a
+// recorded conclusion that the package itself contains.
+func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Finding, error) {
+	size := h.Log().Size()
+	res, err := graph.Assess(ctx(cmd), h.Case, attrib.DefaultModel(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Sources) == 0 {
+		return nil, nil
+	}
+	if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
+		return nil, err
+	}
+	return findingsFromAssessment(res), nil
+}
 
 type exportFlags struct {
 	out, format, recipient, purpose, authorization, tlp, tsa string
@@ -70,7 +88,7 @@ custody log.`,
 			if err != nil {
 				return err
 			}
-			findings, err := a.exportFindings(h)
+			findings, err := a.exportFindings(cmd, h)
 			if err != nil {
 				return fmt.Errorf("assessment: %w", err)
 			}

@@ -42,9 +42,14 @@ type DatasetReport struct {
 
 // Options control Run.
 type Options struct {
-	Datasets    []DatasetFile     // dataset files to preserve and consult
-	WHOIS       bool              // also ask WHOIS (network!)
-	WHOISServer string            // HOST:PORT that every WHOIS query goes to
+	Datasets    []DatasetFile // dataset files to preserve and consult
+	WHOIS       bool          // also ask WHOIS (network!)
+	WHOISServer string        // HOST:PORT that every WHOIS query goes to
+	WHOISRate   float64       // queries per second; 0: the client's polite default, < 0: no limit
+	// WHOISAsOf, when set, says that the WHOIS server replays answers
+	// recorded at that time (a generated incident's recorded answers): the
+	// observations are dated then, and each preserved answer says so.
+	WHOISAsOf   time.Time
 	Reliability map[string]string // Admiralty overrides by source name or type
 	Actor       string
 	Progress    func(string) // diagnostics for stderr, may be nil
@@ -202,7 +207,7 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 // whois asks WHOIS about every public address and domain not asked before,
 // preserves each raw answer as an artefact and records what it says.
 func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Options) (*WHOISReport, error) {
-	cl, err := whois.New(whois.Options{Server: o.WHOISServer})
+	cl, err := whois.New(whois.Options{Server: o.WHOISServer, RateLimit: o.WHOISRate})
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +239,14 @@ func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Opti
 			continue
 		}
 		rep.Answered++
+		src := fmt.Sprintf("WHOIS answer of %s to the query %q, received %s", resp.Server, resp.Query, resp.Retrieved.Format(time.RFC3339))
+		if !o.WHOISAsOf.IsZero() {
+			src += fmt.Sprintf(", replaying an answer recorded %s", o.WHOISAsOf.UTC().Format(time.RFC3339))
+			resp.Retrieved = o.WHOISAsOf
+		}
 		res, ierr := r.c.Ingest(ctx, strings.NewReader(string(resp.Raw)), evidence.ArtefactMeta{
 			Name:   "whois-" + resp.Query + ".txt",
-			Source: fmt.Sprintf("WHOIS answer of %s to the query %q, received %s", resp.Server, resp.Query, resp.Retrieved.Format(time.RFC3339)),
+			Source: src,
 			Note:   "raw port-43 response, preserved byte for byte",
 		}, evidence.IngestOptions{Actor: r.actor})
 		if ierr != nil {

@@ -43,11 +43,14 @@ func newCoverage(ds []Dataset, obs map[string][]enrich.Observation, r *resolved)
 			addTor(d.Digest, d.Date)
 		}
 	}
+	// A list covers its publication date and the times of its own
+	// ExitAddress lines (a list fetched days after the events still says
+	// which addresses were exits on the event date).
 	for _, list := range obs {
 		for i := range list {
-			if o := &list[i]; o.SourceType == enrich.TypeTorExits && !seen[o.Dataset] {
-				seen[o.Dataset] = true
+			if o := &list[i]; o.SourceType == enrich.TypeTorExits {
 				addTor(o.Dataset, o.DatasetDate)
+				addTor(o.Dataset, o.ValidAt)
 			}
 		}
 	}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/scenario"
+)
+
+func (a *app) simulateCmd() *cobra.Command {
+	var name, out string
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "simulate --scenario NAME|all --seed N --out DIR",
+		Short: "Write a realistic generated incident with its ground truth (for testing and calibration)",
+		Long: `Write a generated incident: the victim's logs in real formats, the datasets an
+analyst would consult (mmdb files, Tor exit list, cloud ranges, warninglists,
+recorded WHOIS answers) and truth.json with the true role of every source.
+Scenarios: ` + strings.Join(scenario.Names(), ", ") + `.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("--out DIR is required")
+			}
+			names := []string{name}
+			if name == "all" {
+				names = scenario.Names()
+			} else if !slices.Contains(scenario.Names(), name) {
+				return usagef("unknown scenario %q; one of: all, %s", name, strings.Join(scenario.Names(), ", "))
+			}
+			for _, n := range names {
+				dir := out
+				if name == "all" {
+					dir = filepath.Join(out, n)
+				}
+				t, err := scenario.Generate(n, seed, dir)
+				if err != nil {
+					return fmt.Errorf("%s: %w", n, err)
+				}
+				fmt.Fprintf(a.out, "%-18s seed %d: %d sources, %d logs → %s\n", n, seed, len(t.Sources), len(t.Logs), dir)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "scenario", "all", "scenario name, or all")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "random seed (the same seed gives the same files)")
+	cmd.Flags().StringVar(&out, "out", "", "directory to write (must not exist or be empty)")
+	return cmd
+}
+
+// evaluation is one incident's score in `evaluate --json`.
+type evaluation struct {
+	Dir      string            `json:"dir"`
+	Scenario string            `json:"scenario"`
+	Seed     int64             `json:"seed"`
+	Metrics  scenario.Metrics  `json:"metrics"`
+	Wrong    map[string]string `json:"wrong,omitempty"` // indicator → "true → stated"
+}
+
+func (a *app) evaluateCmd() *cobra.Command {
+	var modelPath string
+	cmd := &cobra.Command{
+		Use:   "evaluate DIR…",
+		Short: "Ingest, enrich and assess generated incidents; score the assessment against their truth",
+		Long: `For each incident written by 'casefile simulate': build an in-memory case, ingest
+and parse the logs, preserve and consult the datasets (WHOIS from the recorded
+answers, served on 127.0.0.1), assess, and compare the stated roles and the
+probabilities with truth.json. Prints per-role precision, recall and F1,
+macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
+		RunE: func(cmd *cobra.Command, dirs []string) error {
+			if len(dirs) == 0 {
+				return usagef("name one or more incident directories (casefile simulate --out DIR)")
+			}
+			m, err := loadModel(modelPath)
+			if err != nil {
+				return err
+			}
+			var all []scenario.Metrics
+			var evs []evaluation
+			for _, dir := range dirs {
+				ev, err := a.evaluateOne(cmd, dir, m)
+				if err != nil {
+					return fmt.Errorf("%s: %w", dir, err)
+				}
+				all = append(all, ev.Metrics)
+				evs = append(evs, *ev)
+				if !a.json {
+					fmt.Fprintf(a.out, "%-40s %-18s n=%4d  macro-F1 %.3f  Brier %.3f  log-loss %.3f\n", dir, ev.Scenario, ev.Metrics.N, ev.Metrics.MacroF1, ev.Metrics.Brier, ev.Metrics.LogLoss)
+				}
+			}
+			pooled := scenario.Merge(all...)
+			if a.json {
+				return json.NewEncoder(a.out).Encode(map[string]any{"model": m.Digest(), "incidents": evs, "pooled": pooled})
+			}
+			fmt.Fprintf(a.out, "\nPooled over %d incidents, %d sources: macro-F1 %.3f, Brier %.3f (per class %.3f), log-loss %.3f\n",
+				len(dirs), pooled.N, pooled.MacroF1, pooled.Brier, pooled.BrierPerClass, pooled.LogLoss)
+			fmt.Fprintf(a.out, "%-28s %9s %7s %6s %8s\n", "role", "precision", "recall", "F1", "sources")
+			for _, r := range attrib.Roles() {
+				p := pooled.PerRole[r]
+				fmt.Fprintf(a.out, "%-28s %9.3f %7.3f %6.3f %8d\n", r, p.Precision, p.Recall, p.F1, p.Support)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&modelPath, "model", "", "model file to evaluate (default: the built-in model)")
+	return cmd
+}
+
+func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*evaluation, error) {
+	in, err := readIncident(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := memoryCase(ctx(cmd), "evaluation of "+dir, "casefile evaluate")
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if _, err := investigate(ctx(cmd), c, in, "casefile evaluate", nil); err != nil {
+		return nil, err
+	}
+	res, err := graph.Assess(ctx(cmd), c, m, nil)
+	if err != nil {
+		return nil, err
+	}
+	stated := map[string]string{}
+	probs := map[string]map[string]float64{}
+	for _, s := range res.Sources {
+		stated[s.Indicator] = s.Role
+		p := map[string]float64{}
+		for _, r := range attrib.Roles() {
+			p[r] = s.Hypotheses.Get(r)
+		}
+		probs[s.Indicator] = p
+	}
+	ev := &evaluation{Dir: dir, Scenario: in.truth.Scenario, Seed: in.truth.Seed,
+		Metrics: scenario.ScoreStated(in.truth.Sources, stated, probs), Wrong: map[string]string{}}
+	for ind, role := range in.truth.Sources {
+		if stated[ind] != role {
+			ev.Wrong[ind] = role + " → " + stated[ind]
+		}
+	}
+	return ev, nil
+}
