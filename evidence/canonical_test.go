@@ -43,3 +43,20 @@ func TestCanonicalVectors(t *testing.T) {
 type jsonRaw string
 
 func (j jsonRaw) MarshalJSON() ([]byte, error) { return []byte(j), nil }
+
+// FuzzCanonicalCheck compares the fast canonical-form checker with the
+// reference (decode, re-encode, compare).
+func FuzzCanonicalCheck(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[true,false,null],"c":"x\n\u0001"}`, `{"b":1,"a":2}`, `1.5e-7`, `"\u00e9"`,
+		`{"actor":"A","index":3,"kind":"k","payload":{},"prev":"00","time":"t"}`, `[1,2,{"x":{}}]`, `{"\ud83d\ude00":1,"\uff61":2}`, `-0`, `1E3`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast := evidence.CheckCanonical(b) == nil
+		ref, err := evidence.Canonical(jsonRaw(b))
+		slow := err == nil && string(ref) == string(b)
+		if fast != slow {
+			t.Fatalf("fast %v, reference %v for %q", fast, slow, b)
+		}
+	})
+}

@@ -102,46 +102,67 @@ func ParseEntry(raw []byte) (*Entry, error) {
 	if len(raw) > MaxEntrySize {
 		return nil, errors.New("entry too large")
 	}
-	if err := CheckCanonical(raw); err != nil {
+	var kb, vb [entryFieldCount + 1][]byte
+	sc := canonScanner{b: raw, keep: true, keys: kb[:0], vals: vb[:0]}
+	if err := sc.check(); err != nil {
 		return nil, err
 	}
-	var f map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, err
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, errors.New("entry is not an object")
 	}
-	if len(f) != entryFieldCount {
-		return nil, fmt.Errorf("entry has %d fields, want %d", len(f), entryFieldCount)
+	if len(sc.keys) != entryFieldCount {
+		return nil, fmt.Errorf("entry has %d fields, want %d", len(sc.keys), entryFieldCount)
+	}
+	// Canonical order: actor, index, kind, payload, prev, time.
+	for i, want := range [entryFieldCount]string{"actor", "index", "kind", "payload", "prev", "time"} {
+		if string(sc.keys[i]) != want {
+			return nil, fmt.Errorf("entry lacks %q", want)
+		}
 	}
 	e := &Entry{Raw: raw}
-	var ts string
-	for name, dst := range map[string]any{"index": &e.Index, "kind": &e.Kind, "actor": &e.Actor, "prev": &e.Prev, "time": &ts} {
-		v, ok := f[name]
-		if !ok {
-			return nil, fmt.Errorf("entry lacks %q", name)
-		}
-		if err := json.Unmarshal(v, dst); err != nil {
-			return nil, fmt.Errorf("entry field %q: %w", name, err)
-		}
+	var err error
+	if e.Actor, err = jsonString(sc.vals[0]); err != nil {
+		return nil, fmt.Errorf("entry actor: %w", err)
+	}
+	if e.Index, err = strconv.ParseUint(string(sc.vals[1]), 10, 64); err != nil {
+		return nil, fmt.Errorf("entry index: %w", err)
+	}
+	if e.Kind, err = jsonString(sc.vals[2]); err != nil || e.Kind == "" {
+		return nil, errors.New("entry kind is empty or not a string")
+	}
+	if p := sc.vals[3]; p[0] != '{' {
+		return nil, errors.New("entry payload is not an object")
+	}
+	e.Payload = sc.vals[3]
+	if e.Prev, err = jsonString(sc.vals[4]); err != nil || len(e.Prev) != 64 {
+		return nil, errors.New("entry prev is not a SHA-256")
+	}
+	if _, err := hex.DecodeString(e.Prev); err != nil {
+		return nil, errors.New("entry prev is not hex")
+	}
+	ts, err := jsonString(sc.vals[5])
+	if err != nil {
+		return nil, errors.New("entry time is not a string")
 	}
 	t, err := time.Parse(TimeFormat, ts)
 	if err != nil || t.Format(TimeFormat) != ts {
 		return nil, fmt.Errorf("entry time %q is not in canonical form", ts)
 	}
 	e.Time = t
-	if p := f["payload"]; len(p) == 0 || p[0] != '{' {
-		return nil, errors.New("entry payload is not an object")
-	}
-	e.Payload = f["payload"]
-	if len(e.Prev) != 64 {
-		return nil, errors.New("entry prev is not a SHA-256")
-	}
-	if _, err := hex.DecodeString(e.Prev); err != nil {
-		return nil, errors.New("entry prev is not hex")
-	}
-	if e.Kind == "" {
-		return nil, errors.New("entry kind is empty")
-	}
 	return e, nil
+}
+
+// jsonString decodes a JSON string value.
+func jsonString(v []byte) (string, error) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", errors.New("not a string")
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err
 }
 
 // DecodePayload unmarshals the entry's payload into v.

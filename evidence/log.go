@@ -128,9 +128,10 @@ func (l *Log) Checkpoint() []byte {
 // Origin is the checkpoint origin line and the signing key's name.
 func (l *Log) Origin() string { return l.origin }
 
-// Append commits drafts as consecutive entries and returns them. Up to
-// maxCommitEntries drafts are committed atomically; longer lists are split
-// into several commits, each atomic and checkpointed.
+// Append commits drafts as consecutive entries and returns them. Drafts
+// that fit one transaction (up to maxCommitEntries and about
+// maxCommitBytes) are committed atomically; longer lists are split into
+// several commits, each atomic and checkpointed.
 func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
 	return l.appendWith(ctx, nil, drafts)
 }
@@ -163,9 +164,23 @@ func (l *Log) appendWith(ctx context.Context, ops []Op, drafts []Draft) ([]*Entr
 		}
 		prep[i] = prepared{d.Kind, d.Actor, p}
 	}
+	// Split into commits that fit one backend transaction, by count and
+	// by size; ops go with the first.
 	var reqs []*appendReq
 	for len(prep) > 0 {
-		n := min(len(prep), maxCommitEntries)
+		size := 0
+		for _, o := range ops {
+			size += len(o.Key) + len(o.Value)
+		}
+		n := 0
+		for n < len(prep) && n < maxCommitEntries {
+			sz := len(prep[n].payload) + entryOverhead
+			if n > 0 && size+sz > maxCommitBytes {
+				break
+			}
+			size += sz
+			n++
+		}
 		reqs = append(reqs, &appendReq{drafts: prep[:n], ops: ops, done: make(chan struct{})})
 		prep, ops = prep[n:], nil
 	}
@@ -216,10 +231,14 @@ func (l *Log) submit(r *appendReq) {
 	<-r.done
 }
 
+// entryOverhead estimates what an entry adds to a commit beyond its
+// payload: the envelope, its key, and its tree hashes.
+const entryOverhead = 400
+
 func opsBytes(r *appendReq) int {
 	n := 0
 	for _, d := range r.drafts {
-		n += len(d.payload) + 300
+		n += len(d.payload) + entryOverhead
 	}
 	for _, o := range r.ops {
 		n += len(o.Key) + len(o.Value)
