@@ -6,10 +6,11 @@ import (
 )
 
 // Dataset is an offline dataset opened from the bytes of a preserved
-// artefact: an mmdb database, a Tor exit list, a cloud provider's ranges or
-// a MISP warninglist. Implementations live in enrich/geoip, enrich/tor,
-// enrich/cloud and enrich/warninglist; enrich/offline opens any of them by
-// sniffing the format.
+// artefact: an mmdb database, a Tor exit list, a cloud provider's ranges
+// (Apple's Private Relay egress list among them), a MISP warninglist or an
+// Internet scan export. Implementations live in enrich/geoip, enrich/tor,
+// enrich/cloud, enrich/warninglist and enrich/scan; enrich/offline opens any
+// of them by sniffing the format.
 //
 // Contract: a Dataset is immutable once opened, and Lookup is safe for
 // concurrent use. Lookup never fails: a miss, an address of the wrong family
@@ -22,7 +23,8 @@ type Dataset interface {
 	// Type is one of the Type constants (TypeMMDB, TypeTorExits, …).
 	Type() string
 	// Date is the dataset's own date (build_epoch, createDate, the latest
-	// ExitAddress time, the warninglist version), zero when unknown.
+	// ExitAddress time, the warninglist version, the latest scan), zero
+	// when unknown.
 	Date() time.Time
 	// Digest is the "sha256:<hex>" of the dataset artefact, as given to Open.
 	Digest() string

@@ -1,6 +1,7 @@
 // Package enrich looks up infrastructure indicators in offline datasets
-// (MaxMind mmdb, Tor exit lists, cloud provider ranges, MISP warninglists) and,
-// only when asked, in WHOIS, and records what each named, dated source said.
+// (MaxMind mmdb, Tor exit lists, cloud provider ranges, MISP warninglists,
+// Internet scan exports) and, only when asked, in WHOIS, and records what
+// each named, dated source said.
 //
 // Every observation cites the dataset it came from by the SHA-256 of the
 // dataset artefact preserved in the case, and carries the dataset's own date
@@ -19,6 +20,7 @@ const (
 	TypeCloudRanges = "cloud-ranges"
 	TypeWarninglist = "warninglist"
 	TypeWHOIS       = "whois"
+	TypeScan        = "scan"    // Internet scan results (Shodan banners, scan exports)
 	TypeBuiltin     = "builtin" // special-purpose ranges, known without a dataset
 )
 
@@ -51,6 +53,8 @@ func DefaultReliability(sourceType string) string {
 		return "B"
 	case TypeWarninglist:
 		return "B"
+	case TypeScan:
+		return "B" // the scanner's own measurement, at its own time
 	case TypeWHOIS:
 		return "C" // self-declared by the registrant
 	default:

@@ -1,13 +1,14 @@
 // Package cloud reads the address ranges cloud providers publish about
 // themselves — AWS ip-ranges.json, Google Cloud cloud.json, Azure Service
-// Tags (ServiceTags_Public_YYYYMMDD.json) — and says which provider, service
-// and region an address belongs to.
+// Tags (ServiceTags_Public_YYYYMMDD.json), Apple's iCloud Private Relay
+// egress list (egress-ip-ranges.csv, see OpenAppleRelay) — and says which
+// provider, service and region an address belongs to.
 //
 // An address in several published prefixes (AWS lists 52.80.0.0/16 under
 // both AMAZON and EC2; Azure nests AzureCloud.eastus inside AzureCloud) gives
 // one observation: Network is the most specific prefix, and Fields are
 //
-//	provider              "aws", "gcp" or "azure"
+//	provider              "aws", "gcp", "azure" or "apple"
 //	service               the most specific service, preferring a named one
 //	                      (EC2, CLOUDFRONT, Storage.WestEurope) over the
 //	                      catch-all (AMAZON, AzureCloud…) on the same prefix
@@ -16,13 +17,15 @@
 //	network_border_group  AWS only
 //	scope                 GCP only
 //	system_service        Azure only, when set
+//	country, city         Apple only (region is the ISO 3166-2 code, and
+//	postal_code           postal_code is set only when the line has one)
 //	matches               every matching record, most specific first, each
 //	                      {prefix, service, region, …}
 //
 // Dates: AWS createDate ("2026-08-22-15-17-05", UTC; syncToken, Unix
 // seconds, when createDate is absent), GCP creationTime; Azure files carry
 // none, so the date comes from a "_YYYYMMDD" in the artefact's name or else
-// from the caller.
+// from the caller; Apple's list has none either, and its date is the caller's.
 //
 // Files are stream-parsed with encoding/json's Decoder, one prefix record at
 // a time. Truncated or invalid JSON, numbers that do not fit, and a file
@@ -47,6 +50,7 @@ const (
 	AWS   = "aws"
 	GCP   = "gcp"
 	Azure = "azure"
+	Apple = "apple" // iCloud Private Relay egress
 )
 
 // Source names written into observations.
@@ -54,13 +58,17 @@ var sourceNames = map[string]string{
 	AWS:   "aws-ip-ranges",
 	GCP:   "gcp-cloud",
 	Azure: "azure-service-tags",
+	Apple: "apple-private-relay-egress",
 }
 
 // Stats counts what was read.
 type Stats struct {
 	IPv4, IPv6 int            // accepted prefixes (records, not distinct prefixes)
-	Malformed  int            // prefix records skipped
+	Malformed  int            // prefix records (Apple: lines) skipped
 	Services   map[string]int // accepted IPv4+IPv6 records per service (Azure: per tag)
+	// FirstMalformed is the line number of the first malformed line (Apple
+	// only; the JSON readers' errors name byte offsets), 0 if none.
+	FirstMalformed int
 }
 
 // record is one published prefix with what the provider says about it.
@@ -70,6 +78,8 @@ type record struct {
 	region        string
 	nbg           string // AWS network_border_group
 	systemService string // Azure
+	country, city string // Apple
+	postal        string // Apple
 }
 
 // Ranges is an opened ranges file. It is immutable and safe for concurrent use.
@@ -84,10 +94,11 @@ type Ranges struct {
 
 var _ enrich.Dataset = (*Ranges)(nil)
 
-// Provider returns AWS, GCP or Azure.
+// Provider returns AWS, GCP, Azure or Apple.
 func (r *Ranges) Provider() string { return r.provider }
 
-// Name returns "aws-ip-ranges", "gcp-cloud" or "azure-service-tags".
+// Name returns "aws-ip-ranges", "gcp-cloud", "azure-service-tags" or
+// "apple-private-relay-egress".
 func (r *Ranges) Name() string { return sourceNames[r.provider] }
 
 // Type returns enrich.TypeCloudRanges.
@@ -174,6 +185,14 @@ func (r *Ranges) fields(rec *record, f map[string]any) map[string]any {
 	case Azure:
 		if rec.systemService != "" {
 			f["system_service"] = rec.systemService
+		}
+	case Apple:
+		f["country"] = rec.country
+		if rec.city != "" {
+			f["city"] = rec.city
+		}
+		if rec.postal != "" {
+			f["postal_code"] = rec.postal
 		}
 	}
 	return f

@@ -76,6 +76,7 @@ type parser struct {
 	sync     time.Time // AWS syncToken, used when createDate is absent
 	recs     []record
 	stats    Stats
+	strs     map[string]string // Apple: interned place names
 }
 
 func (p *parser) errf(format string, args ...any) error {

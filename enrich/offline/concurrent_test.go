@@ -31,6 +31,8 @@ func TestConcurrentLookup(t *testing.T) {
 		{"exit-addresses", read(t, "../tor/testdata/exit-addresses")},
 		{"ip-ranges.json", read(t, "../cloud/testdata/ip-ranges.json")},
 		{"cidr.json", read(t, "../warninglist/testdata/cidr.json")},
+		{"egress-ip-ranges.csv", read(t, "../cloud/testdata/egress-ip-ranges.csv")},
+		{"shodan.jsonl", read(t, "../scan/testdata/shodan.jsonl")},
 	} {
 		ds, err := Open(in.data, digest, in.name, Options{})
 		if err != nil {
@@ -39,14 +41,15 @@ func TestConcurrentLookup(t *testing.T) {
 		dss = append(dss, ds)
 	}
 	addrs := []netip.Addr{netip.MustParseAddr("52.80.34.196"), netip.MustParseAddr("185.241.208.232"),
-		netip.MustParseAddr("1.2.3.4"), netip.MustParseAddr("52.1.2.3"), netip.MustParseAddr("8.8.8.8")}
+		netip.MustParseAddr("1.2.3.4"), netip.MustParseAddr("52.1.2.3"), netip.MustParseAddr("8.8.8.8"),
+		netip.MustParseAddr("172.224.226.1"), netip.MustParseAddr("192.0.2.7")}
 	want := make([]int, len(addrs))
 	for i, a := range addrs {
 		for _, ds := range dss {
 			want[i] += len(ds.Lookup(a, time.Time{}))
 		}
 	}
-	if want[0] != 2 || want[1] != 1 || want[2] != 1 || want[3] != 1 || want[4] != 0 {
+	if want[0] != 2 || want[1] != 1 || want[2] != 1 || want[3] != 1 || want[4] != 0 || want[5] != 1 || want[6] != 1 {
 		t.Fatalf("observation counts %v", want)
 	}
 	var wg sync.WaitGroup

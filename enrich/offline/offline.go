@@ -1,5 +1,6 @@
 // Package offline opens any offline dataset Casefile reads — MaxMind mmdb,
-// Tor exit lists, AWS/GCP/Azure ranges, MISP warninglists — from the bytes
+// Tor exit lists, AWS/GCP/Azure ranges, Apple's iCloud Private Relay egress
+// list, MISP warninglists, Shodan and aggregated scan exports — from the bytes
 // of its preserved artefact, recognising the format from the content alone
 // (never from the file name), and returns it as an enrich.Dataset.
 //
@@ -9,13 +10,21 @@
 // Recognition, in order:
 //
 //	mmdb         the metadata marker "\xab\xcd\xefMaxMind.com"
-//	JSON object  its top-level keys: "list" and "type" → MISP warninglist;
-//	             "values" or "changeNumber" → Azure Service Tags;
-//	             "prefixes", "ipv6_prefixes", "createDate" or
-//	             "creationTime" → AWS / GCP ranges
+//	JSON object  the keys of the first object: "list" and "type" → MISP
+//	             warninglist; "values" or "changeNumber" → Azure Service
+//	             Tags; "prefixes", "ipv6_prefixes", "createDate" or
+//	             "creationTime" → AWS / GCP ranges; "ip_str" or "ipv6"
+//	             with "port" → Shodan banners (JSON Lines); "ip" with
+//	             "ports" → aggregated scan export (JSON Lines)
 //	text         the first meaningful line: "ExitNode …" (or a CollecTor
 //	             "@type tordnsel" / "Downloaded" header) → TorDNSEL
-//	             exit-addresses; an IP address → Tor bulk exit list
+//	             exit-addresses; an IP address → Tor bulk exit list;
+//	             "prefix,CC,…" (a prefix and a two-letter country code,
+//	             RFC 8805 geofeed) → Apple Private Relay egress list
+//
+// A geofeed says nothing of who publishes it: any RFC 8805 file is read as
+// Apple's egress list, whose observations say ICLOUD_PRIVATE_RELAY. Give
+// this package only the egress-ip-ranges.csv Apple publishes.
 //
 // Anything else is refused with ErrUnknownFormat. The chosen reader then
 // parses strictly; its errors are returned wrapped.
@@ -37,6 +46,7 @@ import (
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/cloud"
 	"github.com/casefile/casefile/enrich/geoip"
+	"github.com/casefile/casefile/enrich/scan"
 	"github.com/casefile/casefile/enrich/tor"
 	"github.com/casefile/casefile/enrich/warninglist"
 )
@@ -47,6 +57,8 @@ const (
 	FormatTorExits    = "tor-exits"    // exit-addresses or bulk exit list
 	FormatCloudRanges = "cloud-ranges" // AWS, GCP or Azure
 	FormatWarninglist = "misp-warninglist"
+	FormatAppleRelay  = "apple-private-relay" // egress-ip-ranges.csv
+	FormatScan        = "scan"                // Shodan banners or aggregated export, JSON Lines
 )
 
 // ErrUnknownFormat is returned for data no reader recognises.
@@ -55,7 +67,8 @@ var ErrUnknownFormat = errors.New("unknown dataset format")
 // Options tune Open. The zero value is the default.
 type Options struct {
 	// Date is the dataset date for formats that carry none (the Tor bulk
-	// exit list; Azure Service Tags without "_YYYYMMDD" in the name): for
+	// exit list; Azure Service Tags without "_YYYYMMDD" in the name; Apple's
+	// Private Relay egress list): for
 	// example when the list was fetched, or the file's mtime. Zero means
 	// unknown.
 	Date time.Time
@@ -74,6 +87,8 @@ func Sniff(data []byte) string {
 		switch {
 		case keys["list"] && keys["type"]:
 			return FormatWarninglist
+		case (keys["ip_str"] || keys["ipv6"]) && keys["port"], keys["ip"] && keys["ports"]:
+			return FormatScan
 		case keys["values"] || keys["changeNumber"] || keys["prefixes"] || keys["ipv6_prefixes"] ||
 			keys["createDate"] || keys["creationTime"]:
 			return FormatCloudRanges
@@ -94,9 +109,25 @@ func Sniff(data []byte) string {
 		if _, err := netip.ParseAddr(line); err == nil {
 			return FormatTorExits
 		}
+		if geofeedLine(line) {
+			return FormatAppleRelay
+		}
 		return ""
 	}
 	return ""
+}
+
+// geofeedLine reports whether line starts "prefix,CC,".
+func geofeedLine(line string) bool {
+	pfx, rest, ok := strings.Cut(line, ",")
+	if !ok {
+		return false
+	}
+	cc, _, ok := strings.Cut(rest, ",")
+	if _, err := netip.ParsePrefix(pfx); err != nil || !ok || len(cc) != 2 {
+		return false
+	}
+	return 'A' <= cc[0] && cc[0] <= 'Z' && 'A' <= cc[1] && cc[1] <= 'Z'
 }
 
 // topKeys returns the top-level keys of a JSON object, as far as it parses
@@ -141,6 +172,10 @@ func Open(data []byte, dataset, name string, opt Options) (enrich.Dataset, error
 		ds, err = cloud.Open(bytes.NewReader(data), dataset, name, opt.Date)
 	case FormatWarninglist:
 		ds, err = warninglist.Open(bytes.NewReader(data), dataset, name)
+	case FormatAppleRelay:
+		ds, err = cloud.OpenAppleRelay(bytes.NewReader(data), dataset, name, opt.Date)
+	case FormatScan:
+		ds, err = scan.Open(bytes.NewReader(data), dataset, name)
 	default:
 		return nil, fmt.Errorf("offline: %q: %w", name, ErrUnknownFormat)
 	}

@@ -42,6 +42,10 @@ func TestOpenEachFormat(t *testing.T) {
 		{"tags.json", FormatCloudRanges, "azure-service-tags", enrich.TypeCloudRanges, "20.50.0.1", read(t, "../cloud/testdata/ServiceTags_Public_20240311.json")},
 		{"lists/test/list.json", FormatWarninglist, "misp:test", enrich.TypeWarninglist, "1.2.3.4", read(t, "../warninglist/testdata/cidr.json")},
 		{"bulk-bom", FormatTorExits, "tor-bulk-exit-list", enrich.TypeTorExits, "1.2.3.4", []byte("\xef\xbb\xbf\n# list\n1.2.3.4\n")},
+		{"egress-ip-ranges.csv", FormatAppleRelay, "apple-private-relay-egress", enrich.TypeCloudRanges, "172.224.226.1", read(t, "../cloud/testdata/egress-ip-ranges.csv")},
+		{"geofeed-comment", FormatAppleRelay, "apple-private-relay-egress", enrich.TypeCloudRanges, "2a02:26f7::1", []byte("# geofeed\n\n2a02:26f7::/32,FR,FR-IDF,Paris,\n")},
+		{"shodan.jsonl", FormatScan, "shodan", enrich.TypeScan, "192.0.2.7", read(t, "../scan/testdata/shodan.jsonl")},
+		{"exposed-services.jsonl", FormatScan, "scan-export", enrich.TypeScan, "203.0.113.10", read(t, "../scan/testdata/export.jsonl")},
 	} {
 		if f := Sniff(c.data); f != c.format {
 			t.Errorf("%s: Sniff = %q, want %q", c.name, f, c.format)
@@ -58,8 +62,11 @@ func TestOpenEachFormat(t *testing.T) {
 		if len(obs) != 1 || obs[0].Source != c.source || obs[0].Dataset != digest {
 			t.Errorf("%s: %s: %+v", c.name, c.addr, obs)
 		}
-		if c.name == "tags.json" && !ds.Date().Equal(date) {
-			t.Errorf("Azure without a dated name: date %v", ds.Date())
+		if (c.name == "tags.json" || c.format == FormatAppleRelay) && !ds.Date().Equal(date) {
+			t.Errorf("%s: date %v, want the caller's", c.name, ds.Date())
+		}
+		if c.format == FormatScan && (ds.Date().Equal(date) || ds.Date().IsZero()) {
+			t.Errorf("%s: date %v, want the file's", c.name, ds.Date())
 		}
 	}
 	ds, err := Open(read(t, "../warninglist/testdata/hostnames.json"), digest, "h.json", Options{})
@@ -80,6 +87,12 @@ func TestUnknownAndBroken(t *testing.T) {
 		"array":    `[{"ip_prefix": "1.2.3.0/24"}]`,
 		"nul":      "\x00\x00\x00",
 		"log line": "Dec 10 06:55:46 LabSZ sshd[24200]: Failed password",
+		"geo csv":  "network,country\n1.2.3.0/24,GB\n",
+		"lower cc": "1.2.3.0/24,gb,,,\n",
+		"3-letter": "1.2.3.0/24,GBR,,,\n",
+		"no comma": "1.2.3.0/24\n",
+		"ip only":  `{"ip": "1.2.3.4"}`,
+		"port":     `{"port": 22}`,
 	} {
 		if _, err := Open([]byte(in), digest, name, Options{}); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("%s: %v", name, err)
@@ -91,6 +104,9 @@ func TestUnknownAndBroken(t *testing.T) {
 		"regex list":    `{"description": "r", "list": ["/a/"], "name": "r", "type": "regex", "version": 1}`,
 		"fake mmdb":     "junk\xab\xcd\xefMaxMind.comjunk",
 		"no exits":      "ExitNode FE39F07EBE7870DCE124AB30DF3ABD0700A43F75\n",
+		"host bits":     "1.2.3.4/24,GB,GB-EN,London,\n",
+		"bad scan":      `{"ip": "1.2.3.4", "ports": [0], "timestamp": "2026-01-01T00:00:00Z"}`,
+		"bad banner":    `{"ip_str": "1.2.3.4", "port": 22}`,
 	} {
 		_, err := Open([]byte(in), digest, name, Options{})
 		if err == nil || errors.Is(err, ErrUnknownFormat) || !strings.HasPrefix(err.Error(), "offline: ") {
@@ -100,7 +116,8 @@ func TestUnknownAndBroken(t *testing.T) {
 }
 
 func FuzzOpen(f *testing.F) {
-	for _, p := range []string{"../tor/testdata/exit-addresses", "../cloud/testdata/ip-ranges.json", "../warninglist/testdata/cidr.json"} {
+	for _, p := range []string{"../tor/testdata/exit-addresses", "../cloud/testdata/ip-ranges.json", "../warninglist/testdata/cidr.json",
+		"../cloud/testdata/egress-ip-ranges.csv", "../scan/testdata/shodan.jsonl", "../scan/testdata/export.jsonl"} {
 		f.Add(read(f, p))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,8 +87,7 @@ func whoisServer(t *testing.T, dir string) string {
 }
 
 // enrichCase builds attrib.Input from a parsed incident and its datasets,
-// with the project's readers; the two files no reader covers yet (Apple's
-// egress CSV, the scan export) are mapped here.
+// every dataset file opened by enrich/offline from its content alone.
 func enrichCase(t *testing.T, p *parsed) attrib.Input {
 	t.Helper()
 	first := map[string]time.Time{}
@@ -127,41 +125,6 @@ func enrichCase(t *testing.T, p *parsed) attrib.Input {
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
 		dg := digestOf(data)
-		switch {
-		case strings.HasSuffix(rel, ".csv"):
-			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-				pfx, err := netip.ParsePrefix(strings.Split(line, ",")[0])
-				if err != nil {
-					return err
-				}
-				for _, ind := range order {
-					if a, err := netip.ParseAddr(ind); err == nil && pfx.Contains(a) {
-						addObs([]enrich.Observation{{Indicator: ind, Source: "apple-private-relay-egress", SourceType: enrich.TypeCloudRanges,
-							Dataset: dg, Network: pfx.String(), Reliability: "A", Fields: map[string]any{"services": []any{"ICLOUD_PRIVATE_RELAY"}}}})
-					}
-				}
-			}
-			in.Datasets = append(in.Datasets, attrib.Dataset{Source: "apple-private-relay-egress", SourceType: enrich.TypeCloudRanges, Digest: dg})
-			return nil
-		case strings.HasSuffix(rel, ".jsonl"):
-			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-				var r scanRecord
-				if err := json.Unmarshal([]byte(line), &r); err != nil {
-					return err
-				}
-				if _, ok := first[r.IP]; !ok {
-					continue
-				}
-				ts, _ := time.Parse(time.RFC3339, r.Timestamp)
-				ports := make([]any, len(r.Ports))
-				for i, x := range r.Ports {
-					ports[i] = x
-				}
-				addObs([]enrich.Observation{{Indicator: r.IP, Source: "scan-export", SourceType: "scan", Dataset: dg, DatasetDate: ts,
-					Reliability: "B", Fields: map[string]any{"ports": ports, "tags": strings.Join(r.Tags, ",")}}})
-			}
-			return nil
-		}
 		ds, err := offline.Open(data, dg, rel, offline.Options{})
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
