@@ -25,18 +25,22 @@ const (
 )
 
 // Observation is what one named, dated source said about one indicator.
+//
+// The fields are declared in the alphabetical order of their JSON names, so
+// that encoding/json writes an observation in canonical key order and
+// recording a batch of them needs no re-encoding.
 type Observation struct {
-	Indicator   string    `json:"indicator"`
-	Source      string    `json:"source"`      // e.g. "GeoLite2-ASN", "tor-exit-addresses", "aws-ip-ranges", "misp:amazon-aws", "whois:whois.ripe.net"
-	SourceType  string    `json:"source_type"` // one of the Type constants
-	Dataset     string    `json:"dataset"`     // "sha256:<hex>" of the preserved dataset (or raw WHOIS response) artefact; "" for builtin
-	DatasetDate time.Time `json:"dataset_date"`
-	// ValidAt is the time the observation speaks of when it is narrower than
-	// the dataset date (a Tor ExitAddress line's own timestamp); zero otherwise.
-	ValidAt     time.Time      `json:"valid_at,omitzero"`
+	Dataset     string         `json:"dataset"` // "sha256:<hex>" of the preserved dataset (or raw WHOIS response) artefact; "" for builtin
+	DatasetDate time.Time      `json:"dataset_date"`
+	Fields      map[string]any `json:"fields,omitempty"` // what the source said, with its own field names
+	Indicator   string         `json:"indicator"`
 	Network     string         `json:"network,omitempty"` // matched prefix or record, e.g. "183.0.0.0/10"
 	Reliability string         `json:"reliability"`       // Admiralty source reliability A–F
-	Fields      map[string]any `json:"fields,omitempty"`  // what the source said, with its own field names
+	Source      string         `json:"source"`            // e.g. "GeoLite2-ASN", "tor-exit-addresses", "aws-ip-ranges", "misp:amazon-aws", "whois:whois.ripe.net"
+	SourceType  string         `json:"source_type"`       // one of the Type constants
+	// ValidAt is the time the observation speaks of when it is narrower than
+	// the dataset date (a Tor ExitAddress line's own timestamp); zero otherwise.
+	ValidAt time.Time `json:"valid_at,omitzero"`
 }
 
 // DefaultReliability is the Admiralty rating given to each source type unless

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -23,9 +24,20 @@ const maxCanonicalDepth = 64
 //
 // v is first encoded with encoding/json, so struct tags apply.
 func Canonical(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
+	if raw, ok := v.(json.RawMessage); ok && checkCanonicalFast(raw) == nil {
+		return raw, nil // already canonical: used as is
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("canonical json: %w", err)
+	}
+	raw := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	// Values whose encoding is already canonical (structs with fields in key
+	// order, maps, integers, plain strings) need no re-encoding.
+	if checkCanonicalFast(raw) == nil {
+		return raw, nil
 	}
 	return canonicalize(raw)
 }
@@ -132,6 +144,9 @@ func canonicalNumber(s string) (string, error) {
 }
 
 func compareUTF16(a, b string) int {
+	if isPlainASCII([]byte(a)) && isPlainASCII([]byte(b)) {
+		return strings.Compare(a, b)
+	}
 	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
 	return slices.Compare(ua, ub)
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -16,7 +17,7 @@ import (
 // entries and about this many bytes.
 const (
 	maxCommitEntries = 4096
-	maxCommitBytes   = 512 << 10
+	maxCommitBytes   = 3 << 20
 )
 
 // ErrReadOnly is returned when appending to a log opened without a signer.
@@ -158,8 +159,7 @@ func (l *Log) appendWith(ctx context.Context, ops []Op, drafts []Draft) ([]*Entr
 		if err != nil {
 			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 		}
-		// A trial encoding with the longest index proves the real one fits.
-		if _, err := encodeEntry(^uint64(0), time.Time{}, d.Kind, d.Actor, [32]byte{}, p); err != nil {
+		if err := checkDraft(d.Kind, d.Actor, p); err != nil {
 			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 		}
 		prep[i] = prepared{d.Kind, d.Actor, p}
@@ -295,6 +295,28 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.Lock()
 	l.st, l.ckpt = st, msg
 	l.mu.Unlock()
+}
+
+// checkDraft checks what encodeEntry will check, and that the entry will
+// fit MaxEntrySize whatever its index.
+func checkDraft(kind, actor string, payload []byte) error {
+	if kind == "" || len(kind) > maxKindLen {
+		return fmt.Errorf("entry kind %q: empty or too long", kind)
+	}
+	if len(actor) > maxActLen {
+		return errors.New("entry actor too long")
+	}
+	if len(payload) == 0 || payload[0] != '{' {
+		return errors.New("entry payload must be a JSON object")
+	}
+	var b bytes.Buffer
+	writeCanonicalString(&b, kind)
+	writeCanonicalString(&b, actor)
+	// The envelope: keys, the longest index, prev and time.
+	if n := b.Len() + len(payload) + 200; n > MaxEntrySize {
+		return fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
+	}
+	return nil
 }
 
 func buildEntry(index uint64, t time.Time, d prepared, prev [32]byte) *Entry {

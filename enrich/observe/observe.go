@@ -28,20 +28,33 @@ import (
 // KindObservations is the entry kind that records observations.
 const KindObservations = "observations.recorded"
 
-// perEntry bounds the observations recorded in one entry.
-const perEntry = 400
+// perEntry and entryBytes bound the observations recorded in one entry:
+// large entries mean few durable commits, but an entry stays well under
+// evidence.MaxEntrySize.
+const (
+	perEntry   = 5000
+	entryBytes = 640 << 10
+)
 
 // prefixObs indexes observations: o/<indicator>\x00<dataset digest> →
 // JSON array of the observations that dataset gave for the indicator.
-var prefixObs = []byte("o/")
+// prefixConsulted marks each source that has been consulted at all.
+var (
+	prefixObs       = []byte("o/")
+	prefixConsulted = []byte("q/")
+)
 
-// Payload is the payload of an observations.recorded entry.
+// Payload is the payload of an observations.recorded entry. Its fields are
+// in the alphabetical order of their JSON names (canonical order), so that
+// recording needs no re-encoding.
 type Payload struct {
 	Dataset      string               `json:"dataset"` // "sha256:…" of the dataset or WHOIS response artefact
+	DatasetDate  string               `json:"dataset_date,omitempty"`
+	LookedUp     int                  `json:"looked_up"`            // indicators this entry answers for, listed or not
+	NotListed    int                  `json:"not_listed,omitempty"` // of those, how many the source had nothing about
+	Observations []enrich.Observation `json:"observations"`
 	Source       string               `json:"source"`
 	SourceType   string               `json:"source_type"`
-	DatasetDate  string               `json:"dataset_date,omitempty"`
-	Observations []enrich.Observation `json:"observations"`
 	Summary      string               `json:"summary"`
 }
 
@@ -85,66 +98,126 @@ func (r *Recorder) Known(indicator, dataset string) (bool, error) {
 }
 
 // Record records what one source said about a set of indicators. byInd
-// maps each indicator looked up to its observations (possibly none: a miss
-// is recorded too, as an empty list, so that "looked up, not listed" is
-// itself on record). Indicators already recorded for this dataset are
+// maps each indicator looked up to its observations. Misses are counted in
+// the entries (looked_up) but not indexed one by one, unless the source
+// says KeepMisses (WHOIS: a "no record" answer is itself evidence, and is
+// not asked again). Indicators already recorded for this source are
 // skipped. It returns the number of observations recorded.
 func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]enrich.Observation) (int, error) {
 	if src.Key == "" {
 		src.Key = src.Dataset
 	}
+	// A source consulted for the first time needs no per-indicator check.
+	marker := append(bytes.Clone(prefixConsulted), src.Key...)
+	seen, err := r.c.Derived().Has(marker)
+	if err != nil {
+		return 0, err
+	}
 	inds := make([]string, 0, len(byInd))
-	for ind := range byInd {
-		known, err := r.Known(ind, src.Key)
-		if err != nil {
-			return 0, err
+	misses := 0
+	for ind, list := range byInd {
+		if len(list) == 0 && !src.KeepMisses {
+			misses++
+			continue
 		}
-		if !known {
-			inds = append(inds, ind)
+		if seen {
+			known, err := r.Known(ind, src.Key)
+			if err != nil {
+				return 0, err
+			}
+			if known {
+				continue
+			}
 		}
+		inds = append(inds, ind)
+	}
+	if seen && len(inds) == 0 {
+		return 0, nil // nothing new
 	}
 	sort.Strings(inds)
-	total := 0
-	for len(inds) > 0 {
-		var (
-			ops   []evidence.Op
-			obs   []enrich.Observation
-			taken int
-		)
+	date := ""
+	if !src.Date.IsZero() {
+		date = src.Date.UTC().Format(time.RFC3339)
+	}
+	total, first := 0, true
+	for first || len(inds) > 0 {
+		ops := []evidence.Op{{Key: marker, Value: []byte{1}}}
+		var elems [][]byte // each observation's canonical JSON, shared by the index and the entry
+		taken, n, size := 0, 0, 0
 		for _, ind := range inds {
 			list := byInd[ind]
-			if len(obs) > 0 && len(obs)+len(list) > perEntry {
+			if n > 0 && (n+len(list) > perEntry || size > entryBytes) {
 				break
 			}
 			for i := range list {
 				list[i].Reliability = r.rating(&list[i])
 			}
-			if list == nil {
-				list = []enrich.Observation{}
+			start := len(elems)
+			for i := range list {
+				b, err := evidence.Canonical(&list[i])
+				if err != nil {
+					return total, err
+				}
+				elems = append(elems, b)
+				size += len(b) + 1
 			}
-			v, err := json.Marshal(list)
-			if err != nil {
-				return total, err
-			}
-			ops = append(ops, evidence.Op{Key: obsKey(ind, src.Key), Value: v})
-			obs = append(obs, list...)
+			ops = append(ops, evidence.Op{Key: obsKey(ind, src.Key), Value: joinArray(elems[start:])})
+			n += len(list)
 			taken++
-			if len(ops) >= 2*perEntry {
-				break
-			}
 		}
 		inds = inds[taken:]
-		p := Payload{Dataset: src.Dataset, Source: src.Name, SourceType: src.Type, Observations: obs,
-			Summary: fmt.Sprintf("%s said something about %d of %d indicators looked up", src.Name, countIndicators(obs), taken)}
-		if !src.Date.IsZero() {
-			p.DatasetDate = src.Date.UTC().Format(time.RFC3339)
-		}
+		p := payloadJSON(src, date, taken, misses, elems)
 		if _, err := r.c.AppendAtomic(ctx, ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: p}); err != nil {
 			return total, err
 		}
-		total += len(obs)
+		total += n
+		first, misses = false, 0
 	}
 	return total, nil
+}
+
+// joinArray writes a JSON array of already encoded elements.
+func joinArray(elems [][]byte) []byte {
+	size := 2
+	for _, e := range elems {
+		size += len(e) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, e := range elems {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e...)
+	}
+	return append(b, ']')
+}
+
+// payloadJSON assembles the entry payload from the observations' encodings
+// (in canonical key order, as Payload declares them).
+func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) json.RawMessage {
+	str := func(s string) []byte { b, _ := evidence.Canonical(s); return b }
+	var b bytes.Buffer
+	b.WriteString(`{"dataset":`)
+	b.Write(str(src.Dataset))
+	if date != "" {
+		b.WriteString(`,"dataset_date":`)
+		b.Write(str(date))
+	}
+	fmt.Fprintf(&b, `,"looked_up":%d`, taken+misses)
+	if misses > 0 {
+		fmt.Fprintf(&b, `,"not_listed":%d`, misses)
+	}
+	b.WriteString(`,"observations":`)
+	b.Write(joinArray(elems))
+	b.WriteString(`,"source":`)
+	b.Write(str(src.Name))
+	b.WriteString(`,"source_type":`)
+	b.Write(str(src.Type))
+	b.WriteString(`,"summary":`)
+	b.Write(str(fmt.Sprintf("%s: %d observations about %d indicators; %d looked up and not listed", src.Name, len(elems), taken, misses)))
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 func countIndicators(obs []enrich.Observation) int {
@@ -157,11 +230,12 @@ func countIndicators(obs []enrich.Observation) int {
 
 // Source names what is being recorded: a dataset or a WHOIS response.
 type Source struct {
-	Dataset string // "sha256:…" of the artefact ("" for the builtin table)
-	Key     string // index key of the source; default Dataset
-	Name    string
-	Type    string
-	Date    time.Time
+	Dataset    string // "sha256:…" of the artefact ("" for the builtin table)
+	Key        string // index key of the source; default Dataset
+	KeepMisses bool   // index indicators the source had nothing about
+	Name       string
+	Type       string
+	Date       time.Time
 }
 
 // Observations returns what every source said about one indicator, in

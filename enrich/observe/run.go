@@ -256,7 +256,7 @@ func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Opti
 		for i := range obs {
 			obs[i].Indicator = s.Value
 		}
-		n, rerr := r.Record(ctx, Source{Dataset: res.Digest.String(), Key: whoisKeyPrefix + res.Digest.String(), Name: resp.SourceName(), Type: enrich.TypeWHOIS, Date: resp.Retrieved},
+		n, rerr := r.Record(ctx, Source{Dataset: res.Digest.String(), Key: whoisKeyPrefix + res.Digest.String(), KeepMisses: true, Name: resp.SourceName(), Type: enrich.TypeWHOIS, Date: resp.Retrieved},
 			map[string][]enrich.Observation{s.Value: obs})
 		if rerr != nil {
 			return rep, rerr

@@ -41,7 +41,7 @@ func Open(dir string, o Options) (*Store, error) {
 		WithSyncWrites(false). // durability comes from explicit Sync after each durable batch
 		WithNumVersionsToKeep(1).
 		WithDetectConflicts(false).
-		WithMemTableSize(8 << 20).
+		WithMemTableSize(32 << 20).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).

@@ -1,0 +1,69 @@
+package observe_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/internal/sampledata"
+
+	"crypto/rand"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// BenchmarkRecordEndToEnd enriches 100,000 distinct addresses against the
+// City, ASN and Anonymous-IP test databases, the AWS ranges and the Tor
+// list, recording every observation in a Badger-backed case.
+func BenchmarkRecordEndToEnd(b *testing.B) {
+	d := sampledata.Dir()
+	if d == "" {
+		b.Skip("needs ../shared/data")
+	}
+	var sets []observe.DatasetFile
+	for _, p := range []string{"maxmind-db/test-data/GeoIP2-City-Test.mmdb", "maxmind-db/test-data/GeoLite2-ASN-Test.mmdb",
+		"maxmind-db/test-data/GeoIP2-Anonymous-IP-Test.mmdb", "aws-ip-ranges/ip-ranges.json", "tor-exit-list/exit-addresses"} {
+		sets = append(sets, observe.DatasetFile{Path: filepath.Join(d, p)})
+	}
+	const n = 100000
+	var log strings.Builder
+	for i := range n {
+		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[1]: Failed password for root from %d.%d.%d.%d port 22 ssh2\n",
+			i/60%60, i%60, 1+i>>16%220, i>>8&255, i&255, 1+i%250)
+	}
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/b")
+		s, _ := note.NewSigner(skey)
+		v, _ := note.NewVerifier(vkey)
+		c, _ := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
+		c.Create(ctx, "B", evidence.CaseInfo{})
+		res, _ := c.Ingest(ctx, strings.NewReader(log.String()), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
+		if _, _, err := eventstore.New(c).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		rep, err := observe.Run(ctx, c, observe.Options{Datasets: sets})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if rep.Indicators < n {
+			b.Fatalf("%d indicators", rep.Indicators)
+		}
+		c.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "indicators/s")
+}
