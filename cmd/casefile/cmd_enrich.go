@@ -12,10 +12,10 @@ import (
 )
 
 func (a *app) enrichCmd() *cobra.Command {
-	var mmdb, tor, ranges, warn, reliab []string
+	var mmdb, tor, ranges, warn, scans, reliab []string
 	var o observe.Options
 	cmd := &cobra.Command{
-		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--whois]",
+		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--scan FILE]… [--whois]",
 		Short: "Preserve datasets and record what they (and WHOIS) say about every indicator",
 		Long: `Preserve each dataset file as an artefact, open it from the preserved bytes,
 look up every indicator of the case in it and record the observations, each
@@ -26,7 +26,7 @@ Running it again with the same datasets records nothing new.`,
 			for _, p := range []struct {
 				files []string
 				want  string
-			}{{mmdb, enrich.TypeMMDB}, {tor, enrich.TypeTorExits}, {ranges, enrich.TypeCloudRanges}, {warn, enrich.TypeWarninglist}} {
+			}{{mmdb, enrich.TypeMMDB}, {tor, enrich.TypeTorExits}, {ranges, enrich.TypeCloudRanges}, {warn, enrich.TypeWarninglist}, {scans, enrich.TypeScan}} {
 				for _, f := range p.files {
 					o.Datasets = append(o.Datasets, observe.DatasetFile{Path: f, Want: p.want})
 				}
@@ -67,8 +67,9 @@ Running it again with the same datasets records nothing new.`,
 	fl := cmd.Flags()
 	fl.StringArrayVar(&mmdb, "mmdb", nil, "MaxMind database (City, Country, ASN, ISP, Connection-Type, Anonymous-IP, Enterprise)")
 	fl.StringArrayVar(&tor, "tor-exits", nil, "Tor exit list (TorDNSEL exit-addresses or the bulk exit list)")
-	fl.StringArrayVar(&ranges, "ranges", nil, "cloud ranges (AWS ip-ranges.json, GCP cloud.json, Azure Service Tags)")
+	fl.StringArrayVar(&ranges, "ranges", nil, "cloud ranges (AWS ip-ranges.json, GCP cloud.json, Azure Service Tags, Apple private relay egress CSV)")
 	fl.StringArrayVar(&warn, "warninglist", nil, "MISP warninglist (list.json)")
+	fl.StringArrayVar(&scans, "scan", nil, "scan results (Shodan banner export or aggregated JSON Lines: open ports and tags per address)")
 	fl.StringArrayVar(&reliab, "reliability", nil, "Admiralty rating for a source name or type, e.g. --reliability whois=D")
 	fl.BoolVar(&o.WHOIS, "whois", false, "also ask WHOIS (contacts servers over the network)")
 	fl.StringVar(&o.WHOISServer, "whois-server", "", "send every WHOIS query to this HOST:PORT (implies --whois)")

@@ -90,6 +90,8 @@ func obsSummary(j indicatorJSON) string {
 			parts = append(parts, fmt.Sprintf("%v %v %v", f["provider"], f["service"], f["region"]))
 		case enrich.TypeWarninglist:
 			parts = append(parts, o.Source)
+		case enrich.TypeScan:
+			parts = append(parts, fmt.Sprintf("open ports %v", f["ports"]))
 		case enrich.TypeWHOIS:
 			if v := f["org"]; v != nil {
 				parts = append(parts, fmt.Sprintf("org %v", v))
