@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/memstore"
 	"github.com/casefile/casefile/evidence/parse"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 func newCase(t *testing.T) (*evidence.Case, *memstore.Store) {
@@ -227,5 +228,38 @@ func TestReparseSupersedes(t *testing.T) {
 	inds, _ := s.Indicators()
 	if n != 5 || inds[0].Count != 3 {
 		t.Fatalf("%d events, top indicator %d: superseded run counted", n, inds[0].Count)
+	}
+}
+
+func TestOffsetsAcrossBlocks(t *testing.T) {
+	var log strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[1]: Failed password for root from 10.0.%d.%d port 22 ssh2\n", i/60%60, i%60, i/250, 1+i%250)
+	}
+	c, _ := newCase(t)
+	s := eventstore.New(c)
+	d := ingest(t, c, log.String(), "auth.log")
+	if _, _, err := s.Parse(context.Background(), d, eventstore.ParseOptions{Year: 2026}); err != nil {
+		t.Fatal(err)
+	}
+	var all []*parse.Event
+	s.Events(eventstore.Query{}, func(e *parse.Event) error { all = append(all, e); return nil })
+	for _, off := range []int{0, 1, 1023, 1024, 1025, 2999, 3000} {
+		var got []*parse.Event
+		s.Events(eventstore.Query{Offset: off, Limit: 3}, func(e *parse.Event) error { got = append(got, e); return nil })
+		want := all[min(off, len(all)):min(off+3, len(all))]
+		if len(got) != len(want) {
+			t.Fatalf("offset %d: %d events, want %d", off, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Citation.Line != want[i].Citation.Line {
+				t.Fatalf("offset %d: line %d, want %d", off, got[i].Citation.Line, want[i].Citation.Line)
+			}
+		}
+	}
+	var failures int
+	s.Events(eventstore.Query{Kind: "auth", Outcome: "failure", Offset: 1500}, func(*parse.Event) error { failures++; return nil })
+	if failures != 1500 {
+		t.Fatalf("filtered offset: %d", failures)
 	}
 }

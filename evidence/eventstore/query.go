@@ -75,8 +75,19 @@ func (s *Store) Events(q Query, fn func(*parse.Event) error) error {
 		return nil
 	}
 	if q.Indicator == "" {
+		plain := q.Kind == "" && q.Outcome == "" && q.From.IsZero() && q.To.IsZero()
 		for _, r := range runs {
-			if err := s.scanRun(r, emit); err != nil {
+			skip := 0
+			if plain && skipped < q.Offset {
+				// Unfiltered: whole runs and blocks are skipped by count.
+				if int64(q.Offset-skipped) >= r.Events {
+					skipped += int(r.Events)
+					continue
+				}
+				skip = q.Offset - skipped
+				skipped = q.Offset
+			}
+			if err := s.scanRun(r, skip, q, emit); err != nil {
 				return stopOK(err)
 			}
 		}
@@ -148,17 +159,50 @@ func (s *Store) resolve(v string) []indicator.Indicator {
 	return out
 }
 
-func (s *Store) scanRun(r *Run, fn func(*parse.Event) error) error {
+// scanRun emits the events of one run, skipping the first skip without
+// decoding them, and decoding only lines that can match q's kind and
+// outcome.
+func (s *Store) scanRun(r *Run, skip int, q Query, fn func(*parse.Event) error) error {
 	id := r.id()
-	return s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), nil, func(_, v []byte) error {
-		return decodeBlock(v, fn)
+	start := blockKey(prefixBlock, id, uint32(skip/blockEvents))
+	skip %= blockEvents
+	var kind, outcome []byte
+	if q.Kind != "" {
+		kind = []byte(`"kind":"` + q.Kind + `"`)
+	}
+	if q.Outcome != "" {
+		outcome = []byte(`"outcome":"` + q.Outcome + `"`)
+	}
+	return s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), start, func(_, v []byte) error {
+		lines, err := blockLines(v)
+		if err != nil {
+			return err
+		}
+		if skip > 0 {
+			lines = lines[min(skip, len(lines)):]
+			skip = 0
+		}
+		for _, line := range lines {
+			if kind != nil && !bytes.Contains(line, kind) || outcome != nil && !bytes.Contains(line, outcome) {
+				continue
+			}
+			var e parse.Event
+			if err := json.Unmarshal(line, &e); err != nil {
+				return fmt.Errorf("event block: %w", err)
+			}
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-// pick emits the events with the given sequence numbers of one run.
+// pick emits the events with the given sequence numbers of one run,
+// decoding only those lines.
 func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) error {
 	var cur = ^uint32(0)
-	var events []*parse.Event
+	var lines [][]byte
 	for _, seq := range seqs {
 		b := seq / blockEvents
 		if b != cur {
@@ -166,37 +210,17 @@ func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) err
 			if err != nil {
 				return fmt.Errorf("event block %d of run %x: %w", b, id, err)
 			}
-			events = events[:0]
-			if err := decodeBlock(raw, func(e *parse.Event) error { events = append(events, e); return nil }); err != nil {
+			if lines, err = blockLines(raw); err != nil {
 				return err
 			}
 			cur = b
 		}
 		i := int(seq % blockEvents)
-		if i >= len(events) {
+		if i >= len(lines) {
 			return fmt.Errorf("event %d of run %x is missing", seq, id)
 		}
-		if err := fn(events[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func decodeBlock(v []byte, fn func(*parse.Event) error) error {
-	raw, err := s2.Decode(nil, v)
-	if err != nil {
-		return fmt.Errorf("event block: %w", err)
-	}
-	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = nil
-		}
 		var e parse.Event
-		if err := json.Unmarshal(line, &e); err != nil {
+		if err := json.Unmarshal(lines[i], &e); err != nil {
 			return fmt.Errorf("event block: %w", err)
 		}
 		if err := fn(&e); err != nil {
@@ -204,6 +228,19 @@ func decodeBlock(v []byte, fn func(*parse.Event) error) error {
 		}
 	}
 	return nil
+}
+
+// blockLines decompresses a block and splits it into its JSON lines.
+func blockLines(v []byte) ([][]byte, error) {
+	raw, err := s2.Decode(nil, v)
+	if err != nil {
+		return nil, fmt.Errorf("event block: %w", err)
+	}
+	raw = bytes.TrimSuffix(raw, []byte("\n"))
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	return bytes.Split(raw, []byte("\n")), nil
 }
 
 // Summary is what the case knows about one indicator, merged over every

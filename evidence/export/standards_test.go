@@ -15,7 +15,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 func buildDir(t *testing.T) (*testCase, *reader) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/evidence/parse"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 type discard struct{ n int }

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/evidence/parse"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // TestDetectSamples checks that every real sample is detected as its

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // evtxSink collects what a parser produced.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/evidence/parse"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 func TestGoldenOpenSSH(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 func pcapParse(t testing.TB, p Parser, b []byte) (*evtxSink, Stats) {

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+// assessCache holds the assessment, the indicator list and the graph of the
+// case. The server is the only writer while it holds the case, so they stay
+// valid until it ingests something (invalidate).
+type assessCache struct {
+	s        *Server
+	mu       sync.Mutex
+	gen      uint64
+	res      *attrib.Result
+	resGen   uint64
+	byInd    map[string]int
+	inds     []*eventstore.Summary
+	indsGen  uint64
+	graph    *graph.Graph
+	graphGen uint64
+	hasRes   bool
+	hasInds  bool
+	hasGraph bool
+}
+
+// generation changes whenever the server changes the case's derived data.
+func (a *assessCache) generation() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
+// events returns the events q selects (cached per generation).
+func (s *Server) queryEvents(ctx context.Context, q eventstore.Query) ([]*parse.Event, error) {
+	return s.evcache.query(ctx, s.events, s.assess.generation(), q)
+}
+
+func (a *assessCache) invalidate() {
+	a.mu.Lock()
+	a.gen++
+	a.mu.Unlock()
+}
+
+// result returns the assessment of every source, computing it when stale.
+func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hasRes && a.resGen == a.gen {
+		return a.res, a.byInd, nil
+	}
+	var res *attrib.Result
+	var err error
+	if a.s.cfg.Assess != nil {
+		res, err = a.s.cfg.Assess(ctx, a.s.c.Case)
+	} else {
+		res, err = assessCase(ctx, a.s)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	a.res, a.resGen, a.hasRes = res, a.gen, true
+	a.byInd = make(map[string]int, len(res.Sources))
+	for i, src := range res.Sources {
+		a.byInd[src.Indicator] = i
+	}
+	return a.res, a.byInd, nil
+}
+
+// indicators returns the case's indicators, most frequent first.
+func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hasInds && a.indsGen == a.gen {
+		return a.inds, nil
+	}
+	inds, err := a.s.events.Indicators()
+	if err != nil {
+		return nil, err
+	}
+	a.inds, a.indsGen, a.hasInds = inds, a.gen, true
+	return inds, nil
+}
+
+// graphOf returns the provenance graph, building it when stale.
+func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
+	res, _, err := a.result(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.hasGraph && a.graphGen == a.gen {
+		return a.graph, nil
+	}
+	g, err := graph.Build(ctx, a.s.c.Case, res)
+	if err != nil {
+		return nil, err
+	}
+	a.graph, a.graphGen, a.hasGraph = g, a.gen, true
+	return g, nil
+}
+
+// assessCase assesses every source of the case with the default model.
+func assessCase(ctx context.Context, s *Server) (*attrib.Result, error) {
+	return graph.Assess(ctx, s.c.Case, attrib.DefaultModel(), nil)
+}
+
+// sourceOrder sorts assessed sources for the table.
+func sourceOrder(src []attrib.Source, key string, desc bool) []int {
+	idx := make([]int, len(src))
+	for i := range idx {
+		idx[i] = i
+	}
+	less := func(i, j int) bool {
+		a, b := &src[i], &src[j]
+		switch key {
+		case "indicator":
+			return a.Indicator < b.Indicator
+		case "role":
+			if a.Role != b.Role {
+				return a.Role < b.Role
+			}
+			return a.Probability > b.Probability
+		case "probability":
+			return a.Probability < b.Probability
+		case "confidence":
+			return confRank(a.Confidence) < confRank(b.Confidence)
+		case "risk":
+			return a.CollateralRisk < b.CollateralRisk
+		default: // events
+			return a.Events < b.Events
+		}
+	}
+	sort.SliceStable(idx, func(x, y int) bool {
+		if desc {
+			return less(idx[y], idx[x])
+		}
+		return less(idx[x], idx[y])
+	})
+	return idx
+}
+
+func confRank(c string) int {
+	switch strings.ToLower(c) {
+	case "high":
+		return 3
+	case "moderate":
+		return 2
+	case "low":
+		return 1
+	}
+	return 0
+}

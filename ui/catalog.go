@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+// catalog is an in-memory index of the custody log: one line per entry and
+// what the entries say about each artefact. It is brought up to date from
+// the log before each use, reading only the entries added since.
+type catalog struct {
+	c         *evidence.Case
+	mu        sync.Mutex
+	entries   []entryLine
+	artefacts map[string]*artefactInfo // by hex SHA-256
+	order     []string                 // artefact hexes, first ingest first
+	actors    map[string]bool
+	kinds     map[string]int
+}
+
+// entryLine is one custody entry as lists show it.
+type entryLine struct {
+	Index    uint64    `json:"index"`
+	Time     time.Time `json:"time"`
+	Kind     string    `json:"kind"`
+	Actor    string    `json:"actor"`
+	Prev     string    `json:"prev"`
+	Hash     string    `json:"hash"`
+	Summary  string    `json:"summary"`
+	Artefact string    `json:"artefact,omitempty"` // hex of the artefact it concerns
+	User     string    `json:"user,omitempty"`     // the user it concerns
+}
+
+// artefactInfo is what the log says about one artefact.
+type artefactInfo struct {
+	SHA256  string    `json:"sha256"`
+	Size    int64     `json:"size"`
+	Names   []string  `json:"names"`
+	Sources []string  `json:"sources,omitempty"`
+	Notes   []string  `json:"notes,omitempty"`
+	MD5     string    `json:"md5,omitempty"`
+	SHA1    string    `json:"sha1,omitempty"`
+	First   time.Time `json:"ingested"`
+	Actor   string    `json:"ingested_by"`
+	Entry   uint64    `json:"entry"`
+	Escaped bool      `json:"name_escaped,omitempty"`
+	Entries []uint64  `json:"entries"` // every entry that concerns it
+	Dataset bool      `json:"dataset,omitempty"`
+	Viewed  int       `json:"views"`
+}
+
+func newCatalog(c *evidence.Case) *catalog {
+	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}}
+}
+
+// payloadRefs holds the payload fields the catalog looks at.
+type payloadRefs struct {
+	evidence.IngestPayload
+	Dataset string `json:"dataset"`
+	User    string `json:"user"`
+}
+
+// refresh reads the entries added since the last call. Callers hold mu.
+func (k *catalog) refresh() error {
+	next := uint64(len(k.entries))
+	if next >= k.c.Log().Size() {
+		return nil
+	}
+	return k.c.Entries(next, func(e *evidence.Entry) error {
+		sum := e.Hash()
+		l := entryLine{Index: e.Index, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Prev: e.Prev,
+			Hash: hex.EncodeToString(sum[:]), Summary: describe(e)}
+		var p payloadRefs
+		json.Unmarshal(e.Payload, &p)
+		ref := p.Artefact
+		if ref == "" {
+			ref = p.Dataset
+		}
+		if h := strings.TrimPrefix(ref, "sha256:"); isHex64(h) {
+			l.Artefact = h
+		}
+		l.User = p.User
+		if l.Artefact != "" {
+			a := k.artefacts[l.Artefact]
+			if a == nil && e.Kind == evidence.KindArtefactIngested {
+				a = &artefactInfo{SHA256: l.Artefact, Size: p.Size, First: e.Time, Actor: e.Actor, Entry: e.Index, MD5: p.MD5, SHA1: p.SHA1}
+				k.artefacts[l.Artefact] = a
+				k.order = append(k.order, l.Artefact)
+			}
+			if a != nil {
+				a.Entries = append(a.Entries, e.Index)
+				switch e.Kind {
+				case evidence.KindArtefactIngested:
+					a.Names = addUnique(a.Names, p.Name)
+					a.Sources = addUnique(a.Sources, p.Source)
+					a.Notes = addUnique(a.Notes, p.Note)
+					a.Escaped = a.Escaped || p.NameEscaped
+				case KindEvidenceViewed:
+					a.Viewed++
+				}
+				if p.Dataset != "" {
+					a.Dataset = true
+				}
+			}
+		}
+		k.entries = append(k.entries, l)
+		k.actors[e.Actor] = true
+		k.kinds[e.Kind]++
+		return nil
+	})
+}
+
+func addUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// with runs fn on the up-to-date catalog.
+func (k *catalog) with(fn func(k *catalog) error) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.refresh(); err != nil {
+		return err
+	}
+	return fn(k)
+}
+
+// artefact returns a copy of what the log says about one artefact.
+func (k *catalog) artefact(h string) (*artefactInfo, error) {
+	var out *artefactInfo
+	err := k.with(func(k *catalog) error {
+		if a := k.artefacts[h]; a != nil {
+			c := *a
+			c.Entries = append([]uint64(nil), a.Entries...)
+			out = &c
+		}
+		return nil
+	})
+	return out, err
+}
+
+// listArtefacts returns copies of every artefact, first ingested first.
+func (k *catalog) listArtefacts() ([]artefactInfo, error) {
+	var out []artefactInfo
+	err := k.with(func(k *catalog) error {
+		for _, h := range k.order {
+			a := *k.artefacts[h]
+			a.Entries = nil
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// logFilter selects custody entries.
+type logFilter struct {
+	Kind, Actor, Artefact, Text string
+	Since, Until                time.Time
+	Offset, Limit               int
+	Newest                      bool // newest first
+}
+
+// query returns one page of matching entries and the total number matching.
+func (k *catalog) query(f logFilter) (page []entryLine, total int, err error) {
+	text := strings.ToLower(f.Text)
+	err = k.with(func(k *catalog) error {
+		n := len(k.entries)
+		for i := 0; i < n; i++ {
+			j := i
+			if f.Newest {
+				j = n - 1 - i
+			}
+			e := &k.entries[j]
+			if f.Kind != "" && e.Kind != f.Kind || f.Actor != "" && e.Actor != f.Actor || f.Artefact != "" && e.Artefact != f.Artefact {
+				continue
+			}
+			if !f.Since.IsZero() && e.Time.Before(f.Since) || !f.Until.IsZero() && e.Time.After(f.Until) {
+				continue
+			}
+			if text != "" && !strings.Contains(strings.ToLower(e.Summary), text) && !strings.Contains(strings.ToLower(e.Actor), text) && !strings.HasPrefix(e.Hash, text) {
+				continue
+			}
+			if total >= f.Offset && (f.Limit <= 0 || len(page) < f.Limit) {
+				page = append(page, *e)
+			}
+			total++
+		}
+		return nil
+	})
+	return page, total, err
+}
+
+// facets lists the kinds and actors seen, sorted.
+func (k *catalog) facets() (kinds, actors []string, err error) {
+	err = k.with(func(k *catalog) error {
+		for x := range k.kinds {
+			kinds = append(kinds, x)
+		}
+		for x := range k.actors {
+			actors = append(actors, x)
+		}
+		return nil
+	})
+	sort.Strings(kinds)
+	sort.Strings(actors)
+	return
+}
+
+// size is the number of entries catalogued.
+func (k *catalog) size() int {
+	n := 0
+	k.with(func(k *catalog) error { n = len(k.entries); return nil })
+	return n
+}
+
+// describe says what an entry records; the kinds this package writes get
+// sentences of their own.
+func describe(e *evidence.Entry) string {
+	var p map[string]any
+	if json.Unmarshal(e.Payload, &p) != nil {
+		return evidence.Describe(e)
+	}
+	str := func(k string) string { v, _ := p[k].(string); return v }
+	switch e.Kind {
+	case KindUserLogin:
+		return fmt.Sprintf("%s (%s) logged in to the workbench from %s", str("user"), str("role"), str("remote"))
+	case KindUserLoginFailed:
+		return fmt.Sprintf("failed login as %q from %s: %s", str("user"), str("remote"), str("reason"))
+	case KindUserLogout:
+		return fmt.Sprintf("%s logged out", str("user"))
+	case KindUserAdded:
+		return fmt.Sprintf("user %s added with role %s", str("user"), str("role"))
+	case KindUserToken:
+		return fmt.Sprintf("API token %s… created for %s (%s)", str("token_id"), str("user"), str("role"))
+	case KindEvidenceViewed:
+		what := fmt.Sprintf("bytes %v–%v", p["offset"], num(p["offset"])+num(p["bytes"]))
+		if l := str("lines"); l != "" {
+			what = "lines " + l
+		}
+		return fmt.Sprintf("%s (%s) viewed %s of %s as %s", str("user"), str("role"), what, str("artefact"), str("mode"))
+	}
+	return evidence.Describe(e)
+}
+
+func num(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}

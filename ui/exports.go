@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/export"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+const maxExportsKept = 50
+
+// exportStore keeps the packages built by this server until it stops.
+type exportStore struct {
+	dir  string
+	mu   sync.Mutex
+	byID map[string]*exportFile
+	ids  []string
+}
+
+type exportFile struct {
+	ID        string
+	Path      string
+	User      string
+	Created   time.Time
+	Recipient string
+	Purpose   string
+	Auth      string
+	Scope     string
+	Result    *export.Result
+}
+
+// exportRequest is what the form or the API asks for.
+type exportRequest struct {
+	Recipient     string   `json:"recipient"`
+	Purpose       string   `json:"purpose"`
+	Authorization string   `json:"authorization"`
+	TLP           string   `json:"tlp"`
+	Indicators    []string `json:"indicators"`
+	Artefacts     []string `json:"artefacts"`
+}
+
+var errExportInput = errors.New("export request")
+
+// build writes a tar.gz package of the case (or of the selection) into the
+// server's temporary directory. export.Build records export.created.
+func (s *Server) buildExport(ctx context.Context, p *principal, req exportRequest) (*exportFile, error) {
+	if strings.TrimSpace(req.Recipient) == "" || strings.TrimSpace(req.Purpose) == "" {
+		return nil, errors.Join(errExportInput, errors.New("recipient and purpose are required"))
+	}
+	switch req.TLP {
+	case "":
+		req.TLP = "amber"
+	case "white", "clear", "green", "amber", "red":
+	default:
+		return nil, errors.Join(errExportInput, errors.New("tlp: want clear, green, amber or red"))
+	}
+	var digests []evidence.Digest
+	for _, a := range req.Artefacts {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		d, err := evidence.ParseDigest(a)
+		if err != nil {
+			return nil, errors.Join(errExportInput, err)
+		}
+		digests = append(digests, d)
+	}
+	var inds []string
+	for _, i := range req.Indicators {
+		if i = strings.TrimSpace(i); i != "" {
+			inds = append(inds, i)
+		}
+	}
+	pub, err := os.ReadFile(filepath.Join(s.c.Dir, casedir.PublicKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	var findings []export.Finding
+	if res, _, err := s.assess.result(ctx); err == nil {
+		findings = findingsOf(res)
+	} else {
+		return nil, err
+	}
+	id := randomToken()[:20]
+	f := &exportFile{ID: id, Path: filepath.Join(s.exports.dir, "casefile-export-"+id+".tar.gz"), User: p.user.Name,
+		Created: time.Now().UTC(), Recipient: req.Recipient, Purpose: req.Purpose, Auth: req.Authorization, Scope: "whole case"}
+	if len(inds)+len(digests) > 0 {
+		f.Scope = "selection: " + strings.Join(append(append([]string{}, inds...), req.Artefacts...), ", ")
+	}
+	res, err := export.Build(ctx, s.c.Case, export.Options{
+		Out: f.Path, Format: export.FormatTarGz, Recipient: req.Recipient, Purpose: req.Purpose,
+		Authorization: req.Authorization, TLP: req.TLP, Indicators: inds, Artefacts: digests, Findings: findings,
+		Signer: s.c.Signer, PublicKeyPEM: pub, Actor: actorOf(p),
+	})
+	if err != nil {
+		os.Remove(f.Path)
+		return nil, err
+	}
+	f.Result = res
+	s.exports.add(f)
+	return f, nil
+}
+
+func (e *exportStore) add(f *exportFile) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.ids) >= maxExportsKept {
+		old := e.ids[0]
+		os.Remove(e.byID[old].Path)
+		delete(e.byID, old)
+		e.ids = e.ids[1:]
+	}
+	e.byID[f.ID] = f
+	e.ids = append(e.ids, f.ID)
+}
+
+func (e *exportStore) get(id string) *exportFile {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.byID[id]
+}
+
+// findingsOf copies the assessment into the export's neutral findings.
+func findingsOf(r *attrib.Result) []export.Finding {
+	roles := attrib.Roles()
+	out := make([]export.Finding, 0, len(r.Sources))
+	for i := range r.Sources {
+		src := &r.Sources[i]
+		f := export.Finding{
+			Indicator: src.Indicator, Type: src.Type, Role: src.Role, Probability: src.Probability, Words: src.Words,
+			Confidence: src.Confidence, CollateralRisk: src.CollateralRisk, Recommendation: src.Recommendation,
+			WouldChange: src.WouldChange, Campaign: src.Campaign, Statement: statementOf(r, src),
+			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
+		}
+		for _, role := range roles {
+			f.Hypotheses[role] = src.Hypotheses.Get(role)
+		}
+		for _, fa := range src.Factors {
+			ff := export.FindingFactor{ID: fa.ID, Text: fa.Text, Rho: fa.Rho, Source: fa.Source,
+				Evidence: fa.Evidence, Diagnostic: fa.Diagnostic, Nats: map[string]float64{}}
+			for _, role := range roles {
+				if v := fa.Nats.Get(role); v != 0 {
+					ff.Nats[role] = v
+				}
+			}
+			f.Factors = append(f.Factors, ff)
+		}
+		out = append(out, f)
+	}
+	return out
+}

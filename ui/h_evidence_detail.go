@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+const maxMalformedShown = 200
+
+type runView struct {
+	*eventstore.Run
+	Current bool
+	Bad     []parse.Malformed
+}
+
+type evidenceDetailData struct {
+	A       *artefactInfo
+	Runs    []runView
+	Custody []entryLine
+	Binary  bool
+}
+
+// evidenceDetail shows one artefact: what it is, its custody history, how
+// it was parsed and which lines could not be read.
+func (h *handler) evidenceDetail(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	hx, ok := shaVar(r)
+	if !ok {
+		s.fail(w, r, false, http.StatusNotFound, nil)
+		return
+	}
+	a, err := s.cat.artefact(hx)
+	if err != nil || a == nil {
+		s.fail(w, r, false, http.StatusNotFound, err)
+		return
+	}
+	d := evidenceDetailData{A: a}
+	d.Custody, _, err = s.cat.query(logFilter{Artefact: hx})
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	dg, _ := parseDigest(hx)
+	runs, err := s.events.RunsOf(dg)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	cur, _ := s.events.Current()
+	current := map[string]bool{}
+	for _, c := range cur {
+		current[c.ID] = true
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		rv := runView{Run: runs[i], Current: current[runs[i].ID]}
+		if rv.Run.Malformed > 0 {
+			s.events.Malformed(runs[i], func(m parse.Malformed) error {
+				if len(rv.Bad) < maxMalformedShown {
+					rv.Bad = append(rv.Bad, m)
+				}
+				return nil
+			})
+		}
+		d.Runs = append(d.Runs, rv)
+	}
+	s.render(w, r, http.StatusOK, "evidence_detail", s.newView(r, "Artefact "+shortHash(hx), "evidence", d))
+}
+
+// shaVar reads the {sha} route variable: 64 hex digits, optionally prefixed.
+func shaVar(r *http.Request) (string, bool) {
+	v := strings.ToLower(strings.TrimPrefix(mux.Vars(r)["sha"], "sha256:"))
+	return v, isHex64(v)
+}
+
+func hexOf(s string) string { return strings.TrimPrefix(s, "sha256:") }

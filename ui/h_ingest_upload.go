@@ -1,0 +1,235 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+const (
+	maxFieldBytes   = 8 << 10
+	maxFilesPerPost = 100
+	maxResults      = 20
+)
+
+var errTooLarge = errors.New("upload larger than the server's limit")
+
+// ingestOutcome is what one upload did, shown on its result page.
+type ingestOutcome struct {
+	ID     string
+	Time   time.Time
+	Source string
+	Note   string
+	Files  []ingestFile
+	Failed int
+}
+
+type ingestFile struct {
+	Name      string
+	Artefact  string
+	Size      int64
+	Entry     uint64
+	Duplicate bool
+	Parse     string
+	ParseOK   bool
+	Error     string
+}
+
+// capped fails once more than n bytes were read through it.
+type capped struct {
+	r io.Reader
+	n int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n -= int64(k)
+	if c.n < 0 {
+		return k, errTooLarge
+	}
+	return k, err
+}
+
+// ingestUpload streams each uploaded file straight into the store, parses
+// it from the preserved bytes, and records everything as custody. Fields
+// must come before the files: csrf first, then source, note, format, year.
+func (h *handler) ingestUpload(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	p := principalOf(r)
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, false, http.StatusBadRequest, err)
+		return
+	}
+	csrf := r.Header.Get("X-CSRF-Token")
+	fields := map[string]string{}
+	out := &ingestOutcome{ID: randomToken()[:16], Time: time.Now().UTC()}
+	budget := &capped{n: s.cfg.MaxUpload}
+	s.ingest.Lock()
+	defer s.ingest.Unlock()
+	tooLarge := false
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if isTooLarge(err) {
+				tooLarge = true
+				break
+			}
+			s.fail(w, r, false, http.StatusBadRequest, err)
+			return
+		}
+		name := part.FormName()
+		if n == 0 && csrf == "" && name == "csrf" {
+			b, _ := io.ReadAll(io.LimitReader(part, maxFieldBytes))
+			csrf = string(b)
+		}
+		if p.session != nil && !tokenEqual(csrf, p.session.csrf) {
+			s.fail(w, r, false, http.StatusForbidden, errors.New("upload without its CSRF token"))
+			return
+		}
+		if fileName, isFile := uploadName(part); isFile {
+			if fileName == "" {
+				continue // an empty file input
+			}
+			if len(out.Files) >= maxFilesPerPost {
+				s.fail(w, r, false, http.StatusBadRequest, errors.New("too many files"))
+				return
+			}
+			budget.r = part
+			f := h.ingestOne(r, p, budget, fileName, fields, fileTime(fields["mtimes"], len(out.Files)))
+			out.Files = append(out.Files, f)
+			if f.Error != "" {
+				out.Failed++
+			}
+			if errors.Is(budget.err(), errTooLarge) {
+				tooLarge = true
+				break
+			}
+			continue
+		}
+		if name != "csrf" {
+			b, _ := io.ReadAll(io.LimitReader(part, maxFieldBytes))
+			fields[name] = strings.TrimSpace(string(b))
+		}
+	}
+	if len(out.Files) > 0 {
+		s.assess.invalidate()
+	}
+	if tooLarge {
+		s.fail(w, r, false, http.StatusRequestEntityTooLarge, errTooLarge)
+		return
+	}
+	out.Source, out.Note = fields["source"], fields["note"]
+	if p.session == nil {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	s.auth.mu.Lock()
+	p.session.keepResult(out)
+	s.auth.mu.Unlock()
+	http.Redirect(w, r, "/ingest/"+out.ID, http.StatusSeeOther)
+}
+
+func (c *capped) err() error {
+	if c.n < 0 {
+		return errTooLarge
+	}
+	return nil
+}
+
+func isTooLarge(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb) || errors.Is(err, errTooLarge)
+}
+
+// uploadName returns the file name a part carries, as the browser sent it
+// (untrusted text: recorded escaped, never used as a path).
+func uploadName(part *multipart.Part) (string, bool) {
+	_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+	if err != nil {
+		return "", false
+	}
+	name, ok := params["filename"]
+	return name, ok
+}
+
+// fileTime returns the i-th modification time the page's script sent (the
+// browser's File.lastModified, in ms), or zero.
+func fileTime(list string, i int) time.Time {
+	var ms []int64
+	if json.Unmarshal([]byte(list), &ms) != nil || i >= len(ms) || ms[i] <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms[i]).UTC()
+}
+
+func (h *handler) ingestOne(r *http.Request, p *principal, body io.Reader, name string, fields map[string]string, mtime time.Time) ingestFile {
+	s := h.s
+	actor := actorOf(p)
+	base := name
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 && i < len(base)-1 {
+		base = base[i+1:]
+	}
+	f := ingestFile{Name: name}
+	meta := evidence.ArtefactMeta{Name: base, Path: name, Source: fields["source"], Note: fields["note"], ModTime: mtime}
+	if meta.Source == "" {
+		meta.Source = "uploaded through the web workbench by " + p.user.Name
+	}
+	res, err := s.c.Ingest(r.Context(), body, meta, evidence.IngestOptions{Actor: actor})
+	if err != nil {
+		f.Error = err.Error()
+		if errors.Is(err, errTooLarge) {
+			f.Error = fmt.Sprintf("larger than the limit of %s; nothing was preserved", evidence.HumanBytes(s.cfg.MaxUpload))
+		}
+		shown, _ := evidence.EscapeName(name)
+		if _, rerr := s.c.Append(r.Context(), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
+			Payload: map[string]string{"path": shown, "error": f.Error, "source": meta.Source}}); rerr != nil {
+			s.log.Error("recording a failed upload", "err", rerr)
+		}
+		return f
+	}
+	f.Artefact, f.Size, f.Entry, f.Duplicate = res.Digest.String(), res.Size, res.Entry.Index, res.Duplicate
+	format := fields["format"]
+	if format == "none" {
+		f.Parse = "not parsed (preserve only)"
+		return f
+	}
+	year, _ := strconv.Atoi(fields["year"])
+	if year < 1970 || year > 2100 {
+		year = 0
+	}
+	run, entry, err := s.events.Parse(r.Context(), res.Digest, eventstore.ParseOptions{Format: format, Year: year, Name: base, ModTime: mtime, Actor: actor})
+	switch {
+	case errors.Is(err, eventstore.ErrAlreadyParsed):
+		f.Parse, f.ParseOK = fmt.Sprintf("already parsed with %s/%d: %d events", run.Parser, run.ParserVersion, run.Events), true
+	case errors.Is(err, parse.ErrUnknownFormat):
+		f.Parse = "no parser recognises the format; the artefact is preserved"
+	case err != nil:
+		f.Parse = "not parsed: " + err.Error()
+	default:
+		f.Parse, f.ParseOK = fmt.Sprintf("parsed with %s/%d: %d events, %d malformed lines; entry #%d", run.Parser, run.ParserVersion, run.Events, run.Malformed, entry.Index), true
+	}
+	return f
+}
+
+func (ses *session) keepResult(o *ingestOutcome) {
+	if len(ses.results) >= maxResults {
+		clear(ses.results)
+	}
+	ses.results[o.ID] = o
+}

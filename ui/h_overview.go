@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+type roleCount struct {
+	Role  string
+	N     int
+	Risky int
+}
+
+type overviewData struct {
+	Info        evidence.CaseInfo
+	Dir         string
+	Examiners   []string
+	Entries     int
+	Artefacts   int
+	Events      int64
+	Malformed   int64
+	Indicators  int
+	Sources     int
+	Risky       int
+	Roles       []roleCount
+	Report      *evidence.Report
+	Checkpoint  *evidence.CheckpointInfo
+	Recent      []entryLine
+	AssessError bool
+}
+
+// overview shows the case at a glance: who, how much, whether it verifies.
+func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	d := overviewData{Dir: s.c.Dir}
+	info, err := s.c.Info()
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	d.Info = info
+	recent, total, err := s.cat.query(logFilter{Newest: true, Limit: 8})
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	d.Recent, d.Entries = recent, total
+	_, actors, _ := s.cat.facets()
+	d.Examiners = actors
+	arts, _ := s.cat.listArtefacts()
+	d.Artefacts = len(arts)
+	runs, err := s.events.Current()
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	for _, run := range runs {
+		d.Events += run.Events
+		d.Malformed += run.Malformed
+	}
+	if inds, err := s.assess.indicators(); err == nil {
+		d.Indicators = len(inds)
+	}
+	if res, _, err := s.assess.result(r.Context()); err == nil {
+		d.Sources = len(res.Sources)
+		idx := map[string]int{}
+		for _, role := range attrib.Roles() {
+			idx[role] = len(d.Roles)
+			d.Roles = append(d.Roles, roleCount{Role: role})
+		}
+		for _, src := range res.Sources {
+			rc := &d.Roles[idx[src.Role]]
+			rc.N++
+			if src.CollateralRisk > 0.2 {
+				d.Risky++
+				rc.Risky++
+			}
+		}
+	} else {
+		s.log.Error("assessment", "err", err)
+		d.AssessError = true
+	}
+	d.Report, _, _ = s.verify.state()
+	if note := s.c.Log().Checkpoint(); note != nil {
+		if cp, err := evidence.OpenCheckpoint(note, s.c.Verifier()); err == nil {
+			d.Checkpoint = &evidence.CheckpointInfo{Size: cp.Size, Root: base64.StdEncoding.EncodeToString(cp.Root[:])}
+		}
+	}
+	s.render(w, r, http.StatusOK, "overview", s.newView(r, "Overview", "overview", d))
+}

@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+type roleProb struct {
+	Role string
+	P    float64
+	Top  bool
+}
+
+type matrixCell struct {
+	Sym, Class, Title string
+}
+
+type factorRow struct {
+	attrib.Factor
+	Cells []matrixCell
+	Cites []map[string]string
+	More  int64
+}
+
+type sourceDetailData struct {
+	S            *attrib.Source
+	Statement    string
+	Hyp          []roleProb
+	Roles        []string
+	Factors      []factorRow
+	Campaign     *attrib.Campaign
+	Observations []enrich.Observation
+	Model        string
+	Warn         bool
+	RiskWords    string
+}
+
+// sourceDetail explains one source: the sentence first, then the
+// probabilities, the factor matrix, the evidence and what to do.
+func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	ind, err := url.PathUnescape(mux.Vars(r)["indicator"])
+	if err != nil {
+		s.fail(w, r, false, http.StatusNotFound, err)
+		return
+	}
+	res, byInd, err := s.assess.result(r.Context())
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	i, ok := byInd[ind]
+	if !ok {
+		s.fail(w, r, false, http.StatusNotFound, nil)
+		return
+	}
+	src := &res.Sources[i]
+	d := sourceDetailData{S: src, Statement: statementOf(res, src), Roles: attrib.Roles(),
+		Model: res.Model + " " + res.ModelDigest, Warn: src.CollateralRisk > 0.2, RiskWords: attrib.Words(src.CollateralRisk)}
+	for _, role := range d.Roles {
+		d.Hyp = append(d.Hyp, roleProb{Role: role, P: src.Hypotheses.Get(role), Top: role == src.Role})
+	}
+	for _, f := range src.Factors {
+		row := factorRow{Factor: f}
+		for _, role := range d.Roles {
+			row.Cells = append(row.Cells, cellOf(f.Nats.Get(role), f.Shadowed.Get(role)))
+		}
+		for _, c := range f.Evidence {
+			row.Cites = append(row.Cites, citeLink(c))
+		}
+		row.More = f.EvidenceN - int64(len(f.Evidence))
+		d.Factors = append(d.Factors, row)
+	}
+	for i := range res.Campaigns {
+		if res.Campaigns[i].ID == src.Campaign {
+			d.Campaign = &res.Campaigns[i]
+		}
+	}
+	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
+	s.render(w, r, http.StatusOK, "source_detail", s.newView(r, src.Indicator, "sources", d))
+}
+
+// cellOf turns what a factor added to a role into a sign that reads in
+// black and white: ++ / + / 0 / − / −−.
+func cellOf(n, shadowed float64) matrixCell {
+	c := matrixCell{Sym: "0", Class: "z", Title: fmt.Sprintf("%+.2f nats", n)}
+	switch {
+	case n >= 1:
+		c.Sym, c.Class = "++", "p2"
+	case n >= 0.2:
+		c.Sym, c.Class = "+", "p1"
+	case n <= -1:
+		c.Sym, c.Class = "−−", "n2"
+	case n <= -0.2:
+		c.Sym, c.Class = "−", "n1"
+	}
+	if n == 0 && shadowed != 0 && !math.IsNaN(shadowed) {
+		c.Title = fmt.Sprintf("counted under a stronger factor of the same family (would add %+.2f nats)", shadowed)
+	}
+	return c
+}
+
+// statementOf is the one-paragraph judgement attrib writes for src.
+func statementOf(r *attrib.Result, src *attrib.Source) string {
+	var b bytes.Buffer
+	one := attrib.Result{Model: r.Model, ModelDigest: r.ModelDigest, Sources: []attrib.Source{*src}}
+	if one.Text(&b) != nil {
+		return ""
+	}
+	lines := strings.Split(b.String(), "\n")
+	if len(lines) < 3 {
+		return ""
+	}
+	return lines[2]
+}

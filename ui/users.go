@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+// Roles.
+const (
+	RoleAnalyst = "analyst"
+	RoleCounsel = "counsel"
+	RoleViewer  = "viewer"
+)
+
+// Entry kinds this package records.
+const (
+	KindUserAdded        = "user.added"
+	KindUserToken        = "user.token_created"
+	KindUserLogin        = "user.login"
+	KindUserLoginFailed  = "user.login_failed"
+	KindUserLogout       = "user.logout"
+	KindEvidenceViewed   = "evidence.viewed"
+	minPasswordLen       = 10
+	maxPasswordLen       = 1024
+	maxUserNameLen       = 64
+	tokenPrefix          = "cft_"
+	prefixUser           = "u/"
+	prefixToken          = "t/"
+	argonTime, argonMem  = 2, 19 * 1024
+	argonThreads, argonK = 1, 32
+)
+
+// ErrUserExists is returned by AddUser for a name already taken.
+var ErrUserExists = errors.New("user already exists")
+
+// ErrNoUser is returned for a name no user has.
+var ErrNoUser = errors.New("no such user")
+
+// User is a person allowed into the workbench.
+type User struct {
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Hash    string `json:"hash"` // argon2id, PHC string form
+	Created string `json:"created"`
+	By      string `json:"by"`
+}
+
+type tokenRecord struct {
+	User    string `json:"user"`
+	ID      string `json:"id"` // first 12 hex digits of the hash, shown in the log
+	Created string `json:"created"`
+}
+
+// ValidRole reports whether r names a role.
+func ValidRole(r string) bool { return r == RoleAnalyst || r == RoleCounsel || r == RoleViewer }
+
+// checkUserName accepts short names of letters, digits and . _ - @.
+func checkUserName(name string) error {
+	if name == "" || len(name) > maxUserNameLen {
+		return fmt.Errorf("user name must be 1 to %d characters", maxUserNameLen)
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)
+		if !ok {
+			return fmt.Errorf("user name %q: use letters, digits and . _ - @ only", name)
+		}
+	}
+	return nil
+}
+
+// AddUser creates a user with a role and a password and records user.added
+// (the hash is stored, never recorded in the log).
+func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, password []byte) (*evidence.Entry, error) {
+	if err := checkUserName(name); err != nil {
+		return nil, err
+	}
+	if !ValidRole(role) {
+		return nil, fmt.Errorf("role %q: want analyst, counsel or viewer", role)
+	}
+	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
+		return nil, fmt.Errorf("password must be %d to %d characters", minPasswordLen, maxPasswordLen)
+	}
+	if _, err := lookupUser(c, name); err == nil {
+		return nil, fmt.Errorf("add user %q: %w", name, ErrUserExists)
+	} else if !errors.Is(err, ErrNoUser) {
+		return nil, err
+	}
+	u := User{Name: name, Role: role, Hash: hashPassword(password), Created: time.Now().UTC().Format(time.RFC3339), By: actor}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	es, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte(prefixUser + name), Value: b}}, evidence.Draft{
+		Kind: KindUserAdded, Actor: actor, Payload: map[string]string{"user": name, "role": role},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add user %q: %w", name, err)
+	}
+	return es[0], nil
+}
+
+// NewToken creates an API token for a user and records user.token_created.
+// The token is returned once; only its SHA-256 is stored.
+func NewToken(ctx context.Context, c *evidence.Case, actor, name string) (string, error) {
+	u, err := lookupUser(c, name)
+	if err != nil {
+		return "", err
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	tok := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(tok))
+	h := hex.EncodeToString(sum[:])
+	rec := tokenRecord{User: u.Name, ID: h[:12], Created: time.Now().UTC().Format(time.RFC3339)}
+	b, _ := json.Marshal(rec)
+	_, err = c.AppendAtomic(ctx, []evidence.Op{{Key: []byte(prefixToken + h), Value: b}}, evidence.Draft{
+		Kind: KindUserToken, Actor: actor, Payload: map[string]string{"user": u.Name, "role": u.Role, "token_id": rec.ID},
+	})
+	if err != nil {
+		return "", fmt.Errorf("new token for %q: %w", name, err)
+	}
+	return tok, nil
+}
+
+// Users lists the users of a case, by name.
+func Users(c *evidence.Case) ([]User, error) {
+	var out []User
+	err := c.Derived().Scan([]byte(prefixUser), nil, func(_, v []byte) error {
+		var u User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return fmt.Errorf("user record: %w", err)
+		}
+		out = append(out, u)
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+func lookupUser(c *evidence.Case, name string) (*User, error) {
+	if checkUserName(name) != nil {
+		return nil, ErrNoUser
+	}
+	v, err := c.Derived().Get([]byte(prefixUser + name))
+	if errors.Is(err, evidence.ErrNotFound) {
+		return nil, ErrNoUser
+	}
+	if err != nil {
+		return nil, err
+	}
+	var u User
+	if err := json.Unmarshal(v, &u); err != nil {
+		return nil, fmt.Errorf("user record %q: %w", name, err)
+	}
+	return &u, nil
+}
+
+// lookupToken returns the user an API token belongs to.
+func lookupToken(c *evidence.Case, tok string) (*User, error) {
+	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) > 100 {
+		return nil, ErrNoUser
+	}
+	sum := sha256.Sum256([]byte(tok))
+	v, err := c.Derived().Get([]byte(prefixToken + hex.EncodeToString(sum[:])))
+	if err != nil {
+		return nil, ErrNoUser
+	}
+	var rec tokenRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, err
+	}
+	return lookupUser(c, rec.User)
+}
+
+func hashPassword(pw []byte) string {
+	var salt [16]byte
+	rand.Read(salt[:])
+	k := argon2.IDKey(pw, salt[:], argonTime, argonMem, argonThreads, argonK)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMem, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt[:]), base64.RawStdEncoding.EncodeToString(k))
+}
+
+// checkPassword compares pw with a PHC argon2id string in constant time.
+func checkPassword(phc string, pw []byte) bool {
+	parts := strings.Split(phc, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 256<<10 || t == 0 || t > 10 || p == 0 || p > 16 {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 64 {
+		return false
+	}
+	got := argon2.IDKey(pw, salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is compared against when a user does not exist, so that a failed
+// login takes as long whether or not the name is known.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+// ValidName reports whether name could be a user name.
+func ValidName(name string) bool { return checkUserName(name) == nil }
