@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // BenchmarkLookup: random IPv4 addresses against the real AWS ranges.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 const testDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"

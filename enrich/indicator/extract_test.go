@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 func TestExtractIPs(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/eventstore"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 
 	"crypto/rand"
 

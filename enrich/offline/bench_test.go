@@ -11,7 +11,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 	"github.com/oschwald/maxminddb-golang/v2"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // BenchmarkLookup: every exit address of the real list, then as many misses.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // BenchmarkLookup: random IPv4 addresses against public-dns-v4 (62,745

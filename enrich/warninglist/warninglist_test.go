@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 const digest = "sha256:3333333333333333333333333333333333333333333333333333333333333333"

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich"
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // newClient builds a client pointed at s, without rate limit unless set.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // TestParseDomainSamples compares every real answer with the .json that

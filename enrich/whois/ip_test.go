@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/sampledata"
+	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
