@@ -268,13 +268,15 @@ func (g *Graph) addEvents(ctx context.Context, c *evidence.Case, f *caseFacts) e
 		n.Cites = addCites(n.Cites, gr.cites...)
 		g.edge(id, "artefact:"+k.artefact, EdgeParsedFrom, entryCite(f.parsed[k.artefact], f.parsed[k.artefact] > 0))
 		if k.src != "" {
-			g.indicatorNode(k.src, indW[k.src])
+			in := g.indicatorNode(k.src, indW[k.src])
+			in.Cites = addCites(in.Cites, gr.cites...)
 			g.edge(k.src, id, EdgeSeenIn, gr.cites...)
 		}
 	}
 	for p, cites := range links {
 		g.indicatorNode(p.from, indW[p.from])
-		g.indicatorNode(p.to, indW[p.to])
+		to := g.indicatorNode(p.to, indW[p.to])
+		to.Cites = addCites(to.Cites, cites...)
 		g.edge(p.from, p.to, p.kind, cites...)
 	}
 	for key, ips := range keyIPs {
@@ -347,7 +349,8 @@ func (g *Graph) infrastructure(indID string, o enrich.Observation, cite string) 
 	from := indID
 	if o.Network != "" && strings.Contains(o.Network, "/") {
 		net := "network:" + o.Network
-		g.node(net, NodeNetwork, o.Network, "network that "+o.Source+" places the address in")
+		nn := g.node(net, NodeNetwork, o.Network, "network that "+o.Source+" places the address in")
+		nn.Cites = addCites(nn.Cites, cite)
 		g.edge(indID, net, EdgeBelongsTo, cite)
 		from = net
 	}

@@ -121,6 +121,9 @@ func TestBuildAndWrite(t *testing.T) {
 		if n.Why == "" {
 			t.Errorf("node %s does not say why it is there", n.ID)
 		}
+		if len(n.Cites) == 0 && n.Kind != "campaign" {
+			t.Errorf("node %s (%s) cites nothing it rests on", n.ID, n.Kind)
+		}
 	}
 	for _, k := range []string{"artefact", "dataset", "events", "ip", "user", "ssh-key", "observation", "hypothesis", "network"} {
 		if kinds[k] == 0 {
