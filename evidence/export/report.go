@@ -117,6 +117,10 @@ func (d *document) reportHTML() ([]byte, error) {
 		})
 	}
 	rd.ExhibitBytes = evidence.HumanBytes(total)
+	exhibitOf := map[string]string{} // "sha256:<hex>" → "E3 (auth.log)"
+	for i, a := range st.artefacts {
+		exhibitOf[a.digest.String()] = exhibit(i) + " (" + displayNames(a) + ")"
+	}
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, What: evidence.Describe(e)})
 	}
@@ -138,7 +142,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		sort.SliceStable(rf.Hyps, func(i, j int) bool { return rf.Hyps[i].p > rf.Hyps[j].p })
 		for _, fa := range f.Factors {
 			rf.Factors = append(rf.Factors, reportFactor{Text: fa.Text, Sign: sign(fa.Nats[f.Role]), Source: fa.Source,
-				Rho: fa.Rho, Evidence: fa.Evidence, Diagnostic: fa.Diagnostic})
+				Rho: fa.Rho, Evidence: readableCites(fa.Evidence, exhibitOf), Diagnostic: fa.Diagnostic})
 		}
 		rd.Findings = append(rd.Findings, rf)
 	}
@@ -210,4 +214,40 @@ func (d *document) verifyText() []byte {
 	w("  stix-bundle.json  the assessment in STIX 2.1, marked TLP:%s\n", strings.ToUpper(d.o.TLP))
 	w("  report.html       the report for counsel and police (open in a browser, printable)\n")
 	return []byte(b.String())
+}
+
+// readableCites turns the assessment's citations ("entry:12",
+// "sha256:…#L94", "sha256:…#R3", "dataset sha256:…") into what a reader of
+// the report can look up: the custody entry, or the exhibit and line. At
+// most maxReportCites are listed.
+func readableCites(cites []string, exhibitOf map[string]string) []string {
+	const maxReportCites = 4
+	var out []string
+	for i, c := range cites {
+		if i == maxReportCites {
+			out = append(out, fmt.Sprintf("and %d more", len(cites)-i))
+			break
+		}
+		c = strings.TrimPrefix(c, "dataset ")
+		switch {
+		case strings.HasPrefix(c, "entry:"):
+			out = append(out, "custody entry "+strings.TrimPrefix(c, "entry:"))
+		case strings.HasPrefix(c, "sha256:"):
+			d, where, _ := strings.Cut(c, "#")
+			name := exhibitOf[d]
+			if name == "" {
+				name = d[:min(len(d), 19)] + "…"
+			}
+			switch {
+			case strings.HasPrefix(where, "L"):
+				name += ", line " + where[1:]
+			case strings.HasPrefix(where, "R"):
+				name += ", record " + where[1:]
+			}
+			out = append(out, name)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
