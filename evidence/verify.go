@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"sort"
+	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -157,51 +159,117 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 		}
 	}
 	si := 0
-	err := c.b.Scan(prefixEntry, nil, func(k, v []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		i, ok := keyIndex(prefixEntry, k)
-		where := fmt.Sprintf("entry %d", i)
-		if !ok {
-			r.add(ProblemEntry, fmt.Sprintf("key %x", k), "malformed entry key")
-			return nil
+	err := c.scanParsed(ctx, func(it *parsedEntry) {
+		i := it.index
+		if !it.keyOK {
+			r.add(ProblemEntry, fmt.Sprintf("key %x", it.key), "malformed entry key")
+			return
 		}
 		if i != next {
 			r.add(ProblemEntry, fmt.Sprintf("entry %d", next), "entries %d to %d are missing (removed?)", next, i-1)
 			treeBroke = true
 		}
 		next = i + 1
-		raw := bytes.Clone(v)
-		e, err := ParseEntry(raw)
-		if err != nil {
-			r.add(ProblemEntry, where, "unreadable: %v", err)
+		if e := it.e; it.err != nil {
+			r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "unreadable: %v", it.err)
 		} else {
 			if e.Index != i {
-				r.add(ProblemEntry, where, "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
+				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
 			}
 			if i == 0 && e.Prev != genesisPrev || i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
-				r.add(ProblemEntry, where, "hash chain broken: prev does not match entry %d", int64(i)-1)
+				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "hash chain broken: prev does not match entry %d", int64(i)-1)
 			}
 			if e.Kind == KindArtefactIngested {
 				noteClaim(r, claims, e)
 			}
 		}
-		prev = sha256.Sum256(raw)
-		tree.append(tlog.RecordHash(raw), emit)
+		prev = it.sum
+		tree.append(it.leaf, emit)
 		for si < len(sizes) && sizes[si] < tree.size {
 			si++
 		}
 		if si < len(sizes) && sizes[si] == tree.size {
 			roots[tree.size] = tree.root()
 		}
-		return nil
 	})
 	if err != nil && ctx.Err() == nil {
 		r.add(ProblemStore, fmt.Sprintf("entry %d", next), "cannot read entries: %v", err)
 	}
 	r.Entries = next
 	return roots, claims
+}
+
+// parsedEntry is one stored entry with the work that does not depend on
+// its neighbours done: parsing and hashing.
+type parsedEntry struct {
+	key   []byte
+	index uint64
+	keyOK bool
+	e     *Entry
+	err   error
+	sum   [32]byte  // SHA-256 of the canonical bytes (what the next prev names)
+	leaf  tlog.Hash // RFC 6962 leaf hash
+}
+
+// scanParsed reads the entries in order and hands them to fn in order,
+// parsed and hashed by a pool of workers in between: verification is
+// bound by parsing and hashing, which need no order.
+func (c *Case) scanParsed(ctx context.Context, fn func(*parsedEntry)) error {
+	const batchSize = 512
+	type batch struct {
+		items []parsedEntry
+		done  chan struct{}
+	}
+	work := make(chan *batch, 4)
+	order := make(chan *batch, 8)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for b := range work {
+				for i := range b.items {
+					it := &b.items[i]
+					raw := it.e.Raw
+					it.e, it.err = ParseEntry(raw)
+					it.sum = sha256.Sum256(raw)
+					it.leaf = tlog.RecordHash(raw)
+				}
+				close(b.done)
+			}
+		})
+	}
+	var scanErr error
+	go func() {
+		defer close(order)
+		defer close(work)
+		cur := &batch{done: make(chan struct{})}
+		flush := func() {
+			work <- cur
+			order <- cur
+			cur = &batch{done: make(chan struct{})}
+		}
+		scanErr = c.b.Scan(prefixEntry, nil, func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			i, ok := keyIndex(prefixEntry, k)
+			cur.items = append(cur.items, parsedEntry{key: bytes.Clone(k), index: i, keyOK: ok, e: &Entry{Raw: bytes.Clone(v)}})
+			if len(cur.items) == batchSize {
+				flush()
+			}
+			return nil
+		})
+		if len(cur.items) > 0 {
+			flush()
+		}
+	}()
+	for b := range order {
+		<-b.done
+		for i := range b.items {
+			fn(&b.items[i])
+		}
+	}
+	wg.Wait()
+	return scanErr
 }
 
 // streamHashes reads the stored tlog hashes in order in a goroutine.
