@@ -144,6 +144,7 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 		return nil, nil, err
 	}
 	w := newRunWriter(ctx, s.c, id, d)
+	defer w.stop()
 	opts := parse.Options{Artefact: d.String(), Name: o.Name, Year: o.Year, ModTime: o.ModTime, Location: o.Location}
 	res, err := parse.Run(ar, p.Name(), opts, w)
 	if err == nil {

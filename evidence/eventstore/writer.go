@@ -8,11 +8,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -40,7 +42,7 @@ type runWriter struct {
 	seq      uint32
 	block    uint32
 	buf      bytes.Buffer
-	enc      *json.Encoder
+	line     []byte
 	digest   hash.Hash
 	mal      bytes.Buffer
 	malBlock uint32
@@ -51,12 +53,34 @@ type runWriter struct {
 	tmin     time.Time
 	tmax     time.Time
 	err      error
+
+	// Events are encoded and indexed in a goroutine of their own while the
+	// parser goes on: batch collects them, work hands them over.
+	batch   []parse.Event
+	work    chan []parse.Event
+	done    chan error
+	failed  atomic.Bool
+	stopped bool
 }
+
+const pipelineBatch = 256
 
 func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.Digest) *runWriter {
 	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}}
-	w.enc = json.NewEncoder(&w.buf)
-	w.enc.SetEscapeHTML(false)
+	w.work, w.done = make(chan []parse.Event, 4), make(chan error, 1)
+	go func() {
+		var err error
+		for b := range w.work {
+			for i := range b {
+				if err == nil {
+					if err = w.encode(&b[i]); err != nil {
+						w.failed.Store(true)
+					}
+				}
+			}
+		}
+		w.done <- err
+	}()
 	return w
 }
 
@@ -65,10 +89,36 @@ func (w *runWriter) Event(e parse.Event) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	start := w.buf.Len()
-	if err := w.enc.Encode(&e); err != nil {
-		return err
+	if w.failed.Load() {
+		return errors.New("storing events failed")
 	}
+	w.batch = append(w.batch, e)
+	if len(w.batch) == pipelineBatch {
+		w.work <- w.batch
+		w.batch = make([]parse.Event, 0, pipelineBatch)
+	}
+	return nil
+}
+
+// stop ends the encoding goroutine and returns its error.
+func (w *runWriter) stop() error {
+	if w.stopped {
+		return nil
+	}
+	w.stopped = true
+	if len(w.batch) > 0 {
+		w.work <- w.batch
+		w.batch = nil
+	}
+	close(w.work)
+	return <-w.done
+}
+
+// encode stores one event: its JSON line, the digest, the postings.
+func (w *runWriter) encode(e *parse.Event) error {
+	start := w.buf.Len()
+	w.line = append(e.AppendJSON(w.line[:0]), '\n') // what encoding/json writes, without reflection
+	w.buf.Write(w.line)
 	w.digest.Write(w.buf.Bytes()[start:])
 	seq := w.seq
 	w.seq++
@@ -82,7 +132,7 @@ func (w *runWriter) Event(e parse.Event) error {
 			w.tmax = e.Time
 		}
 	}
-	for _, ind := range EventIndicators(&e) {
+	for _, ind := range EventIndicators(e) {
 		w.note(ind, seq, ts)
 	}
 	if w.seq%blockEvents == 0 {
@@ -165,6 +215,9 @@ func (w *runWriter) flushBlock() error {
 
 // flush writes the last blocks and makes everything durable.
 func (w *runWriter) flush() error {
+	if err := w.stop(); err != nil {
+		return err
+	}
 	if w.err != nil {
 		return w.err
 	}
