@@ -139,8 +139,34 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 	if !src.Date.IsZero() {
 		date = src.Date.UTC().Format(time.RFC3339)
 	}
-	total, first := 0, true
-	for first || len(inds) > 0 {
+	// Batches are encoded here and committed by a second goroutine, so
+	// encoding the next batch overlaps the durable write of the last.
+	type batch struct {
+		ops []evidence.Op
+		p   json.RawMessage
+		n   int
+	}
+	commits := make(chan batch, 2)
+	result := make(chan error, 1)
+	total := 0
+	go func() {
+		var err error
+		for b := range commits {
+			if err == nil {
+				_, err = r.c.AppendAtomic(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
+				if err == nil {
+					total += b.n
+				}
+			}
+		}
+		result <- err
+	}()
+	fail := func(err error) (int, error) {
+		close(commits)
+		<-result
+		return total, err
+	}
+	for first := true; first || len(inds) > 0; first, misses = false, 0 {
 		ops := []evidence.Op{{Key: marker, Value: []byte{1}}}
 		var elems [][]byte // each observation's canonical JSON, shared by the index and the entry
 		taken, n, size := 0, 0, 0
@@ -156,7 +182,7 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			for i := range list {
 				b, err := evidence.Canonical(&list[i])
 				if err != nil {
-					return total, err
+					return fail(err)
 				}
 				elems = append(elems, b)
 				size += len(b) + 1
@@ -166,14 +192,11 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			taken++
 		}
 		inds = inds[taken:]
-		p := payloadJSON(src, date, taken, misses, elems)
-		if _, err := r.c.AppendAtomic(ctx, ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: p}); err != nil {
-			return total, err
-		}
-		total += n
-		first, misses = false, 0
+		commits <- batch{ops, payloadJSON(src, date, taken, misses, elems), n}
 	}
-	return total, nil
+	close(commits)
+	err = <-result
+	return total, err
 }
 
 // joinArray writes a JSON array of already encoded elements.
