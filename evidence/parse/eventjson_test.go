@@ -20,7 +20,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{},
 		{Time: time.Date(2026, 11, 20, 9, 2, 19, 120000000, time.UTC), Kind: "auth", Action: "password", Outcome: "failure",
 			Src: "185.220.101.4", SrcPort: 55335, User: "root <>&\"\\\x01\x7f\u2028é\xff",
-			Fields: map[string]string{"pid": "31002", "b": "\b\f\n\r\t", "a": ""},
+			Fields:   map[string]string{"pid": "31002", "b": "\b\f\n\r\t", "a": ""},
 			Citation: Citation{Artefact: "sha256:00", Offset: 12, Line: 3, Parser: "openssh/1"}},
 		{Time: time.Date(2017, 1, 30, 15, 12, 26, 0, time.FixedZone("x", 3600)), TimeNote: "n", Kind: "flow", Outcome: "unknown",
 			SrcService: "config.amazonaws.com", Dst: "::1", DstPort: 443, Citation: Citation{Record: 7, Member: "gzip", Parser: "pcap/1"}},
