@@ -36,6 +36,7 @@ type packs struct {
 	dirty   map[uint32]bool
 	newFile bool
 	pending map[[32]byte]location
+	flushed int64 // offset in the current pack up to which writeback was started
 }
 
 type location struct {
@@ -45,8 +46,9 @@ type location struct {
 }
 
 const (
-	maxPackSize  = 1 << 30
-	recordHeader = 36
+	maxPackSize    = 1 << 30
+	recordHeader   = 36
+	writebackEvery = 16 << 20 // start writing bulk bytes to disk as they come
 )
 
 var chunkPrefix = []byte("c/")
@@ -87,7 +89,7 @@ func (p *packs) openCurrent() error {
 	if st.Size() == 0 {
 		p.newFile = true
 	}
-	p.cur, p.curSize = f, st.Size()
+	p.cur, p.curSize, p.flushed = f, st.Size(), st.Size()
 	p.files[p.curID] = f
 	return nil
 }
@@ -130,6 +132,7 @@ func (p *packs) Put(sum [32]byte, data []byte) error {
 		if err := p.openCurrent(); err != nil {
 			return err
 		}
+		p.flushed = 0
 	}
 	var hdr [recordHeader]byte
 	copy(hdr[:], sum[:])
@@ -142,6 +145,10 @@ func (p *packs) Put(sum [32]byte, data []byte) error {
 	}
 	p.pending[sum] = location{p.curID, p.curSize + recordHeader, uint32(len(data))}
 	p.curSize += int64(recordHeader + len(data))
+	if p.curSize-p.flushed >= writebackEvery {
+		startWriteback(p.cur, p.flushed, p.curSize-p.flushed)
+		p.flushed = p.curSize
+	}
 	p.dirty[p.curID] = true
 	return nil
 }
