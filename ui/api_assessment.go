@@ -52,5 +52,5 @@ func (h *handler) apiAssessmentOne(w http.ResponseWriter, r *http.Request) {
 	}
 	src := res.Sources[i]
 	writeJSON(w, http.StatusOK, map[string]any{"model": res.Model, "model_digest": res.ModelDigest, "source": src,
-		"statement": statementOf(res, &src)})
+		"statement": src.Statement()})
 }

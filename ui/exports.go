@@ -12,7 +12,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
-	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph"
 )
 
 const maxExportsKept = 50
@@ -85,7 +85,7 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 	}
 	var findings []export.Finding
 	if res, _, err := s.assess.result(ctx); err == nil {
-		findings = findingsOf(res)
+		findings = graph.Findings(res)
 	} else {
 		return nil, err
 	}
@@ -126,34 +126,4 @@ func (e *exportStore) get(id string) *exportFile {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.byID[id]
-}
-
-// findingsOf copies the assessment into the export's neutral findings.
-func findingsOf(r *attrib.Result) []export.Finding {
-	roles := attrib.Roles()
-	out := make([]export.Finding, 0, len(r.Sources))
-	for i := range r.Sources {
-		src := &r.Sources[i]
-		f := export.Finding{
-			Indicator: src.Indicator, Type: src.Type, Role: src.Role, Probability: src.Probability, Words: src.Words,
-			Confidence: src.Confidence, CollateralRisk: src.CollateralRisk, Recommendation: src.Recommendation,
-			WouldChange: src.WouldChange, Campaign: src.Campaign, Statement: statementOf(r, src),
-			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
-		}
-		for _, role := range roles {
-			f.Hypotheses[role] = src.Hypotheses.Get(role)
-		}
-		for _, fa := range src.Factors {
-			ff := export.FindingFactor{ID: fa.ID, Text: fa.Text, Rho: fa.Rho, Source: fa.Source,
-				Evidence: fa.Evidence, Diagnostic: fa.Diagnostic, Nats: map[string]float64{}}
-			for _, role := range roles {
-				if v := fa.Nats.Get(role); v != 0 {
-					ff.Nats[role] = v
-				}
-			}
-			f.Factors = append(f.Factors, ff)
-		}
-		out = append(out, f)
-	}
-	return out
 }

@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -65,7 +63,7 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	src := &res.Sources[i]
-	d := sourceDetailData{S: src, Statement: statementOf(res, src), Roles: attrib.Roles(),
+	d := sourceDetailData{S: src, Statement: src.Statement(), Roles: attrib.Roles(),
 		Model: res.Model + " " + res.ModelDigest, Warn: src.CollateralRisk > 0.2, RiskWords: attrib.Words(src.CollateralRisk)}
 	for _, role := range d.Roles {
 		d.Hyp = append(d.Hyp, roleProb{Role: role, P: src.Hypotheses.Get(role), Top: role == src.Role})
@@ -108,18 +106,4 @@ func cellOf(n, shadowed float64) matrixCell {
 		c.Title = fmt.Sprintf("counted under a stronger factor of the same family (would add %+.2f nats)", shadowed)
 	}
 	return c
-}
-
-// statementOf is the one-paragraph judgement attrib writes for src.
-func statementOf(r *attrib.Result, src *attrib.Source) string {
-	var b bytes.Buffer
-	one := attrib.Result{Model: r.Model, ModelDigest: r.ModelDigest, Sources: []attrib.Source{*src}}
-	if one.Text(&b) != nil {
-		return ""
-	}
-	lines := strings.Split(b.String(), "\n")
-	if len(lines) < 3 {
-		return ""
-	}
-	return lines[2]
 }

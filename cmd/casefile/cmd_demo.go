@@ -132,7 +132,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	}
 	xres, err := export.Build(ctx(cmd), h.Case, export.Options{
 		Out: pkg, Recipient: "Demo police cybercrime unit", Purpose: "criminal complaint about the intrusion",
-		Authorization: "demo: none needed (synthetic data)", Findings: findingsFromAssessment(res),
+		Authorization: "demo: none needed (synthetic data)", Findings: graph.Findings(res),
 		Signer: h.Signer, PublicKeyPEM: pub, Actor: examiner,
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 // exportFindings supplies the assessment an export includes. For now it
 // includes none; once assessments are wired, it assesses the case and
-// converts the result with findingsFromAssessment.
+// converts the result with graph.Findings.
 // exportFindings assesses the case as it stands and records that
 // assessment, so that the package's report and STIX bundle rest on a
 // recorded conclusion that the package itself contains.
@@ -33,7 +33,7 @@ func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Fi
 	if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
 		return nil, err
 	}
-	return findingsFromAssessment(res), nil
+	return graph.Findings(res), nil
 }
 
 type exportFlags struct {

@@ -219,6 +219,10 @@ func (r *Result) Text(w io.Writer) error {
 	return ew.err
 }
 
+// Statement is the one-paragraph judgement of the source that Text prints:
+// the words, the confidence and, when it applies, the collateral risk.
+func (s *Source) Statement() string { return statement(s) }
+
 // statement is the one-paragraph judgement of a source.
 func statement(s *Source) string {
 	top := slices.Index(roleNames[:], s.Role)

@@ -1,26 +1,26 @@
-package main
+package graph
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
-// findingsFromAssessment turns an attribution assessment into the neutral
-// findings the export package shows (report, STIX, CASE).
-func findingsFromAssessment(r *attrib.Result) []export.Finding {
+// Findings turns an assessment into the neutral findings the export package
+// shows (report, STIX, CASE): evidence/export cannot import the model.
+func Findings(r *attrib.Result) []export.Finding {
 	if r == nil {
 		return nil
 	}
 	roles := attrib.Roles()
 	out := make([]export.Finding, 0, len(r.Sources))
-	for _, s := range r.Sources {
+	for i := range r.Sources {
+		s := &r.Sources[i]
 		f := export.Finding{
 			Indicator: s.Indicator, Type: s.Type, Role: s.Role, Probability: s.Probability, Words: s.Words,
 			Confidence: s.Confidence, CollateralRisk: s.CollateralRisk, Recommendation: s.Recommendation,
-			WouldChange: s.WouldChange, Campaign: s.Campaign, Statement: statementOf(r, s),
+			WouldChange: s.WouldChange, Campaign: s.Campaign, Statement: s.Statement(),
 			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
 		}
 		for _, role := range roles {
@@ -39,20 +39,4 @@ func findingsFromAssessment(r *attrib.Result) []export.Finding {
 		out = append(out, f)
 	}
 	return out
-}
-
-// statementOf is the one-paragraph judgement attrib writes for s: the
-// first paragraph of Result.Text for a result holding only s.
-func statementOf(r *attrib.Result, s attrib.Source) string {
-	var b bytes.Buffer
-	one := attrib.Result{Model: r.Model, ModelDigest: r.ModelDigest, Sources: []attrib.Source{s}}
-	if one.Text(&b) != nil {
-		return ""
-	}
-	// Header line, blank line, then the statement.
-	lines := strings.Split(b.String(), "\n")
-	if len(lines) < 3 {
-		return ""
-	}
-	return lines[2]
 }
