@@ -159,17 +159,38 @@ var reservedPrefixes = [][]byte{prefixEntry, prefixHash, prefixCheckpoint, prefi
 // Ops must not touch the log's or the artefacts' key spaces, and at most
 // maxCommitEntries drafts may be given.
 func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*Entry, error) {
-	if len(drafts) > maxCommitEntries {
-		return nil, fmt.Errorf("append atomic: %d drafts, at most %d", len(drafts), maxCommitEntries)
+	if err := checkOps(ops, len(drafts)); err != nil {
+		return nil, err
+	}
+	return c.log.appendWith(ctx, ops, drafts)
+}
+
+// AppendLazy is AppendAtomic without waiting for the disk: the commit is
+// atomic and checkpointed like any other, and it is in the store when
+// AppendLazy returns (a killed process keeps it), but only the next
+// durable commit (any Append, AppendAtomic or Sync) guarantees it survives
+// a power failure. After a power failure the log ends at its last durable
+// commit, whole and verifiable. Bulk recorders use it for all but their
+// last batch.
+func (c *Case) AppendLazy(ctx context.Context, ops []Op, drafts ...Draft) ([]*Entry, error) {
+	if err := checkOps(ops, len(drafts)); err != nil {
+		return nil, err
+	}
+	return c.log.appendReqs(ctx, ops, drafts, true)
+}
+
+func checkOps(ops []Op, drafts int) error {
+	if drafts > maxCommitEntries {
+		return fmt.Errorf("append atomic: %d drafts, at most %d", drafts, maxCommitEntries)
 	}
 	for _, op := range ops {
 		for _, p := range reservedPrefixes {
 			if bytes.HasPrefix(op.Key, p) {
-				return nil, fmt.Errorf("append atomic: key %q is in a reserved key space", op.Key)
+				return fmt.Errorf("append atomic: key %q is in a reserved key space", op.Key)
 			}
 		}
 	}
-	return c.log.appendWith(ctx, ops, drafts)
+	return nil
 }
 
 // WriteDerived stores derived data (events, index pages) outside the log's

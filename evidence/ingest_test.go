@@ -206,3 +206,28 @@ func TestAppendRejectsBadDrafts(t *testing.T) {
 		t.Fatalf("rejected drafts changed the log: %+v", r)
 	}
 }
+
+func TestAppendLazyCommitsAndChecks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, b := newCase(t, bk)
+		ctx := context.Background()
+		for i := range 3 {
+			if _, err := c.AppendLazy(ctx, []evidence.Op{{Key: fmt.Appendf(nil, "x/%d", i), Value: []byte("v")}},
+				evidence.Draft{Kind: "observations.recorded", Actor: "T", Payload: map[string]int{"i": i}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.AppendLazy(ctx, []evidence.Op{{Key: []byte("e/\x00"), Value: []byte("x")}}, evidence.Draft{Kind: "x"}); err == nil {
+			t.Fatal("a lazy append into the log's key space was accepted")
+		}
+		if err := c.WriteDerived(nil, true); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := b.Get([]byte("x/2")); err != nil || string(v) != "v" {
+			t.Fatalf("lazy ops not stored: %v", err)
+		}
+		if r := mustVerify(t, c); !r.OK || r.Entries != 4 || r.Checkpoints != 4 {
+			t.Fatalf("verify after lazy appends: %+v", r)
+		}
+	})
+}

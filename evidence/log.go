@@ -62,6 +62,7 @@ type prepared struct {
 type appendReq struct {
 	drafts  []prepared
 	ops     []Op
+	lazy    bool // need not be durable when the call returns (see AppendLazy)
 	entries []*Entry
 	err     error
 	done    chan struct{}
@@ -140,6 +141,10 @@ func (l *Log) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
 // appendWith commits ops in the same atomic batch as the first commit of
 // drafts (used to make an artefact record and its custody entry one write).
 func (l *Log) appendWith(ctx context.Context, ops []Op, drafts []Draft) ([]*Entry, error) {
+	return l.appendReqs(ctx, ops, drafts, false)
+}
+
+func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy bool) ([]*Entry, error) {
 	if l.signer == nil {
 		return nil, ErrReadOnly
 	}
@@ -181,7 +186,7 @@ func (l *Log) appendWith(ctx context.Context, ops []Op, drafts []Draft) ([]*Entr
 			size += sz
 			n++
 		}
-		reqs = append(reqs, &appendReq{drafts: prep[:n], ops: ops, done: make(chan struct{})})
+		reqs = append(reqs, &appendReq{drafts: prep[:n], ops: ops, lazy: lazy, done: make(chan struct{})})
 		prep, ops = prep[n:], nil
 	}
 	var out []*Entry
@@ -284,7 +289,11 @@ func (l *Log) commit(reqs []*appendReq) {
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {
 		ops = append(ops, Op{indexKey(prefixCheckpoint, st.size), msg})
-		err = l.b.Write(ops, true)
+		durable := false
+		for _, r := range reqs {
+			durable = durable || !r.lazy
+		}
+		err = l.b.Write(ops, durable)
 	}
 	if err != nil {
 		for _, r := range reqs {

@@ -139,8 +139,9 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 	if !src.Date.IsZero() {
 		date = src.Date.UTC().Format(time.RFC3339)
 	}
-	// Batches are encoded here and committed by a second goroutine, so
-	// encoding the next batch overlaps the durable write of the last.
+	// Batches are encoded here and committed by a second goroutine without
+	// waiting for the disk; one durable barrier at the end covers them all
+	// (after a power failure the log would end, whole, before them).
 	type batch struct {
 		ops []evidence.Op
 		p   json.RawMessage
@@ -153,17 +154,21 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 		var err error
 		for b := range commits {
 			if err == nil {
-				_, err = r.c.AppendAtomic(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
+				_, err = r.c.AppendLazy(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
 				if err == nil {
 					total += b.n
 				}
 			}
 		}
+		if err == nil {
+			err = r.c.WriteDerived(nil, true) // one durable barrier for every batch
+		}
 		result <- err
 	}()
+	wait := func() error { return <-result }
 	fail := func(err error) (int, error) {
 		close(commits)
-		<-result
+		wait()
 		return total, err
 	}
 	for first := true; first || len(inds) > 0; first, misses = false, 0 {
@@ -195,7 +200,7 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 		commits <- batch{ops, payloadJSON(src, date, taken, misses, elems), n}
 	}
 	close(commits)
-	err = <-result
+	err = wait()
 	return total, err
 }
 
