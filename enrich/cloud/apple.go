@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net/netip"
@@ -10,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/casefile/casefile/enrich/internal/lines"
 	"github.com/casefile/casefile/enrich/internal/prefixtab"
 )
 
@@ -41,7 +41,7 @@ func OpenAppleRelay(r io.Reader, dataset, name string, date time.Time) (*Ranges,
 	p := &parser{name: name, provider: Apple, stats: Stats{Services: map[string]int{}}, strs: map[string]string{}}
 	br := bufio.NewReaderSize(r, 64<<10)
 	for n := 1; ; n++ {
-		line, err := readLine(br)
+		line, err := lines.Read(br, MaxLine)
 		if len(line) > 0 || err == nil {
 			if bad := p.appleLine(line); bad {
 				p.stats.Malformed++
@@ -70,25 +70,6 @@ func OpenAppleRelay(r io.Reader, dataset, name string, date time.Time) (*Ranges,
 	}
 	rg.tab = prefixtab.Build(entries)
 	return rg, nil
-}
-
-// readLine returns the next line without its end-of-line; a line longer
-// than MaxLine is returned cut to MaxLine+1 bytes (and so refused).
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var out []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(out) <= MaxLine {
-			out = append(out, chunk[:min(len(chunk), MaxLine+1-len(out))]...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == nil {
-			out = bytes.TrimSuffix(out, []byte("\n"))
-		}
-		return bytes.TrimSuffix(out, []byte("\r")), err
-	}
 }
 
 // appleLine keeps the record on one line and reports whether it was

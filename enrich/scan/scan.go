@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/internal/lines"
 )
 
 // Source names written into observations.
@@ -121,7 +122,7 @@ func Open(r io.Reader, dataset, name string) (*Results, error) {
 	p := parser{hosts: map[netip.Addr]*host{}}
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
-		line, err := readLine(br)
+		line, err := lines.Read(br, MaxLine)
 		if len(line) > 0 || err == nil {
 			p.line(line)
 			if len(p.hosts) > MaxAddresses {
@@ -191,25 +192,6 @@ func (r *Results) Lookup(a netip.Addr, at time.Time) []enrich.Observation {
 		Reliability: enrich.DefaultReliability(enrich.TypeScan),
 		Fields:      f,
 	}}
-}
-
-// readLine returns the next line without its end-of-line; a line longer
-// than MaxLine is returned cut to MaxLine+1 bytes (and so refused).
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var out []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(out) <= MaxLine {
-			out = append(out, chunk[:min(len(chunk), MaxLine+1-len(out))]...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == nil {
-			out = bytes.TrimSuffix(out, []byte("\n"))
-		}
-		return bytes.TrimSuffix(out, []byte("\r")), err
-	}
 }
 
 type shape int

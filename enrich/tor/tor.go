@@ -38,7 +38,6 @@ package tor
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +48,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/internal/lines"
 )
 
 // Source names written into observations.
@@ -105,7 +105,7 @@ func Open(r io.Reader, dataset, name string, listDate time.Time) (*List, error) 
 	p := parser{exits: map[netip.Addr][]exit{}}
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
-		line, err := readLine(br)
+		line, err := lines.Read(br, MaxLine)
 		if len(line) > 0 || err == nil {
 			p.line(line)
 		}
@@ -133,25 +133,6 @@ func Open(r io.Reader, dataset, name string, listDate time.Time) (*List, error) 
 		}
 	}
 	return l, nil
-}
-
-// readLine returns the next line without its end-of-line; a line longer
-// than MaxLine is returned cut to MaxLine+1 bytes (and so rejected).
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var out []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(out) <= MaxLine {
-			out = append(out, chunk[:min(len(chunk), MaxLine+1-len(out))]...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == nil {
-			out = bytes.TrimSuffix(out, []byte("\n"))
-		}
-		return bytes.TrimSuffix(out, []byte("\r")), err
-	}
 }
 
 type mode int
