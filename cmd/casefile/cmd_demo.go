@@ -190,7 +190,10 @@ func printAssessmentTable(a *app, res *attrib.Result) {
 		if s.ThirdPartyRisk {
 			risk = fmt.Sprintf("would harm a third party (%.0f%%)", 100*s.CollateralRisk)
 		}
-		fmt.Fprintf(a.out, "   %-18s %-27s %-26s %-10s %s\n", clip(s.Indicator, 18), s.Role,
-			fmt.Sprintf("%s (%.0f%%)", s.Words, 100*s.Probability), s.Confidence, risk)
+		how := fmt.Sprintf("%s (%.0f%%)", s.Words, 100*s.Probability)
+		if s.Role == "undetermined" {
+			how, risk = "no role supported", "nothing to act on"
+		}
+		fmt.Fprintf(a.out, "   %-18s %-27s %-26s %-10s %s\n", clip(s.Indicator, 18), s.Role, how, s.Confidence, risk)
 	}
 }
