@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
@@ -101,12 +103,25 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 		}
 		rep.Special = n
 	}
-	for _, df := range o.Datasets {
-		dr, err := rec.dataset(ctx, df, inds)
+	// Datasets are independent: look them up and record them side by side,
+	// so one's disk waits overlap another's lookups.
+	rep.Datasets = make([]*DatasetReport, len(o.Datasets))
+	errs := make([]error, len(o.Datasets))
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for i, df := range o.Datasets {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			rep.Datasets[i], errs[i] = rec.dataset(ctx, df, inds)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			return rep, fmt.Errorf("%s: %w", df.Path, err)
+			rep.Datasets = slices.DeleteFunc(rep.Datasets, func(d *DatasetReport) bool { return d == nil })
+			return rep, fmt.Errorf("%s: %w", o.Datasets[i].Path, err)
 		}
-		rep.Datasets = append(rep.Datasets, dr)
 	}
 	if o.WHOIS {
 		wr, err := rec.whois(ctx, inds, o)
