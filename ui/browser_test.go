@@ -239,7 +239,7 @@ func TestBrowserLargeGraph(t *testing.T) {
 	}
 	shot(t, ctx, dir, "16-graph-2000")
 	type point struct{ X, Y float64 }
-	pos, err := chromedp.Run(ctx, chromedp.Evaluate[point](`(function(){var cy=window.casefileGraph;var n=cy.nodes('[kind = "ip"]')[0];
+	pos, err := chromedp.Run(ctx, chromedp.Evaluate[point](`(function(){var cy=window.casefileGraph;var n=cy.nodes('[kind = "ip"]').not('.folded')[0]||cy.nodes('[kind = "campaign"]')[0];
 		cy.zoom({level: 1.2, position: n.position()}); cy.center(n);
 		var p=n.renderedPosition();var r=document.getElementById('cy').getBoundingClientRect();return {X:p.x+r.left,Y:p.y+r.top};})()`))
 	if err != nil {

@@ -132,7 +132,8 @@
       kinds[n.kind] = (kinds[n.kind] || 0) + 1;
       var size = 14 + 26 * Math.log(1 + n.weight) / Math.log(1 + maxW);
       els.push({ group: "nodes", data: { id: n.id, label: n.label.length > 40 ? n.label.slice(0, 39) + "…" : n.label, full: n.label,
-        kind: n.kind, why: n.why, attrs: n.attrs, cites: n.cites, href: n.href, size: size, colour: colours[n.kind] || "#64748b" },
+        kind: n.kind, why: n.why, attrs: n.attrs, cites: n.cites, href: n.href, size: size, colour: colours[n.kind] || "#64748b",
+        campaign: n.group || "" },
         position: pos[n.id] });
     });
     g.edges.forEach(function (e, i) {
@@ -163,9 +164,13 @@
       ]
     });
     window.casefileGraph = cy;
-    // Large graphs start folded: event groups and observations are the bulk;
+    // Large graphs start folded: event groups and observations are the bulk,
+    // and the members of a campaign sit behind their campaign node;
     // selecting a node unfolds what it is connected to.
-    var foldable = cy.nodes('[kind = "events"], [kind = "observation"]');
+    var foldable = cy.nodes('[kind = "events"], [kind = "observation"]').union(cy.nodes().filter(function (n) {
+      var c = n.data("campaign");
+      return c && n.data("kind") !== "campaign" && cy.getElementById("campaign:" + c).length > 0;
+    }));
     var all = document.getElementById("graph-all");
     var fold = function (on) {
       if (on) foldable.addClass("folded"); else cy.elements().removeClass("folded");
