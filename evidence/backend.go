@@ -44,7 +44,6 @@ var (
 	prefixCheckpoint = []byte("k/") // k/<tree size BE64> → signed checkpoint note
 	prefixChunk      = []byte("c/") // c/<sha256 of chunk> → chunk bytes
 	prefixArtefact   = []byte("a/") // a/<sha256 of content> → artefact record (JSON)
-	prefixMeta       = []byte("m/") // m/<name> → case metadata written once
 )
 
 func indexKey(prefix []byte, n uint64) []byte {

@@ -27,7 +27,6 @@ const (
 	KindCaseCreated       = "case.created"
 	KindArtefactIngested  = "artefact.ingested"
 	KindIngestFailed      = "ingest.failed"
-	KindVerificationRun   = "verification.recorded"
 	genesisPrev           = "0000000000000000000000000000000000000000000000000000000000000000"
 	entryFieldCount       = 6
 	maxKindLen, maxActLen = 64, 512

@@ -2,7 +2,6 @@ package eventstore
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -311,15 +310,4 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// RunID parses a run id as shown in Run.ID.
-func RunID(s string) ([8]byte, error) {
-	var id [8]byte
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 8 {
-		return id, fmt.Errorf("not a run id: %q", s)
-	}
-	copy(id[:], b)
-	return id, nil
 }
