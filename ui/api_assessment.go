@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -23,14 +26,23 @@ func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		key = "events"
 	}
-	idx := sourceOrder(res.Sources, key, q.Get("dir") != "asc")
-	total := len(idx)
-	page := make([]attrib.Source, 0, lim)
-	for _, i := range idx[min(off, total):min(off+lim, total)] {
-		page = append(page, res.Sources[i])
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"model": res.Model, "model_digest": res.ModelDigest, "sources": page,
-		"campaigns": res.Campaigns, "total": total, "offset": off, "limit": lim})
+	desc := q.Get("dir") != "asc"
+	body := h.s.assess.page(res, fmt.Sprint(key, desc, off, lim), func() []byte {
+		idx := h.s.assess.order(res, key, desc)
+		total := len(idx)
+		page := make([]attrib.Source, 0, lim)
+		for _, i := range idx[min(off, total):min(off+lim, total)] {
+			page = append(page, res.Sources[i])
+		}
+		var b bytes.Buffer
+		json.NewEncoder(&b).Encode(map[string]any{"model": res.Model, "model_digest": res.ModelDigest, "sources": page,
+			"campaigns": res.Campaigns, "total": total, "offset": off, "limit": lim})
+		return b.Bytes()
+	})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }
 
 // apiAssessmentOne is the assessment of one source.

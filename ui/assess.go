@@ -29,6 +29,59 @@ type assessCache struct {
 	hasRes   bool
 	hasInds  bool
 	hasGraph bool
+	orders   map[orderKey][]int // sorted source orders of res
+	pages    map[string][]byte  // encoded API pages of res, by query
+}
+
+// maxCachedPages bounds the encoded assessment pages kept per assessment.
+const maxCachedPages = 256
+
+// page returns the cached encoding of an API page of res, or makes it.
+func (a *assessCache) page(res *attrib.Result, key string, build func() []byte) []byte {
+	a.mu.Lock()
+	if res == a.res {
+		if b, ok := a.pages[key]; ok {
+			a.mu.Unlock()
+			return b
+		}
+	}
+	a.mu.Unlock()
+	b := build()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if res == a.res && len(a.pages) < maxCachedPages {
+		if a.pages == nil {
+			a.pages = map[string][]byte{}
+		}
+		a.pages[key] = b
+	}
+	return b
+}
+
+type orderKey struct {
+	key  string
+	desc bool
+}
+
+// order returns the sources of res in the order of the table's sort key,
+// computed once per assessment (sorting 10,000 sources per request would
+// cost more than the rest of the page).
+func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if res != a.res {
+		return sourceOrder(res.Sources, key, desc)
+	}
+	k := orderKey{key, desc}
+	if o, ok := a.orders[k]; ok {
+		return o
+	}
+	if a.orders == nil {
+		a.orders = map[orderKey][]int{}
+	}
+	o := sourceOrder(res.Sources, key, desc)
+	a.orders[k] = o
+	return o
 }
 
 // generation changes whenever the server changes the case's derived data.
@@ -67,6 +120,7 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 		return nil, nil, err
 	}
 	a.res, a.resGen, a.hasRes = res, a.gen, true
+	a.orders, a.pages = nil, nil
 	a.byInd = make(map[string]int, len(res.Sources))
 	for i, src := range res.Sources {
 		a.byInd[src.Indicator] = i

@@ -46,7 +46,7 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Offset, d.Limit = paging(q, defaultLimit)
 	matched := 0
-	for _, i := range sourceOrder(res.Sources, d.Sort, d.Dir == "desc") {
+	for _, i := range s.assess.order(res, d.Sort, d.Dir == "desc") {
 		src := &res.Sources[i]
 		if d.Role != "" && src.Role != d.Role || d.Q != "" && !strings.Contains(src.Indicator, d.Q) || d.Campaign != "" && src.Campaign != d.Campaign {
 			continue
