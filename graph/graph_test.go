@@ -3,7 +3,6 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
@@ -32,15 +29,11 @@ Nov 20 09:25:00 web01 sshd[31199]: Accepted publickey for deploy from 89.160.20.
 
 func testCase(t *testing.T) *evidence.Case {
 	t.Helper()
-	skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/g")
-	s, _ := note.NewSigner(skey)
-	v, _ := note.NewVerifier(vkey)
-	c, err := evidence.Open(memstore.New(), evidence.Config{Signer: s, Verifier: v})
+	ctx := context.Background()
+	c, err := memstore.NewCase(ctx, "T", "T")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	c.Create(ctx, "T", evidence.CaseInfo{})
 	res, err := c.Ingest(ctx, strings.NewReader(authLog), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
 	if err != nil {
 		t.Fatal(err)

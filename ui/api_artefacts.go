@@ -24,14 +24,8 @@ func (h *handler) apiArtefacts(w http.ResponseWriter, r *http.Request) {
 
 // apiArtefact describes one artefact with its parse runs.
 func (h *handler) apiArtefact(w http.ResponseWriter, r *http.Request) {
-	hx, ok := shaVar(r)
+	a, hx, ok := h.s.artefactOf(w, r, true)
 	if !ok {
-		h.s.fail(w, r, true, http.StatusNotFound, nil)
-		return
-	}
-	a, err := h.s.cat.artefact(hx)
-	if err != nil || a == nil {
-		h.s.fail(w, r, true, http.StatusNotFound, err)
 		return
 	}
 	d, _ := evidence.ParseDigest(hx)

@@ -29,14 +29,8 @@ type contentData struct {
 // is recorded as an evidence.viewed entry before the page is sent.
 func (h *handler) evidenceContent(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	hx, ok := shaVar(r)
+	a, hx, ok := s.artefactOf(w, r, false)
 	if !ok {
-		s.fail(w, r, false, http.StatusNotFound, nil)
-		return
-	}
-	a, err := s.cat.artefact(hx)
-	if err != nil || a == nil {
-		s.fail(w, r, false, http.StatusNotFound, err)
 		return
 	}
 	dg, _ := evidence.ParseDigest(hx)

@@ -29,17 +29,12 @@ type evidenceDetailData struct {
 // it was parsed and which lines could not be read.
 func (h *handler) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	hx, ok := shaVar(r)
+	a, hx, ok := s.artefactOf(w, r, false)
 	if !ok {
-		s.fail(w, r, false, http.StatusNotFound, nil)
-		return
-	}
-	a, err := s.cat.artefact(hx)
-	if err != nil || a == nil {
-		s.fail(w, r, false, http.StatusNotFound, err)
 		return
 	}
 	d := evidenceDetailData{A: a}
+	var err error
 	d.Custody, _, err = s.cat.query(logFilter{Artefact: hx})
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
@@ -75,6 +70,22 @@ func (h *handler) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 func shaVar(r *http.Request) (string, bool) {
 	v := strings.ToLower(strings.TrimPrefix(mux.Vars(r)["sha"], "sha256:"))
 	return v, isHex64(v)
+}
+
+// artefactOf finds the artefact the {sha} route variable names; when there
+// is none it answers 404 and reports false.
+func (s *Server) artefactOf(w http.ResponseWriter, r *http.Request, api bool) (*artefactInfo, string, bool) {
+	hx, ok := shaVar(r)
+	if !ok {
+		s.fail(w, r, api, http.StatusNotFound, nil)
+		return nil, "", false
+	}
+	a, err := s.cat.artefact(hx)
+	if err != nil || a == nil {
+		s.fail(w, r, api, http.StatusNotFound, err)
+		return nil, "", false
+	}
+	return a, hx, true
 }
 
 func hexOf(s string) string { return strings.TrimPrefix(s, "sha256:") }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/evidence/memstore"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/scenario"
@@ -118,7 +119,7 @@ func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*eva
 	if err != nil {
 		return nil, err
 	}
-	c, err := memoryCase(ctx(cmd), "evaluation of "+dir, "casefile evaluate")
+	c, err := memstore.NewCase(ctx(cmd), "evaluation of "+dir, "casefile evaluate")
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -14,12 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
-	"github.com/casefile/casefile/evidence/memstore"
 	"github.com/casefile/casefile/graph/scenario"
 )
 
@@ -135,27 +131,4 @@ func serveRecordedWHOIS(dir string) (string, func(), error) {
 		}
 	}()
 	return ln.Addr().String(), func() { ln.Close() }, nil
-}
-
-// memoryCase is a throw-away case held in memory, signed with a key made
-// for it: evaluate uses it, since nothing of it needs to outlive the run.
-func memoryCase(ctx context.Context, title, actor string) (*evidence.Case, error) {
-	skey, vkey, err := note.GenerateKey(rand.Reader, "casefile.invalid/evaluation")
-	if err != nil {
-		return nil, err
-	}
-	s, err := note.NewSigner(skey)
-	if err != nil {
-		return nil, err
-	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		return nil, err
-	}
-	c, err := evidence.Open(memstore.New(), evidence.Config{Signer: s, Verifier: v})
-	if err != nil {
-		return nil, err
-	}
-	_, err = c.Create(ctx, actor, evidence.CaseInfo{Title: title, ToolVersion: evidence.ToolName + " " + evidence.ToolVersion})
-	return c, err
 }

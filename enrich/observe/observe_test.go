@@ -3,15 +3,12 @@ package observe_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
@@ -29,15 +26,11 @@ Nov 20 09:20:00 web01 sshd[31099]: Accepted password for deploy from 89.160.20.1
 // parsedCase is a case holding one parsed auth.log.
 func parsedCase(t *testing.T) *evidence.Case {
 	t.Helper()
-	skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/t")
-	s, _ := note.NewSigner(skey)
-	v, _ := note.NewVerifier(vkey)
-	c, err := evidence.Open(memstore.New(), evidence.Config{Signer: s, Verifier: v})
+	ctx := context.Background()
+	c, err := memstore.NewCase(ctx, "T", "T")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	c.Create(ctx, "T", evidence.CaseInfo{})
 	res, err := c.Ingest(ctx, strings.NewReader(authLog), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,14 @@ package memstore
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
 	"errors"
 	"slices"
 	"sort"
 	"sync"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/evidence"
 )
@@ -168,4 +172,30 @@ func (s *Store) Delete(key []byte) {
 func (s *Store) CorruptChunk(sum [32]byte, data []byte) error {
 	s.Corrupt(append([]byte("c/"), sum[:]...), data)
 	return nil
+}
+
+// NewCase returns a case held in memory, with its case.created entry,
+// signed with an Ed25519 key made for it alone: for tests and for
+// throw-away cases (casefile evaluate) that need not outlive the process.
+func NewCase(ctx context.Context, title, actor string) (*evidence.Case, error) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, "casefile.invalid/memory")
+	if err != nil {
+		return nil, err
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, err
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	c, err := evidence.Open(New(), evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Create(ctx, actor, evidence.CaseInfo{Title: title, ToolVersion: evidence.ToolName + " " + evidence.ToolVersion}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
