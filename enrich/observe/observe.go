@@ -171,9 +171,6 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 		wait()
 		return total, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	for first := true; first || len(inds) > 0; first, misses = false, 0 {
 		ops := []evidence.Op{{Key: marker, Value: []byte{1}}}
 		var elems [][]byte // each observation's canonical JSON, shared by the index and the entry
@@ -188,14 +185,13 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			}
 			start := len(elems)
 			for i := range list {
-				// Observation's fields are declared in key order, so this is
+				// Observation's fields are written in key order, so this is
 				// canonical JSON already; the log checks the whole payload
 				// once (and re-encodes it in the rare case it is not).
-				buf.Reset()
-				if err := enc.Encode(&list[i]); err != nil {
+				b, err := list[i].AppendJSON(nil)
+				if err != nil {
 					return fail(err)
 				}
-				b := bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 				elems = append(elems, b)
 				size += len(b) + 1
 			}

@@ -1,0 +1,73 @@
+package evidence
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// AppendJSONTime appends t as time.Time.MarshalJSON writes it (RFC 3339 with
+// nanoseconds, trailing zeros trimmed). Years outside 0–9999, which
+// MarshalJSON refuses, are the caller's to keep out.
+func AppendJSONTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"')
+}
+
+const hexChars = "0123456789abcdef"
+
+// AppendJSONString appends s quoted as encoding/json writes it with HTML
+// escaping off: invalid UTF-8 becomes U+FFFD, \b \f \n \r \t keep their
+// short escapes, other control characters become \u00xx, and U+2028 and
+// U+2029 are escaped. (Canonical JSON differs only in those last two, which
+// the log's check catches and re-encodes.)
+func AppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexChars[b>>4], hexChars[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexChars[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
