@@ -12,6 +12,12 @@ var ErrNotFound = errors.New("not found")
 // only ever adds keys (derived indexes may overwrite their own keys).
 type Op struct {
 	Key, Value []byte
+	// StampIndex, for ops committed together with entries (AppendAtomic,
+	// AppendLazy), asks the commit to overwrite the last 8 bytes of Value
+	// with the log index (big-endian) of the first entry committed with the
+	// op, so that derived data can point at the entry it derives from.
+	// Backends ignore it.
+	StampIndex bool
 }
 
 // Backend is the ordered key-value storage a Case is built on.

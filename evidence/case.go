@@ -189,6 +189,9 @@ func checkOps(ops []Op, drafts int) error {
 				return fmt.Errorf("append atomic: key %q is in a reserved key space", op.Key)
 			}
 		}
+		if op.StampIndex && len(op.Value) < 8 {
+			return fmt.Errorf("append atomic: key %q: a stamped value needs 8 bytes for the index", op.Key)
+		}
 	}
 	return nil
 }
@@ -201,6 +204,9 @@ func (c *Case) WriteDerived(ops []Op, durable bool) error {
 			if bytes.HasPrefix(op.Key, p) {
 				return fmt.Errorf("write derived: key %q is in a reserved key space", op.Key)
 			}
+		}
+		if op.StampIndex {
+			return fmt.Errorf("write derived: key %q: only ops committed with entries can be stamped", op.Key)
 		}
 	}
 	return c.b.Write(ops, durable)

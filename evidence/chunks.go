@@ -33,7 +33,7 @@ type ChunkProvider interface {
 type kvChunks struct{ b Backend }
 
 func (k kvChunks) Put(sum [32]byte, data []byte) error {
-	return k.b.Write([]Op{{hashKey(prefixChunk, sum), data}}, false)
+	return k.b.Write([]Op{{Key: hashKey(prefixChunk, sum), Value: data}}, false)
 }
 
 func (k kvChunks) Get(sum [32]byte) ([]byte, error) { return k.b.Get(hashKey(prefixChunk, sum)) }

@@ -85,7 +85,7 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		if err != nil {
 			return nil, err
 		}
-		ops = []Op{{key, rec}}
+		ops = []Op{{Key: key, Value: rec}}
 	}
 	name, e1 := EscapeName(meta.Name)
 	path, e2 := EscapeName(meta.Path)

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -228,6 +229,39 @@ func TestAppendLazyCommitsAndChecks(t *testing.T) {
 		}
 		if r := mustVerify(t, c); !r.OK || r.Entries != 4 || r.Checkpoints != 4 {
 			t.Fatalf("verify after lazy appends: %+v", r)
+		}
+	})
+}
+
+func TestStampIndexNamesTheCommittedEntry(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, b := newCase(t, bk)
+		ctx := context.Background()
+		var want []uint64
+		for i := range 3 {
+			v := append([]byte("ref:"), make([]byte, 8)...)
+			es, err := c.AppendLazy(ctx, []evidence.Op{{Key: fmt.Appendf(nil, "x/%d", i), Value: v, StampIndex: true}},
+				evidence.Draft{Kind: "observations.recorded", Actor: "T", Payload: map[string]int{"i": i}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, es[0].Index)
+		}
+		for i, w := range want {
+			v, err := b.Get(fmt.Appendf(nil, "x/%d", i))
+			if err != nil || !bytes.HasPrefix(v, []byte("ref:")) || len(v) != 12 {
+				t.Fatalf("x/%d = %q, %v", i, v, err)
+			}
+			if got := binary.BigEndian.Uint64(v[4:]); got != w {
+				t.Errorf("x/%d stamped %d, entry is %d", i, got, w)
+			}
+		}
+		if _, err := c.AppendLazy(ctx, []evidence.Op{{Key: []byte("x/short"), Value: []byte("1234567"), StampIndex: true}},
+			evidence.Draft{Kind: "x", Actor: "T"}); err == nil {
+			t.Error("a stamped value shorter than 8 bytes was accepted")
+		}
+		if err := c.WriteDerived([]evidence.Op{{Key: []byte("x/d"), Value: make([]byte, 8), StampIndex: true}}, false); err == nil {
+			t.Error("WriteDerived accepted a stamped op (there is no entry to name)")
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -266,9 +267,14 @@ func (l *Log) commit(reqs []*appendReq) {
 	var ops []Op
 	emit := func(s storedHash) {
 		h := s.hash
-		ops = append(ops, Op{indexKey(prefixHash, uint64(s.index)), h[:]})
+		ops = append(ops, Op{Key: indexKey(prefixHash, uint64(s.index)), Value: h[:]})
 	}
 	for _, r := range reqs {
+		for i := range r.ops {
+			if op := &r.ops[i]; op.StampIndex {
+				binary.BigEndian.PutUint64(op.Value[len(op.Value)-8:], st.size)
+			}
+		}
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
 		for _, d := range r.drafts {
@@ -277,7 +283,7 @@ func (l *Log) commit(reqs []*appendReq) {
 				t = st.lastTime // entry times never go backwards
 			}
 			e := buildEntry(st.size, t, d, st.last)
-			ops = append(ops, Op{indexKey(prefixEntry, st.size), e.Raw})
+			ops = append(ops, Op{Key: indexKey(prefixEntry, st.size), Value: e.Raw})
 			st.tree.append(e.LeafHash(), emit)
 			st.size++
 			st.last = e.Hash()
@@ -288,7 +294,7 @@ func (l *Log) commit(reqs []*appendReq) {
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {
-		ops = append(ops, Op{indexKey(prefixCheckpoint, st.size), msg})
+		ops = append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg})
 		durable := false
 		for _, r := range reqs {
 			durable = durable || !r.lazy

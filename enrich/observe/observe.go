@@ -5,8 +5,9 @@
 // the preserved bytes (never from the file the examiner named), so every
 // observation cites bytes that verification covers. Observations are
 // recorded in observations.recorded entries, one dataset per entry and at
-// most a few hundred observations each, committed atomically with the
-// index that lets them be found by indicator. Looking up the same
+// most a few thousand observations (640 KB) each, committed atomically with
+// the index that lets them be found by indicator; the index points into the
+// entry, so each observation is stored once. Looking up the same
 // indicator in the same dataset twice records nothing new; a newer dataset
 // adds its own observations beside the old ones, which stay.
 package observe
@@ -15,10 +16,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
@@ -173,7 +172,12 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 	}
 	for first := true; first || len(inds) > 0; first, misses = false, 0 {
 		ops := []evidence.Op{{Key: marker, Value: []byte{1}}}
-		var elems [][]byte // each observation's canonical JSON, shared by the index and the entry
+		var elems [][]byte // each observation's canonical JSON
+		type span struct {
+			ind      string
+			from, to int // elems[from:to] are the indicator's observations
+		}
+		var spans []span
 		taken, n, size := 0, 0, 0
 		for _, ind := range inds {
 			list := byInd[ind]
@@ -185,50 +189,63 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			}
 			start := len(elems)
 			for i := range list {
-				// Observation's fields are written in key order, so this is
-				// canonical JSON already; the log checks the whole payload
-				// once (and re-encodes it in the rare case it is not).
-				b, err := list[i].AppendJSON(nil)
+				b, err := canonicalObservation(&list[i])
 				if err != nil {
 					return fail(err)
 				}
 				elems = append(elems, b)
 				size += len(b) + 1
 			}
-			ops = append(ops, evidence.Op{Key: obsKey(ind, src.Key), Value: joinArray(elems[start:])})
+			spans = append(spans, span{ind, start, len(elems)})
 			n += len(list)
 			taken++
 		}
 		inds = inds[taken:]
-		commits <- batch{ops, payloadJSON(src, date, taken, misses, elems), n}
+		p, offs := payloadJSON(src, date, taken, misses, elems)
+		// The index points into the entry (the entry holds the only copy):
+		// the commit stamps each value with the entry's log index.
+		for _, sp := range spans {
+			op := evidence.Op{Key: obsKey(sp.ind, src.Key), Value: []byte("[]")}
+			if sp.to > sp.from {
+				end := offs[sp.to-1] + len(elems[sp.to-1])
+				op.Value, op.StampIndex = refValue(offs[sp.from], end-offs[sp.from]), true
+			}
+			ops = append(ops, op)
+		}
+		commits <- batch{ops, p, n}
 	}
 	close(commits)
 	err = wait()
 	return total, err
 }
 
-// joinArray writes a JSON array of already encoded elements.
-func joinArray(elems [][]byte) []byte {
-	size := 2
+// canonicalObservation encodes o as canonical JSON. Observation writes its
+// keys in order, so AppendJSON's output almost always is canonical already;
+// the rare value that is not (U+2028 in a WHOIS remark, an exponent) is
+// re-encoded, so that the entry payload is canonical as built and the
+// offsets the index records stay true.
+func canonicalObservation(o *enrich.Observation) ([]byte, error) {
+	b, err := o.AppendJSON(nil)
+	if err != nil {
+		return nil, err
+	}
+	if evidence.CheckCanonical(b) == nil {
+		return b, nil
+	}
+	return evidence.Canonical(json.RawMessage(b))
+}
+
+// payloadJSON assembles the entry payload from the observations'
+// encodings (in canonical key order, as Payload declares them). offs[i] is
+// where elems[i] starts in the payload.
+func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) (json.RawMessage, []int) {
+	str := func(s string) []byte { b, _ := evidence.Canonical(s); return b }
+	var b bytes.Buffer
+	size := 512 + len(src.Dataset) + len(src.Name)
 	for _, e := range elems {
 		size += len(e) + 1
 	}
-	b := make([]byte, 0, size)
-	b = append(b, '[')
-	for i, e := range elems {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, e...)
-	}
-	return append(b, ']')
-}
-
-// payloadJSON assembles the entry payload from the observations' encodings
-// (in canonical key order, as Payload declares them).
-func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) json.RawMessage {
-	str := func(s string) []byte { b, _ := evidence.Canonical(s); return b }
-	var b bytes.Buffer
+	b.Grow(size)
 	b.WriteString(`{"dataset":`)
 	b.Write(str(src.Dataset))
 	if date != "" {
@@ -239,24 +256,23 @@ func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) jso
 	if misses > 0 {
 		fmt.Fprintf(&b, `,"not_listed":%d`, misses)
 	}
-	b.WriteString(`,"observations":`)
-	b.Write(joinArray(elems))
-	b.WriteString(`,"source":`)
+	b.WriteString(`,"observations":[`)
+	offs := make([]int, len(elems))
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		offs[i] = b.Len()
+		b.Write(e)
+	}
+	b.WriteString(`],"source":`)
 	b.Write(str(src.Name))
 	b.WriteString(`,"source_type":`)
 	b.Write(str(src.Type))
 	b.WriteString(`,"summary":`)
 	b.Write(str(fmt.Sprintf("%s: %d observations about %d indicators; %d looked up and not listed", src.Name, len(elems), taken, misses)))
 	b.WriteByte('}')
-	return b.Bytes()
-}
-
-func countIndicators(obs []enrich.Observation) int {
-	seen := map[string]bool{}
-	for _, o := range obs {
-		seen[o.Indicator] = true
-	}
-	return len(seen)
+	return b.Bytes(), offs
 }
 
 // Source names what is being recorded: a dataset or a WHOIS response.
@@ -267,52 +283,4 @@ type Source struct {
 	Name       string
 	Type       string
 	Date       time.Time
-}
-
-// Observations returns what every source said about one indicator, in
-// dataset order.
-func Observations(c *evidence.Case, indicator string) ([]enrich.Observation, error) {
-	var out []enrich.Observation
-	prefix := obsKey(indicator, "")
-	err := c.Derived().Scan(prefix, nil, func(_, v []byte) error {
-		var list []enrich.Observation
-		if err := json.Unmarshal(v, &list); err != nil {
-			return err
-		}
-		out = append(out, list...)
-		return nil
-	})
-	return out, err
-}
-
-// All returns every recorded observation, by indicator.
-func All(c *evidence.Case) (map[string][]enrich.Observation, error) {
-	out := map[string][]enrich.Observation{}
-	err := c.Derived().Scan(prefixObs, nil, func(k, v []byte) error {
-		ind, _, ok := bytes.Cut(k[len(prefixObs):], []byte{0})
-		if !ok {
-			return errors.New("malformed observation key")
-		}
-		var list []enrich.Observation
-		if err := json.Unmarshal(v, &list); err != nil {
-			return err
-		}
-		if len(list) > 0 {
-			out[string(ind)] = append(out[string(ind)], list...)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// Consulted lists, for one indicator, the datasets that were asked about
-// it (including those that had nothing to say).
-func Consulted(c *evidence.Case, indicator string) ([]string, error) {
-	var out []string
-	prefix := obsKey(indicator, "")
-	err := c.Derived().Keys(prefix, nil, func(k []byte) error {
-		out = append(out, strings.TrimPrefix(string(k), string(prefix)))
-		return nil
-	})
-	return out, err
 }

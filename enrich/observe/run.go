@@ -189,7 +189,7 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 		return nil, fmt.Errorf("this is a %s dataset (%s), not %s (it stays preserved)", ds.Type(), ds.Name(), df.Want)
 	}
 	dr.Source, dr.Type, dr.Date = ds.Name(), ds.Type(), ds.Date()
-	byInd := map[string][]enrich.Observation{}
+	byInd := make(map[string][]enrich.Observation, len(inds))
 	vds, _ := ds.(enrich.ValueDataset)
 	for _, s := range inds {
 		if err := ctx.Err(); err != nil {

@@ -1,0 +1,105 @@
+package observe_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/memstore"
+)
+
+const ds = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+// recordOdd records observations whose JSON from encoding/json is not
+// canonical (U+2028 is escaped there, written raw in canonical JSON).
+func recordOdd(t *testing.T) (*evidence.Case, *memstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := memstore.NewCase(ctx, "T", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	obs := map[string][]enrich.Observation{
+		"192.0.2.7": {{Dataset: ds, DatasetDate: date, Indicator: "192.0.2.7", Source: "whois:test", SourceType: enrich.TypeWHOIS,
+			Fields: map[string]any{"remarks": "line\u2028separator <&>", "tiny": 1e-7, "asn": int64(64500)}}},
+		"192.0.2.8": {{Dataset: ds, DatasetDate: date, Indicator: "192.0.2.8", Source: "whois:test", SourceType: enrich.TypeWHOIS,
+			Fields: map[string]any{"netname": "EXAMPLE"}}},
+		"192.0.2.9": nil, // a miss, kept
+	}
+	n, err := observe.NewRecorder(c, "T", nil).Record(ctx, observe.Source{Dataset: ds, KeepMisses: true, Name: "whois:test", Type: enrich.TypeWHOIS, Date: date}, obs)
+	if err != nil || n != 2 {
+		t.Fatalf("recorded %d: %v", n, err)
+	}
+	return c, c.Derived().(*memstore.Store)
+}
+
+func obsIndexKey(ind string) []byte { return []byte("o/" + ind + "\x00" + ds) }
+
+func TestIndexPointsIntoTheEntry(t *testing.T) {
+	c, st := recordOdd(t)
+	got, err := observe.Observations(c, "192.0.2.7")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v %v", got, err)
+	}
+	f := got[0].Fields
+	if f["remarks"] != "line\u2028separator <&>" || f["tiny"] != 1e-7 || f["asn"] != float64(64500) || got[0].Reliability == "" {
+		t.Errorf("fields came back as %#v (reliability %q)", f, got[0].Reliability)
+	}
+	// The index holds a reference, not a second copy of the observation.
+	v, err := st.Get(obsIndexKey("192.0.2.7"))
+	if err != nil || v[0] != 'r' || len(v) > 32 {
+		t.Errorf("index value %q: %v", v, err)
+	}
+	// A miss is kept as an empty list, and is known.
+	if v, _ := st.Get(obsIndexKey("192.0.2.9")); string(v) != "[]" {
+		t.Errorf("miss stored as %q", v)
+	}
+	all, err := observe.All(c)
+	if err != nil || len(all) != 2 || all["192.0.2.8"][0].Fields["netname"] != "EXAMPLE" {
+		t.Fatalf("all: %v %v", all, err)
+	}
+	if r, err := c.Verify(context.Background(), evidence.VerifyOptions{}); err != nil || !r.OK {
+		t.Fatalf("verify: %+v %v", r, err)
+	}
+}
+
+func TestIndexLiteralArraysStillRead(t *testing.T) {
+	c, st := recordOdd(t)
+	// Cases recorded before references kept a copy of the observations.
+	st.Corrupt(obsIndexKey("192.0.2.8"), []byte(`[{"dataset":"`+ds+`","dataset_date":"2026-11-01T00:00:00Z","fields":{"netname":"OLD"},"indicator":"192.0.2.8","reliability":"C","source":"whois:test","source_type":"whois"}]`))
+	got, err := observe.Observations(c, "192.0.2.8")
+	if err != nil || len(got) != 1 || got[0].Fields["netname"] != "OLD" {
+		t.Fatalf("%v %v", got, err)
+	}
+}
+
+func TestDamagedIndexIsAClearError(t *testing.T) {
+	for name, v := range map[string][]byte{
+		"past the end":  append([]byte{'r', 0x80, 0x80, 0x20, 10}, 0, 0, 0, 0, 0, 0, 0, 1),
+		"wrong entry":   append([]byte{'r', 1, 10}, 0, 0, 0, 0, 0, 0, 0, 0),
+		"no such entry": append([]byte{'r', 1, 10}, 0, 0, 0, 0, 0, 0, 1, 0),
+		"truncated":     {'r', 1},
+		"not json":      []byte("[{"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, st := recordOdd(t)
+			st.Corrupt(obsIndexKey("192.0.2.7"), v)
+			_, err := observe.Observations(c, "192.0.2.7")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if _, err2 := observe.All(c); err2 == nil {
+				t.Fatal("All: no error")
+			}
+			t.Log(err)
+			if !strings.Contains(err.Error(), "192.0.2.7") && !strings.Contains(err.Error(), "the index is damaged") {
+				t.Errorf("unclear error: %v", err)
+			}
+		})
+	}
+}
