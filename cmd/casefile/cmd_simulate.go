@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -63,6 +64,18 @@ type evaluation struct {
 	Seed     int64             `json:"seed"`
 	Metrics  scenario.Metrics  `json:"metrics"`
 	Wrong    map[string]string `json:"wrong,omitempty"` // indicator → "true → stated"
+	// Sources lists every scored source, the costliest (highest Brier)
+	// first: what to look at when calibrating.
+	Sources []sourceScore `json:"sources"`
+}
+
+// sourceScore is one source of an evaluated incident.
+type sourceScore struct {
+	Indicator     string             `json:"indicator"`
+	Truth         string             `json:"truth"`
+	Stated        string             `json:"stated"`
+	Probabilities map[string]float64 `json:"probabilities"`
+	Brier         float64            `json:"brier"`
 }
 
 func (a *app) evaluateCmd() *cobra.Command {
@@ -147,6 +160,11 @@ func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*eva
 		if stated[ind] != role {
 			ev.Wrong[ind] = role + " → " + stated[ind]
 		}
+		one := scenario.ScoreStated(map[string]string{ind: role}, stated, probs)
+		ev.Sources = append(ev.Sources, sourceScore{ind, role, stated[ind], probs[ind], one.Brier})
 	}
+	slices.SortFunc(ev.Sources, func(a, b sourceScore) int {
+		return cmp.Or(cmp.Compare(b.Brier, a.Brier), strings.Compare(a.Indicator, b.Indicator))
+	})
 	return ev, nil
 }

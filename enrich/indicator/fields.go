@@ -34,8 +34,11 @@ const (
 	FieldHost           = "host"            // HTTP Host, or a host name
 	FieldPath           = "path"            // HTTP request path
 	FieldDomain         = "domain"
-	FieldQuery          = "query"    // DNS query name
-	FieldHostname       = "hostname" // a host name (e.g. a syslog rhost that is not an address)
+	FieldQuery          = "query"       // DNS query name
+	FieldHostname       = "hostname"    // a host name (e.g. a syslog rhost that is not an address)
+	FieldSNI            = "sni"         // TLS server name indication (Suricata tls.sni)
+	FieldServerName     = "server_name" // TLS server name (Zeek ssl.log)
+	FieldRRName         = "rrname"      // DNS query name (Suricata dns.rrname)
 	FieldEmail          = "email"
 	FieldMD5            = "md5"
 	FieldSHA1           = "sha1"
@@ -107,7 +110,7 @@ func FromFields(src, srcService, user string, fields map[string]string) []Indica
 		add(TypeURL, v, ok)
 	}
 	host(fields[FieldHost])
-	for _, k := range []string{FieldDomain, FieldQuery, FieldHostname} {
+	for _, k := range []string{FieldDomain, FieldQuery, FieldHostname, FieldSNI, FieldServerName, FieldRRName} {
 		d, ok := NormalizeDomain(fields[k])
 		add(TypeDomain, d, ok)
 	}

@@ -187,6 +187,13 @@ func TestFromFields(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("service field: got %v, want %v", got, want)
 	}
+	// TLS server names (Suricata tls.sni, Zeek ssl server_name) and
+	// Suricata DNS rrname are domains too, so enrichment looks them up.
+	got = FromFields("10.0.0.5", "", "", map[string]string{"sni": "Bucket-1.s3.eu-west-1.amazonaws.com", "server_name": "c2.example.org", "rrname": "x.example.net."})
+	want = []Indicator{{TypeIP, "10.0.0.5"}, {TypeDomain, "bucket-1.s3.eu-west-1.amazonaws.com"}, {TypeDomain, "c2.example.org"}, {TypeDomain, "x.example.net"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("TLS and DNS names: got %v, want %v", got, want)
+	}
 	if got := FromFields("", "", "", nil); len(got) != 0 {
 		t.Errorf("empty: got %v", got)
 	}
