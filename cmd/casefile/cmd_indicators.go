@@ -103,7 +103,11 @@ func obsSummary(j indicatorJSON) string {
 				}
 			}
 			if fl, ok := f["flags"].([]any); ok && len(fl) > 0 {
-				parts = append(parts, fmt.Sprint(fl...))
+				names := make([]string, len(fl))
+				for i, v := range fl {
+					names[i] = fmt.Sprint(v)
+				}
+				parts = append(parts, strings.Join(names, ","))
 			}
 		}
 	}
