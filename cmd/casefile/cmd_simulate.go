@@ -128,21 +128,28 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 }
 
 func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*evaluation, error) {
+	ev, _, err := a.assessIncident(cmd, dir, m)
+	return ev, err
+}
+
+// assessIncident builds the incident's case in memory, assesses it and
+// scores the assessment against the truth.
+func (a *app) assessIncident(cmd *cobra.Command, dir string, m *attrib.Model) (*evaluation, *attrib.Result, error) {
 	in, err := readIncident(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := memstore.NewCase(ctx(cmd), "evaluation of "+dir, "casefile evaluate")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c.Close()
 	if _, err := investigate(ctx(cmd), c, in, "casefile evaluate", nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := graph.Assess(ctx(cmd), c, m, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stated := map[string]string{}
 	probs := map[string]map[string]float64{}
@@ -166,5 +173,5 @@ func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*eva
 	slices.SortFunc(ev.Sources, func(a, b sourceScore) int {
 		return cmp.Or(cmp.Compare(b.Brier, a.Brier), strings.Compare(a.Indicator, b.Indicator))
 	})
-	return ev, nil
+	return ev, res, nil
 }

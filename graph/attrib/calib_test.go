@@ -106,3 +106,41 @@ func TestPriorOnlyIsUndetermined(t *testing.T) {
 		t.Errorf("%s", describe(s))
 	}
 }
+
+// Row 28: an unlisted address in the same announced network as VPN exits
+// that used the operator's key is one more exit; the slip, in another
+// network with the same key, is not pulled in.
+func TestAnonymiserSibling(t *testing.T) {
+	c := newCase()
+	net := func(ind, network string, n int) {
+		c.obs(ind, "GeoLite2-ASN", enrich.TypeMMDB, dsMMDB, t0.Add(-72*time.Hour),
+			map[string]any{"autonomous_system_number": n, "autonomous_system_organization": "Example Hosting"}).Network = network
+	}
+	for i, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
+		net(ip, "192.0.2.0/24", 64500)
+		if i < 2 {
+			c.anon(ip, "is_anonymous_vpn", "is_hosting_provider")
+		} else {
+			c.anon(ip, "is_hosting_provider") // the lists missed this exit
+		}
+		c.ev(artSSH, t0.Add(time.Duration(i)*4*time.Hour), parse.KindAuth, parse.OutcomeSuccess, ip, "svc-deploy", "key_fingerprint", "SHA256:operator")
+	}
+	slip := "203.0.113.50"
+	net(slip, "203.0.113.0/24", 64501)
+	c.anon(slip, "is_hosting_provider")
+	c.ev(artSSH, t0.Add(6*time.Hour), parse.KindAuth, parse.OutcomeSuccess, slip, "svc-deploy", "key_fingerprint", "SHA256:operator")
+	res := c.assess(t)
+	s := find(t, res, "192.0.2.3")
+	f := factorOf(s, "anonymiser-sibling")
+	if f == nil || s.Role != Relay || !strings.Contains(f.Text, "192.0.2.0/24") {
+		t.Errorf("unlisted exit: %s", describe(s))
+	}
+	for _, ip := range []string{"192.0.2.1", "192.0.2.2", slip} {
+		if factorOf(find(t, res, ip), "anonymiser-sibling") != nil {
+			t.Errorf("%s: sibling factor on a listed exit or on the slip", ip)
+		}
+	}
+	if sl := find(t, res, slip); sl.Role != Perpetrator {
+		t.Errorf("slip: %s", describe(sl))
+	}
+}

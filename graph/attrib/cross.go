@@ -42,6 +42,11 @@ type anonPoolInfo struct {
 	flagged, others int
 }
 
+type siblingInfo struct {
+	ident string
+	other int32
+}
+
 type crossResult struct {
 	pool map[int32]poolInfo
 	// sharedCred marks sources that used a credential (a non-generic user
@@ -49,7 +54,10 @@ type crossResult struct {
 	sharedCred map[int32]bool
 	// anonPool marks pool members whose fellow pool members are mostly
 	// flagged anonymisers (row 27).
-	anonPool   map[int32]anonPoolInfo
+	anonPool map[int32]anonPoolInfo
+	// sibling marks unflagged sources that share a credential and an
+	// announced network with a flagged anonymiser (row 28).
+	sibling    map[int32]siblingInfo
 	travel     map[int32]travelInfo
 	campaignOf map[int32]int
 	campaigns  []Campaign
@@ -60,7 +68,7 @@ type crossResult struct {
 // successful uses of one identity, and the campaigns the pools imply.
 func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, facts []obsFacts) crossResult {
 	th := &r.m.Thresholds
-	res := crossResult{pool: map[int32]poolInfo{}, travel: map[int32]travelInfo{}, campaignOf: map[int32]int{}, sharedCred: map[int32]bool{}, anonPool: map[int32]anonPoolInfo{}}
+	res := crossResult{pool: map[int32]poolInfo{}, travel: map[int32]travelInfo{}, campaignOf: map[int32]int{}, sharedCred: map[int32]bool{}, anonPool: map[int32]anonPoolInfo{}, sibling: map[int32]siblingInfo{}}
 	slices.SortFunc(recs, func(a, b idRec) int {
 		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.t, b.t), cmp.Compare(a.src, b.src))
 	})
@@ -140,6 +148,7 @@ func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, fac
 		// identities only form pools (many ASNs within minutes).
 		if credential(name) {
 			travel(th.TravelKmh, run, name, facts, res.travel)
+			siblings(run, name, facts, res.sibling)
 			for _, rc := range run[1:] {
 				if rc.src != run[0].src {
 					for _, x := range run {
@@ -220,6 +229,37 @@ func anonPools(minMembers int, ms []int32, facts []obsFacts, pool map[int32]pool
 		}
 		if others := len(in) - 1; 2*f > others {
 			out[s] = anonPoolInfo{flagged: f, others: others}
+		}
+	}
+}
+
+// siblings applies row 28 to the sources of one credential: a source no
+// dataset flags, whose address lies in the same announced network (the
+// ASN database's matched block) as a flagged anonymiser that used the same
+// account or key, is most likely one more exit of that service that the
+// lists missed. A source in another network (the operator's own server,
+// the false-flag slip) is never pulled in, however it used the credential.
+func siblings(run []idRec, name string, facts []obsFacts, out map[int32]siblingInfo) {
+	flagged := map[string]int32{} // network → a flagged source in it
+	for _, rc := range run {
+		if f := &facts[rc.src]; f.asnNet != "" && f.anonymiser() {
+			if _, ok := flagged[f.asnNet]; !ok {
+				flagged[f.asnNet] = int32(rc.src)
+			}
+		}
+	}
+	if len(flagged) == 0 {
+		return
+	}
+	for _, rc := range run {
+		f := &facts[rc.src]
+		if f.asnNet == "" || f.anonymiser() {
+			continue
+		}
+		if other, ok := flagged[f.asnNet]; ok {
+			if _, done := out[int32(rc.src)]; !done {
+				out[int32(rc.src)] = siblingInfo{ident: name, other: other}
+			}
 		}
 	}
 }

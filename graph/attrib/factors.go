@@ -39,6 +39,7 @@ const (
 	fBenignUse
 	fReconOnly
 	fAnonPool
+	fSibling
 	nFactors
 )
 
@@ -49,7 +50,7 @@ var factorOrder = [nFactors]string{
 	"legit-organisation", "malicious-scanner", "research-scanner", "rotating-pool",
 	"impossible-travel", "exclusive-interactive", "attacker-tooling", "fresh-domain",
 	"established-domain-abused", "saas-c2", "domain-fronting", "proxy-vantage", "country",
-	"benign-use", "reconnaissance-only", "anonymiser-pool",
+	"benign-use", "reconnaissance-only", "anonymiser-pool", "anonymiser-sibling",
 }
 
 // factorLabel is the short phrase used in statements ("… (label)").
@@ -67,6 +68,7 @@ var factorLabel = [nFactors]string{
 	"nothing hostile: only successful use of its own credentials",
 	"nothing hostile: reconnaissance only",
 	"member of a rotating pool whose other members are mostly flagged anonymisers",
+	"unlisted address in the network of a flagged anonymiser that used the same credential",
 }
 
 // hit is one factor as it applies to one source.
@@ -389,6 +391,10 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 		hits = kept
 		add(fAnonPool, fmt.Sprintf("%s: %d of the %d other pool members are flagged as Tor exits, VPNs or proxies",
 			factorLabel[fAnonPool], ap.flagged, ap.others), g.cites[catIdentity])
+	}
+	if sb, ok := cr.sibling[idx]; ok {
+		add(fSibling, fmt.Sprintf("%s: %s was also used from %s, flagged as an anonymiser, in the same network %s",
+			factorLabel[fSibling], sb.ident, keys[sb.other], f.asnNet), g.cites[catIdentity])
 	}
 	if t, ok := cr.travel[idx]; ok {
 		add(fTravel, fmt.Sprintf("%s: %s also used from %s, %.0f km away (after accuracy radii) %.2g h apart: %.0f km/h",

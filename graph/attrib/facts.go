@@ -34,6 +34,7 @@ type obsFacts struct {
 	hits     []obsHit
 	asn      uint64
 	asnOrg   string
+	asnNet   string // the network the ASN database matched (an announced block)
 	geo      bool
 	lat, lon float64
 	radiusKm float64
@@ -95,6 +96,9 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 		}
 		if n, ok := getNum(fl, "autonomous_system_number"); ok && n > 0 {
 			f.asn, f.sawASN = uint64(n), true
+			if o.Network != "" {
+				f.asnNet = o.Network
+			}
 		}
 		if s := getStr(fl, "autonomous_system_organization"); s != "" {
 			f.asnOrg = s

@@ -111,7 +111,7 @@ func Generate(name string, seed int64, dir string) (*Truth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s seed %d: %w", name, seed, err)
 	}
-	if err := writeFiles(dir, files); err != nil {
+	if err := writeFiles(dir, files, truth.Collected); err != nil {
 		return nil, err
 	}
 	return truth, nil
@@ -138,7 +138,11 @@ func checkEmpty(dir string) error {
 	return nil
 }
 
-func writeFiles(dir string, files map[string][]byte) error {
+// writeFiles writes the incident's files, each dated collected (when the
+// analyst gathered the logs and downloaded the datasets): a dataset without
+// a date of its own (Apple's egress list) is dated by its file time, as it
+// would be on the analyst's disk.
+func writeFiles(dir string, files map[string][]byte, collected time.Time) error {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -157,6 +161,9 @@ func writeFiles(dir string, files map[string][]byte) error {
 		cerr := f.Close()
 		if werr != nil || cerr != nil {
 			return fmt.Errorf("scenario: write %s: %w", p, errors.Join(werr, cerr))
+		}
+		if err := os.Chtimes(p, collected, collected); err != nil {
+			return fmt.Errorf("scenario: %w", err)
 		}
 	}
 	return nil

@@ -297,3 +297,32 @@ func TestMMDBRecords(t *testing.T) {
 		t.Fatalf("only %d sources checked", checked)
 	}
 }
+
+// Every file is dated when the analyst collected it, so a dataset without a
+// date of its own (Apple's egress list) is not read as years newer than the
+// incident.
+func TestFilesDatedAtCollection(t *testing.T) {
+	dir := t.TempDir()
+	truth, err := Generate("cloudtrail", 3, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if !st.ModTime().Equal(truth.Collected) {
+			t.Errorf("%s dated %s, collected %s", p, st.ModTime(), truth.Collected)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 5 {
+		t.Fatalf("%d files: %v", n, err)
+	}
+}
