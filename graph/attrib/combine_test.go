@@ -37,16 +37,20 @@ func TestRho(t *testing.T) {
 
 func TestFamilyCountsStrongestMemberPerRole(t *testing.T) {
 	r, _ := DefaultModel().resolve()
-	vpn := newContribution(&r.spec[fVPN], 1, r.lnClip)      // ln 20 relay
-	pub := newContribution(&r.spec[fPubProxy], 1, r.lnClip) // ln 10 relay, ln 3 compromised
-	res := newContribution(&r.spec[fResProxy], 1, r.lnClip) // ln 15 relay, ln 5 compromised
+	vpn := newContribution(&r.spec[fVPN], 1, r.lnClip)      // strongest for relay
+	pub := newContribution(&r.spec[fPubProxy], 1, r.lnClip) // weaker for relay and compromised
+	res := newContribution(&r.spec[fResProxy], 1, r.lnClip) // strongest for compromised
 	host := newContribution(&r.spec[fHosting], 1, r.lnClip) // other family
 	score, counted := combine(r.lnPrior, []contribution{vpn, pub, res, host})
-	wantRelay := r.lnPrior[1] + math.Log(20) + math.Log(2)
+	lam := func(f, role int) float64 { return math.Min(math.Log(r.spec[f].lambda[role]), r.lnClip) }
+	if !(lam(fVPN, 1) > lam(fResProxy, 1) && lam(fResProxy, 1) > lam(fPubProxy, 1) && lam(fResProxy, 2) > lam(fPubProxy, 2)) {
+		t.Fatal("the default λ no longer order the members as this test assumes")
+	}
+	wantRelay := r.lnPrior[1] + lam(fVPN, 1) + lam(fHosting, 1)
 	if math.Abs(score[1]-wantRelay) > 1e-9 {
 		t.Fatalf("relay score %v, want %v (only the VPN member counts)", score[1], wantRelay)
 	}
-	wantComp := r.lnPrior[2] + math.Log(5) + math.Log(1.5)
+	wantComp := r.lnPrior[2] + lam(fResProxy, 2) + lam(fHosting, 2)
 	if math.Abs(score[2]-wantComp) > 1e-9 {
 		t.Fatalf("compromised score %v, want %v", score[2], wantComp)
 	}

@@ -2,13 +2,15 @@ package attrib
 
 import (
 	"encoding/json"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestDefaultModel(t *testing.T) {
 	m := DefaultModel()
-	if m.Version != "casefile-attrib/1" || m.Priors[Relay] != 0.25 || m.Factors["tor-exit"].Lambda[Relay] != 50 ||
+	if m.Version != "casefile-attrib/2" || m.Priors[Relay] != 0.25 || m.Factors["tor-exit"].Lambda[Relay] != 50 ||
 		m.Reliability["E"] != 0.15 || m.Credibility["5"] != 0.15 || m.HalfLifeDays["whois-org"] != 365 ||
 		m.Thresholds.PoolMinASNs != 5 || m.Thresholds.TravelKmh != 1000 || m.SpoofDiscount != 0.2 {
 		t.Fatalf("default model does not match ATTRIBUTION.md: %+v", m)
@@ -63,5 +65,38 @@ func TestLoadModelStrict(t *testing.T) {
 		if _, err := LoadModel(strings.NewReader(in)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// The built-in model is the starting table (ATTRIBUTION.md with rows 25–28)
+// with fitted λ values: nothing else differs, no λ changed direction, and a
+// λ of 1 stayed 1 (the country factor above all).
+func TestDefaultModelIsTheFittedTable(t *testing.T) {
+	f, err := os.Open("testdata/starting-model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	start, err := LoadModel(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := DefaultModel()
+	for id, sf := range start.Factors {
+		df := m.Factors[id]
+		for role, l0 := range sf.Lambda {
+			l := df.Lambda[role]
+			if l0 == 1 && l != 1 || l0 > 1 && l < 1 || l0 < 1 && l > 1 {
+				t.Errorf("%s/%s: λ %g became %g", id, role, l0, l)
+			}
+		}
+		df.Lambda, sf.Lambda = nil, nil
+		if !reflect.DeepEqual(df, sf) {
+			t.Errorf("%s: row changed beyond λ: %+v, was %+v", id, df, sf)
+		}
+	}
+	start.Factors, start.Version = m.Factors, m.Version
+	if start.Digest() != m.Digest() {
+		t.Error("the built-in model differs from the starting table beyond λ values")
 	}
 }

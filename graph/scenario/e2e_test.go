@@ -306,14 +306,16 @@ func (ev evaluation) log(t *testing.T) {
 }
 
 // TestTargets holds the model to the targets of issue 5 on seeds that were
-// not used to calibrate it (calibration used seeds 1–5): pooled macro-F1 ≥
-// 0.90 over roles and standard multi-class Brier ≤ 0.10; in every
-// false-flag run the operator's direct address is stated perpetrator
-// infrastructure and the country factor moves nothing; in every CDN run no
-// address is stated perpetrator infrastructure.
+// not used to calibrate it (the λ values were fitted with 'casefile
+// calibrate' on seeds 1–10 and the penalty chosen on seeds 201–210):
+// pooled macro-F1 ≥ 0.90 over roles and standard multi-class Brier ≤ 0.10;
+// no scenario on its own above Brier 0.20 (the small scenarios must not
+// hide behind the large residential pool); in every false-flag run the
+// operator's direct address is stated perpetrator infrastructure and the
+// country factor moves nothing; in every CDN run no address is stated
+// perpetrator infrastructure.
 func TestTargets(t *testing.T) {
-	// All ten seeds even with -short: the run takes a few seconds, and a
-	// smaller set sits on the Brier threshold (seeds 11–13: 0.1004).
+	// All ten seeds even with -short: the run takes a few seconds.
 	seeds := []int64{11, 12, 13, 14, 15, 16, 17, 18, 19, 20}
 	if m := attrib.DefaultModel(); m.Factors["country"].Lambda[attrib.Perpetrator] != 1 || m.Factors["country"].Lambda[attrib.Relay] != 1 ||
 		m.Factors["country"].Lambda[attrib.Compromised] != 1 || m.Factors["country"].Lambda[attrib.Platform] != 1 {
@@ -326,6 +328,11 @@ func TestTargets(t *testing.T) {
 	}
 	if ev.pooled.Brier > 0.10 {
 		t.Errorf("Brier %.3f > 0.10", ev.pooled.Brier)
+	}
+	for name, m := range ev.perScenario {
+		if m.Brier > 0.20 {
+			t.Errorf("%s: Brier %.3f > 0.20", name, m.Brier)
+		}
 	}
 	if len(ev.slipMissed) > 0 {
 		t.Errorf("false-flag slip not found: %v", ev.slipMissed)
