@@ -17,7 +17,8 @@ func (a *app) calibrateCmd() *cobra.Command {
 		Use:   "calibrate DIR… --out FILE",
 		Short: "Fit the model's likelihood ratios to labelled incidents and write the fitted model",
 		Long: `Assess every labelled incident (directories written by 'casefile simulate', or
-your own with a truth.json) with the starting model, then fit its likelihood
+your own past cases laid out the same way: truth.json naming the logs and the
+true role of each source, datasets/, whois/) with the starting model, then fit its likelihood
 ratios λ to the true roles: the weighted mean Brier score plus a penalty on
 the distance from the starting values is minimised, every λ stays on its side
 of 1 (the factor table's direction is never flipped) and a λ of exactly 1 is
