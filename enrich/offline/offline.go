@@ -22,9 +22,11 @@
 //	             "prefix,CC,…" (a prefix and a two-letter country code,
 //	             RFC 8805 geofeed) → Apple Private Relay egress list
 //
-// A geofeed says nothing of who publishes it: any RFC 8805 file is read as
-// Apple's egress list, whose observations say ICLOUD_PRIVATE_RELAY. Give
-// this package only the egress-ip-ranges.csv Apple publishes.
+// A geofeed says nothing of who publishes it, and Apple's egress list says
+// ICLOUD_PRIVATE_RELAY of every range (a strong sign of a relay). So a
+// geofeed is read as Apple's only under Apple's file name
+// (egress-ip-ranges*.csv); any other geofeed is refused with
+// ErrUnknownGeofeed rather than taken for a privacy relay.
 //
 // Anything else is refused with ErrUnknownFormat. The chosen reader then
 // parses strictly; its errors are returned wrapped.
@@ -63,6 +65,11 @@ const (
 
 // ErrUnknownFormat is returned for data no reader recognises.
 var ErrUnknownFormat = errors.New("unknown dataset format")
+
+// ErrUnknownGeofeed is returned for an RFC 8805 geofeed that is not named as
+// Apple's iCloud Private Relay egress list: a geofeed does not say whose
+// network it describes.
+var ErrUnknownGeofeed = errors.New("an RFC 8805 geofeed that is not Apple's egress-ip-ranges.csv: it does not say whose network it describes, so it is not read as a privacy relay list")
 
 // Options tune Open. The zero value is the default.
 type Options struct {
@@ -173,6 +180,9 @@ func Open(data []byte, dataset, name string, opt Options) (enrich.Dataset, error
 	case FormatWarninglist:
 		ds, err = warninglist.Open(bytes.NewReader(data), dataset, name)
 	case FormatAppleRelay:
+		if !strings.Contains(strings.ToLower(name), "egress-ip-ranges") {
+			return nil, fmt.Errorf("offline: %q: %w", name, ErrUnknownGeofeed)
+		}
 		ds, err = cloud.OpenAppleRelay(bytes.NewReader(data), dataset, name, opt.Date)
 	case FormatScan:
 		ds, err = scan.Open(bytes.NewReader(data), dataset, name)

@@ -43,7 +43,7 @@ func TestOpenEachFormat(t *testing.T) {
 		{"lists/test/list.json", FormatWarninglist, "misp:test", enrich.TypeWarninglist, "1.2.3.4", read(t, "../warninglist/testdata/cidr.json")},
 		{"bulk-bom", FormatTorExits, "tor-bulk-exit-list", enrich.TypeTorExits, "1.2.3.4", []byte("\xef\xbb\xbf\n# list\n1.2.3.4\n")},
 		{"egress-ip-ranges.csv", FormatAppleRelay, "apple-private-relay-egress", enrich.TypeCloudRanges, "172.224.226.1", read(t, "../cloud/testdata/egress-ip-ranges.csv")},
-		{"geofeed-comment", FormatAppleRelay, "apple-private-relay-egress", enrich.TypeCloudRanges, "2a02:26f7::1", []byte("# geofeed\n\n2a02:26f7::/32,FR,FR-IDF,Paris,\n")},
+		{"Egress-IP-Ranges-2026-11-20.csv", FormatAppleRelay, "apple-private-relay-egress", enrich.TypeCloudRanges, "2a02:26f7::1", []byte("# geofeed\n\n2a02:26f7::/32,FR,FR-IDF,Paris,\n")},
 		{"shodan.jsonl", FormatScan, "shodan", enrich.TypeScan, "192.0.2.7", read(t, "../scan/testdata/shodan.jsonl")},
 		{"exposed-services.jsonl", FormatScan, "scan-export", enrich.TypeScan, "203.0.113.10", read(t, "../scan/testdata/export.jsonl")},
 	} {
@@ -68,6 +68,10 @@ func TestOpenEachFormat(t *testing.T) {
 		if c.format == FormatScan && (ds.Date().Equal(date) || ds.Date().IsZero()) {
 			t.Errorf("%s: date %v, want the file's", c.name, ds.Date())
 		}
+	}
+	// Another publisher's geofeed is not taken for Apple's privacy relay.
+	if _, err := Open([]byte("# geofeed\n2a02:26f7::/32,FR,FR-IDF,Paris,\n"), digest, "isp-geofeed.csv", Options{}); !errors.Is(err, ErrUnknownGeofeed) {
+		t.Errorf("a geofeed not named as Apple's: %v", err)
 	}
 	ds, err := Open(read(t, "../warninglist/testdata/hostnames.json"), digest, "h.json", Options{})
 	if err != nil {
