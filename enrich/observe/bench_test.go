@@ -43,15 +43,7 @@ func BenchmarkRecordEndToEnd(b *testing.B) {
 	ctx := context.Background()
 	for range b.N {
 		b.StopTimer()
-		st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/b")
-		s, _ := note.NewSigner(skey)
-		v, _ := note.NewVerifier(vkey)
-		c, _ := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
-		c.Create(ctx, "B", evidence.CaseInfo{})
+		c := badgerCase(b)
 		res, _ := c.Ingest(ctx, strings.NewReader(log.String()), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
 		if _, _, err := eventstore.New(c).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026}); err != nil {
 			b.Fatal(err)
@@ -80,15 +72,7 @@ func BenchmarkRecord(b *testing.B) {
 	date := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for range b.N {
 		b.StopTimer()
-		st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/b")
-		s, _ := note.NewSigner(skey)
-		v, _ := note.NewVerifier(vkey)
-		c, _ := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
-		c.Create(ctx, "B", evidence.CaseInfo{})
+		c := badgerCase(b)
 		const ds = "sha256:6a3c1f0e9b1d4e0f8c2b7a5d3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
 		byInd := make(map[string][]enrich.Observation, n)
 		for i := range n {
@@ -107,4 +91,24 @@ func BenchmarkRecord(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "observations/s")
+}
+
+// badgerCase is a new case on Badger in a temporary directory.
+func badgerCase(b *testing.B) *evidence.Case {
+	b.Helper()
+	st, err := badgerstore.Open(b.TempDir(), badgerstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/b")
+	s, _ := note.NewSigner(skey)
+	v, _ := note.NewVerifier(vkey)
+	c, err := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Create(context.Background(), "B", evidence.CaseInfo{}); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
