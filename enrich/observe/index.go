@@ -65,6 +65,22 @@ type item struct {
 	ref  *ref
 }
 
+// check refuses observations of another indicator than the key's (a value
+// copied or pointed elsewhere by someone who could write to the store).
+// entry is the entry they were read from, or −1.
+func (it *item) check(entry int64) error {
+	for _, o := range it.list {
+		if o.Indicator != it.ind {
+			where := ""
+			if entry >= 0 {
+				where = fmt.Sprintf(" in entry %d", entry)
+			}
+			return fmt.Errorf("the index of %s holds an observation of %q%s: the index is damaged", it.ind, o.Indicator, where)
+		}
+	}
+	return nil
+}
+
 // collect reads the index values under prefix, in key order (indicator,
 // then dataset digest). Literal arrays are decoded at once; references are
 // resolved by resolve.
@@ -72,13 +88,19 @@ func collect(c *evidence.Case, prefix []byte) ([]item, error) {
 	var items []item
 	err := c.Derived().Scan(prefix, nil, func(k, v []byte) error {
 		ind, _, ok := bytes.Cut(k[len(prefixObs):], []byte{0})
-		if !ok || len(v) == 0 {
+		if !ok {
 			return errors.New("malformed observation index key")
+		}
+		if len(v) == 0 {
+			return fmt.Errorf("observations of %s: empty index value: the index is damaged", ind)
 		}
 		it := item{ind: string(ind)}
 		if v[0] == '[' {
 			if err := json.Unmarshal(v, &it.list); err != nil {
 				return fmt.Errorf("observations of %s: %w", ind, err)
+			}
+			if err := it.check(-1); err != nil {
+				return err
 			}
 		} else {
 			r, err := parseRef(v)
@@ -130,6 +152,9 @@ func resolve(c *evidence.Case, items []item) error {
 			buf = append(append(append(buf[:0], '['), e.Payload[r.off:r.off+r.n]...), ']')
 			if err := json.Unmarshal(buf, &items[i].list); err != nil {
 				return fmt.Errorf("observations of %s in entry %d: %w", items[i].ind, idx, err)
+			}
+			if err := items[i].check(int64(idx)); err != nil {
+				return err
 			}
 		}
 	}

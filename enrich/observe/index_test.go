@@ -16,7 +16,7 @@ const ds = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e
 
 // recordOdd records observations whose JSON from encoding/json is not
 // canonical (U+2028 is escaped there, written raw in canonical JSON).
-func recordOdd(t *testing.T) (*evidence.Case, *memstore.Store) {
+func recordOdd(t testing.TB) (*evidence.Case, *memstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := memstore.NewCase(ctx, "T", "T")
@@ -78,6 +78,20 @@ func TestIndexLiteralArraysStillRead(t *testing.T) {
 	}
 }
 
+// A reference copied from another indicator's key points at that
+// indicator's observations: refused, not shown as this one's.
+func TestIndexReferenceToAnotherIndicator(t *testing.T) {
+	c, st := recordOdd(t)
+	v, err := st.Get(obsIndexKey("192.0.2.8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Corrupt(obsIndexKey("192.0.2.7"), v)
+	if _, err := observe.Observations(c, "192.0.2.7"); err == nil || !strings.Contains(err.Error(), "the index is damaged") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestDamagedIndexIsAClearError(t *testing.T) {
 	for name, v := range map[string][]byte{
 		"past the end":  append([]byte{'r', 0x80, 0x80, 0x20, 10}, 0, 0, 0, 0, 0, 0, 0, 1),
@@ -85,6 +99,7 @@ func TestDamagedIndexIsAClearError(t *testing.T) {
 		"no such entry": append([]byte{'r', 1, 10}, 0, 0, 0, 0, 0, 0, 1, 0),
 		"truncated":     {'r', 1},
 		"not json":      []byte("[{"),
+		"another's":     []byte(`[{"indicator":"192.0.2.8"}]`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, st := recordOdd(t)
@@ -102,4 +117,29 @@ func TestDamagedIndexIsAClearError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever bytes an attacker leaves under an index key, reading gives
+// observations or an error, never a panic or a read outside the entry.
+func FuzzIndexValue(f *testing.F) {
+	f.Add([]byte("[]"))
+	f.Add(append([]byte{'r', 1, 10}, 0, 0, 0, 0, 0, 0, 0, 1))
+	f.Add(append([]byte{'r', 0xff, 0xff, 0xff, 0xff, 0x0f, 10}, 0, 0, 0, 0, 0, 0, 0, 1))
+	f.Add([]byte(`[{"indicator":"192.0.2.7"}]`))
+	c, st := recordOdd(f)
+	f.Fuzz(func(t *testing.T, v []byte) {
+		st.Corrupt(obsIndexKey("192.0.2.7"), v)
+		got, err := observe.Observations(c, "192.0.2.7")
+		if err == nil && len(v) > 0 && v[0] == 'r' {
+			for _, o := range got {
+				if o.Indicator != "192.0.2.7" {
+					t.Fatalf("a reference gave another indicator's observation: %+v", o)
+				}
+			}
+		}
+		if err == nil && len(v) == 0 {
+			t.Fatal("an empty index value read without error")
+		}
+		observe.All(c)
+	})
 }
