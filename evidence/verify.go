@@ -66,6 +66,13 @@ func (r *Report) add(kind, where, format string, args ...any) {
 	r.Problems = append(r.Problems, Problem{kind, where, fmt.Sprintf(format, args...)})
 }
 
+// AddProblem records a problem found by a check outside this package (the
+// data derived from the log: events, indexes) and marks the report failed.
+func (r *Report) AddProblem(kind, where, detail string) {
+	r.add(kind, where, "%s", detail)
+	r.OK = false
+}
+
 // First returns the first problem, or nil when the case is intact.
 func (r *Report) First() *Problem {
 	if len(r.Problems) == 0 {

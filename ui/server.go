@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
@@ -140,6 +141,9 @@ func (v *verifier) run(ctx context.Context, c *evidence.Case) (*evidence.Report,
 	v.busy = true
 	v.mu.Unlock()
 	rep, err := c.Verify(ctx, evidence.VerifyOptions{})
+	if err == nil {
+		_, err = observe.VerifyDerived(ctx, c, rep) // the events and observations shown come from there
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.busy = false

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
@@ -153,7 +154,11 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	if err != nil {
 		return err
 	}
-	printReport(a, caseDir, r, false)
+	d, err := observe.VerifyDerived(ctx(cmd), h.Case, r)
+	if err != nil {
+		return err
+	}
+	printReport(a, caseDir, r, d, false)
 	if !r.OK || !vr.OK {
 		return verifyError{fmt.Errorf("the demo does not verify")}
 	}

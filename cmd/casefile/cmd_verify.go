@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -26,13 +27,23 @@ func (a *app) verifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var d *observe.DerivedReport
+			if !skipContent {
+				if d, err = observe.VerifyDerived(ctx(cmd), h.Case, r); err != nil {
+					return err
+				}
+			}
 			if a.json {
-				if err := json.NewEncoder(a.out).Encode(r); err != nil {
+				out := struct {
+					*evidence.Report
+					Derived *observe.DerivedReport `json:"derived,omitempty"`
+				}{r, d}
+				if err := json.NewEncoder(a.out).Encode(out); err != nil {
 					return err
 				}
 			} else {
 				abs, _ := filepath.Abs(h.Dir)
-				printReport(a, abs, r, skipContent)
+				printReport(a, abs, r, d, skipContent)
 			}
 			if !r.OK {
 				p := r.First()
@@ -41,11 +52,11 @@ func (a *app) verifyCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes")
+	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
 	return cmd
 }
 
-func printReport(a *app, where string, r *evidence.Report, skipContent bool) {
+func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, skipContent bool) {
 	fmt.Fprintf(a.out, "Case %s\n", where)
 	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
 	if r.Checkpoint != nil {
@@ -56,8 +67,16 @@ func printReport(a *app, where string, r *evidence.Report, skipContent bool) {
 	} else {
 		fmt.Fprintf(a.out, "  artefacts    %d, %s re-hashed; %d chunks checked\n", r.Artefacts, evidence.HumanBytes(r.Bytes), r.Chunks)
 	}
+	if d != nil {
+		fmt.Fprintf(a.out, "  events       %d in %d parse run(s), re-hashed against their entries; indicator postings checked\n", d.Events, d.Runs)
+		fmt.Fprintf(a.out, "  observations %d in %d entries, their index checked\n", d.Observations, d.ObservationEntries)
+	}
 	if r.OK {
-		fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches.")
+		if d != nil {
+			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches, and so do the events and observations derived from them.")
+		} else {
+			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches.")
+		}
 		return
 	}
 	fmt.Fprintf(a.out, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/casefile/casefile/evidence/badgerstore"
 )
 
 // TestMain makes the test binary double as the casefile command, so the
@@ -53,6 +56,33 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				b[len(b)/2] ^= 0x01
 				ts.Check(os.WriteFile(p, b, 0o644))
+			},
+			// storeedit CASE flip|delete PREFIX flips a byte of, or deletes,
+			// the first value stored under PREFIX in the case's store: an
+			// attacker who can write to the case directory.
+			"storeedit": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 || args[1] != "flip" && args[1] != "delete" {
+					ts.Fatalf("usage: storeedit CASE flip|delete PREFIX")
+				}
+				st, err := badgerstore.Open(filepath.Join(ts.MkAbs(args[0]), "store"), badgerstore.Options{})
+				ts.Check(err)
+				defer st.Close()
+				var key, val []byte
+				ts.Check(st.Scan([]byte(args[2]), nil, func(k, v []byte) error {
+					if key == nil {
+						key, val = bytes.Clone(k), bytes.Clone(v)
+					}
+					return nil
+				}))
+				if key == nil {
+					ts.Fatalf("nothing stored under %q", args[2])
+				}
+				if args[1] == "delete" {
+					st.Delete(key)
+					return
+				}
+				val[len(val)/2] ^= 0x01
+				st.Corrupt(key, val)
 			},
 			// genfile NAME SIZE writes SIZE bytes of deterministic text.
 			"genfile": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -143,3 +143,39 @@ func FuzzIndexValue(f *testing.F) {
 		observe.All(c)
 	})
 }
+
+func indexProblems(t *testing.T, c *evidence.Case) []string {
+	t.Helper()
+	var ps []string
+	if _, err := observe.Verify(context.Background(), c, func(where, detail string) { ps = append(ps, where+": "+detail) }); err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func TestVerifyIndex(t *testing.T) {
+	c, st := recordOdd(t)
+	if ps := indexProblems(t, c); len(ps) != 0 {
+		t.Fatalf("intact: %v", ps)
+	}
+	ref8, _ := st.Get(obsIndexKey("192.0.2.8"))
+	for name, tc := range map[string]struct {
+		damage func()
+		want   string
+	}{
+		"deleted":    {func() { st.Delete(obsIndexKey("192.0.2.7")) }, "entry 1: the observations of 192.0.2.7 are not indexed"},
+		"redirected": {func() { st.Corrupt(obsIndexKey("192.0.2.7"), ref8) }, "entry 1: the index of 192.0.2.7 does not point at its observations"},
+		"emptied":    {func() { st.Corrupt(obsIndexKey("192.0.2.7"), []byte("[]")) }, "entry 1: the index copy of the observations of 192.0.2.7 differs from the entry"},
+		"invented": {func() { st.Corrupt([]byte("o/198.51.100.1\x00"+ds), ref8) },
+			"observation index 198.51.100.1: holds observations that no entry records there"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, st = recordOdd(t)
+			ref8, _ = st.Get(obsIndexKey("192.0.2.8"))
+			tc.damage()
+			if ps := indexProblems(t, c); !strings.Contains(strings.Join(ps, "\n"), tc.want) {
+				t.Errorf("problems %v, want %q", ps, tc.want)
+			}
+		})
+	}
+}

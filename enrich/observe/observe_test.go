@@ -103,6 +103,9 @@ func TestRunRecordsOnceAndKeepsOlder(t *testing.T) {
 	if r, _ := c.Verify(ctx, evidence.VerifyOptions{}); !r.OK {
 		t.Fatalf("verify: %+v", r.Problems)
 	}
+	if ps := indexProblems(t, c); len(ps) > 0 {
+		t.Errorf("index does not match the entries: %v", ps)
+	}
 }
 
 func mustDigest(t *testing.T, s string) evidence.Digest {
@@ -144,6 +147,9 @@ func TestHostileDatasetsLoseNothing(t *testing.T) {
 	}
 	if r, _ := c.Verify(ctx, evidence.VerifyOptions{}); !r.OK {
 		t.Fatalf("verify: %+v", r.Problems)
+	}
+	if ps := indexProblems(t, c); len(ps) > 0 {
+		t.Errorf("index does not match the entries: %v", ps)
 	}
 }
 
@@ -196,5 +202,8 @@ func TestWHOISOnLoopback(t *testing.T) {
 	n := queries.Load()
 	if _, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String()}); err != nil || queries.Load() != n {
 		t.Fatalf("second run asked again: %v, %d → %d queries", err, n, queries.Load())
+	}
+	if ps := indexProblems(t, c); len(ps) > 0 {
+		t.Errorf("index does not match the entries: %v", ps)
 	}
 }

@@ -1,0 +1,181 @@
+package observe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
+)
+
+// VerifyReport says what Verify checked.
+type VerifyReport struct {
+	Entries      int   `json:"entries"`
+	Observations int64 `json:"observations"`
+}
+
+// Verify checks the observation index against the observations.recorded
+// entries, reporting each problem through add with the entry or index key
+// it concerns: every indicator an entry records observations of must be
+// indexed, pointing at exactly those observations in that entry (or, in a
+// case recorded before references, holding a copy of exactly them), and no
+// index value may hold observations that no entry records in its place.
+// Index values of indicators a source had nothing about ("[]") are not
+// checked against anything: entries count those, they do not list them.
+func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string)) (*VerifyReport, error) {
+	rep := &VerifyReport{}
+	expected := map[string]bool{} // index keys the entries account for
+	err := c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind != KindObservations {
+			return nil
+		}
+		rep.Entries++
+		where := fmt.Sprintf("entry %d", e.Index)
+		spans, keys, err := entrySpans(e.Payload)
+		if err != nil {
+			add(where, "observations.recorded payload: "+err.Error())
+			return nil
+		}
+		for _, sp := range spans {
+			rep.Observations += int64(sp.n)
+			var k, v []byte
+			for _, key := range keys {
+				if k = obsKey(sp.ind, key); expected[string(k)] {
+					continue // another entry's, already checked
+				}
+				if v, err = c.Derived().Get(k); err == nil {
+					break
+				}
+			}
+			expected[string(k)] = true
+			if err != nil {
+				add(where, fmt.Sprintf("the observations of %s are not indexed (%v)", sp.ind, err))
+				continue
+			}
+			span := e.Payload[sp.off : sp.off+sp.len]
+			switch {
+			case len(v) > 0 && v[0] == '[':
+				if !bytes.Equal(v[1:len(v)-1], span) {
+					add(where, fmt.Sprintf("the index copy of the observations of %s differs from the entry", sp.ind))
+				}
+			default:
+				r, err := parseRef(v)
+				if err != nil || r.entry != e.Index || r.off != sp.off || r.n != sp.len {
+					add(where, fmt.Sprintf("the index of %s does not point at its observations in this entry", sp.ind))
+				}
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return rep, err
+	}
+	err = c.Derived().Scan(prefixObs, nil, func(k, v []byte) error {
+		if expected[string(k)] || bytes.Equal(v, []byte("[]")) {
+			return nil
+		}
+		ind, _, _ := bytes.Cut(k[len(prefixObs):], []byte{0})
+		add(fmt.Sprintf("observation index %s", ind), "holds observations that no entry records there")
+		return nil
+	})
+	return rep, err
+}
+
+// span is where one indicator's observations sit in an entry payload.
+type span struct {
+	ind      string
+	off, len int
+	n        int // observations
+}
+
+// entrySpans finds, in a canonical observations.recorded payload, the run
+// of observations of each indicator, and the index keys the source may be
+// under: Run indexes WHOIS answers under "whois/<digest>" and the builtin
+// table under its own name; a Recorder given no key uses the dataset digest.
+func entrySpans(p []byte) ([]span, []string, error) {
+	var pl struct {
+		Dataset      string            `json:"dataset"`
+		SourceType   string            `json:"source_type"`
+		Observations []json.RawMessage `json:"observations"`
+	}
+	if err := json.Unmarshal(p, &pl); err != nil {
+		return nil, nil, err
+	}
+	keys := []string{pl.Dataset}
+	switch pl.SourceType {
+	case enrich.TypeBuiltin:
+		keys = []string{builtinKey, pl.Dataset}
+	case enrich.TypeWHOIS:
+		keys = []string{whoisKeyPrefix + pl.Dataset, pl.Dataset}
+	}
+	// The payload is canonical: no whitespace, and the top-level
+	// "observations" is the first array in it (the keys before it hold
+	// strings and numbers), so its elements follow one another from there.
+	const marker = `,"observations":[`
+	at := bytes.Index(p, []byte(marker))
+	if at < 0 {
+		return nil, nil, fmt.Errorf("no observations array")
+	}
+	pos := at + len(marker)
+	var spans []span
+	for i, raw := range pl.Observations {
+		if i > 0 {
+			pos++ // the comma
+		}
+		if pos+len(raw) > len(p) || !bytes.Equal(p[pos:pos+len(raw)], raw) {
+			return nil, nil, fmt.Errorf("observation %d is not where canonical JSON puts it", i)
+		}
+		var o struct {
+			Indicator string `json:"indicator"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return nil, nil, fmt.Errorf("observation %d: %w", i, err)
+		}
+		if n := len(spans); n > 0 && spans[n-1].ind == o.Indicator {
+			spans[n-1].len = pos + len(raw) - spans[n-1].off
+			spans[n-1].n++
+		} else {
+			spans = append(spans, span{o.Indicator, pos, len(raw), 1})
+		}
+		pos += len(raw)
+	}
+	return spans, keys, nil
+}
+
+// DerivedReport says what VerifyDerived checked.
+type DerivedReport struct {
+	Runs               int   `json:"runs"`
+	Events             int64 `json:"events"`
+	ObservationEntries int   `json:"observation_entries"`
+	Observations       int64 `json:"observations"`
+}
+
+// VerifyDerived checks what Casefile reads besides the log itself against
+// the entries that record it — the stored events and their postings
+// (eventstore.Store.Verify) and the observation index (Verify) — and adds
+// each problem to r as a problem of the entry it concerns (of the store,
+// for a stored record no entry accounts for), so that a changed event or a
+// hidden observation fails verification like a changed entry does. Run it
+// after evidence.Case.Verify.
+func VerifyDerived(ctx context.Context, c *evidence.Case, r *evidence.Report) (*DerivedReport, error) {
+	add := func(where, detail string) {
+		kind := evidence.ProblemStore // a stored key no entry accounts for
+		if strings.HasPrefix(where, "entry ") {
+			kind = evidence.ProblemEntry
+		}
+		r.AddProblem(kind, where, detail)
+	}
+	ev, err := eventstore.New(c).Verify(ctx, add)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := Verify(ctx, c, add)
+	if err != nil {
+		return nil, err
+	}
+	return &DerivedReport{Runs: ev.Runs, Events: ev.Events, ObservationEntries: ob.Entries, Observations: ob.Observations}, nil
+}

@@ -1,0 +1,190 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/parse"
+)
+
+// VerifyReport says what Verify checked.
+type VerifyReport struct {
+	Runs   int   `json:"runs"`
+	Events int64 `json:"events"`
+}
+
+// Verify checks the stored events against the custody entries that record
+// them, reporting each problem through add with the entry it concerns
+// ("entry 41"): for every events.parsed entry, that its run record is
+// stored and says the same, that the stored events hash to the entry's
+// events_digest and number its events, and that the run's indicator
+// postings are as many as the entry says and each names exactly the events
+// that mention its indicator. A run record no entry accounts for is a
+// problem too. The entries themselves are evidence.Case.Verify's concern.
+//
+// Postings are recomputed with the current indicator extraction; an
+// indicator it finds that the run's extraction did not (a newer version
+// reads more fields) is not a problem, a changed or missing posting is.
+func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*VerifyReport, error) {
+	rep := &VerifyReport{}
+	type recorded struct {
+		entry uint64
+		run   Run
+	}
+	var runs []recorded
+	err := s.c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind != KindEventsParsed {
+			return nil
+		}
+		var r Run
+		if err := json.Unmarshal(e.Payload, &r); err != nil {
+			add(fmt.Sprintf("entry %d", e.Index), "events.parsed payload does not decode: "+err.Error())
+			return nil
+		}
+		runs = append(runs, recorded{e.Index, r})
+		return ctx.Err()
+	})
+	if err != nil {
+		return rep, err
+	}
+	// Postings stored per run, counted in one pass over the keys.
+	stored := map[[8]byte]int{}
+	if err := s.c.Derived().Keys(prefixPosting, nil, func(k []byte) error {
+		if _, _, id, ok := splitPostingKey(k); ok {
+			stored[id]++
+		}
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	known := map[string]bool{}
+	for _, rr := range runs {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		where := fmt.Sprintf("entry %d", rr.entry)
+		known[rr.run.ID] = true
+		id, ok := runIDOf(rr.run.ID)
+		if !ok {
+			add(where, fmt.Sprintf("run id %q is malformed", rr.run.ID))
+			continue
+		}
+		rep.Runs++
+		if have, err := s.run(id); err != nil {
+			add(where, fmt.Sprintf("the record of run %s is missing or unreadable: %v", rr.run.ID, err))
+		} else if have.Digest != rr.run.Digest || have.Events != rr.run.Events || have.Artefact != rr.run.Artefact || have.Indicators != rr.run.Indicators {
+			add(where, fmt.Sprintf("the stored record of run %s differs from the entry", rr.run.ID))
+		}
+		n, err := s.verifyRun(id, &rr.run, where, stored[id], add)
+		rep.Events += n
+		if err != nil {
+			return rep, err
+		}
+	}
+	// Run records the log does not account for.
+	err = s.c.Derived().Scan(prefixRun, nil, func(k, v []byte) error {
+		var r Run
+		if json.Unmarshal(v, &r) != nil || !known[r.ID] {
+			add(fmt.Sprintf("run record %x", k[len(prefixRun):]), "no events.parsed entry records this run")
+		}
+		return nil
+	})
+	return rep, err
+}
+
+func runIDOf(s string) ([8]byte, bool) {
+	var id [8]byte
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 8 {
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
+}
+
+// verifyRun hashes one run's event blocks and checks its postings.
+func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, add func(where, detail string)) (int64, error) {
+	h := sha256.New()
+	var n int64
+	want := map[string]*posting{}
+	blockErr := false
+	err := s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), nil, func(k, v []byte) error {
+		lines, err := blockLines(v)
+		if err != nil {
+			add(where, fmt.Sprintf("event block %x of run %s: %v", k[len(prefixBlock)+8:], r.ID, err))
+			blockErr = true
+			return nil
+		}
+		for _, line := range lines {
+			h.Write(line)
+			h.Write([]byte{'\n'})
+			var e parse.Event
+			if err := json.Unmarshal(line, &e); err != nil {
+				add(where, fmt.Sprintf("event %d of run %s does not decode: %v", n, r.ID, err))
+				blockErr = true
+				n++
+				continue
+			}
+			var ts int64
+			if !e.Time.IsZero() {
+				ts = e.Time.UnixNano()
+			}
+			for _, ind := range EventIndicators(&e) {
+				key := string(ind.Type) + "\x00" + ind.Value
+				p := want[key]
+				if p == nil {
+					p = &posting{}
+					want[key] = p
+				}
+				p.count++
+				if ts != 0 {
+					if p.first == 0 || ts < p.first {
+						p.first = ts
+					}
+					p.last = max(p.last, ts)
+				}
+				p.seqs = append(p.seqs, uint32(n))
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	if blockErr {
+		return n, nil // already reported; the digest cannot match
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != r.Digest || n != r.Events {
+		add(where, fmt.Sprintf("the stored events of run %s (%d, %s) do not match the entry (%d, %s)", r.ID, n, got, r.Events, r.Digest))
+		return n, nil
+	}
+	if storedPostings != r.Indicators {
+		add(where, fmt.Sprintf("run %s has %d indicator postings stored, the entry says %d", r.ID, storedPostings, r.Indicators))
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		typ, val, _ := bytes.Cut([]byte(k), []byte{0})
+		v, err := s.c.Derived().Get(postingKey(indicator.Type(typ), string(val), id))
+		if err != nil {
+			continue // not indexed by the run's extraction (see Verify), or deleted: the count says which
+		}
+		p, err := decodePosting(v, true)
+		w := want[k]
+		if err != nil || p.count != w.count || p.first != w.first || p.last != w.last || !slices.Equal(p.seqs, w.seqs) {
+			add(where, fmt.Sprintf("the posting of %s %q in run %s does not name the events that mention it", typ, val, r.ID))
+		}
+	}
+	return n, nil
+}
