@@ -75,7 +75,8 @@ type Run struct {
 	Lines         int64             `json:"lines,omitempty"`
 	Records       int64             `json:"records,omitempty"`
 	Indicators    int               `json:"indicators"`
-	Digest        string            `json:"events_digest"` // sha256 of the events as JSON Lines (EventsJSONL)
+	IndexVersion  int               `json:"index_version,omitempty"` // IndexVersion of the postings; absent: 1
+	Digest        string            `json:"events_digest"`           // sha256 of the events as JSON Lines (EventsJSONL)
 	FirstSeen     string            `json:"first_seen,omitempty"`
 	LastSeen      string            `json:"last_seen,omitempty"`
 	FirstProblems []parse.Malformed `json:"first_malformed,omitempty"`
@@ -109,8 +110,14 @@ type ParseOptions struct {
 	Actor    string
 }
 
+// IndexVersion is the version of the indicator extraction that builds a
+// run's postings (EventIndicators). 2: TLS server names and DNS rrname are
+// domains. A new version gives runs new ids, so parsing an artefact again
+// indexes it anew (the new run supersedes the old one).
+const IndexVersion = 2
+
 // runID names a run by what determines its output: the artefact, the
-// parser and the options.
+// parser, the options and the indicator extraction.
 func runID(d evidence.Digest, p parse.Parser, o ParseOptions) [8]byte {
 	loc := "UTC"
 	if o.Location != nil {
@@ -118,6 +125,7 @@ func runID(d evidence.Digest, p parse.Parser, o ParseOptions) [8]byte {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s/%d\n%d\n%s\n%d\n", d, p.Name(), p.Version(), o.Year, loc, o.ModTime.Unix())
+	fmt.Fprintf(h, "index/%d\n", IndexVersion) // version 1 runs were named without it
 	var id [8]byte
 	copy(id[:], h.Sum(nil))
 	return id

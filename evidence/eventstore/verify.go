@@ -29,9 +29,10 @@ type VerifyReport struct {
 // that mention its indicator. A run record no entry accounts for is a
 // problem too. The entries themselves are evidence.Case.Verify's concern.
 //
-// Postings are recomputed with the current indicator extraction; an
-// indicator it finds that the run's extraction did not (a newer version
-// reads more fields) is not a problem, a changed or missing posting is.
+// Postings are recomputed with the current indicator extraction. For a run
+// indexed by an older version (Run.IndexVersion), an indicator only the
+// newer extraction finds is not a problem; a changed posting, or fewer
+// postings than the entry says, is.
 func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*VerifyReport, error) {
 	rep := &VerifyReport{}
 	type recorded struct {
@@ -174,11 +175,18 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	current := r.IndexVersion >= IndexVersion
+	if current && len(want) != r.Indicators {
+		add(where, fmt.Sprintf("the events of run %s mention %d indicators, the entry says %d", r.ID, len(want), r.Indicators))
+	}
 	for _, k := range keys {
 		typ, val, _ := bytes.Cut([]byte(k), []byte{0})
 		v, err := s.c.Derived().Get(postingKey(indicator.Type(typ), string(val), id))
 		if err != nil {
-			continue // not indexed by the run's extraction (see Verify), or deleted: the count says which
+			if current {
+				add(where, fmt.Sprintf("the posting of %s %q in run %s is missing", typ, val, r.ID))
+			}
+			continue // an older run's extraction may not have indexed it; the count says if one was deleted
 		}
 		p, err := decodePosting(v, true)
 		w := want[k]

@@ -261,7 +261,7 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: o.Name,
 		Parser: res.Parser, ParserVersion: res.Version, Format: o.Format, Gzip: res.Gzip,
 		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
-		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings),
+		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings), IndexVersion: IndexVersion,
 		Digest: "sha256:" + hex.EncodeToString(w.digest.Sum(nil)), FirstSeen: fmtTime(w.tmin), LastSeen: fmtTime(w.tmax),
 		FirstProblems: w.first,
 	}
