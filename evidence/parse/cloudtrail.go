@@ -21,7 +21,9 @@ import (
 // sourceIPAddress is an address, otherwise SrcService (a service principal
 // such as "config.amazonaws.com" is never an address). Fields:
 // event_source, region, user_agent, account, user_type, arn, error_code,
-// error_message, event_id, event_type, invoked_by.
+// error_message, event_id, event_type, invoked_by, access_key_id (the
+// key the call was signed with: which credential, not just which account).
+// Version 2 added access_key_id.
 //
 // Citations of delivery files give Record (1-based index in Records) and
 // the byte offset of the record's opening brace; line mode gives Line.
@@ -32,7 +34,7 @@ func NewCloudTrail() Parser { return cloudTrail{} }
 type cloudTrail struct{}
 
 func (cloudTrail) Name() string { return "cloudtrail" }
-func (cloudTrail) Version() int { return 1 }
+func (cloudTrail) Version() int { return 2 }
 
 // maxRecord bounds one CloudTrail record.
 const maxRecord = 4 << 20
@@ -73,6 +75,7 @@ type ctIdentity struct {
 	ARN            string `json:"arn"`
 	AccountID      string `json:"accountId"`
 	UserName       string `json:"userName"`
+	AccessKeyID    string `json:"accessKeyId"`
 	InvokedBy      string `json:"invokedBy"`
 	SessionContext *struct {
 		SessionIssuer *struct {
@@ -274,6 +277,7 @@ func (p cloudTrail) record(e *emitter, raw []byte, off, line, rec int64, trunc b
 		set("user_type", id.Type)
 		set("arn", id.ARN)
 		set("invoked_by", id.InvokedBy)
+		set("access_key_id", id.AccessKeyID)
 		set("account", id.AccountID)
 	}
 	if ev.Fields["account"] == "" {

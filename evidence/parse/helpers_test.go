@@ -2,6 +2,7 @@ package parse_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -44,8 +45,8 @@ func runBytes(t testing.TB, data []byte, format string, opts parse.Options) (par
 		t.Fatalf("stats %+v but %d events, %d malformed received", res.Stats, len(c.events), len(c.mal))
 	}
 	for _, ev := range c.events {
-		if ev.Citation.Parser != res.Parser+"/1" {
-			t.Fatalf("citation parser %q, want %s/1", ev.Citation.Parser, res.Parser)
+		if want := fmt.Sprintf("%s/%d", res.Parser, res.Version); ev.Citation.Parser != want {
+			t.Fatalf("citation parser %q, want %s", ev.Citation.Parser, want)
 		}
 		if ev.Outcome == "" || ev.Kind == "" {
 			t.Fatalf("event without kind or outcome: %+v", ev)
