@@ -144,3 +144,36 @@ func TestAnonymiserSibling(t *testing.T) {
 		t.Errorf("slip: %s", describe(sl))
 	}
 }
+
+// The account's owner, working first with an access key nobody else used,
+// keeps "benign use" when the attacker later logs into the same account
+// with the stolen password through a relay and works from EC2 with a key
+// of its own; a password-only account shared with later users does not.
+func TestAccountOwnerWithOwnKey(t *testing.T) {
+	c := newCase()
+	office, relay, ec2, second := "198.51.100.40", "192.0.2.60", "203.0.113.70", "198.51.100.41"
+	c.obs(office, "GeoIP2-Connection-Type", enrich.TypeMMDB, dsMMDB, t0.Add(-72*time.Hour), map[string]any{"connection_type": "Cable/DSL"})
+	for i := range 3 {
+		c.ev(artSSH, t0.Add(time.Duration(i-5)*time.Hour), parse.KindAPI, parse.OutcomeSuccess, office, "tmueller", "access_key_id", "AKIAOWNER")
+	}
+	c.ranges(relay, "apple-private-relay-egress", "ICLOUD_PRIVATE_RELAY")
+	c.ev(artSSH, t0, parse.KindAPI, parse.OutcomeSuccess, relay, "tmueller")
+	c.anon(ec2, "is_hosting_provider")
+	for i := range 3 {
+		c.ev(artSSH, t0.Add(time.Duration(i+1)*time.Hour), parse.KindAPI, parse.OutcomeSuccess, ec2, "tmueller", "access_key_id", "AKIANEW")
+	}
+	// Another password user of an account the relay also used: no key, so
+	// nothing tells it from a stepping stone.
+	c.ev(artSSH, t0.Add(-time.Hour), parse.KindAuth, parse.OutcomeSuccess, second, "jsmith")
+	c.ev(artSSH, t0.Add(time.Hour), parse.KindAuth, parse.OutcomeSuccess, relay, "jsmith")
+	res := c.assess(t)
+	if o := find(t, res, office); factorOf(o, "benign-use") == nil || o.Role != Undetermined {
+		t.Errorf("owner: %s", describe(o))
+	}
+	if e := find(t, res, ec2); factorOf(e, "benign-use") != nil {
+		t.Errorf("EC2 with the attacker's key: %s", describe(e))
+	}
+	if s := find(t, res, second); factorOf(s, "benign-use") != nil {
+		t.Errorf("password-only shared account: %s", describe(s))
+	}
+}

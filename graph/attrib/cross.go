@@ -14,6 +14,7 @@ import (
 type idRec struct {
 	t       int64
 	id, src uint32
+	mat     uint32 // for accounts: the key or access key id used (0: none named)
 	success bool
 }
 
@@ -149,14 +150,7 @@ func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, fac
 		if credential(name) {
 			travel(th.TravelKmh, run, name, facts, res.travel)
 			siblings(run, name, facts, res.sibling)
-			for _, rc := range run[1:] {
-				if rc.src != run[0].src {
-					for _, x := range run {
-						res.sharedCred[int32(x.src)] = true
-					}
-					break
-				}
-			}
+			markShared(run, res.sharedCred)
 		}
 		i = j
 	}
@@ -229,6 +223,55 @@ func anonPools(minMembers int, ms []int32, facts []obsFacts, pool map[int32]pool
 		}
 		if others := len(in) - 1; 2*f > others {
 			out[s] = anonPoolInfo{flagged: f, others: others}
+		}
+	}
+}
+
+// markShared marks the sources of one credential that share it with
+// another source. One exception: the account's owner. A source that used
+// the account first, every time with a key of its own (an SSH key or
+// access key id no other source used), holds a different credential to the
+// same account than those who came after (a stolen password, a key they
+// created): its use can still be benign.
+func markShared(run []idRec, out map[int32]bool) {
+	type use struct {
+		first int64
+		mats  []uint32
+		none  bool // some use named no key
+	}
+	uses := map[uint32]*use{}
+	var order []uint32
+	for _, rc := range run { // run is in time order
+		u := uses[rc.src]
+		if u == nil {
+			u = &use{first: rc.t}
+			uses[rc.src] = u
+			order = append(order, rc.src)
+		}
+		switch {
+		case rc.mat == 0:
+			u.none = true
+		case !slices.Contains(u.mats, rc.mat):
+			u.mats = append(u.mats, rc.mat)
+		}
+	}
+	if len(order) < 2 {
+		return
+	}
+	users := map[uint32]int{} // key → sources that used it
+	for _, u := range uses {
+		for _, m := range u.mats {
+			users[m]++
+		}
+	}
+	for i, src := range order {
+		u := uses[src]
+		owner := i == 0 && !u.none && len(u.mats) > 0 && uses[order[1]].first > u.first
+		for _, m := range u.mats {
+			owner = owner && users[m] == 1
+		}
+		if !owner {
+			out[int32(src)] = true
 		}
 	}
 }

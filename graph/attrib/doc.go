@@ -45,6 +45,10 @@
 //   - Impossible travel and shared credentials use accounts and keys only
 //     (not user agents or TLS fingerprints), and travel against a flagged
 //     anonymiser is explained by it.
+//   - An account is shared with another source unless the source is its
+//     owner: the first to use it, every time with a key of its own (SSH key
+//     or access key id) that no other source used. The owner's use can be
+//     benign use (row 25) even though an attacker later used the account.
 //   - Row 12 is not taken from a consumer ISP's own WHOIS record.
 //   - The stated role is undetermined when the evidence does not favour
 //     the most probable role over undetermined (it leads on its prior).
@@ -56,7 +60,7 @@
 // same, penalty 0.003 (chosen among 0.002–0.03 on seeds 201–210); priors,
 // reliabilities, credibilities, half-lives and thresholds are ATTRIBUTION.md's.
 // No λ changed direction; the largest moves were row 10 for compromised
-// (3 → 19.9: an attacking home line with no proxy flag is, in these
+// (3 → 20.5: an attacking home line with no proxy flag is, in these
 // scenarios, a hijacked device), row 3 for relay (20 → 31.4) and row 7,
 // hosting, which became almost non-diagnostic. To reproduce:
 //
@@ -65,8 +69,8 @@
 //
 // (testdata/starting-model.json is the table with rows 25–28). On
 // seeds 301–320, never used before the model was fixed: pooled macro-F1
-// 0.999, Brier 0.041 (0.031–0.056 per seed); per scenario Brier 0.009
-// (CDN) to 0.184 (CloudTrail). Undetermined sources stay near 0.4–0.6:
+// 0.999, Brier 0.040 (0.030–0.055 per seed); per scenario Brier 0.009
+// (CDN) to 0.160 (CloudTrail). Undetermined sources stay near 0.4–0.6:
 // under the discounting rule, one family of evidence for the reference
 // class can lower the other roles at most to 1 − ρ of their prior odds.
 //

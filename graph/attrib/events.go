@@ -131,13 +131,16 @@ type aggregator struct {
 	index   map[string]int32
 	aggs    []*agg
 	idIndex map[string]uint32
-	idNames []string
-	recs    []idRec
-	seed    maphash.Seed
+	// matIndex numbers credential material (an SSH key, an access key id)
+	// from 1; 0 is "none seen" (a password).
+	matIndex map[string]uint32
+	idNames  []string
+	recs     []idRec
+	seed     maphash.Seed
 }
 
 func newAggregator(r *resolved, in *Input) *aggregator {
-	return &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
+	return &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, matIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
 }
 
 func (a *aggregator) source(key, typ string) (int32, *agg) {
@@ -380,6 +383,13 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	}
 	ok := e.Outcome == parse.OutcomeSuccess
 	got := false
+	var mat uint32 // the secret behind an account use, when the log names it
+	if m := field(e, "key_fingerprint", "ssh_key", "fingerprint", "access_key_id"); m != "" {
+		if mat = a.matIndex[m]; mat == 0 {
+			mat = uint32(len(a.matIndex) + 1)
+			a.matIndex[m] = mat
+		}
+	}
 	rec := func(kind, v string) {
 		if v == "" {
 			return
@@ -391,7 +401,11 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 			a.idIndex[k] = id
 			a.idNames = append(a.idNames, k)
 		}
-		a.recs = append(a.recs, idRec{id: id, src: uint32(idx), t: t, success: ok})
+		r := idRec{id: id, src: uint32(idx), t: t, success: ok}
+		if kind == "user" {
+			r.mat = mat
+		}
+		a.recs = append(a.recs, r)
 		got = true
 	}
 	if u := e.User; !genericUsers[strings.ToLower(u)] {
