@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -153,7 +154,12 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 		var err error
 		for b := range commits {
 			if err == nil {
-				_, err = r.c.AppendLazy(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
+				var es []*evidence.Entry
+				es, err = r.c.AppendLazy(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
+				if err == nil && (len(es) != 1 || !bytes.Equal(es[0].Payload, b.p)) {
+					// The index's offsets hold only for the payload as built.
+					err = errors.New("observations: the log stored the payload other than built; the index written with it is wrong (casefile verify names the entry)")
+				}
 				if err == nil {
 					total += b.n
 				}
