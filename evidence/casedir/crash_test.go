@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 const crashChildEnv = "CASEFILE_CRASH_CHILD"
@@ -56,6 +59,11 @@ func crashChild(dir string) {
 			os.Exit(1)
 		}
 		fmt.Printf("committed %s %d\n", res.Digest.Hex(), res.Size)
+		if i%2 == 1 {
+			// Derived data too: a log parsed into events, and observations
+			// recorded with their index (checked by VerifyDerived).
+			crashDerived(ctx, h, i, rng)
+		}
 		drafts := make([]evidence.Draft, 1+rng.IntN(50))
 		for k := range drafts {
 			drafts[k] = evidence.Draft{Kind: "note.added", Actor: "child", Payload: map[string]int{"i": i, "k": k}}
@@ -64,6 +72,31 @@ func crashChild(dir string) {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
+	}
+}
+
+// crashDerived ingests and parses a small log and records observations of
+// its addresses, as enrich would.
+func crashDerived(ctx context.Context, h *casedir.Handle, i int, rng *rand.Rand) {
+	var log strings.Builder
+	byInd := map[string][]enrich.Observation{}
+	ds := fmt.Sprintf("sha256:%064x", i)
+	for k := range 1 + rng.IntN(300) {
+		ip := fmt.Sprintf("198.51.%d.%d", rng.IntN(256), 1+rng.IntN(250))
+		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[%d]: Failed password for root from %s port 22 ssh2\n", k/60%60, k%60, i, ip)
+		byInd[ip] = []enrich.Observation{{Dataset: ds, Indicator: ip, Source: "crash-test", SourceType: enrich.TypeMMDB,
+			Fields: map[string]any{"i": i, "k": k}}}
+	}
+	res, err := h.Ingest(ctx, strings.NewReader(log.String()), evidence.ArtefactMeta{Name: fmt.Sprintf("auth-%d.log", i)}, evidence.IngestOptions{Actor: "child"})
+	if err == nil {
+		_, _, err = eventstore.New(h.Case).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026, Actor: "child"})
+	}
+	if err == nil {
+		_, err = observe.NewRecorder(h.Case, "child", nil).Record(ctx, observe.Source{Dataset: ds, Name: "crash-test", Type: enrich.TypeMMDB}, byInd)
+	}
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
 	}
 }
 
@@ -141,6 +174,9 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("round %d: open after kill: %v", round, err)
 		}
 		r, err := h.Verify(context.Background(), evidence.VerifyOptions{})
+		if err == nil {
+			_, err = observe.VerifyDerived(context.Background(), h.Case, r)
+		}
 		if err != nil || !r.OK {
 			h.Close()
 			t.Fatalf("round %d: case does not verify after SIGKILL: %v %+v", round, err, r.Problems)
