@@ -117,7 +117,10 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 				len(dirs), pooled.N, pooled.MacroF1, pooled.Brier, pooled.BrierPerClass, pooled.LogLoss)
 			fmt.Fprintf(a.out, "%-28s %9s %7s %6s %8s\n", "role", "precision", "recall", "F1", "sources")
 			for _, r := range attrib.Roles() {
-				p := pooled.PerRole[r]
+				p, ok := pooled.PerRole[r]
+				if !ok {
+					continue // neither true nor stated anywhere
+				}
 				fmt.Fprintf(a.out, "%-28s %9.3f %7.3f %6.3f %8d\n", r, p.Precision, p.Recall, p.F1, p.Support)
 			}
 			return nil
