@@ -232,10 +232,7 @@ func TestReparseSupersedes(t *testing.T) {
 }
 
 func TestOffsetsAcrossBlocks(t *testing.T) {
-	var log strings.Builder
-	for i := range 3000 {
-		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[1]: Failed password for root from 10.0.%d.%d port 22 ssh2\n", i/60%60, i%60, i/250, 1+i%250)
-	}
+	log := failedLogins(3000)
 	c, _ := newCase(t)
 	s := eventstore.New(c)
 	d := ingest(t, c, log.String(), "auth.log")
@@ -262,4 +259,14 @@ func TestOffsetsAcrossBlocks(t *testing.T) {
 	if failures != 1500 {
 		t.Fatalf("filtered offset: %d", failures)
 	}
+}
+
+// failedLogins is an OpenSSH log of n failed logins from distinct addresses
+// (n/1024 blocks and more).
+func failedLogins(n int) *strings.Builder {
+	var log strings.Builder
+	for i := range n {
+		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[1]: Failed password for root from 10.0.%d.%d port 22 ssh2\n", i/60%60, i%60, i/250, 1+i%250)
+	}
+	return &log
 }

@@ -3,7 +3,6 @@ package eventstore_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -18,10 +17,7 @@ import (
 // with another year, supersedes the first).
 func parsedTwice(t *testing.T) (*evidence.Case, *memstore.Store, *eventstore.Store) {
 	t.Helper()
-	var log strings.Builder
-	for i := range 3000 {
-		fmt.Fprintf(&log, "Nov 20 09:%02d:%02d web01 sshd[1]: Failed password for root from 10.0.%d.%d port 22 ssh2\n", i/60%60, i%60, i/250, 1+i%250)
-	}
+	log := failedLogins(3000)
 	c, b := newCase(t)
 	s := eventstore.New(c)
 	d := ingest(t, c, log.String(), "auth.log")
