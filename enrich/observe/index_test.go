@@ -123,6 +123,7 @@ func TestDamagedIndexIsAClearError(t *testing.T) {
 // observations or an error, never a panic or a read outside the entry.
 func FuzzIndexValue(f *testing.F) {
 	f.Add([]byte("[]"))
+	f.Add([]byte("["))
 	f.Add(append([]byte{'r', 1, 10}, 0, 0, 0, 0, 0, 0, 0, 1))
 	f.Add(append([]byte{'r', 0xff, 0xff, 0xff, 0xff, 0x0f, 10}, 0, 0, 0, 0, 0, 0, 0, 1))
 	f.Add([]byte(`[{"indicator":"192.0.2.7"}]`))
@@ -141,10 +142,11 @@ func FuzzIndexValue(f *testing.F) {
 			t.Fatal("an empty index value read without error")
 		}
 		observe.All(c)
+		indexProblems(t, c) // must not panic either
 	})
 }
 
-func indexProblems(t *testing.T, c *evidence.Case) []string {
+func indexProblems(t testing.TB, c *evidence.Case) []string {
 	t.Helper()
 	var ps []string
 	if _, err := observe.Verify(context.Background(), c, func(where, detail string) { ps = append(ps, where+": "+detail) }); err != nil {

@@ -59,7 +59,7 @@ func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string
 			span := e.Payload[sp.off : sp.off+sp.len]
 			switch {
 			case len(v) > 0 && v[0] == '[':
-				if !bytes.Equal(v[1:len(v)-1], span) {
+				if len(v) < 2 || v[len(v)-1] != ']' || !bytes.Equal(v[1:len(v)-1], span) {
 					add(where, fmt.Sprintf("the index copy of the observations of %s differs from the entry", sp.ind))
 				}
 			default:
