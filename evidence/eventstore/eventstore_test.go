@@ -23,7 +23,7 @@ import (
 	"github.com/casefile/casefile/evidence/sampledata"
 )
 
-func newCase(t *testing.T) (*evidence.Case, *memstore.Store) {
+func newCase(t testing.TB) (*evidence.Case, *memstore.Store) {
 	t.Helper()
 	skey, vkey, _ := note.GenerateKey(rand.Reader, "casefile.invalid/case/t")
 	s, _ := note.NewSigner(skey)
@@ -47,7 +47,7 @@ this line is not syslog at all
 Nov 20 09:20:00 web01 sshd[31099]: Accepted password for deploy from 89.160.20.130 port 51514 ssh2
 `
 
-func ingest(t *testing.T, c *evidence.Case, data, name string) evidence.Digest {
+func ingest(t testing.TB, c *evidence.Case, data, name string) evidence.Digest {
 	t.Helper()
 	res, err := c.Ingest(context.Background(), strings.NewReader(data), evidence.ArtefactMeta{Name: name}, evidence.IngestOptions{Actor: "T"})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 // parsedTwice is a case with a 3,000-line log parsed twice (the second run,
 // with another year, supersedes the first).
-func parsedTwice(t *testing.T) (*evidence.Case, *memstore.Store, *eventstore.Store) {
+func parsedTwice(t testing.TB) (*evidence.Case, *memstore.Store, *eventstore.Store) {
 	t.Helper()
 	log := failedLogins(3000)
 	c, b := newCase(t)
@@ -29,7 +29,7 @@ func parsedTwice(t *testing.T) (*evidence.Case, *memstore.Store, *eventstore.Sto
 	return c, b, s
 }
 
-func keysOf(t *testing.T, c *evidence.Case, prefix string) [][]byte {
+func keysOf(t testing.TB, c *evidence.Case, prefix string) [][]byte {
 	t.Helper()
 	var ks [][]byte
 	c.Derived().Keys([]byte(prefix), nil, func(k []byte) error { ks = append(ks, bytes.Clone(k)); return nil })
@@ -104,4 +104,29 @@ func TestVerifyDerivedEvents(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever bytes stand in a block, a posting or a run record, Verify
+// reports problems and does not panic.
+func FuzzVerifyDerived(f *testing.F) {
+	f.Add(0, []byte{})
+	f.Add(1, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add(2, []byte(`{"run":"zz","events_digest":"x"}`))
+	c, b, s := parsedTwice(f)
+	keys := map[int][]byte{0: keysOf(f, c, "v/")[0], 1: keysOf(f, c, "j/")[0], 2: keysOf(f, c, "r/")[0]}
+	orig := map[int][]byte{}
+	for i, k := range keys {
+		orig[i], _ = b.Get(k)
+	}
+	f.Fuzz(func(t *testing.T, which int, v []byte) {
+		k, ok := keys[which]
+		if !ok {
+			return
+		}
+		b.Corrupt(k, v)
+		defer b.Corrupt(k, orig[which])
+		if _, err := s.Verify(context.Background(), func(string, string) {}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
