@@ -3,12 +3,15 @@ package observe_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
@@ -205,5 +208,80 @@ func TestWHOISOnLoopback(t *testing.T) {
 	}
 	if ps := indexProblems(t, c); len(ps) > 0 {
 		t.Errorf("index does not match the entries: %v", ps)
+	}
+}
+
+// WHOIS lookups run side by side (as many as the client allows), and the
+// answers are still recorded in the order of the indicators.
+func TestWHOISConcurrentInOrder(t *testing.T) {
+	ctx := context.Background()
+	c, err := memstore.NewCase(ctx, "T", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	for i := range 6 {
+		fmt.Fprintf(&log, "Nov 20 09:02:%02d web01 sshd[1]: Failed password for root from 81.2.%d.7 port 22 ssh2\n", i, 100+i)
+	}
+	res, err := c.Ingest(ctx, strings.NewReader(log.String()), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eventstore.New(c).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var open, most atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				n := open.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				buf := make([]byte, 512)
+				k, _ := conn.Read(buf)
+				q := strings.TrimSpace(string(buf[:k]))
+				time.Sleep(150 * time.Millisecond)
+				fmt.Fprintf(conn, "inetnum:        %s - %s\nnetname:        NET-%s\ncountry:        NL\n", q, q, q)
+				open.Add(-1)
+			}()
+		}
+	}()
+	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String(), WHOISRate: -1})
+	if err != nil || rep.WHOIS.Answered != 6 {
+		t.Fatalf("%+v %v", rep.WHOIS, err)
+	}
+	if most.Load() < 2 {
+		t.Errorf("at most %d lookups at once", most.Load())
+	}
+	var order []string
+	c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == observe.KindObservations {
+			var p observe.Payload
+			e.DecodePayload(&p)
+			for _, o := range p.Observations {
+				order = append(order, o.Indicator)
+			}
+		}
+		return nil
+	})
+	inds, _ := eventstore.New(c).Indicators()
+	var want []string
+	for _, s := range inds {
+		if s.Type == "ip" {
+			want = append(want, s.Value)
+		}
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("recorded in the order %v, indicators are %v", order, want)
 	}
 }

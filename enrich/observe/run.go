@@ -227,6 +227,7 @@ func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Opti
 		return nil, err
 	}
 	rep := &WHOISReport{}
+	var todo []*eventstore.Summary
 	for _, s := range inds {
 		if s.Type != indicator.TypeIP && s.Type != indicator.TypeDomain || s.Special != "" {
 			continue
@@ -235,11 +236,48 @@ func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Opti
 		if err != nil {
 			return rep, err
 		}
-		if hasPrefix(asked, whoisKeyPrefix) {
-			continue
+		if !hasPrefix(asked, whoisKeyPrefix) {
+			todo = append(todo, s)
 		}
+	}
+	// Lookups run ahead, as many at once as the client allows (it also
+	// keeps to its rate limit); answers are preserved and recorded in the
+	// order of the indicators, so a run's entries do not depend on timing.
+	type answer struct {
+		resp *whois.Response
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	results := make([]chan answer, len(todo))
+	for i := range results {
+		results[i] = make(chan answer, 1)
+	}
+	window := make(chan struct{}, 2*whois.DefaultConcurrency+2) // answers held at once
+	wg.Go(func() {
+		for i, s := range todo {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Go(func() {
+				resp, err := cl.Lookup(ctx, s.Value)
+				results[i] <- answer{resp, err}
+			})
+		}
+	})
+	for i, s := range todo {
+		var a answer
+		select {
+		case a = <-results[i]:
+			<-window
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		}
+		resp, err := a.resp, a.err
 		rep.Asked++
-		resp, err := cl.Lookup(ctx, s.Value)
 		if resp == nil || len(resp.Raw) == 0 {
 			rep.Failed++
 			if err != nil {
