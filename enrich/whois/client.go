@@ -79,6 +79,7 @@ type Client struct {
 }
 
 type call struct {
+	text string // the query being asked
 	done chan struct{}
 	resp *Response
 	err  error
@@ -182,33 +183,44 @@ func (c *Client) Lookup(ctx context.Context, ind string) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Lookups of the same query wait for one answer; so do lookups of
+	// addresses in the same /24 (IPv4) or /48 (IPv6), which the first
+	// answer's network most likely covers.
+	key := q.text
+	if q.addr.IsValid() {
+		bits := 24
+		if q.addr.Is6() {
+			bits = 48
+		}
+		key = netip.PrefixFrom(q.addr, bits).Masked().String()
+	}
 	for {
 		if r := c.cached(q); r != nil {
 			return r.result(q, true)
 		}
 		c.mu.Lock()
-		if cl := c.inflight[q.text]; cl != nil {
+		if cl := c.inflight[key]; cl != nil {
 			c.mu.Unlock()
 			select {
 			case <-cl.done:
 			case <-ctx.Done():
 				return nil, fmt.Errorf("whois: lookup of %s: %w", q.indicator, context.Cause(ctx))
 			}
-			if cl.resp == nil && isContextErr(cl.err) && ctx.Err() == nil {
-				continue // the other caller gave up; ask again
+			if cl.text != q.text || cl.resp == nil && isContextErr(cl.err) && ctx.Err() == nil {
+				continue // another address of the block (is it cached now?), or the other caller gave up
 			}
 			if cl.resp == nil {
 				return nil, cl.err
 			}
 			return cl.resp.result(q, true)
 		}
-		cl := &call{done: make(chan struct{})}
-		c.inflight[q.text] = cl
+		cl := &call{text: q.text, done: make(chan struct{})}
+		c.inflight[key] = cl
 		c.mu.Unlock()
 
 		cl.resp, cl.err = c.fetch(ctx, q)
 		c.mu.Lock()
-		delete(c.inflight, q.text)
+		delete(c.inflight, key)
 		c.mu.Unlock()
 		close(cl.done)
 		if cl.resp == nil {

@@ -157,6 +157,28 @@ func TestLookupCache(t *testing.T) {
 	if n := len(s2.Queries()); n != 1 {
 		t.Errorf("10 concurrent lookups of one address: server saw %d queries, want 1", n)
 	}
+
+	// Concurrent lookups of addresses in one /24 wait for the first
+	// answer, whose network covers them all: one query.
+	s3 := startServer(t, func(c net.Conn, q string) {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = c.Write(arin)
+	})
+	c3 := newClient(t, s3, Options{Concurrency: 4})
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ip := fmt.Sprintf("23.4.9.%d", 1+i)
+			if r, err := c3.Lookup(ctx, ip); err != nil || r.Indicator != ip || r.IP.Network() != "23.4.8.0/22" {
+				t.Errorf("%s: %v %v", ip, r, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(s3.Queries()); n != 1 {
+		t.Errorf("10 concurrent lookups in one /24: server saw %d queries, want 1", n)
+	}
 }
 
 func TestLookupDomainNotFound(t *testing.T) {
@@ -268,7 +290,7 @@ func TestConcurrencyBound(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.Lookup(context.Background(), fmt.Sprintf("31.3.8.%d", i+1)); err != nil {
+			if _, err := c.Lookup(context.Background(), fmt.Sprintf("31.3.%d.1", i+1)); err != nil { // other /24s: not waiting on each other
 				t.Error(err)
 			}
 		}()
