@@ -65,7 +65,12 @@ func readFacts(c *evidence.Case) (*caseFacts, error) {
 				f.parsed[r.Artefact] = int64(e.Index)
 			}
 		case observe.KindObservations:
-			var p observe.Payload
+			var p struct { // the observations themselves are read through the index
+				Dataset     string `json:"dataset"`
+				DatasetDate string `json:"dataset_date"`
+				Source      string `json:"source"`
+				SourceType  string `json:"source_type"`
+			}
 			if err := e.DecodePayload(&p); err != nil {
 				return err
 			}

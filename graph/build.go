@@ -305,7 +305,7 @@ func (g *Graph) indicatorNode(id string, weight int64) *Node {
 }
 
 func (g *Graph) addObservations(c *evidence.Case, f *caseFacts) error {
-	all, err := observe.All(c)
+	all, err := observe.AllLocated(c)
 	if err != nil {
 		return err
 	}
@@ -319,8 +319,14 @@ func (g *Graph) addObservations(c *evidence.Case, f *caseFacts) error {
 		if g.index[indID] == nil {
 			g.indicatorNode(indID, 0)
 		}
-		for _, o := range list {
-			oc := entryCite(f.observed[o.Dataset], f.observed[o.Dataset] > 0)
+		for _, lo := range list {
+			o := lo.Observation
+			// The entry that records this observation; a case recorded
+			// before the index said so cites the dataset's first one.
+			oc := entryCite(lo.Entry, lo.Entry >= 0)
+			if lo.Entry < 0 {
+				oc = entryCite(f.observed[o.Dataset], f.observed[o.Dataset] > 0)
+			}
 			id := "obs:" + ind + ":" + o.Dataset + ":" + o.Source
 			n := g.node(id, NodeObservation, o.Source+": "+obsText(o), "what a dated source said about "+ind)
 			n.Attrs["source_type"] = o.SourceType

@@ -65,6 +65,13 @@ type item struct {
 	ref  *ref
 }
 
+// Located is an observation with the observations.recorded entry that holds
+// it (−1 for a case recorded before the index pointed into entries).
+type Located struct {
+	enrich.Observation
+	Entry int64
+}
+
 // check refuses observations of another indicator than the key's (a value
 // copied or pointed elsewhere by someone who could write to the store).
 // entry is the entry they were read from, or −1.
@@ -171,6 +178,27 @@ func Observations(c *evidence.Case, indicator string) ([]enrich.Observation, err
 	var out []enrich.Observation
 	for _, it := range items {
 		out = append(out, it.list...)
+	}
+	return out, nil
+}
+
+// AllLocated returns every recorded observation, by indicator, each with
+// the entry that records it, so that what cites an observation can cite
+// exactly that entry.
+func AllLocated(c *evidence.Case) (map[string][]Located, error) {
+	items, err := collect(c, prefixObs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Located{}
+	for _, it := range items {
+		entry := int64(-1)
+		if it.ref != nil {
+			entry = int64(it.ref.entry)
+		}
+		for _, o := range it.list {
+			out[it.ind] = append(out[it.ind], Located{o, entry})
+		}
 	}
 	return out, nil
 }

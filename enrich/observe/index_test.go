@@ -2,6 +2,7 @@ package observe_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,49 @@ func TestVerifyIndex(t *testing.T) {
 				t.Errorf("problems %v, want %q", ps, tc.want)
 			}
 		})
+	}
+}
+
+// A dataset large enough for several entries: every observation is located
+// in the entry that really holds it (what the provenance graph cites).
+func TestAllLocatedNamesTheHoldingEntry(t *testing.T) {
+	ctx := context.Background()
+	c, err := memstore.NewCase(ctx, "T", "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byInd := map[string][]enrich.Observation{}
+	for i := range 12000 {
+		ip := fmt.Sprintf("81.%d.%d.1", i/250, i%250)
+		byInd[ip] = []enrich.Observation{{Dataset: ds, Indicator: ip, Source: "big", SourceType: enrich.TypeMMDB}}
+	}
+	if _, err := observe.NewRecorder(c, "T", nil).Record(ctx, observe.Source{Dataset: ds, Name: "big", Type: enrich.TypeMMDB}, byInd); err != nil {
+		t.Fatal(err)
+	}
+	all, err := observe.AllLocated(c)
+	if err != nil || len(all) != 12000 {
+		t.Fatalf("%d indicators: %v", len(all), err)
+	}
+	entries := map[int64]map[string]bool{} // entry → the indicators it holds
+	for ind, list := range all {
+		held, ok := entries[list[0].Entry]
+		if !ok {
+			e, err := c.Entry(uint64(list[0].Entry))
+			var p observe.Payload
+			if err != nil || e.Kind != observe.KindObservations || e.DecodePayload(&p) != nil {
+				t.Fatalf("%s located in entry %d: %v", ind, list[0].Entry, err)
+			}
+			held = map[string]bool{}
+			for _, o := range p.Observations {
+				held[o.Indicator] = true
+			}
+			entries[list[0].Entry] = held
+		}
+		if !held[ind] {
+			t.Fatalf("%s located in entry %d, which does not hold it", ind, list[0].Entry)
+		}
+	}
+	if len(entries) < 3 {
+		t.Errorf("12,000 observations in %d entries; the test wants several", len(entries))
 	}
 }
