@@ -20,6 +20,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
@@ -105,14 +106,28 @@ func Assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []strin
 }
 
 func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []string, f *caseFacts) (*attrib.Result, error) {
-	obs, err := observe.All(c)
+	located, err := observe.AllLocated(c)
 	if err != nil {
 		return nil, err
+	}
+	obs := make(map[string][]enrich.Observation, len(located))
+	recordedIn := map[[2]string]int64{} // indicator, dataset → observations.recorded entry
+	for ind, list := range located {
+		for _, lo := range list {
+			obs[ind] = append(obs[ind], lo.Observation)
+			if lo.Entry >= 0 {
+				recordedIn[[2]string{ind, lo.Dataset}] = lo.Entry
+			}
+		}
 	}
 	es := eventstore.New(c)
 	var streamErr error
 	in := attrib.Input{
 		Observations: obs,
+		ObservedIn: func(ind, dataset string) (int64, bool) {
+			i, ok := recordedIn[[2]string{ind, dataset}]
+			return i, ok
+		},
 		Datasets:     f.datasets,
 		VantageProxy: map[string]bool{},
 		EntryOf: func(d string) (int64, bool) {

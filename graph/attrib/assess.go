@@ -39,6 +39,10 @@ type Input struct {
 	// EntryOf, when set, maps an artefact or dataset digest to the index of
 	// the custody entry that preserved it; evidence then cites "entry:N" too.
 	EntryOf func(digest string) (int64, bool)
+	// ObservedIn, when set, gives the index of the custody entry that
+	// recorded what a dataset said about an indicator; evidence from an
+	// observation then cites that entry too.
+	ObservedIn func(indicator, dataset string) (int64, bool)
 	// Sources, when set, replaces the rule naming the remote parties of an
 	// event (see defaultSources): call emit once per indicator.
 	Sources func(e *parse.Event, emit func(indicator, typ string))

@@ -177,3 +177,15 @@ func TestAccountOwnerWithOwnKey(t *testing.T) {
 		t.Errorf("password-only shared account: %s", describe(s))
 	}
 }
+
+// Evidence from an observation cites the entry that recorded it.
+func TestObservationCitesItsEntry(t *testing.T) {
+	c := newCase()
+	c.tor("185.220.101.4", t0)
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeFailure, "185.220.101.4", "root")
+	c.in.ObservedIn = func(ind, dataset string) (int64, bool) { return 77, ind == "185.220.101.4" }
+	f := factorOf(find(t, c.assess(t), "185.220.101.4"), "tor-exit")
+	if f == nil || len(f.Evidence) == 0 || f.Evidence[0] != "entry:77" {
+		t.Fatalf("tor-exit evidence: %+v", f)
+	}
+}

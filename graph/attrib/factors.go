@@ -243,6 +243,11 @@ func (b *builder) fromObservations(f *obsFacts) []hit {
 				src += " (dataset " + oh.obs.Dataset + ")"
 			}
 			ev = b.datasetRef(oh.obs.Dataset)
+			if b.in.ObservedIn != nil {
+				if n, ok := b.in.ObservedIn(oh.obs.Indicator, oh.obs.Dataset); ok {
+					ev = append([]string{"entry:" + strconv.FormatInt(n, 10)}, ev...)
+				}
+			}
 		}
 		rho, stale, why := b.weightKind(rel, cred, oh.factor, oh.kind, date)
 		text := factorLabel[oh.factor] + ": " + oh.what
