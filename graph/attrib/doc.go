@@ -14,9 +14,10 @@
 //     λ = 1 by ρ = reliability × credibility × staleness × spoof and never
 //     flips direction, and posteriors are clamped.
 //   - Every factor cites what it rests on: events as "sha256:<artefact>#L<line>"
-//     (or "#R<record>"), observations as "dataset sha256:<digest>", optionally
-//     with "entry:N" via Input.EntryOf. At most a few citations are kept per
-//     factor, with the total count.
+//     (or "#R<record>"), observations as "dataset sha256:<digest>", with
+//     "entry:N" of the preserving entry (Input.EntryOf) and of the entry
+//     that recorded the observation (Input.ObservedIn) when given. At most a
+//     few citations are kept per factor, with the total count.
 //   - Recommendations are limited to lawful action (block at the own
 //     perimeter, notify abuse contacts, report to CERT or police); nothing
 //     here ever proposes acting against the source.
