@@ -36,8 +36,9 @@ const (
 	entryBytes = 640 << 10
 )
 
-// prefixObs indexes observations: o/<indicator>\x00<dataset digest> →
-// JSON array of the observations that dataset gave for the indicator.
+// prefixObs indexes observations: o/<indicator>\x00<source key> → where
+// the observations that source gave for the indicator sit in the entry
+// that records them (see index.go).
 // prefixConsulted marks each source that has been consulted at all.
 var (
 	prefixObs       = []byte("o/")
