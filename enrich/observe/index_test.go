@@ -39,7 +39,8 @@ func recordOdd(t testing.TB) (*evidence.Case, *memstore.Store) {
 	return c, c.Derived().(*memstore.Store)
 }
 
-func obsIndexKey(ind string) []byte { return []byte("o/" + ind + "\x00" + ds) }
+// obsIndexKey is the index key of what the WHOIS answer ds said of ind.
+func obsIndexKey(ind string) []byte { return []byte("o/" + ind + "\x00whois/" + ds) }
 
 func TestIndexPointsIntoTheEntry(t *testing.T) {
 	c, st := recordOdd(t)
@@ -169,7 +170,7 @@ func TestVerifyIndex(t *testing.T) {
 		"deleted":    {func() { st.Delete(obsIndexKey("192.0.2.7")) }, "entry 1: the observations of 192.0.2.7 are not indexed"},
 		"redirected": {func() { st.Corrupt(obsIndexKey("192.0.2.7"), ref8) }, "entry 1: the index of 192.0.2.7 does not point at its observations"},
 		"emptied":    {func() { st.Corrupt(obsIndexKey("192.0.2.7"), []byte("[]")) }, "entry 1: the index copy of the observations of 192.0.2.7 differs from the entry"},
-		"invented": {func() { st.Corrupt([]byte("o/198.51.100.1\x00"+ds), ref8) },
+		"invented": {func() { st.Corrupt(obsIndexKey("198.51.100.1"), ref8) },
 			"observation index 198.51.100.1: holds observations that no entry records there"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -105,11 +105,9 @@ func (r *Recorder) Known(indicator, dataset string) (bool, error) {
 // not asked again). Indicators already recorded for this source are
 // skipped. It returns the number of observations recorded.
 func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]enrich.Observation) (int, error) {
-	if src.Key == "" {
-		src.Key = src.Dataset
-	}
+	key := src.key()
 	// A source consulted for the first time needs no per-indicator check.
-	marker := append(bytes.Clone(prefixConsulted), src.Key...)
+	marker := append(bytes.Clone(prefixConsulted), key...)
 	seen, err := r.c.Derived().Has(marker)
 	if err != nil {
 		return 0, err
@@ -122,7 +120,7 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			continue
 		}
 		if seen {
-			known, err := r.Known(ind, src.Key)
+			known, err := r.Known(ind, key)
 			if err != nil {
 				return 0, err
 			}
@@ -212,7 +210,7 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 		// The index points into the entry (the entry holds the only copy):
 		// the commit stamps each value with the entry's log index.
 		for _, sp := range spans {
-			op := evidence.Op{Key: obsKey(sp.ind, src.Key), Value: []byte("[]")}
+			op := evidence.Op{Key: obsKey(sp.ind, key), Value: []byte("[]")}
 			if sp.to > sp.from {
 				end := offs[sp.to-1] + len(elems[sp.to-1])
 				op.Value, op.StampIndex = refValue(offs[sp.from], end-offs[sp.from]), true
@@ -285,9 +283,22 @@ func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) (js
 // Source names what is being recorded: a dataset or a WHOIS response.
 type Source struct {
 	Dataset    string // "sha256:…" of the artefact ("" for the builtin table)
-	Key        string // index key of the source; default Dataset
 	KeepMisses bool   // index indicators the source had nothing about
 	Name       string
 	Type       string
 	Date       time.Time
+}
+
+// key is the index key of the source: the builtin table's name, the WHOIS
+// answer's digest under "whois/" (so that an indicator asked in WHOIS is
+// known to be asked), or the dataset's digest. Verify derives it from an
+// entry's payload the same way.
+func (s Source) key() string {
+	switch s.Type {
+	case enrich.TypeBuiltin:
+		return builtinKey
+	case enrich.TypeWHOIS:
+		return whoisKeyPrefix + s.Dataset
+	}
+	return s.Dataset
 }

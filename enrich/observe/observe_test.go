@@ -27,7 +27,10 @@ Nov 20 09:20:00 web01 sshd[31099]: Accepted password for deploy from 89.160.20.1
 `
 
 // parsedCase is a case holding one parsed auth.log.
-func parsedCase(t *testing.T) *evidence.Case {
+func parsedCase(t *testing.T) *evidence.Case { t.Helper(); return parsedCaseOf(t, authLog) }
+
+// parsedCaseOf is a case holding log, parsed as auth.log.
+func parsedCaseOf(t *testing.T, authLog string) *evidence.Case {
 	t.Helper()
 	ctx := context.Background()
 	c, err := memstore.NewCase(ctx, "T", "T")
@@ -215,21 +218,11 @@ func TestWHOISOnLoopback(t *testing.T) {
 // answers are still recorded in the order of the indicators.
 func TestWHOISConcurrentInOrder(t *testing.T) {
 	ctx := context.Background()
-	c, err := memstore.NewCase(ctx, "T", "T")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var log strings.Builder
 	for i := range 6 {
 		fmt.Fprintf(&log, "Nov 20 09:02:%02d web01 sshd[1]: Failed password for root from 81.2.%d.7 port 22 ssh2\n", i, 100+i)
 	}
-	res, err := c.Ingest(ctx, strings.NewReader(log.String()), evidence.ArtefactMeta{Name: "auth.log"}, evidence.IngestOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := eventstore.New(c).Parse(ctx, res.Digest, eventstore.ParseOptions{Year: 2026}); err != nil {
-		t.Fatal(err)
-	}
+	c := parsedCaseOf(t, log.String())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

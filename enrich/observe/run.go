@@ -97,7 +97,7 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 		}
 	}
 	if len(special) > 0 {
-		n, err := rec.Record(ctx, Source{Key: builtinKey, Name: "iana-special-purpose", Type: enrich.TypeBuiltin}, special)
+		n, err := rec.Record(ctx, Source{Name: "iana-special-purpose", Type: enrich.TypeBuiltin}, special)
 		if err != nil {
 			return rep, err
 		}
@@ -309,7 +309,7 @@ func (r *Recorder) whois(ctx context.Context, inds []*eventstore.Summary, o Opti
 		for i := range obs {
 			obs[i].Indicator = s.Value
 		}
-		n, rerr := r.Record(ctx, Source{Dataset: res.Digest.String(), Key: whoisKeyPrefix + res.Digest.String(), KeepMisses: true, Name: resp.SourceName(), Type: enrich.TypeWHOIS, Date: resp.Retrieved},
+		n, rerr := r.Record(ctx, Source{Dataset: res.Digest.String(), KeepMisses: true, Name: resp.SourceName(), Type: enrich.TypeWHOIS, Date: resp.Retrieved},
 			map[string][]enrich.Observation{s.Value: obs})
 		if rerr != nil {
 			return rep, rerr

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 )
@@ -35,23 +34,16 @@ func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string
 		}
 		rep.Entries++
 		where := fmt.Sprintf("entry %d", e.Index)
-		spans, keys, err := entrySpans(e.Payload)
+		spans, key, err := entrySpans(e.Payload)
 		if err != nil {
 			add(where, "observations.recorded payload: "+err.Error())
 			return nil
 		}
 		for _, sp := range spans {
 			rep.Observations += int64(sp.n)
-			var k, v []byte
-			for _, key := range keys {
-				if k = obsKey(sp.ind, key); expected[string(k)] {
-					continue // another entry's, already checked
-				}
-				if v, err = c.Derived().Get(k); err == nil {
-					break
-				}
-			}
+			k := obsKey(sp.ind, key)
 			expected[string(k)] = true
+			v, err := c.Derived().Get(k)
 			if err != nil {
 				add(where, fmt.Sprintf("the observations of %s are not indexed (%v)", sp.ind, err))
 				continue
@@ -93,32 +85,24 @@ type span struct {
 }
 
 // entrySpans finds, in a canonical observations.recorded payload, the run
-// of observations of each indicator, and the index keys the source may be
-// under: Run indexes WHOIS answers under "whois/<digest>" and the builtin
-// table under its own name; a Recorder given no key uses the dataset digest.
-func entrySpans(p []byte) ([]span, []string, error) {
+// of observations of each indicator, and the index key of the source.
+func entrySpans(p []byte) ([]span, string, error) {
 	var pl struct {
 		Dataset      string            `json:"dataset"`
 		SourceType   string            `json:"source_type"`
 		Observations []json.RawMessage `json:"observations"`
 	}
 	if err := json.Unmarshal(p, &pl); err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
-	keys := []string{pl.Dataset}
-	switch pl.SourceType {
-	case enrich.TypeBuiltin:
-		keys = []string{builtinKey, pl.Dataset}
-	case enrich.TypeWHOIS:
-		keys = []string{whoisKeyPrefix + pl.Dataset, pl.Dataset}
-	}
+	key := Source{Dataset: pl.Dataset, Type: pl.SourceType}.key()
 	// The payload is canonical: no whitespace, and the top-level
 	// "observations" is the first array in it (the keys before it hold
 	// strings and numbers), so its elements follow one another from there.
 	const marker = `,"observations":[`
 	at := bytes.Index(p, []byte(marker))
 	if at < 0 {
-		return nil, nil, fmt.Errorf("no observations array")
+		return nil, "", fmt.Errorf("no observations array")
 	}
 	pos := at + len(marker)
 	var spans []span
@@ -127,13 +111,13 @@ func entrySpans(p []byte) ([]span, []string, error) {
 			pos++ // the comma
 		}
 		if pos+len(raw) > len(p) || !bytes.Equal(p[pos:pos+len(raw)], raw) {
-			return nil, nil, fmt.Errorf("observation %d is not where canonical JSON puts it", i)
+			return nil, "", fmt.Errorf("observation %d is not where canonical JSON puts it", i)
 		}
 		var o struct {
 			Indicator string `json:"indicator"`
 		}
 		if err := json.Unmarshal(raw, &o); err != nil {
-			return nil, nil, fmt.Errorf("observation %d: %w", i, err)
+			return nil, "", fmt.Errorf("observation %d: %w", i, err)
 		}
 		if n := len(spans); n > 0 && spans[n-1].ind == o.Indicator {
 			spans[n-1].len = pos + len(raw) - spans[n-1].off
@@ -143,7 +127,7 @@ func entrySpans(p []byte) ([]span, []string, error) {
 		}
 		pos += len(raw)
 	}
-	return spans, keys, nil
+	return spans, key, nil
 }
 
 // DerivedReport says what VerifyDerived checked.

@@ -133,26 +133,7 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 				n++
 				continue
 			}
-			var ts int64
-			if !e.Time.IsZero() {
-				ts = e.Time.UnixNano()
-			}
-			for _, ind := range EventIndicators(&e) {
-				key := string(ind.Type) + "\x00" + ind.Value
-				p := want[key]
-				if p == nil {
-					p = &posting{}
-					want[key] = p
-				}
-				p.count++
-				if ts != 0 {
-					if p.first == 0 || ts < p.first {
-						p.first = ts
-					}
-					p.last = max(p.last, ts)
-				}
-				p.seqs = append(p.seqs, uint32(n))
-			}
+			notePostings(want, &e, uint32(n))
 			n++
 		}
 		return nil

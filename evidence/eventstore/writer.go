@@ -120,11 +120,7 @@ func (w *runWriter) encode(e *parse.Event) error {
 	w.line = append(e.AppendJSON(w.line[:0]), '\n') // what encoding/json writes, without reflection
 	w.buf.Write(w.line)
 	w.digest.Write(w.buf.Bytes()[start:])
-	seq := w.seq
-	w.seq++
-	var ts int64
 	if !e.Time.IsZero() {
-		ts = e.Time.UnixNano()
 		if w.tmin.IsZero() || e.Time.Before(w.tmin) {
 			w.tmin = e.Time
 		}
@@ -132,9 +128,8 @@ func (w *runWriter) encode(e *parse.Event) error {
 			w.tmax = e.Time
 		}
 	}
-	for _, ind := range EventIndicators(e) {
-		w.note(ind, seq, ts)
-	}
+	notePostings(w.postings, e, w.seq)
+	w.seq++
 	if w.seq%blockEvents == 0 {
 		return w.flushBlock()
 	}
@@ -156,23 +151,29 @@ func EventIndicators(e *parse.Event) []indicator.Indicator {
 	return inds
 }
 
-func (w *runWriter) note(ind indicator.Indicator, seq uint32, ts int64) {
-	k := string(ind.Type) + "\x00" + ind.Value
-	p := w.postings[k]
-	if p == nil {
-		p = &posting{}
-		w.postings[k] = p
+// notePostings adds event seq to the postings of every indicator e
+// mentions (what the writer stores and what Verify recomputes).
+func notePostings(postings map[string]*posting, e *parse.Event, seq uint32) {
+	var ts int64
+	if !e.Time.IsZero() {
+		ts = e.Time.UnixNano()
 	}
-	p.count++
-	if ts != 0 {
-		if p.first == 0 || ts < p.first {
-			p.first = ts
+	for _, ind := range EventIndicators(e) {
+		k := string(ind.Type) + "\x00" + ind.Value
+		p := postings[k]
+		if p == nil {
+			p = &posting{}
+			postings[k] = p
 		}
-		if ts > p.last {
-			p.last = ts
+		p.count++
+		if ts != 0 {
+			if p.first == 0 || ts < p.first {
+				p.first = ts
+			}
+			p.last = max(p.last, ts)
 		}
+		p.seqs = append(p.seqs, seq)
 	}
-	p.seqs = append(p.seqs, seq)
 }
 
 // Malformed implements parse.Sink.
