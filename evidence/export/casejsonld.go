@@ -18,6 +18,7 @@ type document struct {
 	o           Options
 	m           *Manifest
 	fingerprint string
+	vkey        string // the checkpoint's signed-note verifier key
 }
 
 // caseContext is the JSON-LD context: CASE/UCO 1.4 namespaces.

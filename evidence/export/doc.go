@@ -6,8 +6,12 @@
 //
 //   - Every file is listed in manifest.json with its SHA-256 and size, and
 //     manifest.json is signed with the case key (raw Ed25519, checked by
-//     `openssl pkeyutl -verify -rawin`); SHA256SUMS repeats the hashes in
-//     `sha256sum -c` form.
+//     `openssl pkeyutl -verify -rawin`); SHA256SUMS lists every other file
+//     (manifest.json and manifest.sig included) in `sha256sum -c` form and
+//     is signed too (SHA256SUMS.sig), so that coreutils and OpenSSL alone
+//     detect any change; verify.sh runs those checks in one command and
+//     refuses unlisted files. VERIFY.txt gives the checkpoint's verifier key
+//     and how leaves are formed, for checking the proofs with other code.
 //   - Every exported custody entry carries an RFC 6962 inclusion proof
 //     (C2SP tlog-proof) against the latest signed checkpoint, so a selective
 //     export proves that its entries belong to the full signed log without
@@ -23,7 +27,10 @@
 //     An RFC 3161 timestamp, when asked for, is the only exception.
 //   - Verify reads a package as hostile input: archive paths are checked
 //     (no absolute paths, no "..", no links), sizes and counts are bounded,
-//     nothing is extracted, and the first bad file is named.
+//     nothing is extracted, and the first bad file is named. It reads the
+//     signed files first and then only the files the signed manifest lists,
+//     no more of each than its listed size, hashing as it streams: memory
+//     stays bounded whatever the archive holds.
 //   - Building a package is custody: Build records an export.created entry
 //     (who, when, to whom, why, under which authorization, what, and the
 //     manifest's digest) after the package is complete.

@@ -24,8 +24,13 @@ const (
 	FormatZip   = "zip"
 )
 
-// formatVersion names the package layout in manifest.json.
-const formatVersion = "casefile-export/1"
+// formatVersion names the package layout in manifest.json. Version 2 adds
+// SHA256SUMS.sig (the case key's signature over SHA256SUMS) and verify.sh;
+// Verify still accepts version 1 packages, which have neither.
+const (
+	formatVersion   = "casefile-export/2"
+	formatVersionV1 = "casefile-export/1"
+)
 
 // BlobSigner signs bytes with the case key: a raw Ed25519 signature
 // (keys.Signer implements it).

@@ -8,8 +8,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,3 +180,17 @@ func jsonIndent(t testing.TB, v any) []byte {
 }
 
 func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }
+
+// readPackage reads every file of a package, as a test looks at it:
+// hashes for all, bytes for all but artefacts.
+func readPackage(ctx context.Context, p string) (*reader, error) {
+	walk, err := openPackage(p)
+	if err != nil {
+		return nil, err
+	}
+	r := newReader()
+	err = walk(ctx, func(name string, size int64, open func() (io.ReadCloser, error)) error {
+		return r.read(ctx, name, size, 1<<30, !strings.HasPrefix(name, dirArtefacts), open)
+	}, r.bad)
+	return r, err
+}

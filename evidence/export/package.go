@@ -21,6 +21,8 @@ const (
 	fileManifest   = "manifest.json"
 	fileSig        = "manifest.sig"
 	fileSums       = "SHA256SUMS"
+	fileSumsSig    = "SHA256SUMS.sig"
+	fileVerifySh   = "verify.sh"
 	filePublicKey  = "public-key.pem"
 	fileEntries    = "entries.jsonl"
 	fileCheckpoint = "checkpoint.txt"
@@ -210,7 +212,11 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		})
 	}
 
-	doc := &document{st: st, o: o, m: m, fingerprint: fp}
+	vkey, err := keys.VerifierKey(pub, st.ck.Origin)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	doc := &document{st: st, o: o, m: m, fingerprint: fp, vkey: vkey}
 	caseLD, err := doc.caseJSONLD()
 	if err != nil {
 		return nil, err
@@ -222,6 +228,7 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	}
 	p.add(fileSTIX, bundle)
 	p.add(fileVerify, doc.verifyText())
+	p.add(fileVerifySh, verifyScript())
 	report, err := doc.reportHTML()
 	if err != nil {
 		return nil, err
@@ -252,7 +259,18 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	for _, f := range p.files {
 		fmt.Fprintf(&sums, "%x  %s\n", f.sum, f.path)
 	}
+	// SHA256SUMS lists every other file (manifest.json and manifest.sig
+	// included) and is itself signed, so that sha256sum and openssl alone
+	// detect any change.
+	sumsSig, err := o.Signer.SignBlob([]byte(sums.String()))
+	if err != nil {
+		return nil, fmt.Errorf("export: signing SHA256SUMS: %w", err)
+	}
+	if !ed25519.Verify(pub, []byte(sums.String()), sumsSig) {
+		return nil, fmt.Errorf("export: the SHA256SUMS signature does not verify with the case key")
+	}
 	p.add(fileSums, []byte(sums.String()))
+	p.add(fileSumsSig, sumsSig)
 	p.sort()
 	return p, nil
 }

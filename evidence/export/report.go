@@ -157,65 +157,6 @@ func (d *document) reportHTML() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// verifyText is VERIFY.txt: the checks with standard tools, step by step.
-func (d *document) verifyText() []byte {
-	st := d.st
-	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	w("HOW TO VERIFY THIS EVIDENCE PACKAGE\n")
-	w("===================================\n\n")
-	w("Case:        %s (case id %s)\n", st.info.Title, st.info.CaseID)
-	w("Prepared:    %s for %s\n", stamp(st.time), orNone(d.o.Recipient))
-	w("Checkpoint:  %d entries, root %s\n", st.size, st.ck.Root)
-	w("Signing key: Ed25519, fingerprint %s\n\n", d.fingerprint)
-	w("Before anything else, ask the sender to confirm this key fingerprint by another\n")
-	w("channel (telephone, letter). A package signed with another key is not from this case.\n\n")
-	w("Run the commands below in the package directory (the one holding this file).\n")
-	w("None of them needs a network connection.\n\n")
-	w("1. Every file is unchanged (GNU coreutils; on macOS use `shasum -a 256 -c SHA256SUMS`):\n\n")
-	w("     sha256sum -c SHA256SUMS\n\n")
-	w("   Every line must end in \"OK\".\n\n")
-	w("2. The manifest, which lists every file with its SHA-256 and size, is signed with\n")
-	w("   the case key (OpenSSL 3.0 or later):\n\n")
-	w("     openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in manifest.json -sigfile manifest.sig\n\n")
-	w("   It must print \"Signature Verified Successfully\".\n\n")
-	w("3. The public key is the case key:\n\n")
-	w("     openssl pkey -pubin -in public-key.pem -outform DER | sha256sum\n\n")
-	w("   It must print %s\n\n", strings.TrimPrefix(d.fingerprint, "sha256:"))
-	w("4. Everything else, offline, with Casefile: the signature of the checkpoint, the\n")
-	w("   inclusion proof of every custody entry against it, the hash chain, the\n")
-	w("   exhibits against the entries that preserved them")
-	if st.prevSize > 0 {
-		w(", the consistency proof\n   from the previous export (checkpoint %d)", st.prevSize)
-	}
-	if d.o.TSA != "" {
-		w(", and the RFC 3161 timestamp")
-	}
-	w(":\n\n")
-	w("     casefile verify-export .\n\n")
-	w("   (or `casefile verify-export PACKAGE.zip` on the archive). It must end with\n")
-	w("   \"INTACT\" and exit with status 0; otherwise it names the first bad file.\n\n")
-	if d.o.TSA != "" {
-		w("5. The trusted timestamp over checkpoint.txt (you need the certificate of the\n")
-		w("   time-stamping authority %s):\n\n", d.o.TSA)
-		w("     openssl ts -reply -in checkpoint.tsr -text\n")
-		w("     openssl ts -verify -data checkpoint.txt -in checkpoint.tsr -CAfile TSA-CA.pem\n\n")
-	}
-	w("WHAT THE FILES ARE\n\n")
-	w("  manifest.json     every file with SHA-256 and size; who exported what, for whom, why\n")
-	w("  manifest.sig      Ed25519 signature over manifest.json (raw, 64 bytes)\n")
-	w("  public-key.pem    the case's public key\n")
-	w("  SHA256SUMS        the same hashes, for sha256sum -c\n")
-	w("  entries.jsonl     the custody entries, one per line, exactly as hashed\n")
-	w("  checkpoint.txt    the signed state of the custody log (C2SP signed note)\n")
-	w("  proofs/           an RFC 6962 inclusion proof per entry (C2SP tlog-proof)\n")
-	w("  artefacts/        the exhibits, byte for byte, named by SHA-256\n")
-	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
-	w("  stix-bundle.json  the assessment in STIX 2.1, marked TLP:%s\n", strings.ToUpper(d.o.TLP))
-	w("  report.html       the report for counsel and police (open in a browser, printable)\n")
-	return []byte(b.String())
-}
-
 // readableCites turns the assessment's citations ("entry:12",
 // "sha256:…#L94", "sha256:…#R3", "dataset sha256:…") into what a reader of
 // the report can look up: the custody entry, or the exhibit and line. At

@@ -18,8 +18,7 @@ func TestReport(t *testing.T) {
 		"185.220.101.4 is very likely an anonymising relay (Tor exit).",
 		"engagement letter 2026-17",
 		tc.arts["auth.log"].Hex(), tc.arts["access.log"].Hex(), tc.arts["notes.bin"].Hex(),
-		"openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in manifest.json -sigfile manifest.sig",
-		"sha256sum -c SHA256SUMS",
+		cmdCheckSumsSig, cmdCheckSums, cmdFingerprint, cmdScript,
 		`<td class="sign">&#43;&#43;</td>`,
 		"(not diagnostic)",
 		"@media print",
@@ -31,6 +30,9 @@ func TestReport(t *testing.T) {
 	}
 	if strings.Contains(html, "<b>.bin") || strings.Contains(html, "\x1b") {
 		t.Error("a hostile name reached the report unescaped")
+	}
+	if strings.Contains(html, "Anyone can repeat these checks") {
+		t.Error("report.html claims that sha256sum and openssl repeat the proof checks")
 	}
 	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import|<script`).FindString(html); m != "" {
 		t.Errorf("report.html loads or runs something: %q", m)

@@ -48,8 +48,8 @@ var (
 	artefactPath    = regexp.MustCompile(`^artefacts/[0-9a-f]{64}$`)
 	proofPathRE     = regexp.MustCompile(`^proofs/entry-(0|[1-9][0-9]*)\.tlog-proof$`)
 	consistencyRE   = regexp.MustCompile(`^proofs/consistency-[1-9][0-9]*-[1-9][0-9]*\.txt$`)
-	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, filePublicKey: true, fileEntries: true,
-		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true}
+	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, fileSumsSig: true, filePublicKey: true, fileEntries: true,
+		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true}
 )
 
 // Verify checks a package offline: every file against the signed
@@ -62,25 +62,50 @@ var (
 func Verify(ctx context.Context, p string) (*Report, error) {
 	r := &Report{}
 	r.Problems = []evidence.Problem{}
-	pk, err := readPackage(ctx, p)
+	walk, err := openPackage(p)
 	if err != nil {
+		return nil, fmt.Errorf("verify export: %w", err)
+	}
+	pk := newReader()
+	if err := walk(ctx, pk.readSigned(ctx), pk.bad); err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("verify export: %w", err)
 	}
+	m, pub := verifySigned(r, pk)
+	if m != nil {
+		listed := map[string]ManifestFile{}
+		for _, f := range m.Files {
+			listed[f.Path] = f
+		}
+		// Unsafe entries were reported by the first pass.
+		if err := walk(ctx, pk.readListed(ctx, listed), func(string) {}); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("verify export: %w", err)
+		}
+	}
 	r.Files = len(pk.files)
 	r.Bytes = pk.bytes
+	sig := r.Problems
+	r.Problems = []evidence.Problem{}
 	for _, pr := range pk.problems {
 		where, detail, _ := strings.Cut(pr, ": ")
 		r.add(ProblemFile, where, "%s", detail)
 	}
-	verifyFiles(r, pk)
+	r.Problems = append(r.Problems, sig...)
+	if m != nil {
+		verifyFiles(r, pk, m, pub)
+	}
 	r.OK = len(r.Problems) == 0 && r.Dropped == 0
 	return r, ctx.Err()
 }
 
-func verifyFiles(r *Report, pk *reader) {
+// verifySigned checks the signatures over manifest.json and SHA256SUMS
+// and returns the manifest, or nil when it cannot be trusted.
+func verifySigned(r *Report, pk *reader) (*Manifest, ed25519.PublicKey) {
 	get := func(name string) *pfile {
 		f := pk.files[name]
 		if f == nil || f.size < 0 {
@@ -91,7 +116,7 @@ func verifyFiles(r *Report, pk *reader) {
 	}
 	mf, sigf, keyf := get(fileManifest), get(fileSig), get(filePublicKey)
 	if mf == nil || sigf == nil || keyf == nil {
-		return
+		return nil, nil
 	}
 	sums := parseSums(pk.files[fileSums])
 	// The signature over the manifest. When it fails, SHA256SUMS tells
@@ -99,7 +124,7 @@ func verifyFiles(r *Report, pk *reader) {
 	pub, err := keys.PublicKey(keyf.data)
 	if err != nil {
 		r.add(evidence.ProblemSignature, filePublicKey, "%v", err)
-		return
+		return nil, nil
 	}
 	if fp, err := keys.Fingerprint(pub); err == nil {
 		r.KeyFingerprint = fp
@@ -113,21 +138,28 @@ func verifyFiles(r *Report, pk *reader) {
 			}
 		}
 		r.add(evidence.ProblemSignature, where, "the signature in manifest.sig over manifest.json does not verify with public-key.pem")
-		return
+		return nil, nil
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(mf.data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil || m.Format != formatVersion {
+	if err := dec.Decode(&m); err != nil || (m.Format != formatVersion && m.Format != formatVersionV1) {
 		r.add(ProblemManifest, fileManifest, "unreadable or of another format (%v)", err)
-		return
+		return nil, nil
+	}
+	for _, f := range m.Files {
+		if signedFiles[f.Path] && f.Path != filePublicKey {
+			r.add(ProblemManifest, fileManifest, "lists %s, which it cannot cover", f.Path)
+			return nil, nil
+		}
 	}
 	r.Case = m.Case.ID
-	// Every file against the signed manifest, and nothing else present.
-	listed := map[string]ManifestFile{}
-	for _, f := range m.Files {
-		listed[f.Path] = f
-	}
+	return &m, pub
+}
+
+// verifyFiles checks every file against the signed manifest and
+// SHA256SUMS (and its signature), then what the files say.
+func verifyFiles(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	names := make([]string, 0, len(pk.files))
 	for n := range pk.files {
 		names = append(names, n)
@@ -136,26 +168,35 @@ func verifyFiles(r *Report, pk *reader) {
 	for _, f := range m.Files {
 		got := pk.files[f.Path]
 		switch {
-		case got == nil || got.size < 0:
+		case got == nil || got.size == -1:
 			r.add(ProblemFile, f.Path, "listed in the manifest but missing")
 		case got.size != f.Size || hex.EncodeToString(got.sum[:]) != f.SHA256:
 			r.add(ProblemFile, f.Path, "SHA-256 %x does not match the signed manifest's %s", got.sum, f.SHA256)
 		}
 	}
 	for _, n := range names {
-		if _, ok := listed[n]; !ok && n != fileManifest && n != fileSig && n != fileSums {
-			r.add(ProblemFile, n, "not listed in the signed manifest")
+		if pk.files[n].size == -2 {
+			r.add(ProblemFile, n, "not listed in the signed manifest (not read)")
 		}
 	}
-	if sf := pk.files[fileSums]; sf == nil {
+	sf := pk.files[fileSums]
+	if sf == nil || sf.size < 0 {
 		r.add(ProblemFile, fileSums, "missing")
 	} else if !bytes.Equal(sf.data, sumsFor(m.Files, pk)) {
 		r.add(ProblemFile, fileSums, "does not match the manifest")
+	} else if ssf := pk.files[fileSumsSig]; m.Format == formatVersionV1 {
+		if ssf != nil {
+			r.add(ProblemFile, fileSumsSig, "not part of a %s package", formatVersionV1)
+		}
+	} else if ssf == nil || ssf.size < 0 {
+		r.add(ProblemFile, fileSumsSig, "missing")
+	} else if !ed25519.Verify(pub, sf.data, ssf.data) {
+		r.add(evidence.ProblemSignature, fileSumsSig, "the signature in SHA256SUMS.sig over SHA256SUMS does not verify with public-key.pem")
 	}
 	if len(r.Problems) > 0 {
 		return
 	}
-	verifyContent(r, pk, &m, pub)
+	verifyContent(r, pk, m, pub)
 }
 
 // verifyContent checks what the files say, once their bytes are known to
