@@ -157,7 +157,7 @@ func (d *document) caseJSONLD() ([]byte, error) {
 	// relationship to the investigation with a confidence, annotated with
 	// the statement.
 	inv := kb + "investigation-" + caseKey(st)
-	for i, f := range d.o.Findings {
+	for i, f := range d.st.findings {
 		oid, obs := observableNode(kb, i, f)
 		add(obs)
 		rid := fmt.Sprintf("%sassessment-%d", kb, i+1)

@@ -260,7 +260,7 @@ func record(ctx context.Context, c *evidence.Case, st *state, o Options, res *Re
 		"artefacts":       arts,
 		"entries":         res.Entries,
 		"entry_indices":   compactRanges(st.included),
-		"findings":        len(o.Findings),
+		"findings":        len(st.findings),
 		"files":           res.Files,
 		"bytes":           res.Bytes,
 		"manifest_sha256": res.ManifestSHA256,

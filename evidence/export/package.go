@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -46,6 +47,8 @@ type Manifest struct {
 	Previous   *ManifestPrevious  `json:"previous_export,omitempty"`
 	Timestamp  *ManifestTimestamp `json:"timestamp,omitempty"`
 	Entries    []uint64           `json:"entries"`
+	Withheld   []ManifestWithheld `json:"withheld,omitempty"`
+	Assessment *uint64            `json:"assessment_entry,omitempty"`
 	Artefacts  []ManifestArtefact `json:"artefacts"`
 	Findings   int                `json:"findings"`
 	Files      []ManifestFile     `json:"files"`
@@ -70,6 +73,22 @@ type ManifestExport struct {
 	Complete      bool     `json:"complete"` // the whole log up to the checkpoint
 	Indicators    []string `json:"indicators"`
 	Artefacts     []string `json:"artefacts_selected"`
+	// Sources are the sources a selective package is about: the selected
+	// indicators and those seen in the selected artefacts. Its findings,
+	// STIX and CASE concern these only.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// ManifestWithheld is an entry a selective package proves without showing
+// it: the findings cite it (or it names a selected source) but it also
+// names sources outside the selection. Its RFC 6962 leaf hash (base64) is
+// proven by its inclusion proof; its text can be asked for and checked
+// against the hash.
+type ManifestWithheld struct {
+	Index    uint64 `json:"index"`
+	Kind     string `json:"kind"`
+	LeafHash string `json:"leaf_hash"`
+	Reason   string `json:"reason"`
 }
 
 // ManifestCheckpoint is the checkpoint every proof is against.
@@ -172,6 +191,13 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		p.add(proofPath(e.Index), encodeInclusion(e.Index, pr, st.ckMsg))
 	}
 	p.add(fileEntries, el.Bytes())
+	for _, w := range st.withheld {
+		pr, err := c.InclusionProof(w.index, st.size)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		p.add(proofPath(w.index), encodeInclusion(w.index, pr, st.ckMsg))
+	}
 	if st.prevSize > 0 {
 		p.add(consistencyPath(st.prevSize, st.size), encodeConsistency(st.prevSize, st.size, st.consistency, st.prevCkMsg))
 	}
@@ -192,12 +218,20 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		Case: ManifestCase{ID: st.info.CaseID, Title: st.info.Title, Origin: st.ck.Origin, KeyFingerprint: fp, KeyAlgorithm: "Ed25519"},
 		Export: ManifestExport{
 			Actor: o.Actor, Recipient: o.Recipient, Purpose: o.Purpose, Authorization: o.Authorization, TLP: o.TLP,
-			Complete: st.complete, Indicators: nonNil(st.indicators), Artefacts: selectedArtefacts(o),
+			Complete: st.complete, Indicators: nonNil(st.indicators), Artefacts: selectedArtefacts(o), Sources: st.sources,
 		},
 		Checkpoint: ManifestCheckpoint{File: fileCheckpoint, Size: st.size, Root: st.ck.Root.String()},
 		Entries:    st.included,
 		Artefacts:  []ManifestArtefact{},
-		Findings:   len(o.Findings),
+		Findings:   len(st.findings),
+	}
+	for _, w := range st.withheld {
+		m.Withheld = append(m.Withheld, ManifestWithheld{Index: w.index, Kind: w.kind, LeafHash: base64.StdEncoding.EncodeToString(w.leaf[:]),
+			Reason: "cited by or naming a selected source, but it also names sources outside this selection"})
+	}
+	if st.assessment != nil && len(st.findings) > 0 {
+		i := st.assessment.Index
+		m.Assessment = &i
 	}
 	if st.prevSize > 0 {
 		m.Previous = &ManifestPrevious{CheckpointSize: st.prevSize, Proof: consistencyPath(st.prevSize, st.size)}

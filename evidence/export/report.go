@@ -124,7 +124,7 @@ func (d *document) reportHTML() ([]byte, error) {
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, What: evidence.Describe(e)})
 	}
-	for _, f := range d.o.Findings {
+	for _, f := range d.st.findings {
 		rf := reportFinding{Finding: f, RoleName: roleNames[f.Role], RiskPct: int(math.Round(100 * clamp01(f.CollateralRisk)))}
 		if rf.RoleName == "" {
 			rf.RoleName = f.Role

@@ -49,6 +49,14 @@ type state struct {
 	prevSize    uint64
 	prevCkMsg   []byte
 	consistency tlog.TreeProof
+
+	// What the findings rest on and which of them the package shows.
+	assessment *evidence.Entry // the latest assessment.recorded entry before the checkpoint
+	findings   []Finding       // of the selected sources (all in a complete export)
+	sources    []string        // the selected sources (selective exports)
+	cited      map[uint64]bool // entries the selected findings cite
+	others     map[string]bool // lower-cased values of every other source
+	withheld   []withheld      // cited or matching entries that also name others
 }
 
 var errStop = errors.New("stop")
@@ -152,6 +160,8 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			if e.DecodePayload(&r) == nil && r.Run != "" {
 				runs[r.Run] = true
 			}
+		case kindAssessment:
+			st.assessment = e
 		case KindExportCreated:
 			var p struct {
 				Size uint64 `json:"checkpoint_size"`
@@ -193,6 +203,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			return nil, err
 		}
 	}
+	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
+		return nil, err
+	}
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])
 	}
@@ -207,10 +220,15 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 		if e.Index >= st.size {
 			return errStop
 		}
-		if st.complete || includeEntry(e, st.indicators, hexes, selected) {
-			st.entries = append(st.entries, e)
-			st.included = append(st.included, e.Index)
+		if !st.complete && !st.cited[e.Index] && !includeEntry(e, st.indicators, hexes, selected) {
+			return nil
 		}
+		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested && st.namesOther(e) {
+			st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash()})
+			return nil
+		}
+		st.entries = append(st.entries, e)
+		st.included = append(st.included, e.Index)
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {

@@ -96,7 +96,7 @@ func (d *document) stixBundle() ([]byte, error) {
 		}
 		objs = append(objs, f)
 	}
-	for _, f := range d.o.Findings {
+	for _, f := range d.st.findings {
 		conf := int(math.Round(100 * clamp01(f.Probability)))
 		scoType, pattern := scoOf(f)
 		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks}
@@ -151,7 +151,7 @@ func (d *document) stixBundle() ([]byte, error) {
 		})
 		objs = append(objs, infra, ind, rel1, rel2, note)
 	}
-	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.o.Findings)))))), "objects": objs}
+	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.st.findings)))))), "objects": objs}
 	b, err := json.MarshalIndent(bundle, "", "  ")
 	if err != nil {
 		return nil, err

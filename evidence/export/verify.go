@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -299,6 +300,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 		}
 	}
 	r.Entries = uint64(len(lines))
+	verifyWithheld(r, pk, m, ck, ckf.data)
 
 	// Artefacts: each file must be what an included entry preserved.
 	inManifest := map[string]bool{}
@@ -337,6 +339,44 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			r.add(ProblemTimestamp, fileTimestamp, "%v", err)
 		} else {
 			r.Timestamp = ts.Time.UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+}
+
+// verifyWithheld checks the proof of each entry the package proves without
+// showing it.
+func verifyWithheld(r *Report, pk *reader, m *Manifest, ck evidence.Checkpoint, ckMsg []byte) {
+	shown := map[uint64]bool{}
+	for _, i := range m.Entries {
+		shown[i] = true
+	}
+	if m.Assessment != nil && !shown[*m.Assessment] {
+		r.add(ProblemManifest, fileManifest, "the assessment entry %d is not in entries.jsonl", *m.Assessment)
+	}
+	for _, w := range m.Withheld {
+		pp := proofPath(w.Index)
+		raw, err := base64.StdEncoding.DecodeString(w.LeafHash)
+		if err != nil || len(raw) != len(tlog.Hash{}) || w.Index >= ck.Size || shown[w.Index] {
+			r.add(ProblemManifest, fileManifest, "withheld entry %d: bad leaf hash, index or duplicate", w.Index)
+			continue
+		}
+		pf := pk.files[pp]
+		if pf == nil {
+			r.add(ProblemProof, pp, "missing: withheld entry %d is not proven", w.Index)
+			continue
+		}
+		idx, proof, pck, err := parseInclusion(pf.data)
+		switch {
+		case err != nil:
+			r.add(ProblemProof, pp, "%v", err)
+		case idx != w.Index:
+			r.add(ProblemProof, pp, "proves entry %d, not %d", idx, w.Index)
+		case !bytes.Equal(pck, ckMsg):
+			r.add(ProblemProof, pp, "is against another checkpoint than checkpoint.txt")
+		default:
+			if err := tlog.CheckRecord(proof, int64(ck.Size), ck.Root, int64(w.Index), tlog.Hash(raw)); err != nil {
+				r.add(ProblemProof, pp, "withheld entry %d is not in the signed log: %v", w.Index, err)
+			}
 		}
 	}
 }
