@@ -22,6 +22,7 @@ func Findings(r *attrib.Result) []export.Finding {
 			Confidence: s.Confidence, CollateralRisk: s.CollateralRisk, Recommendation: s.Recommendation,
 			WouldChange: s.WouldChange, Campaign: s.Campaign, Statement: s.Statement(),
 			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
+			Special: s.Special, Events: s.Events, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen,
 		}
 		for _, role := range roles {
 			f.Hypotheses[role] = s.Hypotheses.Get(role)

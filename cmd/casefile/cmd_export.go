@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,25 +17,78 @@ import (
 	"github.com/casefile/casefile/graph/attrib"
 )
 
-// exportFindings supplies the assessment an export includes. For now it
-// includes none; once assessments are wired, it assesses the case and
-// converts the result with graph.Findings.
 // exportFindings assesses the case as it stands and records that
-// assessment, so that the package's report and STIX bundle rest on a
-// recorded conclusion that the package itself contains.
+// assessment (unless the latest recorded one has the same result, which is
+// then the one the package rests on), so that the package's report and
+// STIX bundle rest on a recorded conclusion that the package itself
+// contains.
 func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Finding, error) {
 	size := h.Log().Size()
-	res, err := graph.Assess(ctx(cmd), h.Case, attrib.DefaultModel(), nil)
+	m := attrib.DefaultModel()
+	res, err := graph.Assess(ctx(cmd), h.Case, m, nil)
 	if err != nil {
 		return nil, err
 	}
 	if len(res.Sources) == 0 {
 		return nil, nil
 	}
-	if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
+	d, err := graph.Digest(res)
+	if err != nil {
 		return nil, err
 	}
-	return graph.Findings(res), nil
+	if last, err := latestAssessment(h); err != nil {
+		return nil, err
+	} else if last == nil || last.Digest != d || last.ModelDigest != res.ModelDigest || len(last.Only) > 0 {
+		if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
+			return nil, err
+		}
+	}
+	fs := graph.Findings(res)
+	for i := range fs {
+		fs[i].ValidFor = validFor(m, &res.Sources[i])
+	}
+	return fs, nil
+}
+
+// latestAssessment is the payload of the case's latest assessment.recorded
+// entry (nil: none).
+func latestAssessment(h *casedir.Handle) (*graph.AssessmentPayload, error) {
+	var last *graph.AssessmentPayload
+	err := h.Case.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == graph.KindAssessment {
+			var p graph.AssessmentPayload
+			if err := e.DecodePayload(&p); err != nil {
+				return fmt.Errorf("entry %d: %w", e.Index, err)
+			}
+			last = &p
+		}
+		return nil
+	})
+	return last, err
+}
+
+// validFor is how long an indicator of a source stays valid after it was
+// last seen: the shortest staleness half-life of the data behind the
+// factors that support its role (a Tor exit listing goes stale in a day,
+// a WHOIS organisation in a year); the longest half-life of the model when
+// none of them decays.
+func validFor(m *attrib.Model, s *attrib.Source) time.Duration {
+	days := 0.0
+	for _, f := range s.Factors {
+		spec, ok := m.Factors[f.ID]
+		if !ok || spec.Kind == "" || !f.Diagnostic || f.Nats.Get(s.Role) <= 0 {
+			continue
+		}
+		if hl := m.HalfLifeDays[spec.Kind]; hl > 0 && (days == 0 || hl < days) {
+			days = hl
+		}
+	}
+	if days == 0 {
+		for _, hl := range m.HalfLifeDays {
+			days = max(days, hl)
+		}
+	}
+	return time.Duration(days * 24 * float64(time.Hour))
 }
 
 type exportFlags struct {
@@ -88,16 +143,16 @@ custody log.`,
 			if err != nil {
 				return err
 			}
-			findings, err := a.exportFindings(cmd, h)
-			if err != nil {
-				return fmt.Errorf("assessment: %w", err)
-			}
+			assess := func(context.Context) ([]export.Finding, error) { return a.exportFindings(cmd, h) }
 			res, err := export.Build(ctx(cmd), h.Case, export.Options{
 				Out: f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
-				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Findings: findings,
+				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Assess: assess,
 				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa,
 			})
 			if err != nil {
+				if errors.Is(err, export.ErrCaseDamaged) {
+					return verifyError{err}
+				}
 				if errors.Is(err, os.ErrExist) {
 					return withHint(err, "choose another --out; an existing package is never overwritten")
 				}

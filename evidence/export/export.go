@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/keys"
 )
@@ -57,7 +58,10 @@ type Options struct {
 	Artefacts  []evidence.Digest
 
 	// Findings is the attribution assessment to include (may be empty).
+	// Assess, when set, supplies it instead, once the case has verified
+	// (so that no assessment is recorded from data that fails verify).
 	Findings []Finding
+	Assess   func(ctx context.Context) ([]Finding, error)
 
 	Signer       BlobSigner
 	PublicKeyPEM []byte // the case's public key (PKIX PEM, Ed25519)
@@ -97,6 +101,15 @@ type Finding struct {
 	Factors        []FindingFactor    `json:"factors,omitempty"`
 	Campaign       string             `json:"campaign,omitempty"`
 	Model          string             `json:"model,omitempty"` // model name and digest
+
+	// What the events say about the source, and how long a judgement of
+	// it stays valid after LastSeen (the staleness of the data behind it;
+	// 0: unknown). Special names a special-purpose range ("private", …).
+	Special   string        `json:"special,omitempty"`
+	Events    int64         `json:"events,omitempty"`
+	FirstSeen *time.Time    `json:"first_seen,omitempty"`
+	LastSeen  *time.Time    `json:"last_seen,omitempty"`
+	ValidFor  time.Duration `json:"valid_for,omitempty"`
 }
 
 // FindingFactor is one factor of a Finding.
@@ -187,6 +200,14 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 	if err := checkKey(c, pub, o.Signer); err != nil {
 		return nil, err
 	}
+	if err := checkCase(ctx, c); err != nil {
+		return nil, err
+	}
+	if o.Assess != nil {
+		if o.Findings, err = o.Assess(ctx); err != nil {
+			return nil, fmt.Errorf("export: assessment: %w", err)
+		}
+	}
 	st, err := readState(ctx, c, o)
 	if err != nil {
 		return nil, err
@@ -212,6 +233,31 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 	}
 	res.Entry = e
 	return res, nil
+}
+
+// ErrCaseDamaged is returned (wrapped, naming the first problem) when the
+// case fails verification: nothing is exported from a case that verify
+// rejects, derived events and observations included.
+var ErrCaseDamaged = errors.New("export refused: the case does not verify (run casefile verify)")
+
+// checkCase runs what `casefile verify` runs: the log, checkpoints,
+// artefacts and chunks, and the events and observations derived from
+// them.
+func checkCase(ctx context.Context, c *evidence.Case) error {
+	r, err := c.Verify(ctx, evidence.VerifyOptions{})
+	if err != nil {
+		return fmt.Errorf("export: verifying the case: %w", err)
+	}
+	if _, err := observe.VerifyDerived(ctx, c, r); err != nil {
+		return fmt.Errorf("export: verifying the case: %w", err)
+	}
+	if !r.OK {
+		if p := r.First(); p != nil {
+			return fmt.Errorf("%w: %s: %s", ErrCaseDamaged, p.Where, p.Detail)
+		}
+		return ErrCaseDamaged
+	}
+	return nil
 }
 
 // checkKey makes sure the package is signed with the case's own key.

@@ -15,7 +15,8 @@ import (
 
 // scopeCase is the test case plus what an assessment of 185.220.101.4
 // cites: a Tor exit list and a WHOIS answer (preserved artefacts), an
-// observations entry that also names 81.2.69.142, and the assessment
+// observation entry that also names 81.2.69.142 (a kind observe does
+// not index, so that the case verifies), and the assessment
 // entry. 81.2.69.142 appears only in access.log and in that entry.
 func scopeCase(t *testing.T) (*testCase, []Finding) {
 	t.Helper()
@@ -32,7 +33,7 @@ func scopeCase(t *testing.T) (*testCase, []Finding) {
 		tc.arts[name] = res.Digest
 	}
 	es, err := tc.c.Append(ctx,
-		evidence.Draft{Kind: "observations.recorded", Actor: testExaminer, Payload: map[string]any{"dataset": tc.arts["exit-addresses"].String(),
+		evidence.Draft{Kind: "observation.recorded", Actor: testExaminer, Payload: map[string]any{"dataset": tc.arts["exit-addresses"].String(),
 			"observations": []any{map[string]any{"indicator": "185.220.101.4", "fields": map[string]any{"exit": true}}, map[string]any{"indicator": "81.2.69.142", "fields": map[string]any{"country": "GB"}}}}},
 		evidence.Draft{Kind: kindAssessment, Actor: "Ann Analyst <ann@example.org>", Payload: map[string]any{"model": "casefile-attrib/2", "model_digest": "sha256:" + strings.Repeat("ab", 32), "sources": 3}},
 	)
@@ -84,7 +85,7 @@ func TestSelectiveScope(t *testing.T) {
 					t.Errorf("cited artefact %s is missing: %v", name, err)
 				}
 			}
-			if m.Assessment == nil || len(m.Withheld) != 1 || m.Withheld[0].Kind != "observations.recorded" {
+			if m.Assessment == nil || len(m.Withheld) != 1 || m.Withheld[0].Kind != "observation.recorded" {
 				t.Fatalf("assessment %v withheld %+v", m.Assessment, m.Withheld)
 			}
 			if m.Findings != 2 && c.name == "artefact" || m.Findings != 1 && c.name == "indicator" {
