@@ -161,15 +161,18 @@ func (d *document) caseJSONLD() ([]byte, error) {
 		oid, obs := observableNode(kb, i, f)
 		add(obs)
 		rid := fmt.Sprintf("%sassessment-%d", kb, i+1)
-		conf := fmt.Sprint(int(math.Round(100 * clamp01(f.Probability))))
-		add(node{
+		rel := node{
 			"@id": rid, "@type": "uco-core:Relationship", "uco-core:source": []node{ref(oid)}, "uco-core:target": ref(inv),
 			"uco-core:kindOfRelationship": "assessed-as-" + f.Role, "uco-core:isDirectional": true,
 			"uco-core:description": fmt.Sprintf("%s: %s %s (p = %.2f), analytic confidence %s, collateral risk %.2f",
 				f.Indicator, f.Words, f.Role, f.Probability, f.Confidence, f.CollateralRisk),
-			"uco-core:hasFacet": []node{{"@id": rid + "-confidence", "@type": "uco-core:ConfidenceFacet",
-				"uco-core:confidence": node{"@type": "xsd:nonNegativeInteger", "@value": conf}}},
-		})
+		}
+		// The analytic confidence, on the same scale as the STIX bundle.
+		if conf := stixConfidence(f.Confidence); conf >= 0 {
+			rel["uco-core:hasFacet"] = []node{{"@id": rid + "-confidence", "@type": "uco-core:ConfidenceFacet",
+				"uco-core:confidence": node{"@type": "xsd:nonNegativeInteger", "@value": fmt.Sprint(conf)}}}
+		}
+		add(rel)
 		text := f.Statement
 		if f.Recommendation != "" {
 			text += " Recommendation: " + f.Recommendation

@@ -2,7 +2,9 @@ package export
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/parse"
 )
 
 // kindAssessment is the kind of the entry that records an assessment
@@ -165,4 +168,54 @@ func walkStrings(v any, depth int, fn func(string) bool) bool {
 // network reports whether an indicator type names a network source.
 func network(t indicator.Type) bool {
 	return t == indicator.TypeIP || t == indicator.TypeDomain || t == indicator.TypeURL
+}
+
+// markDestinations notes the findings whose value the events show only as
+// a destination (the case's own servers, services it called): no
+// indicator is issued for them.
+func (st *state) markDestinations(es *eventstore.Store) error {
+	st.dstOnly = map[string]bool{}
+	for _, f := range st.findings {
+		a, err := netip.ParseAddr(f.Indicator)
+		if err != nil {
+			continue
+		}
+		src, dst := false, false
+		err = es.Events(eventstore.Query{Indicator: f.Indicator}, func(e *parse.Event) error {
+			if sameAddr(e.Src, a) {
+				src = true
+				return errStop
+			}
+			dst = dst || sameAddr(e.Dst, a)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return fmt.Errorf("export: events of %s: %w", f.Indicator, err)
+		}
+		if dst && !src {
+			st.dstOnly[f.Indicator] = true
+		}
+	}
+	return nil
+}
+
+func sameAddr(s string, a netip.Addr) bool {
+	b, err := netip.ParseAddr(s)
+	return err == nil && b.Unmap() == a.Unmap()
+}
+
+// notActionable says why a source gets no indicator ("" when it does): an
+// internal or special-purpose address, or one seen only as a destination.
+func (st *state) notActionable(f Finding) string {
+	special := f.Special
+	if a, err := netip.ParseAddr(f.Indicator); err == nil && special == "" {
+		special = indicator.Special(a)
+	}
+	switch {
+	case special != "":
+		return "a special-purpose address (" + special + ")"
+	case st.dstOnly[f.Indicator]:
+		return "seen only as a destination"
+	}
+	return ""
 }

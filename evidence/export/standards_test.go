@@ -92,7 +92,7 @@ func TestSTIXSchemas(t *testing.T) {
 			}
 		}
 		if typ == "indicator" && o["name"] == "185.220.101.4" {
-			if o["confidence"] != float64(93) || o["indicator_types"].([]any)[0] != "anonymization" || o["pattern"] != "[ipv4-addr:value = '185.220.101.4']" {
+			if o["confidence"] != float64(85) || o["indicator_types"].([]any)[0] != "anonymization" || o["pattern"] != "[ipv4-addr:value = '185.220.101.4']" {
 				t.Fatalf("indicator: %v", o)
 			}
 		}

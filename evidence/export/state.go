@@ -51,12 +51,14 @@ type state struct {
 	consistency tlog.TreeProof
 
 	// What the findings rest on and which of them the package shows.
-	assessment *evidence.Entry // the latest assessment.recorded entry before the checkpoint
-	findings   []Finding       // of the selected sources (all in a complete export)
-	sources    []string        // the selected sources (selective exports)
-	cited      map[uint64]bool // entries the selected findings cite
-	others     map[string]bool // lower-cased values of every other source
-	withheld   []withheld      // cited or matching entries that also name others
+	assessment    *evidence.Entry // the latest assessment.recorded entry before the checkpoint
+	firstAssessed time.Time       // the time of the first one
+	dstOnly       map[string]bool // findings seen only as a destination
+	findings      []Finding       // of the selected sources (all in a complete export)
+	sources       []string        // the selected sources (selective exports)
+	cited         map[uint64]bool // entries the selected findings cite
+	others        map[string]bool // lower-cased values of every other source
+	withheld      []withheld      // cited or matching entries that also name others
 }
 
 var errStop = errors.New("stop")
@@ -162,6 +164,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			}
 		case kindAssessment:
 			st.assessment = e
+			if st.firstAssessed.IsZero() {
+				st.firstAssessed = e.Time
+			}
 		case KindExportCreated:
 			var p struct {
 				Size uint64 `json:"checkpoint_size"`
@@ -204,6 +209,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 		}
 	}
 	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
+		return nil, err
+	}
+	if err := st.markDestinations(eventstore.New(c)); err != nil {
 		return nil, err
 	}
 	for d := range selected {

@@ -1,11 +1,11 @@
 package export
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/netip"
 	"strings"
 )
@@ -58,83 +58,174 @@ var (
 	}
 )
 
-// stixBundle writes the assessment for CERTs and police: each source as an
-// SCO, an infrastructure and an indicator object linked by relationships,
-// a note with the assessment text, the exhibits as file SCOs, all marked
-// with the TLP level.
+// stixConfidence maps the analytic confidence to the STIX 2.1 confidence
+// scale by the "None, Low, Med, High" scale of the specification's
+// confidence appendix (Low 15, Med 50, High 85); -1 when none is stated.
+func stixConfidence(c string) int {
+	switch strings.ToLower(c) {
+	case "low":
+		return 15
+	case "moderate", "medium", "med":
+		return 50
+	case "high":
+		return 85
+	}
+	return -1
+}
+
+// scoID is the deterministic identifier of STIX 2.1 §2.9: a UUIDv5 in the
+// SCO namespace over the canonical JSON (RFC 8785) of the type's
+// ID-contributing properties that are present.
+func scoID(typ string, props node) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(props); err != nil {
+		panic(err) // strings and maps of strings only
+	}
+	return typ + "--" + uuid5(stixSCONamespace, strings.TrimSuffix(b.String(), "\n"))
+}
+
+// fileSCO is an exhibit as a STIX file object. Its id contributes the
+// name and one hash, the first of MD5, SHA-1, SHA-256 (§2.9).
+func fileSCO(a *artefact, marks []string) node {
+	hashes := node{"SHA-256": a.digest.Hex()}
+	idHash := node{"SHA-256": a.digest.Hex()}
+	if a.sha1 != "" {
+		hashes["SHA-1"], idHash = a.sha1, node{"SHA-1": a.sha1}
+	}
+	if a.md5 != "" {
+		hashes["MD5"], idHash = a.md5, node{"MD5": a.md5}
+	}
+	idProps := node{"hashes": idHash}
+	f := node{"type": "file", "spec_version": "2.1", "hashes": hashes, "size": a.size, "object_marking_refs": marks}
+	if len(a.names) > 0 {
+		f["name"], idProps["name"] = a.names[0], a.names[0]
+	}
+	f["id"] = scoID("file", idProps)
+	return f
+}
+
+// stixTimes are the created and modified times of the assessment objects:
+// created when the case was first assessed, modified when the assessment
+// the package rests on was recorded (the same entry, hence the same
+// times, for as long as the assessment does not change).
+func (st *state) stixTimes() (string, string) {
+	if st.assessment == nil {
+		return stamp(st.time), stamp(st.time)
+	}
+	first := st.firstAssessed
+	if first.IsZero() || first.After(st.assessment.Time) {
+		first = st.assessment.Time
+	}
+	return stamp(first), stamp(st.assessment.Time)
+}
+
+// analyst is who recorded the assessment (the exporting examiner when
+// none is recorded).
+func (d *document) analyst() string {
+	if d.st.assessment != nil && d.st.assessment.Actor != "" {
+		return d.st.assessment.Actor
+	}
+	return d.o.Actor
+}
+
+// stixBundle writes the assessment for CERTs and police: each source as
+// an SCO; a source that may be acted upon as infrastructure and an
+// indicator (valid until its data goes stale) linked by relationships; a
+// special-purpose or destination-only address as observed-data only; a
+// note with the assessment text; the exhibits as file SCOs; all by the
+// analyst who assessed and marked with the TLP level.
 func (d *document) stixBundle() ([]byte, error) {
 	st := d.st
 	key := caseKey(st)
-	ts := stamp(st.time)
+	created, modified := st.stixTimes()
 	tlp := "marking-definition--" + tlpMarkings[d.o.TLP]
 	marks := []string{tlp}
-	identity := "identity--" + uuid5(casefileNS, key+"/identity/"+d.o.Actor)
+	author := d.analyst()
+	identity := "identity--" + uuid5(casefileNS, key+"/identity/"+author)
 	objs := []node{
 		{"type": "marking-definition", "spec_version": "2.1", "id": tlp, "created": "2017-01-20T00:00:00.000Z",
 			"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(d.o.TLP), "definition": node{"tlp": d.o.TLP}},
-		{"type": "identity", "spec_version": "2.1", "id": identity, "created": ts, "modified": ts,
-			"name": d.o.Actor, "identity_class": "individual", "object_marking_refs": marks,
-			"description": fmt.Sprintf("Examiner who exported case %q (%s)", st.info.Title, st.info.CaseID)},
+		{"type": "identity", "spec_version": "2.1", "id": identity, "created": created, "modified": created,
+			"name": author, "identity_class": "individual", "object_marking_refs": marks,
+			"description": fmt.Sprintf("Analyst who assessed the sources of case %q (%s)", st.info.Title, st.info.CaseID)},
 	}
 	sdo := func(typ, name string, n node) node {
-		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", ts, ts
+		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", created, modified
 		n["id"] = typ + "--" + uuid5(casefileNS, key+"/"+typ+"/"+name)
 		n["created_by_ref"], n["object_marking_refs"] = identity, marks
 		return n
 	}
-	for _, a := range st.artefacts {
-		f := node{"type": "file", "spec_version": "2.1", "hashes": node{"SHA-256": a.digest.Hex()}, "size": a.size,
-			"id": "file--" + uuid5(stixSCONamespace, `{"hashes":{"SHA-256":"`+a.digest.Hex()+`"}}`), "object_marking_refs": marks}
-		if len(a.names) > 0 {
-			f["name"] = a.names[0]
+	withConf := func(n node, conf int) node {
+		if conf >= 0 {
+			n["confidence"] = conf
 		}
-		if a.md5 != "" {
-			f["hashes"].(node)["MD5"] = a.md5
-		}
-		if a.sha1 != "" {
-			f["hashes"].(node)["SHA-1"] = a.sha1
-		}
-		objs = append(objs, f)
+		return n
 	}
-	for _, f := range d.st.findings {
-		conf := int(math.Round(100 * clamp01(f.Probability)))
+	for _, a := range st.artefacts {
+		objs = append(objs, fileSCO(a, marks))
+	}
+	for _, f := range st.findings {
+		conf := stixConfidence(f.Confidence)
 		scoType, pattern := scoOf(f)
-		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks}
-		val, _ := json.Marshal(f.Indicator)
-		sco["id"] = scoType + "--" + uuid5(stixSCONamespace, `{"value":`+string(val)+`}`)
+		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks,
+			"id": scoID(scoType, node{"value": f.Indicator})}
 		objs = append(objs, sco)
 		role := roleNames[f.Role]
 		if role == "" {
 			role = f.Role
 		}
-		infraType := infrastructureTypes[f.Role]
-		if infraType == "" {
-			infraType = "unknown"
-			if f.Role == "compromised-third-party" && f.Campaign != "" {
-				infraType = "botnet"
+		var refs []string
+		if why := st.notActionable(f); why != "" {
+			first, last := created, created
+			if f.FirstSeen != nil && f.LastSeen != nil {
+				first, last = stamp(*f.FirstSeen), stamp(*f.LastSeen)
 			}
+			od := sdo("observed-data", f.Indicator, node{"first_observed": first, "last_observed": last,
+				"number_observed": max(1, f.Events), "object_refs": []string{sco["id"].(string)}})
+			objs = append(objs, withConf(od, conf))
+			refs = []string{od["id"].(string)}
+			f.Statement += " (" + why + ": shown as observed data, not as an indicator.)"
+		} else {
+			infraType := infrastructureTypes[f.Role]
+			if infraType == "" {
+				infraType = "unknown"
+				if f.Role == "compromised-third-party" && f.Campaign != "" {
+					infraType = "botnet"
+				}
+			}
+			infra := withConf(sdo("infrastructure", f.Indicator, node{
+				"name": fmt.Sprintf("%s (%s %s)", f.Indicator, f.Words, role), "infrastructure_types": []string{infraType},
+				"description": f.Statement,
+			}), conf)
+			indType := indicatorTypes[f.Role]
+			if indType == "" {
+				indType = "unknown"
+			}
+			validFrom := modified
+			if f.FirstSeen != nil {
+				validFrom = stamp(*f.FirstSeen)
+			}
+			ind := withConf(sdo("indicator", f.Indicator, node{
+				"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
+				"pattern_version": "2.1", "valid_from": validFrom,
+				"description": fmt.Sprintf("%s: %s %s. Analytic confidence %s. Collateral risk %.0f %%: %s",
+					f.Indicator, f.Words, role, f.Confidence, 100*clamp01(f.CollateralRisk), collateralPhrase(f.CollateralRisk)),
+			}), conf)
+			if vu := validUntil(f); vu != "" && vu > validFrom {
+				ind["valid_until"] = vu
+			}
+			if f.Campaign != "" {
+				ind["labels"] = []string{"campaign:" + f.Campaign}
+			}
+			rel1 := withConf(sdo("relationship", f.Indicator+"/indicates", node{"relationship_type": "indicates",
+				"source_ref": ind["id"], "target_ref": infra["id"]}), conf)
+			rel2 := sdo("relationship", f.Indicator+"/consists-of", node{"relationship_type": "consists-of",
+				"source_ref": infra["id"], "target_ref": sco["id"]})
+			objs = append(objs, infra, ind, rel1, rel2)
+			refs = []string{infra["id"].(string), ind["id"].(string)}
 		}
-		infra := sdo("infrastructure", f.Indicator, node{
-			"name": fmt.Sprintf("%s (%s %s)", f.Indicator, f.Words, role), "infrastructure_types": []string{infraType},
-			"description": f.Statement, "confidence": conf,
-		})
-		indType := indicatorTypes[f.Role]
-		if indType == "" {
-			indType = "unknown"
-		}
-		ind := sdo("indicator", f.Indicator, node{
-			"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
-			"pattern_version": "2.1", "valid_from": ts, "confidence": conf,
-			"description": fmt.Sprintf("%s: %s %s. Analytic confidence %s. Collateral risk %.0f %%: %s",
-				f.Indicator, f.Words, role, f.Confidence, 100*clamp01(f.CollateralRisk), collateralPhrase(f.CollateralRisk)),
-		})
-		if f.Campaign != "" {
-			ind["labels"] = []string{"campaign:" + f.Campaign}
-		}
-		rel1 := sdo("relationship", f.Indicator+"/indicates", node{"relationship_type": "indicates",
-			"source_ref": ind["id"], "target_ref": infra["id"], "confidence": conf})
-		rel2 := sdo("relationship", f.Indicator+"/consists-of", node{"relationship_type": "consists-of",
-			"source_ref": infra["id"], "target_ref": sco["id"]})
 		content := f.Statement
 		if f.Recommendation != "" {
 			content += "\n\nRecommendation: " + f.Recommendation
@@ -145,11 +236,11 @@ func (d *document) stixBundle() ([]byte, error) {
 		for _, fa := range f.Factors {
 			content += fmt.Sprintf("\n- %s (ρ %.2f; %s)", fa.Text, fa.Rho, fa.Source)
 		}
-		note := sdo("note", f.Indicator, node{
+		note := withConf(sdo("note", f.Indicator, node{
 			"abstract": "Attribution assessment of " + f.Indicator, "content": content,
-			"authors": []string{d.o.Actor}, "object_refs": []string{infra["id"].(string), ind["id"].(string)}, "confidence": conf,
-		})
-		objs = append(objs, infra, ind, rel1, rel2, note)
+			"authors": []string{author}, "object_refs": refs,
+		}), conf)
+		objs = append(objs, note)
 	}
 	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.st.findings)))))), "objects": objs}
 	b, err := json.MarshalIndent(bundle, "", "  ")
@@ -157,6 +248,15 @@ func (d *document) stixBundle() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// validUntil is when an indicator of f goes stale: ValidFor after it was
+// last seen ("" when unknown).
+func validUntil(f Finding) string {
+	if f.ValidFor <= 0 || f.LastSeen == nil {
+		return ""
+	}
+	return stamp(f.LastSeen.Add(f.ValidFor))
 }
 
 // scoOf picks the SCO type and STIX pattern for a source.
