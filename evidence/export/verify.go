@@ -24,6 +24,7 @@ const (
 	ProblemManifest  = "manifest"
 	ProblemProof     = "proof"
 	ProblemTimestamp = "timestamp"
+	ProblemScope     = "scope"
 )
 
 // Report is the result of Verify, in the shape of `casefile verify --json`
@@ -327,6 +328,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 		}
 	}
 
+	verifyScope(r, pk, m)
 	if m.Previous != nil {
 		r.Previous = m.Previous.CheckpointSize
 		verifyConsistency(r, pk, m, v, ck)
@@ -339,6 +341,38 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			r.add(ProblemTimestamp, fileTimestamp, "%v", err)
 		} else {
 			r.Timestamp = ts.Time.UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+}
+
+// verifyScope checks that the STIX bundle of a selective package speaks
+// of its selected sources only.
+func verifyScope(r *Report, pk *reader, m *Manifest) {
+	f := pk.files[fileSTIX]
+	if m.Export.Complete || m.Format == formatVersionV1 || f == nil {
+		return
+	}
+	in := map[string]bool{}
+	for _, s := range m.Export.Sources {
+		in[strings.ToLower(s)] = true
+	}
+	var b struct {
+		Objects []struct {
+			Type  string `json:"type"`
+			Value string `json:"value"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal(f.data, &b); err != nil {
+		r.add(ProblemScope, fileSTIX, "unreadable: %v", err)
+		return
+	}
+	for _, o := range b.Objects {
+		switch o.Type {
+		case "ipv4-addr", "ipv6-addr", "domain-name", "url":
+			if !in[strings.ToLower(o.Value)] {
+				r.add(ProblemScope, fileSTIX, "names %s, a source outside the package's selection", o.Value)
+				return
+			}
 		}
 	}
 }
