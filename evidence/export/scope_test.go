@@ -41,7 +41,9 @@ func scopeCase(t *testing.T) (*testCase, []Finding) {
 		t.Fatal(err)
 	}
 	fs := testFindings()
-	fs[0].Factors[0].Evidence = []string{"entry:" + strconv.FormatUint(es[0].Index, 10), "dataset " + tc.arts["exit-addresses"].String(), tc.arts["whois.txt"].String(), tc.arts["auth.log"].String() + "#L1"}
+	// The observation entry names its dataset (the Tor list); the WHOIS
+	// answer and a log line are cited directly.
+	fs[0].Factors[0].Evidence = []string{"entry:" + strconv.FormatUint(es[0].Index, 10), tc.arts["whois.txt"].String(), tc.arts["auth.log"].String() + "#L1"}
 	fs = append(fs, Finding{Indicator: "81.2.69.142", Type: "ip", Role: "undetermined", Probability: 0.4, Words: "roughly even chance",
 		Confidence: "low", Statement: "81.2.69.142 browsed the shop (GB broadband).", Recommendation: "None."})
 	return tc, fs

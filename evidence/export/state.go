@@ -208,7 +208,7 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			return nil, err
 		}
 	}
-	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
+	if err := st.scope(c, eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
 	if err := st.markDestinations(eventstore.New(c)); err != nil {
