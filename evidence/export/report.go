@@ -124,6 +124,11 @@ func (d *document) reportHTML() ([]byte, error) {
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, What: evidence.Describe(e)})
 	}
+	for _, w := range st.withheld {
+		rd.Timeline = append(rd.Timeline, reportEntry{Index: w.index, Time: "(withheld)", Actor: "",
+			What: w.kind + ": cited by the assessment of a selected source, but it also names sources outside this selection; its hash is proven to be in the signed log (proofs/" + fmt.Sprintf("entry-%d.tlog-proof", w.index) + ")"})
+	}
+	sort.Slice(rd.Timeline, func(i, j int) bool { return rd.Timeline[i].Index < rd.Timeline[j].Index })
 	for _, f := range d.st.findings {
 		rf := reportFinding{Finding: f, RoleName: roleNames[f.Role], RiskPct: int(math.Round(100 * clamp01(f.CollateralRisk)))}
 		if rf.RoleName == "" {

@@ -90,6 +90,9 @@ func TestSelectiveScope(t *testing.T) {
 			if m.Assessment == nil || len(m.Withheld) != 1 || m.Withheld[0].Kind != "observation.recorded" {
 				t.Fatalf("assessment %v withheld %+v", m.Assessment, m.Withheld)
 			}
+			if html := string(mustRead(t, filepath.Join(out, "report.html"))); !strings.Contains(html, "(withheld)") {
+				t.Error("the report does not show the withheld entry")
+			}
 			if m.Findings != 2 && c.name == "artefact" || m.Findings != 1 && c.name == "indicator" {
 				t.Fatalf("%d findings", m.Findings)
 			}
