@@ -34,7 +34,7 @@ type withheld struct {
 // artefacts), keeps only their findings, adds what those findings cite
 // (entries, datasets and WHOIS answers, log artefacts) and collects the
 // values of every other source, which no included entry may name.
-func (st *state) scope(c *evidence.Case, es *eventstore.Store, o Options, ingested map[evidence.Digest]*artefact, selected map[evidence.Digest]bool) error {
+func (st *state) scope(es *eventstore.Store, o Options, ingested map[evidence.Digest]*artefact, selected map[evidence.Digest]bool) error {
 	st.cited = map[uint64]bool{}
 	if st.complete {
 		st.findings = o.Findings
@@ -75,20 +75,6 @@ func (st *state) scope(c *evidence.Case, es *eventstore.Store, o Options, ingest
 			for _, c := range fa.Evidence {
 				st.cite(c, ingested, selected)
 			}
-		}
-	}
-	// A cited entry that records observations names the dataset they
-	// come from: the package holds that dataset too.
-	for i := range st.cited {
-		e, err := c.Entry(i)
-		if err != nil {
-			return fmt.Errorf("export: cited %w", err)
-		}
-		var p struct {
-			Dataset string `json:"dataset"`
-		}
-		if e.DecodePayload(&p) == nil && p.Dataset != "" {
-			st.cite(p.Dataset, ingested, selected)
 		}
 	}
 	if st.assessment != nil && len(st.findings) > 0 {

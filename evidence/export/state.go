@@ -208,40 +208,28 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			return nil, err
 		}
 	}
-	if err := st.scope(c, eventstore.New(c), o, ingested, selected); err != nil {
+	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
 	if err := st.markDestinations(eventstore.New(c)); err != nil {
 		return nil, err
 	}
+	// Pass 2: the entries the package holds. An included (or withheld)
+	// entry that records observations brings the dataset it names; the
+	// pass is repeated when that adds an artefact, for its entries.
+	for {
+		added, err := st.pass2(c, selected, ingested)
+		if err != nil {
+			return nil, err
+		}
+		if !added {
+			break
+		}
+	}
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])
 	}
 	sort.Slice(st.artefacts, func(i, j int) bool { return bytes.Compare(st.artefacts[i].digest[:], st.artefacts[j].digest[:]) < 0 })
-
-	// Pass 2: the entries the package holds.
-	hexes := make([]string, 0, len(selected))
-	for d := range selected {
-		hexes = append(hexes, d.Hex())
-	}
-	err = c.Entries(0, func(e *evidence.Entry) error {
-		if e.Index >= st.size {
-			return errStop
-		}
-		if !st.complete && !st.cited[e.Index] && !includeEntry(e, st.indicators, hexes, selected) {
-			return nil
-		}
-		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested && st.namesOther(e) {
-			st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash()})
-			return nil
-		}
-		st.entries = append(st.entries, e)
-		st.included = append(st.included, e.Index)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, fmt.Errorf("export: %w", err)
-	}
 	if !st.complete && len(st.entries) == 1 {
 		return nil, errors.New("export: the selection matches no artefact and no entry")
 	}
@@ -258,6 +246,46 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 		st.prevSize = 0
 	}
 	return st, nil
+}
+
+// pass2 collects the entries the package shows or withholds, and reports
+// whether they named a dataset not selected yet (then selected).
+func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, ingested map[evidence.Digest]*artefact) (bool, error) {
+	st.entries, st.included, st.withheld = nil, nil, nil
+	hexes := make([]string, 0, len(selected))
+	for d := range selected {
+		hexes = append(hexes, d.Hex())
+	}
+	added := false
+	err := c.Entries(0, func(e *evidence.Entry) error {
+		if e.Index >= st.size {
+			return errStop
+		}
+		if !st.complete && !st.cited[e.Index] && !includeEntry(e, st.indicators, hexes, selected) {
+			return nil
+		}
+		if !st.complete && e.Kind != evidence.KindArtefactIngested {
+			var p struct {
+				Dataset string `json:"dataset"`
+			}
+			if e.DecodePayload(&p) == nil {
+				if d, err := evidence.ParseDigest(p.Dataset); err == nil && ingested[d] != nil && !selected[d] {
+					selected[d], added = true, true
+				}
+			}
+		}
+		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested && st.namesOther(e) {
+			st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash()})
+			return nil
+		}
+		st.entries = append(st.entries, e)
+		st.included = append(st.included, e.Index)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, fmt.Errorf("export: %w", err)
+	}
+	return added, nil
 }
 
 // selectByIndicator adds the artefacts whose parsed events mention one of
