@@ -3,10 +3,12 @@ package export
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/sampledata"
 )
 
@@ -128,5 +130,41 @@ func TestSTIXMatchesReport(t *testing.T) {
 	}
 	if indicators != 2 || observed != 1 {
 		t.Fatalf("%d indicators, %d observed-data", indicators, observed)
+	}
+}
+
+// TestSTIXDestinationOnly: an address the events show only as a
+// destination (here a Suricata alert's dest_ip) is observed data, not an
+// indicator.
+func TestSTIXDestinationOnly(t *testing.T) {
+	tc := newTestCase(t)
+	ctx := t.Context()
+	eve := `{"timestamp":"2026-11-20T09:00:00.000000+0000","event_type":"alert","src_ip":"185.220.101.4","src_port":4444,"dest_ip":"93.184.216.34","dest_port":443,"proto":"TCP","alert":{"signature_id":1,"signature":"test","severity":2}}` + "\n"
+	res, err := tc.c.Ingest(ctx, strings.NewReader(eve), evidence.ArtefactMeta{Name: "eve.json"}, evidence.IngestOptions{Actor: testExaminer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eventstore.New(tc.c).Parse(ctx, res.Digest, eventstore.ParseOptions{Name: "eve.json", Actor: testExaminer}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "pkg")
+	o := tc.options(out)
+	o.Findings = append(testFindings(), Finding{Indicator: "93.184.216.34", Type: "ip", Role: "perpetrator-infrastructure",
+		Probability: 0.5, Words: "roughly even chance", Confidence: "low", Statement: "93.184.216.34 was contacted."})
+	build(t, tc, o)
+	kinds := map[string]bool{}
+	for _, ob := range stixObjects(t, out) {
+		if ob["type"] == "indicator" && ob["name"] == "93.184.216.34" {
+			t.Fatalf("an indicator for a destination-only address: %v", ob)
+		}
+		if ob["type"] == "observed-data" {
+			kinds["observed-data"] = true
+		}
+		if ob["type"] == "indicator" && ob["name"] == "185.220.101.4" {
+			kinds["indicator"] = true
+		}
+	}
+	if !kinds["observed-data"] || !kinds["indicator"] {
+		t.Fatalf("objects %v", kinds)
 	}
 }
