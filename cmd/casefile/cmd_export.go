@@ -103,14 +103,22 @@ func (a *app) exportCmd() *cobra.Command {
 		Short: "Write the signed package for law enforcement or counsel",
 		Long: `Write a signed evidence package that anyone can verify offline: the custody
 entries with inclusion proofs against the signed checkpoint, the artefacts byte
-for byte, CASE/UCO JSON-LD, a STIX 2.1 bundle, a printable report, and
-VERIFY.txt with the commands to check it with sha256sum and OpenSSL.
+for byte, CASE/UCO JSON-LD, a STIX 2.1 bundle, a printable report, SHA256SUMS
+signed with the case key, verify.sh (coreutils and OpenSSL only) and VERIFY.txt
+with the steps.
+
+The case is verified first, derived events and observations included; a case
+that verify rejects is not exported (exit 1). The assessment the package rests
+on is recorded as custody unless the latest recorded one has the same result.
 
 The whole case is exported by default. --indicator and --artefact select part of
 it: the named artefacts and those whose events mention an indicator, with their
-custody entries and the entries that name them; each still carries a proof that
-it belongs to the complete signed log. The export itself is recorded in the
-custody log.`,
+custody entries and the entries that name them; the findings, STIX, CASE and
+report of the selected sources only, with what those findings cite (the
+assessment entry, datasets, WHOIS answers). An entry that also names sources
+outside the selection is withheld and proven by its hash. Each entry carries a
+proof that it belongs to the complete signed log. The export itself is recorded
+in the custody log.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.out == "" {

@@ -19,7 +19,9 @@ func (a *app) verifyExportCmd() *cobra.Command {
 connection: every file against the signed manifest, the manifest's signature,
 the checkpoint's signature, every entry's inclusion proof, the artefacts against
 the custody entries, the consistency proof from a previous export and the
-trusted timestamp when present. Nothing is extracted.`,
+trusted timestamp when present, and that a selective package's STIX names only
+its sources. Nothing is extracted: the signed files are read first, then only
+the files the signed manifest lists, each no further than its listed size.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("verify-export takes one package path, got %d", len(args))
