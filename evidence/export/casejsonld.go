@@ -157,10 +157,12 @@ func (d *document) caseJSONLD() ([]byte, error) {
 	// relationship to the investigation with a confidence, annotated with
 	// the statement.
 	inv := kb + "investigation-" + caseKey(st)
+	var assessedObs, assessedRels []string
 	for i, f := range d.st.findings {
 		oid, obs := observableNode(kb, i, f)
 		add(obs)
 		rid := fmt.Sprintf("%sassessment-%d", kb, i+1)
+		assessedObs, assessedRels = append(assessedObs, oid), append(assessedRels, rid)
 		rel := node{
 			"@id": rid, "@type": "uco-core:Relationship", "uco-core:source": []node{ref(oid)}, "uco-core:target": ref(inv),
 			"uco-core:kindOfRelationship": "assessed-as-" + f.Role, "uco-core:isDirectional": true,
@@ -181,6 +183,23 @@ func (d *document) caseJSONLD() ([]byte, error) {
 			"@id": fmt.Sprintf("%sannotation-%d", kb, i+1), "@type": "uco-core:Annotation",
 			"uco-core:statement": text, "uco-core:object": []node{ref(rid), ref(oid)},
 			"uco-core:tag": []string{"role:" + f.Role, "confidence:" + f.Confidence, "words:" + f.Words},
+		})
+	}
+
+	if len(assessedObs) > 0 {
+		// The assessment as the analyst's action, at the time it was recorded.
+		_, when := st.stixTimes()
+		desc := "Attribution assessment of the sources"
+		if st.assessment != nil {
+			desc = fmt.Sprintf("Attribution assessment recorded as custody entry %d", st.assessment.Index)
+		}
+		if m := d.st.findings[0].Model; m != "" {
+			desc += ", model " + m
+		}
+		add(node{
+			"@id": kb + "action-assessment", "@type": "case-investigation:InvestigativeAction", "uco-core:name": "assessed",
+			"uco-core:description": desc, "uco-action:startTime": dateTime(when), "uco-action:performer": ref(person(d.analyst())),
+			"uco-action:instrument": refs([]string{tool}), "uco-action:object": refs(assessedObs), "uco-action:result": refs(assessedRels),
 		})
 	}
 

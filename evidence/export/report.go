@@ -59,6 +59,7 @@ type reportExhibit struct {
 type reportData struct {
 	Title, CaseID, TLP, TLPUpper, TLPMeaning, Tool, Created string
 	Recipient, Purpose, Authorization, Actor                string
+	Analyst, Assessed                                       string
 	EntryCount, ExhibitCount                                int
 	ExhibitBytes                                            string
 	LastEntry, CheckpointSize, Previous                     uint64
@@ -102,6 +103,10 @@ func (d *document) reportHTML() ([]byte, error) {
 	}
 	if d.m.Timestamp != nil {
 		rd.Timestamp = d.m.Timestamp.Authority
+	}
+	if st.assessment != nil && len(st.findings) > 0 {
+		rd.Analyst = d.analyst()
+		rd.Assessed = fmt.Sprintf("%s (custody entry %d)", st.assessment.Time.UTC().Format("2 January 2006, 15:04:05 UTC"), st.assessment.Index)
 	}
 	var total int64
 	for i, a := range st.artefacts {

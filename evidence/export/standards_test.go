@@ -336,7 +336,7 @@ func TestCASEJSONLD(t *testing.T) {
 			t.Fatalf("dangling reference %s", r)
 		}
 	}
-	if n := len(byType["case-investigation:InvestigativeAction"]); n != 9 { // 8 entries + the export
+	if n := len(byType["case-investigation:InvestigativeAction"]); n != 10 { // 8 entries, the export, the assessment
 		t.Fatalf("%d InvestigativeActions", n)
 	}
 	for _, a := range byType["case-investigation:InvestigativeAction"] {
