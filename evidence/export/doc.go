@@ -17,6 +17,20 @@
 //     export proves that its entries belong to the full signed log without
 //     revealing the rest; when an earlier export exists, a consistency proof
 //     shows that the log only grew since.
+//   - A selective export is about its sources only (the selected
+//     indicators, or those seen in the selected artefacts): its findings,
+//     STIX, CASE and report concern them alone, and it holds what their
+//     findings cite (the assessment entry, cited entries, the datasets and
+//     WHOIS answers those entries name). A cited entry that also names
+//     another source is withheld: its leaf hash is listed and proven.
+//   - Nothing is exported from a case that fails verification (derived
+//     events and observations included): Build returns ErrCaseDamaged.
+//   - STIX: confidence is the analytic confidence on the STIX Low/Med/High
+//     scale; created/modified come from the assessment entries, so they are
+//     stable while the assessment is; the analyst who assessed is the
+//     author; special-purpose and destination-only addresses are
+//     observed-data, not indicators; indicators expire (valid_until) when
+//     the data behind them goes stale; SCO ids follow §2.9.
 //   - Artefacts are copied verbatim, streamed (memory stays at a few
 //     chunks whatever their size), re-hashed on the way, and named by
 //     SHA-256; their original names appear only as escaped text in the
