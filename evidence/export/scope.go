@@ -177,8 +177,8 @@ func (st *state) markDestinations(es *eventstore.Store) error {
 	st.dstOnly = map[string]bool{}
 	for _, f := range st.findings {
 		a, err := netip.ParseAddr(f.Indicator)
-		if err != nil {
-			continue
+		if err != nil || f.Special != "" || indicator.Special(a) != "" {
+			continue // not an address, or no indicator anyway
 		}
 		src, dst := false, false
 		err = es.Events(eventstore.Query{Indicator: f.Indicator}, func(e *parse.Event) error {
