@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -240,13 +241,32 @@ func describe(e *evidence.Entry) string {
 	case KindUserLogin:
 		return fmt.Sprintf("%s (%s) logged in to the workbench from %s", str("user"), str("role"), str("remote"))
 	case KindUserLoginFailed:
-		return fmt.Sprintf("failed login as %q from %s: %s", str("user"), str("remote"), str("reason"))
+		if str("user") != "" { // one failure per entry, as recorded before summaries
+			return fmt.Sprintf("failed login as %q from %s: %s", str("user"), str("remote"), str("reason"))
+		}
+		var names []string
+		if l, ok := p["users"].([]any); ok {
+			for _, n := range l {
+				s, _ := n.(string)
+				names = append(names, strconv.Quote(s))
+			}
+		}
+		if m := num(p["more_users"]); m > 0 {
+			names = append(names, fmt.Sprintf("%d more", m))
+		}
+		return fmt.Sprintf("%d failed and %d refused logins from %s between %s and %s, as %s", num(p["failed"]), num(p["refused"]),
+			str("remote"), str("from"), str("to"), strings.Join(names, ", "))
 	case KindUserLogout:
 		return fmt.Sprintf("%s logged out", str("user"))
 	case KindUserAdded:
 		return fmt.Sprintf("user %s added with role %s", str("user"), str("role"))
 	case KindUserToken:
+		if e := str("expires"); e != "" {
+			return fmt.Sprintf("API token %s created for %s (%s), valid until %s", str("token_id"), str("user"), str("role"), e)
+		}
 		return fmt.Sprintf("API token %s… created for %s (%s)", str("token_id"), str("user"), str("role"))
+	case KindUserTokenRevoked:
+		return fmt.Sprintf("API token %s of %s revoked", str("token_id"), str("user"))
 	case KindEvidenceViewed:
 		what := fmt.Sprintf("bytes %v–%v", p["offset"], num(p["offset"])+num(p["bytes"]))
 		if l := str("lines"); l != "" {
