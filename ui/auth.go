@@ -156,7 +156,7 @@ func (s *Server) authenticate(r *http.Request) *principal {
 		if !ok {
 			return nil
 		}
-		u, t, err := lookupToken(s.c.Case, strings.TrimSpace(tok), time.Now())
+		u, t, err := lookupToken(s.c.Case, strings.TrimSpace(tok), s.now())
 		if err != nil {
 			return nil
 		}

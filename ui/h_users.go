@@ -1,9 +1,6 @@
 package ui
 
-import (
-	"net/http"
-	"time"
-)
+import "net/http"
 
 type usersData struct {
 	Users        []User
@@ -39,7 +36,7 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		h.s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	now := time.Now()
+	now := h.s.now()
 	for _, t := range ts {
 		d.Tokens = append(d.Tokens, tokenRow{Token: t, State: t.State(now)})
 	}

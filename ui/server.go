@@ -73,6 +73,7 @@ type Server struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	bg      sync.WaitGroup
+	now     func() time.Time // token expiry is judged by it
 }
 
 // New returns the workbench for cfg.Case. Unless SkipStartVerify is set, it
@@ -112,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, c: cfg.Case, events: eventstore.New(cfg.Case.Case), log: cfg.Logger, tmp: tmp,
-		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel,
+		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel, now: time.Now,
 		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
