@@ -23,10 +23,8 @@ func (s *Server) safeNext(u string) string {
 		strings.HasPrefix(p.EscapedPath(), "//") {
 		return "/"
 	}
-	for _, not := range []string{"/login", "/logout", "/api/", "/static/"} {
-		if p.Path == not || strings.HasPrefix(p.Path, not+"/") || strings.HasPrefix(not, "/api/") && strings.HasPrefix(p.Path, not) {
-			return "/"
-		}
+	if p.Path == "/login" || p.Path == "/logout" || strings.HasPrefix(p.Path, "/api/") || strings.HasPrefix(p.Path, "/static/") {
+		return "/"
 	}
 	req, err := http.NewRequest(http.MethodGet, p.RequestURI(), nil)
 	var m mux.RouteMatch

@@ -68,6 +68,9 @@ func (v *verifier) loop(run *verifyRun) {
 // run verifies (sharing a run with concurrent callers) and returns the
 // report; ctx ends only the wait, not the shared run.
 func (v *verifier) run(ctx context.Context) (*evidence.Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	r := v.start()
 	select {
 	case <-r.done:
