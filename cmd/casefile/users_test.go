@@ -70,7 +70,9 @@ func TestUserRecordEditedOnDiskFailsVerify(t *testing.T) {
 			st.Corrupt(key, val)
 		}
 	}
-	restore := edit("u/vic", func(v []byte) []byte { return bytes.Replace(v, []byte(`"role":"viewer"`), []byte(`"role":"analyst"`), 1) })
+	restore := edit("u/vic", func(v []byte) []byte {
+		return bytes.Replace(v, []byte(`"role":"viewer"`), []byte(`"role":"analyst"`), 1)
+	})
 	if o := cli(1, "verify"); !strings.Contains(o, "user vic is stored with role analyst, the entry says viewer") {
 		t.Fatalf("verify after the role edit:\n%s", o)
 	}
