@@ -156,8 +156,13 @@ func (s *Server) authenticate(r *http.Request) *principal {
 		if !ok {
 			return nil
 		}
-		u, t, err := lookupToken(s.c.Case, strings.TrimSpace(tok), s.now())
+		tok = strings.TrimSpace(tok)
+		u, t, err := lookupToken(s.c.Case, tok, s.now())
 		if err != nil {
+			return nil
+		}
+		if p := s.cat.userBound(u, tokenHash(tok), t); p != "" {
+			s.log.Error("API token refused: its stored record differs from the custody log", "token", t.ID, "problem", p)
 			return nil
 		}
 		return &principal{user: *u, token: t}

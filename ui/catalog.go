@@ -24,6 +24,7 @@ type catalog struct {
 	order     []string                 // artefact hexes, first ingest first
 	actors    map[string]bool
 	kinds     map[string]int
+	users     *userClaims // what the entries say the user and token records are
 }
 
 // entryLine is one custody entry as lists show it.
@@ -58,7 +59,7 @@ type artefactInfo struct {
 }
 
 func newCatalog(c *evidence.Case) *catalog {
-	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}}
+	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
 }
 
 // payloadRefs holds the payload fields the catalog looks at.
@@ -111,11 +112,30 @@ func (k *catalog) refresh() error {
 				}
 			}
 		}
+		k.users.note(e) // a bad user entry is verification's to report
 		k.entries = append(k.entries, l)
 		k.actors[e.Actor] = true
 		k.kinds[e.Kind]++
 		return nil
 	})
+}
+
+// userBound says why the stored user u (or, with t, the token stored under
+// hex SHA-256 h and its user u) may not be trusted: its record differs from
+// the entries that made it. "" means it matches.
+func (k *catalog) userBound(u *User, h string, t *Token) string {
+	var problem string
+	err := k.with(func(k *catalog) error {
+		_, problem = k.users.checkUser(u.Name, u)
+		if problem == "" && t != nil {
+			_, problem = k.users.checkToken(h, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return err.Error()
+	}
+	return problem
 }
 
 func addUnique(list []string, s string) []string {

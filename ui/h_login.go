@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -62,6 +63,10 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// Recorded with the source's other failures when its window ends.
 		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	if p := s.cat.userBound(u, "", nil); p != "" {
+		s.fail(w, r, false, http.StatusForbidden, fmt.Errorf("login of %s refused: its stored record differs from the custody log: %s", escaped(u.Name), p))
 		return
 	}
 	cookie, ses := s.auth.create(*u)

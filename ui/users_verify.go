@@ -24,6 +24,91 @@ type userClaim struct {
 	revoked bool   // tokens
 }
 
+// userClaims is what the user entries (user.added, user.token_created,
+// user.token_revoked) say the stored user and token records must be. The
+// catalog keeps one up to date for logins and API calls; VerifyUsers
+// builds one for a verification.
+type userClaims struct {
+	users  map[string]*userClaim // by name
+	tokens map[string]*userClaim // by hex SHA-256 of the token ("id:" + id in cases made before it was recorded)
+}
+
+func newUserClaims() *userClaims {
+	return &userClaims{users: map[string]*userClaim{}, tokens: map[string]*userClaim{}}
+}
+
+// note takes in one entry and returns what is wrong with it, or "".
+func (uc *userClaims) note(e *evidence.Entry) string {
+	if e.Kind != KindUserAdded && e.Kind != KindUserToken && e.Kind != KindUserTokenRevoked {
+		return ""
+	}
+	var p map[string]string
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		return e.Kind + " payload: " + err.Error()
+	}
+	switch e.Kind {
+	case KindUserAdded:
+		uc.users[p["user"]] = &userClaim{entry: e.Index, role: p["role"], digest: p["password_hash_sha256"]}
+	case KindUserToken:
+		key := p["token_sha256"]
+		if key == "" {
+			key = "id:" + p["token_id"]
+		}
+		uc.tokens[key] = &userClaim{entry: e.Index, user: p["user"], expires: p["expires"]}
+	case KindUserTokenRevoked:
+		t := uc.tokens[p["token_sha256"]]
+		if t == nil {
+			return "revokes a token no entry created"
+		}
+		t.entry, t.revoked = e.Index, true
+	}
+	return ""
+}
+
+// checkUser says how the stored record of user name (nil when it is not
+// readable) differs from its entry: where ("entry N", or "" when no entry
+// made the user) and what, or "" when it matches.
+func (uc *userClaims) checkUser(name string, u *User) (where, problem string) {
+	cl := uc.users[name]
+	if cl == nil {
+		return "", "no user.added entry created this user"
+	}
+	where = fmt.Sprintf("entry %d", cl.entry)
+	switch {
+	case u == nil:
+		return where, "the stored record of user " + escaped(name) + " is not readable"
+	case u.Name != name || u.Role != cl.role:
+		return where, fmt.Sprintf("user %s is stored with role %s, the entry says %s", escaped(name), escaped(u.Role), cl.role)
+	case cl.digest != "" && hashDigest(u.Hash) != cl.digest:
+		return where, "the stored password hash of user " + escaped(name) + " is not the one the entry records"
+	}
+	return where, ""
+}
+
+// checkToken is checkUser for the token stored under hex SHA-256 h.
+func (uc *userClaims) checkToken(h string, t *Token) (where, problem string) {
+	if t == nil {
+		return "", "the stored token record is not readable"
+	}
+	cl := uc.tokens[h]
+	if cl == nil && len(h) >= tokenIDLen {
+		cl = uc.tokens["id:"+h[:tokenIDLen]]
+	}
+	if cl == nil {
+		return "", "no user.token_created entry created this token"
+	}
+	where = fmt.Sprintf("entry %d", cl.entry)
+	switch {
+	case t.User != cl.user || len(h) < tokenIDLen || t.ID != h[:tokenIDLen]:
+		return where, "token " + escaped(t.ID) + " is stored for another user or under another id than the entry says"
+	case cl.expires != "" && t.Expires != cl.expires:
+		return where, "token " + escaped(t.ID) + " is stored with another expiry than the entry says"
+	case cl.revoked != (t.Revoked != ""):
+		return where, "token " + escaped(t.ID) + " is stored as " + revokedWord(t.Revoked != "") + ", the entries say " + revokedWord(cl.revoked)
+	}
+	return where, ""
+}
+
 // VerifyUsers checks the stored user and token records, which the server
 // trusts for every login and API call, against the entries that created
 // them (user.added, user.token_created, user.token_revoked) and adds each
@@ -31,36 +116,24 @@ type userClaim struct {
 // no entry created, a revocation undone, an expiry moved. Run it after
 // evidence.Case.Verify, which proves the entries themselves.
 func VerifyUsers(ctx context.Context, c *evidence.Case, r *evidence.Report) (*UsersReport, error) {
-	users, tokens := map[string]*userClaim{}, map[string]*userClaim{}
+	uc := newUserClaims()
 	err := c.Entries(0, func(e *evidence.Entry) error {
-		if e.Kind != KindUserAdded && e.Kind != KindUserToken && e.Kind != KindUserTokenRevoked {
-			return ctx.Err()
-		}
-		var p map[string]string
-		if err := json.Unmarshal(e.Payload, &p); err != nil {
-			r.AddProblem(evidence.ProblemEntry, fmt.Sprintf("entry %d", e.Index), e.Kind+" payload: "+err.Error())
-			return nil
-		}
-		switch e.Kind {
-		case KindUserAdded:
-			users[p["user"]] = &userClaim{entry: e.Index, role: p["role"], digest: p["password_hash_sha256"]}
-		case KindUserToken:
-			key := p["token_sha256"]
-			if key == "" {
-				key = "id:" + p["token_id"] // cases made before the hash was recorded
-			}
-			tokens[key] = &userClaim{entry: e.Index, user: p["user"], expires: p["expires"]}
-		case KindUserTokenRevoked:
-			if t := tokens[p["token_sha256"]]; t != nil {
-				t.entry, t.revoked = e.Index, true
-			} else {
-				r.AddProblem(evidence.ProblemEntry, fmt.Sprintf("entry %d", e.Index), "revokes a token no entry created")
-			}
+		if p := uc.note(e); p != "" {
+			r.AddProblem(evidence.ProblemEntry, fmt.Sprintf("entry %d", e.Index), p)
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return nil, err
+	}
+	report := func(what, where, problem string) {
+		switch {
+		case problem == "":
+		case where == "":
+			r.AddProblem(evidence.ProblemStore, what, problem)
+		default:
+			r.AddProblem(evidence.ProblemEntry, where, problem)
+		}
 	}
 	rep := &UsersReport{}
 	seen := map[string]bool{}
@@ -68,27 +141,18 @@ func VerifyUsers(ctx context.Context, c *evidence.Case, r *evidence.Report) (*Us
 		rep.Users++
 		name := string(k[len(prefixUser):])
 		seen[name] = true
-		cl := users[name]
-		if cl == nil {
-			r.AddProblem(evidence.ProblemStore, "user "+escaped(name), "no user.added entry created this user")
-			return nil
+		var u *User
+		if json.Unmarshal(v, &u) != nil {
+			u = nil
 		}
-		where := fmt.Sprintf("entry %d", cl.entry)
-		var u User
-		switch {
-		case json.Unmarshal(v, &u) != nil:
-			r.AddProblem(evidence.ProblemEntry, where, "the stored record of user "+escaped(name)+" is not readable")
-		case u.Name != name || u.Role != cl.role:
-			r.AddProblem(evidence.ProblemEntry, where, fmt.Sprintf("user %s is stored with role %s, the entry says %s", escaped(name), escaped(u.Role), cl.role))
-		case cl.digest != "" && hashDigest(u.Hash) != cl.digest:
-			r.AddProblem(evidence.ProblemEntry, where, "the stored password hash of user "+escaped(name)+" is not the one the entry records")
-		}
+		where, problem := uc.checkUser(name, u)
+		report("user "+escaped(name), where, problem)
 		return ctx.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-	for name, cl := range users {
+	for name, cl := range uc.users {
 		if !seen[name] {
 			r.AddProblem(evidence.ProblemEntry, fmt.Sprintf("entry %d", cl.entry), "user "+escaped(name)+" is not stored")
 		}
@@ -96,28 +160,12 @@ func VerifyUsers(ctx context.Context, c *evidence.Case, r *evidence.Report) (*Us
 	err = c.Derived().Scan([]byte(prefixToken), nil, func(k, v []byte) error {
 		rep.Tokens++
 		h := string(k[len(prefixToken):])
-		var t Token
+		var t *Token
 		if json.Unmarshal(v, &t) != nil {
-			r.AddProblem(evidence.ProblemStore, "token "+escaped(h[:min(len(h), tokenIDLen)]), "the stored token record is not readable")
-			return nil
+			t = nil
 		}
-		cl := tokens[h]
-		if cl == nil && len(h) >= tokenIDLen {
-			cl = tokens["id:"+h[:tokenIDLen]]
-		}
-		if cl == nil {
-			r.AddProblem(evidence.ProblemStore, "token "+escaped(t.ID), "no user.token_created entry created this token")
-			return nil
-		}
-		where := fmt.Sprintf("entry %d", cl.entry)
-		switch {
-		case t.User != cl.user || len(h) < tokenIDLen || t.ID != h[:tokenIDLen]:
-			r.AddProblem(evidence.ProblemEntry, where, "token "+escaped(t.ID)+" is stored for another user or under another id than the entry says")
-		case cl.expires != "" && t.Expires != cl.expires:
-			r.AddProblem(evidence.ProblemEntry, where, "token "+escaped(t.ID)+" is stored with another expiry than the entry says")
-		case cl.revoked != (t.Revoked != ""):
-			r.AddProblem(evidence.ProblemEntry, where, "token "+escaped(t.ID)+" is stored as "+revokedWord(t.Revoked != "")+", the entries say "+revokedWord(cl.revoked))
-		}
+		where, problem := uc.checkToken(h, t)
+		report("token "+escaped(h[:min(len(h), tokenIDLen)]), where, problem)
 		return ctx.Err()
 	})
 	return rep, err
