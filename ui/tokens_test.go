@@ -87,7 +87,7 @@ func TestExpiredAndRevokedTokensRefused(t *testing.T) {
 		}
 	}
 	mu.Lock()
-	now = now.Add(time.Hour + time.Second)
+	now = time.Now().Add(time.Hour + time.Minute)
 	mu.Unlock()
 	if code := bearerGet(t, f, "/api/v1/verify", short); code != http.StatusUnauthorized {
 		t.Errorf("expired token: %d, want 401", code)
