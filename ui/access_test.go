@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/evidence"
 )
 
 // route is one route with a request that exercises it.
@@ -217,6 +219,18 @@ func TestLoginRecordsCustody(t *testing.T) {
 		if got := after[k] - before[k]; got != want {
 			t.Errorf("%s: %d new entries, want %d", k, got, want)
 		}
+	}
+	// It names the names that failed, not those that logged in.
+	var failed *evidence.Entry
+	f.h.Case.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == KindUserLoginFailed {
+			failed = e
+		}
+		return nil
+	})
+	if want := `"failed":2,`; !strings.Contains(string(failed.Payload), want) ||
+		!strings.Contains(string(failed.Payload), `"users":["<b>nobody</b>","carl"]`) {
+		t.Errorf("summary: %s", failed.Payload)
 	}
 	// Cookies: HttpOnly, SameSite=Strict.
 	anon2 := f.anon(t)

@@ -25,7 +25,8 @@ const (
 type attempt struct {
 	l      *loginLimiter
 	source string
-	user   string // "" for a name no user has
+	name   string // as given
+	user   string // the name when a user has it, else ""
 }
 
 // sourceFails is what one source (an address, an IPv6 /64) tried in the
@@ -98,19 +99,20 @@ func (l *loginLimiter) admit(source, name string, known bool) *attempt {
 		l.sourcesPut(source, sf)
 	}
 	sf.last = now
-	sf.note(name)
 	if known && l.userBackingOff(name, now) || sf.pending+sf.failed >= maxFailsPerSource {
 		sf.refused++
+		sf.note(name)
 		return nil
 	}
 	select {
 	case l.checks <- struct{}{}:
 	default:
 		sf.refused++
+		sf.note(name)
 		return nil
 	}
 	sf.pending++
-	a := &attempt{l: l, source: source}
+	a := &attempt{l: l, source: source, name: name}
 	if known {
 		a.user = name
 		uf := l.users[name]
@@ -171,6 +173,7 @@ func (a *attempt) done(ok bool) {
 		sf.pending--
 		if !ok {
 			sf.failed++
+			sf.note(a.name)
 		}
 	}
 	if ok && a.user != "" {
