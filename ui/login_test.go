@@ -221,6 +221,17 @@ func TestLoginBackoffPerAccountAcrossSources(t *testing.T) {
 		t.Fatalf("after a success: %d", rec.Code)
 	}
 
+	// A name no user has backs off the same way, so that the back-off does
+	// not tell which names exist.
+	for i := range freeFailsPerUser {
+		if rec := f.loginFrom(fmt.Sprintf("198.18.0.%d:5000", i+1), "ghost", "wrong password!!"); rec.Code != http.StatusSeeOther {
+			t.Fatalf("ghost failure %d: %d", i, rec.Code)
+		}
+	}
+	if rec := f.loginFrom("198.18.1.1:5000", "ghost", "wrong password!!"); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("unknown name after %d failures: %d, want 429", freeFailsPerUser, rec.Code)
+	}
+
 	// One IPv6 /64 is one source: its 11th attempt is refused whatever the
 	// interface identifier.
 	for i := range maxFailsPerSource {

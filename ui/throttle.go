@@ -26,7 +26,7 @@ type attempt struct {
 	l      *loginLimiter
 	source string
 	name   string // as given
-	user   string // the name when a user has it, else ""
+	user   string // the name when its failures are counted, else ""
 }
 
 // sourceFails is what one source (an address, an IPv6 /64) tried in the
@@ -79,7 +79,8 @@ func sourceOf(host string) string {
 }
 
 // admit counts a login attempt by source for the user name (known is false
-// when no user has it) before any hashing, and takes a password-check slot.
+// when no user has it: such names are counted while the table has room)
+// before any hashing, and takes a password-check slot.
 // It returns nil when the attempt must be refused: the source or the
 // account is backing off, or every check slot is busy. The caller must
 // call done on an admitted attempt.
@@ -99,7 +100,7 @@ func (l *loginLimiter) admit(source, name string, known bool) *attempt {
 		l.sourcesPut(source, sf)
 	}
 	sf.last = now
-	if known && l.userBackingOff(name, now) || sf.pending+sf.failed >= maxFailsPerSource {
+	if l.userBackingOff(name, now) || sf.pending+sf.failed >= maxFailsPerSource {
 		sf.refused++
 		sf.note(name)
 		return nil
@@ -113,7 +114,9 @@ func (l *loginLimiter) admit(source, name string, known bool) *attempt {
 	}
 	sf.pending++
 	a := &attempt{l: l, source: source, name: name}
-	if known {
+	// Names no user has back off too (else the back-off would tell which
+	// names exist), as long as the table has room for them.
+	if known || l.users[name] != nil || len(l.users) < maxTrackedSources {
 		a.user = name
 		uf := l.users[name]
 		if uf == nil {
