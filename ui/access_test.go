@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/evidence"
 )
 
 // route is one route with a request that exercises it.
@@ -38,7 +40,7 @@ func allRoutes(f *fixture) []route {
 		{"POST", "/verify", permVerify, url.Values{}},
 		{"POST", "/export", permExport, url.Values{"recipient": {"Police"}, "purpose": {"complaint"}, "scope": {"all"}}},
 		{"POST", "/users", permAdmin, url.Values{"name": {"newuser"}, "role": {"viewer"}, "password": {"long enough password"}}},
-		{"POST", "/users/vic/token", permAdmin, url.Values{}},
+		{"POST", "/users/ann/token", permAdmin, url.Values{}},
 		{"GET", "/api/v1/verify", permRead, nil},
 		{"POST", "/api/v1/verify", permVerify, url.Values{}},
 		{"GET", "/api/v1/log?limit=5", permRead, nil},
@@ -211,11 +213,24 @@ func TestLoginRecordsCustody(t *testing.T) {
 	if resp, _ := c.get("/"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("session still valid after logout: %d", resp.StatusCode)
 	}
+	f.srv.flushLoginFailures(true) // the failures of one source are one entry
 	after := entryKinds(t, f.h.Case)
-	for k, want := range map[string]int{KindUserLogin: 1, KindUserLoginFailed: 2, KindUserLogout: 1} {
+	for k, want := range map[string]int{KindUserLogin: 1, KindUserLoginFailed: 1, KindUserLogout: 1} {
 		if got := after[k] - before[k]; got != want {
 			t.Errorf("%s: %d new entries, want %d", k, got, want)
 		}
+	}
+	// It names the names that failed, not those that logged in.
+	var failed *evidence.Entry
+	f.h.Case.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == KindUserLoginFailed {
+			failed = e
+		}
+		return nil
+	})
+	if want := `"failed":2,`; !strings.Contains(string(failed.Payload), want) ||
+		!strings.Contains(string(failed.Payload), `"users":["<b>nobody</b>","carl"]`) {
+		t.Errorf("summary: %s", failed.Payload)
 	}
 	// Cookies: HttpOnly, SameSite=Strict.
 	anon2 := f.anon(t)
@@ -253,7 +268,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestAPIToken(t *testing.T) {
 	f := newFixture(t, "")
-	tok, err := NewToken(t.Context(), f.h.Case, testExaminer, "carl")
+	tok, _, err := NewToken(t.Context(), f.h.Case, testExaminer, "carl", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

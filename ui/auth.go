@@ -40,19 +40,18 @@ func roleCan(role string, p perm) bool {
 }
 
 const (
-	sessionCookie   = "casefile_session"
-	loginCookie     = "casefile_login"
-	sessionIdle     = 8 * time.Hour
-	sessionMax      = 24 * time.Hour
-	maxSessions     = 10000
-	failWindow      = time.Minute
-	maxFailsPerHost = 10
+	sessionCookie = "casefile_session"
+	loginCookie   = "casefile_login"
+	sessionIdle   = 8 * time.Hour
+	sessionMax    = 24 * time.Hour
+	maxSessions   = 10000
 )
 
 // principal is who makes a request.
 type principal struct {
 	user    User
 	session *session // nil for API tokens
+	token   *Token   // the API token, for API requests
 }
 
 type session struct {
@@ -66,13 +65,12 @@ type session struct {
 
 // sessions is the in-memory session table; sessions end with the process.
 type sessions struct {
-	mu    sync.Mutex
-	byID  map[string]*session
-	fails map[string][]time.Time // failed logins by remote host
+	mu   sync.Mutex
+	byID map[string]*session
 }
 
 func newSessions() *sessions {
-	return &sessions{byID: map[string]*session{}, fails: map[string][]time.Time{}}
+	return &sessions{byID: map[string]*session{}}
 }
 
 func randomToken() string {
@@ -130,32 +128,6 @@ func (ss *sessions) end(s *session) {
 	delete(ss.byID, s.id)
 }
 
-// throttled reports whether host failed to log in too often lately, and
-// when fail is set counts one more failure.
-func (ss *sessions) throttled(host string, fail bool) bool {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	now := time.Now()
-	var keep []time.Time
-	for _, t := range ss.fails[host] {
-		if now.Sub(t) < failWindow {
-			keep = append(keep, t)
-		}
-	}
-	if fail {
-		keep = append(keep, now)
-	}
-	if len(keep) == 0 {
-		delete(ss.fails, host)
-	} else {
-		if len(ss.fails) > maxSessions {
-			clear(ss.fails)
-		}
-		ss.fails[host] = keep
-	}
-	return len(keep) > maxFailsPerHost
-}
-
 func remoteHost(r *http.Request) string {
 	h, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -184,11 +156,16 @@ func (s *Server) authenticate(r *http.Request) *principal {
 		if !ok {
 			return nil
 		}
-		u, err := lookupToken(s.c.Case, strings.TrimSpace(tok))
+		tok = strings.TrimSpace(tok)
+		u, t, err := lookupToken(s.c.Case, tok, s.now())
 		if err != nil {
 			return nil
 		}
-		return &principal{user: *u}
+		if p := s.cat.userBound(u, tokenHash(tok), t); p != "" {
+			s.log.Error("API token refused: its stored record differs from the custody log", "token", t.ID, "problem", p)
+			return nil
+		}
+		return &principal{user: *u, token: t}
 	}
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil {
@@ -221,7 +198,7 @@ func (s *Server) guard(p perm, api, upload bool, h http.HandlerFunc) http.Handle
 				s.fail(w, r, api, http.StatusUnauthorized, nil)
 				return
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(s.safeNext(r.URL.RequestURI())), http.StatusSeeOther)
 			return
 		}
 		if !roleCan(who.user.Role, p) {
@@ -260,18 +237,10 @@ func tokenEqual(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// safeNext keeps a redirect target on this site.
-func safeNext(u string) string {
-	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") || strings.HasPrefix(u, "/\\") || strings.HasPrefix(u, "/login") {
-		return "/"
-	}
-	return u
-}
-
 // actorOf names the person a request acts for in custody entries.
 func actorOf(p *principal) string {
-	if p.session == nil {
-		return p.user.Name + " (workbench API token, " + p.user.Role + ")"
+	if p.token != nil {
+		return p.user.Name + " (workbench API token " + p.token.ID + ", " + p.user.Role + ")"
 	}
 	return p.user.Name + " (workbench, " + p.user.Role + ")"
 }

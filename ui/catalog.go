@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type catalog struct {
 	order     []string                 // artefact hexes, first ingest first
 	actors    map[string]bool
 	kinds     map[string]int
+	users     *userClaims // what the entries say the user and token records are
 }
 
 // entryLine is one custody entry as lists show it.
@@ -57,7 +59,7 @@ type artefactInfo struct {
 }
 
 func newCatalog(c *evidence.Case) *catalog {
-	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}}
+	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
 }
 
 // payloadRefs holds the payload fields the catalog looks at.
@@ -110,11 +112,30 @@ func (k *catalog) refresh() error {
 				}
 			}
 		}
+		k.users.note(e) // a bad user entry is verification's to report
 		k.entries = append(k.entries, l)
 		k.actors[e.Actor] = true
 		k.kinds[e.Kind]++
 		return nil
 	})
+}
+
+// userBound says why the stored user u (or, with t, the token stored under
+// hex SHA-256 h and its user u) may not be trusted: its record differs from
+// the entries that made it. "" means it matches.
+func (k *catalog) userBound(u *User, h string, t *Token) string {
+	var problem string
+	err := k.with(func(k *catalog) error {
+		_, problem = k.users.checkUser(u.Name, u)
+		if problem == "" && t != nil {
+			_, problem = k.users.checkToken(h, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return err.Error()
+	}
+	return problem
 }
 
 func addUnique(list []string, s string) []string {
@@ -240,13 +261,32 @@ func describe(e *evidence.Entry) string {
 	case KindUserLogin:
 		return fmt.Sprintf("%s (%s) logged in to the workbench from %s", str("user"), str("role"), str("remote"))
 	case KindUserLoginFailed:
-		return fmt.Sprintf("failed login as %q from %s: %s", str("user"), str("remote"), str("reason"))
+		if str("user") != "" { // one failure per entry, as recorded before summaries
+			return fmt.Sprintf("failed login as %q from %s: %s", str("user"), str("remote"), str("reason"))
+		}
+		var names []string
+		if l, ok := p["users"].([]any); ok {
+			for _, n := range l {
+				s, _ := n.(string)
+				names = append(names, strconv.Quote(s))
+			}
+		}
+		if m := num(p["more_users"]); m > 0 {
+			names = append(names, fmt.Sprintf("%d more", m))
+		}
+		return fmt.Sprintf("%d failed and %d refused logins from %s between %s and %s, as %s", num(p["failed"]), num(p["refused"]),
+			str("remote"), str("from"), str("to"), strings.Join(names, ", "))
 	case KindUserLogout:
 		return fmt.Sprintf("%s logged out", str("user"))
 	case KindUserAdded:
 		return fmt.Sprintf("user %s added with role %s", str("user"), str("role"))
 	case KindUserToken:
+		if e := str("expires"); e != "" {
+			return fmt.Sprintf("API token %s created for %s (%s), valid until %s", str("token_id"), str("user"), str("role"), e)
+		}
 		return fmt.Sprintf("API token %s… created for %s (%s)", str("token_id"), str("user"), str("role"))
+	case KindUserTokenRevoked:
+		return fmt.Sprintf("API token %s of %s revoked", str("token_id"), str("user"))
 	case KindEvidenceViewed:
 		what := fmt.Sprintf("bytes %v–%v", p["offset"], num(p["offset"])+num(p["bytes"]))
 		if l := str("lines"); l != "" {

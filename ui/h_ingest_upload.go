@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -64,10 +66,13 @@ func (c *capped) Read(p []byte) (int, error) {
 // ingestUpload streams each uploaded file straight into the store, parses
 // it from the preserved bytes, and records everything as custody. Fields
 // must come before the files: csrf first, then source, note, format, year.
+// Uploads run side by side (the store takes concurrent writes; only parse
+// runs take turns), and one that sends nothing for UploadIdle is ended.
 func (h *handler) ingestUpload(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	p := principalOf(r)
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	r.Body = &idleBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20), rc: http.NewResponseController(w), idle: s.cfg.UploadIdle}
+	defer r.Body.(*idleBody).end()
 	mr, err := r.MultipartReader()
 	if err != nil {
 		s.fail(w, r, false, http.StatusBadRequest, err)
@@ -77,8 +82,6 @@ func (h *handler) ingestUpload(w http.ResponseWriter, r *http.Request) {
 	fields := map[string]string{}
 	out := &ingestOutcome{ID: randomToken()[:16], Time: time.Now().UTC()}
 	budget := &capped{n: s.cfg.MaxUpload}
-	s.ingest.Lock()
-	defer s.ingest.Unlock()
 	tooLarge := false
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
@@ -145,6 +148,22 @@ func (h *handler) ingestUpload(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/ingest/"+out.ID, http.StatusSeeOther)
 }
 
+// idleBody ends a request body that sends nothing for idle: every read
+// renews the connection's read deadline.
+type idleBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.rc.SetReadDeadline(time.Now().Add(b.idle)) // not every writer supports it (tests' recorders)
+	return b.ReadCloser.Read(p)
+}
+
+// end lifts the deadline once the body is read.
+func (b *idleBody) end() { b.rc.SetReadDeadline(time.Time{}) }
+
 func (c *capped) err() error {
 	if c.n < 0 {
 		return errTooLarge
@@ -196,8 +215,11 @@ func (h *handler) ingestOne(r *http.Request, p *principal, body io.Reader, name 
 		if errors.Is(err, errTooLarge) {
 			f.Error = fmt.Sprintf("larger than the limit of %s; nothing was preserved", evidence.HumanBytes(s.cfg.MaxUpload))
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			f.Error = fmt.Sprintf("the upload sent nothing for %s and was ended; nothing was preserved", s.cfg.UploadIdle)
+		}
 		shown, _ := evidence.EscapeName(name)
-		if _, rerr := s.c.Append(r.Context(), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
+		if _, rerr := s.c.Append(context.WithoutCancel(r.Context()), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
 			Payload: map[string]string{"path": shown, "error": f.Error, "source": meta.Source}}); rerr != nil {
 			s.log.Error("recording a failed upload", "err", rerr)
 		}
@@ -213,7 +235,9 @@ func (h *handler) ingestOne(r *http.Request, p *principal, body io.Reader, name 
 	if year < 1970 || year > 2100 {
 		year = 0
 	}
+	s.parse.Lock() // parse runs write their indexes one at a time
 	run, entry, err := s.events.Parse(r.Context(), res.Digest, eventstore.ParseOptions{Format: format, Year: year, Name: base, ModTime: mtime, Actor: actor})
+	s.parse.Unlock()
 	switch {
 	case errors.Is(err, eventstore.ErrAlreadyParsed):
 		f.Parse, f.ParseOK = fmt.Sprintf("already parsed with %s/%d: %d events", run.Parser, run.ParserVersion, run.Events), true

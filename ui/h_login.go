@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -14,14 +15,15 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	tok := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/login", HttpOnly: true,
 		Secure: h.s.cfg.TLS, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	v := h.s.newView(r, "Log in", "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Error": r.URL.Query().Get("failed") != ""})
+	v := h.s.newView(r, "Log in", "login", map[string]any{"Next": h.s.safeNext(r.URL.Query().Get("next")), "Error": r.URL.Query().Get("failed") != ""})
 	v.CSRF = tok
 	v.User = nil
 	h.s.render(w, r, http.StatusOK, "login", v)
 }
 
 // loginSubmit checks a password, starts a session and records the login
-// (or the failed attempt) as custody.
+// as custody; failed and refused attempts are recorded per source and
+// window (flushLoginFailures).
 func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -35,36 +37,36 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := remoteHost(r)
-	if s.auth.throttled(host, false) {
-		s.fail(w, r, false, http.StatusTooManyRequests, nil)
-		return
-	}
 	name, pw := r.PostFormValue("user"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := s.safeNext(r.PostFormValue("next"))
 	u, err := lookupUser(s.c.Case, name)
-	ok := false
-	switch {
-	case err == nil:
-		ok = checkPassword(u.Hash, []byte(pw))
-	case errors.Is(err, ErrNoUser):
-		checkPassword(dummyHash, []byte(pw)) // same time whether or not the name exists
-	default:
+	if err != nil && !errors.Is(err, ErrNoUser) {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
+	// Counted before hashing; refused at once when the source or the
+	// account is backing off or every check slot is busy.
+	at := s.login.admit(sourceOf(host), truncate(name, maxUserNameLen), u != nil)
+	if at == nil {
+		w.Header().Set("Retry-After", "60")
+		s.fail(w, r, false, http.StatusTooManyRequests, nil)
+		return
+	}
+	var ok bool
+	if u != nil {
+		ok = checkPassword(u.Hash, []byte(pw))
+	} else {
+		checkPassword(dummyHash, []byte(pw)) // same time whether or not the name exists
+	}
+	at.checked()
+	at.done(ok)
 	if !ok {
-		s.auth.throttled(host, true)
-		shown, _ := evidence.EscapeName(truncate(name, maxUserNameLen))
-		reason := "wrong password"
-		if u == nil {
-			reason = "unknown user"
-		}
-		if _, err := s.c.Append(r.Context(), evidence.Draft{Kind: KindUserLoginFailed, Actor: s.cfg.Actor,
-			Payload: map[string]string{"user": shown, "remote": host, "reason": reason}}); err != nil {
-			s.fail(w, r, false, http.StatusInternalServerError, err)
-			return
-		}
+		// Recorded with the source's other failures when its window ends.
 		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	if p := s.cat.userBound(u, "", nil); p != "" {
+		s.fail(w, r, false, http.StatusForbidden, fmt.Errorf("login of %s refused: its stored record differs from the custody log: %s", escaped(u.Name), p))
 		return
 	}
 	cookie, ses := s.auth.create(*u)

@@ -9,12 +9,18 @@ import (
 // userAdd creates a user; user.added is recorded.
 func (h *handler) userAdd(w http.ResponseWriter, r *http.Request) {
 	name, role, pw := r.PostFormValue("name"), r.PostFormValue("role"), r.PostFormValue("password")
+	if checkUserName(name) != nil || !ValidRole(role) {
+		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Names use letters, digits and . _ - @; the role must be analyst, counsel or viewer."})
+		return
+	}
+	if err := PasswordProblem(name, []byte(pw)); err != nil {
+		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Not added: the " + err.Error() + "."})
+		return
+	}
 	_, err := AddUser(r.Context(), h.s.c.Case, actorOf(principalOf(r)), name, role, []byte(pw))
 	switch {
 	case errors.Is(err, ErrUserExists):
 		h.renderUsers(w, r, http.StatusConflict, usersData{Error: "A user with that name exists."})
-	case err != nil && (checkUserName(name) != nil || !ValidRole(role) || len(pw) < minPasswordLen || len(pw) > maxPasswordLen):
-		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Names use letters, digits and . _ - @; the role must be analyst, counsel or viewer; passwords have at least 10 characters."})
 	case err != nil:
 		h.s.fail(w, r, false, http.StatusInternalServerError, err)
 	default:

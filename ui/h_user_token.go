@@ -3,14 +3,31 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 )
 
-// userToken makes an API token for a user and shows it once.
+// userToken makes an API token for the user asking and shows it once.
+// Nobody makes a token for someone else in the workbench (it would let
+// them act under that name); the examiner can, with 'casefile user token'.
 func (h *handler) userToken(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
 	name := mux.Vars(r)["name"]
-	tok, err := NewToken(r.Context(), h.s.c.Case, actorOf(principalOf(r)), name)
+	if name != p.user.Name {
+		h.s.fail(w, r, false, http.StatusForbidden, errors.New("a token for another user"))
+		return
+	}
+	days, err := strconv.Atoi(r.PostFormValue("days"))
+	if r.PostFormValue("days") == "" {
+		days, err = int(DefaultTokenTTL/(24*time.Hour)), nil
+	}
+	if err != nil || days < 1 || time.Duration(days)*24*time.Hour > MaxTokenTTL {
+		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "A token lives from 1 to 366 days."})
+		return
+	}
+	tok, rec, err := NewToken(r.Context(), h.s.c.Case, actorOf(p), name, time.Duration(days)*24*time.Hour)
 	if errors.Is(err, ErrNoUser) {
 		h.s.fail(w, r, false, http.StatusNotFound, err)
 		return
@@ -19,5 +36,21 @@ func (h *handler) userToken(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	h.renderUsers(w, r, http.StatusOK, usersData{Token: tok, TokenOf: name})
+	h.renderUsers(w, r, http.StatusOK, usersData{Token: tok, TokenOf: name, TokenExpires: rec.Expires})
+}
+
+// tokenRevoke ends an API token (any user's: revoking takes nothing from
+// anyone but the token's holder); user.token_revoked is recorded.
+func (h *handler) tokenRevoke(w http.ResponseWriter, r *http.Request) {
+	rec, err := RevokeToken(r.Context(), h.s.c.Case, actorOf(principalOf(r)), mux.Vars(r)["id"])
+	switch {
+	case errors.Is(err, ErrNoToken):
+		h.s.fail(w, r, false, http.StatusNotFound, err)
+	case err != nil && rec != nil:
+		h.renderUsers(w, r, http.StatusConflict, usersData{Error: "That token was already revoked."})
+	case err != nil:
+		h.s.fail(w, r, false, http.StatusInternalServerError, err)
+	default:
+		h.renderUsers(w, r, http.StatusOK, usersData{Revoked: rec.ID})
+	}
 }

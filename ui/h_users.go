@@ -3,14 +3,24 @@ package ui
 import "net/http"
 
 type usersData struct {
-	Users   []User
-	Error   string
-	Token   string
-	TokenOf string
-	Added   string
+	Users        []User
+	Tokens       []tokenRow
+	Error        string
+	Token        string
+	TokenOf      string
+	TokenExpires string
+	Added        string
+	Revoked      string
 }
 
-// userList shows the users of the case and the form to add one.
+// tokenRow is a token as the users page lists it.
+type tokenRow struct {
+	Token
+	State string // active, expired, revoked
+}
+
+// userList shows the users of the case, their tokens and the form to add
+// one.
 func (h *handler) userList(w http.ResponseWriter, r *http.Request) {
 	h.renderUsers(w, r, http.StatusOK, usersData{Added: r.URL.Query().Get("added")})
 }
@@ -20,6 +30,15 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		h.s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
+	}
+	ts, err := Tokens(h.s.c.Case)
+	if err != nil {
+		h.s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	now := h.s.now()
+	for _, t := range ts {
+		d.Tokens = append(d.Tokens, tokenRow{Token: t, State: t.State(now)})
 	}
 	if !ValidName(d.Added) {
 		d.Added = ""

@@ -48,6 +48,13 @@ type fixture struct {
 // (logs and datasets) so that the assessment has something to say.
 func newFixture(t testing.TB, scen string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, scen, nil)
+}
+
+// newFixtureWith is newFixture with a change to the server's configuration
+// (or to the server before it serves, for the clocks).
+func newFixtureWith(t testing.TB, scen string, change func(*Server)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "case")
 	h, err := casedir.Create(ctx, dir, casedir.CreateOptions{Title: "Test case: intrusion at web01", Examiner: testExaminer,
@@ -119,6 +126,9 @@ func newFixture(t testing.TB, scen string) *fixture {
 		t.Fatal(err)
 	}
 	f.srv = srv
+	if change != nil {
+		change(srv)
+	}
 	f.ts = httptest.NewServer(srv)
 	t.Cleanup(func() { f.ts.Close(); srv.Close() })
 	if _, err := srv.VerifyNow(ctx); err != nil {

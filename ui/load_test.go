@@ -56,7 +56,7 @@ func TestLoad(t *testing.T) {
 	if _, err := AddUser(ctx, h.Case, testExaminer, "ann", RoleAnalyst, []byte(testPassword)); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := NewToken(ctx, h.Case, testExaminer, "ann")
+	tok, _, err := NewToken(ctx, h.Case, testExaminer, "ann", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
+	s.router = r
 	h := &handler{s: s}
 	page := func(method, path string, p perm, fn http.HandlerFunc) {
 		r.Handle(path, s.need(p, false, fn)).Methods(method)
@@ -46,6 +47,7 @@ func (s *Server) routes() http.Handler {
 	page("GET", "/users", permAdmin, h.userList)
 	page("POST", "/users", permAdmin, h.userAdd)
 	page("POST", "/users/{name}/token", permAdmin, h.userToken)
+	page("POST", "/tokens/{id}/revoke", permAdmin, h.tokenRevoke)
 
 	api("GET", "/verify", permRead, h.apiVerify)
 	api("POST", "/verify", permVerify, h.apiVerifyRun)

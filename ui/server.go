@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
@@ -40,7 +42,14 @@ type Config struct {
 	Assess func(ctx context.Context, c *evidence.Case) (*attrib.Result, error)
 	// SkipStartVerify does not verify the case when the server starts.
 	SkipStartVerify bool
+	// UploadIdle is how long an upload may send nothing before it is
+	// ended (a read deadline, renewed by every read); 0 means
+	// DefaultUploadIdle.
+	UploadIdle time.Duration
 }
+
+// DefaultUploadIdle bounds the silence within one upload.
+const DefaultUploadIdle = time.Minute
 
 // Server is the workbench: an http.Handler over one open case.
 type Server struct {
@@ -57,10 +66,14 @@ type Server struct {
 	assess  *assessCache
 	evcache *eventCache
 	auth    *sessions
+	login   *loginLimiter
+	router  *mux.Router
 	exports *exportStore
-	ingest  sync.Mutex // one upload at a time
+	parse   sync.Mutex // one parse run at a time; uploads stream side by side
 	ctx     context.Context
 	cancel  context.CancelFunc
+	bg      sync.WaitGroup
+	now     func() time.Time // token expiry is judged by it
 }
 
 // New returns the workbench for cfg.Case. Unless SkipStartVerify is set, it
@@ -77,6 +90,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.UploadIdle <= 0 {
+		cfg.UploadIdle = DefaultUploadIdle
 	}
 	if cfg.Actor == "" {
 		cfg.Actor = "casefile serve"
@@ -97,15 +113,17 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, c: cfg.Case, events: eventstore.New(cfg.Case.Case), log: cfg.Logger, tmp: tmp,
-		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel,
-		cat: newCatalog(cfg.Case.Case), verify: &verifier{}, auth: newSessions(),
+		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel, now: time.Now,
+		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
+	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c.Case) })
 	s.assess = &assessCache{s: s}
 	s.evcache = newEventCache()
 	s.handler = s.routes()
+	s.bg.Go(s.recordLoginFailures)
 	if !cfg.SkipStartVerify {
-		go s.verify.run(ctx, s.c.Case)
+		s.verify.start()
 	}
 	return s, nil
 }
@@ -115,50 +133,28 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Close() error {
 	s.cancel()
 	s.verify.wait()
+	s.bg.Wait()
 	return os.RemoveAll(s.tmp)
 }
 
-// VerifyNow verifies the case and returns the report (the header shows it).
+// VerifyNow verifies the case and returns the report (the header shows
+// it). Concurrent calls share runs: a call joins the run that starts next,
+// so its report covers everything written before the call.
 func (s *Server) VerifyNow(ctx context.Context) (*evidence.Report, error) {
-	return s.verify.run(ctx, s.c.Case)
+	return s.verify.run(ctx)
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// verifier keeps the latest verification report.
-type verifier struct {
-	mu      sync.Mutex
-	running sync.WaitGroup
-	busy    bool
-	report  *evidence.Report
-	at      time.Time
-}
-
-func (v *verifier) run(ctx context.Context, c *evidence.Case) (*evidence.Report, error) {
-	v.running.Add(1)
-	defer v.running.Done()
-	v.mu.Lock()
-	v.busy = true
-	v.mu.Unlock()
+// verifyCase is one verification run: the log and artefacts, the data
+// derived from them, and the user and token records.
+func verifyCase(ctx context.Context, c *evidence.Case) (*evidence.Report, error) {
 	rep, err := c.Verify(ctx, evidence.VerifyOptions{})
 	if err == nil {
 		_, err = observe.VerifyDerived(ctx, c, rep) // the events and observations shown come from there
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.busy = false
-	if err != nil {
-		return nil, err
+	if err == nil {
+		_, err = VerifyUsers(ctx, c, rep) // logins and tokens are checked against these
 	}
-	v.report, v.at = rep, time.Now().UTC()
-	return rep, nil
+	return rep, err
 }
 
-func (v *verifier) wait() { v.running.Wait() }
-
-// state returns the latest report (nil before the first one finished).
-func (v *verifier) state() (rep *evidence.Report, at time.Time, busy bool) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.report, v.at, v.busy
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

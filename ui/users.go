@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
@@ -30,11 +31,12 @@ const (
 const (
 	KindUserAdded        = "user.added"
 	KindUserToken        = "user.token_created"
+	KindUserTokenRevoked = "user.token_revoked"
 	KindUserLogin        = "user.login"
 	KindUserLoginFailed  = "user.login_failed"
 	KindUserLogout       = "user.logout"
 	KindEvidenceViewed   = "evidence.viewed"
-	minPasswordLen       = 10
+	minPasswordLen       = 12
 	maxPasswordLen       = 1024
 	maxUserNameLen       = 64
 	tokenPrefix          = "cft_"
@@ -59,12 +61,6 @@ type User struct {
 	By      string `json:"by"`
 }
 
-type tokenRecord struct {
-	User    string `json:"user"`
-	ID      string `json:"id"` // first 12 hex digits of the hash, shown in the log
-	Created string `json:"created"`
-}
-
 // ValidRole reports whether r names a role.
 func ValidRole(r string) bool { return r == RoleAnalyst || r == RoleCounsel || r == RoleViewer }
 
@@ -83,7 +79,9 @@ func checkUserName(name string) error {
 }
 
 // AddUser creates a user with a role and a password and records user.added
-// (the hash is stored, never recorded in the log).
+// with the role and the SHA-256 of the stored password hash (the hash itself
+// is stored, never recorded in the log), so that VerifyUsers finds a record
+// changed on disk.
 func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, password []byte) (*evidence.Entry, error) {
 	if err := checkUserName(name); err != nil {
 		return nil, err
@@ -91,8 +89,8 @@ func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, pa
 	if !ValidRole(role) {
 		return nil, fmt.Errorf("role %q: want analyst, counsel or viewer", role)
 	}
-	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
-		return nil, fmt.Errorf("password must be %d to %d characters", minPasswordLen, maxPasswordLen)
+	if err := PasswordProblem(name, password); err != nil {
+		return nil, err
 	}
 	if _, err := lookupUser(c, name); err == nil {
 		return nil, fmt.Errorf("add user %q: %w", name, ErrUserExists)
@@ -105,35 +103,12 @@ func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, pa
 		return nil, err
 	}
 	es, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte(prefixUser + name), Value: b}}, evidence.Draft{
-		Kind: KindUserAdded, Actor: actor, Payload: map[string]string{"user": name, "role": role},
+		Kind: KindUserAdded, Actor: actor, Payload: map[string]string{"user": name, "role": role, "password_hash_sha256": hashDigest(u.Hash)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add user %q: %w", name, err)
 	}
 	return es[0], nil
-}
-
-// NewToken creates an API token for a user and records user.token_created.
-// The token is returned once; only its SHA-256 is stored.
-func NewToken(ctx context.Context, c *evidence.Case, actor, name string) (string, error) {
-	u, err := lookupUser(c, name)
-	if err != nil {
-		return "", err
-	}
-	var raw [32]byte
-	rand.Read(raw[:])
-	tok := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	sum := sha256.Sum256([]byte(tok))
-	h := hex.EncodeToString(sum[:])
-	rec := tokenRecord{User: u.Name, ID: h[:12], Created: time.Now().UTC().Format(time.RFC3339)}
-	b, _ := json.Marshal(rec)
-	_, err = c.AppendAtomic(ctx, []evidence.Op{{Key: []byte(prefixToken + h), Value: b}}, evidence.Draft{
-		Kind: KindUserToken, Actor: actor, Payload: map[string]string{"user": u.Name, "role": u.Role, "token_id": rec.ID},
-	})
-	if err != nil {
-		return "", fmt.Errorf("new token for %q: %w", name, err)
-	}
-	return tok, nil
 }
 
 // Users lists the users of a case, by name.
@@ -167,23 +142,6 @@ func lookupUser(c *evidence.Case, name string) (*User, error) {
 		return nil, fmt.Errorf("user record %q: %w", name, err)
 	}
 	return &u, nil
-}
-
-// lookupToken returns the user an API token belongs to.
-func lookupToken(c *evidence.Case, tok string) (*User, error) {
-	if !strings.HasPrefix(tok, tokenPrefix) || len(tok) > 100 {
-		return nil, ErrNoUser
-	}
-	sum := sha256.Sum256([]byte(tok))
-	v, err := c.Derived().Get([]byte(prefixToken + hex.EncodeToString(sum[:])))
-	if err != nil {
-		return nil, ErrNoUser
-	}
-	var rec tokenRecord
-	if err := json.Unmarshal(v, &rec); err != nil {
-		return nil, err
-	}
-	return lookupUser(c, rec.User)
 }
 
 func hashPassword(pw []byte) string {
@@ -220,3 +178,37 @@ const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAA
 
 // ValidName reports whether name could be a user name.
 func ValidName(name string) bool { return checkUserName(name) == nil }
+
+// hashDigest is what user entries record of a stored password hash.
+func hashDigest(phc string) string {
+	sum := sha256.Sum256([]byte(phc))
+	return hex.EncodeToString(sum[:])
+}
+
+// PasswordProblem says why a password is too weak for the user name, or
+// returns nil: at least 12 characters, not one character repeated, not the
+// name itself (nor the name repeated).
+func PasswordProblem(name string, pw []byte) error {
+	n := utf8.RuneCount(pw)
+	switch {
+	case n < minPasswordLen:
+		return fmt.Errorf("password too short: %d characters, at least %d are needed", n, minPasswordLen)
+	case len(pw) > maxPasswordLen:
+		return fmt.Errorf("password too long: at most %d bytes", maxPasswordLen)
+	case oneRune(pw):
+		return errors.New("password is one character repeated; choose a phrase of several words")
+	case name != "" && strings.ReplaceAll(strings.ToLower(strings.TrimSpace(string(pw))), strings.ToLower(name), "") == "":
+		return errors.New("password is the user name; choose a phrase of several words")
+	}
+	return nil
+}
+
+func oneRune(b []byte) bool {
+	first, _ := utf8.DecodeRune(b)
+	for _, r := range string(b) {
+		if r != first {
+			return false
+		}
+	}
+	return true
+}

@@ -28,11 +28,19 @@ func (a *app) serveCmd() *cobra.Command {
 		Use:   "serve --case DIR [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE]",
 		Short: "Serve the case in a browser (web workbench) and over a JSON API",
 		Long: `Serve the web workbench and the JSON API (/api/v1/) for one case. The case is
-held open (and locked) while the server runs; logins, failed logins, content
-views, uploads and exports are recorded in its custody log.
+held open (and locked) while the server runs; logins, content views, uploads,
+tokens and exports are recorded in its custody log, failed and refused logins
+as one entry per source address and minute.
 
-Users are created with 'casefile user add'. The server listens on 127.0.0.1
-by default; bind it elsewhere only with TLS (--tls-cert, --tls-key).`,
+Logins are throttled before any password is hashed: at most 4 checks at once,
+10 attempts a minute per address (per IPv6 /64), and an account that failed 5
+times backs off from 1 s doubling to 15 min, whatever the address. An upload
+that sends nothing for a minute is ended; uploads run side by side.
+
+Users are created with 'casefile user add', API tokens with 'casefile user
+token' (or by each user for themselves on the Users page). The server listens
+on 127.0.0.1 by default; bind it elsewhere only with TLS (--tls-cert,
+--tls-key).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (f.cert == "") != (f.key == "") {

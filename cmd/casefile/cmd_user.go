@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -17,7 +21,7 @@ func (a *app) userCmd() *cobra.Command {
 		Short: "Manage the people allowed into the web workbench",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(a.userAddCmd(), a.userTokenCmd())
+	cmd.AddCommand(a.userAddCmd(), a.userTokenCmd(), a.userRevokeTokenCmd(), a.userTokensCmd())
 	return cmd
 }
 
@@ -44,6 +48,9 @@ the custody log records who added whom with which role.`,
 			if err != nil {
 				return err
 			}
+			if err := ui.PasswordProblem(args[0], pw); err != nil {
+				return usagef("%v", err)
+			}
 			h, err := a.openCase(cmd, true)
 			if err != nil {
 				return err
@@ -65,19 +72,29 @@ the custody log records who added whom with which role.`,
 }
 
 func (a *app) userTokenCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "token --case DIR NAME",
+	var expires string
+	cmd := &cobra.Command{
+		Use:   "token --case DIR NAME [--expires 30d]",
 		Short: "Print a new API token for a user (Authorization: Bearer TOKEN)",
+		Long: `Print a new API token for a user. The token is shown once; only its SHA-256
+is stored. It expires (--expires, in days "30d" or hours "12h"; at most 366d)
+and can be revoked with 'casefile user revoke-token ID'. Every custody entry
+made with it names its id. In the workbench, users make tokens only for
+themselves.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("user token takes one NAME")
+			}
+			ttl, err := parseLifetime(expires)
+			if err != nil {
+				return usagef("--expires %q: %v", expires, err)
 			}
 			h, err := a.openCase(cmd, true)
 			if err != nil {
 				return err
 			}
 			defer h.Close()
-			tok, err := ui.NewToken(ctx(cmd), h.Case, a.actor(), args[0])
+			tok, rec, err := ui.NewToken(ctx(cmd), h.Case, a.actor(), args[0], ttl)
 			if errors.Is(err, ui.ErrNoUser) {
 				return withHint(err, "add the user first with 'casefile user add'")
 			}
@@ -85,7 +102,82 @@ func (a *app) userTokenCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(a.out, tok)
-			fmt.Fprintln(a.err, "casefile: the token is shown once; only its hash is stored")
+			fmt.Fprintf(a.err, "casefile: token %s for %s, valid until %s; shown once, only its hash is stored\n", rec.ID, rec.User, rec.Expires)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&expires, "expires", "30d", "lifetime of the token: days (30d) or hours (12h), at most 366d")
+	return cmd
+}
+
+// parseLifetime reads "30d" or "12h" (or any Go duration).
+func parseLifetime(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 1 || d > 366 {
+			return 0, errors.New("want 1d to 366d")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Minute || d > ui.MaxTokenTTL {
+		return 0, errors.New("want days (30d) or hours (12h), from a minute to 366d")
+	}
+	return d, nil
+}
+
+func (a *app) userRevokeTokenCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke-token --case DIR ID",
+		Short: "Revoke an API token by its id (as 'user tokens' and the custody log show it)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("user revoke-token takes one token ID")
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			rec, err := ui.RevokeToken(ctx(cmd), h.Case, a.actor(), args[0])
+			if errors.Is(err, ui.ErrNoToken) {
+				return withHint(err, "'casefile user tokens' lists the tokens and their ids")
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "revoked token %s of %s\n", rec.ID, rec.User)
+			return nil
+		},
+	}
+}
+
+func (a *app) userTokensCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "tokens --case DIR",
+		Short: "List the API tokens: id, user, created, expires, state",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			h, err := a.openCase(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			ts, err := ui.Tokens(h.Case)
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return json.NewEncoder(a.out).Encode(ts)
+			}
+			now := time.Now()
+			for _, t := range ts {
+				state := t.State(now)
+				if t.Revoked != "" {
+					state += " " + t.Revoked
+				}
+				fmt.Fprintf(a.out, "%s  %-16s created %s  expires %-20s  %s\n", t.ID, t.User, t.Created, t.Expires, state)
+			}
 			return nil
 		},
 	}

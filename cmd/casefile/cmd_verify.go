@@ -9,6 +9,7 @@ import (
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/ui"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
@@ -33,17 +34,22 @@ func (a *app) verifyCmd() *cobra.Command {
 					return err
 				}
 			}
+			users, err := ui.VerifyUsers(ctx(cmd), h.Case, r) // workbench users and tokens against their entries
+			if err != nil {
+				return err
+			}
 			if a.json {
 				out := struct {
 					*evidence.Report
 					Derived *observe.DerivedReport `json:"derived,omitempty"`
-				}{r, d}
+					Users   *ui.UsersReport        `json:"users"`
+				}{r, d, users}
 				if err := json.NewEncoder(a.out).Encode(out); err != nil {
 					return err
 				}
 			} else {
 				abs, _ := filepath.Abs(h.Dir)
-				printReport(a, abs, r, d, skipContent)
+				printReport(a, abs, r, d, users, skipContent)
 			}
 			if !r.OK {
 				p := r.First()
@@ -56,7 +62,7 @@ func (a *app) verifyCmd() *cobra.Command {
 	return cmd
 }
 
-func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, skipContent bool) {
+func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, u *ui.UsersReport, skipContent bool) {
 	fmt.Fprintf(a.out, "Case %s\n", where)
 	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
 	if r.Checkpoint != nil {
@@ -70,6 +76,9 @@ func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedRep
 	if d != nil {
 		fmt.Fprintf(a.out, "  events       %d in %d parse run(s), re-hashed against their entries; indicator postings checked\n", d.Events, d.Runs)
 		fmt.Fprintf(a.out, "  observations %d in %d entries, their index checked\n", d.Observations, d.ObservationEntries)
+	}
+	if u != nil {
+		fmt.Fprintf(a.out, "  users        %d, %d API tokens, checked against their entries\n", u.Users, u.Tokens)
 	}
 	if r.OK {
 		if d != nil {
