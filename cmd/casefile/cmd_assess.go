@@ -85,7 +85,7 @@ as an assessment.recorded custody entry.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/2")
+	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/3")
 	fl.BoolVar(&printModel, "print-model", false, "print the model in use and exit")
 	fl.BoolVar(&noRecord, "no-record", false, "do not record the assessment in the custody log (read-only)")
 	return cmd

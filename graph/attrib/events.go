@@ -120,7 +120,8 @@ type agg struct {
 	nonRecon     int64
 	scanAlerts   int64
 	anonymousUse bool
-	outbound     int64 // events in which this source was the remote party of an outbound contact
+	outbound     int64    // events in which this source was the remote party of an outbound contact
+	names        smallSet // domain names the victim asked for when it contacted this address
 	cites        [nCat]citeList
 }
 
@@ -187,13 +188,25 @@ func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 		emit(e.Dst, typeOf(e.Dst))
 	}
 	for _, k := range nameFields {
-		if v := strings.ToLower(strings.TrimSuffix(e.Fields[k], ".")); v != "" && typeOf(v) == "domain" && strings.Contains(v, ".") {
-			if h, _, ok := strings.Cut(v, ":"); ok {
-				v = h
-			}
+		if v := contactedName(e.Fields[k]); v != "" {
 			emit(v, "domain")
 		}
 	}
+}
+
+// maxNames bounds the domain names kept per contacted address.
+const maxNames = 8
+
+// contactedName is the domain name in an event field, normalised, or "".
+func contactedName(v string) string {
+	v = strings.ToLower(strings.TrimSuffix(v, "."))
+	if h, _, ok := strings.Cut(v, ":"); ok {
+		v = h
+	}
+	if v == "" || typeOf(v) != "domain" || !strings.Contains(v, ".") {
+		return ""
+	}
+	return v
 }
 
 // nameFields are the event fields that carry a domain name contacted, in
@@ -295,6 +308,13 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	}
 	if !inbound {
 		g.outbound++
+		if g.typ == "ip" {
+			for _, k := range nameFields {
+				if v := contactedName(e.Fields[k]); v != "" {
+					g.names.add(v, maxNames)
+				}
+			}
+		}
 	}
 	if e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) &&
 		genericUsers[strings.ToLower(e.User)] && field(e, "key_fingerprint", "ssh_key", "fingerprint") == "" {
