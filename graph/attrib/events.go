@@ -119,6 +119,7 @@ type agg struct {
 	// credential (generic or no user name, no key).
 	nonRecon     int64
 	scanAlerts   int64
+	infoAlerts   int64 // policy or "not suspicious" alerts (ET POLICY, ET INFO)
 	anonymousUse bool
 	outbound     int64    // events in which this source was the remote party of an outbound contact
 	names        smallSet // domain names the victim asked for when it contacted this address
@@ -174,7 +175,7 @@ func isSpecialIP(s string) bool {
 // global Dst) the destination address and the domain names contacted.
 func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 	outbound := strings.EqualFold(e.Fields["direction"], "outbound") || e.Kind == parse.KindDNS ||
-		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst))
+		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst)) || answer(e)
 	if !outbound {
 		if e.Src != "" {
 			emit(e.Src, typeOf(e.Src))
@@ -184,8 +185,12 @@ func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 		}
 		return
 	}
-	if e.Dst != "" && !isSpecialIP(e.Dst) {
-		emit(e.Dst, typeOf(e.Dst))
+	remote := e.Dst
+	if answer(e) {
+		remote = e.Src
+	}
+	if remote != "" && !isSpecialIP(remote) {
+		emit(remote, typeOf(remote))
 	}
 	for _, k := range nameFields {
 		if v := contactedName(e.Fields[k]); v != "" {
@@ -207,6 +212,16 @@ func contactedName(v string) string {
 		return ""
 	}
 	return v
+}
+
+// answer reports whether an event records a global server answering an
+// internal client (Suricata's fileinfo records a download from the server's
+// side): the source sent from a service port (below 1024) to a client port
+// (1024 and above) of a special-purpose (internal) address, so the internal
+// host opened the connection.
+func answer(e *parse.Event) bool {
+	return e.SrcPort > 0 && e.SrcPort < 1024 && e.DstPort >= 1024 && e.Src != "" && e.Dst != "" &&
+		!isSpecialIP(e.Src) && isSpecialIP(e.Dst)
 }
 
 // nameFields are the event fields that carry a domain name contacted, in
@@ -234,7 +249,7 @@ func field(e *parse.Event, names ...string) string {
 func (a *aggregator) add(e *parse.Event) {
 	emit := func(key, typ string) {
 		idx, g := a.source(key, typ)
-		a.fold(idx, g, e, key == e.Src || key == e.SrcService)
+		a.fold(idx, g, e, (key == e.Src && !answer(e)) || key == e.SrcService)
 	}
 	if a.in.Sources != nil {
 		a.in.Sources(e, emit)
@@ -267,7 +282,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.users.add(e.User, th.FewUsers)
 	}
 	victim := e.Dst
-	if !inbound {
+	if g.key == e.Dst {
 		victim = e.Src
 	}
 	g.victims.add(victim, 1)
@@ -328,6 +343,8 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
 		if scanAlert(e) {
 			g.scanAlerts++
+		} else if informational(e) {
+			g.infoAlerts++
 		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true
@@ -363,6 +380,17 @@ func scanAlert(e *parse.Event) bool {
 		return true
 	}
 	return hasPhrase(field(e, "category", "classification"), []string{"network scan"})
+}
+
+// informational reports whether an alert only notes policy or inventory
+// (Emerging Threats "POLICY" and "INFO" rules, the classification "Not
+// Suspicious Traffic"): not evidence of hostility.
+func informational(e *parse.Event) bool {
+	sig := words(field(e, "signature", "alert.signature", "msg", "rule", "rule_name"))
+	if len(sig) >= 2 && (sig[0] == "et" || sig[0] == "gpl" || sig[0] == "etpro") && (sig[1] == "policy" || sig[1] == "info") {
+		return true
+	}
+	return hasPhrase(field(e, "category", "classification"), []string{"not suspicious"})
 }
 
 // isRecon reports whether an event is reconnaissance at most: a network

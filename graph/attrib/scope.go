@@ -52,7 +52,7 @@ func contactedOnly(g *agg) bool { return g.events > 0 && g.outbound == g.events 
 // hostileContact reports whether there is evidence that a contacted
 // destination served command and control, exfiltration or tooling.
 func hostileContact(g *agg, hits []hit) bool {
-	if g.c2 || g.tooling || g.alerts > g.scanAlerts {
+	if g.c2 || g.tooling || g.alerts > g.scanAlerts+g.infoAlerts {
 		return true
 	}
 	for _, h := range hits {

@@ -58,6 +58,13 @@ func TestContactedDestination(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		out(mirror, "host", "deb.debian.org")
 		out(flux, "sni", "secure-login-bank.example.com")
+		// Suricata's fileinfo: the mirror answering from port 80.
+		f := c.ev(artIDS, t0, parse.KindOther, parse.OutcomeUnknown, mirror, "", "hostname", "deb.debian.org")
+		f.SrcPort, f.Dst, f.DstPort = 80, "10.0.2.15", 41402
+		// A policy alert is not evidence of hostility.
+		p := c.ev(artIDS, t0, parse.KindAlert, parse.OutcomeUnknown, "10.0.2.15", "", "signature",
+			"ET POLICY GNU/Linux APT User-Agent Outbound likely related to package management", "category", "Not Suspicious Traffic")
+		p.Dst = mirror
 	}
 	a := c.ev(artIDS, t0, parse.KindAlert, parse.OutcomeUnknown, "10.0.2.15", "", "signature", "ET MALWARE Cobalt Strike Beacon Observed")
 	a.Dst = c2
