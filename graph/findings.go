@@ -2,6 +2,7 @@ package graph
 
 import (
 	"strings"
+	"time"
 
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph/attrib"
@@ -23,8 +24,16 @@ func Findings(r *attrib.Result) []export.Finding {
 			WouldChange: s.WouldChange, Campaign: s.Campaign, Statement: s.Statement(),
 			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
 		}
-		for _, role := range roles {
-			f.Hypotheses[role] = s.Hypotheses.Get(role)
+		if attrib.IsRole(s.Role) {
+			for _, role := range roles {
+				f.Hypotheses[role] = s.Hypotheses.Get(role)
+			}
+		} else {
+			f.Hypotheses = nil // internal or contacted: not judged by the roles
+		}
+		if x := s.Examiner; x != nil {
+			f.Examiner = &export.FindingExaminer{Role: x.Role, Rationale: x.Rationale, Cites: x.Cites, Actor: x.Actor,
+				Time: x.Time.Format(time.RFC3339), Entry: x.Entry, Text: x.Text()}
 		}
 		for _, fa := range s.Factors {
 			ff := export.FindingFactor{ID: fa.ID, Text: fa.Text, Rho: fa.Rho, Source: fa.Source,

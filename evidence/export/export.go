@@ -92,6 +92,20 @@ type Finding struct {
 	Factors        []FindingFactor    `json:"factors,omitempty"`
 	Campaign       string             `json:"campaign,omitempty"`
 	Model          string             `json:"model,omitempty"` // model name and digest
+	// Examiner is the examiner's own verdict, shown beside the model's
+	// (which Role, Statement and Hypotheses keep).
+	Examiner *FindingExaminer `json:"examiner,omitempty"`
+}
+
+// FindingExaminer is an examiner's recorded verdict on a source.
+type FindingExaminer struct {
+	Role      string   `json:"role"`
+	Rationale string   `json:"rationale"`
+	Cites     []string `json:"cites,omitempty"`
+	Actor     string   `json:"actor"`
+	Time      string   `json:"time"`  // RFC 3339
+	Entry     int64    `json:"entry"` // the assessment.overridden custody entry
+	Text      string   `json:"text"`  // the verdict as a sentence
 }
 
 // FindingFactor is one factor of a Finding.
