@@ -1,6 +1,7 @@
 package attrib
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,6 +136,28 @@ func TestCollateralWords(t *testing.T) {
 	} {
 		if got := collateralSentence(c.p); got != c.want {
 			t.Errorf("%.2f: %q, want %q", c.p, got, c.want)
+		}
+	}
+}
+
+// Row 12 from the AS organisation (no WHOIS) cites the ASN dataset and the
+// entry that recorded it, like every other factor.
+func TestLegitOrganisationFromASNCitesIt(t *testing.T) {
+	c := newCase()
+	c.asn("130.83.47.11", 680, "Verein zur Foerderung eines Deutschen Forschungsnetzes e.V. University")
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeFailure, "130.83.47.11", "root")
+	c.in.ObservedIn = func(ind, ds string) (int64, bool) { return 7, ds == dsMMDB }
+	s := find(t, c.assess(t), "130.83.47.11")
+	f := factorOf(s, "legit-organisation")
+	if f == nil {
+		t.Fatalf("no row 12: %s", describe(s))
+	}
+	if !slices.Contains(f.Evidence, "entry:7") || !slices.Contains(f.Evidence, "dataset "+dsMMDB) || f.Source == "derived" {
+		t.Errorf("row 12 cites %v (source %q)", f.Evidence, f.Source)
+	}
+	for _, f := range s.Factors {
+		if len(f.Evidence) == 0 {
+			t.Errorf("%s cites nothing", f.ID)
 		}
 	}
 }
