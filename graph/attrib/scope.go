@@ -113,7 +113,7 @@ func statementOutside(s *Source) string {
 	switch s.Role {
 	case Internal:
 		fmt.Fprintf(&b, "%s is a %s address: a host of the victim's own network (or reached through it), not a source on the Internet, so Casefile gives it no external role.", s.Indicator, s.Special)
-		fmt.Fprintf(&b, " Activity from it (%d event(s)) means lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
+		fmt.Fprintf(&b, " Where it acted against the victim (%d event(s)), that points to lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
 	case Contacted:
 		fmt.Fprintf(&b, "%s was contacted by the victim; nothing hostile seen (%d event(s), every one a connection the victim's hosts opened). It is not judged as a source of the attack.", s.Indicator, s.Events)
 	}
