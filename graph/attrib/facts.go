@@ -35,7 +35,7 @@ type obsFacts struct {
 	asn      uint64
 	asnOrg   string
 	asnObs   *enrich.Observation // the observation that named asnOrg
-	asnNet   string // the network the ASN database matched (an announced block)
+	asnNet   string              // the network the ASN database matched (an announced block)
 	geo      bool
 	lat, lon float64
 	radiusKm float64
