@@ -60,3 +60,23 @@ func TestSourceOverrideForm(t *testing.T) {
 		t.Errorf("counsel override: %d", resp.StatusCode)
 	}
 }
+
+// The sources list names the examiner's verdict beside the model's and
+// shows no probability for a verdict outside the role model.
+func TestSourceListShowsExaminerAndScope(t *testing.T) {
+	f := newFixture(t, "")
+	ann := f.login(t, "ann")
+	resp, _ := ann.postForm("/sources/185.220.101.4/override", url.Values{"csrf": {ann.csrf}, "role": {"compromised-third-party"}, "rationale": {"seen before"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("override: %d", resp.StatusCode)
+	}
+	_, page := ann.get("/sources?q=185.220.101.4")
+	if !strings.Contains(page, "examiner: compromised third party") {
+		t.Errorf("list lacks the examiner's verdict")
+	}
+	// 203.0.113.9 (a documentation address, in the hostile fixture log).
+	_, page = ann.get("/sources?role=internal")
+	if !strings.Contains(page, "<code>203.0.113.9</code>") || !strings.Contains(page, "not judged by the roles") {
+		t.Errorf("internal source not listed as such:\n%s", page)
+	}
+}
