@@ -73,6 +73,22 @@ func TestOverrideSideBySide(t *testing.T) {
 			t.Errorf("finding %+v", f)
 		}
 	}
+	g, err := graph.Build(ctx, c, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range g.Nodes {
+		if n.ID == "hypothesis:185.220.101.4" {
+			found = n.Attrs["examiner_role"] == attrib.Perpetrator && n.Attrs["role"] == s.Role
+		}
+		if n.ID == "hypothesis:10.0.2.15" && strings.Contains(n.Label, "(") {
+			t.Errorf("internal source labelled with a probability: %q", n.Label)
+		}
+	}
+	if !found {
+		t.Error("the provenance graph lacks the examiner's verdict")
+	}
 	// A later verdict is the one shown; the earlier stays in the log.
 	if _, _, err := graph.Override(ctx, c, m, "185.220.101.4", attrib.Relay, "on reflection: a Tor exit", nil, "Bob"); err != nil {
 		t.Fatal(err)
