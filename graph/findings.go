@@ -9,7 +9,10 @@ import (
 )
 
 // Findings turns an assessment into the neutral findings the export package
-// shows (report, STIX, CASE): evidence/export cannot import the model.
+// shows (report, STIX, CASE): evidence/export cannot import the model. A
+// destination the victim contacted with nothing hostile seen is not a
+// finding (STIX would make it an indicator), unless an examiner recorded a
+// verdict on it.
 func Findings(r *attrib.Result) []export.Finding {
 	if r == nil {
 		return nil
@@ -18,6 +21,9 @@ func Findings(r *attrib.Result) []export.Finding {
 	out := make([]export.Finding, 0, len(r.Sources))
 	for i := range r.Sources {
 		s := &r.Sources[i]
+		if s.Role == attrib.Contacted && s.Examiner == nil {
+			continue // contacted by the victim, nothing hostile seen: not a finding
+		}
 		f := export.Finding{
 			Indicator: s.Indicator, Type: s.Type, Role: s.Role, Probability: s.Probability, Words: s.Words,
 			Confidence: s.Confidence, CollateralRisk: s.CollateralRisk, Recommendation: s.Recommendation,

@@ -113,3 +113,24 @@ func TestOverrideRefused(t *testing.T) {
 		t.Error("a refused override was recorded")
 	}
 }
+
+// A destination the victim contacted with nothing hostile seen is no
+// finding of the export (STIX would make it an indicator) unless an
+// examiner judged it.
+func TestFindingsLeaveOutContactedDestinations(t *testing.T) {
+	res := &attrib.Result{Sources: []attrib.Source{
+		{Indicator: "54.230.202.37", Type: "ip", Role: attrib.Contacted},
+		{Indicator: "10.0.2.15", Type: "ip", Role: attrib.Internal, Special: "private"},
+		{Indicator: "151.101.12.204", Type: "ip", Role: attrib.Contacted, Examiner: &attrib.Examiner{Role: attrib.Platform, Rationale: "C2 over the CDN", Actor: "Ann"}},
+	}}
+	var got []string
+	for _, f := range graph.Findings(res) {
+		got = append(got, f.Indicator+"="+f.Role)
+		if f.Hypotheses != nil {
+			t.Errorf("%s: probabilities for a verdict outside the roles: %v", f.Indicator, f.Hypotheses)
+		}
+	}
+	if strings.Join(got, " ") != "10.0.2.15=internal 151.101.12.204=contacted-destination" {
+		t.Errorf("findings %v", got)
+	}
+}
