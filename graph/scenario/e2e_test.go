@@ -259,6 +259,8 @@ type evaluation struct {
 	// contradicted lists sources whose stated role is not their most
 	// probable one.
 	benignExternal, contradicted []string
+	// uncited lists factors that cite nothing.
+	uncited []string
 }
 
 func evaluate(t *testing.T, seeds []int64) evaluation {
@@ -274,6 +276,11 @@ func evaluate(t *testing.T, seeds []int64) evaluation {
 				want := p.truth.Sources[s.Indicator]
 				if want == Undetermined && attrib.IsRole(s.Role) && s.Role != attrib.Undetermined {
 					ev.benignExternal = append(ev.benignExternal, fmt.Sprintf("%s/%d:%s=%s", name, seed, s.Indicator, s.Role))
+				}
+				for _, f := range s.Factors {
+					if len(f.Evidence) == 0 {
+						ev.uncited = append(ev.uncited, fmt.Sprintf("%s/%d:%s:%s", name, seed, s.Indicator, f.ID))
+					}
 				}
 				if attrib.IsRole(s.Role) {
 					for _, r := range attrib.Roles() {
@@ -351,6 +358,9 @@ func TestTargets(t *testing.T) {
 	}
 	if len(ev.contradicted) > 0 {
 		t.Errorf("stated role not the most probable: %v", ev.contradicted)
+	}
+	if len(ev.uncited) > 0 {
+		t.Errorf("factors citing nothing: %v", ev.uncited[:min(len(ev.uncited), 20)])
 	}
 	for name, m := range ev.perScenario {
 		if m.Brier > 0.20 {
