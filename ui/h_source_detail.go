@@ -41,6 +41,7 @@ type sourceDetailData struct {
 	Model        string
 	Warn         bool
 	RiskWords    string
+	RiskSentence string
 	// Judged is false for a verdict outside the role model (internal,
 	// contacted destination): no probabilities to show.
 	Judged bool
@@ -77,7 +78,7 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 	}
 	src := &res.Sources[i]
 	d := sourceDetailData{S: src, Statement: src.Statement(), Roles: attrib.Roles(),
-		Model: res.Model + " " + res.ModelDigest, Warn: src.ThirdPartyRisk, RiskWords: attrib.Words(src.CollateralRisk),
+		Model: res.Model + " " + res.ModelDigest, Warn: src.ThirdPartyRisk, RiskWords: attrib.Words(src.CollateralRisk), RiskSentence: attrib.CollateralSentence(src.CollateralRisk),
 		Judged: attrib.IsRole(src.Role), Verdicts: attrib.Verdicts(), OverrideError: overrideErr}
 	for _, role := range d.Roles {
 		d.Hyp = append(d.Hyp, roleProb{Role: role, P: src.Hypotheses.Get(role), Top: role == src.Role})

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/graph/attrib"
 )
 
 // An analyst records their own verdict from the source page; it is a
@@ -78,5 +82,31 @@ func TestSourceListShowsExaminerAndScope(t *testing.T) {
 	_, page = ann.get("/sources?role=internal")
 	if !strings.Contains(page, "<code>203.0.113.9</code>") || !strings.Contains(page, "not judged by the roles") {
 		t.Errorf("internal source not listed as such:\n%s", page)
+	}
+}
+
+// The collateral-risk band on a source page uses the statement's own
+// words ("would" only when likely).
+func TestSourceRiskBandFollowsItsWords(t *testing.T) {
+	f := newFixture(t, "tor-bruteforce")
+	res, _, err := f.srv.assess.result(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := f.login(t, "ann")
+	checked := 0
+	for _, s := range res.Sources {
+		if !s.ThirdPartyRisk || checked > 3 {
+			continue
+		}
+		checked++
+		_, page := ann.get("/sources/" + url.PathEscape(s.Indicator))
+		want := html.EscapeString(attrib.CollateralSentence(s.CollateralRisk))
+		if !strings.Contains(page, `class="warnband"`) || !strings.Contains(page, want) {
+			t.Errorf("%s: band lacks %q", s.Indicator, want)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no source with a third-party risk in the scenario")
 	}
 }

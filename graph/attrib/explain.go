@@ -111,6 +111,10 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 	return b.String()
 }
 
+// CollateralSentence is the sentence the statement uses for a collateral
+// risk p (the probability that the source belongs to a third party).
+func CollateralSentence(p float64) string { return collateralSentence(p) }
+
 // collateralSentence says how likely acting against the source would harm
 // a third party, in words that follow the probability: "would" only when
 // it is likely.
