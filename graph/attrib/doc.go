@@ -36,7 +36,8 @@
 //     abused-platform candidates.
 //   - An address or name seen only as the remote party of connections the
 //     victim's hosts opened (direction=outbound, DNS queries, an internal
-//     source talking to a global destination, or a global server answering
+//     source talking to a global destination, a Zeek record whose
+//     originator is local and responder not, or a global server answering
 //     from a port below 1024 to an internal client's port above it, as
 //     Suricata's fileinfo records a download) is a contacted destination.
 //     It is judged by the roles only on evidence of command and control,

@@ -3,6 +3,8 @@ package attrib
 // Event fields read here (parse.Event.Fields keys), besides the typed fields:
 //
 //	direction            "outbound": Dst (and host/sni) are the remote party
+//	local_orig, local_resp   Zeek's Site::local_nets verdicts: a local
+//	                     originator talking to a non-local responder is outbound
 //	host, hostname, sni, server_name, query, rrname, domain
 //	                     domain names contacted (outbound, dns): Zeek http
 //	                     "host", ssl "server_name", dns "query"; Suricata
@@ -175,7 +177,8 @@ func isSpecialIP(s string) bool {
 // global Dst) the destination address and the domain names contacted.
 func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 	outbound := strings.EqualFold(e.Fields["direction"], "outbound") || e.Kind == parse.KindDNS ||
-		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst)) || answer(e)
+		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst)) || answer(e) ||
+		(zeekBool(e.Fields["local_orig"]) && e.Fields["local_resp"] != "" && !zeekBool(e.Fields["local_resp"]))
 	if !outbound {
 		if e.Src != "" {
 			emit(e.Src, typeOf(e.Src))
@@ -213,6 +216,9 @@ func contactedName(v string) string {
 	}
 	return v
 }
+
+// zeekBool reads a Zeek boolean as TSV ("T") or JSON ("true") writes it.
+func zeekBool(v string) bool { return v == "T" || v == "true" }
 
 // answer reports whether an event records a global server answering an
 // internal client (Suricata's fileinfo records a download from the server's

@@ -67,6 +67,14 @@ func TestContactedDestination(t *testing.T) {
 			"ET POLICY GNU/Linux APT User-Agent Outbound likely related to package management", "category", "Not Suspicious Traffic")
 		p.Dst = mirror
 	}
+	// Zeek marks the originator local and the responder not: outbound,
+	// even between public addresses.
+	for i := 0; i < 3; i++ {
+		z := c.ev(artIDS, t0, parse.KindFlow, parse.OutcomeUnknown, "198.18.0.1", "", "local_orig", "T", "local_resp", "F")
+		z.Src, z.Dst = "81.2.69.142", "93.184.216.34"
+		z2 := c.ev(artIDS, t0, parse.KindFlow, parse.OutcomeUnknown, "198.18.0.1", "", "local_orig", "true", "local_resp", "false")
+		z2.Src, z2.Dst = "81.2.69.142", "93.184.216.34"
+	}
 	a := c.ev(artIDS, t0, parse.KindAlert, parse.OutcomeUnknown, "10.0.2.15", "", "signature", "ET MALWARE Cobalt Strike Beacon Observed")
 	a.Dst = c2
 	c.whois("secure-login-bank.example.com", "REDACTED FOR PRIVACY", "", t0.AddDate(0, 0, -3))
@@ -84,6 +92,9 @@ func TestContactedDestination(t *testing.T) {
 	}
 	if s := find(t, res, flux); !IsRole(s.Role) {
 		t.Errorf("address serving a fresh domain not judged: %s", describe(s))
+	}
+	if s := find(t, res, "93.184.216.34"); s.Role != Contacted {
+		t.Errorf("Zeek-local originator's peer: %s", describe(s))
 	}
 	if s := find(t, res, "deb.debian.org"); s.Role != Contacted {
 		t.Errorf("mirror name: %s", describe(s))
