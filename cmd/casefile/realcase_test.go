@@ -139,7 +139,7 @@ func TestRealCaseSanity(t *testing.T) {
 		if s.Role != roles[best] || s.Probability != s.Hypotheses.Get(s.Role) {
 			t.Errorf("%s: stated %s %.4f, most probable %s %v", s.Indicator, s.Role, s.Probability, roles[best], s.Hypotheses)
 		}
-		if st := s.Statement(); s.Role == attrib.Undetermined && len(s.Factors) == 0 && !strings.Contains(st, "no evidence about the role") {
+		if st := s.Statement(); s.Role == attrib.Undetermined && len(s.Factors) == 0 && !strings.Contains(st, "no evidence about this source's role") {
 			t.Errorf("%s: no evidence, yet %q", s.Indicator, st)
 		}
 	}

@@ -261,7 +261,7 @@ func statement(s *Source) string {
 	var b strings.Builder
 	switch {
 	case top == rUnd && !s.evidenced():
-		fmt.Fprintf(&b, "Casefile has no evidence about the role of %s: nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
+		fmt.Fprintf(&b, "%s: no evidence about this source's role. Nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
 	case top == rUnd:
 		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
 	case s.Words == "almost certain":

@@ -128,7 +128,7 @@ func TestStatedRoleIsMostProbable(t *testing.T) {
 	}
 	s := find(t, res, "91.240.118.30")
 	st := s.Statement()
-	if s.Role != Undetermined || !strings.Contains(st, "no evidence about the role") || strings.Contains(st, "%") {
+	if s.Role != Undetermined || !strings.Contains(st, "no evidence about this source's role") || strings.Contains(st, "%") {
 		t.Errorf("no evidence: %s\n%s", describe(s), st)
 	}
 }
