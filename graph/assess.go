@@ -37,14 +37,15 @@ type caseFacts struct {
 	names    map[string]string
 	vantage  map[string]string // artefact → the examiner's vantage statement
 	datasets []attrib.Dataset
-	parsed   map[string]int64 // artefact → its latest events.parsed entry
-	observed map[string]int64 // dataset digest → first observations.recorded entry
+	parsed   map[string]int64            // artefact → its latest events.parsed entry
+	observed map[string]int64            // dataset digest → first observations.recorded entry
+	override map[string]*attrib.Examiner // indicator → the latest examiner's verdict
 	size     uint64
 }
 
 func readFacts(c *evidence.Case) (*caseFacts, error) {
 	f := &caseFacts{entryOf: map[string]int64{}, names: map[string]string{}, vantage: map[string]string{},
-		parsed: map[string]int64{}, observed: map[string]int64{}, size: c.Log().Size()}
+		parsed: map[string]int64{}, observed: map[string]int64{}, override: map[string]*attrib.Examiner{}, size: c.Log().Size()}
 	seen := map[string]bool{}
 	err := c.Entries(0, func(e *evidence.Entry) error {
 		switch e.Kind {
@@ -60,6 +61,12 @@ func readFacts(c *evidence.Case) (*caseFacts, error) {
 			if p.Vantage != "" {
 				f.vantage[p.Artefact] = p.Vantage
 			}
+		case KindOverride:
+			ind, x, err := readOverride(e)
+			if err != nil {
+				return err
+			}
+			f.override[ind] = x
 		case eventstore.KindEventsParsed:
 			var r eventstore.Run
 			if err := e.DecodePayload(&r); err == nil {
@@ -156,6 +163,7 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []strin
 	if streamErr != nil && streamErr != errStop {
 		return nil, streamErr
 	}
+	attachOverrides(res, f.override)
 	return res, nil
 }
 
@@ -197,7 +205,7 @@ func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize 
 		p.Roles[s.Role]++
 	}
 	var parts []string
-	for _, r := range attrib.Roles() {
+	for _, r := range attrib.Verdicts() {
 		if n := p.Roles[r]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, r))
 		}

@@ -402,8 +402,16 @@ func (g *Graph) addAssessment(res *attrib.Result) {
 		in := g.indicatorNode(indID, s.Events)
 		in.Group = s.Campaign
 		id := "hypothesis:" + s.Indicator
-		n := g.node(id, NodeHypothesis, fmt.Sprintf("%s %s (%.2f)", s.Words, s.Role, s.Probability), "the assessment of "+s.Indicator)
+		label := fmt.Sprintf("%s %s (%.2f)", s.Words, s.Role, s.Probability)
+		if !attrib.IsRole(s.Role) {
+			label = s.Role // internal or contacted: no probability
+		}
+		n := g.node(id, NodeHypothesis, label, "the assessment of "+s.Indicator)
 		n.Attrs["role"] = s.Role
+		if x := s.Examiner; x != nil {
+			n.Attrs["examiner_role"] = x.Role
+			n.Cites = addCites(n.Cites, "entry:"+strconv.FormatInt(x.Entry, 10))
+		}
 		n.Attrs["probability"] = strconv.FormatFloat(s.Probability, 'f', 2, 64)
 		n.Attrs["confidence"] = s.Confidence
 		n.Attrs["collateral_risk"] = strconv.FormatFloat(s.CollateralRisk, 'f', 2, 64)

@@ -2,13 +2,17 @@ package graph
 
 import (
 	"strings"
+	"time"
 
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
 // Findings turns an assessment into the neutral findings the export package
-// shows (report, STIX, CASE): evidence/export cannot import the model.
+// shows (report, STIX, CASE): evidence/export cannot import the model. A
+// destination the victim contacted with nothing hostile seen is not a
+// finding (STIX would make it an indicator), unless an examiner recorded a
+// verdict on it.
 func Findings(r *attrib.Result) []export.Finding {
 	if r == nil {
 		return nil
@@ -17,6 +21,9 @@ func Findings(r *attrib.Result) []export.Finding {
 	out := make([]export.Finding, 0, len(r.Sources))
 	for i := range r.Sources {
 		s := &r.Sources[i]
+		if s.Role == attrib.Contacted && s.Examiner == nil {
+			continue // contacted by the victim, nothing hostile seen: not a finding
+		}
 		f := export.Finding{
 			Indicator: s.Indicator, Type: s.Type, Role: s.Role, Probability: s.Probability, Words: s.Words,
 			Confidence: s.Confidence, CollateralRisk: s.CollateralRisk, Recommendation: s.Recommendation,
@@ -24,8 +31,16 @@ func Findings(r *attrib.Result) []export.Finding {
 			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
 			Special: s.Special, Events: s.Events, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen,
 		}
-		for _, role := range roles {
-			f.Hypotheses[role] = s.Hypotheses.Get(role)
+		if attrib.IsRole(s.Role) {
+			for _, role := range roles {
+				f.Hypotheses[role] = s.Hypotheses.Get(role)
+			}
+		} else {
+			f.Hypotheses = nil // internal or contacted: not judged by the roles
+		}
+		if x := s.Examiner; x != nil {
+			f.Examiner = &export.FindingExaminer{Role: x.Role, Rationale: x.Rationale, Cites: x.Cites, Actor: x.Actor,
+				Time: x.Time.Format(time.RFC3339), Entry: x.Entry, Text: x.Text()}
 		}
 		for _, fa := range s.Factors {
 			ff := export.FindingFactor{ID: fa.ID, Text: fa.Text, Rho: fa.Rho, Source: fa.Source,

@@ -41,6 +41,7 @@ func allRoutes(f *fixture) []route {
 		{"POST", "/export", permExport, url.Values{"recipient": {"Police"}, "purpose": {"complaint"}, "scope": {"all"}}},
 		{"POST", "/users", permAdmin, url.Values{"name": {"newuser"}, "role": {"viewer"}, "password": {"long enough password"}}},
 		{"POST", "/users/ann/token", permAdmin, url.Values{}},
+		{"POST", "/sources/185.220.101.4/override", permIngest, url.Values{"role": {"anonymization-relay"}, "rationale": {"a Tor exit"}}},
 		{"GET", "/api/v1/verify", permRead, nil},
 		{"POST", "/api/v1/verify", permVerify, url.Values{}},
 		{"GET", "/api/v1/log?limit=5", permRead, nil},

@@ -67,7 +67,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	if res, _, err := s.assess.result(r.Context()); err == nil {
 		d.Sources = len(res.Sources)
 		idx := map[string]int{}
-		for _, role := range attrib.Roles() {
+		for _, role := range attrib.Verdicts() {
 			idx[role] = len(d.Roles)
 			d.Roles = append(d.Roles, roleCount{Role: role})
 		}

@@ -41,6 +41,13 @@ type sourceDetailData struct {
 	Model        string
 	Warn         bool
 	RiskWords    string
+	RiskSentence string
+	// Judged is false for a verdict outside the role model (internal,
+	// contacted destination): no probabilities to show.
+	Judged bool
+	// Verdicts an examiner may record, and the error of a refused attempt.
+	Verdicts      []string
+	OverrideError string
 }
 
 // sourceDetail explains one source: the sentence first, then the
@@ -52,6 +59,13 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, false, http.StatusNotFound, err)
 		return
 	}
+	h.renderSourceDetail(w, r, ind, http.StatusOK, "")
+}
+
+// renderSourceDetail shows one source with the given status and, after a
+// refused override, its error.
+func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind string, status int, overrideErr string) {
+	s := h.s
 	res, byInd, err := s.assess.result(r.Context())
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
@@ -64,7 +78,8 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	src := &res.Sources[i]
 	d := sourceDetailData{S: src, Statement: src.Statement(), Roles: attrib.Roles(),
-		Model: res.Model + " " + res.ModelDigest, Warn: src.CollateralRisk > 0.2, RiskWords: attrib.Words(src.CollateralRisk)}
+		Model: res.Model + " " + res.ModelDigest, Warn: src.ThirdPartyRisk, RiskWords: attrib.Words(src.CollateralRisk), RiskSentence: attrib.CollateralSentence(src.CollateralRisk),
+		Judged: attrib.IsRole(src.Role), Verdicts: attrib.Verdicts(), OverrideError: overrideErr}
 	for _, role := range d.Roles {
 		d.Hyp = append(d.Hyp, roleProb{Role: role, P: src.Hypotheses.Get(role), Top: role == src.Role})
 	}
@@ -85,7 +100,7 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
-	s.render(w, r, http.StatusOK, "source_detail", s.newView(r, src.Indicator, "sources", d))
+	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }
 
 // cellOf turns what a factor added to a role into a sign that reads in

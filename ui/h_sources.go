@@ -35,7 +35,7 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := sourcesData{Sort: q.Get("sort"), Dir: q.Get("dir"), Role: q.Get("role"), Q: strings.TrimSpace(q.Get("q")), Campaign: q.Get("campaign"),
-		Roles: attrib.Roles(), Model: res.Model + " " + res.ModelDigest, SortLinks: map[string]string{}}
+		Roles: attrib.Verdicts(), Model: res.Model + " " + res.ModelDigest, SortLinks: map[string]string{}}
 	switch d.Sort {
 	case "indicator", "role", "probability", "confidence", "risk", "events":
 	default:

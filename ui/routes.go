@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	page("GET", "/events", permRead, h.eventList)
 	page("GET", "/sources", permRead, h.sourceList)
 	page("GET", "/sources/{indicator}", permRead, h.sourceDetail)
+	page("POST", "/sources/{indicator}/override", permIngest, h.sourceOverride)
 	page("GET", "/graph", permRead, h.graphPage)
 	page("GET", "/graph/data.json", permRead, h.graphData)
 	page("GET", "/custody", permRead, h.custodyLog)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,15 +33,20 @@ func loadModel(path string) (*attrib.Model, error) {
 func (a *app) assessCmd() *cobra.Command {
 	var modelPath string
 	var printModel, noRecord bool
+	var ov overrideFlags
 	cmd := &cobra.Command{
-		Use:   "assess --case DIR [--json] [INDICATOR…]",
+		Use:   "assess --case DIR [--json] [INDICATOR…] | assess --set INDICATOR --role ROLE --rationale TEXT [--cite REF]…",
 		Short: "What each source most likely is, how sure, what acting against it would risk, and why",
 		Long: `Assess every source indicator of the case (or those named): the probability of
 each role (perpetrator infrastructure, anonymising relay, compromised third
 party, abused platform, undetermined), in words and with a separate analytic
 confidence, the collateral risk, a lawful recommendation, what would change the
 judgement, and the factors with the evidence they cite. Each run is recorded
-as an assessment.recorded custody entry.`,
+as an assessment.recorded custody entry.
+
+With --set, record the examiner's own verdict on one source instead (an
+assessment.overridden custody entry: who, the role, why, citing what). It
+never replaces the model's: both are shown side by side from then on.`,
 		RunE: func(cmd *cobra.Command, only []string) error {
 			if len(only) == 0 {
 				only = nil // all sources
@@ -52,6 +59,9 @@ as an assessment.recorded custody entry.`,
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(m)
+			}
+			if ov.set != "" || ov.role != "" || ov.rationale != "" || len(ov.cites) > 0 {
+				return a.assessOverride(cmd, m, ov, only, noRecord)
 			}
 			h, err := a.openCase(cmd, !noRecord)
 			if err != nil {
@@ -85,9 +95,13 @@ as an assessment.recorded custody entry.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/2")
+	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/3")
 	fl.BoolVar(&printModel, "print-model", false, "print the model in use and exit")
 	fl.BoolVar(&noRecord, "no-record", false, "do not record the assessment in the custody log (read-only)")
+	fl.StringVar(&ov.set, "set", "", "record the examiner's own verdict on this source (with --role and --rationale)")
+	fl.StringVar(&ov.role, "role", "", "with --set: the examiner's verdict, one of "+strings.Join(attrib.Verdicts(), ", "))
+	fl.StringVar(&ov.rationale, "rationale", "", "with --set: why the examiner judges so")
+	fl.StringArrayVar(&ov.cites, "cite", nil, "with --set: what the verdict rests on (entry:N, sha256:…#L12, a document); repeatable")
 	return cmd
 }
 
@@ -149,4 +163,45 @@ func (a *app) graphCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "write to this new file instead of stdout")
 	cmd.Flags().IntVar(&top, "top", -1, "only the N most active sources and what they rest on (default: 100 for dot, all otherwise; 0: all)")
 	return cmd
+}
+
+type overrideFlags struct {
+	set, role, rationale string
+	cites                []string
+}
+
+// assessOverride records the examiner's verdict (assess --set).
+func (a *app) assessOverride(cmd *cobra.Command, m *attrib.Model, ov overrideFlags, only []string, noRecord bool) error {
+	switch {
+	case ov.set == "":
+		return usagef("--role, --rationale and --cite go with --set INDICATOR")
+	case len(only) > 0:
+		return usagef("--set takes no further indicators")
+	case noRecord:
+		return usagef("--set records a custody entry; it cannot be combined with --no-record")
+	case ov.role == "" || strings.TrimSpace(ov.rationale) == "":
+		return usagef("--set needs --role ROLE and --rationale TEXT")
+	}
+	h, err := a.openCase(cmd, true)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	e, p, err := graph.Override(ctx(cmd), h.Case, m, ov.set, ov.role, ov.rationale, ov.cites, a.actor())
+	if errors.Is(err, graph.ErrOverride) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if a.json {
+		enc := json.NewEncoder(a.out)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			Entry uint64 `json:"entry"`
+			*graph.OverridePayload
+		}{e.Index, p})
+	}
+	fmt.Fprintf(a.out, "Recorded the examiner's verdict on %s as custody entry #%d: %s.\nThe model's verdict (%s, %s) is kept and shown beside it.\n", p.Indicator, e.Index, p.Role, p.ModelRole, p.Model)
+	return nil
 }

@@ -60,17 +60,35 @@ type parseLine struct {
 	Entry     uint64 `json:"entry,omitempty"`
 	Status    string `json:"status"` // parsed, already-parsed, not-parsed
 	Detail    string `json:"detail,omitempty"`
+	// Events dated after the file's mtime or after it was received.
+	AfterModTime  int64 `json:"after_mtime,omitempty"`
+	AfterReceived int64 `json:"after_received,omitempty"`
 }
 
 func (p *parseLine) text() string {
 	switch p.Status {
 	case "parsed":
-		return fmt.Sprintf("parsed with %s: %d events, %d malformed%s; entry #%d", p.Parser, p.Events, p.Malformed, p.Detail, p.Entry)
+		return fmt.Sprintf("parsed with %s: %d events, %d malformed%s%s; entry #%d", p.Parser, p.Events, p.Malformed, p.Detail, p.dates(), p.Entry)
 	case "already-parsed":
 		return fmt.Sprintf("already parsed with %s (%d events)", p.Parser, p.Events)
 	default:
 		return "not parsed: " + p.Detail
 	}
+}
+
+// dates warns of events dated later than the file or its receipt.
+func (p *parseLine) dates() string {
+	var w []string
+	if p.AfterModTime > 0 {
+		w = append(w, fmt.Sprintf("%d dated after the file's modification time", p.AfterModTime))
+	}
+	if p.AfterReceived > 0 {
+		w = append(w, fmt.Sprintf("%d dated after it was received (in the future)", p.AfterReceived))
+	}
+	if len(w) == 0 {
+		return ""
+	}
+	return "; WARNING: " + strings.Join(w, ", ") + " (see each event's time note: a wrong year, time zone or clock)"
 }
 
 // parseArtefact runs the parser over a preserved artefact. An artefact no
@@ -91,7 +109,8 @@ func (a *app) parseArtefact(ctx context.Context, s *eventstore.Store, d evidence
 	case err != nil:
 		return &parseLine{Status: "not-parsed", Detail: err.Error()}, err
 	}
-	pl := &parseLine{Run: run.ID, Parser: fmt.Sprintf("%s/%d", run.Parser, run.ParserVersion), Events: run.Events, Malformed: run.Malformed, Entry: entry.Index, Status: "parsed"}
+	pl := &parseLine{Run: run.ID, Parser: fmt.Sprintf("%s/%d", run.Parser, run.ParserVersion), Events: run.Events, Malformed: run.Malformed, Entry: entry.Index, Status: "parsed",
+		AfterModTime: run.AfterModTime, AfterReceived: run.AfterReceived}
 	if len(run.FirstProblems) > 0 {
 		var ls []string
 		for i, m := range run.FirstProblems {

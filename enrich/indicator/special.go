@@ -1,6 +1,21 @@
 package indicator
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
+
+// The registries the special table transcribes, and their date: observations
+// from the table cite them (there is no dataset file to preserve).
+const (
+	SpecialRegistry     = "IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890)"
+	SpecialRegistryURLs = "https://www.iana.org/assignments/iana-ipv4-special-registry/ https://www.iana.org/assignments/iana-ipv6-special-registry/"
+)
+
+// SpecialRegistryDate is the date of the registries as transcribed: the
+// newest entry of the table, 3fff::/20 (RFC 9637), was published in
+// August 2024.
+var SpecialRegistryDate = time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
 
 // special lists, more specific first, the address ranges that mean something without any dataset
 // (IANA special-purpose registries, RFC 6890 and successors).
@@ -40,12 +55,18 @@ var special = []struct {
 // for an ordinary global address. Such addresses are never the perpetrator's
 // infrastructure on the Internet, and enrichment says so without a dataset.
 func Special(a netip.Addr) string {
+	name, _ := SpecialRange(a)
+	return name
+}
+
+// SpecialRange is Special with the registry's prefix the address is in.
+func SpecialRange(a netip.Addr) (string, netip.Prefix) {
 	// Prefix.Contains never matches an address with a zone.
 	a = a.Unmap().WithZone("")
 	for _, s := range special {
 		if s.prefix.Contains(a) {
-			return s.name
+			return s.name, s.prefix
 		}
 	}
-	return ""
+	return "", netip.Prefix{}
 }

@@ -90,14 +90,11 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 	special := map[string][]enrich.Observation{}
 	for _, s := range inds {
 		if s.Type == indicator.TypeIP && s.Special != "" {
-			special[s.Value] = []enrich.Observation{{
-				Indicator: s.Value, Source: "iana-special-purpose", SourceType: enrich.TypeBuiltin,
-				Fields: map[string]any{"special": s.Special},
-			}}
+			special[s.Value] = []enrich.Observation{specialObservation(s.Value, s.Special)}
 		}
 	}
 	if len(special) > 0 {
-		n, err := rec.Record(ctx, Source{Name: "iana-special-purpose", Type: enrich.TypeBuiltin}, special)
+		n, err := rec.Record(ctx, Source{Name: "iana-special-purpose", Type: enrich.TypeBuiltin, Date: indicator.SpecialRegistryDate}, special)
 		if err != nil {
 			return rep, err
 		}
@@ -329,4 +326,18 @@ func hasPrefix(ss []string, p string) bool {
 		}
 	}
 	return false
+}
+
+// specialObservation says which special-purpose range an address is in,
+// citing the IANA registries and their date.
+func specialObservation(value, name string) enrich.Observation {
+	o := enrich.Observation{Indicator: value, Source: "iana-special-purpose", SourceType: enrich.TypeBuiltin,
+		DatasetDate: indicator.SpecialRegistryDate,
+		Fields:      map[string]any{"special": name, "registry": indicator.SpecialRegistry, "reference": indicator.SpecialRegistryURLs}}
+	if a, err := netip.ParseAddr(value); err == nil {
+		if _, p := indicator.SpecialRange(a); p.IsValid() {
+			o.Network = p.String()
+		}
+	}
+	return o
 }

@@ -80,9 +80,13 @@ type Run struct {
 	FirstSeen     string            `json:"first_seen,omitempty"`
 	LastSeen      string            `json:"last_seen,omitempty"`
 	FirstProblems []parse.Malformed `json:"first_malformed,omitempty"`
-	Supersedes    []string          `json:"supersedes,omitempty"` // earlier runs of the same artefact, no longer used
-	Summary       string            `json:"summary"`
-	Seq           int64             `json:"seq"` // when the run started (ns), for ordering
+	// Events dated after the artefact's mtime or its receipt (flagged in
+	// their time_note).
+	AfterModTime  int64    `json:"after_mtime,omitempty"`
+	AfterReceived int64    `json:"after_received,omitempty"`
+	Supersedes    []string `json:"supersedes,omitempty"` // earlier runs of the same artefact, no longer used
+	Summary       string   `json:"summary"`
+	Seq           int64    `json:"seq"` // when the run started (ns), for ordering
 }
 
 func (r *Run) id() [8]byte {
@@ -106,6 +110,7 @@ type ParseOptions struct {
 	Year     int            // for year-less syslog lines (--year)
 	Location *time.Location // for logs without a time zone; nil means UTC
 	ModTime  time.Time      // the artefact's file mtime as recorded at ingest
+	Received time.Time      // when the artefact was received; zero: the time of this parse, which follows it
 	Name     string         // original name, for detection
 	Actor    string
 }
@@ -153,7 +158,10 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	}
 	w := newRunWriter(ctx, s.c, id, d)
 	defer w.stop()
-	opts := parse.Options{Artefact: d.String(), Name: o.Name, Year: o.Year, ModTime: o.ModTime, Location: o.Location}
+	opts := parse.Options{Artefact: d.String(), Name: o.Name, Year: o.Year, ModTime: o.ModTime, Location: o.Location, Received: o.Received}
+	if opts.Received.IsZero() {
+		opts.Received = time.Now().UTC()
+	}
 	res, err := parse.Run(ar, p.Name(), opts, w)
 	if err == nil {
 		err = w.flush()

@@ -264,7 +264,7 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
 		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings), IndexVersion: IndexVersion,
 		Digest: "sha256:" + hex.EncodeToString(w.digest.Sum(nil)), FirstSeen: fmtTime(w.tmin), LastSeen: fmtTime(w.tmax),
-		FirstProblems: w.first,
+		FirstProblems: w.first, AfterModTime: res.AfterModTime, AfterReceived: res.AfterReceived,
 	}
 	if r.Format == "" {
 		r.Format = "auto"

@@ -110,6 +110,21 @@ type Finding struct {
 	FirstSeen *time.Time    `json:"first_seen,omitempty"`
 	LastSeen  *time.Time    `json:"last_seen,omitempty"`
 	ValidFor  time.Duration `json:"valid_for,omitempty"`
+
+	// Examiner is the examiner's own verdict, shown beside the model's
+	// (which Role, Statement and Hypotheses keep).
+	Examiner *FindingExaminer `json:"examiner,omitempty"`
+}
+
+// FindingExaminer is an examiner's recorded verdict on a source.
+type FindingExaminer struct {
+	Role      string   `json:"role"`
+	Rationale string   `json:"rationale"`
+	Cites     []string `json:"cites,omitempty"`
+	Actor     string   `json:"actor"`
+	Time      string   `json:"time"`  // RFC 3339
+	Entry     int64    `json:"entry"` // the assessment.overridden custody entry
+	Text      string   `json:"text"`  // the verdict as a sentence
 }
 
 // FindingFactor is one factor of a Finding.

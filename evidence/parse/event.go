@@ -104,6 +104,14 @@ type Options struct {
 	// Location is the time zone of logs that do not state one. Nil means UTC,
 	// and the event's TimeNote says that UTC was assumed.
 	Location *time.Location
+	// Received is when the artefact was received (its ingest time). Events
+	// dated after it, or after ModTime, are flagged (TimeNote) and counted
+	// (Result.AfterModTime, Result.AfterReceived).
+	Received time.Time
+
+	// startYear is the first year-less syslog line's year, read ahead by
+	// Run (see clock).
+	startYear int
 }
 
 // Stats summarises one parse.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // ErrUnknownFormat is returned by Run when no parser recognises the
@@ -63,6 +64,10 @@ type Result struct {
 	Version int    `json:"version"`
 	Gzip    bool   `json:"gzip,omitempty"`
 	Stats   Stats  `json:"stats"`
+	// Events dated after the artefact's mtime or its receipt (each beyond
+	// TimeSlack), flagged in their TimeNote.
+	AfterModTime  int64 `json:"after_mtime,omitempty"`
+	AfterReceived int64 `json:"after_received,omitempty"`
 }
 
 // Run parses r with the named format, or detects it when format is "" or
@@ -77,19 +82,20 @@ type Result struct {
 // It returns an error wrapping ErrUnknownFormat when no parser applies,
 // and otherwise the parser's error (a read failure or a sink failure).
 func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
-	br := bufio.NewReaderSize(r, HeadSize)
 	var res Result
-	var in io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return res, fmt.Errorf("gzip: %w", err)
+	rs, seekable := r.(io.ReadSeeker)
+	var pos int64
+	if seekable {
+		var err error
+		if pos, err = rs.Seek(0, io.SeekCurrent); err != nil {
+			seekable = false
 		}
-		defer zr.Close()
-		res.Gzip = true
-		br = bufio.NewReaderSize(zr, HeadSize)
-		in = br
 	}
+	in, br, closeIn, err := open(r, &res)
+	if err != nil {
+		return res, err
+	}
+	defer func() { closeIn() }()
 	var p Parser
 	switch format {
 	case "", "auto":
@@ -107,24 +113,86 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 			return res, fmt.Errorf("format %q: %w", format, ErrUnknownFormat)
 		}
 	}
+	// Year-less syslog dated from the mtime: read the file once ahead to
+	// walk the years back from the mtime (see clock), then from the start.
+	if opts.Year == 0 && !opts.ModTime.IsZero() && seekable && yearless[p.Name()] {
+		y, ok, err := firstYear(in, opts)
+		if err != nil {
+			return res, err
+		}
+		if ok {
+			opts.startYear = y
+		}
+		closeIn()
+		if _, err := rs.Seek(pos, io.SeekStart); err != nil {
+			return res, err
+		}
+		if in, _, closeIn, err = open(rs, &res); err != nil {
+			return res, err
+		}
+	}
 	res.Parser, res.Version = p.Name(), p.Version()
-	cs := &memberSink{sink: sink, gzip: res.Gzip}
+	cs := &memberSink{sink: sink, gzip: res.Gzip, mod: opts.ModTime, received: opts.Received, res: &res}
 	st, err := p.Parse(in, opts, cs)
 	res.Stats = st
 	return res, err
 }
 
-// memberSink marks citations of decompressed streams with Member "gzip".
+// yearless names the parsers that read year-less syslog timestamps.
+var yearless = map[string]bool{"syslog": true, "openssh": true}
+
+// open buffers r and decompresses it when it is a gzip stream.
+func open(r io.Reader, res *Result) (in io.Reader, br *bufio.Reader, closeIn func(), err error) {
+	br = bufio.NewReaderSize(r, HeadSize)
+	closeIn = func() {}
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, closeIn, fmt.Errorf("gzip: %w", err)
+		}
+		res.Gzip = true
+		br = bufio.NewReaderSize(zr, HeadSize)
+		return br, br, func() { zr.Close() }, nil
+	}
+	return br, br, closeIn, nil
+}
+
+// TimeSlack is how far an event may be dated after the artefact's mtime or
+// receipt before it is flagged: the largest UTC offset, for logs whose time
+// zone was assumed.
+const TimeSlack = 14 * time.Hour
+
+// memberSink marks citations of decompressed streams with Member "gzip",
+// and flags events dated after the artefact's mtime or receipt.
 type memberSink struct {
-	sink Sink
-	gzip bool
+	sink          Sink
+	gzip          bool
+	mod, received time.Time
+	res           *Result
 }
 
 func (c *memberSink) Event(ev Event) error {
 	if c.gzip {
 		ev.Citation.Member = "gzip"
 	}
+	if !ev.Time.IsZero() {
+		if !c.mod.IsZero() && ev.Time.After(c.mod.Add(TimeSlack)) {
+			c.res.AfterModTime++
+			ev.TimeNote = joinNote(ev.TimeNote, "dated after the file's modification time "+c.mod.UTC().Format(time.RFC3339)+": check the year, time zone or clock")
+		}
+		if !c.received.IsZero() && ev.Time.After(c.received.Add(TimeSlack)) {
+			c.res.AfterReceived++
+			ev.TimeNote = joinNote(ev.TimeNote, "dated after the artefact was received ("+c.received.UTC().Format(time.RFC3339)+"): in the future when preserved")
+		}
+	}
 	return c.sink.Event(ev)
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 func (c *memberSink) Malformed(m Malformed) { c.sink.Malformed(m) }

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"time"
 )
@@ -18,16 +19,30 @@ type syslogLine struct {
 }
 
 // clock turns year-less syslog timestamps into times, following Options:
-// the year comes from Options.Year, else from Options.ModTime (the latest
-// year that does not put the line after the artefact's mtime, so that a
-// log running from December into January gets both years right), else the
+// the year comes from Options.Year, else from Options.ModTime, else the
 // line is malformed. The zone is Options.Location, else UTC.
+//
+// From the mtime, the year is monotonic through the file, as Plaso does
+// it: it steps forward (a year later) only where the month goes backwards
+// from one line to the next (December → January), never back. The first
+// line's year is Options.startYear when Run could read the file ahead
+// (walking back from the mtime: the last line's year is the latest that
+// does not put it after the mtime, and every step back over a month that
+// went backwards is one year earlier); otherwise it is the latest year
+// that does not put the first line after the mtime.
 type clock struct {
 	year     int
 	mod      time.Time
 	loc      *time.Location
 	zoneNote string
 	notes    map[int]string
+	// Year inference from the mtime.
+	start     int        // the first line's year when known ahead; 0 = from the mtime
+	cur       int        // the current line's year
+	prev      time.Month // the previous year-less line's month
+	started   bool
+	rollbacks int    // times the month went backwards
+	last      [6]int // month, day, hh, mm, ss, ns of the last year-less line
 }
 
 // errYearUnknown is the malformed reason for year-less lines when neither
@@ -35,7 +50,7 @@ type clock struct {
 const errYearUnknown = "year unknown: pass --year"
 
 func newClock(opts Options) *clock {
-	c := &clock{year: opts.Year, mod: opts.ModTime, loc: opts.Location, notes: make(map[int]string)}
+	c := &clock{year: opts.Year, mod: opts.ModTime, loc: opts.Location, notes: make(map[int]string), start: opts.startYear}
 	if c.loc == nil {
 		c.loc = time.UTC
 		c.zoneNote = "time zone UTC assumed"
@@ -86,14 +101,66 @@ func (c *clock) stamp(mon time.Month, day, hh, mm, ss, ns int) (t time.Time, not
 		}
 		return t, c.note(c.year, false), ""
 	case !c.mod.IsZero():
-		for y := c.mod.Year(); y > c.mod.Year()-8; y-- {
-			if t, ok := valid(y); ok && !t.After(c.mod) {
-				return t, c.note(y, true), ""
+		switch {
+		case !c.started:
+			c.started, c.cur = true, c.start
+			if c.cur == 0 {
+				c.cur = latestYear(c.mod, c.loc, mon, day, hh, mm, ss, ns)
 			}
+		case mon < c.prev:
+			c.cur++
+			c.rollbacks++
 		}
-		return time.Time{}, "", "invalid date"
+		c.prev = mon
+		c.last = [6]int{int(mon), day, hh, mm, ss, ns}
+		t, ok := valid(c.cur)
+		if !ok {
+			return t, "", "invalid date in year " + strconv.Itoa(c.cur) + " (inferred from artefact mtime)"
+		}
+		return t, c.note(c.cur, true), ""
 	}
 	return time.Time{}, "", errYearUnknown
+}
+
+// latestYear is the latest year (at most 8 back) in which the date exists
+// and is not after mod; mod's year when there is none.
+func latestYear(mod time.Time, loc *time.Location, mon time.Month, day, hh, mm, ss, ns int) int {
+	for y := mod.Year(); y > mod.Year()-8; y-- {
+		t := time.Date(y, mon, day, hh, mm, ss, ns, loc)
+		if t.Day() == day && t.Month() == mon && !t.After(mod) {
+			return y
+		}
+	}
+	return mod.Year()
+}
+
+// firstYear reads the year-less syslog lines of r as parseSyslog does,
+// without emitting anything, and returns the year of the first one,
+// walking back from mod: the last line's year is the latest that does not
+// put it after mod, one year earlier for every month that went backwards.
+// ok is false when r has no year-less syslog line.
+func firstYear(r io.Reader, opts Options) (year int, ok bool, err error) {
+	opts.startYear = 0
+	c := newClock(opts)
+	lr := newLineReader(r)
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		if !isBlank(line) {
+			c.parseSyslog(line)
+		}
+	}
+	if !c.started {
+		return 0, false, nil
+	}
+	l := c.last
+	end := latestYear(c.mod, c.loc, time.Month(l[0]), l[1], l[2], l[3], l[4], l[5])
+	return end - c.rollbacks, true, nil
 }
 
 var monthNames = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

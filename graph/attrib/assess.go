@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
@@ -89,6 +90,30 @@ type Source struct {
 	ThirdPartyRisk bool `json:"third_party_risk"`
 	// Because names the factor that moved the top role most.
 	Because string `json:"because,omitempty"`
+	// Examiner is the examiner's own verdict, when one was recorded
+	// (assessment.overridden). It is shown beside the model's verdict and
+	// never replaces it: Role and Hypotheses stay the model's.
+	Examiner *Examiner `json:"examiner,omitempty"`
+}
+
+// Examiner is an examiner's recorded verdict on a source.
+type Examiner struct {
+	Role      string    `json:"role"`
+	Rationale string    `json:"rationale"`
+	Cites     []string  `json:"cites,omitempty"`
+	Actor     string    `json:"actor"`
+	Time      time.Time `json:"time"`
+	Entry     int64     `json:"entry"`      // the assessment.overridden custody entry
+	ModelRole string    `json:"model_role"` // the model's verdict when the examiner recorded theirs
+}
+
+// Text is the examiner's verdict as a sentence for reports.
+func (x *Examiner) Text() string {
+	t := fmt.Sprintf("Examiner's verdict: %s, by %s on %s (custody entry #%d): %s", x.Role, x.Actor, x.Time.Format("2006-01-02 15:04 UTC"), x.Entry, x.Rationale)
+	if len(x.Cites) > 0 {
+		t += " (citing " + strings.Join(x.Cites, ", ") + ")"
+	}
+	return t + ". The model's verdict above is shown unchanged."
 }
 
 // Factor is one factor's part in an assessment.
@@ -213,6 +238,14 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 	}
 	cr := crossSource(r, a.recs, a.idNames, keys, facts)
 	cov := newCoverage(in.Datasets, in.Observations, r)
+	// Domains with evidence of hostility: an address the victim contacted
+	// for one of them is judged by the roles too.
+	hostileName := map[string]bool{}
+	for i, g := range a.aggs {
+		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, &facts[i], &cr, int32(i), keys)) {
+			hostileName[g.key] = true
+		}
+	}
 
 	var pick []int32
 	if only == nil {
@@ -233,7 +266,7 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 	used := map[int]bool{}
 	for _, i := range pick {
 		g := a.aggs[i]
-		s := assessOne(r, &in, g, &facts[i], &cr, i, keys, cov)
+		s := assessOne(r, &in, g, &facts[i], &cr, i, keys, cov, hostileName)
 		if ci, ok := cr.campaignOf[i]; ok {
 			s.Campaign = cr.campaigns[ci].ID
 			used[ci] = true
@@ -254,11 +287,14 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 }
 
 // assessOne combines the factors of one source.
-func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string, cov *coverage) Source {
-	b := &builder{r: r, in: in, sp: span{g.first, g.last, g.timed}}
-	b.spoof = g.events > 0 && g.spoofable == g.events
-	hits := b.fromObservations(f)
-	hits = b.fromEvents(g, f, hits, cr, idx, keys)
+func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string, cov *coverage, hostileName map[string]bool) Source {
+	hits := hitsOf(r, in, g, f, cr, idx, keys)
+	switch {
+	case g.typ == "ip" && f.special != "":
+		return internalSource(g, f)
+	case contactedOnly(g) && !hostileContact(g, hits) && !servedHostile(g, hostileName):
+		return contactedSource(g)
+	}
 
 	cs := make([]contribution, len(hits))
 	for i, h := range hits {
@@ -267,30 +303,13 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 	score, counted := combine(r.lnPrior, cs)
 	p := posterior(score, r.m.Clamp.Min, r.m.Clamp.Max)
 
-	// The top role; a tie for the top (e.g. relay and compromised at their
-	// equal priors when nothing is known) is reported as undetermined.
-	top, tie := 0, false
-	for i := 1; i < nRoles; i++ {
-		switch {
-		case p[i] > p[top]+1e-12:
-			top, tie = i, false
-		case math.Abs(p[i]-p[top]) <= 1e-12:
-			tie = true
-		}
-	}
-	// The role is the assessment's statement, so it says "undetermined"
-	// when the evidence about this source does not favour the top role
-	// over undetermined — when the top role leads only through its prior
-	// (with nothing known, relay and compromised lead at 0.25 against
-	// 0.20) or ties with another role. The probabilities stay as computed.
-	if tie || score[top]-r.lnPrior[top] <= 0 {
-		top = rUnd
-	}
+	// The stated role is the most probable one, always: a statement that
+	// contradicted its own numbers would mislead. A tie for the top goes
+	// to undetermined when it is among the tied, else to the first in
+	// role order.
+	top := argmax(p)
 	s := Source{Indicator: g.key, Type: g.typ, Role: roleNames[top], Events: g.events, Special: f.special, Refused: g.vantage}
-	if g.timed {
-		fs, ls := time.Unix(0, g.first).UTC(), time.Unix(0, g.last).UTC()
-		s.FirstSeen, s.LastSeen = &fs, &ls
-	}
+	s.FirstSeen, s.LastSeen = g.seen()
 	for i := range p {
 		s.Hypotheses[i] = round(p[i], 4)
 	}
@@ -365,4 +384,31 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 	s.Recommendation = recommend(r, &s, f)
 	s.WouldChange = wouldChange(r, &s, g, f, hits, cov)
 	return s
+}
+
+// argmax is the most probable role; undetermined wins a tie it is part of.
+func argmax(p [nRoles]float64) int {
+	top := rUnd
+	for i := 0; i < nDiag; i++ {
+		if p[i] > p[top]+1e-12 {
+			top = i
+		}
+	}
+	return top
+}
+
+// seen is the source's first and last event time, nil when untimed.
+func (g *agg) seen() (first, last *time.Time) {
+	if !g.timed {
+		return nil, nil
+	}
+	fs, ls := time.Unix(0, g.first).UTC(), time.Unix(0, g.last).UTC()
+	return &fs, &ls
+}
+
+// hitsOf lists the factors that apply to one source.
+func hitsOf(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string) []hit {
+	b := &builder{r: r, in: in, sp: span{g.first, g.last, g.timed}}
+	b.spoof = g.events > 0 && g.spoofable == g.events
+	return b.fromEvents(g, f, b.fromObservations(f), cr, idx, keys)
 }

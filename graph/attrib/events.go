@@ -3,6 +3,8 @@ package attrib
 // Event fields read here (parse.Event.Fields keys), besides the typed fields:
 //
 //	direction            "outbound": Dst (and host/sni) are the remote party
+//	local_orig, local_resp   Zeek's Site::local_nets verdicts: a local
+//	                     originator talking to a non-local responder is outbound
 //	host, hostname, sni, server_name, query, rrname, domain
 //	                     domain names contacted (outbound, dns): Zeek http
 //	                     "host", ssl "server_name", dns "query"; Suricata
@@ -119,8 +121,10 @@ type agg struct {
 	// credential (generic or no user name, no key).
 	nonRecon     int64
 	scanAlerts   int64
+	infoAlerts   int64 // policy or "not suspicious" alerts (ET POLICY, ET INFO)
 	anonymousUse bool
-	outbound     int64 // events in which this source was the remote party of an outbound contact
+	outbound     int64    // events in which this source was the remote party of an outbound contact
+	names        smallSet // domain names the victim asked for when it contacted this address
 	cites        [nCat]citeList
 }
 
@@ -173,7 +177,8 @@ func isSpecialIP(s string) bool {
 // global Dst) the destination address and the domain names contacted.
 func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 	outbound := strings.EqualFold(e.Fields["direction"], "outbound") || e.Kind == parse.KindDNS ||
-		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst))
+		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst)) || answer(e) ||
+		(zeekBool(e.Fields["local_orig"]) && e.Fields["local_resp"] != "" && !zeekBool(e.Fields["local_resp"]))
 	if !outbound {
 		if e.Src != "" {
 			emit(e.Src, typeOf(e.Src))
@@ -183,17 +188,46 @@ func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
 		}
 		return
 	}
-	if e.Dst != "" && !isSpecialIP(e.Dst) {
-		emit(e.Dst, typeOf(e.Dst))
+	remote := e.Dst
+	if answer(e) {
+		remote = e.Src
+	}
+	if remote != "" && !isSpecialIP(remote) {
+		emit(remote, typeOf(remote))
 	}
 	for _, k := range nameFields {
-		if v := strings.ToLower(strings.TrimSuffix(e.Fields[k], ".")); v != "" && typeOf(v) == "domain" && strings.Contains(v, ".") {
-			if h, _, ok := strings.Cut(v, ":"); ok {
-				v = h
-			}
+		if v := contactedName(e.Fields[k]); v != "" {
 			emit(v, "domain")
 		}
 	}
+}
+
+// maxNames bounds the domain names kept per contacted address.
+const maxNames = 8
+
+// contactedName is the domain name in an event field, normalised, or "".
+func contactedName(v string) string {
+	v = strings.ToLower(strings.TrimSuffix(v, "."))
+	if h, _, ok := strings.Cut(v, ":"); ok {
+		v = h
+	}
+	if v == "" || typeOf(v) != "domain" || !strings.Contains(v, ".") {
+		return ""
+	}
+	return v
+}
+
+// zeekBool reads a Zeek boolean as TSV ("T") or JSON ("true") writes it.
+func zeekBool(v string) bool { return v == "T" || v == "true" }
+
+// answer reports whether an event records a global server answering an
+// internal client (Suricata's fileinfo records a download from the server's
+// side): the source sent from a service port (below 1024) to a client port
+// (1024 and above) of a special-purpose (internal) address, so the internal
+// host opened the connection.
+func answer(e *parse.Event) bool {
+	return e.SrcPort > 0 && e.SrcPort < 1024 && e.DstPort >= 1024 && e.Src != "" && e.Dst != "" &&
+		!isSpecialIP(e.Src) && isSpecialIP(e.Dst)
 }
 
 // nameFields are the event fields that carry a domain name contacted, in
@@ -221,7 +255,7 @@ func field(e *parse.Event, names ...string) string {
 func (a *aggregator) add(e *parse.Event) {
 	emit := func(key, typ string) {
 		idx, g := a.source(key, typ)
-		a.fold(idx, g, e, key == e.Src || key == e.SrcService)
+		a.fold(idx, g, e, (key == e.Src && !answer(e)) || key == e.SrcService)
 	}
 	if a.in.Sources != nil {
 		a.in.Sources(e, emit)
@@ -254,7 +288,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.users.add(e.User, th.FewUsers)
 	}
 	victim := e.Dst
-	if !inbound {
+	if g.key == e.Dst {
 		victim = e.Src
 	}
 	g.victims.add(victim, 1)
@@ -295,6 +329,13 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	}
 	if !inbound {
 		g.outbound++
+		if g.typ == "ip" {
+			for _, k := range nameFields {
+				if v := contactedName(e.Fields[k]); v != "" {
+					g.names.add(v, maxNames)
+				}
+			}
+		}
 	}
 	if e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) &&
 		genericUsers[strings.ToLower(e.User)] && field(e, "key_fingerprint", "ssh_key", "fingerprint") == "" {
@@ -308,6 +349,8 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
 		if scanAlert(e) {
 			g.scanAlerts++
+		} else if informational(e) {
+			g.infoAlerts++
 		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true
@@ -343,6 +386,17 @@ func scanAlert(e *parse.Event) bool {
 		return true
 	}
 	return hasPhrase(field(e, "category", "classification"), []string{"network scan"})
+}
+
+// informational reports whether an alert only notes policy or inventory
+// (Emerging Threats "POLICY" and "INFO" rules, the classification "Not
+// Suspicious Traffic"): not evidence of hostility.
+func informational(e *parse.Event) bool {
+	sig := words(field(e, "signature", "alert.signature", "msg", "rule", "rule_name"))
+	if len(sig) >= 2 && (sig[0] == "et" || sig[0] == "gpl" || sig[0] == "etpro") && (sig[1] == "policy" || sig[1] == "info") {
+		return true
+	}
+	return hasPhrase(field(e, "category", "classification"), []string{"not suspicious"})
 }
 
 // isRecon reports whether an event is reconnaissance at most: a network

@@ -86,15 +86,13 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 		abuse = "notify the abuse contact (" + f.abuse + ")"
 	}
 	switch {
-	case s.Special != "":
-		return "This is a " + s.Special + " address, not a source on the Internet: find the host behind it in internal logs (NAT, VPN gateway, proxy, DHCP) and contain it; " + report + "."
 	case s.Refused:
 		return "Casefile does not attribute this source: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
 	}
 	top := slices.Index(roleNames[:], s.Role)
 	var b strings.Builder
 	if s.ThirdPartyRisk {
-		b.WriteString("Do not act against this address: it would " + collateralWords(s.CollateralRisk) + " harm a third party. ")
+		b.WriteString("Do not act against this address: " + collateralClause(s.CollateralRisk) + ". ")
 	}
 	switch top {
 	case 0:
@@ -113,14 +111,38 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 	return b.String()
 }
 
-func collateralWords(p float64) string {
+// CollateralSentence is the sentence the statement uses for a collateral
+// risk p (the probability that the source belongs to a third party).
+func CollateralSentence(p float64) string { return collateralSentence(p) }
+
+// collateralSentence says how likely acting against the source would harm
+// a third party, in words that follow the probability: "would" only when
+// it is likely.
+func collateralSentence(p float64) string {
+	if Words(p) == "roughly even chance" {
+		return "There is a roughly even chance that acting against it would harm a third party."
+	}
+	return "Acting against it " + harmPhrase(p) + "."
+}
+
+// collateralClause is the same judgement as a clause about the address.
+func collateralClause(p float64) string {
+	if Words(p) == "roughly even chance" {
+		return "there is a roughly even chance that acting against it would harm a third party"
+	}
+	return "it " + harmPhrase(p)
+}
+
+func harmPhrase(p float64) string {
 	switch w := Words(p); w {
 	case "almost certain":
-		return "almost certainly"
-	case "roughly even chance":
-		return "perhaps (roughly even chance)"
+		return "would almost certainly harm a third party"
+	case "very likely", "likely":
+		return "would " + w + " harm a third party"
+	case "unlikely":
+		return fmt.Sprintf("could harm a third party (unlikely, %.0f %%)", p*100)
 	default:
-		return w
+		return "is " + w + " to harm a third party"
 	}
 }
 
@@ -204,6 +226,9 @@ func (r *Result) Text(w io.Writer) error {
 	for i := range r.Sources {
 		s := &r.Sources[i]
 		ew.printf("\n%s\n", statement(s))
+		if s.Examiner != nil {
+			ew.printf("  %s\n", s.Examiner.Text())
+		}
 		ew.printf("  Recommendation: %s\n", s.Recommendation)
 		if len(s.WouldChange) > 0 {
 			ew.printf("  What would change this: %s.\n", strings.Join(s.WouldChange, "; "))
@@ -226,14 +251,19 @@ func (s *Source) Statement() string { return statement(s) }
 // statement is the one-paragraph judgement of a source.
 func statement(s *Source) string {
 	top := slices.Index(roleNames[:], s.Role)
+	if top < 0 {
+		return statementOutside(s)
+	}
 	role := rolePhrase[top]
 	if s.Because != "" {
 		role += " (" + s.Because + ")"
 	}
 	var b strings.Builder
 	switch {
+	case top == rUnd && !s.evidenced():
+		fmt.Fprintf(&b, "%s: no evidence about this source's role. Nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
 	case top == rUnd:
-		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %.0f %%).", s.Indicator, s.Probability*100)
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
 	case s.Words == "almost certain":
 		fmt.Fprintf(&b, "%s is almost certainly %s.", s.Indicator, role)
 	case s.Words == "very likely" || s.Words == "likely":
@@ -248,16 +278,7 @@ func statement(s *Source) string {
 	}
 	fmt.Fprintf(&b, " Confidence: %s.", s.Confidence)
 	if top != rUnd {
-		if s.ThirdPartyRisk {
-			switch Words(s.CollateralRisk) {
-			case "roughly even chance":
-				b.WriteString(" There is a roughly even chance that acting against it would harm a third party.")
-			default:
-				fmt.Fprintf(&b, " Acting against it would %s harm a third party.", collateralWords(s.CollateralRisk))
-			}
-		} else {
-			b.WriteString(" Acting against it is unlikely to harm a third party.")
-		}
+		b.WriteString(" " + collateralSentence(s.CollateralRisk))
 	}
 	return b.String()
 }
@@ -271,4 +292,14 @@ func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
 	}
+}
+
+// evidenced reports whether any factor moved the source's scores.
+func (s *Source) evidenced() bool {
+	for _, f := range s.Factors {
+		if f.Nats != (RoleValues{}) {
+			return true
+		}
+	}
+	return false
 }

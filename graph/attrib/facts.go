@@ -34,7 +34,8 @@ type obsFacts struct {
 	hits     []obsHit
 	asn      uint64
 	asnOrg   string
-	asnNet   string // the network the ASN database matched (an announced block)
+	asnObs   *enrich.Observation // the observation that named asnOrg
+	asnNet   string              // the network the ASN database matched (an announced block)
 	geo      bool
 	lat, lon float64
 	radiusKm float64
@@ -101,7 +102,7 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 			}
 		}
 		if s := getStr(fl, "autonomous_system_organization"); s != "" {
-			f.asnOrg = s
+			f.asnOrg, f.asnObs = s, o
 			if hasToken(s, hostingWords) {
 				add(fHosting, "AS organisation "+strconv.Quote(s), 3)
 			}
@@ -323,7 +324,7 @@ func finishFacts(f *obsFacts) {
 		}
 	}
 	if f.asnOrg != "" && hasToken(f.asnOrg, institutionWords) {
-		f.hits = append(f.hits, obsHit{factor: fLegitOrg, what: "AS organisation " + strconv.Quote(f.asnOrg), cred: 3})
+		f.hits = append(f.hits, obsHit{factor: fLegitOrg, obs: f.asnObs, what: "AS organisation " + strconv.Quote(f.asnOrg), cred: 3})
 	}
 }
 

@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+// KindOverride is the entry kind that records an examiner's own verdict on
+// a source. It never replaces the model's: both are shown side by side.
+const KindOverride = "assessment.overridden"
+
+// MaxRationale bounds the rationale of an override, in bytes.
+const MaxRationale = 4096
+
+// OverridePayload is the payload of an assessment.overridden entry: the
+// examiner's verdict, why, citing what, and the model's verdict it departs
+// from at the time (so the entry reads on its own).
+type OverridePayload struct {
+	Indicator        string   `json:"indicator"`
+	Role             string   `json:"role"`
+	Rationale        string   `json:"rationale"`
+	Cites            []string `json:"cites,omitempty"`
+	ModelRole        string   `json:"model_role"`
+	ModelProbability float64  `json:"model_probability,omitempty"`
+	Model            string   `json:"model"`
+	ModelDigest      string   `json:"model_digest"`
+	Summary          string   `json:"summary"`
+}
+
+// ErrOverride is returned (wrapped) for an override that cannot be
+// recorded as asked: an unknown role, no rationale, an unknown indicator.
+var ErrOverride = errors.New("override")
+
+// Override records the examiner's verdict on one source as an
+// assessment.overridden custody entry (actor: the examiner). The model's
+// current verdict on the source is assessed with m and recorded beside it.
+// role must be one of attrib.Verdicts(); rationale must not be empty;
+// cites are free references ("entry:12", "sha256:…#L4", a ticket number).
+func Override(ctx context.Context, c *evidence.Case, m *attrib.Model, indicator, role, rationale string, cites []string, actor string) (*evidence.Entry, *OverridePayload, error) {
+	rationale = strings.TrimSpace(rationale)
+	switch {
+	case !slices.Contains(attrib.Verdicts(), role):
+		return nil, nil, fmt.Errorf("%w: unknown role %q (one of %s)", ErrOverride, role, strings.Join(attrib.Verdicts(), ", "))
+	case rationale == "":
+		return nil, nil, fmt.Errorf("%w: a rationale is required (why the examiner judges otherwise)", ErrOverride)
+	case len(rationale) > MaxRationale:
+		return nil, nil, fmt.Errorf("%w: rationale longer than %d bytes", ErrOverride, MaxRationale)
+	}
+	var clean []string
+	for _, c := range cites {
+		if c = strings.TrimSpace(c); c != "" {
+			clean = append(clean, c)
+		}
+	}
+	res, err := Assess(ctx, c, m, []string{indicator})
+	if err != nil {
+		if errors.Is(err, attrib.ErrUnknownIndicator) {
+			return nil, nil, fmt.Errorf("%w: %s is not a source in this case", ErrOverride, indicator)
+		}
+		return nil, nil, err
+	}
+	s := &res.Sources[0]
+	p := &OverridePayload{Indicator: indicator, Role: role, Rationale: rationale, Cites: clean,
+		ModelRole: s.Role, ModelProbability: s.Probability, Model: res.Model, ModelDigest: res.ModelDigest}
+	p.Summary = fmt.Sprintf("examiner's verdict on %s: %s (the model says %s)", indicator, role, s.Role)
+	es, err := c.Append(ctx, evidence.Draft{Kind: KindOverride, Actor: actor, Payload: p})
+	if err != nil {
+		return nil, nil, err
+	}
+	return es[0], p, nil
+}
+
+// readOverride turns an assessment.overridden entry into the examiner's
+// verdict shown beside the model's.
+func readOverride(e *evidence.Entry) (string, *attrib.Examiner, error) {
+	var p OverridePayload
+	if err := e.DecodePayload(&p); err != nil {
+		return "", nil, err
+	}
+	return p.Indicator, &attrib.Examiner{Role: p.Role, Rationale: p.Rationale, Cites: p.Cites, Actor: e.Actor,
+		Time: e.Time.UTC(), Entry: int64(e.Index), ModelRole: p.ModelRole}, nil
+}
+
+// attachOverrides sets each source's latest examiner verdict.
+func attachOverrides(res *attrib.Result, ov map[string]*attrib.Examiner) {
+	if len(ov) == 0 {
+		return
+	}
+	for i := range res.Sources {
+		if x, ok := ov[res.Sources[i].Indicator]; ok {
+			res.Sources[i].Examiner = x
+		}
+	}
+}
