@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/witness"
+)
+
+// witnessFlags are the witnessing flags of init and config.
+type witnessFlags struct {
+	witnesses []string
+	quorum    int
+	tsa       string
+}
+
+func addWitnessFlags(cmd *cobra.Command, f *witnessFlags) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.witnesses, "witness", nil, "a witness that cosigns every checkpoint: URL+VKEY, as 'casefile witness serve' prints it (repeatable)")
+	fl.IntVar(&f.quorum, "witness-quorum", 0, "how many of the witnesses must cosign each checkpoint (default: all)")
+	fl.StringVar(&f.tsa, "tsa", "", "RFC 3161 time-stamping authority URL that timestamps every checkpoint")
+}
+
+// changed reports whether any witnessing flag was given.
+func (f *witnessFlags) changed(cmd *cobra.Command) bool {
+	for _, n := range []string{"witness", "witness-quorum", "tsa"} {
+		if cmd.Flags().Changed(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the flags before anything is written.
+func (f *witnessFlags) validate(cmd *cobra.Command) error {
+	if !f.changed(cmd) {
+		return nil
+	}
+	_, err := f.policy(cmd, witness.Policy{})
+	return err
+}
+
+// policy applies the flags given to the policy in force: --witness
+// replaces the list, --tsa the authority (--tsa "" removes it).
+func (f *witnessFlags) policy(cmd *cobra.Command, cur witness.Policy) (witness.Policy, error) {
+	p := witness.Policy{Witnesses: cur.Witnesses, Quorum: cur.Quorum, TSA: cur.TSA}
+	if cmd.Flags().Changed("witness") {
+		p.Witnesses, p.Quorum = nil, 0
+		for _, s := range f.witnesses {
+			w, err := witness.ParseWitness(s)
+			if err != nil {
+				return p, usageError{err}
+			}
+			p.Witnesses = append(p.Witnesses, w)
+		}
+	}
+	if cmd.Flags().Changed("witness-quorum") {
+		p.Quorum = f.quorum
+	}
+	if cmd.Flags().Changed("tsa") {
+		p.TSA = f.tsa
+	}
+	if err := p.Check(); err != nil {
+		return p, usageError{err}
+	}
+	return p, nil
+}
+
+func (a *app) configCmd() *cobra.Command {
+	var f witnessFlags
+	cmd := &cobra.Command{
+		Use:   "config --case DIR [--witness URL+VKEY]… [--witness-quorum K] [--tsa URL]",
+		Short: "Show or change who witnesses and timestamps the case's checkpoints",
+		Long: `Without flags, show the witnessing policy. With flags, record a new policy as a
+custody entry and send the case's latest checkpoint to the witnesses and the
+timestamp authority at once. From then on every command that writes to the
+case does the same; a witness that cannot be reached is a warning, never a
+lost write.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !f.changed(cmd) {
+				h, err := a.openCase(cmd, false)
+				if err != nil {
+					return err
+				}
+				defer h.Close()
+				p, _, ok, err := witness.Load(h.Case)
+				if err != nil {
+					return err
+				}
+				if a.json {
+					return json.NewEncoder(a.out).Encode(map[string]any{"configured": ok, "policy": p})
+				}
+				if !ok {
+					fmt.Fprintln(a.out, "No witnesses and no timestamp authority: only the case key vouches for the log.")
+					return nil
+				}
+				fmt.Fprintln(a.out, p.Summary)
+				return nil
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			return a.configureWitnessing(cmd, h, &f)
+		},
+	}
+	addWitnessFlags(cmd, &f)
+	return cmd
+}
+
+// configureWitnessing records the policy the flags make and publishes the
+// latest checkpoint under it.
+func (a *app) configureWitnessing(cmd *cobra.Command, h *casedir.Handle, f *witnessFlags) error {
+	cur, _, _, err := witness.Load(h.Case)
+	if err != nil {
+		return err
+	}
+	p, err := f.policy(cmd, cur)
+	if err != nil {
+		return err
+	}
+	e, err := witness.Record(ctx(cmd), h.Case, a.actor(), p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.err, "casefile: entry %d: %s\n", e.Index, p.Summary)
+	a.wrote = false
+	return a.publish(cmd, h, p)
+}
+
+// witnessHTTP is the client for witnesses and timestamp authorities.
+var witnessHTTP = &http.Client{Timeout: 20 * time.Second}
+
+// publish sends the latest checkpoint to the witnesses and the TSA and
+// reports on stderr; only a store error is an error.
+func (a *app) publish(cmd *cobra.Command, h *casedir.Handle, p witness.Policy) error {
+	res, err := witness.Publish(ctx(cmd), h.Case, p, witnessHTTP)
+	if err != nil {
+		return err
+	}
+	for _, o := range res.Witnesses {
+		switch {
+		case o.Refused:
+			fmt.Fprintf(a.err, "casefile: WARNING: witness %s refused checkpoint %d: %s\n", o.Who, o.Size, o.Err)
+		case o.Err != "":
+			fmt.Fprintf(a.err, "casefile: warning: witness %s (%s) did not cosign checkpoint %d: %s\n", o.Who, o.URL, o.Size, o.Err)
+		default:
+			fmt.Fprintf(a.err, "casefile: checkpoint %d cosigned by %s\n", o.Size, o.Who)
+		}
+	}
+	if t := res.Timestamp; t != nil {
+		if t.Err != "" {
+			fmt.Fprintf(a.err, "casefile: warning: no timestamp for checkpoint %d: %s\n", t.Size, t.Err)
+		} else if t.Time != 0 {
+			fmt.Fprintf(a.err, "casefile: checkpoint %d timestamped %s by %s\n", t.Size, time.Unix(t.Time, 0).UTC().Format(time.RFC3339), t.Who)
+		}
+	}
+	if !res.QuorumMet() {
+		fmt.Fprintf(a.err, "casefile: warning: checkpoint %d has %d of the %d cosignatures the policy asks for; the next command that writes tries again\n", res.Size, res.Cosigned, res.Quorum)
+	}
+	return nil
+}
+
+// witnessed reports whether the case has a witnessing policy.
+func witnessed(h *casedir.Handle) bool {
+	_, _, ok, err := witness.Load(h.Case)
+	return ok || err != nil
+}
+
+// publishAfterWrite runs after a command that opened the case for
+// writing: it reopens the case and, when witnessing is configured, sends
+// the latest checkpoint (nothing is sent for a checkpoint already
+// cosigned and timestamped).
+func (a *app) publishAfterWrite(cmd *cobra.Command) error {
+	if !a.wrote || a.caseDir == "" {
+		return nil
+	}
+	a.wrote = false
+	h, err := casedir.Open(a.caseDir, casedir.OpenOptions{Command: "casefile (witnessing the latest checkpoint)"})
+	if err != nil {
+		fmt.Fprintf(a.err, "casefile: warning: the latest checkpoint was not sent to the witnesses: %v\n", err)
+		return nil
+	}
+	defer h.Close()
+	p, _, ok, err := witness.Load(h.Case)
+	if err != nil || !ok {
+		return err
+	}
+	return a.publish(cmd, h, p)
+}
+
+// checkWitnessing is verify's check of cosignatures and timestamps; nil
+// when the case was never witnessed nor timestamped.
+func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline bool) (*witness.Report, error) {
+	r, err := witness.Check(ctx(cmd), h.Case, witness.CheckOptions{Offline: offline, HTTP: witnessHTTP})
+	if err != nil {
+		return nil, err
+	}
+	if !r.Configured && len(r.Cosignatures) == 0 && len(r.Timestamps) == 0 && r.OK() {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// printWitnessing says who witnessed what size when.
+func printWitnessing(a *app, r *witness.Report) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(a.out, "  witnessing   %s\n", r.Policy.Summary)
+	for _, cs := range r.Cosignatures {
+		fmt.Fprintf(a.out, "    size %-8d cosigned by %s at %s\n", cs.Size, cs.Witness, time.Unix(cs.Time, 0).UTC().Format(time.RFC3339))
+	}
+	for _, o := range r.Asked {
+		switch {
+		case o.Refused:
+			fmt.Fprintf(a.out, "    asked now: %s REFUSED size %d (%s)\n", o.Who, o.Size, o.Err)
+		case o.Err != "":
+			fmt.Fprintf(a.out, "    asked now: %s not reachable\n", o.Who)
+		default:
+			fmt.Fprintf(a.out, "    asked now: %s cosigned size %d at %s\n", o.Who, o.Size, time.Unix(o.Time, 0).UTC().Format(time.RFC3339))
+		}
+	}
+	for _, s := range r.Timestamps {
+		fmt.Fprintf(a.out, "    size %-8d timestamped %s by %s\n", s.Size, s.Time.Format(time.RFC3339), s.Authority)
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(a.out, "    warning: %s\n", w)
+	}
+	if !r.OK() {
+		fmt.Fprintf(a.out, "REWRITTEN: %d problem(s) with what witnesses and timestamps vouch for\n", len(r.Problems))
+		for _, p := range r.Problems {
+			fmt.Fprintf(a.out, "  witness    %s\n", p)
+		}
+	}
+}
