@@ -63,6 +63,7 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 	if r.Timestamp != "" {
 		fmt.Fprintf(w, "  timestamp    RFC 3161, %s\n", r.Timestamp)
 	}
+	printExportWitnessing(w, r.Witnessing)
 	if r.OK {
 		fmt.Fprintln(w, "INTACT: every file, signature and proof checks out.")
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/evidence/witness"
 )
 
@@ -103,4 +105,25 @@ func (a *app) serveWitness(ctx context.Context, w *witness.Server, addr string) 
 	hs.Shutdown(sctx)
 	fmt.Fprintln(a.err, "casefile: witness stopped")
 	return nil
+}
+
+// printExportWitnessing says who vouched for a package's checkpoint, and
+// from which earlier exports the package proves consistency.
+func printExportWitnessing(w io.Writer, r *export.WitnessingReport) {
+	if r == nil {
+		return
+	}
+	if r.Policy != "" {
+		fmt.Fprintf(w, "  witnessing   %s\n", r.Policy)
+	}
+	for _, x := range r.Witnessed {
+		verb := "cosigned by"
+		if x.Kind == "timestamp" {
+			verb = "timestamped by"
+		}
+		fmt.Fprintf(w, "    size %-8d %s %s at %s\n", x.Size, verb, x.By, x.Time.Format(time.RFC3339))
+	}
+	if len(r.Consistent) > 0 {
+		fmt.Fprintf(w, "  consistent   with the checkpoints of earlier exports: %v\n", r.Consistent)
+	}
 }
