@@ -133,6 +133,16 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 		t.Fatalf("verify: %d\n%s\n%s", code, out, e)
 	}
 
+	// The package carries the cosignature and the timestamp.
+	pkg := filepath.Join(tmp, "pkg")
+	if code, _, e := cf(t, "export", "--case", cs, "--out", pkg, "--recipient", "counsel", "--purpose", "test", "--authorization", "test"); code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e = cf(t, "verify-export", pkg)
+	if code != 0 || !strings.Contains(out, "cosigned by counsel.example/witness") || !strings.Contains(out, "timestamped by CN="+tsatest.Name) {
+		t.Fatalf("verify-export: %d\n%s\n%s", code, out, e)
+	}
+
 	// The examiner keeps a copy, writes on (witnessed), then puts the copy back.
 	snap, snap2 := filepath.Join(tmp, "snap"), filepath.Join(tmp, "snap2")
 	copyDir(t, cs, snap)

@@ -173,7 +173,7 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	if st.prevSize > 0 {
 		p.add(consistencyPath(st.prevSize, st.size), encodeConsistency(st.prevSize, st.size, st.consistency, st.prevCkMsg))
 	}
-	if err := addWitnessing(c, st, p); err != nil {
+	if err := addWitnessing(ctx, c, st, p, o.HTTPClient); err != nil {
 		return nil, err
 	}
 	var tsr []byte

@@ -1,8 +1,13 @@
 package export
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 
@@ -30,10 +35,22 @@ var witnessingRE = regexp.MustCompile(`^witnessing/(checkpoint\.cosigned|policy\
 
 // addWitnessing adds the witnessing files and the consistency proofs from
 // the earlier exports other than the previous one (which assemble adds).
-func addWitnessing(c *evidence.Case, st *state, p *pkg) error {
+// A checkpoint not yet witnessed (the export wrote entries before it) is
+// sent to the witnesses and the authority first; those that cannot be
+// reached are simply missing from the package.
+func addWitnessing(ctx context.Context, c *evidence.Case, st *state, p *pkg, hc *http.Client) error {
 	t, err := witness.TracesAt(c, st.size)
 	if err != nil {
 		return fmt.Errorf("export: witnessing: %w", err)
+	}
+	pending := len(t.Cosignatures) < len(t.Policy.Witnesses) || (t.Policy.TSA != "" && t.Timestamp == nil)
+	if pending && c.Log().Size() == st.size {
+		if _, err := witness.Publish(ctx, c, t.Policy, hc); err != nil {
+			return fmt.Errorf("export: witnessing: %w", err)
+		}
+		if t, err = witness.TracesAt(c, st.size); err != nil {
+			return fmt.Errorf("export: witnessing: %w", err)
+		}
 	}
 	if len(t.Policy.Witnesses) > 0 || t.Policy.TSA != "" {
 		pj, err := json.MarshalIndent(t.Policy, "", "  ")
@@ -157,4 +174,23 @@ func verifyWitnessing(r *Report, pk *reader, v note.Verifier, ck evidence.Checkp
 	if len(w.Witnessed) > 0 || len(w.Consistent) > 0 || w.Policy != "" {
 		r.Witnessing = w
 	}
+}
+
+// stripExtra removes the optional "extra <base64>" line that C2SP
+// tlog-proof allows after the header line. Its opaque data is not
+// authenticated, and Casefile does not use it.
+func stripExtra(data []byte) ([]byte, error) {
+	head, rest, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return data, nil
+	}
+	line, after, ok := bytes.Cut(rest, []byte("\n"))
+	v, isExtra := bytes.CutPrefix(line, []byte("extra "))
+	if !ok || !isExtra {
+		return data, nil
+	}
+	if _, err := base64.StdEncoding.DecodeString(string(v)); err != nil || len(v) == 0 {
+		return nil, errors.New("the extra line is not base64")
+	}
+	return append(append(append([]byte(nil), head...), '\n'), after...), nil
 }

@@ -145,3 +145,19 @@ func resignPackage(t *testing.T, tc *testCase, dir string) {
 	pk, _ := readPackage(context.Background(), dir)
 	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sumsFor(m.Files, pk), 0o644)
 }
+
+// C2SP tlog-proof allows an "extra" line after the header; the reader
+// accepts it (and a C2SP checkpoint with extension lines after it).
+func TestInclusionProofExtraLine(t *testing.T) {
+	proof := "c2sp.org/tlog-proof@v1\nextra YWdlLXYxLjIuMQ==\nindex 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nexample.com/log\n4\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\next line\n\n— example.com/log AAAA\n"
+	idx, hs, ck, err := parseInclusion([]byte(proof))
+	if err != nil || idx != 3 || len(hs) != 1 || !strings.HasPrefix(string(ck), "example.com/log\n4\n") {
+		t.Fatalf("%d %v %q %v", idx, hs, ck, err)
+	}
+	if _, _, _, err := parseInclusion([]byte(strings.Replace(proof, "YWdlLXYxLjIuMQ==", "not base64!", 1))); err == nil {
+		t.Fatal("a malformed extra line was accepted")
+	}
+	if _, _, _, err := parseInclusion([]byte(strings.Replace(proof, "extra YWdlLXYxLjIuMQ==\n", "", 1))); err != nil {
+		t.Fatalf("without the extra line: %v", err)
+	}
+}

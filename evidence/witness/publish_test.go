@@ -2,6 +2,8 @@ package witness_test
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +189,26 @@ func TestCheckStoredTraces(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("no problem %q in\n%s", want, all)
 		}
+	}
+}
+
+// The policy kept beside the log must be the one the latest
+// witnessing.configured entry records: dropping a witness there is seen.
+func TestCheckPolicyEntry(t *testing.T) {
+	x := newWitnessed(t)
+	_, idx, _, err := witness.Load(x.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := x.policy
+	p.Witnesses, p.Quorum = p.Witnesses[:1], 1
+	raw, _ := json.Marshal(p)
+	raw = binary.BigEndian.AppendUint64(raw, idx)
+	if err := x.c.WriteDerived([]evidence.Op{{Key: []byte("wg/policy"), Value: raw}}, true); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, x.c, true)
+	if r.OK() || !strings.Contains(strings.Join(r.Problems, "\n"), "is not the one entry") {
+		t.Fatalf("changed policy: %+v", r.Problems)
 	}
 }
