@@ -127,3 +127,24 @@ func printExportWitnessing(w io.Writer, r *export.WitnessingReport) {
 		fmt.Fprintf(w, "  consistent   with the checkpoints of earlier exports: %v\n", r.Consistent)
 	}
 }
+
+// requireWitnesses checks that every witness key the recipient trusts
+// cosigned the package's checkpoint.
+func requireWitnesses(r *export.Report, trusted []string) error {
+	for _, k := range trusted {
+		v, err := witness.NewVerifier(k)
+		if err != nil {
+			return usageError{err}
+		}
+		found := false
+		if r.Witnessing != nil {
+			for _, x := range r.Witnessing.Witnessed {
+				found = found || (x.Kind == "cosignature" && x.Key == v.String())
+			}
+		}
+		if !found {
+			return verifyError{fmt.Errorf("package verification failed: the checkpoint is not cosigned by the witness %s", v.Name())}
+		}
+	}
+	return nil
+}

@@ -142,6 +142,14 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "cosigned by counsel.example/witness") || !strings.Contains(out, "timestamped by CN="+tsatest.Name) {
 		t.Fatalf("verify-export: %d\n%s\n%s", code, out, e)
 	}
+	if code, _, e := cf(t, "verify-export", pkg, "--witness", vkey); code != 0 {
+		t.Fatalf("verify-export --witness: %d\n%s", code, e)
+	}
+	// A witness the recipient trusts that did not cosign: exit 1.
+	_, otherKey, _ := startWitness(t, filepath.Join(tmp, "other-witness"), "other.example/w")
+	if code, _, e := cf(t, "verify-export", pkg, "--witness", otherKey); code != 1 || !strings.Contains(e, "not cosigned by the witness other.example/w") {
+		t.Fatalf("verify-export with an untrusted cosigner: %d\n%s", code, e)
+	}
 
 	// The examiner keeps a copy, writes on (witnessed), then puts the copy back.
 	snap, snap2 := filepath.Join(tmp, "snap"), filepath.Join(tmp, "snap2")

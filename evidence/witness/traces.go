@@ -79,6 +79,7 @@ type Witnessed struct {
 	Size uint64    `json:"size"`
 	Time time.Time `json:"time"`
 	Kind string    `json:"kind"` // "cosignature" or "timestamp"
+	Key  string    `json:"key,omitempty"` // the cosigner's vkey
 }
 
 // CheckCosigned verifies a cosigned checkpoint (a checkpoint note with
@@ -113,7 +114,7 @@ func CheckCosigned(cosigned, ck []byte, caseKey note.Verifier, p Policy) ([]Witn
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, Witnessed{By: v.Name(), Size: ckp.Size, Time: time.Unix(cs.Time, 0).UTC(), Kind: "cosignature"})
+				out = append(out, Witnessed{By: v.Name(), Size: ckp.Size, Time: time.Unix(cs.Time, 0).UTC(), Kind: "cosignature", Key: v.String()})
 			}
 		}
 	}
