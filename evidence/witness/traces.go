@@ -78,7 +78,7 @@ type Witnessed struct {
 	By   string    `json:"by"`
 	Size uint64    `json:"size"`
 	Time time.Time `json:"time"`
-	Kind string    `json:"kind"` // "cosignature" or "timestamp"
+	Kind string    `json:"kind"`          // "cosignature" or "timestamp"
 	Key  string    `json:"key,omitempty"` // the cosigner's vkey
 }
 
