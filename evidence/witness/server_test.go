@@ -215,3 +215,39 @@ func TestVerifierRejects(t *testing.T) {
 		t.Error("created a witness with a space in its name")
 	}
 }
+
+// Checking the old size and persisting the new checkpoint are one step:
+// of concurrent requests from the same old size, exactly one is cosigned,
+// so no request can roll the witness back (tlog-witness's race).
+func TestWitnessConcurrentRequests(t *testing.T) {
+	k := newKey(t, testOrigin)
+	w := newWitness(t, "test.example/w1", k.vkey)
+	c := newCase(t, k)
+	grow(t, c, 2, "a")
+	post(t, w.url, request(0, nil, c.Log().Checkpoint()))
+	var reqs []string
+	for i := 0; i < 8; i++ {
+		grow(t, c, 1, "b")
+		reqs = append(reqs, request(2, consistency(t, c, 2), c.Log().Checkpoint()))
+	}
+	codes := make(chan int, len(reqs))
+	for _, r := range reqs {
+		go func() {
+			code, _, _ := post(t, w.url, r)
+			codes <- code
+		}()
+	}
+	ok := 0
+	for range reqs {
+		switch <-codes {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Error("unexpected status")
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent requests from size 2 were cosigned, want 1", ok, len(reqs))
+	}
+}
