@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -238,6 +239,57 @@ func printWitnessing(a *app, r *witness.Report) {
 		fmt.Fprintf(a.out, "REWRITTEN: %d problem(s) with what witnesses and timestamps vouch for\n", len(r.Problems))
 		for _, p := range r.Problems {
 			fmt.Fprintf(a.out, "  witness    %s\n", p)
+		}
+	}
+}
+
+// witnessInterval is how often a long-running server sends new
+// checkpoints to the witnesses.
+const witnessInterval = 30 * time.Second
+
+// startWitnessLoop runs witnessLoop until the returned stop is called.
+func (a *app) startWitnessLoop(ctx context.Context, h *casedir.Handle, interval time.Duration) (stop func()) {
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		a.witnessLoop(lctx, h, interval)
+		close(done)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// witnessLoop, while a server holds the case open, sends each new
+// checkpoint to the witnesses and the TSA every interval, until ctx ends.
+func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		size := h.Log().Size()
+		if size == last {
+			continue
+		}
+		p, _, ok, err := witness.Load(h.Case)
+		if err != nil || !ok {
+			continue
+		}
+		res, err := witness.Publish(ctx, h.Case, p, witnessHTTP)
+		if err != nil {
+			fmt.Fprintf(a.err, "casefile: warning: witnessing checkpoint %d: %v\n", size, err)
+			continue
+		}
+		last = res.Size
+		if !res.QuorumMet() {
+			fmt.Fprintf(a.err, "casefile: warning: checkpoint %d has %d of the %d cosignatures the policy asks for\n", res.Size, res.Cosigned, res.Quorum)
+			last = 0 // try again at the next tick
 		}
 	}
 }

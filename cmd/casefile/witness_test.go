@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/tsa/tsatest"
+	"github.com/casefile/casefile/evidence/witness"
 )
 
 // lockedBuffer is written by a server goroutine and read by the test.
@@ -236,4 +238,45 @@ func TestInitWithTSA(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "witnessing.configured") {
 		t.Fatalf("log: %s", out)
 	}
+}
+
+// While 'casefile serve' holds the case, new checkpoints go to the
+// witnesses every interval.
+func TestWitnessLoop(t *testing.T) {
+	tmp := t.TempDir()
+	cs := filepath.Join(tmp, "case")
+	if code, _, e := cf(t, "init", "--case", cs); code != 0 {
+		t.Fatal(e)
+	}
+	url, vkey, _ := startWitness(t, filepath.Join(tmp, "witness"), "cert.example/w", filepath.Join(cs, "checkpoint.vkey"))
+	if code, _, e := cf(t, "config", "--case", cs, "--witness", url+"+"+vkey); code != 0 {
+		t.Fatal(e)
+	}
+	var errb lockedBuffer
+	a := &app{stdio: stdio{in: strings.NewReader(""), out: io.Discard, err: &errb}, getenv: testEnv, caseDir: cs}
+	h, err := a.openCase(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	stop := a.startWitnessLoop(context.Background(), h, 20*time.Millisecond)
+	if _, err := h.Append(context.Background(), evidence.Draft{Kind: "note.added", Actor: "t", Payload: map[string]string{"text": "while serving"}}); err != nil {
+		t.Fatal(err)
+	}
+	size := h.Log().Size()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := witness.Check(context.Background(), h.Case, witness.CheckOptions{Offline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.Cosignatures); n > 0 && r.Cosignatures[n-1].Size == size {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint %d was not witnessed while serving: %+v\n%s", size, r.Cosignatures, errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
 }
