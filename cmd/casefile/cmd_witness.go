@@ -24,8 +24,43 @@ func (a *app) witnessCmd() *cobra.Command {
 		Short: "Run a witness that cosigns other cases' checkpoints (C2SP tlog-witness)",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(a.witnessServeCmd())
+	cmd.AddCommand(a.witnessServeCmd(), a.witnessAddLogCmd())
 	return cmd
+}
+
+func (a *app) witnessAddLogCmd() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "add-log --dir DIR VKEY|FILE…",
+		Short: "Let a witness cosign a case: its checkpoint.vkey (a running witness picks it up)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dir == "" || len(args) == 0 {
+				return usagef("witness add-log needs --dir DIR and at least one checkpoint.vkey")
+			}
+			w, err := witness.OpenServer(dir, "")
+			if err != nil {
+				return err
+			}
+			return a.addLogs(w, args)
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "directory of the witness's key and state")
+	return cmd
+}
+
+// addLogs adds cases to witness, each given as a checkpoint.vkey file or key.
+func (a *app) addLogs(w *witness.Server, logs []string) error {
+	for _, l := range logs {
+		vkey := l
+		if b, err := os.ReadFile(l); err == nil {
+			vkey = strings.TrimSpace(string(b))
+		}
+		if err := w.AddLog(vkey); err != nil {
+			return usageError{err}
+		}
+		fmt.Fprintf(a.err, "casefile: witness %s now cosigns %s\n", w.Name(), strings.SplitN(vkey, "+", 2)[0])
+	}
+	return nil
 }
 
 func (a *app) witnessServeCmd() *cobra.Command {
@@ -43,7 +78,8 @@ proof that it extends that one, so a case truncated or forked after it was
 witnessed is refused, and 'casefile verify' on such a case fails.
 
 --log names a case to witness: its checkpoint.vkey (the file, or its content).
-Logs are remembered in DIR. Give the printed witness key to the case's analyst
+Logs are remembered in DIR; 'casefile witness add-log' adds one while the
+witness runs. Give the printed witness key to the case's analyst
 for 'casefile config --witness URL+VKEY'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,14 +90,8 @@ for 'casefile config --witness URL+VKEY'.`,
 			if err != nil {
 				return err
 			}
-			for _, l := range logs {
-				vkey := l
-				if b, err := os.ReadFile(l); err == nil {
-					vkey = strings.TrimSpace(string(b))
-				}
-				if err := w.AddLog(vkey); err != nil {
-					return usageError{err}
-				}
+			if err := a.addLogs(w, logs); err != nil {
+				return err
 			}
 			return a.serveWitness(ctx(cmd), w, addr)
 		},

@@ -280,3 +280,26 @@ func TestWitnessLoop(t *testing.T) {
 	}
 	stop()
 }
+
+// init --witness before the witness knows the case: a warning saying what
+// to do; once its operator adds the case, the next write is cosigned.
+func TestInitWithWitness(t *testing.T) {
+	tmp := t.TempDir()
+	wdir := filepath.Join(tmp, "witness")
+	url, vkey, _ := startWitness(t, wdir, "counsel.example/w")
+	cs := filepath.Join(tmp, "case")
+	code, _, e := cf(t, "init", "--case", cs, "--witness", url+"+"+vkey)
+	if code != 0 || !strings.Contains(e, "does not know this case yet") {
+		t.Fatalf("init --witness: %d\n%s", code, e)
+	}
+	if code, _, e := cf(t, "witness", "add-log", "--dir", wdir, filepath.Join(cs, "checkpoint.vkey")); code != 0 {
+		t.Fatalf("add-log: %s", e)
+	}
+	f := writeFile(t, filepath.Join(tmp, "x.txt"), "x\n")
+	if code, _, e := cf(t, "ingest", "--case", cs, f); code != 0 || !strings.Contains(e, "cosigned by counsel.example/w") {
+		t.Fatalf("ingest after add-log: %d\n%s", code, e)
+	}
+	if code, out, _ := cf(t, "verify", "--case", cs); code != 0 || !strings.Contains(out, "asked now: counsel.example/w cosigned") {
+		t.Fatalf("verify: %s", out)
+	}
+}

@@ -102,6 +102,8 @@ func Publish(ctx context.Context, c *evidence.Case, p Policy, hc *http.Client) (
 		case errors.As(err, &ce):
 			o.Refused = true
 			o.Err = fmt.Sprintf("the witness cosigned size %d with another root: the log was rewritten after it was witnessed", ce.Known)
+		case isStatus(err, http.StatusNotFound):
+			o.Err = "the witness does not know this case yet: its operator adds it with 'casefile witness add-log --dir DIR CASE/checkpoint.vkey'"
 		case isProofRefusal(err):
 			o.Refused = true
 			o.Err = "the witness refused the consistency proof: the log is not an extension of what it cosigned"
@@ -137,9 +139,11 @@ func Publish(ctx context.Context, c *evidence.Case, p Policy, hc *http.Client) (
 	return res, nil
 }
 
-func isProofRefusal(err error) bool {
+func isProofRefusal(err error) bool { return isStatus(err, http.StatusUnprocessableEntity) }
+
+func isStatus(err error, code int) bool {
 	var se *StatusError
-	return errors.As(err, &se) && se.Code == http.StatusUnprocessableEntity
+	return errors.As(err, &se) && se.Code == code
 }
 
 // cosign gets the witness's cosignature on checkpoint ck of size: from

@@ -149,7 +149,10 @@ func (w *Server) Logs() []string {
 	return out
 }
 
+// loadLogs (re)reads the logs file; 'casefile witness add-log' may have
+// added to it while the server runs.
 func (w *Server) loadLogs() error {
+	w.logs = map[string][]note.Verifier{}
 	f, err := os.Open(filepath.Join(w.dir, LogsFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -244,6 +247,12 @@ func (w *Server) add(body []byte) ([]byte, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	keys := w.logs[origin]
+	if len(keys) == 0 {
+		if err := w.loadLogs(); err != nil {
+			return nil, err
+		}
+		keys = w.logs[origin]
+	}
 	if len(keys) == 0 {
 		return nil, refuse(http.StatusNotFound, "unknown log origin %q", origin)
 	}

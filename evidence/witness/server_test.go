@@ -251,3 +251,25 @@ func TestWitnessConcurrentRequests(t *testing.T) {
 		t.Fatalf("%d of %d concurrent requests from size 2 were cosigned, want 1", ok, len(reqs))
 	}
 }
+
+// A log added by another process (casefile witness add-log) while the
+// witness runs is picked up at its first request.
+func TestWitnessAddLogWhileRunning(t *testing.T) {
+	k := newKey(t, testOrigin)
+	w := newWitness(t, "test.example/w1")
+	c := newCase(t, k)
+	grow(t, c, 2, "a")
+	if code, _, _ := post(t, w.url, request(0, nil, c.Log().Checkpoint())); code != http.StatusNotFound {
+		t.Fatalf("before add-log: %d, want 404", code)
+	}
+	other, err := witness.OpenServer(w.dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.AddLog(k.vkey); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := post(t, w.url, request(0, nil, c.Log().Checkpoint())); code != http.StatusOK {
+		t.Fatalf("after add-log: %d %q", code, body)
+	}
+}
