@@ -118,10 +118,15 @@ func Check(ctx context.Context, c *evidence.Case, o CheckOptions) (*Report, erro
 }
 
 // checkPolicyEntry checks that the policy kept beside the log is the one
-// the latest witnessing.configured entry records.
+// the latest witnessing.configured entry records (reading the log from
+// that entry on, or all of it when no policy is kept).
 func checkPolicyEntry(c *evidence.Case, r *Report, p Policy, idx uint64, ok bool) error {
 	var latest *evidence.Entry
-	err := c.Entries(0, func(e *evidence.Entry) error {
+	from := uint64(0)
+	if ok && idx < c.Log().Size() {
+		from = idx
+	}
+	err := c.Entries(from, func(e *evidence.Entry) error {
 		if e.Kind == KindConfigured {
 			latest = e
 		}

@@ -186,6 +186,9 @@ func TestWitnessMalformedRequests(t *testing.T) {
 			t.Errorf("%s: %d %q, want 400", name, code, resp)
 		}
 	}
+	if code, _, _ := post(t, w.url, "old 0\n"+strings.Repeat("x", 70<<10)+"\n\n"+ck); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 70 KiB request: %d, want 413", code)
+	}
 	resp, err := http.Get(w.url + "/add-checkpoint")
 	if err != nil {
 		t.Fatal(err)
