@@ -14,6 +14,7 @@ import (
 
 func (a *app) verifyCmd() *cobra.Command {
 	var skipContent, offline bool
+	var trusted []string
 	cmd := &cobra.Command{
 		Use:   "verify --case DIR [--json]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
@@ -34,7 +35,7 @@ func (a *app) verifyCmd() *cobra.Command {
 					return err
 				}
 			}
-			wr, err := a.checkWitnessing(cmd, h, offline)
+			wr, err := a.checkWitnessing(cmd, h, offline, trusted)
 			if err != nil {
 				return err
 			}
@@ -62,6 +63,7 @@ func (a *app) verifyCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the case's witnesses what they cosigned; check only the cosignatures and timestamps stored in the case")
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
 	return cmd

@@ -120,6 +120,7 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 		t.Fatal(e)
 	}
 	url, vkey, _ := startWitness(t, filepath.Join(tmp, "witness"), "counsel.example/witness", filepath.Join(cs, "checkpoint.vkey"))
+	copyDir(t, cs, filepath.Join(tmp, "unwitnessed"))
 	if code, _, e := cf(t, "config", "--case", cs, "--witness", url+"+"+vkey, "--tsa", tsa.URL); code != 0 || !strings.Contains(e, "cosigned by counsel.example/witness") || !strings.Contains(e, "timestamped") {
 		t.Fatalf("config: %d\n%s", code, e)
 	}
@@ -169,6 +170,18 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 	code, out, e = cf(t, "verify", "--case", cs)
 	if code != 1 || !strings.Contains(out, "REWRITTEN") || !strings.Contains(e, "the log was truncated after it was witnessed") {
 		t.Fatalf("truncated case: exit %d\n%s\n%s", code, out, e)
+	}
+
+	// A history rewritten from before witnessing was configured names no
+	// witness; a witness the verifier trusts still catches it.
+	os.RemoveAll(cs)
+	copyDir(t, filepath.Join(tmp, "unwitnessed"), cs)
+	if code, _, _ := cf(t, "verify", "--case", cs); code != 0 {
+		t.Fatal("the unwitnessed copy verifies on its own")
+	}
+	code, _, e = cf(t, "verify", "--case", cs, "--witness", url+"+"+vkey)
+	if code != 1 || !strings.Contains(e, "truncated after it was witnessed") {
+		t.Fatalf("verify --witness of a rewritten case: %d\n%s", code, e)
 	}
 
 	// A fork: the copy grown with other entries, past the witnessed size.

@@ -75,12 +75,23 @@ func (a *app) publishAfterWrite(cmd *cobra.Command) error {
 
 // checkWitnessing is verify's check of cosignatures and timestamps; nil
 // when the case was never witnessed nor timestamped.
-func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline bool) (*witness.Report, error) {
-	r, err := witness.Check(ctx(cmd), h.Case, witness.CheckOptions{Offline: offline, HTTP: witnessHTTP})
+func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline bool, trusted []string) (*witness.Report, error) {
+	o := witness.CheckOptions{Offline: offline, HTTP: witnessHTTP}
+	for _, s := range trusted {
+		w, err := witness.ParseWitness(s)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		o.Also = append(o.Also, w)
+	}
+	if offline && len(o.Also) > 0 {
+		return nil, usagef("--witness asks a witness: it cannot go with --offline")
+	}
+	r, err := witness.Check(ctx(cmd), h.Case, o)
 	if err != nil {
 		return nil, err
 	}
-	if !r.Configured && len(r.Cosignatures) == 0 && len(r.Timestamps) == 0 && r.OK() {
+	if !r.Configured && len(r.Cosignatures) == 0 && len(r.Timestamps) == 0 && len(r.Asked) == 0 && r.OK() {
 		return nil, nil
 	}
 	return r, nil

@@ -47,6 +47,10 @@ func (r *Report) warn(format string, args ...any) {
 // CheckOptions say whether and how to ask the witnesses.
 type CheckOptions struct {
 	Offline bool         // only check what is stored
+	// Also are witnesses the verifier trusts, asked besides the case's
+	// own: a case rewritten from before its witnessing was configured
+	// (so that it names no witness) is still caught by them.
+	Also []Witness
 	HTTP    *http.Client // nil: a 30-second client
 }
 
@@ -111,7 +115,19 @@ func Check(ctx context.Context, c *evidence.Case, o CheckOptions) (*Report, erro
 		return nil, err
 	}
 	if !o.Offline {
-		ask(ctx, c, r, p, vs, o.HTTP)
+		asked := p
+		for _, w := range o.Also {
+			v, err := NewVerifier(w.VKey)
+			if err != nil {
+				return nil, err
+			}
+			if byHash[v.KeyHash()] == nil {
+				asked.Witnesses = append(append([]Witness(nil), asked.Witnesses...), w)
+				vs = append(vs, v)
+				byHash[v.KeyHash()] = v
+			}
+		}
+		ask(ctx, c, r, asked, vs, o.HTTP)
 	}
 	checkQuorum(r, p, size)
 	return r, nil
