@@ -46,12 +46,12 @@ func (r *Report) warn(format string, args ...any) {
 
 // CheckOptions say whether and how to ask the witnesses.
 type CheckOptions struct {
-	Offline bool         // only check what is stored
+	Offline bool // only check what is stored
 	// Also are witnesses the verifier trusts, asked besides the case's
 	// own: a case rewritten from before its witnessing was configured
 	// (so that it names no witness) is still caught by them.
 	Also []Witness
-	HTTP    *http.Client // nil: a 30-second client
+	HTTP *http.Client // nil: a 30-second client
 }
 
 // Check verifies the stored cosignatures and timestamps against the
