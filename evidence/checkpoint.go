@@ -17,23 +17,33 @@ type Checkpoint struct {
 	Origin string
 	Size   uint64
 	Root   tlog.Hash
+	// Extension holds the optional extension lines after the root, each
+	// non-empty and ending in a newline. Casefile writes none.
+	Extension string
 }
 
 // maxCheckpoint bounds a signed checkpoint note.
 const maxCheckpoint = 16 << 10
 
-// Body returns the checkpoint body: "origin\nsize\nbase64(root)\n".
+// Body returns the checkpoint body: "origin\nsize\nbase64(root)\n" and
+// the extension lines, if any.
 func (c Checkpoint) Body() string {
-	return fmt.Sprintf("%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+	return fmt.Sprintf("%s\n%d\n%s\n%s", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]), c.Extension)
 }
 
-// ParseCheckpoint reads a checkpoint body strictly. Extension lines after
-// the root are not used by Casefile and are rejected.
+// ParseCheckpoint reads a checkpoint body strictly, as C2SP tlog-checkpoint
+// defines it: origin, size and root lines, then optional non-empty
+// extension lines, every line ending in a newline.
 func ParseCheckpoint(body string) (Checkpoint, error) {
 	var c Checkpoint
 	lines := strings.Split(body, "\n")
-	if len(lines) != 4 || lines[3] != "" {
-		return c, errors.New("checkpoint: want exactly origin, size and root lines")
+	if len(lines) < 4 || lines[len(lines)-1] != "" {
+		return c, errors.New("checkpoint: want origin, size and root lines, each ending in a newline")
+	}
+	for _, l := range lines[3 : len(lines)-1] {
+		if l == "" {
+			return c, errors.New("checkpoint: empty extension line")
+		}
 	}
 	if lines[0] == "" {
 		return c, errors.New("checkpoint: empty origin")
@@ -47,6 +57,7 @@ func ParseCheckpoint(body string) (Checkpoint, error) {
 		return c, fmt.Errorf("checkpoint: bad root hash %q", lines[2])
 	}
 	c.Origin, c.Size = lines[0], n
+	c.Extension = strings.Join(lines[3:], "\n")
 	copy(c.Root[:], root)
 	return c, nil
 }

@@ -39,6 +39,9 @@ type app struct {
 	json     bool
 	// beforeOpen, when set (tests only), runs before each file is opened.
 	beforeOpen func(path string)
+	// wrote is set when the case was opened for writing: the latest
+	// checkpoint then goes to the witnesses after the command.
+	wrote bool
 }
 
 // usageError marks a mistake in how the command was called (exit 2).
@@ -101,13 +104,16 @@ compromised third party or an abused platform), and exports a signed package
 that counsel and police can verify offline.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPostRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.publishAfterWrite(cmd)
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.caseDir, "case", a.getenv("CASEFILE_CASE"), "case directory (env CASEFILE_CASE)")
 	pf.StringVar(&a.examiner, "examiner", a.getenv("CASEFILE_EXAMINER"), examinerHelp)
 	pf.BoolVar(&a.json, "json", false, "write the report as JSON on stdout")
-	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd())
+	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd(), a.configCmd(), a.witnessCmd())
 	return root
 }
 
@@ -203,6 +209,7 @@ func (a *app) openCase(cmd *cobra.Command, writable bool) (*casedir.Handle, erro
 	for _, w := range h.Warnings {
 		fmt.Fprintf(a.err, "casefile: warning: %s\n", w)
 	}
+	a.wrote = writable && witnessed(h)
 	return h, nil
 }
 

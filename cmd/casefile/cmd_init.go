@@ -12,12 +12,16 @@ import (
 
 func (a *app) initCmd() *cobra.Command {
 	var title string
+	var wf witnessFlags
 	cmd := &cobra.Command{
 		Use:   "init --case DIR [--title T]",
 		Short: "Create a case: store, encrypted signing key, public key, first entry",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.needCase(); err != nil {
+				return err
+			}
+			if err := wf.validate(cmd); err != nil {
 				return err
 			}
 			pass, err := a.passphrase(true)()
@@ -35,6 +39,11 @@ func (a *app) initCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if wf.changed(cmd) {
+				if err := a.configureWitnessing(cmd, h, &wf); err != nil {
+					return err
+				}
+			}
 			if a.json {
 				return json.NewEncoder(a.out).Encode(map[string]any{
 					"case": h.Dir, "case_id": info.CaseID, "title": info.Title,
@@ -51,5 +60,6 @@ func (a *app) initCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&title, "title", "", "case title, e.g. \"Intrusion at ACME web01, Nov 2026\"")
+	addWitnessFlags(cmd, &wf)
 	return cmd
 }

@@ -9,11 +9,13 @@ import (
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/witness"
 	"github.com/casefile/casefile/ui"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
-	var skipContent bool
+	var skipContent, offline bool
+	var trusted []string
 	cmd := &cobra.Command{
 		Use:   "verify --case DIR [--json]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
@@ -38,26 +40,37 @@ func (a *app) verifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			wr, err := a.checkWitnessing(cmd, h, offline, trusted)
+			if err != nil {
+				return err
+			}
 			if a.json {
 				out := struct {
 					*evidence.Report
-					Derived *observe.DerivedReport `json:"derived,omitempty"`
-					Users   *ui.UsersReport        `json:"users"`
-				}{r, d, users}
+					Derived    *observe.DerivedReport `json:"derived,omitempty"`
+					Users      *ui.UsersReport        `json:"users"`
+					Witnessing *witness.Report        `json:"witnessing,omitempty"`
+				}{r, d, users, wr}
 				if err := json.NewEncoder(a.out).Encode(out); err != nil {
 					return err
 				}
 			} else {
 				abs, _ := filepath.Abs(h.Dir)
 				printReport(a, abs, r, d, users, skipContent)
+				printWitnessing(a, wr)
 			}
 			if !r.OK {
 				p := r.First()
 				return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
 			}
+			if wr != nil && !wr.OK() {
+				return verifyError{fmt.Errorf("verification failed: witnessing: %s", wr.Problems[0])}
+			}
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
+	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the case's witnesses what they cosigned; check only the cosignatures and timestamps stored in the case")
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
 	return cmd
 }

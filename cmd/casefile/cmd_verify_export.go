@@ -12,8 +12,9 @@ import (
 )
 
 func (a *app) verifyExportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify-export PATH [--json]",
+	var trusted []string
+	cmd := &cobra.Command{
+		Use:   "verify-export PATH [--json] [--witness VKEY]…",
 		Short: "Check an export package offline; exit 1 naming the first bad file",
 		Long: `Check an export package (a directory, .tar.gz or .zip) without a network
 connection: every file against the signed manifest, the manifest's signature,
@@ -41,9 +42,11 @@ the files the signed manifest lists, each no further than its listed size.`,
 				p := r.First()
 				return verifyError{fmt.Errorf("package verification failed: %s: %s", p.Where, p.Detail)}
 			}
-			return nil
+			return requireWitnesses(r, trusted)
 		},
 	}
+	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness key you trust (as 'casefile witness serve' prints it) that must have cosigned the package's checkpoint (repeatable)")
+	return cmd
 }
 
 func jsonOut(a *app, v any) error { return json.NewEncoder(a.out).Encode(v) }
@@ -65,6 +68,7 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 	if r.Timestamp != "" {
 		fmt.Fprintf(w, "  timestamp    RFC 3161, %s\n", r.Timestamp)
 	}
+	printExportWitnessing(w, r.Witnessing)
 	if r.OK {
 		fmt.Fprintln(w, "INTACT: every file, signature and proof checks out.")
 		return

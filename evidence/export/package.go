@@ -201,6 +201,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	if st.prevSize > 0 {
 		p.add(consistencyPath(st.prevSize, st.size), encodeConsistency(st.prevSize, st.size, st.consistency, st.prevCkMsg))
 	}
+	if err := addWitnessing(ctx, c, st, p, o.HTTPClient); err != nil {
+		return nil, err
+	}
 	var tsr []byte
 	if o.TSA != "" {
 		tsr, err = requestTimestamp(ctx, o.HTTPClient, o.TSA, st.ckMsg)

@@ -101,6 +101,10 @@ func splitProof(data []byte, header string, keys ...string) ([]uint64, []tlog.Ha
 }
 
 func parseInclusion(data []byte) (uint64, tlog.RecordProof, []byte, error) {
+	data, err := stripExtra(data)
+	if err != nil {
+		return 0, nil, nil, err
+	}
 	nums, hs, ck, err := splitProof(data, proofHeader, "index")
 	if err != nil {
 		return 0, nil, nil, err

@@ -36,6 +36,8 @@ type Report struct {
 	Case           string `json:"case,omitempty"`
 	Timestamp      string `json:"timestamp,omitempty"` // time stated by the TSA
 	Previous       uint64 `json:"previous_export,omitempty"`
+	// Witnessing: cosignatures, timestamps and consistency proofs (witnessing.go).
+	Witnessing *WitnessingReport `json:"witnessing,omitempty"`
 }
 
 func (r *Report) add(kind, where, format string, a ...any) {
@@ -205,7 +207,7 @@ func verifyFiles(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 // be the signed ones.
 func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	for n := range pk.files {
-		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) {
+		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !witnessingRE.MatchString(n) {
 			r.add(ProblemFile, n, "not a file a Casefile package holds")
 		}
 	}
@@ -333,6 +335,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 		r.Previous = m.Previous.CheckpointSize
 		verifyConsistency(r, pk, m, v, ck)
 	}
+	verifyWitnessing(r, pk, v, ck, ckf.data)
 	if m.Timestamp != nil {
 		tf := pk.files[fileTimestamp]
 		if tf == nil {
