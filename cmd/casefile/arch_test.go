@@ -29,6 +29,7 @@ func TestArchitecture(t *testing.T) {
 		"github.com/sigstore/sigstore":         mod + "evidence/keys",
 		"github.com/gorilla/mux":               mod + "ui",
 		"github.com/chromedp/chromedp":         mod + "ui",
+		"gopkg.in/yaml.v3":                     mod + "graph/sigma",
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		parts := strings.SplitN(line, "|", 3)
