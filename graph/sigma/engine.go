@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/casefile/casefile/evidence/parse"
@@ -206,6 +205,7 @@ type Run struct {
 	groups  []map[string]*group // per rule; nil for rules without aggregation
 	arts    map[string]uint32
 	artList []string
+	key     []byte
 	// Dropped counts events of aggregate rules beyond maxGroups groups.
 	Dropped int64
 }
@@ -257,13 +257,14 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 	if ev.Time.IsZero() && a.window > 0 || ev.Time.IsZero() && a.fn == "beacon" {
 		return // cannot be placed in a window
 	}
-	var key strings.Builder
+	key := r.key[:0]
 	for _, fi := range a.byIdx {
-		key.WriteString(r.c.raw(fi))
-		key.WriteByte(0)
+		key = append(key, r.c.raw(fi)...)
+		key = append(key, 0)
 	}
+	r.key = key
 	gs := r.groups[i]
-	g, ok := gs[key.String()]
+	g, ok := gs[string(key)]
 	if !ok {
 		if len(gs) >= maxGroups {
 			r.Dropped++
@@ -273,7 +274,7 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		for k, fi := range a.byIdx {
 			g.vals[a.by[k]] = r.c.raw(fi)
 		}
-		gs[key.String()] = g
+		gs[string(key)] = g
 	}
 	g.ts = append(g.ts, ev.Time.UnixNano())
 	if a.distinct != "" {
