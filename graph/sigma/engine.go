@@ -424,3 +424,22 @@ func abs(x int64) int64 {
 func (r *Run) citation(c cite) parse.Citation {
 	return parse.Citation{Artefact: r.artList[c.art], Line: c.line, Record: c.rec, Offset: c.offset, Parser: c.parser}
 }
+
+// Summary says what the detection counted, in words: "12 events within
+// 10m", "7 distinct user within 1d", "10 regular contacts about every 1m0s".
+func (d *Detection) Summary() string {
+	a := d.Rule.agg
+	var s string
+	switch {
+	case a.fn == "beacon":
+		return fmt.Sprintf("%d regular contacts about every %s", d.Count, d.Interval.Round(time.Second))
+	case a.distinct != "":
+		s = fmt.Sprintf("%d distinct %s", d.Count, a.distinct)
+	default:
+		s = fmt.Sprintf("%d events", d.Count)
+	}
+	if a.window > 0 {
+		s += " within " + a.window.String()
+	}
+	return s
+}

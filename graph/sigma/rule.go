@@ -71,6 +71,9 @@ func (r *Rule) Attack() []string {
 // condition or beacon()) instead of matching single events.
 func (r *Rule) Aggregate() bool { return r.agg != nil }
 
+// Beacon reports whether the rule is a beacon() rule.
+func (r *Rule) Beacon() bool { return r.agg != nil && r.agg.fn == "beacon" }
+
 var levels = []string{"informational", "low", "medium", "high", "critical"}
 
 // Parse reads the rules in one file: one YAML document per rule ("---"
