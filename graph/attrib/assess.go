@@ -62,8 +62,8 @@ type Dataset struct {
 
 // Result is the assessment of a case, in the shape of `assess --json`.
 type Result struct {
-	Model       string     `json:"model"`
-	ModelDigest string     `json:"model_digest"`
+	Model       string `json:"model"`
+	ModelDigest string `json:"model_digest"`
 	// Rules names the Sigma rule set and RulesDigest its digest.
 	Rules       string     `json:"rules"`
 	RulesDigest string     `json:"rules_digest"`
