@@ -207,7 +207,7 @@ func (b *builder) fromBehaviour(g *agg, hits []hit) []hit {
 		rho, _, why := b.weight(rel, "", f, time.Time{})
 		var names []string
 		for _, u := range a.rules {
-			s := fmt.Sprintf("%q (%s, %s) on %d event(s)", u.r.Title, u.r.ID, u.r.Level, u.events)
+			s := fmt.Sprintf("%q (%s) on %d event(s)", u.r.Title, strings.Join(append([]string{u.r.ID, u.r.Level}, u.r.Attack()...), ", "), u.events)
 			if u.detail != "" {
 				s += ": " + u.detail
 			}
