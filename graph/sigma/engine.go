@@ -199,34 +199,38 @@ type Detection struct {
 
 // Run evaluates an engine over a stream of events. It is not safe for
 // concurrent use.
+//
+// Aggregate rules remember the events they matched: each event once per
+// run (time and citation, about 32 bytes), and per rule and group its index
+// (4 bytes, and 4 more for count(field)).
 type Run struct {
 	e       *Engine
 	c       *evalCtx
 	groups  []map[string]*group // per rule; nil for rules without aggregation
-	arts    map[string]uint32
-	artList []string
+	strs    map[string]uint32   // artefacts and distinct values, interned
+	strList []string
 	key     []byte
+	ts      []int64 // remembered events: time (Unix ns, 0 = none) and citation
+	cites   []cite
+	cur     int64 // index of the current event in ts, or -1 when not yet remembered
 	// Dropped counts events of aggregate rules beyond maxGroups groups.
 	Dropped int64
 }
 
 type group struct {
-	vals  map[string]string
-	ts    []int64
-	dv    []uint32 // distinct-value ids, for count(field)
-	cites []cite
+	vals []string // values of the rule's by fields
+	ev   []uint32 // indices into Run.ts and Run.cites
+	dv   []uint32 // distinct-value ids, for count(field)
 }
 
 type cite struct {
 	art       uint32
 	line, rec int64
-	offset    int64
-	parser    string
 }
 
 // Start begins a run.
 func (e *Engine) Start() *Run {
-	r := &Run{e: e, c: newEvalCtx(e.acc), groups: make([]map[string]*group, len(e.rules)), arts: map[string]uint32{}}
+	r := &Run{e: e, c: newEvalCtx(e.acc), groups: make([]map[string]*group, len(e.rules)), strs: map[string]uint32{}}
 	for i, rule := range e.rules {
 		if rule.agg != nil {
 			r.groups[i] = map[string]*group{}
@@ -240,6 +244,7 @@ func (e *Engine) Start() *Run {
 // event for Finish.
 func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 	r.c.reset(ev)
+	r.cur = -1
 	parser := parserName(ev)
 	for i, rule := range r.e.rules {
 		if !rule.src.ok(ev, parser) || !rule.cond.eval(r.c) {
@@ -270,26 +275,33 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 			r.Dropped++
 			return
 		}
-		g = &group{vals: map[string]string{}}
+		g = &group{vals: make([]string, len(a.byIdx))}
 		for k, fi := range a.byIdx {
-			g.vals[a.by[k]] = r.c.raw(fi)
+			g.vals[k] = r.c.raw(fi)
 		}
 		gs[string(key)] = g
 	}
-	g.ts = append(g.ts, ev.Time.UnixNano())
+	if r.cur < 0 {
+		r.cur = int64(len(r.ts))
+		var t int64
+		if !ev.Time.IsZero() {
+			t = ev.Time.UnixNano()
+		}
+		r.ts = append(r.ts, t)
+		r.cites = append(r.cites, cite{art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record})
+	}
+	g.ev = append(g.ev, uint32(r.cur))
 	if a.distinct != "" {
 		g.dv = append(g.dv, r.intern(r.c.raw(a.dIdx)))
 	}
-	ai := r.intern(ev.Citation.Artefact)
-	g.cites = append(g.cites, cite{art: ai, line: ev.Citation.Line, rec: ev.Citation.Record, offset: ev.Citation.Offset, parser: ev.Citation.Parser})
 }
 
 func (r *Run) intern(s string) uint32 {
-	i, ok := r.arts[s]
+	i, ok := r.strs[s]
 	if !ok {
-		i = uint32(len(r.artList))
-		r.arts[s] = i
-		r.artList = append(r.artList, s)
+		i = uint32(len(r.strList))
+		r.strs[s] = i
+		r.strList = append(r.strList, s)
 	}
 	return i
 }
@@ -317,15 +329,27 @@ func (r *Run) Finish() []Detection {
 	return out
 }
 
+func groupMap(a *aggregation, g *group) map[string]string {
+	m := make(map[string]string, len(a.by))
+	for k, b := range a.by {
+		m[b] = g.vals[k]
+	}
+	return m
+}
+
 func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 	a := rule.agg
-	order := make([]int, len(g.ts))
+	ts := make([]int64, len(g.ev)) // the group's event times, in match order
+	for k, e := range g.ev {
+		ts[k] = r.ts[e]
+	}
+	order := make([]int, len(ts))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(x, y int) bool { return g.ts[order[x]] < g.ts[order[y]] })
+	sort.SliceStable(order, func(x, y int) bool { return ts[order[x]] < ts[order[y]] })
 	if a.fn == "beacon" {
-		return r.beacon(rule, g, order)
+		return r.beacon(rule, g, ts, order)
 	}
 	w := int64(a.window)
 	if w == 0 {
@@ -339,7 +363,7 @@ func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 		if a.distinct != "" {
 			counts[g.dv[order[hi]]]++
 		}
-		for g.ts[order[hi]]-g.ts[order[lo]] > w-1 && w != math.MaxInt64 {
+		for ts[order[hi]]-ts[order[lo]] > w-1 && w != math.MaxInt64 {
 			if a.distinct != "" {
 				v := g.dv[order[lo]]
 				if counts[v]--; counts[v] == 0 {
@@ -359,12 +383,12 @@ func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 	if best < 0 || !a.fires(best) {
 		return Detection{}, false
 	}
-	d := Detection{Rule: rule, Group: g.vals, Count: best, Events: int64(len(order)),
-		First: time.Unix(0, g.ts[order[bestLo]]).UTC(), Last: time.Unix(0, g.ts[order[bestHi]]).UTC()}
+	d := Detection{Rule: rule, Group: groupMap(a, g), Count: best, Events: int64(len(order)),
+		First: time.Unix(0, ts[order[bestLo]]).UTC(), Last: time.Unix(0, ts[order[bestHi]]).UTC()}
 	for k := bestLo; k <= bestHi && len(d.Cites) < MaxCites; k++ {
-		d.Cites = append(d.Cites, r.citation(g.cites[order[k]]))
+		d.Cites = append(d.Cites, r.citation(g.ev[order[k]]))
 	}
-	if w == math.MaxInt64 && g.ts[order[0]] == 0 {
+	if w == math.MaxInt64 && ts[order[0]] == 0 {
 		d.First, d.Last = time.Time{}, time.Time{}
 	}
 	return d, true
@@ -373,12 +397,12 @@ func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 // beacon finds regular contacts: at least N events whose intervals (after
 // dropping those shorter than min_interval, which are bursts of one contact)
 // have a median m and a median absolute deviation at most jitter × m.
-func (r *Run) beacon(rule *Rule, g *group, order []int) (Detection, bool) {
+func (r *Run) beacon(rule *Rule, g *group, ts []int64, order []int) (Detection, bool) {
 	a := rule.agg
 	var iv []int64
 	kept := []int{order[0]}
 	for k := 1; k < len(order); k++ {
-		d := g.ts[order[k]] - g.ts[kept[len(kept)-1]]
+		d := ts[order[k]] - ts[kept[len(kept)-1]]
 		if d < int64(rule.minIv) {
 			continue
 		}
@@ -397,13 +421,13 @@ func (r *Run) beacon(rule *Rule, g *group, order []int) (Detection, bool) {
 	if float64(median(dev)) > rule.jit*float64(med) {
 		return Detection{}, false
 	}
-	d := Detection{Rule: rule, Group: g.vals, Count: n, Events: int64(len(order)), Interval: time.Duration(med),
-		First: time.Unix(0, g.ts[kept[0]]).UTC(), Last: time.Unix(0, g.ts[kept[len(kept)-1]]).UTC()}
+	d := Detection{Rule: rule, Group: groupMap(a, g), Count: n, Events: int64(len(order)), Interval: time.Duration(med),
+		First: time.Unix(0, ts[kept[0]]).UTC(), Last: time.Unix(0, ts[kept[len(kept)-1]]).UTC()}
 	for _, k := range kept {
 		if len(d.Cites) == MaxCites {
 			break
 		}
-		d.Cites = append(d.Cites, r.citation(g.cites[k]))
+		d.Cites = append(d.Cites, r.citation(g.ev[k]))
 	}
 	return d, true
 }
@@ -421,8 +445,9 @@ func abs(x int64) int64 {
 	return x
 }
 
-func (r *Run) citation(c cite) parse.Citation {
-	return parse.Citation{Artefact: r.artList[c.art], Line: c.line, Record: c.rec, Offset: c.offset, Parser: c.parser}
+func (r *Run) citation(ev uint32) parse.Citation {
+	c := r.cites[ev]
+	return parse.Citation{Artefact: r.strList[c.art], Line: c.line, Record: c.rec}
 }
 
 // Summary says what the detection counted, in words: "12 events within
