@@ -58,6 +58,8 @@ func TestModifiersAndValues(t *testing.T) {
 		{"cidr misses", "  s:\n    src|cidr: [10.0.0.0/8, 2001:db8::/32]\n  condition: s", httpEv("/", "200", ""), false},
 		{"gte", "  s:\n    status|gte: 200\n  condition: s", httpEv("/", "200", ""), true},
 		{"lt", "  s:\n    status|lt: 200\n  condition: s", httpEv("/", "200", ""), false},
+		{"empty string is empty", "  s:\n    referer: ''\n  condition: s", httpEv("/", "200", ""), true},
+		{"empty string misses", "  s:\n    status: ''\n  condition: s", httpEv("/", "200", ""), false},
 		{"null is absent", "  s:\n    referer: null\n  condition: s", httpEv("/", "200", ""), true},
 		{"exists", "  s:\n    referer|exists: true\n  condition: s", httpEv("/", "200", ""), false},
 		{"alias", "  s:\n    cs-uri-query|contains: cmd=\n    sc-status: 200\n    c-ip: 198.51.100.7\n  condition: s", httpEv("/t.php?cmd=id", "200", ""), true},

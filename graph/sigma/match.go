@@ -212,7 +212,12 @@ func (f *fieldMatch) eval(c *evalCtx) bool {
 	case f.existsSet:
 		return (raw != "") == f.exists
 	}
-	if raw == "" {
+	if raw == "" { // only field: '' matches an empty or absent field
+		for i := range f.pats {
+			if f.pats[i].kind == pEqual && f.pats[i].lit == "" {
+				return true
+			}
+		}
 		return false
 	}
 	low := func() string { return c.lower(f.idx) }
