@@ -15,7 +15,9 @@ package attrib
 // the event names (defaultSources: the remote party). An aggregate rule
 // (count() or beacon()) supports it for the address in its "by" fields:
 // the source address, or the destination when the source is a special
-// (internal) address talking out or the rule is a beacon() rule.
+// (internal) address talking out or the rule is a beacon() rule. An
+// aggregate rule grouped by neither src nor dst names no source and
+// supports no factor.
 
 import (
 	"fmt"
