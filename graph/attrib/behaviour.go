@@ -163,13 +163,16 @@ func (a *aggregator) detected(d *sigma.Detection) {
 			acc.rules[i].detail = detectionDetail(d)
 		}
 	}
+	// Several rules of one class count the same events (three guessing
+	// rules over one source's failures): the class's total is the largest
+	// count, not the sum, and each event is cited once.
 	for _, c := range d.Cites {
-		acc.cites.total++
-		if len(acc.cites.first) < maxCites {
-			acc.cites.first = append(acc.cites.first, cite{c.Artefact, c.Line, c.Record})
+		x := cite{c.Artefact, c.Line, c.Record}
+		if len(acc.cites.first) < maxCites && !slices.Contains(acc.cites.first, x) {
+			acc.cites.first = append(acc.cites.first, x)
 		}
 	}
-	acc.cites.total += d.Events - int64(len(d.Cites))
+	acc.cites.total = max(acc.cites.total, d.Events)
 }
 
 // detectionSource is the indicator an aggregate detection is about.

@@ -216,7 +216,7 @@ func TestRealCaseBehaviour(t *testing.T) {
 		t.Errorf("only %d sources with ≥ 10 hostile events", checked)
 	}
 	f := factorOf(find(t, res, "183.62.140.253"), "password-guessing")
-	if f == nil || f.EvidenceN < 286 || len(f.Rules) < 3 {
+	if f == nil || f.EvidenceN != 286 || len(f.Rules) < 3 {
 		t.Fatalf("183.62.140.253: %+v", f)
 	}
 	t.Logf("%d sources with ≥ 10 hostile events, each with a behaviour factor", checked)
