@@ -286,5 +286,6 @@ func parseField(name string, k, x *yaml.Node) (node, error) {
 		}
 		f.pats = append(f.pats, p)
 	}
+	f.optimise()
 	return f, nil
 }

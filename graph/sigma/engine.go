@@ -1,12 +1,14 @@
 package sigma
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/evidence/parse"
@@ -28,6 +30,31 @@ type Engine struct {
 	acc    []accessor
 	digest string
 	name   string
+	// Aggregate rules with the same "by" fields share one group lookup per
+	// event: sig[i] numbers rule i's by-list (−1: no aggregation), slot[i]
+	// is its place among the rules of that list, width[s] their number.
+	sig, slot, width []int
+}
+
+// layout fills sig, slot and width.
+func (e *Engine) layout() {
+	idx := map[string]int{}
+	e.sig, e.slot, e.width = make([]int, len(e.rules)), make([]int, len(e.rules)), nil
+	for i, r := range e.rules {
+		e.sig[i] = -1
+		if r.agg == nil {
+			continue
+		}
+		k := strings.Join(r.agg.by, "\x00")
+		s, ok := idx[k]
+		if !ok {
+			s = len(e.width)
+			idx[k] = s
+			e.width = append(e.width, 0)
+		}
+		e.sig[i], e.slot[i] = s, e.width[s]
+		e.width[s]++
+	}
 }
 
 // Source is one rule file, for New.
@@ -84,6 +111,7 @@ func New(name string, files []Source) (*Engine, error) {
 		}
 	}
 	e.digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	e.layout()
 	return e, nil
 }
 
@@ -145,6 +173,7 @@ func (e *Engine) Join(o *Engine) (*Engine, error) {
 	}
 	s := sha256.Sum256([]byte(e.digest + "\n" + o.digest))
 	j.digest = "sha256:" + hex.EncodeToString(s[:])
+	j.layout()
 	return j, nil
 }
 
@@ -206,8 +235,10 @@ type Detection struct {
 type Run struct {
 	e       *Engine
 	c       *evalCtx
-	groups  []map[string]*group // per rule; nil for rules without aggregation
-	strs    map[string]uint32   // artefacts and distinct values, interned
+	sets    []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
+	memo    [][]*group            // per by-list: the current event's groups
+	memoEp  []uint32
+	strs    map[string]uint32 // artefacts and distinct values, interned
 	strList []string
 	key     []byte
 	ts      []int64 // remembered events: time (Unix ns, 0 = none) and citation
@@ -230,11 +261,10 @@ type cite struct {
 
 // Start begins a run.
 func (e *Engine) Start() *Run {
-	r := &Run{e: e, c: newEvalCtx(e.acc), groups: make([]map[string]*group, len(e.rules)), strs: map[string]uint32{}}
-	for i, rule := range e.rules {
-		if rule.agg != nil {
-			r.groups[i] = map[string]*group{}
-		}
+	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{},
+		sets: make([]map[string][]*group, len(e.width)), memo: make([][]*group, len(e.width)), memoEp: make([]uint32, len(e.width))}
+	for s := range r.sets {
+		r.sets[s] = map[string][]*group{}
 	}
 	return r
 }
@@ -244,6 +274,9 @@ func (e *Engine) Start() *Run {
 // event for Finish.
 func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 	r.c.reset(ev)
+	if r.c.epoch == 1 { // first event, or the epoch wrapped: no memo is current
+		clear(r.memoEp)
+	}
 	r.cur = -1
 	parser := parserName(ev)
 	for i, rule := range r.e.rules {
@@ -262,24 +295,34 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 	if ev.Time.IsZero() && a.window > 0 || ev.Time.IsZero() && a.fn == "beacon" {
 		return // cannot be placed in a window
 	}
-	key := r.key[:0]
-	for _, fi := range a.byIdx {
-		key = append(key, r.c.raw(fi)...)
-		key = append(key, 0)
-	}
-	r.key = key
-	gs := r.groups[i]
-	g, ok := gs[string(key)]
-	if !ok {
-		if len(gs) >= maxGroups {
-			r.Dropped++
-			return
+	sig := r.e.sig[i]
+	slots := r.memo[sig]
+	if r.memoEp[sig] != r.c.epoch {
+		key := r.key[:0]
+		for _, fi := range a.byIdx {
+			key = append(key, r.c.raw(fi)...)
+			key = append(key, 0)
 		}
+		r.key = key
+		gs := r.sets[sig]
+		var ok bool
+		if slots, ok = gs[string(key)]; !ok {
+			if len(gs) >= maxGroups {
+				r.Dropped++
+				return
+			}
+			slots = make([]*group, r.e.width[sig])
+			gs[string(key)] = slots
+		}
+		r.memo[sig], r.memoEp[sig] = slots, r.c.epoch
+	}
+	g := slots[r.e.slot[i]]
+	if g == nil {
 		g = &group{vals: make([]string, len(a.byIdx))}
 		for k, fi := range a.byIdx {
 			g.vals[k] = r.c.raw(fi)
 		}
-		gs[string(key)] = g
+		slots[r.e.slot[i]] = g
 	}
 	if r.cur < 0 {
 		r.cur = int64(len(r.ts))
@@ -310,19 +353,23 @@ func (r *Run) intern(s string) uint32 {
 // stable order (rule, then group).
 func (r *Run) Finish() []Detection {
 	var out []Detection
+	keys := make([][]string, len(r.sets))
+	for s, gs := range r.sets {
+		for k := range gs {
+			keys[s] = append(keys[s], k)
+		}
+		sort.Strings(keys[s])
+	}
 	for i, rule := range r.e.rules {
-		gs := r.groups[i]
-		if gs == nil {
+		s := r.e.sig[i]
+		if s < 0 {
 			continue
 		}
-		ks := make([]string, 0, len(gs))
-		for k := range gs {
-			ks = append(ks, k)
-		}
-		sort.Strings(ks)
-		for _, k := range ks {
-			if d, ok := r.evalGroup(rule, gs[k]); ok {
-				out = append(out, d)
+		for _, k := range keys[s] {
+			if g := r.sets[s][k][r.e.slot[i]]; g != nil {
+				if d, ok := r.evalGroup(rule, g); ok {
+					out = append(out, d)
+				}
 			}
 		}
 	}
@@ -339,6 +386,11 @@ func groupMap(a *aggregation, g *group) map[string]string {
 
 func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 	a := rule.agg
+	// No window holds more events (or distinct values, or contacts) than
+	// the group: a group too small for "> N" or ">= N" cannot fire.
+	if (a.op == ">" || a.op == ">=") && !a.fires(int64(len(g.ev))) {
+		return Detection{}, false
+	}
 	ts := make([]int64, len(g.ev)) // the group's event times, in match order
 	for k, e := range g.ev {
 		ts[k] = r.ts[e]
@@ -347,7 +399,7 @@ func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(x, y int) bool { return ts[order[x]] < ts[order[y]] })
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(ts[x], ts[y]) })
 	if a.fn == "beacon" {
 		return r.beacon(rule, g, ts, order)
 	}
@@ -356,7 +408,10 @@ func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
 		w = math.MaxInt64
 	}
 	// Sliding window: the window [lo, hi] with the largest figure.
-	counts := map[uint32]int{}
+	var counts map[uint32]int
+	if a.distinct != "" {
+		counts = map[uint32]int{}
+	}
 	best, bestLo, bestHi := int64(-1), 0, 0
 	lo := 0
 	for hi := range order {

@@ -193,10 +193,127 @@ func (p *pattern) match(raw string, low func() string) bool {
 	return false
 }
 
+// multiContains finds any of several lower-case needles in one pass over
+// the field: a bitmap of the needles' first two bytes says where one may
+// start. With ASCII needles it folds ASCII case itself and reads the field
+// as it is; otherwise it needs the field in lower case.
+type multiContains struct {
+	pairs  [1024]uint64 // bit b0<<8|b1 set: some needle starts with b0 b1
+	byPair map[uint16][]string
+	single [256]bool // one-byte needles
+	empty  bool      // an empty needle matches everything
+	ascii  bool
+}
+
+func newMultiContains(needles []string) *multiContains {
+	m := &multiContains{byPair: map[uint16][]string{}, ascii: true}
+	for _, n := range needles {
+		for i := 0; i < len(n); i++ {
+			if n[i] >= 0x80 {
+				m.ascii = false
+			}
+		}
+		switch len(n) {
+		case 0:
+			m.empty = true
+		case 1:
+			m.single[n[0]] = true
+		default:
+			k := uint16(n[0])<<8 | uint16(n[1])
+			m.pairs[k>>6] |= 1 << (k & 63)
+			m.byPair[k] = append(m.byPair[k], n)
+		}
+	}
+	return m
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// hasPrefixFold: s starts with n (lower-case ASCII), ignoring ASCII case.
+func hasPrefixFold(s, n string) bool {
+	if len(s) < len(n) {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if lowerASCII(s[i]) != n[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// match reports whether s contains a needle; raw is the field as it is,
+// low gives it in lower case.
+func (m *multiContains) match(raw string, low func() string) bool {
+	if m.empty {
+		return true
+	}
+	s, fold := raw, m.ascii
+	if !fold {
+		s = low()
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if fold {
+			c = lowerASCII(c)
+		}
+		if m.single[c] {
+			return true
+		}
+		if i+1 == len(s) {
+			break
+		}
+		d := s[i+1]
+		if fold {
+			d = lowerASCII(d)
+		}
+		k := uint16(c)<<8 | uint16(d)
+		if m.pairs[k>>6]&(1<<(k&63)) == 0 {
+			continue
+		}
+		for _, n := range m.byPair[k] {
+			if fold && hasPrefixFold(s[i:], n) || !fold && strings.HasPrefix(s[i:], n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// minMulti is the number of contains values from which one pass over the
+// field beats one search per value.
+const minMulti = 4
+
+// optimise moves the case-insensitive contains values of an "any of" list
+// into one multiContains.
+func (f *fieldMatch) optimise() {
+	if f.all {
+		return
+	}
+	var needles []string
+	var rest []pattern
+	for _, p := range f.pats {
+		if p.kind == pContains && !p.cased {
+			needles = append(needles, p.lit)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	if len(needles) >= minMulti {
+		f.multi, f.pats = newMultiContains(needles), rest
+	}
+}
+
 // fieldMatch is "field|modifiers: values".
 type fieldMatch struct {
 	name      string
 	idx       int // into the engine's field table
+	multi     *multiContains
 	pats      []pattern
 	all       bool
 	empty     bool // field: null — absent or empty
@@ -221,6 +338,9 @@ func (f *fieldMatch) eval(c *evalCtx) bool {
 		return false
 	}
 	low := func() string { return c.lower(f.idx) }
+	if f.multi != nil && f.multi.match(raw, low) {
+		return true
+	}
 	if f.all {
 		for i := range f.pats {
 			if !f.pats[i].match(raw, low) {
