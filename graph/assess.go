@@ -26,6 +26,7 @@ import (
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/parse"
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 // KindAssessment is the entry kind that records an assessment.
@@ -105,14 +106,21 @@ func readFacts(c *evidence.Case) (*caseFacts, error) {
 // datasets consulted, and the examiner's vantage statements. only limits
 // the result to some indicators.
 func Assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []string) (*attrib.Result, error) {
+	return AssessWith(ctx, c, m, nil, only)
+}
+
+// AssessWith is Assess with a Sigma rule set for the behaviour factors
+// (nil: the built-in set; `casefile assess --rules DIR` joins the user's
+// rules to it).
+func AssessWith(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string) (*attrib.Result, error) {
 	f, err := readFacts(c)
 	if err != nil {
 		return nil, err
 	}
-	return assess(ctx, c, m, only, f)
+	return assess(ctx, c, m, rules, only, f)
 }
 
-func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []string, f *caseFacts) (*attrib.Result, error) {
+func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts) (*attrib.Result, error) {
 	located, err := observe.AllLocated(c)
 	if err != nil {
 		return nil, err
@@ -130,6 +138,7 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, only []strin
 	es := eventstore.New(c)
 	var streamErr error
 	in := attrib.Input{
+		Rules:        rules,
 		Observations: obs,
 		ObservedIn: func(ind, dataset string) (int64, bool) {
 			i, ok := recordedIn[[2]string{ind, dataset}]
@@ -173,7 +182,9 @@ var errStop = fmt.Errorf("stop")
 type AssessmentPayload struct {
 	Model       string         `json:"model"`
 	ModelDigest string         `json:"model_digest"`
-	TreeSize    uint64         `json:"tree_size"` // the log size the assessment rests on
+	Rules       string         `json:"rules,omitempty"`        // the Sigma rule set behind the behaviour factors
+	RulesDigest string         `json:"rules_digest,omitempty"` // and its digest
+	TreeSize    uint64         `json:"tree_size"`              // the log size the assessment rests on
 	Digest      string         `json:"result_digest"`
 	Sources     int            `json:"sources"`
 	Roles       map[string]int `json:"roles"`
@@ -199,7 +210,7 @@ func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize 
 	if err != nil {
 		return nil, err
 	}
-	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, TreeSize: treeSize, Digest: d,
+	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize, Digest: d,
 		Sources: len(res.Sources), Roles: map[string]int{}, Only: only}
 	for _, s := range res.Sources {
 		p.Roles[s.Role]++

@@ -30,6 +30,7 @@ func TestArchitecture(t *testing.T) {
 		"github.com/gorilla/mux":               mod + "ui",
 		"github.com/chromedp/chromedp":         mod + "ui",
 		"filippo.io/torchwood":                 mod + "evidence/witness",
+		"gopkg.in/yaml.v3":                     mod + "graph/sigma",
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		parts := strings.SplitN(line, "|", 3)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 // loadModel reads --model FILE, or the defaults.
@@ -30,8 +31,30 @@ func loadModel(path string) (*attrib.Model, error) {
 	return m, nil
 }
 
+// loadRules compiles the built-in Sigma rules joined with those in --rules
+// DIR. A rule that cannot be used is a usage error naming file and line.
+func loadRules(dir string) (*sigma.Engine, error) {
+	b := sigma.Builtin()
+	if dir == "" {
+		return b, nil
+	}
+	u, err := sigma.LoadDir(dir)
+	if err == nil {
+		u, err = b.Join(u)
+	}
+	var se *sigma.Error
+	if errors.As(err, &se) {
+		return nil, withHint(usagef("rules: %v", err), "the built-in rules show the fields Casefile's events have: casefile assess --print-rules")
+	}
+	if err != nil {
+		return nil, usagef("rules: %v", err)
+	}
+	return u, nil
+}
+
 func (a *app) assessCmd() *cobra.Command {
-	var modelPath string
+	var modelPath, rulesDir string
+	var printRules bool
 	var printModel, noRecord bool
 	var ov overrideFlags
 	cmd := &cobra.Command{
@@ -63,13 +86,23 @@ never replaces the model's: both are shown side by side from then on.`,
 			if ov.set != "" || ov.role != "" || ov.rationale != "" || len(ov.cites) > 0 {
 				return a.assessOverride(cmd, m, ov, only, noRecord)
 			}
+			rules, err := loadRules(rulesDir)
+			if err != nil {
+				return err
+			}
+			if printRules {
+				for _, f := range sigma.BuiltinFiles() {
+					fmt.Fprintf(a.out, "# %s\n%s\n", f.Name, f.Data)
+				}
+				return nil
+			}
 			h, err := a.openCase(cmd, !noRecord)
 			if err != nil {
 				return err
 			}
 			defer h.Close()
 			size := h.Log().Size()
-			res, err := graph.Assess(ctx(cmd), h.Case, m, only)
+			res, err := graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
 			if err != nil {
 				return err
 			}
@@ -79,7 +112,7 @@ never replaces the model's: both are shown side by side from then on.`,
 					return err
 				}
 				if !a.json {
-					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s).\n", e.Index, res.Model, res.ModelDigest)
+					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s; rules %s, %s).\n", e.Index, res.Model, res.ModelDigest, res.Rules, res.RulesDigest)
 				}
 			}
 			if a.json {
@@ -97,6 +130,8 @@ never replaces the model's: both are shown side by side from then on.`,
 	fl := cmd.Flags()
 	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/3")
 	fl.BoolVar(&printModel, "print-model", false, "print the model in use and exit")
+	fl.StringVar(&rulesDir, "rules", "", "directory of your own Sigma rules (.yml, .yaml) to run besides the built-in set")
+	fl.BoolVar(&printRules, "print-rules", false, "print the built-in Sigma rules and exit")
 	fl.BoolVar(&noRecord, "no-record", false, "do not record the assessment in the custody log (read-only)")
 	fl.StringVar(&ov.set, "set", "", "record the examiner's own verdict on this source (with --role and --rationale)")
 	fl.StringVar(&ov.role, "role", "", "with --set: the examiner's verdict, one of "+strings.Join(attrib.Verdicts(), ", "))

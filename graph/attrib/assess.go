@@ -15,6 +15,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 // ErrUnknownIndicator is returned (wrapped) when Assess is asked about an
@@ -47,6 +48,9 @@ type Input struct {
 	// Sources, when set, replaces the rule naming the remote parties of an
 	// event (see defaultSources): call emit once per indicator.
 	Sources func(e *parse.Event, emit func(indicator, typ string))
+	// Rules are the Sigma rules whose hits become behaviour factors
+	// (behaviour.go); nil means the built-in set, sigma.Builtin().
+	Rules *sigma.Engine
 }
 
 // Dataset is one dataset consulted for enrichment.
@@ -59,8 +63,11 @@ type Dataset struct {
 
 // Result is the assessment of a case, in the shape of `assess --json`.
 type Result struct {
-	Model       string     `json:"model"`
-	ModelDigest string     `json:"model_digest"`
+	Model       string `json:"model"`
+	ModelDigest string `json:"model_digest"`
+	// Rules names the Sigma rule set and RulesDigest its digest.
+	Rules       string     `json:"rules"`
+	RulesDigest string     `json:"rules_digest"`
 	Sources     []Source   `json:"sources"`
 	Campaigns   []Campaign `json:"campaigns,omitempty"`
 }
@@ -135,6 +142,8 @@ type Factor struct {
 	EvidenceN  int64      `json:"evidence_total"` // items supporting it; Evidence lists the first few
 	Diagnostic bool       `json:"diagnostic"`
 	Family     string     `json:"family"`
+	// Rules names the Sigma rules behind a behaviour factor.
+	Rules []RuleRef `json:"rules,omitempty"`
 }
 
 // RoleValues holds one number per role, indexed like Roles(). It encodes as
@@ -208,7 +217,11 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := newAggregator(r, &in)
+	rules := in.Rules
+	if rules == nil {
+		rules = sigma.Builtin()
+	}
+	a := newAggregator(r, &in, rules)
 	for i := range in.Events {
 		a.add(&in.Events[i])
 	}
@@ -216,6 +229,9 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 		for e := range in.Stream {
 			a.add(&e)
 		}
+	}
+	for _, d := range a.run.Finish() {
+		a.detected(&d)
 	}
 	obsKeys := make([]string, 0, len(in.Observations))
 	for k := range in.Observations {
@@ -262,7 +278,7 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 			pick = append(pick, i)
 		}
 	}
-	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Sources: make([]Source, 0, len(pick))}
+	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), Sources: make([]Source, 0, len(pick))}
 	used := map[int]bool{}
 	for _, i := range pick {
 		g := a.aggs[i]
@@ -327,7 +343,7 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 		spec := &r.spec[h.factor]
 		fv := &fams[spec.family]
 		ff := Factor{ID: spec.id, N: h.factor + 1, Text: h.text, Rho: round(h.rho, 3), Staleness: round(h.stale, 4), RhoWhy: h.why, Source: h.source,
-			Evidence: h.evidence, EvidenceN: h.total, Family: r.m.Factors[spec.id].Family}
+			Evidence: h.evidence, EvidenceN: h.total, Family: r.m.Factors[spec.id].Family, Rules: h.rules}
 		if ff.Evidence == nil {
 			ff.Evidence = []string{}
 		}
@@ -410,5 +426,5 @@ func (g *agg) seen() (first, last *time.Time) {
 func hitsOf(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string) []hit {
 	b := &builder{r: r, in: in, sp: span{g.first, g.last, g.timed}}
 	b.spoof = g.events > 0 && g.spoofable == g.events
-	return b.fromEvents(g, f, b.fromObservations(f), cr, idx, keys)
+	return b.fromBehaviour(g, b.fromEvents(g, f, b.fromObservations(f), cr, idx, keys))
 }

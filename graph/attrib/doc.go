@@ -85,6 +85,11 @@
 //     benign use (row 25) even though an attacker later used the account.
 //   - Row 12 is not taken from a consumer ISP's own WHOIS record; taken
 //     from the AS organisation, it cites the ASN observation.
+//   - Rows 29–37, behaviour factors (ATTRIBUTION.md's behaviour table):
+//     hits of Sigma rules (graph/sigma; the built-in set, or Input.Rules)
+//     over the events, one factor per behaviour class, each naming its
+//     rules and citing the events; see behaviour.go. Hostile behaviour
+//     rules out row 25 (benign use), and all of it but scanning row 26.
 //
 // Calibration. The table's λ values are starting values ("calibrate on
 // labelled scenarios, never on one case"). The built-in model,

@@ -24,6 +24,7 @@ import (
 
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 // maxCites bounds the citations kept per source and category.
@@ -126,6 +127,7 @@ type agg struct {
 	outbound     int64    // events in which this source was the remote party of an outbound contact
 	names        smallSet // domain names the victim asked for when it contacted this address
 	cites        [nCat]citeList
+	beh          *behaviour // what rules found (behaviour.go); nil when nothing
 }
 
 // aggregator builds aggs and identity records from a stream of events.
@@ -141,10 +143,22 @@ type aggregator struct {
 	idNames  []string
 	recs     []idRec
 	seed     maphash.Seed
+	// Sigma rules over the events (behaviour.go): the run, the rules that
+	// matched the current event, and each rule's factor.
+	run     *sigma.Run
+	hits    []*sigma.Rule
+	collect func(*sigma.Rule)
+	classes map[*sigma.Rule]int
 }
 
-func newAggregator(r *resolved, in *Input) *aggregator {
-	return &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, matIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
+func newAggregator(r *resolved, in *Input, rules *sigma.Engine) *aggregator {
+	a := &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, matIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
+	a.run, a.classes = rules.Start(), map[*sigma.Rule]int{}
+	for _, rule := range rules.Rules() {
+		a.classes[rule] = behaviourOf(rule)
+	}
+	a.collect = func(rule *sigma.Rule) { a.hits = append(a.hits, rule) }
+	return a
 }
 
 func (a *aggregator) source(key, typ string) (int32, *agg) {
@@ -253,6 +267,8 @@ func field(e *parse.Event, names ...string) string {
 
 // add folds one event into the sources it names.
 func (a *aggregator) add(e *parse.Event) {
+	a.hits = a.hits[:0]
+	a.run.Match(e, a.collect)
 	emit := func(key, typ string) {
 		idx, g := a.source(key, typ)
 		a.fold(idx, g, e, (key == e.Src && !answer(e)) || key == e.SrcService)
@@ -278,6 +294,9 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.timed = true
 	}
 	g.cites[catAll].add(e)
+	if len(a.hits) > 0 {
+		g.ruleHits(a.hits, a.classes, e)
+	}
 	switch e.Outcome {
 	case parse.OutcomeSuccess:
 		g.success++

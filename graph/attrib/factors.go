@@ -40,6 +40,15 @@ const (
 	fReconOnly
 	fAnonPool
 	fSibling
+	fPasswordGuessing
+	fSuccessAfterFailures
+	fHandsOn
+	fWebAttack
+	fScanning
+	fIDSAttack
+	fC2Traffic
+	fBeaconing
+	fOtherDetection
 	nFactors
 )
 
@@ -51,6 +60,8 @@ var factorOrder = [nFactors]string{
 	"impossible-travel", "exclusive-interactive", "attacker-tooling", "fresh-domain",
 	"established-domain-abused", "saas-c2", "domain-fronting", "proxy-vantage", "country",
 	"benign-use", "reconnaissance-only", "anonymiser-pool", "anonymiser-sibling",
+	"password-guessing", "success-after-failures", "hands-on", "web-attack", "scanning",
+	"ids-attack", "c2-traffic", "beaconing", "other-detection",
 }
 
 // factorLabel is the short phrase used in statements ("… (label)").
@@ -69,6 +80,10 @@ var factorLabel = [nFactors]string{
 	"nothing hostile: reconnaissance only",
 	"member of a rotating pool whose other members are mostly flagged anonymisers",
 	"unlisted address in the network of a flagged anonymiser that used the same credential",
+	"password guessing or credential stuffing", "successful login after failures",
+	"interactive hands-on use (web-shell commands, long sessions)", "web attack signatures or attack tools",
+	"port or service scanning", "IDS alert of an attack", "IDS alert of malware or command and control",
+	"beaconing from a victim host to this destination", "rule matched (not diagnostic)",
 }
 
 // hit is one factor as it applies to one source.
@@ -81,6 +96,7 @@ type hit struct {
 	evidence []string
 	total    int64   // number of supporting items, of which evidence lists the first few
 	stale    float64 // staleness factor in (0, 1]; 0 = not applicable
+	rules    []RuleRef
 }
 
 // span is a source's event interval in Unix nanoseconds.
@@ -338,8 +354,11 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 	//     connections, banner probes that name no user, and scan-detection
 	//     alerts; no credential tried, nothing succeeded.
 	benign := g.events > 0 && g.outbound == 0
-	benignUse := benign && g.success > 0 && g.fail == 0 && g.alerts == 0 && !g.anonymousUse && !cr.sharedCred[idx]
-	reconOnly := benign && g.nonRecon == 0 && g.success == 0
+	// A rule that found hostile behaviour (a web-shell command answered
+	// 200 is a "success") rules out benign use; only scanning is
+	// consistent with reconnaissance only (behaviour.go).
+	benignUse := benign && g.success > 0 && g.fail == 0 && g.alerts == 0 && !g.anonymousUse && !cr.sharedCred[idx] && !g.beh.hostile(-1)
+	reconOnly := benign && g.nonRecon == 0 && g.success == 0 && !g.beh.hostile(fScanning)
 	if benignUse {
 		// Rows 10 and 12 tell attacking sources apart (a bot on a home
 		// line, a hijacked company server) against noise. Among sources

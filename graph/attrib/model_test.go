@@ -15,7 +15,7 @@ func TestDefaultModel(t *testing.T) {
 		m.Thresholds.PoolMinASNs != 5 || m.Thresholds.TravelKmh != 1000 || m.SpoofDiscount != 0.2 {
 		t.Fatalf("default model does not match ATTRIBUTION.md: %+v", m)
 	}
-	if len(m.Factors) != 28 {
+	if len(m.Factors) != 37 {
 		t.Fatalf("%d factors", len(m.Factors))
 	}
 	d := m.Digest()

@@ -43,6 +43,7 @@ func IsRole(verdict string) bool {
 // an event) the destination is judged by the roles.
 var contactEvidence = map[int]bool{
 	fTooling: true, fSaaSC2: true, fFronting: true, fMalScanner: true, fFreshDomain: true, fEstablishedDomain: true,
+	fC2Traffic: true, fBeaconing: true, fIDSAttack: true,
 }
 
 // contactedOnly reports whether every event naming the source was an

@@ -1,0 +1,235 @@
+package attrib
+
+// Behaviour factors (rows 29–37): what a source did, as Sigma rules
+// (graph/sigma) detect it in the case's events. Each rule belongs to one
+// behaviour class, the factor it supports:
+//
+//   - an explicit tag "casefile.<factor id>" (casefile.password-guessing,
+//     casefile.hands-on, …), else
+//   - its ATT&CK technique: T1110 → password-guessing, T1505.003 → hands-on,
+//     T1190 → web-attack, T1595 and T1046 → scanning, T1071, T1573, T1095,
+//     T1571 and T1102 → c2-traffic; a beacon() rule → beaconing, else
+//   - other-detection, shown with its rule but not diagnostic (λ = 1).
+//
+// A rule that matches single events supports its factor for every source
+// the event names (defaultSources: the remote party). An aggregate rule
+// (count() or beacon()) supports it for the address in its "by" fields:
+// the source address, or the destination when the source is a special
+// (internal) address talking out or the rule is a beacon() rule. An
+// aggregate rule grouped by neither src nor dst names no source and
+// supports no factor.
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
+)
+
+// behaviourFactors are the factors rules can support, in class order.
+var behaviourFactors = []int{fPasswordGuessing, fSuccessAfterFailures, fHandsOn, fWebAttack, fScanning,
+	fIDSAttack, fC2Traffic, fBeaconing, fOtherDetection}
+
+// RuleRef names a rule that supports a factor.
+type RuleRef struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Level  string   `json:"level"`
+	Tags   []string `json:"tags,omitempty"` // ATT&CK tags
+	File   string   `json:"file"`
+	Events int64    `json:"events"` // events of this source the rule matched
+	// Detail says what an aggregate rule counted ("73 in 10 minutes from
+	// 2024-12-10T07:01:02Z", "account fztu", "every 60 s").
+	Detail string `json:"detail,omitempty"`
+}
+
+// behaviourOf maps a rule to its factor.
+func behaviourOf(r *sigma.Rule) int {
+	for _, t := range r.Tags {
+		if id, ok := strings.CutPrefix(strings.ToLower(t), "casefile."); ok {
+			for _, f := range behaviourFactors {
+				if factorOrder[f] == id {
+					return f
+				}
+			}
+		}
+	}
+	if r.Beacon() {
+		return fBeaconing
+	}
+	for _, t := range r.Attack() {
+		t = strings.ToLower(strings.TrimPrefix(strings.ToLower(t), "attack."))
+		tech, _, _ := strings.Cut(t, ".")
+		switch {
+		case tech == "t1110":
+			return fPasswordGuessing
+		case t == "t1505.003":
+			return fHandsOn
+		case tech == "t1190":
+			return fWebAttack
+		case tech == "t1595" || tech == "t1046":
+			return fScanning
+		case tech == "t1071" || tech == "t1573" || tech == "t1095" || tech == "t1571" || tech == "t1102":
+			return fC2Traffic
+		}
+	}
+	return fOtherDetection
+}
+
+// hostileBehaviour reports whether a factor says the source attacked.
+func hostileBehaviour(f int) bool { return f != fOtherDetection }
+
+type ruleUse struct {
+	r      *sigma.Rule
+	events int64
+	detail string
+}
+
+type behaviourAcc struct {
+	cites citeList
+	rules []ruleUse
+}
+
+// behaviour is what rules found about one source; nil when nothing.
+type behaviour struct {
+	acc [nFactors]*behaviourAcc
+}
+
+func (b *behaviour) use(f int, r *sigma.Rule) *behaviourAcc {
+	a := b.acc[f]
+	if a == nil {
+		a = &behaviourAcc{}
+		b.acc[f] = a
+	}
+	for i := range a.rules {
+		if a.rules[i].r == r {
+			return a
+		}
+	}
+	a.rules = append(a.rules, ruleUse{r: r})
+	return a
+}
+
+// hostile reports whether any rule found hostile behaviour; except leaves
+// one factor out (reconnaissance-only allows scanning).
+func (b *behaviour) hostile(except int) bool {
+	if b == nil {
+		return false
+	}
+	for _, f := range behaviourFactors {
+		if b.acc[f] != nil && hostileBehaviour(f) && f != except {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleHits records the rules that matched one event for one source.
+func (g *agg) ruleHits(rules []*sigma.Rule, classes map[*sigma.Rule]int, e *parse.Event) {
+	if g.beh == nil {
+		g.beh = &behaviour{}
+	}
+	for _, r := range rules {
+		a := g.beh.use(classes[r], r)
+		for i := range a.rules {
+			if a.rules[i].r == r {
+				a.rules[i].events++
+			}
+		}
+		if last := len(a.cites.first); last == 0 || a.cites.first[last-1] != (cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record}) {
+			a.cites.add(e)
+		}
+	}
+}
+
+// detected records an aggregate rule's detection for the source it names.
+func (a *aggregator) detected(d *sigma.Detection) {
+	key := detectionSource(d)
+	if key == "" {
+		return
+	}
+	_, g := a.source(key, typeOf(key))
+	if g.beh == nil {
+		g.beh = &behaviour{}
+	}
+	acc := g.beh.use(a.classes[d.Rule], d.Rule)
+	for i := range acc.rules {
+		if acc.rules[i].r == d.Rule {
+			acc.rules[i].events += d.Events
+			acc.rules[i].detail = detectionDetail(d)
+		}
+	}
+	// Several rules of one class count the same events (three guessing
+	// rules over one source's failures): the class's total is the largest
+	// count, not the sum, and each event is cited once.
+	for _, c := range d.Cites {
+		x := cite{c.Artefact, c.Line, c.Record}
+		if len(acc.cites.first) < maxCites && !slices.Contains(acc.cites.first, x) {
+			acc.cites.first = append(acc.cites.first, x)
+		}
+	}
+	acc.cites.total = max(acc.cites.total, d.Events)
+}
+
+// detectionSource is the indicator an aggregate detection is about.
+func detectionSource(d *sigma.Detection) string {
+	src, dst := d.Group["src"], d.Group["dst"]
+	switch {
+	case d.Rule.Beacon():
+		return dst
+	case src != "" && !(dst != "" && isSpecialIP(src) && !isSpecialIP(dst)):
+		return src
+	}
+	return dst
+}
+
+func detectionDetail(d *sigma.Detection) string {
+	parts := []string{d.Summary()}
+	if !d.First.IsZero() {
+		parts = append(parts, "from "+d.First.Format(time.RFC3339)+" to "+d.Last.Format(time.RFC3339))
+	}
+	if u := d.Group["user"]; u != "" {
+		parts = append(parts, "account "+strconv.Quote(u))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fromBehaviour adds one factor per behaviour class the rules found.
+func (b *builder) fromBehaviour(g *agg, hits []hit) []hit {
+	if g.beh == nil || g.vantage {
+		return hits
+	}
+	rel := b.r.m.EventReliability
+	for _, f := range behaviourFactors {
+		a := g.beh.acc[f]
+		if a == nil {
+			continue
+		}
+		rho, _, why := b.weight(rel, "", f, time.Time{})
+		var names []string
+		for _, u := range a.rules {
+			s := fmt.Sprintf("%q (%s) on %d event(s)", u.r.Title, strings.Join(append([]string{u.r.ID, u.r.Level}, u.r.Attack()...), ", "), u.events)
+			if u.detail != "" {
+				s += ": " + u.detail
+			}
+			names = append(names, s)
+		}
+		hits = append(hits, hit{factor: f, rho: rho, why: why, source: "Sigma rules over the case's logs, rating " + rel,
+			text: factorLabel[f] + ": " + strings.Join(names, "; "), evidence: b.citeRefs(a.cites), total: a.cites.total, rules: ruleRefs(a)})
+	}
+	return hits
+}
+
+// ruleRefs names the rules behind a behaviour factor.
+func ruleRefs(a *behaviourAcc) []RuleRef {
+	out := make([]RuleRef, 0, len(a.rules))
+	for _, u := range a.rules {
+		out = append(out, RuleRef{ID: u.r.ID, Title: u.r.Title, Level: u.r.Level, Tags: u.r.Attack(), File: u.r.File, Events: u.events, Detail: u.detail})
+	}
+	slices.SortFunc(out, func(x, y RuleRef) int { return strings.Compare(x.ID, y.ID) })
+	return out
+}

