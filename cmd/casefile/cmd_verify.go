@@ -2,28 +2,54 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
-	var skipContent bool
+	var skipContent, doRecover bool
+	var checkpoint string
 	cmd := &cobra.Command{
-		Use:   "verify --case DIR [--json]",
+		Use:   "verify --case DIR [--json] [--checkpoint FILE|SIZE:ROOT]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
-		Args:  noArgs,
+		Long: `Recompute and check everything from the stored bytes; exit 1 naming the first
+problem. The case is opened read-only: verify never creates, changes or deletes
+a file, so it runs on a write-protected copy.
+
+Without --checkpoint, verify cannot tell a log shortened (or rewritten) by
+whoever holds the case key from an intact one: give a checkpoint kept outside
+the case (a file from an export or a witness, or SIZE:ROOT as written down) to
+prove the log extends it.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h, err := a.openCase(cmd, false)
+			var trusted *evidence.TrustedCheckpoint
+			if checkpoint != "" {
+				t, err := readTrustedCheckpoint(checkpoint)
+				if err != nil {
+					return usageError{err}
+				}
+				trusted = &t
+			}
+			h, err := a.openCaseWith(casedir.OpenOptions{Recover: doRecover})
+			if errors.Is(err, evidence.ErrStoreDamaged) {
+				r := &evidence.Report{Problems: []evidence.Problem{}}
+				r.AddProblem(evidence.ProblemStore, "store", err.Error())
+				return a.finishVerify(a.caseDir, r, nil, skipContent)
+			}
 			if err != nil {
 				return err
 			}
 			defer h.Close()
-			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent})
+			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent, Trusted: trusted})
 			if err != nil {
 				return err
 			}
@@ -33,31 +59,58 @@ func (a *app) verifyCmd() *cobra.Command {
 					return err
 				}
 			}
-			if a.json {
-				out := struct {
-					*evidence.Report
-					Derived *observe.DerivedReport `json:"derived,omitempty"`
-				}{r, d}
-				if err := json.NewEncoder(a.out).Encode(out); err != nil {
-					return err
-				}
-			} else {
-				abs, _ := filepath.Abs(h.Dir)
-				printReport(a, abs, r, d, skipContent)
-			}
-			if !r.OK {
-				p := r.First()
-				return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
-			}
-			return nil
+			return a.finishVerify(h.Dir, r, d, skipContent)
 		},
 	}
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
+	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a checkpoint kept outside the case (a checkpoint file, or SIZE:ROOT as written down): prove the log extends it")
+	cmd.Flags().BoolVar(&doRecover, "recover", false, "first let the database replay the log a killed command left (this writes to the case; needed once after a crash)")
 	return cmd
+}
+
+// readTrustedCheckpoint reads --checkpoint: SIZE:ROOT, or a file.
+func readTrustedCheckpoint(arg string) (evidence.TrustedCheckpoint, error) {
+	if t, err := evidence.ParseTrustedCheckpoint(arg); err == nil {
+		return t, nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return evidence.TrustedCheckpoint{}, fmt.Errorf("--checkpoint: want a checkpoint file or SIZE:ROOT: %w", err)
+	}
+	defer f.Close()
+	msg, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return evidence.TrustedCheckpoint{}, fmt.Errorf("--checkpoint: %w", err)
+	}
+	return evidence.ParseTrustedCheckpointNote(msg)
+}
+
+// finishVerify prints the report and turns damage into exit 1.
+func (a *app) finishVerify(dir string, r *evidence.Report, d *observe.DerivedReport, skipContent bool) error {
+	if a.json {
+		out := struct {
+			*evidence.Report
+			Derived *observe.DerivedReport `json:"derived,omitempty"`
+		}{r, d}
+		if err := json.NewEncoder(a.out).Encode(out); err != nil {
+			return err
+		}
+	} else {
+		abs, _ := filepath.Abs(dir)
+		printReport(a, abs, r, d, skipContent)
+	}
+	if !r.OK {
+		p := r.First()
+		return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
+	}
+	return nil
 }
 
 func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, skipContent bool) {
 	fmt.Fprintf(a.out, "Case %s\n", where)
+	if r.KeyFingerprint != "" {
+		fmt.Fprintf(a.out, "  key          %s (public-key.pem; compare it with the fingerprint written down at init)\n", r.KeyFingerprint)
+	}
 	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
 	if r.Checkpoint != nil {
 		fmt.Fprintf(a.out, "  checkpoints  %d signatures checked; latest: size %d, root %s\n", r.Checkpoints, r.Checkpoint.Size, r.Checkpoint.Root)
@@ -66,6 +119,16 @@ func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedRep
 		fmt.Fprintf(a.out, "  artefacts    %d (content not re-hashed: --skip-content)\n", r.Artefacts)
 	} else {
 		fmt.Fprintf(a.out, "  artefacts    %d, %s re-hashed; %d chunks checked\n", r.Artefacts, evidence.HumanBytes(r.Bytes), r.Chunks)
+	}
+	if t := r.Trusted; t != nil {
+		state := "NOT extended"
+		if t.Extended {
+			state = "extended: its first entries hash to the trusted root"
+			if t.Consistent {
+				state += "; consistency proof to the latest checkpoint checked"
+			}
+		}
+		fmt.Fprintf(a.out, "  trusted      checkpoint size %d, root %s: log %s\n", t.Size, t.Root, state)
 	}
 	if d != nil {
 		fmt.Fprintf(a.out, "  events       %d in %d parse run(s), re-hashed against their entries; indicator postings checked\n", d.Events, d.Runs)
@@ -76,6 +139,9 @@ func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedRep
 			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches, and so do the events and observations derived from them.")
 		} else {
 			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches.")
+		}
+		for _, u := range r.NotProven {
+			fmt.Fprintf(a.out, "  not proven: %s\n", u)
 		}
 		return
 	}

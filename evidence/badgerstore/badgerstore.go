@@ -12,10 +12,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/casefile/casefile/evidence"
 )
@@ -23,8 +26,17 @@ import (
 // Options tune the store. The zero value means the defaults, sized so that
 // ingesting a file of any size stays within about 100 MiB of memory.
 type Options struct {
+	// ReadOnly opens an existing store without creating, rotating,
+	// truncating or deleting any file, so that it can be read from
+	// write-protected media. A store left open by a killed process cannot
+	// be opened read-only until a writable open has replayed its log
+	// (ErrNeedsRecovery).
 	ReadOnly bool
 }
+
+// ErrNeedsRecovery is returned by a read-only Open of a store whose last
+// writer was killed: Badger must replay its write-ahead log, which writes.
+var ErrNeedsRecovery = errors.New("the store was left open by an interrupted command: its write-ahead log must be replayed by a command that writes")
 
 // Store is a Badger database holding one case, with its artefact chunks
 // in pack files beside it.
@@ -35,8 +47,13 @@ type Store struct {
 
 // Open opens (creating if needed) the store in dir: the Badger database in
 // dir/db and the chunk packs in dir/packs.
-func Open(dir string, o Options) (*Store, error) {
-	opts := badger.DefaultOptions(filepath.Join(dir, "db")).
+func Open(dir string, o Options) (s *Store, err error) {
+	defer recoverPanic(&err, "open store")
+	dbDir := filepath.Join(dir, "db")
+	if err := checkManifest(dbDir, o.ReadOnly); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	opts := badger.DefaultOptions(dbDir).
 		WithLogger(nil).
 		WithSyncWrites(false). // durability comes from explicit Sync after each durable batch
 		WithNumVersionsToKeep(1).
@@ -51,17 +68,76 @@ func Open(dir string, o Options) (*Store, error) {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true).
+		WithChecksumVerificationMode(options.OnTableAndBlockRead).
+		WithVerifyValueChecksum(true).
 		WithReadOnly(o.ReadOnly)
 	db, err := badger.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, clean(err))
+		return nil, fmt.Errorf("open store %s: %w", dir, openError(err, o.ReadOnly))
 	}
-	p, err := openPacks(db, filepath.Join(dir, "packs"))
+	p, err := openPacks(db, filepath.Join(dir, "packs"), o.ReadOnly)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	return &Store{db: db, packs: p}, nil
+}
+
+// checkManifest refuses a database directory that holds files but no
+// MANIFEST: Badger would take it for a new database and delete every table
+// the missing MANIFEST listed. Only an absent or empty directory is new,
+// and only a writable open may create it.
+func checkManifest(dbDir string, readOnly bool) error {
+	ents, err := os.ReadDir(dbDir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && readOnly:
+		return fmt.Errorf("%w: the database directory %s is missing", evidence.ErrStoreDamaged, dbDir)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	if len(ents) == 0 && !readOnly {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dbDir, badger.ManifestFilename)); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s is missing from %s: the database cannot be read, and nothing was changed", evidence.ErrStoreDamaged, badger.ManifestFilename, dbDir)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// openError classifies an error from badger.Open: a store in use or not
+// readable by this user is not damage; a log to replay is ErrNeedsRecovery;
+// anything else Badger could not read is damage.
+func openError(err error, readOnly bool) error {
+	msg := clean(err)
+	switch {
+	case strings.Contains(err.Error(), "Cannot acquire directory lock"):
+		return fmt.Errorf("the store is in use by another process: %w", msg)
+	case errors.Is(err, fs.ErrPermission):
+		return msg
+	case readOnly && (errors.Is(err, badger.ErrTruncateNeeded) || strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error())):
+		// Badger wraps it without %w.
+		return ErrNeedsRecovery
+	}
+	return fmt.Errorf("%w: %v", evidence.ErrStoreDamaged, msg)
+}
+
+// recoverPanic turns a panic in Badger's decoders (a damaged file) into an
+// error naming the operation; it never lets stored bytes into the text.
+func recoverPanic(err *error, op string) {
+	if r := recover(); r != nil {
+		msg := fmt.Sprint(r)
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		*err = fmt.Errorf("%w: %s: the database panicked reading its files: %s", evidence.ErrStoreDamaged, op, msg)
+	}
 }
 
 // Chunks returns the pack-file chunk store (evidence.ChunkProvider).
@@ -89,9 +165,9 @@ func clean(err error) error {
 }
 
 // Get implements evidence.Backend.
-func (s *Store) Get(key []byte) ([]byte, error) {
-	var v []byte
-	err := s.db.View(func(txn *badger.Txn) error {
+func (s *Store) Get(key []byte) (v []byte, err error) {
+	defer recoverPanic(&err, "get")
+	err = s.db.View(func(txn *badger.Txn) error {
 		it, err := txn.Get(key)
 		if err != nil {
 			return err
@@ -106,8 +182,9 @@ func (s *Store) Get(key []byte) ([]byte, error) {
 }
 
 // Has implements evidence.Backend.
-func (s *Store) Has(key []byte) (bool, error) {
-	err := s.db.View(func(txn *badger.Txn) error {
+func (s *Store) Has(key []byte) (ok bool, err error) {
+	defer recoverPanic(&err, "has")
+	err = s.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(key)
 		return err
 	})
@@ -118,9 +195,9 @@ func (s *Store) Has(key []byte) (bool, error) {
 }
 
 // Last implements evidence.Backend.
-func (s *Store) Last(prefix []byte) ([]byte, []byte, error) {
-	var k, v []byte
-	err := s.db.View(func(txn *badger.Txn) error {
+func (s *Store) Last(prefix []byte) (k, v []byte, err error) {
+	defer recoverPanic(&err, "last")
+	err = s.db.View(func(txn *badger.Txn) error {
 		o := badger.DefaultIteratorOptions
 		o.Reverse, o.PrefetchValues, o.Prefix = true, false, prefix
 		it := txn.NewIterator(o)
@@ -158,8 +235,9 @@ type errStop struct{ err error }
 
 func (e errStop) Error() string { return e.err.Error() }
 
-func (s *Store) iterate(prefix, start []byte, fn func(*badger.Item) error) error {
-	err := s.db.View(func(txn *badger.Txn) error {
+func (s *Store) iterate(prefix, start []byte, fn func(*badger.Item) error) (err error) {
+	defer recoverPanic(&err, "scan")
+	err = s.db.View(func(txn *badger.Txn) error {
 		o := badger.DefaultIteratorOptions
 		o.PrefetchValues, o.Prefix = false, prefix
 		it := txn.NewIterator(o)
@@ -183,7 +261,8 @@ func (s *Store) iterate(prefix, start []byte, fn func(*badger.Item) error) error
 }
 
 // Write implements evidence.Backend.
-func (s *Store) Write(ops []evidence.Op, durable bool) error {
+func (s *Store) Write(ops []evidence.Op, durable bool) (err error) {
+	defer recoverPanic(&err, "write")
 	if len(ops) > 0 {
 		txn := s.db.NewTransaction(true)
 		defer txn.Discard()
@@ -203,8 +282,9 @@ func (s *Store) Write(ops []evidence.Op, durable bool) error {
 }
 
 // Close implements evidence.Backend.
-func (s *Store) Close() error {
-	err := s.packs.close()
+func (s *Store) Close() (err error) {
+	defer recoverPanic(&err, "close")
+	err = s.packs.close()
 	if e := clean(s.db.Close()); e != nil {
 		err = e
 	}

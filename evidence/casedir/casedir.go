@@ -53,11 +53,12 @@ type Config struct {
 // Handle is an open case directory.
 type Handle struct {
 	*evidence.Case
-	Dir      string
-	Config   Config
-	Signer   *keys.Signer // nil when opened read-only
-	Warnings []string     // things the examiner should know (e.g. key file readable by others)
-	lock     *os.File
+	Dir            string
+	Config         Config
+	Signer         *keys.Signer // nil when opened read-only
+	KeyFingerprint string       // of public-key.pem, which checkpoints are verified with
+	Warnings       []string     // things the examiner should know (e.g. key file readable by others)
+	lock           *os.File
 }
 
 // CreateOptions describe a new case.
@@ -132,7 +133,7 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if err != nil {
 		return nil, err
 	}
-	h, err := open(dir, cfg, signer, lock)
+	h, err := open(dir, cfg, signer, lock, false)
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +168,15 @@ func writeExcl(path string, data []byte, mode os.FileMode) error {
 // OpenOptions say how to open a case.
 type OpenOptions struct {
 	// Passphrase is called once to unlock the signing key. Nil opens the
-	// case read-only (list, verify).
+	// case read-only (list, verify): nothing in the directory is created,
+	// changed or deleted, so a write-protected copy can be read.
 	Passphrase func() ([]byte, error)
-	Command    string // for the lock file, e.g. "casefile ingest"
+	// Recover, without a passphrase, opens the store writable so that
+	// Badger replays the log a killed command left (see
+	// badgerstore.ErrNeedsRecovery), and cuts unindexed pack tails; no
+	// entry is added.
+	Recover bool
+	Command string // for the lock file, e.g. "casefile ingest"
 }
 
 // Open opens an existing case.
@@ -185,7 +192,13 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil || cfg.Format != formatVersion || cfg.Origin == "" {
 		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotACase, ConfigFile)
 	}
-	lock, err := acquire(dir, o.Command)
+	readOnly := o.Passphrase == nil && !o.Recover
+	var lock *os.File
+	if readOnly {
+		lock, err = acquireShared(dir)
+	} else {
+		lock, err = acquire(dir, o.Command)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +211,7 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 		}
 		privPEM, err := os.ReadFile(kp)
 		if err != nil {
-			lock.Close()
+			closeLock(lock)
 			return nil, fmt.Errorf("signing key: %w", err)
 		}
 		pass, err := o.Passphrase()
@@ -206,20 +219,26 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 			signer, err = keys.LoadSigner(privPEM, pass, cfg.Origin)
 		}
 		if err != nil {
-			lock.Close()
-			return nil, err
+			closeLock(lock)
+			return nil, fmt.Errorf("%s: %w", kp, err)
 		}
 	}
-	h, err := open(dir, cfg, signer, lock)
+	h, err := open(dir, cfg, signer, lock, readOnly)
 	if err != nil {
-		lock.Close()
+		closeLock(lock)
 		return nil, err
 	}
 	h.Warnings = warnings
 	return h, nil
 }
 
-func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, error) {
+func closeLock(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
+
+func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, readOnly bool) (*Handle, error) {
 	pubPEM, err := os.ReadFile(filepath.Join(dir, PublicKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
@@ -232,7 +251,11 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, 
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), badgerstore.Options{})
+	fp, err := keys.Fingerprint(pub)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), badgerstore.Options{ReadOnly: readOnly})
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +268,18 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, 
 		st.Close()
 		return nil, err
 	}
-	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, lock: lock}, nil
+	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, lock: lock}, nil
+}
+
+// Verify verifies the case (evidence.Case.Verify) and also checks what the
+// directory claims against case.created: the title and id in
+// casefile.json, and that public-key.pem, which every checkpoint is
+// verified with, is the key case.created names.
+func (h *Handle) Verify(ctx context.Context, opt evidence.VerifyOptions) (*evidence.Report, error) {
+	if opt.Expect == nil {
+		opt.Expect = &evidence.CaseExpect{Title: h.Config.Title, Origin: h.Config.Origin, CaseID: h.Config.CaseID, KeyFingerprint: h.KeyFingerprint}
+	}
+	return h.Case.Verify(ctx, opt)
 }
 
 // Close closes the store and releases the lock.
