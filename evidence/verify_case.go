@@ -80,11 +80,11 @@ func ParseTrustedCheckpointNote(msg []byte) (TrustedCheckpoint, error) {
 
 // TrustedReport says how the log relates to a trusted checkpoint.
 type TrustedReport struct {
-	Size      uint64 `json:"size"`
-	Root      string `json:"root"`
-	Extended  bool   `json:"extended"`            // the log's first Size entries hash to Root
-	Signed    bool   `json:"signed_by_case_key"`  // the note's signature checked with the case key
-	Consistent bool  `json:"consistency_checked"` // an RFC 6962 consistency proof to the latest checkpoint checked
+	Size       uint64 `json:"size"`
+	Root       string `json:"root"`
+	Extended   bool   `json:"extended"`            // the log's first Size entries hash to Root
+	Signed     bool   `json:"signed_by_case_key"`  // the note's signature checked with the case key
+	Consistent bool   `json:"consistency_checked"` // an RFC 6962 consistency proof to the latest checkpoint checked
 }
 
 // CaseExpect is what the case directory says about its log, checked
