@@ -42,6 +42,7 @@ var ErrNeedsRecovery = errors.New("the store was left open by an interrupted com
 // in pack files beside it.
 type Store struct {
 	db    *badger.DB
+	dir   string
 	packs *packs
 }
 
@@ -80,7 +81,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return &Store{db: db, packs: p}, nil
+	return &Store{db: db, dir: dbDir, packs: p}, nil
 }
 
 // checkManifest refuses a database directory that holds files but no
@@ -264,6 +265,13 @@ func (s *Store) iterate(prefix, start []byte, fn func(*badger.Item) error) (err 
 func (s *Store) Write(ops []evidence.Op, durable bool) (err error) {
 	defer recoverPanic(&err, "write")
 	if len(ops) > 0 {
+		n := int64(0)
+		for _, op := range ops {
+			n += int64(len(op.Key) + len(op.Value))
+		}
+		if err := roomFor(s.dir, n); err != nil {
+			return err
+		}
 		txn := s.db.NewTransaction(true)
 		defer txn.Discard()
 		for _, op := range ops {

@@ -234,6 +234,9 @@ func (p *packs) Put(sum [32]byte, data []byte) error {
 		}
 		p.flushed, p.synced = 0, 0
 	}
+	if err := roomFor(p.dir, recordHeader+int64(len(data))); err != nil {
+		return err
+	}
 	var hdr [recordHeader]byte
 	copy(hdr[:], sum[:])
 	binary.BigEndian.PutUint32(hdr[32:], uint32(len(data)))
