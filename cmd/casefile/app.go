@@ -206,6 +206,8 @@ func (a *app) openCaseWith(o casedir.OpenOptions) (*casedir.Handle, error) {
 		return nil, withHint(err, "run 'casefile verify' for a report; nothing was changed")
 	case errors.As(err, &inUse):
 		return nil, withHint(err, "wait for it to finish, or stop it; while 'casefile serve' runs, use the web workbench or its API instead")
+	case errors.Is(err, keys.ErrDamagedKey):
+		return nil, withHint(err, "restore "+casedir.PrivateKeyFile+" from your backup; reading and verifying the case need no key")
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		return nil, withHint(err, "check CASEFILE_PASSPHRASE: it must be the passphrase given to 'casefile init'")
 	case errors.Is(err, casedir.ErrNotACase):

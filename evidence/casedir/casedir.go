@@ -72,8 +72,8 @@ type CreateOptions struct {
 // Create makes a new case in dir, which must not exist or be empty. It
 // never overwrites anything: every file is created with O_EXCL.
 func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
-	if len(o.Passphrase) == 0 {
-		return nil, keys.ErrPassphraseRequired
+	if err := keys.CheckPassphrase(o.Passphrase); err != nil {
+		return nil, err // before anything is created
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s already exists and is not empty: refusing to overwrite it", dir)
