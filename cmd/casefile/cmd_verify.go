@@ -39,7 +39,7 @@ prove the log extends it.`,
 				}
 				trusted = &t
 			}
-			h, err := a.openCaseWith(casedir.OpenOptions{Recover: doRecover})
+			h, err := a.openCaseWith(casedir.OpenOptions{Recover: doRecover, CheckFiles: !skipContent})
 			if errors.Is(err, evidence.ErrStoreDamaged) {
 				r := &evidence.Report{Problems: []evidence.Problem{}}
 				r.AddProblem(evidence.ProblemStore, "store", err.Error())

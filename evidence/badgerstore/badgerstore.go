@@ -32,6 +32,10 @@ type Options struct {
 	// be opened read-only until a writable open has replayed its log
 	// (ErrNeedsRecovery).
 	ReadOnly bool
+	// CheckFiles reads every block of every table against its checksum
+	// before opening (verification sets it); without it only the tables'
+	// indexes are checked at open and blocks when they are read.
+	CheckFiles bool
 }
 
 // ErrNeedsRecovery is returned by a read-only Open of a store whose last
@@ -54,7 +58,26 @@ func Open(dir string, o Options) (s *Store, err error) {
 	if err := checkManifest(dbDir, o.ReadOnly); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	opts := badger.DefaultOptions(dbDir).
+	if err := checkOpenable(dbDir, o); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	opts := badgerOptions(dbDir, o.ReadOnly)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, openError(err, o.ReadOnly))
+	}
+	p, err := openPacks(db, filepath.Join(dir, "packs"), o.ReadOnly)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dbDir, packs: p}, nil
+}
+
+// badgerOptions are the options of every open, and of checkFiles' reading
+// of tables.
+func badgerOptions(dbDir string, readOnly bool) badger.Options {
+	return badger.DefaultOptions(dbDir).
 		WithLogger(nil).
 		WithSyncWrites(false). // durability comes from explicit Sync after each durable batch
 		WithNumVersionsToKeep(1).
@@ -69,19 +92,10 @@ func Open(dir string, o Options) (s *Store, err error) {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true).
-		WithChecksumVerificationMode(options.OnTableAndBlockRead).
+		WithChecksumVerificationMode(options.OnBlockRead). // tables as a whole: checkFiles
+
 		WithVerifyValueChecksum(true).
-		WithReadOnly(o.ReadOnly)
-	db, err := badger.Open(opts)
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, openError(err, o.ReadOnly))
-	}
-	p, err := openPacks(db, filepath.Join(dir, "packs"), o.ReadOnly)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
-	}
-	return &Store{db: db, dir: dbDir, packs: p}, nil
+		WithReadOnly(readOnly)
 }
 
 // checkManifest refuses a database directory that holds files but no
@@ -107,6 +121,24 @@ func checkManifest(dbDir string, readOnly bool) error {
 		return err
 	}
 	return nil
+}
+
+// checkOpenable runs checkFiles where Badger would find something to open:
+// not in a new store, and not where a killed writer left a log to replay
+// (which a read-only open reports as ErrNeedsRecovery, and a writable open
+// repairs, possibly finishing the MANIFEST).
+func checkOpenable(dbDir string, o Options) error {
+	if _, err := os.Stat(filepath.Join(dbDir, badger.ManifestFilename)); err != nil {
+		return nil // new store (checkManifest refused a missing one in a used directory)
+	}
+	mems, _ := filepath.Glob(filepath.Join(dbDir, "*.mem"))
+	if len(mems) > 0 {
+		if o.ReadOnly {
+			return ErrNeedsRecovery
+		}
+		return nil
+	}
+	return checkFiles(dbDir, o.CheckFiles)
 }
 
 // openError classifies an error from badger.Open: a store in use or not

@@ -133,7 +133,7 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if err != nil {
 		return nil, err
 	}
-	h, err := open(dir, cfg, signer, lock, false)
+	h, err := open(dir, cfg, signer, lock, badgerstore.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,10 @@ type OpenOptions struct {
 	// badgerstore.ErrNeedsRecovery), and cuts unindexed pack tails; no
 	// entry is added.
 	Recover bool
-	Command string // for the lock file, e.g. "casefile ingest"
+	// CheckFiles reads every block of the database against its checksum
+	// at open (verification).
+	CheckFiles bool
+	Command    string // for the lock file, e.g. "casefile ingest"
 }
 
 // Open opens an existing case.
@@ -223,7 +226,7 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 			return nil, fmt.Errorf("%s: %w", kp, err)
 		}
 	}
-	h, err := open(dir, cfg, signer, lock, readOnly)
+	h, err := open(dir, cfg, signer, lock, badgerstore.Options{ReadOnly: readOnly, CheckFiles: o.CheckFiles})
 	if err != nil {
 		closeLock(lock)
 		return nil, err
@@ -238,7 +241,7 @@ func closeLock(f *os.File) {
 	}
 }
 
-func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, readOnly bool) (*Handle, error) {
+func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgerstore.Options) (*Handle, error) {
 	pubPEM, err := os.ReadFile(filepath.Join(dir, PublicKeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
@@ -255,7 +258,7 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, readOnly b
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), badgerstore.Options{ReadOnly: readOnly})
+	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), so)
 	if err != nil {
 		return nil, err
 	}
