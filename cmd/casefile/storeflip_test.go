@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,59 +23,45 @@ import (
 // allowed to change unnoticed are those that carry no evidence, listed in
 // noEvidence with the reason.
 
-// flipCase is a small case built once per process: the template every
-// flip copies.
-var flipCase struct {
-	once  sync.Once
-	dir   string
-	files []string // store files, relative to the case directory
-	err   error
-}
-
-func buildFlipCase() (string, []string, error) {
-	flipCase.once.Do(func() {
-		dir, err := os.MkdirTemp("", "store-flip-")
-		if err != nil {
-			flipCase.err = err
-			return
+// buildFlipCase builds the small case every flip copies: a real log (when
+// the samples are present) parsed into events, and a real dataset recorded
+// as observations.
+func buildFlipCase(tb testing.TB) (dir string, files []string) {
+	tb.Helper()
+	work := tb.TempDir()
+	dir = filepath.Join(work, "case")
+	env := map[string]string{"CASEFILE_PASSPHRASE": "store flip passphrase", "CASEFILE_EXAMINER": "F <f@example.org>", "CASEFILE_CASE": dir}
+	logf := filepath.Join(work, "auth.log")
+	tor := ""
+	if d := sampledata.Dir(); d != "" {
+		logf = filepath.Join(d, "loghub", "OpenSSH", "OpenSSH_2k.log")
+		tor = filepath.Join(d, "tor-exit-list", "exit-addresses")
+	} else {
+		tb.Log("real samples not found: the flipped case holds a small generated log")
+		os.WriteFile(logf, []byte(authLog), 0o644)
+	}
+	steps := [][]string{{"init", "--title", "store flip"}, {"ingest", "--year", "2026", logf}}
+	if tor != "" {
+		steps = append(steps, []string{"enrich", "--tor-exits", tor})
+	}
+	for _, args := range steps {
+		var out bytes.Buffer
+		if code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &out}, func(k string) string { return env[k] }); code != 0 {
+			tb.Fatalf("casefile %s: exit %d: %s", strings.Join(args, " "), code, out.String())
 		}
-		flipCase.dir = filepath.Join(dir, "case")
-		env := map[string]string{"CASEFILE_PASSPHRASE": "store flip passphrase", "CASEFILE_EXAMINER": "F <f@example.org>", "CASEFILE_CASE": flipCase.dir}
-		runCLI := func(args ...string) error {
-			var out bytes.Buffer
-			if code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &out}, func(k string) string { return env[k] }); code != 0 {
-				return fmt.Errorf("casefile %s: exit %d: %s", strings.Join(args, " "), code, out.String())
-			}
-			return nil
+	}
+	err := filepath.WalkDir(filepath.Join(dir, "store"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
 		}
-		logf := filepath.Join(dir, "auth.log")
-		tor := ""
-		if d := sampledata.Dir(); d != "" {
-			// A real log and a real dataset: events, indicators, observations.
-			logf = filepath.Join(d, "loghub", "OpenSSH", "OpenSSH_2k.log")
-			tor = filepath.Join(d, "tor-exit-list", "exit-addresses")
-		} else {
-			os.WriteFile(logf, []byte(authLog), 0o644)
-		}
-		steps := [][]string{{"init", "--title", "store flip"}, {"ingest", "--year", "2026", logf}}
-		if tor != "" {
-			steps = append(steps, []string{"enrich", "--tor-exits", tor})
-		}
-		for _, s := range steps {
-			if flipCase.err = runCLI(s...); flipCase.err != nil {
-				return
-			}
-		}
-		flipCase.err = filepath.WalkDir(filepath.Join(flipCase.dir, "store"), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() {
-				rel, _ := filepath.Rel(flipCase.dir, p)
-				flipCase.files = append(flipCase.files, rel)
-			}
-			return err
-		})
-		sort.Strings(flipCase.files)
+		return err
 	})
-	return flipCase.dir, flipCase.files, flipCase.err
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Strings(files)
+	return dir, files
 }
 
 // noEvidence says why a byte may change without verify noticing, or "".
@@ -116,12 +101,8 @@ func copyTree(t testing.TB, from, to string) {
 
 // flipAndVerify flips mask at off in file rel of a copy of the case and
 // checks verify's verdict. It returns the exit code.
-func flipAndVerify(t testing.TB, rel string, off int64, mask byte) int {
+func flipAndVerify(t testing.TB, tmpl, rel string, off int64, mask byte) int {
 	t.Helper()
-	tmpl, _, err := buildFlipCase()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(t.TempDir(), "case")
 	copyTree(t, tmpl, dir)
 	p := filepath.Join(dir, rel)
@@ -157,10 +138,7 @@ func flipAndVerify(t testing.TB, rel string, off int64, mask byte) int {
 
 // FuzzStoreFlip flips any byte of any store file (go test -fuzz FuzzStoreFlip).
 func FuzzStoreFlip(f *testing.F) {
-	_, files, err := buildFlipCase()
-	if err != nil {
-		f.Fatal(err)
-	}
+	tmpl, files := buildFlipCase(f)
 	for i := range files {
 		f.Add(uint8(i), uint32(0), byte(1))
 		f.Add(uint8(i), uint32(4096), byte(0x80))
@@ -169,17 +147,14 @@ func FuzzStoreFlip(f *testing.F) {
 		if mask == 0 {
 			mask = 1
 		}
-		flipAndVerify(t, files[int(file)%len(files)], int64(off), mask)
+		flipAndVerify(t, tmpl, files[int(file)%len(files)], int64(off), mask)
 	})
 }
 
 // TestStoreFlipsSeeded runs a bounded, deterministic number of flips over
 // every store file, round robin, so that CI exercises FuzzStoreFlip.
 func TestStoreFlipsSeeded(t *testing.T) {
-	_, files, err := buildFlipCase()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tmpl, files := buildFlipCase(t)
 	rng := rand.New(rand.NewPCG(11, 2026))
 	budget := 40 * time.Second
 	if testing.Short() {
@@ -191,7 +166,7 @@ func TestStoreFlipsSeeded(t *testing.T) {
 	for ; time.Since(start) < budget && n < 2000; n++ {
 		rel := files[n%len(files)]
 		mask := byte(1 << rng.IntN(8))
-		counts[flipAndVerify(t, rel, rng.Int64N(1<<40), mask)]++
+		counts[flipAndVerify(t, tmpl, rel, rng.Int64N(1<<40), mask)]++
 	}
 	if n < 2*len(files) {
 		t.Fatalf("only %d flips in %v: every file should see at least two", n, budget)
