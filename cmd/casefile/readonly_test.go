@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,5 +167,35 @@ func TestInitRefusesWeakPassphrase(t *testing.T) {
 		if _, err := os.Stat(c.env["CASEFILE_CASE"]); err == nil {
 			t.Fatalf("init with %q created the case directory", p)
 		}
+	}
+}
+
+// TestIngestOnFullDisk: ingest more than a small tmpfs holds. A clear error
+// (exit 3, no goroutine dump), nothing of it in the pack, and the case
+// verifies afterwards.
+func TestIngestOnFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("disk full: mounting a small tmpfs needs root; skipped")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("disk full: mounting a tmpfs is not permitted here (%v: %s); skipped", err, strings.TrimSpace(string(out)))
+	}
+	defer exec.Command("umount", mnt).Run()
+	c := newCLI(t)
+	c.env["CASEFILE_CASE"] = filepath.Join(mnt, "case")
+	c.must("init")
+	pack := filepath.Join(mnt, "case", "store", "packs", "pack-000001.dat")
+	before, _ := os.Stat(pack)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"ingest", "--format", "none", "-"}, stdio{in: io.LimitReader(rand.NewChaCha8([32]byte{1}), 90<<20), out: &out, err: &errb}, func(k string) string { return c.env[k] })
+	if code != exitFailure || !strings.Contains(errb.String(), "disk full") || strings.Contains(errb.String(), "goroutine") {
+		t.Fatalf("ingest on a full disk: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if after, _ := os.Stat(pack); after.Size() != before.Size() {
+		t.Fatalf("pack grew from %d to %d bytes", before.Size(), after.Size())
+	}
+	if out := c.must("verify"); !strings.Contains(out, "INTACT") {
+		t.Fatalf("verify after disk full:\n%s", out)
 	}
 }
