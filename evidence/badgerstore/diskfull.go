@@ -15,13 +15,13 @@ const reserve = 64 << 20
 // DiskFullError says a write was refused, or failed, for lack of space.
 // Nothing of the refused write stays in the store.
 type DiskFullError struct {
-	Dir        string
-	Free, Need int64
+	Dir         string
+	Free, Write int64
 }
 
 func (e *DiskFullError) Error() string {
-	return fmt.Sprintf("disk full: %s has %s free, the write needs %s (Casefile keeps %d MiB free for its database); nothing of it was kept: free space and try again",
-		e.Dir, mib(e.Free), mib(e.Need), reserve>>20)
+	return fmt.Sprintf("disk full: %s has %s free; writing %s more would leave less than the %d MiB Casefile keeps free for its database; nothing of it was kept: free space and try again",
+		e.Dir, mib(e.Free), mib(e.Write), reserve>>20)
 }
 
 // Unwrap lets errors.Is(err, syscall.ENOSPC) find it.
@@ -36,5 +36,5 @@ func roomFor(dir string, n int64) error {
 	if free < 0 || free >= n+reserve {
 		return nil
 	}
-	return &DiskFullError{Dir: dir, Free: free, Need: n + reserve}
+	return &DiskFullError{Dir: dir, Free: free, Write: n}
 }
