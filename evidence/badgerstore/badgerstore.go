@@ -36,6 +36,11 @@ type Options struct {
 	// before opening (verification sets it); without it only the tables'
 	// indexes are checked at open and blocks when they are read.
 	CheckFiles bool
+	// Recover opens writable and lets Badger repair what a killed or
+	// powered-off writer left (a log to replay, a torn MANIFEST tail,
+	// tables a compaction wrote but did not record, which it deletes).
+	// Other writable opens refuse the last two as damage.
+	Recover bool
 }
 
 // ErrNeedsRecovery is returned by a read-only Open of a store whose last
@@ -131,12 +136,15 @@ func checkOpenable(dbDir string, o Options) error {
 	if _, err := os.Stat(filepath.Join(dbDir, badger.ManifestFilename)); err != nil {
 		return nil // new store (checkManifest refused a missing one in a used directory)
 	}
+	if o.Recover && !o.ReadOnly {
+		return nil
+	}
 	mems, _ := filepath.Glob(filepath.Join(dbDir, "*.mem"))
 	if len(mems) > 0 {
 		if o.ReadOnly {
 			return ErrNeedsRecovery
 		}
-		return nil
+		return nil // replaying the log deletes nothing
 	}
 	return checkFiles(dbDir, o.CheckFiles)
 }

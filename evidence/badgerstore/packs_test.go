@@ -223,3 +223,39 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("after disk full: %+v", r.Problems)
 	}
 }
+
+// TestDatabaseFilesOutsideTheManifest: a table the MANIFEST does not name,
+// or bytes after its last change, are damage for reading and for ordinary
+// writing (Badger would delete the table, or cut the MANIFEST); only an
+// explicit recovery lets Badger repair them.
+func TestDatabaseFilesOutsideTheManifest(t *testing.T) {
+	tc := newTestCase(t, t.TempDir())
+	db := filepath.Join(tc.dir, "db")
+	ssts, _ := filepath.Glob(filepath.Join(db, "*.sst"))
+	if len(ssts) == 0 {
+		t.Fatal("no table")
+	}
+	b, _ := os.ReadFile(ssts[0])
+	planted := filepath.Join(db, "000999.sst")
+	os.WriteFile(planted, b, 0o600)
+	for _, o := range []badgerstore.Options{{ReadOnly: true}, {}} {
+		if _, err := badgerstore.Open(tc.dir, o); !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), "000999.sst is not in the MANIFEST") {
+			t.Fatalf("open %+v with a planted table: %v", o, err)
+		}
+	}
+	st, err := badgerstore.Open(tc.dir, badgerstore.Options{Recover: true})
+	if err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	st.Close()
+	if r := tc.verify(t); !r.OK {
+		t.Fatalf("after recovery: %+v", r.Problems)
+	}
+
+	man := filepath.Join(db, "MANIFEST")
+	m, _ := os.ReadFile(man)
+	os.WriteFile(man, append(m, 0, 0, 1), 0o600)
+	if _, err := badgerstore.Open(tc.dir, badgerstore.Options{ReadOnly: true}); !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), "3 bytes after its last complete change") {
+		t.Fatalf("MANIFEST with a torn tail: %v", err)
+	}
+}

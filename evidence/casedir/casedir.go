@@ -171,9 +171,9 @@ type OpenOptions struct {
 	// case read-only (list, verify): nothing in the directory is created,
 	// changed or deleted, so a write-protected copy can be read.
 	Passphrase func() ([]byte, error)
-	// Recover, without a passphrase, opens the store writable so that
-	// Badger replays the log a killed command left (see
-	// badgerstore.ErrNeedsRecovery), and cuts unindexed pack tails; no
+	// Recover opens the store writable (even without a passphrase) and
+	// lets Badger repair what a killed command left (see
+	// badgerstore.Options.Recover); unindexed pack tails are cut. No
 	// entry is added.
 	Recover bool
 	// CheckFiles reads every block of the database against its checksum
@@ -226,7 +226,7 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 			return nil, fmt.Errorf("%s: %w", kp, err)
 		}
 	}
-	h, err := open(dir, cfg, signer, lock, badgerstore.Options{ReadOnly: readOnly, CheckFiles: o.CheckFiles})
+	h, err := open(dir, cfg, signer, lock, badgerstore.Options{ReadOnly: readOnly, CheckFiles: o.CheckFiles, Recover: o.Recover})
 	if err != nil {
 		closeLock(lock)
 		return nil, err
