@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/evidence/casedir"
 )
 
 // cli runs casefile commands in-process against one case.
@@ -197,5 +199,59 @@ func TestIngestOnFullDisk(t *testing.T) {
 	}
 	if out := c.must("verify"); !strings.Contains(out, "INTACT") {
 		t.Fatalf("verify after disk full:\n%s", out)
+	}
+}
+
+// TestTruncationWithDerivedDataRemoved rolls the store back to an earlier
+// state: the newest entries go together with their checkpoints, tree
+// hashes and derived events, and what remains is a whole, signed log.
+// Verify alone cannot tell, and says so; with a checkpoint the examiner
+// kept (written down, or a file) the removal is found.
+func TestTruncationWithDerivedDataRemoved(t *testing.T) {
+	c := newCLI(t)
+	store := filepath.Join(c.env["CASEFILE_CASE"], "store")
+	c.must("init", "--title", "truncation")
+	logf := filepath.Join(t.TempDir(), "auth.log")
+	os.WriteFile(logf, []byte(authLog), 0o644)
+	c.must("ingest", "--year", "2026", logf)
+	earlier := filepath.Join(t.TempDir(), "store")
+	copyTree(t, store, earlier)
+
+	os.WriteFile(logf, []byte(strings.ReplaceAll(authLog, "185.220.101.4", "198.51.100.7")), 0o644)
+	c.must("ingest", "--year", "2026", logf)
+	var r struct {
+		Entries    uint64
+		Checkpoint struct {
+			Size uint64
+			Root string
+		}
+	}
+	json.Unmarshal([]byte(c.must("verify", "--json")), &r)
+	written := fmt.Sprintf("%d:%s", r.Checkpoint.Size, r.Checkpoint.Root)
+	h, err := casedir.Open(c.env["CASEFILE_CASE"], casedir.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noteFile := filepath.Join(t.TempDir(), "checkpoint.txt")
+	os.WriteFile(noteFile, h.Log().Checkpoint(), 0o644)
+	h.Close()
+	if out := c.must("events", "--indicator", "198.51.100.7"); !strings.Contains(out, "198.51.100.7") {
+		t.Fatalf("events of the second log:\n%s", out)
+	}
+
+	os.RemoveAll(store)
+	copyTree(t, earlier, store)
+	out := c.must("verify")
+	if !strings.Contains(out, "INTACT") || !strings.Contains(out, "not proven: that no entries were removed from the end of the log") {
+		t.Fatalf("verify of the shortened log, without a kept checkpoint:\n%s", out)
+	}
+	if out := c.must("events", "--indicator", "198.51.100.7"); strings.Contains(out, "198.51.100.7") {
+		t.Fatalf("the derived events were not removed:\n%s", out)
+	}
+	for _, cp := range []string{written, noteFile} {
+		code, out, _ := c.run("verify", "--checkpoint", cp)
+		if code != exitVerify || !strings.Contains(out, fmt.Sprintf("covers %d entries but the log holds only", r.Entries)) || !strings.Contains(out, "were removed") {
+			t.Fatalf("verify --checkpoint %s: exit %d\n%s", cp, code, out)
+		}
 	}
 }
