@@ -243,12 +243,15 @@ func closeLock(f *os.File) {
 
 func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgerstore.Options) (*Handle, error) {
 	pubPEM, err := os.ReadFile(filepath.Join(dir, PublicKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is missing: no checkpoint can be checked", evidence.ErrStoreDamaged, PublicKeyFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
 	}
 	pub, err := keys.PublicKey(pubPEM)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %s: %v", evidence.ErrStoreDamaged, PublicKeyFile, err)
 	}
 	v, err := keys.Verifier(pub, cfg.Origin)
 	if err != nil {

@@ -1,6 +1,7 @@
 package casedir_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -133,5 +134,33 @@ func TestMissingManifestDeletesNothing(t *testing.T) {
 		if after := listing(t, store); after != before {
 			t.Fatalf("open %+v changed the case:\nbefore:\n%s\nafter:\n%s", o, before, after)
 		}
+	}
+}
+
+func TestDamagedPublicKeyIsDamage(t *testing.T) {
+	dir := create(t)
+	p := filepath.Join(dir, casedir.PublicKeyFile)
+	orig, _ := os.ReadFile(p)
+	os.WriteFile(p, orig[:len(orig)/2], 0o644)
+	if _, err := casedir.Open(dir, casedir.OpenOptions{}); !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), casedir.PublicKeyFile) {
+		t.Fatalf("damaged public key: %v", err)
+	}
+	// A flip inside the key's bytes makes another valid key: verification
+	// finds that nothing is signed by it.
+	b := bytes.Clone(orig)
+	b[len(b)/2] ^= 0x04
+	os.WriteFile(p, b, 0o644)
+	h, err := casedir.Open(dir, casedir.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := h.Verify(context.Background(), evidence.VerifyOptions{})
+	h.Close()
+	if r.OK || r.First().Kind != evidence.ProblemSignature {
+		t.Fatalf("flipped public key: %+v", r.Problems)
+	}
+	os.Remove(p)
+	if _, err := casedir.Open(dir, casedir.OpenOptions{}); !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing public key: %v", err)
 	}
 }
