@@ -187,7 +187,7 @@ func (c *Case) verifyTrusted(r *Report, t *TrustedCheckpoint, root tlog.Hash, ha
 	tr.Consistent = true
 }
 
-// Unproven lists what a verification without a trusted checkpoint cannot
+// unproven lists what a verification without a trusted checkpoint cannot
 // establish from the case directory alone.
 func (r *Report) unproven() []string {
 	var u []string
@@ -196,7 +196,7 @@ func (r *Report) unproven() []string {
 			"that no entries were removed from the end of the log together with their checkpoints and derived data (give a checkpoint kept elsewhere: --checkpoint FILE or SIZE:ROOT)",
 			"that the whole log was not rewritten and re-signed by whoever holds the case key, or with a new key whose fingerprint case.created was changed to name (compare the key fingerprint with the one written down at init)")
 	} else {
-		u = append(u, "anything about entries after the trusted checkpoint beyond what the case key signs")
+		u = append(u, fmt.Sprintf("that entries after the trusted checkpoint (size %d) were not removed or rewritten by whoever holds the case key: only that key vouches for them", r.Trusted.Size))
 	}
 	return u
 }
