@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"crypto/sha256"
 	"errors"
 	"os"
 	"os/exec"
@@ -38,5 +39,42 @@ func TestAppendOnFullDiskCutsPartialRecord(t *testing.T) {
 	}
 	if st, _ := f.Stat(); st.Size() != p.curSize {
 		t.Fatalf("pack is %d bytes after a failed append, want %d", st.Size(), p.curSize)
+	}
+}
+
+// TestDiscardKeepsChunksOthersWaitFor: two ingests put the same chunk; the
+// one that fails gives back its Puts, and the chunk the other still waits
+// for stays and is indexed; the failed ingest's own last chunk is cut.
+func TestDiscardKeepsChunksOthersWaitFor(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := s.packs
+	a, b := []byte("shared chunk"), []byte("failed ingest's own chunk")
+	sa, sb := sha256.Sum256(a), sha256.Sum256(b)
+	for _, put := range []struct {
+		sum  [32]byte
+		data []byte
+	}{{sa, a}, {sa, a}, {sb, b}} { // ingest 1: a, b; ingest 2: a
+		if err := p.Put(put.sum, put.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Discard([][32]byte{sa, sb}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Get(sa); err != nil || string(got) != string(a) {
+		t.Fatalf("the shared chunk: %q %v", got, err)
+	}
+	if ok, _ := p.Has(sb); ok {
+		t.Fatal("the failed ingest's chunk is still there")
+	}
+	if st, _ := p.cur.Stat(); st.Size() != recordHeader+int64(len(a)) {
+		t.Fatalf("pack is %d bytes, want only the shared record", st.Size())
 	}
 }
