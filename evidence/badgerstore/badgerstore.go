@@ -97,8 +97,7 @@ func badgerOptions(dbDir string, readOnly bool) badger.Options {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true).
-		WithChecksumVerificationMode(options.OnBlockRead). // tables as a whole: checkFiles
-
+		WithChecksumVerificationMode(options.OnBlockRead). // whole tables: checkFiles
 		WithVerifyValueChecksum(true).
 		WithReadOnly(readOnly)
 }
@@ -170,15 +169,22 @@ func openError(err error, readOnly bool) error {
 // error naming the operation; it never lets stored bytes into the text.
 func recoverPanic(err *error, op string) {
 	if r := recover(); r != nil {
-		msg := fmt.Sprint(r)
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		if len(msg) > 200 {
-			msg = msg[:200] + "…"
-		}
-		*err = fmt.Errorf("%w: %s: the database panicked reading its files: %s", evidence.ErrStoreDamaged, op, msg)
+		*err = fmt.Errorf("%w: %s: the database panicked reading its files: %s", evidence.ErrStoreDamaged, op, firstLine(fmt.Sprint(r)))
 	}
+}
+
+// firstLine is the first non-empty line of a message, bounded: Badger's
+// panic texts go on with dumps of what they read.
+func firstLine(msg string) string {
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			if len(l) > 200 {
+				l = l[:200] + "…"
+			}
+			return l
+		}
+	}
+	return "(no message)"
 }
 
 // Chunks returns the pack-file chunk store (evidence.ChunkProvider).

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -98,11 +97,7 @@ func checkTable(path string, full bool) (err error) {
 	opts := table.Options{ReadOnly: true, ChkMode: mode, BlockSize: d.BlockSize, Compression: d.Compression,
 		ZSTDCompressionLevel: d.ZSTDCompressionLevel, AllocPool: pool}
 	if _, err := table.OpenTable(mf, opts); err != nil {
-		msg := err.Error()
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		return fmt.Errorf("%w: table %s: %s", evidence.ErrStoreDamaged, name, msg)
+		return fmt.Errorf("%w: table %s: %s", evidence.ErrStoreDamaged, name, firstLine(err.Error()))
 	}
 	return mf.Close(-1)
 }
