@@ -56,7 +56,11 @@ prove the log extends it.`,
 			var d *observe.DerivedReport
 			if !skipContent {
 				if d, err = observe.VerifyDerived(ctx(cmd), h.Case, r); err != nil {
-					return err
+					if ctx(cmd).Err() != nil {
+						return err
+					}
+					// What could not be read is damage the report names.
+					r.AddProblem(evidence.ProblemStore, "derived data", err.Error())
 				}
 			}
 			return a.finishVerify(h.Dir, r, d, skipContent)

@@ -187,6 +187,29 @@ func firstLine(msg string) string {
 	return "(no message)"
 }
 
+// errValueLost is a value Badger could not read from its value log: Badger
+// logs the failure (a checksum mismatch, a damaged header) and returns an
+// empty value with no error, which would pass for a stored empty value.
+var errValueLost = fmt.Errorf("%w: a value in the value log could not be read", evidence.ErrStoreDamaged)
+
+// value calls fn with the item's value, failing where Badger lost it.
+func value(it *badger.Item, fn func(v []byte) error) error {
+	return it.Value(func(v []byte) error {
+		if len(v) == 0 && it.ValueSize() > 0 {
+			return errValueLost
+		}
+		return fn(v)
+	})
+}
+
+func valueCopy(it *badger.Item) (v []byte, err error) {
+	err = value(it, func(b []byte) error {
+		v = bytes.Clone(b)
+		return nil
+	})
+	return v, err
+}
+
 // Chunks returns the pack-file chunk store (evidence.ChunkProvider).
 func (s *Store) Chunks() evidence.Chunks { return s.packs }
 
@@ -195,7 +218,10 @@ func clean(err error) error {
 	if err == nil {
 		return nil
 	}
+	var full *DiskFullError
 	switch {
+	case errors.Is(err, evidence.ErrStoreDamaged), errors.As(err, &full), errors.Is(err, errReadOnly):
+		return err // this package's own, already clean
 	case errors.Is(err, badger.ErrTxnTooBig):
 		return errors.New("badger: batch too large for one transaction")
 	case errors.Is(err, badger.ErrValueLogSize), errors.Is(err, badger.ErrInvalidRequest):
@@ -219,7 +245,7 @@ func (s *Store) Get(key []byte) (v []byte, err error) {
 		if err != nil {
 			return err
 		}
-		v, err = it.ValueCopy(nil)
+		v, err = valueCopy(it)
 		return err
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -255,7 +281,7 @@ func (s *Store) Last(prefix []byte) (k, v []byte, err error) {
 		}
 		k = it.Item().KeyCopy(nil)
 		var err error
-		v, err = it.Item().ValueCopy(nil)
+		v, err = valueCopy(it.Item())
 		return err
 	})
 	if errors.Is(err, evidence.ErrNotFound) {
@@ -267,7 +293,7 @@ func (s *Store) Last(prefix []byte) (k, v []byte, err error) {
 // Scan implements evidence.Backend.
 func (s *Store) Scan(prefix, start []byte, fn func(key, value []byte) error) error {
 	return s.iterate(prefix, start, func(it *badger.Item) error {
-		return it.Value(func(v []byte) error { return fn(it.Key(), v) })
+		return value(it, func(v []byte) error { return fn(it.Key(), v) })
 	})
 }
 

@@ -136,7 +136,7 @@ func (p *packs) eachLocation(fn func(sum [32]byte, l location) error) (err error
 				return fmt.Errorf("malformed chunk key %x", k)
 			}
 			var l location
-			err := it.Item().Value(func(v []byte) error {
+			err := value(it.Item(), func(v []byte) error {
 				var err error
 				l, err = decodeLocation(v)
 				return err
@@ -200,7 +200,7 @@ func (p *packs) lookup(sum [32]byte) (l location, found bool, err error) {
 		if err != nil {
 			return err
 		}
-		return it.Value(func(v []byte) error {
+		return value(it, func(v []byte) error {
 			var err error
 			l, err = decodeLocation(v)
 			return err

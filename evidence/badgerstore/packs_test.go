@@ -259,3 +259,43 @@ func TestDatabaseFilesOutsideTheManifest(t *testing.T) {
 		t.Fatalf("MANIFEST with a torn tail: %v", err)
 	}
 }
+
+// TestDamagedValueLogIsAnError: Badger logs a value it cannot read from its
+// value log and returns it empty, without an error; the store reports it.
+func TestDamagedValueLogIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	st, err := badgerstore.Open(dir, badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("value log "), 10000) // above the 64 KiB value threshold
+	if err := st.Write([]evidence.Op{{Key: []byte("x/big"), Value: big}}, true); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	vlogs, _ := filepath.Glob(filepath.Join(dir, "db", "*.vlog"))
+	flipped := false
+	for _, p := range vlogs {
+		b, _ := os.ReadFile(p)
+		if i := bytes.Index(b, []byte("value log value log")); i >= 0 {
+			b[i+5000] ^= 1
+			os.WriteFile(p, b, 0o600)
+			flipped = true
+		}
+	}
+	if !flipped {
+		t.Fatal("the value is not in a value log")
+	}
+	st, err = badgerstore.Open(dir, badgerstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if v, err := st.Get([]byte("x/big")); !errors.Is(err, evidence.ErrStoreDamaged) {
+		t.Fatalf("Get of a damaged value: %d bytes, %v", len(v), err)
+	}
+	err = st.Scan([]byte("x/"), nil, func(k, v []byte) error { return nil })
+	if !errors.Is(err, evidence.ErrStoreDamaged) {
+		t.Fatalf("Scan over a damaged value: %v", err)
+	}
+}
