@@ -183,7 +183,7 @@ func TestIngestOnFullDisk(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("disk full: mounting a tmpfs is not permitted here (%v: %s); skipped", err, strings.TrimSpace(string(out)))
 	}
-	defer exec.Command("umount", mnt).Run()
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() }) // lazily: even while a failed test holds files
 	c := newCLI(t)
 	c.env["CASEFILE_CASE"] = filepath.Join(mnt, "case")
 	c.must("init")

@@ -100,7 +100,7 @@ func TestReadOnlyOnWriteProtectedMount(t *testing.T) {
 	if out, err := exec.Command("mount", "--bind", "-o", "ro", dir, mnt).CombinedOutput(); err != nil {
 		t.Skipf("read-only bind mount not permitted here (%v: %s); skipped", err, strings.TrimSpace(string(out)))
 	}
-	defer exec.Command("umount", mnt).Run()
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() }) // lazily: even while a failed test holds files
 	if err := os.WriteFile(filepath.Join(mnt, "probe"), nil, 0o600); err == nil {
 		t.Skip("the bind mount is writable (kernel ignored ro); skipped")
 	}
