@@ -73,8 +73,22 @@ type contentSums struct {
 // storeContent streams r into chunks, hashing it once: the whole-content
 // SHA-256, each chunk's SHA-256 and, with legacy, MD5 and SHA-1 run in
 // parallel goroutines over the same buffers. Memory stays at a few chunks.
-// Chunks are made durable before storeContent returns.
+// Chunks are made durable before storeContent returns. When it fails, the
+// chunks it put are given back (Discarder), so that a failed or rejected
+// ingest leaves no bytes behind.
 func storeContent(ch Chunks, r io.Reader, legacy bool, progress func(int64)) (*contentSums, error) {
+	d, discards := ch.(Discarder)
+	var put [][32]byte
+	sums, err := storeContentPut(ch, r, legacy, progress, discards, &put)
+	if err != nil && discards {
+		if derr := d.Discard(put); derr != nil {
+			err = fmt.Errorf("%w (and removing its chunks failed: %v)", err, derr)
+		}
+	}
+	return sums, err
+}
+
+func storeContentPut(ch Chunks, r io.Reader, legacy bool, progress func(int64), counted bool, put *[][32]byte) (*contentSums, error) {
 	const nbuf = 4
 	type piece struct {
 		data []byte
@@ -130,6 +144,13 @@ func storeContent(ch Chunks, r io.Reader, legacy bool, progress func(int64)) (*c
 	var page []byte
 	writeChunk := func(data []byte) ([32]byte, error) {
 		sum := sha256.Sum256(data)
+		if counted { // every Put counts, so Discard can give it back
+			err := ch.Put(sum, data)
+			if err == nil {
+				*put = append(*put, sum)
+			}
+			return sum, err
+		}
 		ok, err := ch.Has(sum)
 		if err == nil && !ok {
 			err = ch.Put(sum, data)

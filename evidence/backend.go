@@ -8,6 +8,12 @@ import (
 // ErrNotFound is returned by Backend.Get and Backend.Last for a missing key.
 var ErrNotFound = errors.New("not found")
 
+// ErrStoreDamaged is wrapped by errors from a Backend (or its opening) that
+// found the store's own files damaged: a missing or corrupt database file,
+// a decoder that failed on what it read. Verification reports it as a
+// store problem (exit 1), not as an error of the tool.
+var ErrStoreDamaged = errors.New("the case store is damaged")
+
 // Op is one write in a Backend batch. There is no delete: the evidence store
 // only ever adds keys (derived indexes may overwrite their own keys).
 type Op struct {

@@ -13,6 +13,7 @@ import (
 	"hash"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -56,6 +57,13 @@ type Report struct {
 	Bytes       int64           `json:"bytes"` // artefact bytes re-hashed
 	Problems    []Problem       `json:"problems"`
 	Dropped     int             `json:"problems_not_shown,omitempty"`
+	// KeyFingerprint is the key the checkpoints were verified with;
+	// CaseCreatedKey the key case.created names. Write them down.
+	KeyFingerprint string         `json:"key_fingerprint,omitempty"`
+	CaseCreatedKey string         `json:"case_created_key,omitempty"`
+	Trusted        *TrustedReport `json:"trusted_checkpoint,omitempty"`
+	// NotProven says what this verification cannot establish on its own.
+	NotProven []string `json:"not_proven"`
 }
 
 func (r *Report) add(kind, where, format string, args ...any) {
@@ -85,6 +93,12 @@ func (r *Report) First() *Problem {
 type VerifyOptions struct {
 	SkipContent bool        // do not re-hash artefact bytes and chunks
 	Progress    func(int64) // artefact bytes re-hashed so far
+	// Expect, when set, is checked against case.created (title, origin,
+	// case id, and the fingerprint of the key checkpoints are verified with).
+	Expect *CaseExpect
+	// Trusted, when set, is a checkpoint kept outside the case: the log
+	// must extend it (not be shortened nor forked).
+	Trusted *TrustedCheckpoint
 }
 
 // artefactClaim is what the entries say about one artefact.
@@ -106,6 +120,9 @@ type artefactClaim struct {
 // the Report.
 func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 	r := &Report{Problems: []Problem{}}
+	if opt.Expect != nil {
+		r.KeyFingerprint = opt.Expect.KeyFingerprint
+	}
 	var sizes []uint64
 	err := c.b.Keys(prefixCheckpoint, nil, func(k []byte) error {
 		n, ok := keyIndex(prefixCheckpoint, k)
@@ -119,16 +136,32 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 	if err != nil {
 		r.add(ProblemStore, "checkpoints", "cannot list checkpoints: %v", err)
 	}
-	roots, claims := c.verifyEntries(ctx, r, sizes)
+	if t := opt.Trusted; t != nil {
+		i := sort.Search(len(sizes), func(i int) bool { return sizes[i] >= t.Size })
+		sizes = slices.Insert(sizes, i, t.Size)
+	}
+	roots, claims, first := c.verifyEntries(ctx, r, sizes)
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	c.verifyCheckpoints(r, roots)
+	c.verifyGenesis(r, first, opt)
+	latest := c.verifyCheckpoints(r, roots)
+	if t := opt.Trusted; t != nil {
+		root, ok := roots[t.Size]
+		c.verifyTrusted(r, t, root, ok, latest)
+	}
 	checked := map[Digest]bool{}
 	c.verifyArtefacts(ctx, r, claims, opt, checked)
 	if !opt.SkipContent {
 		c.verifyChunks(ctx, r, checked)
+		if lc, ok := c.chunks.(LayoutChecker); ok {
+			err := lc.CheckLayout(func(where, detail string) { r.add(ProblemStore, where, "%s", detail) })
+			if err != nil {
+				r.add(ProblemStore, "packs", "cannot check the pack files: %v", err)
+			}
+		}
 	}
+	r.NotProven = r.unproven()
 	r.OK = len(r.Problems) == 0 && r.Dropped == 0
 	return r, ctx.Err()
 }
@@ -136,7 +169,8 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 // verifyEntries walks the entries in order, checking each one and
 // rebuilding the Merkle tree; it returns the recomputed root for every
 // checkpoint size and what the entries claim about artefacts.
-func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, map[Digest]*artefactClaim) {
+func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, map[Digest]*artefactClaim, *Entry) {
+	var first *Entry
 	roots := make(map[uint64]tlog.Hash, len(sizes))
 	claims := map[Digest]*artefactClaim{}
 	hashes, stopHashes := c.streamHashes()
@@ -189,6 +223,9 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 			if e.Kind == KindArtefactIngested {
 				noteClaim(r, claims, e)
 			}
+			if i == 0 {
+				first = e
+			}
 		}
 		prev = it.sum
 		tree.append(it.leaf, emit)
@@ -203,7 +240,7 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 		r.add(ProblemStore, fmt.Sprintf("entry %d", next), "cannot read entries: %v", err)
 	}
 	r.Entries = next
-	return roots, claims
+	return roots, claims, first
 }
 
 // parsedEntry is one stored entry with the work that does not depend on
@@ -337,7 +374,7 @@ func noteClaim(r *Report, claims map[Digest]*artefactClaim, e *Entry) {
 
 // verifyCheckpoints checks every stored checkpoint's signature, origin and
 // root, and that the latest one covers exactly the stored entries.
-func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) {
+func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpoint {
 	var latest *Checkpoint
 	err := c.b.Scan(prefixCheckpoint, nil, func(k, v []byte) error {
 		n, ok := keyIndex(prefixCheckpoint, k)
@@ -379,6 +416,7 @@ func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) {
 	if latest != nil {
 		r.Checkpoint = &CheckpointInfo{Size: latest.Size, Root: base64.StdEncoding.EncodeToString(latest.Root[:])}
 	}
+	return latest
 }
 
 // verifyArtefacts re-hashes every stored artefact and compares it with what

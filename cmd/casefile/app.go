@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/keys"
 )
@@ -185,20 +187,33 @@ func (a *app) passphrase(confirm bool) func() ([]byte, error) {
 	}
 }
 
-// openCase opens the case; writable cases ask for the passphrase.
+// openCase opens the case; writable cases ask for the passphrase. A case
+// opened for reading is opened read-only: nothing in it is created,
+// changed or deleted.
 func (a *app) openCase(cmd *cobra.Command, writable bool) (*casedir.Handle, error) {
-	if err := a.needCase(); err != nil {
-		return nil, err
-	}
-	o := casedir.OpenOptions{Command: "casefile " + strings.Join(os.Args[1:], " ")}
+	o := casedir.OpenOptions{}
 	if writable {
 		o.Passphrase = a.passphrase(false)
 	}
+	return a.openCaseWith(o)
+}
+
+func (a *app) openCaseWith(o casedir.OpenOptions) (*casedir.Handle, error) {
+	if err := a.needCase(); err != nil {
+		return nil, err
+	}
+	o.Command = "casefile " + strings.Join(os.Args[1:], " ")
 	h, err := casedir.Open(a.caseDir, o)
 	var inUse *casedir.InUseError
 	switch {
+	case errors.Is(err, badgerstore.ErrNeedsRecovery):
+		return nil, withHint(err, "run 'casefile verify --recover' once: it lets the database replay its log (this writes to the case), then verifies")
+	case errors.Is(err, evidence.ErrStoreDamaged):
+		return nil, withHint(err, "run 'casefile verify' for a report; nothing was changed")
 	case errors.As(err, &inUse):
 		return nil, withHint(err, "wait for it to finish, or stop it; while 'casefile serve' runs, use the web workbench or its API instead")
+	case errors.Is(err, keys.ErrDamagedKey):
+		return nil, withHint(err, "restore "+casedir.PrivateKeyFile+" from your backup; reading and verifying the case need no key")
 	case errors.Is(err, keys.ErrWrongPassphrase):
 		return nil, withHint(err, "check CASEFILE_PASSPHRASE: it must be the passphrase given to 'casefile init'")
 	case errors.Is(err, casedir.ErrNotACase):
@@ -209,7 +224,7 @@ func (a *app) openCase(cmd *cobra.Command, writable bool) (*casedir.Handle, erro
 	for _, w := range h.Warnings {
 		fmt.Fprintf(a.err, "casefile: warning: %s\n", w)
 	}
-	a.wrote = writable && witnessed(h)
+	a.wrote = o.Passphrase != nil && witnessed(h)
 	return h, nil
 }
 

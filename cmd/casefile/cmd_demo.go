@@ -158,7 +158,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	if err != nil {
 		return err
 	}
-	printReport(a, caseDir, r, d, nil, false)
+	printReport(a, caseDir, r, verifyExtras{derived: d}, false)
 	if !r.OK || !vr.OK {
 		return verifyError{fmt.Errorf("the demo does not verify")}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/keys"
 )
 
 func (a *app) initCmd() *cobra.Command {
@@ -27,6 +28,9 @@ func (a *app) initCmd() *cobra.Command {
 			pass, err := a.passphrase(true)()
 			if err != nil {
 				return err
+			}
+			if err := keys.CheckPassphrase(pass); err != nil {
+				return withHint(err, "the passphrase protects the case key; choose a longer one (CASEFILE_PASSPHRASE or the prompt)")
 			}
 			h, err := casedir.Create(ctx(cmd), a.caseDir, casedir.CreateOptions{
 				Title: title, Examiner: a.actor(), Passphrase: pass, Command: "casefile init",

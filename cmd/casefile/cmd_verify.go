@@ -2,81 +2,149 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/witness"
 	"github.com/casefile/casefile/ui"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
-	var skipContent, offline bool
-	var trusted []string
+	var skipContent, doRecover, offline bool
+	var checkpoint string
+	var witnesses []string
 	cmd := &cobra.Command{
-		Use:   "verify --case DIR [--json]",
+		Use:   "verify --case DIR [--json] [--checkpoint FILE|SIZE:ROOT]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
-		Args:  noArgs,
+		Long: `Recompute and check everything from the stored bytes; exit 1 naming the first
+problem. The case is opened read-only: verify never creates, changes or deletes
+a file, so it runs on a write-protected copy.
+
+Without --checkpoint, verify cannot tell a log shortened (or rewritten) by
+whoever holds the case key from an intact one: give a checkpoint kept outside
+the case (a file from an export or a witness, or SIZE:ROOT as written down) to
+prove the log extends it. A case with witnesses is also checked against what
+they cosigned (--offline: only the cosignatures stored in the case).`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			h, err := a.openCase(cmd, false)
+			var trusted *evidence.TrustedCheckpoint
+			if checkpoint != "" {
+				t, err := readTrustedCheckpoint(checkpoint)
+				if err != nil {
+					return usageError{err}
+				}
+				trusted = &t
+			}
+			h, err := a.openCaseWith(casedir.OpenOptions{Recover: doRecover, CheckFiles: !skipContent})
+			if errors.Is(err, evidence.ErrStoreDamaged) {
+				r := &evidence.Report{Problems: []evidence.Problem{}}
+				r.AddProblem(evidence.ProblemStore, "store", err.Error())
+				return a.finishVerify(a.caseDir, r, verifyExtras{}, skipContent)
+			}
 			if err != nil {
 				return err
 			}
 			defer h.Close()
-			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent})
+			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent, Trusted: trusted})
 			if err != nil {
 				return err
 			}
 			var d *observe.DerivedReport
 			if !skipContent {
 				if d, err = observe.VerifyDerived(ctx(cmd), h.Case, r); err != nil {
-					return err
+					if ctx(cmd).Err() != nil {
+						return err
+					}
+					// What could not be read is damage the report names.
+					r.AddProblem(evidence.ProblemStore, "derived data", err.Error())
 				}
 			}
 			users, err := ui.VerifyUsers(ctx(cmd), h.Case, r) // workbench users and tokens against their entries
 			if err != nil {
 				return err
 			}
-			wr, err := a.checkWitnessing(cmd, h, offline, trusted)
+			wr, err := a.checkWitnessing(cmd, h, offline, witnesses)
 			if err != nil {
 				return err
 			}
-			if a.json {
-				out := struct {
-					*evidence.Report
-					Derived    *observe.DerivedReport `json:"derived,omitempty"`
-					Users      *ui.UsersReport        `json:"users"`
-					Witnessing *witness.Report        `json:"witnessing,omitempty"`
-				}{r, d, users, wr}
-				if err := json.NewEncoder(a.out).Encode(out); err != nil {
-					return err
+			if wr != nil {
+				for _, p := range wr.Problems {
+					r.AddProblem(evidence.ProblemCheckpoint, "witnessing", p)
 				}
-			} else {
-				abs, _ := filepath.Abs(h.Dir)
-				printReport(a, abs, r, d, users, skipContent)
-				printWitnessing(a, wr)
 			}
-			if !r.OK {
-				p := r.First()
-				return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
-			}
-			if wr != nil && !wr.OK() {
-				return verifyError{fmt.Errorf("verification failed: witnessing: %s", wr.Problems[0])}
-			}
-			return nil
+			return a.finishVerify(h.Dir, r, verifyExtras{d, users, wr}, skipContent)
 		},
 	}
-	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
+	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the case's witnesses what they cosigned; check only the cosignatures and timestamps stored in the case")
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
+	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a checkpoint kept outside the case (a checkpoint file, or SIZE:ROOT as written down): prove the log extends it")
+	cmd.Flags().BoolVar(&doRecover, "recover", false, "first let the database replay the log a killed command left (this writes to the case; needed once after a crash)")
 	return cmd
 }
 
-func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, u *ui.UsersReport, skipContent bool) {
+// readTrustedCheckpoint reads --checkpoint: SIZE:ROOT, or a file.
+func readTrustedCheckpoint(arg string) (evidence.TrustedCheckpoint, error) {
+	if t, err := evidence.ParseTrustedCheckpoint(arg); err == nil {
+		return t, nil
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return evidence.TrustedCheckpoint{}, fmt.Errorf("--checkpoint: want a checkpoint file or SIZE:ROOT: %w", err)
+	}
+	defer f.Close()
+	msg, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return evidence.TrustedCheckpoint{}, fmt.Errorf("--checkpoint: %w", err)
+	}
+	return evidence.ParseTrustedCheckpointNote(msg)
+}
+
+// verifyExtras are the checks beside the log's own: derived data, the
+// workbench's users, witnesses and timestamps (each nil when not run).
+type verifyExtras struct {
+	derived    *observe.DerivedReport
+	users      *ui.UsersReport
+	witnessing *witness.Report
+}
+
+// finishVerify prints the report and turns damage into exit 1.
+func (a *app) finishVerify(dir string, r *evidence.Report, x verifyExtras, skipContent bool) error {
+	if a.json {
+		out := struct {
+			*evidence.Report
+			Derived    *observe.DerivedReport `json:"derived,omitempty"`
+			Users      *ui.UsersReport        `json:"users,omitempty"`
+			Witnessing *witness.Report        `json:"witnessing,omitempty"`
+		}{r, x.derived, x.users, x.witnessing}
+		if err := json.NewEncoder(a.out).Encode(out); err != nil {
+			return err
+		}
+	} else {
+		abs, _ := filepath.Abs(dir)
+		printReport(a, abs, r, x, skipContent)
+	}
+	if !r.OK {
+		p := r.First()
+		return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
+	}
+	return nil
+}
+
+func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipContent bool) {
+	d := x.derived
 	fmt.Fprintf(a.out, "Case %s\n", where)
+	if r.KeyFingerprint != "" {
+		fmt.Fprintf(a.out, "  key          %s (public-key.pem; compare it with the fingerprint written down at init)\n", r.KeyFingerprint)
+	}
 	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
 	if r.Checkpoint != nil {
 		fmt.Fprintf(a.out, "  checkpoints  %d signatures checked; latest: size %d, root %s\n", r.Checkpoints, r.Checkpoint.Size, r.Checkpoint.Root)
@@ -86,18 +154,32 @@ func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedRep
 	} else {
 		fmt.Fprintf(a.out, "  artefacts    %d, %s re-hashed; %d chunks checked\n", r.Artefacts, evidence.HumanBytes(r.Bytes), r.Chunks)
 	}
+	if t := r.Trusted; t != nil {
+		state := "NOT extended"
+		if t.Extended {
+			state = "extended: its first entries hash to the trusted root"
+			if t.Consistent {
+				state += "; consistency proof to the latest checkpoint checked"
+			}
+		}
+		fmt.Fprintf(a.out, "  trusted      checkpoint size %d, root %s: log %s\n", t.Size, t.Root, state)
+	}
 	if d != nil {
 		fmt.Fprintf(a.out, "  events       %d in %d parse run(s), re-hashed against their entries; indicator postings checked\n", d.Events, d.Runs)
 		fmt.Fprintf(a.out, "  observations %d in %d entries, their index checked\n", d.Observations, d.ObservationEntries)
 	}
-	if u != nil {
+	if u := x.users; u != nil {
 		fmt.Fprintf(a.out, "  users        %d, %d API tokens, checked against their entries\n", u.Users, u.Tokens)
 	}
+	printWitnessing(a, x.witnessing)
 	if r.OK {
 		if d != nil {
 			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches, and so do the events and observations derived from them.")
 		} else {
 			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches.")
+		}
+		for _, u := range r.NotProven {
+			fmt.Fprintf(a.out, "  not proven: %s\n", u)
 		}
 		return
 	}

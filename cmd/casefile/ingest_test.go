@@ -19,7 +19,7 @@ func TestIngestPathVanishesMidWalk(t *testing.T) {
 	for _, n := range []string{"a.log", "b.log", "c.log"} {
 		os.WriteFile(filepath.Join(logs, n), []byte("content of "+n+"\n"), 0o644)
 	}
-	env := map[string]string{"CASEFILE_PASSPHRASE": "p", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": filepath.Join(dir, "case")}
+	env := map[string]string{"CASEFILE_PASSPHRASE": "ingest test passphrase", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": filepath.Join(dir, "case")}
 	getenv := func(k string) string { return env[k] }
 	var out, errb bytes.Buffer
 	io := stdio{in: strings.NewReader(""), out: &out, err: &errb}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -23,10 +25,16 @@ import (
 // Each record is sha256(32) | length(4, big endian) | data, so a pack can be
 // read without the index. Locations reach the index only after the pack
 // is fsynced (Sync), so a committed index entry never names lost bytes;
-// bytes appended but never indexed (a crash) are ignored.
+// bytes appended but never indexed (a crash, a full disk, a failed
+// ingest) are cut off again: a failed write truncates the pack back at
+// once, Discard drops an abandoned ingest's bytes, and a writable open
+// truncates the current pack to the end of its last indexed record. So
+// every byte of every pack belongs to an indexed record, which verification
+// checks (CheckLayout).
 type packs struct {
-	db  *badger.DB
-	dir string
+	db       *badger.DB
+	dir      string
+	readOnly bool
 
 	mu      sync.Mutex
 	cur     *os.File
@@ -35,8 +43,16 @@ type packs struct {
 	files   map[uint32]*os.File
 	dirty   map[uint32]bool
 	newFile bool
-	pending map[[32]byte]location
+	pending map[[32]byte]*pendingChunk
 	flushed int64 // offset in the current pack up to which writeback was started
+	synced  int64 // offset in the current pack up to which every record is indexed
+}
+
+// pendingChunk is a chunk written but not yet indexed, with the number of
+// Puts that wait for it (Discard gives them back).
+type pendingChunk struct {
+	location
+	refs int
 }
 
 type location struct {
@@ -53,11 +69,17 @@ const (
 
 var chunkPrefix = []byte("c/")
 
-func openPacks(db *badger.DB, dir string) (*packs, error) {
+// errReadOnly is returned by writes to a store opened read-only.
+var errReadOnly = errors.New("the store is open read-only")
+
+func openPacks(db *badger.DB, dir string, readOnly bool) (*packs, error) {
+	p := &packs{db: db, dir: dir, readOnly: readOnly, files: map[uint32]*os.File{}, dirty: map[uint32]bool{}, pending: map[[32]byte]*pendingChunk{}}
+	if readOnly {
+		return p, nil // pack files are opened read-only when first read
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	p := &packs{db: db, dir: dir, files: map[uint32]*os.File{}, dirty: map[uint32]bool{}, pending: map[[32]byte]location{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -71,7 +93,79 @@ func openPacks(db *badger.DB, dir string) (*packs, error) {
 	if p.curID == 0 {
 		p.curID = 1
 	}
-	return p, p.openCurrent()
+	if err := p.openCurrent(); err != nil {
+		return nil, err
+	}
+	return p, p.cutUnindexedTail()
+}
+
+// cutUnindexedTail truncates the current pack to the end of its last
+// indexed record: what lies beyond was never indexed (a killed ingest).
+func (p *packs) cutUnindexedTail() error {
+	var end int64
+	err := p.eachLocation(func(_ [32]byte, l location) error {
+		if l.pack == p.curID {
+			end = max(end, l.off+int64(l.n))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if p.curSize > end {
+		if err := p.cur.Truncate(end); err != nil {
+			return fmt.Errorf("pack %d: cut unindexed tail: %w", p.curID, err)
+		}
+		p.curSize, p.flushed = end, min(p.flushed, end)
+	}
+	p.synced = p.curSize
+	return nil
+}
+
+// eachLocation calls fn for every indexed chunk location.
+func (p *packs) eachLocation(fn func(sum [32]byte, l location) error) (err error) {
+	defer recoverPanic(&err, "scan chunk index")
+	err = p.db.View(func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.Prefix = chunkPrefix
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Seek(chunkPrefix); it.ValidForPrefix(chunkPrefix); it.Next() {
+			k := it.Item().Key()
+			if len(k) != len(chunkPrefix)+32 {
+				return fmt.Errorf("malformed chunk key %x", k)
+			}
+			var l location
+			err := value(it.Item(), func(v []byte) error {
+				var err error
+				l, err = decodeLocation(v)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("chunk %x: %w", k[len(chunkPrefix):], err)
+			}
+			if err := fn([32]byte(k[len(chunkPrefix):]), l); err != nil {
+				return errStop{err}
+			}
+		}
+		return nil
+	})
+	var stop errStop
+	if errors.As(err, &stop) {
+		return stop.err
+	}
+	return clean(err)
+}
+
+func decodeLocation(v []byte) (location, error) {
+	if len(v) != 16 {
+		return location{}, errors.New("malformed chunk location")
+	}
+	l := location{binary.BigEndian.Uint32(v), int64(binary.BigEndian.Uint64(v[4:])), binary.BigEndian.Uint32(v[12:])}
+	if l.off < recordHeader || l.off > maxPackSize {
+		return location{}, errors.New("malformed chunk location")
+	}
+	return l, nil
 }
 
 func (p *packs) path(id uint32) string { return filepath.Join(p.dir, fmt.Sprintf("pack-%06d.dat", id)) }
@@ -96,22 +190,20 @@ func (p *packs) openCurrent() error {
 
 func chunkKey(sum [32]byte) []byte { return append(append([]byte(nil), chunkPrefix...), sum[:]...) }
 
-func (p *packs) lookup(sum [32]byte) (location, bool, error) {
-	if l, ok := p.pending[sum]; ok {
-		return l, true, nil
+func (p *packs) lookup(sum [32]byte) (l location, found bool, err error) {
+	if pc, ok := p.pending[sum]; ok {
+		return pc.location, true, nil
 	}
-	var l location
-	err := p.db.View(func(txn *badger.Txn) error {
+	defer recoverPanic(&err, "chunk index")
+	err = p.db.View(func(txn *badger.Txn) error {
 		it, err := txn.Get(chunkKey(sum))
 		if err != nil {
 			return err
 		}
-		return it.Value(func(v []byte) error {
-			if len(v) != 16 {
-				return errors.New("malformed chunk location")
-			}
-			l = location{binary.BigEndian.Uint32(v), int64(binary.BigEndian.Uint64(v[4:])), binary.BigEndian.Uint32(v[12:])}
-			return nil
+		return value(it, func(v []byte) error {
+			var err error
+			l, err = decodeLocation(v)
+			return err
 		})
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -120,10 +212,18 @@ func (p *packs) lookup(sum [32]byte) (location, bool, error) {
 	return l, err == nil, clean(err)
 }
 
-// Put implements evidence.Chunks.
+// Put implements evidence.Chunks. A Put of a chunk that is written but not
+// yet indexed counts as one more user of it (see Discard).
 func (p *packs) Put(sum [32]byte, data []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.readOnly {
+		return errReadOnly
+	}
+	if pc, ok := p.pending[sum]; ok {
+		pc.refs++
+		return nil
+	}
 	if _, ok, err := p.lookup(sum); ok || err != nil {
 		return err
 	}
@@ -132,24 +232,80 @@ func (p *packs) Put(sum [32]byte, data []byte) error {
 		if err := p.openCurrent(); err != nil {
 			return err
 		}
-		p.flushed = 0
+		p.flushed, p.synced = 0, 0
+	}
+	if err := roomFor(p.dir, recordHeader+int64(len(data))); err != nil {
+		return err
 	}
 	var hdr [recordHeader]byte
 	copy(hdr[:], sum[:])
 	binary.BigEndian.PutUint32(hdr[32:], uint32(len(data)))
-	if _, err := p.cur.Write(hdr[:]); err != nil {
-		return fmt.Errorf("pack %d: %w", p.curID, err)
+	if err := p.append(hdr[:], data); err != nil {
+		return err
 	}
-	if _, err := p.cur.Write(data); err != nil {
-		return fmt.Errorf("pack %d: %w", p.curID, err)
-	}
-	p.pending[sum] = location{p.curID, p.curSize + recordHeader, uint32(len(data))}
+	p.pending[sum] = &pendingChunk{location{p.curID, p.curSize + recordHeader, uint32(len(data))}, 1}
 	p.curSize += int64(recordHeader + len(data))
 	if p.curSize-p.flushed >= writebackEvery {
 		startWriteback(p.cur, p.flushed, p.curSize-p.flushed)
 		p.flushed = p.curSize
 	}
 	p.dirty[p.curID] = true
+	return nil
+}
+
+// append writes one record at the end of the current pack; when the write
+// fails (a full disk) it cuts off whatever part of the record reached the
+// file, so that no unindexed bytes stay behind.
+func (p *packs) append(hdr, data []byte) error {
+	_, err := p.cur.Write(hdr)
+	if err == nil {
+		_, err = p.cur.Write(data)
+	}
+	if err == nil {
+		return nil
+	}
+	if terr := p.cur.Truncate(p.curSize); terr != nil {
+		return fmt.Errorf("pack %d: %w (and cutting off the partial record failed: %v)", p.curID, err, terr)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("disk full writing pack %d in %s: the partial chunk was removed; free space and ingest again: %w", p.curID, p.dir, err)
+	}
+	return fmt.Errorf("pack %d: %w", p.curID, err)
+}
+
+// Discard implements evidence.Discarder: each sum gives back one Put; a
+// chunk no Put waits for any more is dropped when it lies at the end of
+// the current pack, which is truncated. (A chunk below a record still
+// waited for stays, to be indexed as an unused chunk.)
+func (p *packs) Discard(sums [][32]byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.readOnly {
+		return nil
+	}
+	for _, s := range sums {
+		if pc, ok := p.pending[s]; ok && pc.refs > 0 {
+			pc.refs--
+		}
+	}
+	end := p.synced
+	for _, pc := range p.pending {
+		if pc.pack == p.curID && pc.refs > 0 {
+			end = max(end, pc.off+int64(pc.n))
+		}
+	}
+	if end >= p.curSize {
+		return nil
+	}
+	for s, pc := range p.pending {
+		if pc.pack == p.curID && pc.off >= end {
+			delete(p.pending, s)
+		}
+	}
+	if err := p.cur.Truncate(end); err != nil {
+		return fmt.Errorf("pack %d: drop discarded chunks: %w", p.curID, err)
+	}
+	p.curSize, p.flushed = end, min(p.flushed, end)
 	return nil
 }
 
@@ -184,6 +340,9 @@ func (p *packs) file(id uint32) (*os.File, error) {
 		return f, nil
 	}
 	f, err := os.Open(p.path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("pack %d named by the index is missing", id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +360,13 @@ func (p *packs) Has(sum [32]byte) (bool, error) {
 
 // Sync implements evidence.Chunks: fsync the packs written, then index
 // their chunks durably.
-func (p *packs) Sync() error {
+func (p *packs) Sync() (err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.readOnly {
+		return nil
+	}
+	defer recoverPanic(&err, "index chunks")
 	for id := range p.dirty {
 		if err := p.files[id].Sync(); err != nil {
 			return fmt.Errorf("sync pack %d: %w", id, err)
@@ -220,6 +383,7 @@ func (p *packs) Sync() error {
 	wb := p.db.NewWriteBatch()
 	defer wb.Cancel()
 	for sum, l := range p.pending {
+		l := l.location
 		v := make([]byte, 16)
 		binary.BigEndian.PutUint32(v, l.pack)
 		binary.BigEndian.PutUint64(v[4:], uint64(l.off))
@@ -232,6 +396,7 @@ func (p *packs) Sync() error {
 		return clean(err)
 	}
 	clear(p.pending)
+	p.synced = p.curSize
 	return clean(p.db.Sync())
 }
 

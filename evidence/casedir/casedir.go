@@ -53,11 +53,12 @@ type Config struct {
 // Handle is an open case directory.
 type Handle struct {
 	*evidence.Case
-	Dir      string
-	Config   Config
-	Signer   *keys.Signer // nil when opened read-only
-	Warnings []string     // things the examiner should know (e.g. key file readable by others)
-	lock     *os.File
+	Dir            string
+	Config         Config
+	Signer         *keys.Signer // nil when opened read-only
+	KeyFingerprint string       // of public-key.pem, which checkpoints are verified with
+	Warnings       []string     // things the examiner should know (e.g. key file readable by others)
+	lock           *os.File
 }
 
 // CreateOptions describe a new case.
@@ -71,8 +72,8 @@ type CreateOptions struct {
 // Create makes a new case in dir, which must not exist or be empty. It
 // never overwrites anything: every file is created with O_EXCL.
 func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
-	if len(o.Passphrase) == 0 {
-		return nil, keys.ErrPassphraseRequired
+	if err := keys.CheckPassphrase(o.Passphrase); err != nil {
+		return nil, err // before anything is created
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s already exists and is not empty: refusing to overwrite it", dir)
@@ -132,7 +133,7 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if err != nil {
 		return nil, err
 	}
-	h, err := open(dir, cfg, signer, lock)
+	h, err := open(dir, cfg, signer, lock, badgerstore.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +168,17 @@ func writeExcl(path string, data []byte, mode os.FileMode) error {
 // OpenOptions say how to open a case.
 type OpenOptions struct {
 	// Passphrase is called once to unlock the signing key. Nil opens the
-	// case read-only (list, verify).
+	// case read-only (list, verify): nothing in the directory is created,
+	// changed or deleted, so a write-protected copy can be read.
 	Passphrase func() ([]byte, error)
+	// Recover opens the store writable (even without a passphrase) and
+	// lets Badger repair what a killed command left (see
+	// badgerstore.Options.Recover); unindexed pack tails are cut. No
+	// entry is added.
+	Recover bool
+	// CheckFiles reads every block of the database against its checksum
+	// at open (verification).
+	CheckFiles bool
 	Command    string // for the lock file, e.g. "casefile ingest"
 }
 
@@ -185,7 +195,13 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil || cfg.Format != formatVersion || cfg.Origin == "" {
 		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotACase, ConfigFile)
 	}
-	lock, err := acquire(dir, o.Command)
+	readOnly := o.Passphrase == nil && !o.Recover
+	var lock *os.File
+	if readOnly {
+		lock, err = acquireShared(dir)
+	} else {
+		lock, err = acquire(dir, o.Command)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +214,7 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 		}
 		privPEM, err := os.ReadFile(kp)
 		if err != nil {
-			lock.Close()
+			closeLock(lock)
 			return nil, fmt.Errorf("signing key: %w", err)
 		}
 		pass, err := o.Passphrase()
@@ -206,33 +222,46 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 			signer, err = keys.LoadSigner(privPEM, pass, cfg.Origin)
 		}
 		if err != nil {
-			lock.Close()
-			return nil, err
+			closeLock(lock)
+			return nil, fmt.Errorf("%s: %w", kp, err)
 		}
 	}
-	h, err := open(dir, cfg, signer, lock)
+	h, err := open(dir, cfg, signer, lock, badgerstore.Options{ReadOnly: readOnly, CheckFiles: o.CheckFiles, Recover: o.Recover})
 	if err != nil {
-		lock.Close()
+		closeLock(lock)
 		return nil, err
 	}
 	h.Warnings = warnings
 	return h, nil
 }
 
-func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, error) {
+func closeLock(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
+
+func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgerstore.Options) (*Handle, error) {
 	pubPEM, err := os.ReadFile(filepath.Join(dir, PublicKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is missing: no checkpoint can be checked", evidence.ErrStoreDamaged, PublicKeyFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
 	}
 	pub, err := keys.PublicKey(pubPEM)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %s: %v", evidence.ErrStoreDamaged, PublicKeyFile, err)
 	}
 	v, err := keys.Verifier(pub, cfg.Origin)
 	if err != nil {
 		return nil, err
 	}
-	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), badgerstore.Options{})
+	fp, err := keys.Fingerprint(pub)
+	if err != nil {
+		return nil, err
+	}
+	st, err := badgerstore.Open(filepath.Join(dir, StoreDir), so)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +274,18 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File) (*Handle, 
 		st.Close()
 		return nil, err
 	}
-	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, lock: lock}, nil
+	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, lock: lock}, nil
+}
+
+// Verify verifies the case (evidence.Case.Verify) and also checks what the
+// directory claims against case.created: the title and id in
+// casefile.json, and that public-key.pem, which every checkpoint is
+// verified with, is the key case.created names.
+func (h *Handle) Verify(ctx context.Context, opt evidence.VerifyOptions) (*evidence.Report, error) {
+	if opt.Expect == nil {
+		opt.Expect = &evidence.CaseExpect{Title: h.Config.Title, Origin: h.Config.Origin, CaseID: h.Config.CaseID, KeyFingerprint: h.KeyFingerprint}
+	}
+	return h.Case.Verify(ctx, opt)
 }
 
 // Close closes the store and releases the lock.

@@ -112,7 +112,7 @@ func TestReadOnlyCannotAppend(t *testing.T) {
 
 func TestSecondOpenNamesHolder(t *testing.T) {
 	dir := create(t)
-	h, err := casedir.Open(dir, casedir.OpenOptions{Command: "casefile serve --case x"})
+	h, err := casedir.Open(dir, casedir.OpenOptions{Passphrase: passFn(pass), Command: "casefile serve --case x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,21 @@ func TestSecondOpenNamesHolder(t *testing.T) {
 	var inUse *casedir.InUseError
 	if !errors.As(err, &inUse) || !strings.Contains(err.Error(), "casefile serve --case x") || !strings.Contains(err.Error(), "pid ") {
 		t.Fatalf("second open: %v", err)
+	}
+	// Readers share the case with each other, not with a writer.
+	h.Close()
+	r1, err := casedir.Open(dir, casedir.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r1.Close()
+	r2, err := casedir.Open(dir, casedir.OpenOptions{})
+	if err != nil {
+		t.Fatalf("second reader: %v", err)
+	}
+	r2.Close()
+	if _, err := casedir.Open(dir, casedir.OpenOptions{Passphrase: passFn(pass)}); !errors.As(err, &inUse) {
+		t.Fatalf("writer while a reader holds the case: %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ package casedir
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,34 @@ func acquire(dir, command string) (*os.File, error) {
 	}
 	if err := f.Truncate(0); err == nil {
 		f.WriteAt([]byte(holderInfo(command)+"\n"), 0)
+	}
+	return f, nil
+}
+
+// acquireShared is the lock of a read-only open: a shared flock on an
+// existing lock file, opened read-only, so that readers exclude a writer
+// but not each other. Nothing is created or written: a copy without a lock
+// file (or on write-protected media) is read without one, Badger's own
+// shared lock on the database still excluding a writer.
+func acquireShared(dir string) (*os.File, error) {
+	f, err := os.Open(filepath.Join(dir, LockFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			b, _ := io.ReadAll(io.LimitReader(f, 512))
+			holder := strings.TrimSpace(string(b))
+			if holder == "" {
+				holder = "unknown process"
+			}
+			return nil, &InUseError{Dir: dir, Holder: holder}
+		}
+		return nil, err
 	}
 	return f, nil
 }

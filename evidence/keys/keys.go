@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,13 +32,48 @@ import (
 var ErrPassphraseRequired = errors.New("passphrase required")
 
 // ErrWrongPassphrase is returned when the passphrase does not decrypt the key.
-var ErrWrongPassphrase = errors.New("wrong passphrase: the private key could not be decrypted")
+var ErrWrongPassphrase = errors.New("wrong passphrase: the private key could not be decrypted (or its encrypted part is damaged)")
+
+// ErrDamagedKey is returned when the private key file cannot be read as an
+// encrypted key at all.
+var ErrDamagedKey = errors.New("the private key file is damaged or is not an encrypted Casefile key")
+
+// WeakPassphraseError says why a new key's passphrase was refused.
+type WeakPassphraseError struct{ Reason string }
+
+func (e *WeakPassphraseError) Error() string {
+	return fmt.Sprintf("passphrase too weak: %s; use at least %d characters, for example four or five unrelated words", e.Reason, MinPassphraseLen)
+}
+
+// MinPassphraseLen is the shortest passphrase a new key accepts.
+const MinPassphraseLen = 12
+
+// CheckPassphrase refuses passphrases an attacker with the encrypted key
+// file would guess quickly: fewer than MinPassphraseLen characters, or fewer
+// than 5 different characters ("aaaaaaaaaaaa", "abababababab").
+func CheckPassphrase(p []byte) error {
+	if len(p) == 0 {
+		return ErrPassphraseRequired
+	}
+	s := string(p)
+	if n := len([]rune(s)); n < MinPassphraseLen {
+		return &WeakPassphraseError{fmt.Sprintf("only %d character(s)", n)}
+	}
+	distinct := map[rune]bool{}
+	for _, r := range s {
+		distinct[r] = true
+	}
+	if len(distinct) < 5 {
+		return &WeakPassphraseError{fmt.Sprintf("only %d different characters", len(distinct))}
+	}
+	return nil
+}
 
 // Generate creates a new Ed25519 key pair. The private key PEM is encrypted
-// with passphrase, which must not be empty.
+// with passphrase, which must pass CheckPassphrase.
 func Generate(passphrase []byte) (privPEM, pubPEM []byte, err error) {
-	if len(passphrase) == 0 {
-		return nil, nil, ErrPassphraseRequired
+	if err := CheckPassphrase(passphrase); err != nil {
+		return nil, nil, err
 	}
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -92,12 +128,15 @@ func LoadSigner(privPEM, passphrase []byte, name string) (*Signer, error) {
 	if len(passphrase) == 0 && bytes.Contains(privPEM, []byte("ENCRYPTED")) {
 		return nil, ErrPassphraseRequired
 	}
+	if b, _ := pem.Decode(privPEM); b == nil {
+		return nil, fmt.Errorf("%w (no PEM block)", ErrDamagedKey)
+	}
 	k, err := cryptoutils.UnmarshalPEMToPrivateKey(privPEM, func(bool) ([]byte, error) { return passphrase, nil })
 	if err != nil {
 		if strings.Contains(err.Error(), "decrypt") {
 			return nil, ErrWrongPassphrase
 		}
-		return nil, fmt.Errorf("private key: %w", err)
+		return nil, ErrDamagedKey
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {

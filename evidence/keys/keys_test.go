@@ -14,7 +14,7 @@ import (
 )
 
 func TestKeyRoundTripAndNote(t *testing.T) {
-	priv, pub, err := keys.Generate([]byte("pass phrase"))
+	priv, pub, err := keys.Generate([]byte("a pass phrase"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestKeyRoundTripAndNote(t *testing.T) {
 	if _, err := keys.LoadSigner(priv, nil, "casefile.invalid/case/x"); !errors.Is(err, keys.ErrPassphraseRequired) {
 		t.Fatalf("no passphrase: %v", err)
 	}
-	s, err := keys.LoadSigner(priv, []byte("pass phrase"), "casefile.invalid/case/x")
+	s, err := keys.LoadSigner(priv, []byte("a pass phrase"), "casefile.invalid/case/x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,8 @@ func TestOpenSSLAgrees(t *testing.T) {
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not installed")
 	}
-	priv, pub, _ := keys.Generate([]byte("p"))
-	s, _ := keys.LoadSigner(priv, []byte("p"), "casefile.invalid/case/x")
+	priv, pub, _ := keys.Generate([]byte("an openssl test"))
+	s, _ := keys.LoadSigner(priv, []byte("an openssl test"), "casefile.invalid/case/x")
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "pub.pem"), pub, 0o644)
 	os.WriteFile(filepath.Join(dir, "msg"), []byte("manifest"), 0o644)
@@ -82,5 +82,48 @@ func TestOpenSSLAgrees(t *testing.T) {
 	fp, _ := keys.Fingerprint(s.Public())
 	if want := "sha256:" + strings.Fields(string(der))[0]; fp != want {
 		t.Fatalf("fingerprint %s, openssl says %s", fp, want)
+	}
+}
+
+func TestWeakPassphrasesRefused(t *testing.T) {
+	for _, p := range []string{"1", "short words", "aaaaaaaaaaaaaaaa", "abababababababab", "1212343412123434"} {
+		var weak *keys.WeakPassphraseError
+		if _, _, err := keys.Generate([]byte(p)); !errors.As(err, &weak) || !strings.Contains(err.Error(), "at least 12 characters") {
+			t.Errorf("Generate(%q): %v", p, err)
+		}
+	}
+	if _, _, err := keys.Generate(nil); !errors.Is(err, keys.ErrPassphraseRequired) {
+		t.Errorf("empty passphrase: %v", err)
+	}
+	if err := keys.CheckPassphrase([]byte("correct horse battery staple")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDamagedKeyFile: a damaged key file is named as such, not as a JSON
+// error; damage inside the ciphertext cannot be told from a wrong passphrase.
+func TestDamagedKeyFile(t *testing.T) {
+	pass := []byte("a pass phrase")
+	priv, _, err := keys.Generate(pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(priv), "\n")
+	mid := []byte(lines[1])
+	mid[10] ^= 0x20 // one base64 character changes case: the JSON envelope breaks
+	lines[1] = string(mid)
+	for name, bad := range map[string][]byte{
+		"flipped":   []byte(strings.Join(lines, "\n")),
+		"truncated": priv[:len(priv)/2],
+		"not pem":   []byte("hello"),
+		"empty":     nil,
+	} {
+		_, err := keys.LoadSigner(bad, pass, "casefile.invalid/case/x")
+		if !errors.Is(err, keys.ErrDamagedKey) && !errors.Is(err, keys.ErrWrongPassphrase) {
+			t.Errorf("%s key file: %v", name, err)
+		}
+		if err != nil && strings.Contains(strings.ToLower(err.Error()), "json") {
+			t.Errorf("%s key file: error speaks of JSON: %v", name, err)
+		}
 	}
 }
