@@ -17,7 +17,7 @@ import (
 func TestUserRecordEditedOnDiskFailsVerify(t *testing.T) {
 	dir := t.TempDir()
 	caseDir := filepath.Join(dir, "case")
-	env := map[string]string{"CASEFILE_PASSPHRASE": "p", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": caseDir,
+	env := map[string]string{"CASEFILE_PASSPHRASE": "users test passphrase", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": caseDir,
 		"CASEFILE_USER_PASSWORD": "a long enough password"}
 	getenv := func(k string) string { return env[k] }
 	var out, errb bytes.Buffer

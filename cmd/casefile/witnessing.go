@@ -60,7 +60,7 @@ func (a *app) publishAfterWrite(cmd *cobra.Command) error {
 		return nil
 	}
 	a.wrote = false
-	h, err := casedir.Open(a.caseDir, casedir.OpenOptions{Command: "casefile (witnessing the latest checkpoint)"})
+	h, err := casedir.Open(a.caseDir, casedir.OpenOptions{Writable: true, Command: "casefile (witnessing the latest checkpoint)"})
 	if err != nil {
 		fmt.Fprintf(a.err, "casefile: warning: the latest checkpoint was not sent to the witnesses: %v\n", err)
 		return nil

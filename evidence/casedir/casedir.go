@@ -176,6 +176,10 @@ type OpenOptions struct {
 	// badgerstore.Options.Recover); unindexed pack tails are cut. No
 	// entry is added.
 	Recover bool
+	// Writable opens the store writable without unlocking the key: for
+	// data kept beside the log that needs no signature (the cosignatures
+	// witnesses returned for a checkpoint already signed).
+	Writable bool
 	// CheckFiles reads every block of the database against its checksum
 	// at open (verification).
 	CheckFiles bool
@@ -195,7 +199,7 @@ func Open(dir string, o OpenOptions) (*Handle, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil || cfg.Format != formatVersion || cfg.Origin == "" {
 		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotACase, ConfigFile)
 	}
-	readOnly := o.Passphrase == nil && !o.Recover
+	readOnly := o.Passphrase == nil && !o.Recover && !o.Writable
 	var lock *os.File
 	if readOnly {
 		lock, err = acquireShared(dir)

@@ -113,37 +113,13 @@ func TestWitnessingInPackage(t *testing.T) {
 			bad := filepath.Join(t.TempDir(), "pkg")
 			os.CopyFS(bad, os.DirFS(last))
 			c.damage(bad)
-			resignPackage(t, tc, bad)
+			resignDir(t, bad, tc.signer.SignBlob)
 			r := mustVerify(t, bad)
 			if r.OK || r.First().Where != c.where {
 				t.Fatalf("first problem %+v, want %s", r.First(), c.where)
 			}
 		})
 	}
-}
-
-// resignPackage rewrites manifest.json, manifest.sig and SHA256SUMS over
-// the files as they are: what the holder of the case key can do.
-func resignPackage(t *testing.T, tc *testCase, dir string) {
-	t.Helper()
-	raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	var m Manifest
-	if err := jsonUnmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range m.Files {
-		b, err := os.ReadFile(filepath.Join(dir, f.Path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Files[i].SHA256, m.Files[i].Size = sha256Hex(b), int64(len(b))
-	}
-	mj := jsonIndent(t, &m)
-	sig, _ := tc.signer.SignBlob(mj)
-	os.WriteFile(filepath.Join(dir, "manifest.json"), mj, 0o644)
-	os.WriteFile(filepath.Join(dir, "manifest.sig"), sig, 0o644)
-	pk, _ := readPackage(context.Background(), dir)
-	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sumsFor(m.Files, pk), 0o644)
 }
 
 // C2SP tlog-proof allows an "extra" line after the header; the reader
