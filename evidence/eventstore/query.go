@@ -14,6 +14,7 @@ import (
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // errStop ends a scan early without an error.
@@ -132,15 +133,21 @@ func filterRuns(runs []*Run, keep func(*Run) bool) []*Run {
 }
 
 // resolve turns a typed value into the indicators it can be: an address is
-// normalised; anything else is looked up as written and in lower case.
+// normalised; anything else is looked up as written and in lower case, in
+// each stored form it may stand for (rawtext.Forms: the bytes as typed, or
+// the \xHH form that events and indicators show).
 func (s *Store) resolve(v string) []indicator.Indicator {
 	if a, ok := indicator.NormalizeIP(v); ok {
 		return []indicator.Indicator{{Type: indicator.TypeIP, Value: a.String()}}
 	}
 	var out []indicator.Indicator
-	cands := []string{v}
-	if l := strings.ToLower(v); l != v {
-		cands = append(cands, l)
+	var cands []string
+	for _, f := range rawtext.Forms(v) {
+		for _, c := range []string{f, strings.ToLower(f)} {
+			if !contains(cands, c) {
+				cands = append(cands, c)
+			}
+		}
 	}
 	for _, t := range []indicator.Type{indicator.TypeDomain, indicator.TypeURL, indicator.TypeEmail, indicator.TypeUser,
 		indicator.TypeSSHKey, indicator.TypeUserAgent, indicator.TypeHash, indicator.TypeService} {

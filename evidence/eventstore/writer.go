@@ -258,8 +258,9 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 	if o.Location != nil {
 		loc = o.Location.String()
 	}
+	name, _ := evidence.EscapeName(o.Name) // as the artefact.ingested entry records it
 	r := &Run{
-		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: o.Name,
+		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: name,
 		Parser: res.Parser, ParserVersion: res.Version, Format: o.Format, Gzip: res.Gzip,
 		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
 		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings), IndexVersion: IndexVersion,
