@@ -13,6 +13,7 @@ import (
 
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/keys"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // Exit codes (CLI.md).
@@ -79,10 +80,10 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 	case errors.As(err, &ue):
 		code = exitUsage
 	}
-	fmt.Fprintf(a.err, "casefile: error: %v\n", err)
+	fmt.Fprintf(a.err, "casefile: error: %s\n", rawtext.Display(err.Error()))
 	var he hintError
 	if errors.As(err, &he) {
-		fmt.Fprintf(a.err, "casefile: hint: %s\n", he.hint)
+		fmt.Fprintf(a.err, "casefile: hint: %s\n", rawtext.Display(he.hint))
 	}
 	if code == exitUsage {
 		fmt.Fprintln(a.err, "casefile: hint: run 'casefile help' for usage")
@@ -141,7 +142,7 @@ func (a *app) actor() string {
 }
 
 func (a *app) hint(format string, args ...any) {
-	fmt.Fprintf(a.err, "casefile: hint: "+format+"\n", args...)
+	fmt.Fprintf(a.err, "casefile: hint: %s\n", rawtext.Display(fmt.Sprintf(format, args...)))
 }
 
 // passphrase returns a function that reads the key passphrase from
@@ -201,7 +202,7 @@ func (a *app) openCase(cmd *cobra.Command, writable bool) (*casedir.Handle, erro
 		return nil, err
 	}
 	for _, w := range h.Warnings {
-		fmt.Fprintf(a.err, "casefile: warning: %s\n", w)
+		fmt.Fprintf(a.err, "casefile: warning: %s\n", rawtext.Display(w))
 	}
 	return h, nil
 }

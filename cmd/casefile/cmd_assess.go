@@ -81,7 +81,11 @@ as an assessment.recorded custody entry.`,
 				fmt.Fprintln(a.out, "No source indicators to assess: ingest logs first (casefile ingest).")
 				return nil
 			}
-			return res.Text(a.out)
+			w := &displayLines{w: a.out}
+			if err := res.Text(w); err != nil {
+				return err
+			}
+			return w.Close()
 		},
 	}
 	fl := cmd.Flags()

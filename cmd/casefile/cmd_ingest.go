@@ -16,6 +16,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 type ingestFlags struct {
@@ -79,17 +80,18 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 	enc := json.NewEncoder(a.out)
 	failed := 0
 	report := func(l ingestLine) {
+		show := rawtext.Display
 		switch {
 		case a.json:
 			enc.Encode(l)
 		case l.Error != "":
-			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", l.Path, l.Error)
+			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", show(l.Path), show(l.Error))
 		case l.Skipped != "":
-			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", l.Path, l.Skipped)
+			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", show(l.Path), show(l.Skipped))
 		case l.Duplicate:
-			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", show(l.Path), l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
 		default:
-			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d\n", show(l.Path), l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
 		}
 	}
 	fail := func(path string, err error) {
@@ -98,7 +100,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 		name, _ := evidence.EscapeName(path)
 		// The attempt itself is custody: counsel sees what could not be preserved.
 		_, rerr := h.Append(ctx(cmd), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
-			Payload: map[string]string{"path": name, "error": err.Error(), "source": f.source}})
+			Payload: map[string]string{"path": name, "error": rawtext.Encode(err.Error()), "source": f.source}})
 		if rerr != nil {
 			fmt.Fprintf(a.err, "casefile: error: recording the failure: %v\n", rerr)
 		}
@@ -121,11 +123,11 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 		line.Parse = pl
 		report(line)
 		if pl != nil && !a.json {
-			fmt.Fprintf(a.out, "  %s\n", pl.text())
+			fmt.Fprintf(a.out, "  %s\n", rawtext.Display(pl.text()))
 		}
 		if perr != nil {
 			failed++
-			fmt.Fprintf(a.err, "casefile: error: %s: %v\n", path, perr)
+			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", rawtext.Display(path), rawtext.Display(perr.Error()))
 		}
 	}
 	for _, p := range paths {

@@ -20,6 +20,9 @@ func (a *app) initCmd() *cobra.Command {
 			if err := a.needCase(); err != nil {
 				return err
 			}
+			if err := singleLine("title", title); err != nil {
+				return err
+			}
 			pass, err := a.passphrase(true)()
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
@@ -57,7 +58,7 @@ func (a *app) verifyCmd() *cobra.Command {
 }
 
 func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedReport, skipContent bool) {
-	fmt.Fprintf(a.out, "Case %s\n", where)
+	fmt.Fprintf(a.out, "Case %s\n", rawtext.Display(where))
 	fmt.Fprintf(a.out, "  entries      %d (canonical form, hash chain and Merkle tree recomputed)\n", r.Entries)
 	if r.Checkpoint != nil {
 		fmt.Fprintf(a.out, "  checkpoints  %d signatures checked; latest: size %d, root %s\n", r.Checkpoints, r.Checkpoint.Size, r.Checkpoint.Root)
@@ -81,7 +82,7 @@ func printReport(a *app, where string, r *evidence.Report, d *observe.DerivedRep
 	}
 	fmt.Fprintf(a.out, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
 	for _, p := range r.Problems {
-		fmt.Fprintf(a.out, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
+		fmt.Fprintf(a.out, "  %-10s %s: %s\n", p.Kind, rawtext.Display(p.Where), rawtext.Display(p.Detail))
 	}
 	if r.Dropped > 0 {
 		fmt.Fprintf(a.out, "  … and %d more\n", r.Dropped)

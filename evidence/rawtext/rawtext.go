@@ -196,3 +196,20 @@ func hexByte(c byte) byte {
 	}
 	return c - 'a' + 10
 }
+
+// Printable reports whether s is valid UTF-8 without control characters
+// (newlines included), format characters or line separators: text a person
+// may give for a single-line field (a title, a recipient).
+func Printable(s string) bool {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return false
+			}
+		}
+		if mustEscape(r) {
+			return false
+		}
+	}
+	return true
+}

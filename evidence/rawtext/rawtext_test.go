@@ -108,3 +108,23 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+func TestPrintable(t *testing.T) {
+	for s, want := range map[string]bool{
+		"LKA Cybercrime, Dezernat 5": true,
+		"Café «Zürich» – 2026":       true,
+		"":                           true,
+		"a\nb":                       false,
+		"a\rb":                       false,
+		"tab\t":                      false,
+		"\x1b[31mred":                false,
+		"\u202eevil":                 false,
+		"a\u2028b":                   false,
+		"caf\xe9":                    false,
+		"\ufffd is a character":      true,
+	} {
+		if got := Printable(s); got != want {
+			t.Errorf("Printable(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
