@@ -80,14 +80,17 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 	br := bufio.NewReaderSize(r, HeadSize)
 	var res Result
 	var in io.Reader = br
+	var damage *gzipDamage
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		src := &readErr{r: br}
+		zr, err := gzip.NewReader(src)
 		if err != nil {
 			return res, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
 		res.Gzip = true
-		br = bufio.NewReaderSize(zr, HeadSize)
+		damage = &gzipDamage{zr: zr, src: src}
+		br = bufio.NewReaderSize(damage, HeadSize)
 		in = br
 	}
 	var p Parser
@@ -110,8 +113,56 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 	res.Parser, res.Version = p.Name(), p.Version()
 	cs := &memberSink{sink: sink, gzip: res.Gzip}
 	st, err := p.Parse(in, opts, cs)
+	if err == nil && damage != nil && damage.err != nil {
+		// What was read is kept; the damage is reported where it starts.
+		st.Malformed++
+		cs.Malformed(Malformed{Offset: damage.n,
+			Reason: fmt.Sprintf("gzip: the compressed stream is damaged after %d bytes of text (%v): the events before are kept, nothing after could be read", damage.n, damage.err)})
+	}
 	res.Stats = st
 	return res, err
+}
+
+// gzipDamage reads a gzip stream and ends it, as if it ended there, where
+// the stream is truncated, corrupt, or followed by bytes that are not gzip
+// (zero padding): err says what was wrong and n how many decompressed bytes
+// were read before. A failure to read the compressed bytes themselves is
+// passed on: that is not damage in the artefact.
+type gzipDamage struct {
+	zr  *gzip.Reader
+	src *readErr
+	n   int64
+	err error
+}
+
+func (g *gzipDamage) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, io.EOF
+	}
+	n, err := g.zr.Read(p)
+	g.n += int64(n)
+	if err != nil && err != io.EOF {
+		if g.src.err != nil {
+			return n, g.src.err
+		}
+		g.err = err
+		return n, nil
+	}
+	return n, err
+}
+
+// readErr remembers the first error of r other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // memberSink marks citations of decompressed streams with Member "gzip".
