@@ -71,6 +71,9 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted before finishing")
+	}
 	var ue usageError
 	var ve verifyError
 	code := exitFailure

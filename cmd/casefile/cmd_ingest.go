@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -144,6 +143,10 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			continue
 		}
 		if !st.IsDir() {
+			if !st.Mode().IsRegular() {
+				fail(p, notRegular(st.Mode())) // never opened: a FIFO would block, a device could change as it is read
+				continue
+			}
 			a.ingestFile(p, fail, one)
 			continue
 		}
@@ -181,7 +184,9 @@ func (a *app) ingestFile(path string, fail func(string, error), one func(string,
 	if a.beforeOpen != nil {
 		a.beforeOpen(path)
 	}
-	file, err := os.Open(path)
+	// Non-blocking, so that a file replaced by a FIFO since it was listed
+	// does not hang the ingest; it is refused below.
+	file, err := os.OpenFile(path, os.O_RDONLY|openNonBlock, 0)
 	if err != nil {
 		fail(path, err)
 		return
@@ -192,8 +197,8 @@ func (a *app) ingestFile(path string, fail func(string, error), one func(string,
 		fail(path, err)
 		return
 	}
-	if st.IsDir() || !st.Mode().IsRegular() {
-		fail(path, errors.New("not a regular file"))
+	if !st.Mode().IsRegular() {
+		fail(path, notRegular(st.Mode()))
 		return
 	}
 	abs, err := filepath.Abs(path)
@@ -219,4 +224,20 @@ func (a *app) progress(size int64, name string) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// notRegular is the error for a path that is not a regular file.
+func notRegular(m fs.FileMode) error {
+	what := "not a regular file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return fmt.Errorf("%s, not a regular file: refused (to preserve what it yields, copy it to a file first, or pipe it to 'casefile ingest -')", what)
 }
