@@ -40,6 +40,9 @@ type app struct {
 	json     bool
 	// beforeOpen, when set (tests only), runs before each file is opened.
 	beforeOpen func(path string)
+	// afterRead, when set (tests only), runs after each file was read and
+	// before it is examined again.
+	afterRead func(path string)
 }
 
 // usageError marks a mistake in how the command was called (exit 2).

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -34,6 +36,7 @@ type ingestLine struct {
 	Entry     uint64     `json:"entry,omitempty"`
 	Duplicate bool       `json:"duplicate,omitempty"`
 	Skipped   string     `json:"skipped,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	Parse     *parseLine `json:"parse,omitempty"`
 }
@@ -104,9 +107,9 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			fmt.Fprintf(a.err, "casefile: error: recording the failure: %v\n", rerr)
 		}
 	}
-	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64) {
+	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64, check func(int64) []string) {
 		meta.Source, meta.Note, meta.Vantage = f.source, f.note, f.vantage
-		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy}
+		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy, Check: check}
 		if bar := a.progress(size, meta.Name); bar != nil {
 			opt.Progress = func(n int64) { bar.Add64(n) }
 			defer bar.Finish()
@@ -116,11 +119,16 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			fail(path, err)
 			return
 		}
-		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate}
+		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate, Warnings: res.Warnings}
 		// The artefact is preserved; now the parser reads it back from the store.
 		pl, perr := a.parseArtefact(ctx(cmd), events, res.Digest, meta, f.parse, actor)
 		line.Parse = pl
 		report(line)
+		for _, w := range res.Warnings {
+			if !a.json {
+				fmt.Fprintf(a.err, "casefile: warning: %s: %s\n", rawtext.Display(path), rawtext.Display(w))
+			}
+		}
 		if pl != nil && !a.json {
 			fmt.Fprintf(a.out, "  %s\n", rawtext.Display(pl.text()))
 		}
@@ -134,7 +142,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			return ctx(cmd).Err()
 		}
 		if p == "-" {
-			one("-", a.in, evidence.ArtefactMeta{Name: f.stdinName, Path: "(standard input)"}, -1)
+			one("-", a.in, evidence.ArtefactMeta{Name: f.stdinName, Path: "(standard input)"}, -1, nil)
 			continue
 		}
 		st, err := os.Stat(p) // a path named on the command line is followed if it is a link
@@ -180,7 +188,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 	return nil
 }
 
-func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64)) {
+func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64, func(int64) []string)) {
 	if a.beforeOpen != nil {
 		a.beforeOpen(path)
 	}
@@ -207,8 +215,45 @@ func (a *app) ingestFile(path string, fail func(string, error), one func(string,
 	}
 	meta := evidence.ArtefactMeta{Name: filepath.Base(path), Path: abs, ModTime: st.ModTime()}
 	meta.AccessTime, meta.ChangeTime = fileTimes(st)
-	one(path, file, meta, st.Size())
+	one(path, file, meta, st.Size(), a.readCheck(path, file, st))
 }
+
+// readCheck returns the check, run once a file was read, that it did not
+// change meanwhile: its size, mtime and ctime then against before the
+// read, and the bytes read against its size. A change is a warning
+// recorded in the ingest entry: the preserved bytes may be torn.
+func (a *app) readCheck(path string, file *os.File, before os.FileInfo) func(int64) []string {
+	return func(read int64) []string {
+		if a.afterRead != nil {
+			a.afterRead(path)
+		}
+		after, err := file.Stat()
+		if err != nil {
+			return []string{"the file could not be examined again after it was read: " + err.Error()}
+		}
+		var what []string
+		if before.Size() != after.Size() {
+			what = append(what, fmt.Sprintf("size %d → %d bytes", before.Size(), after.Size()))
+		}
+		if !before.ModTime().Equal(after.ModTime()) {
+			what = append(what, "mtime "+fmtTime(before.ModTime())+" → "+fmtTime(after.ModTime()))
+		}
+		_, c1 := fileTimes(before)
+		_, c2 := fileTimes(after)
+		if !c1.Equal(c2) {
+			what = append(what, "ctime "+fmtTime(c1)+" → "+fmtTime(c2))
+		}
+		if read != before.Size() {
+			what = append(what, fmt.Sprintf("%d bytes read of %d", read, before.Size()))
+		}
+		if len(what) == 0 {
+			return nil
+		}
+		return []string{"the file changed while it was read (" + strings.Join(what, "; ") + "): the preserved bytes may mix old and new content; preserve a stable copy (a snapshot) as well"}
+	}
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // progress returns a byte progress bar on stderr for long ingests, or nil
 // when stderr is not a terminal or the input is small.
