@@ -27,8 +27,13 @@ import (
 // posting is what one run says about one indicator.
 type posting struct {
 	count       int64
-	first, last int64    // unix ns, 0 when unknown
-	seqs        []uint32 // events mentioning it, ascending
+	first, last int64 // unix ns, 0 when unknown
+	// While a run is written or verified: the events mentioning it as
+	// uvarint deltas, as encodePosting stores them (a byte or two per
+	// event, not four), and the last of them.
+	deltas  []byte
+	lastSeq uint32
+	seqs    []uint32 // when read back: the events mentioning it, ascending
 }
 
 // runWriter is the parse.Sink of a run: it encodes events into blocks,
@@ -165,14 +170,15 @@ func notePostings(postings map[string]*posting, e *parse.Event, seq uint32) {
 			p = &posting{}
 			postings[k] = p
 		}
+		p.deltas = binary.AppendUvarint(p.deltas, uint64(seq-p.lastSeq))
 		p.count++
+		p.lastSeq = seq
 		if ts != 0 {
 			if p.first == 0 || ts < p.first {
 				p.first = ts
 			}
 			p.last = max(p.last, ts)
 		}
-		p.seqs = append(p.seqs, seq)
 	}
 }
 
@@ -281,19 +287,15 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 }
 
 // encodePosting: uvarint count, varint first, varint last, uvarint n, then
-// n uvarint deltas of event sequence numbers.
+// n uvarint deltas of event sequence numbers (the first from 0), of a
+// posting built by notePostings (n = count).
 func encodePosting(p *posting) []byte {
-	b := make([]byte, 0, 16+2*len(p.seqs))
+	b := make([]byte, 0, 32+len(p.deltas))
 	b = binary.AppendUvarint(b, uint64(p.count))
 	b = binary.AppendVarint(b, p.first)
 	b = binary.AppendVarint(b, p.last)
-	b = binary.AppendUvarint(b, uint64(len(p.seqs)))
-	prev := uint32(0)
-	for _, s := range p.seqs {
-		b = binary.AppendUvarint(b, uint64(s-prev))
-		prev = s
-	}
-	return b
+	b = binary.AppendUvarint(b, uint64(p.count))
+	return append(b, p.deltas...)
 }
 
 func decodePosting(b []byte, withSeqs bool) (*posting, error) {
