@@ -37,7 +37,8 @@ type posting struct {
 }
 
 // runWriter is the parse.Sink of a run: it encodes events into blocks,
-// hashes them, and collects indicator postings in memory.
+// hashes them, and collects the indicator postings of each part of
+// partEvents events in memory, writing them when the part is complete.
 type runWriter struct {
 	ctx      context.Context
 	c        *evidence.Case
@@ -54,7 +55,9 @@ type runWriter struct {
 	malKept  int
 	malCount int64
 	first    []parse.Malformed
-	postings map[string]*posting // type \x00 value
+	postings map[string]*posting // type \x00 value, of the current part
+	part     uint32
+	distinct map[[16]byte]struct{} // every indicator of the run, hashed
 	tmin     time.Time
 	tmax     time.Time
 	err      error
@@ -71,7 +74,7 @@ type runWriter struct {
 const pipelineBatch = 256
 
 func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.Digest) *runWriter {
-	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}}
+	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}, distinct: map[[16]byte]struct{}{}}
 	w.work, w.done = make(chan []parse.Event, 4), make(chan error, 1)
 	go func() {
 		var err error
@@ -135,6 +138,11 @@ func (w *runWriter) encode(e *parse.Event) error {
 	}
 	notePostings(w.postings, e, w.seq)
 	w.seq++
+	if w.seq%partEvents == 0 {
+		if err := w.writePart(false); err != nil {
+			return err
+		}
+	}
 	if w.seq%blockEvents == 0 {
 		return w.flushBlock()
 	}
@@ -237,18 +245,23 @@ func (w *runWriter) flush() error {
 	return w.c.WriteDerived(nil, true)
 }
 
-// writePostings stores one key per indicator of the run, in batches, and
-// makes them durable.
-func (w *runWriter) writePostings() error {
+// writePostings stores the last part of the run's postings and makes
+// them all durable.
+func (w *runWriter) writePostings() error { return w.writePart(true) }
+
+// writePart stores the postings of the current part, one key per
+// indicator, in batches, and starts the next part.
+func (w *runWriter) writePart(durable bool) error {
 	keys := make([]string, 0, len(w.postings))
 	for k := range w.postings {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	ops := make([]evidence.Op, 0, opsPerWrite)
+	ops := make([]evidence.Op, 0, min(len(keys), opsPerWrite))
 	for _, k := range keys {
 		typ, val, _ := strings.Cut(k, "\x00")
-		ops = append(ops, evidence.Op{Key: postingKey(indicator.Type(typ), val, w.id), Value: encodePosting(w.postings[k])})
+		ops = append(ops, evidence.Op{Key: partKey(indicator.Type(typ), val, w.id, w.part), Value: encodePosting(w.postings[k])})
+		w.distinct[indicatorHash(k)] = struct{}{}
 		if len(ops) == opsPerWrite {
 			if err := w.c.WriteDerived(ops, false); err != nil {
 				return err
@@ -256,7 +269,16 @@ func (w *runWriter) writePostings() error {
 			ops = ops[:0]
 		}
 	}
-	return w.c.WriteDerived(ops, true)
+	w.part++
+	w.postings = make(map[string]*posting)
+	return w.c.WriteDerived(ops, durable)
+}
+
+// indicatorHash stands for an indicator ("type\x00value") when counting
+// distinct ones: 16 bytes of its SHA-256.
+func indicatorHash(k string) [16]byte {
+	sum := sha256.Sum256([]byte(k))
+	return [16]byte(sum[:16])
 }
 
 func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
@@ -269,7 +291,7 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: name,
 		Parser: res.Parser, ParserVersion: res.Version, Format: o.Format, Gzip: res.Gzip,
 		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
-		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings), IndexVersion: IndexVersion,
+		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.distinct), IndexVersion: IndexVersion,
 		Digest: "sha256:" + hex.EncodeToString(w.digest.Sum(nil)), FirstSeen: fmtTime(w.tmin), LastSeen: fmtTime(w.tmax),
 		FirstProblems: w.first,
 	}
