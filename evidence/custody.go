@@ -34,6 +34,11 @@ func Describe(e *Entry) string {
 		if s := str("md5"); s != "" {
 			fmt.Fprintf(&b, "; md5 %s, sha1 %s", s, str("sha1"))
 		}
+		if ws, _ := p["warnings"].([]any); len(ws) > 0 {
+			for _, w := range ws {
+				fmt.Fprintf(&b, "; WARNING: %v", w)
+			}
+		}
 	case KindIngestFailed:
 		fmt.Fprintf(&b, "could not preserve %s: %s (nothing was stored)", quoteName(str("path")), str("error"))
 	default:

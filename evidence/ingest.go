@@ -31,6 +31,11 @@ type IngestOptions struct {
 	Actor        string      // examiner, recorded in the entry
 	LegacyHashes bool        // also compute MD5 and SHA-1
 	Progress     func(int64) // called with the number of bytes read, may be nil
+	// Check, when set, is called once every byte was read and stored and
+	// before the entry is written, with the number of bytes read; what it
+	// returns is recorded in the entry as warnings (the file changed while
+	// it was read, say).
+	Check func(read int64) []string
 }
 
 // IngestPayload is the payload of an artefact.ingested entry.
@@ -50,6 +55,9 @@ type IngestPayload struct {
 	Note        string `json:"note,omitempty"`
 	Vantage     string `json:"vantage,omitempty"`
 	Duplicate   bool   `json:"duplicate"` // the same bytes were already in the store
+	// Warnings are what the examiner must know about how the bytes were
+	// read, e.g. that the file changed while it was read.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // IngestResult reports one preserved artefact.
@@ -58,6 +66,7 @@ type IngestResult struct {
 	Size      int64
 	MD5, SHA1 string
 	Duplicate bool
+	Warnings  []string // as recorded in the entry
 	Entry     *Entry
 }
 
@@ -79,6 +88,10 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
+	var warnings []string
+	if opt.Check != nil {
+		warnings = opt.Check(sums.size)
+	}
 	var ops []Op
 	if !dup {
 		rec, err := Canonical(sums.record())
@@ -93,13 +106,13 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		Artefact: sums.sha256.String(), SHA256: sums.sha256.Hex(), MD5: sums.md5, SHA1: sums.sha1,
 		Size: sums.size, Name: name, Path: path, NameEscaped: e1 || e2,
 		ModTime: fmtTime(meta.ModTime), AccessTime: fmtTime(meta.AccessTime), ChangeTime: fmtTime(meta.ChangeTime),
-		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup,
+		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup, Warnings: warnings,
 	}
 	es, err := c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}})
 	if err != nil {
 		return nil, err
 	}
-	return &IngestResult{Digest: sums.sha256, Size: sums.size, MD5: sums.md5, SHA1: sums.sha1, Duplicate: dup, Entry: es[0]}, nil
+	return &IngestResult{Digest: sums.sha256, Size: sums.size, MD5: sums.md5, SHA1: sums.sha1, Duplicate: dup, Warnings: warnings, Entry: es[0]}, nil
 }
 
 func fmtTime(t time.Time) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/keys"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // Exit codes (CLI.md).
@@ -44,6 +45,9 @@ type app struct {
 	// wrote is set when the case was opened for writing: the latest
 	// checkpoint then goes to the witnesses after the command.
 	wrote bool
+	// afterRead, when set (tests only), runs after each file was read and
+	// before it is examined again.
+	afterRead func(path string)
 }
 
 // usageError marks a mistake in how the command was called (exit 2).
@@ -75,6 +79,9 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted before finishing")
+	}
 	var ue usageError
 	var ve verifyError
 	code := exitFailure
@@ -84,10 +91,10 @@ func run(ctx context.Context, args []string, io stdio, getenv func(string) strin
 	case errors.As(err, &ue):
 		code = exitUsage
 	}
-	fmt.Fprintf(a.err, "casefile: error: %v\n", err)
+	fmt.Fprintf(a.err, "casefile: error: %s\n", rawtext.Display(err.Error()))
 	var he hintError
 	if errors.As(err, &he) {
-		fmt.Fprintf(a.err, "casefile: hint: %s\n", he.hint)
+		fmt.Fprintf(a.err, "casefile: hint: %s\n", rawtext.Display(he.hint))
 	}
 	if code == exitUsage {
 		fmt.Fprintln(a.err, "casefile: hint: run 'casefile help' for usage")
@@ -149,7 +156,7 @@ func (a *app) actor() string {
 }
 
 func (a *app) hint(format string, args ...any) {
-	fmt.Fprintf(a.err, "casefile: hint: "+format+"\n", args...)
+	fmt.Fprintf(a.err, "casefile: hint: %s\n", rawtext.Display(fmt.Sprintf(format, args...)))
 }
 
 // passphrase returns a function that reads the key passphrase from
@@ -222,7 +229,7 @@ func (a *app) openCaseWith(o casedir.OpenOptions) (*casedir.Handle, error) {
 		return nil, err
 	}
 	for _, w := range h.Warnings {
-		fmt.Fprintf(a.err, "casefile: warning: %s\n", w)
+		fmt.Fprintf(a.err, "casefile: warning: %s\n", rawtext.Display(w))
 	}
 	a.wrote = o.Passphrase != nil && witnessed(h)
 	return h, nil

@@ -124,7 +124,11 @@ never replaces the model's: both are shown side by side from then on.`,
 				fmt.Fprintln(a.out, "No source indicators to assess: ingest logs first (casefile ingest).")
 				return nil
 			}
-			return res.Text(a.out)
+			w := &displayLines{w: a.out}
+			if err := res.Text(w); err != nil {
+				return err
+			}
+			return w.Close()
 		},
 	}
 	fl := cmd.Flags()

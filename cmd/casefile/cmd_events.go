@@ -10,6 +10,7 @@ import (
 
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 func (a *app) eventsCmd() *cobra.Command {
@@ -87,22 +88,23 @@ func eventText(e *parse.Event, name string) string {
 	} else {
 		b.WriteString(e.Time.UTC().Format("2006-01-02 15:04:05Z"))
 	}
-	fmt.Fprintf(&b, "  %-5s %-8s %-7s", e.Kind, e.Action, e.Outcome)
+	show := rawtext.Display
+	fmt.Fprintf(&b, "  %-5s %-8s %-7s", show(e.Kind), show(e.Action), show(e.Outcome))
 	src := e.Src
 	if src == "" {
 		src = e.SrcService
 	}
 	if src != "" {
-		fmt.Fprintf(&b, " %s", src)
+		fmt.Fprintf(&b, " %s", show(src))
 		if e.Dst != "" {
-			fmt.Fprintf(&b, " → %s", e.Dst)
+			fmt.Fprintf(&b, " → %s", show(e.Dst))
 			if e.DstPort != 0 {
 				fmt.Fprintf(&b, ":%d", e.DstPort)
 			}
 		}
 	}
 	if e.User != "" {
-		fmt.Fprintf(&b, " user %q", e.User)
+		fmt.Fprintf(&b, " user \"%s\"", show(e.User))
 	}
 	c := e.Citation
 	where := fmt.Sprintf("line %d", c.Line)
@@ -112,6 +114,6 @@ func eventText(e *parse.Event, name string) string {
 	if name == "" {
 		name = c.Artefact
 	}
-	fmt.Fprintf(&b, "  [%s %s, byte %d; %s]", name, where, c.Offset, c.Parser)
+	fmt.Fprintf(&b, "  [%s %s, byte %d; %s]", show(name), where, c.Offset, show(c.Parser))
 	return b.String()
 }

@@ -124,6 +124,11 @@ in the custody log.`,
 			if f.out == "" {
 				return usagef("no output given: pass --out PATH (a directory, or a .tar.gz or .zip file)")
 			}
+			for _, fl := range []struct{ name, value string }{{"recipient", f.recipient}, {"purpose", f.purpose}, {"authorization", f.authorization}} {
+				if err := singleLine(fl.name, fl.value); err != nil {
+					return err
+				}
+			}
 			var digests []evidence.Digest
 			for _, s := range f.artefacts {
 				d, err := evidence.ParseDigest(s)

@@ -10,6 +10,7 @@ import (
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // indicatorJSON is one indicator in `indicators --json` (CLI.md).
@@ -66,7 +67,7 @@ func (a *app) indicatorsCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.out, "%-10s %-40s %8s  %-20s  %-20s  %s\n", "TYPE", "VALUE", "EVENTS", "FIRST SEEN", "LAST SEEN", "WHAT SOURCES SAY")
 			for _, j := range out {
-				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", j.Type, clip(j.Value, 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), obsSummary(j))
+				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", rawtext.Display(j.Type), clip(rawtext.Display(j.Value), 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), rawtext.Display(obsSummary(j)))
 			}
 			return nil
 		},

@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 type ingestFlags struct {
@@ -34,6 +36,7 @@ type ingestLine struct {
 	Entry     uint64     `json:"entry,omitempty"`
 	Duplicate bool       `json:"duplicate,omitempty"`
 	Skipped   string     `json:"skipped,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	Parse     *parseLine `json:"parse,omitempty"`
 }
@@ -79,17 +82,18 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 	enc := json.NewEncoder(a.out)
 	failed := 0
 	report := func(l ingestLine) {
+		show := rawtext.Display
 		switch {
 		case a.json:
 			enc.Encode(l)
 		case l.Error != "":
-			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", l.Path, l.Error)
+			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", show(l.Path), show(l.Error))
 		case l.Skipped != "":
-			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", l.Path, l.Skipped)
+			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", show(l.Path), show(l.Skipped))
 		case l.Duplicate:
-			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", show(l.Path), l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
 		default:
-			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d\n", l.Path, l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
+			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d\n", show(l.Path), l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
 		}
 	}
 	fail := func(path string, err error) {
@@ -98,14 +102,14 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 		name, _ := evidence.EscapeName(path)
 		// The attempt itself is custody: counsel sees what could not be preserved.
 		_, rerr := h.Append(ctx(cmd), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
-			Payload: map[string]string{"path": name, "error": err.Error(), "source": f.source}})
+			Payload: map[string]string{"path": name, "error": rawtext.Encode(err.Error()), "source": f.source}})
 		if rerr != nil {
 			fmt.Fprintf(a.err, "casefile: error: recording the failure: %v\n", rerr)
 		}
 	}
-	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64) {
+	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64, check func(int64) []string) {
 		meta.Source, meta.Note, meta.Vantage = f.source, f.note, f.vantage
-		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy}
+		opt := evidence.IngestOptions{Actor: actor, LegacyHashes: f.legacy, Check: check}
 		if bar := a.progress(size, meta.Name); bar != nil {
 			opt.Progress = func(n int64) { bar.Add64(n) }
 			defer bar.Finish()
@@ -115,17 +119,22 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			fail(path, err)
 			return
 		}
-		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate}
+		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate, Warnings: res.Warnings}
 		// The artefact is preserved; now the parser reads it back from the store.
 		pl, perr := a.parseArtefact(ctx(cmd), events, res.Digest, meta, f.parse, actor)
 		line.Parse = pl
 		report(line)
+		for _, w := range res.Warnings {
+			if !a.json {
+				fmt.Fprintf(a.err, "casefile: warning: %s: %s\n", rawtext.Display(path), rawtext.Display(w))
+			}
+		}
 		if pl != nil && !a.json {
-			fmt.Fprintf(a.out, "  %s\n", pl.text())
+			fmt.Fprintf(a.out, "  %s\n", rawtext.Display(pl.text()))
 		}
 		if perr != nil {
 			failed++
-			fmt.Fprintf(a.err, "casefile: error: %s: %v\n", path, perr)
+			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", rawtext.Display(path), rawtext.Display(perr.Error()))
 		}
 	}
 	for _, p := range paths {
@@ -133,7 +142,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			return ctx(cmd).Err()
 		}
 		if p == "-" {
-			one("-", a.in, evidence.ArtefactMeta{Name: f.stdinName, Path: "(standard input)"}, -1)
+			one("-", a.in, evidence.ArtefactMeta{Name: f.stdinName, Path: "(standard input)"}, -1, nil)
 			continue
 		}
 		st, err := os.Stat(p) // a path named on the command line is followed if it is a link
@@ -142,6 +151,10 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			continue
 		}
 		if !st.IsDir() {
+			if !st.Mode().IsRegular() {
+				fail(p, notRegular(st.Mode())) // never opened: a FIFO would block, a device could change as it is read
+				continue
+			}
 			a.ingestFile(p, fail, one)
 			continue
 		}
@@ -175,11 +188,13 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 	return nil
 }
 
-func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64)) {
+func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64, func(int64) []string)) {
 	if a.beforeOpen != nil {
 		a.beforeOpen(path)
 	}
-	file, err := os.Open(path)
+	// Non-blocking, so that a file replaced by a FIFO since it was listed
+	// does not hang the ingest; it is refused below.
+	file, err := os.OpenFile(path, os.O_RDONLY|openNonBlock, 0)
 	if err != nil {
 		fail(path, err)
 		return
@@ -190,8 +205,8 @@ func (a *app) ingestFile(path string, fail func(string, error), one func(string,
 		fail(path, err)
 		return
 	}
-	if st.IsDir() || !st.Mode().IsRegular() {
-		fail(path, errors.New("not a regular file"))
+	if !st.Mode().IsRegular() {
+		fail(path, notRegular(st.Mode()))
 		return
 	}
 	abs, err := filepath.Abs(path)
@@ -200,8 +215,45 @@ func (a *app) ingestFile(path string, fail func(string, error), one func(string,
 	}
 	meta := evidence.ArtefactMeta{Name: filepath.Base(path), Path: abs, ModTime: st.ModTime()}
 	meta.AccessTime, meta.ChangeTime = fileTimes(st)
-	one(path, file, meta, st.Size())
+	one(path, file, meta, st.Size(), a.readCheck(path, file, st))
 }
+
+// readCheck returns the check, run once a file was read, that it did not
+// change meanwhile: its size, mtime and ctime then against before the
+// read, and the bytes read against its size. A change is a warning
+// recorded in the ingest entry: the preserved bytes may be torn.
+func (a *app) readCheck(path string, file *os.File, before os.FileInfo) func(int64) []string {
+	return func(read int64) []string {
+		if a.afterRead != nil {
+			a.afterRead(path)
+		}
+		after, err := file.Stat()
+		if err != nil {
+			return []string{"the file could not be examined again after it was read: " + err.Error()}
+		}
+		var what []string
+		if before.Size() != after.Size() {
+			what = append(what, fmt.Sprintf("size %d → %d bytes", before.Size(), after.Size()))
+		}
+		if !before.ModTime().Equal(after.ModTime()) {
+			what = append(what, "mtime "+fmtTime(before.ModTime())+" → "+fmtTime(after.ModTime()))
+		}
+		_, c1 := fileTimes(before)
+		_, c2 := fileTimes(after)
+		if !c1.Equal(c2) {
+			what = append(what, "ctime "+fmtTime(c1)+" → "+fmtTime(c2))
+		}
+		if read != before.Size() {
+			what = append(what, fmt.Sprintf("%d bytes read of %d", read, before.Size()))
+		}
+		if len(what) == 0 {
+			return nil
+		}
+		return []string{"the file changed while it was read (" + strings.Join(what, "; ") + "): the preserved bytes may mix old and new content; preserve a stable copy (a snapshot) as well"}
+	}
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // progress returns a byte progress bar on stderr for long ingests, or nil
 // when stderr is not a terminal or the input is small.
@@ -217,4 +269,20 @@ func (a *app) progress(size int64, name string) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// notRegular is the error for a path that is not a regular file.
+func notRegular(m fs.FileMode) error {
+	what := "not a regular file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return fmt.Errorf("%s, not a regular file: refused (to preserve what it yields, copy it to a file first, or pipe it to 'casefile ingest -')", what)
 }

@@ -22,6 +22,9 @@ func (a *app) initCmd() *cobra.Command {
 			if err := a.needCase(); err != nil {
 				return err
 			}
+			if err := singleLine("title", title); err != nil {
+				return err
+			}
 			if err := wf.validate(cmd); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // logLine is one custody entry in `log --json`.
@@ -44,7 +45,7 @@ func (a *app) logCmd() *cobra.Command {
 					sum := e.Hash()
 					return enc.Encode(logLine{e.Index, e.Time.Format(evidence.TimeFormat), e.Kind, e.Actor, e.Prev, hex.EncodeToString(sum[:]), e.Payload, evidence.Describe(e)})
 				}
-				_, err := fmt.Fprintf(a.out, "#%-5d %s  %s  %s\n", e.Index, e.Time.Format("2006-01-02 15:04:05 UTC"), e.Actor, evidence.Describe(e))
+				_, err := fmt.Fprintf(a.out, "#%-5d %s  %s  %s\n", e.Index, e.Time.Format("2006-01-02 15:04:05 UTC"), rawtext.Display(e.Actor), rawtext.Display(evidence.Describe(e)))
 				return err
 			})
 		},

@@ -15,6 +15,7 @@ import (
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/witness"
 	"github.com/casefile/casefile/ui"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
@@ -141,7 +142,7 @@ func (a *app) finishVerify(dir string, r *evidence.Report, x verifyExtras, skipC
 
 func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipContent bool) {
 	d := x.derived
-	fmt.Fprintf(a.out, "Case %s\n", where)
+	fmt.Fprintf(a.out, "Case %s\n", rawtext.Display(where))
 	if r.KeyFingerprint != "" {
 		fmt.Fprintf(a.out, "  key          %s (public-key.pem; compare it with the fingerprint written down at init)\n", r.KeyFingerprint)
 	}
@@ -185,7 +186,7 @@ func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipC
 	}
 	fmt.Fprintf(a.out, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
 	for _, p := range r.Problems {
-		fmt.Fprintf(a.out, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
+		fmt.Fprintf(a.out, "  %-10s %s: %s\n", p.Kind, rawtext.Display(p.Where), rawtext.Display(p.Detail))
 	}
 	if r.Dropped > 0 {
 		fmt.Fprintf(a.out, "  … and %d more\n", r.Dropped)

@@ -52,3 +52,49 @@ func TestIngestPathVanishesMidWalk(t *testing.T) {
 		t.Fatalf("the failure is not in the custody log:\n%s", out.String())
 	}
 }
+
+// TestIngestFileRewrittenWhileRead: a file appended to while it is read
+// is preserved with a warning in its ingest entry, printed and shown in
+// the log; a file left alone gets none.
+func TestIngestFileRewrittenWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	calm, busy := filepath.Join(dir, "calm.log"), filepath.Join(dir, "busy.log")
+	os.WriteFile(calm, []byte("nothing happens here\n"), 0o644)
+	os.WriteFile(busy, []byte("the first version\n"), 0o644)
+	env := map[string]string{"CASEFILE_PASSPHRASE": "p", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": filepath.Join(dir, "case")}
+	getenv := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	io := stdio{in: strings.NewReader(""), out: &out, err: &errb}
+	if code := run(context.Background(), []string{"init"}, io, getenv); code != 0 {
+		t.Fatalf("init: %d %s", code, errb.String())
+	}
+	a := &app{stdio: io, getenv: getenv}
+	a.afterRead = func(p string) {
+		if p == busy { // a writer appends while the ingest reads
+			f, _ := os.OpenFile(busy, os.O_APPEND|os.O_WRONLY, 0)
+			f.Write([]byte("a line written during the read\n"))
+			f.Close()
+		}
+	}
+	root := a.rootCmd()
+	root.SetArgs([]string{"ingest", "--format", "none", calm, busy})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errb.String())
+	}
+	warn := "busy.log: the file changed while it was read (size 18 → 49 bytes; mtime "
+	if !strings.Contains(errb.String(), warn) || strings.Contains(errb.String(), "calm.log: the file changed") {
+		t.Fatalf("stderr:\n%s", errb.String())
+	}
+	out.Reset()
+	run(context.Background(), []string{"log"}, io, getenv)
+	if !strings.Contains(out.String(), `preserved "busy.log", 18 bytes`) || !strings.Contains(out.String(), "WARNING: the file changed while it was read (size 18 → 49 bytes") {
+		t.Fatalf("the warning is not in the custody log:\n%s", out.String())
+	}
+	if n := strings.Count(out.String(), "WARNING"); n != 1 {
+		t.Fatalf("%d warnings in the log:\n%s", n, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"verify"}, io, getenv); code != 0 {
+		t.Fatalf("verify: %d\n%s", code, out.String())
+	}
+}

@@ -7,14 +7,48 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv)
-	stop()
-	os.Exit(code)
+	os.Exit(runWithSignals(os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv))
+}
+
+// stopGrace is how long a command may take to stop after SIGINT or
+// SIGTERM before it is abandoned.
+const stopGrace = 3 * time.Second
+
+// runWithSignals runs the command. SIGINT or SIGTERM cancels its context:
+// it stops at the next check, commits nothing half-done and closes the case
+// (releasing its lock). A command blocked where it cannot check (a read
+// from a terminal or a pipe that never ends) is abandoned after stopGrace
+// or at a second signal; exiting then releases the lock too, and the store
+// is left as after a crash, which it is built to survive.
+func runWithSignals(args []string, io stdio, getenv func(string) string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, io, getenv) }()
+	select {
+	case code := <-done:
+		return code
+	case s := <-sigs:
+		fmt.Fprintf(io.err, "casefile: %v: stopping (what was committed stays; nothing half-done is recorded)\n", s)
+		cancel()
+	}
+	select {
+	case code := <-done:
+		return code
+	case <-sigs:
+	case <-time.After(stopGrace):
+	}
+	fmt.Fprintln(io.err, "casefile: error: stopped while waiting for input; nothing of it was recorded")
+	return exitFailure
 }

@@ -118,7 +118,14 @@ func (a *app) parseArtefact(ctx context.Context, s *eventstore.Store, d evidence
 				ls = append(ls, "…")
 				break
 			}
-			ls = append(ls, fmt.Sprintf("line %d: %s", m.Line, m.Reason))
+			where := fmt.Sprintf("line %d", m.Line)
+			switch {
+			case m.Record != 0:
+				where = fmt.Sprintf("record %d", m.Record)
+			case m.Line == 0:
+				where = fmt.Sprintf("byte %d", m.Offset)
+			}
+			ls = append(ls, where+": "+m.Reason)
 		}
 		pl.Detail = " (" + strings.Join(ls, "; ") + ")"
 		if strings.Contains(run.FirstProblems[0].Reason, "year") && run.Events == 0 {

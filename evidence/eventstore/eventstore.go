@@ -47,10 +47,11 @@ const (
 
 // Key spaces (outside the evidence package's).
 var (
-	prefixRun       = []byte("r/") // r/<run id 8> → Run (JSON), committed with the entry
-	prefixBlock     = []byte("v/") // v/<run id 8><block BE32> → s2(JSON Lines of events)
-	prefixMalformed = []byte("w/") // w/<run id 8><block BE32> → JSON Lines of parse.Malformed
-	prefixPosting   = []byte("j/") // j/<type>\x00<value>\x00<run id 8> → posting
+	prefixRun       = []byte("r/")  // r/<run id 8> → Run (JSON), committed with the entry
+	prefixBlock     = []byte("v/")  // v/<run id 8><block BE32> → s2(JSON Lines of events)
+	prefixMalformed = []byte("w/")  // w/<run id 8><block BE32> → JSON Lines of parse.Malformed
+	prefixPosting   = []byte("j/")  // j/<type>\x00<value>\x00<run id 8> → posting (runs indexed before version 3)
+	prefixPart      = []byte("jp/") // jp/<type>\x00<value>\x00<run id 8><part BE32> → posting of one part of a run
 )
 
 // ErrAlreadyParsed is returned (with the existing Run) when the same
@@ -117,9 +118,19 @@ type ParseOptions struct {
 
 // IndexVersion is the version of the indicator extraction that builds a
 // run's postings (EventIndicators). 2: TLS server names and DNS rrname are
-// domains. A new version gives runs new ids, so parsing an artefact again
-// indexes it anew (the new run supersedes the old one).
-const IndexVersion = 2
+// domains. 3: postings are written per part of partEvents events (jp/
+// keys), so that a parse holds one part's postings in memory, not the
+// whole run's. A new version gives runs new ids, so parsing an artefact
+// again indexes it anew (the new run supersedes the old one).
+const IndexVersion = 3
+
+// partedIndex is the first IndexVersion whose postings are per part.
+const partedIndex = 3
+
+// partEvents is how many events one part of a run's postings covers.
+const partEvents = 64 * blockEvents
+
+func (r *Run) parted() bool { return r.IndexVersion >= partedIndex }
 
 // runID names a run by what determines its output: the artefact, the
 // parser, the options and the indicator extraction.
@@ -169,6 +180,12 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s with %s: %w", d, p.Name(), err)
 	}
+	// The last part of the postings goes before the entry.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := w.writePostings(); err != nil {
+		return nil, nil, err
+	}
 	run := w.run(res, o)
 	run.Seq = time.Now().UnixNano()
 	older, err := s.RunsOf(d)
@@ -178,12 +195,7 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	for _, r := range older {
 		run.Supersedes = append(run.Supersedes, r.ID)
 	}
-	// Postings go in batches before the entry; the run record with it.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := w.writePostings(); err != nil {
-		return nil, nil, err
-	}
+	// The run record is committed with the entry.
 	rec, err := json.Marshal(run)
 	if err != nil {
 		return nil, nil, err
@@ -301,6 +313,35 @@ func postingKey(typ indicator.Type, value string, id [8]byte) []byte {
 	k = append(k, value...)
 	k = append(k, 0)
 	return append(k, id[:]...)
+}
+
+// partKey is the key of one part of a run's posting of an indicator.
+func partKey(typ indicator.Type, value string, id [8]byte, part uint32) []byte {
+	return binary.BigEndian.AppendUint32(partPrefix(typ, value, id), part)
+}
+
+// partPrefix is the prefix of the parts of a run's posting of an indicator.
+func partPrefix(typ indicator.Type, value string, id [8]byte) []byte {
+	k := make([]byte, 0, 2+len(typ)+len(value)+14)
+	k = append(k, prefixPart...)
+	k = append(k, typ...)
+	k = append(k, 0)
+	k = append(k, value...)
+	k = append(k, 0)
+	return append(k, id[:]...)
+}
+
+// splitPartKey returns the type, value and run id of a part key.
+func splitPartKey(k []byte) (indicator.Type, string, [8]byte, bool) {
+	var id [8]byte
+	rest := k[len(prefixPart):]
+	if len(rest) < 14 || rest[len(rest)-13] != 0 {
+		return "", "", id, false
+	}
+	copy(id[:], rest[len(rest)-12:len(rest)-4])
+	rest = rest[:len(rest)-13]
+	typ, val, ok := strings.Cut(string(rest), "\x00")
+	return indicator.Type(typ), val, id, ok
 }
 
 // splitPostingKey returns the type, value and run id of a posting key.

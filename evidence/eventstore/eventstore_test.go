@@ -158,6 +158,7 @@ func TestUncommittedRunIgnored(t *testing.T) {
 	}
 	// Postings of a run whose entry was never committed (a crash).
 	b.Corrupt([]byte("j/ip\x00185.220.101.4\x00\x01\x02\x03\x04\x05\x06\x07\x08"), []byte{9, 0, 0, 0})
+	b.Corrupt([]byte("jp/ip\x00185.220.101.4\x00\x01\x02\x03\x04\x05\x06\x07\x08\x00\x00\x00\x00"), []byte{9, 0, 0, 0})
 	inds, _ := s.Indicators()
 	for _, i := range inds {
 		if i.Value == "185.220.101.4" && i.Count != 3 {

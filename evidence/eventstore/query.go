@@ -14,6 +14,7 @@ import (
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // errStop ends a scan early without an error.
@@ -96,6 +97,19 @@ func (s *Store) Events(q Query, fn func(*parse.Event) error) error {
 	for _, r := range runs {
 		id := r.id()
 		for _, k := range keys {
+			if r.parted() {
+				err := s.c.Derived().Scan(partPrefix(k.Type, k.Value, id), nil, func(_, v []byte) error {
+					p, err := decodePosting(v, true)
+					if err != nil {
+						return err
+					}
+					return s.pick(id, p.seqs, emit)
+				})
+				if err != nil {
+					return stopOK(err)
+				}
+				continue
+			}
 			raw, err := s.c.Derived().Get(postingKey(k.Type, k.Value, id))
 			if errors.Is(err, evidence.ErrNotFound) {
 				continue
@@ -132,23 +146,29 @@ func filterRuns(runs []*Run, keep func(*Run) bool) []*Run {
 }
 
 // resolve turns a typed value into the indicators it can be: an address is
-// normalised; anything else is looked up as written and in lower case.
+// normalised; anything else is looked up as written and in lower case, in
+// each stored form it may stand for (rawtext.Forms: the bytes as typed, or
+// the \xHH form that events and indicators show).
 func (s *Store) resolve(v string) []indicator.Indicator {
 	if a, ok := indicator.NormalizeIP(v); ok {
 		return []indicator.Indicator{{Type: indicator.TypeIP, Value: a.String()}}
 	}
 	var out []indicator.Indicator
-	cands := []string{v}
-	if l := strings.ToLower(v); l != v {
-		cands = append(cands, l)
+	var cands []string
+	for _, f := range rawtext.Forms(v) {
+		for _, c := range []string{f, strings.ToLower(f)} {
+			if !contains(cands, c) {
+				cands = append(cands, c)
+			}
+		}
 	}
 	for _, t := range []indicator.Type{indicator.TypeDomain, indicator.TypeURL, indicator.TypeEmail, indicator.TypeUser,
 		indicator.TypeSSHKey, indicator.TypeUserAgent, indicator.TypeHash, indicator.TypeService} {
 		for _, c := range cands {
-			prefix := postingKey(t, c, [8]byte{})
-			prefix = prefix[:len(prefix)-8]
 			found := false
-			s.c.Derived().Keys(prefix, nil, func([]byte) error { found = true; return errStop })
+			for _, prefix := range [][]byte{postingKey(t, c, [8]byte{}), partPrefix(t, c, [8]byte{})} {
+				s.c.Derived().Keys(prefix[:len(prefix)-8], nil, func([]byte) error { found = true; return errStop })
+			}
 			if found {
 				out = append(out, indicator.Indicator{Type: t, Value: c})
 				break
@@ -265,41 +285,54 @@ func (s *Store) Indicators() ([]*Summary, error) {
 		committed[r.id()] = r
 	}
 	var out []*Summary
-	var cur *Summary
-	err = s.c.Derived().Scan(prefixPosting, nil, func(k, v []byte) error {
-		typ, val, id, ok := splitPostingKey(k)
-		r := committed[id]
-		if !ok || r == nil {
-			return nil // a run interrupted before its entry was committed
-		}
-		p, err := decodePosting(v, false)
-		if err != nil {
-			return fmt.Errorf("indicator %s %q: %w", typ, val, err)
-		}
-		if cur == nil || cur.Type != typ || cur.Value != val {
-			cur = &Summary{Type: typ, Value: val}
-			if typ == indicator.TypeIP {
-				if a, ok := indicator.NormalizeIP(val); ok {
-					cur.Special = indicator.Special(a)
+	byKey := map[string]*Summary{}
+	scan := func(prefix []byte, split func([]byte) (indicator.Type, string, [8]byte, bool)) error {
+		return s.c.Derived().Scan(prefix, nil, func(k, v []byte) error {
+			typ, val, id, ok := split(k)
+			r := committed[id]
+			if !ok || r == nil {
+				return nil // a run interrupted before its entry was committed
+			}
+			p, err := decodePosting(v, false)
+			if err != nil {
+				return fmt.Errorf("indicator %s %q: %w", typ, val, err)
+			}
+			cur := byKey[string(typ)+"\x00"+val]
+			if cur == nil {
+				cur = &Summary{Type: typ, Value: val}
+				if typ == indicator.TypeIP {
+					if a, ok := indicator.NormalizeIP(val); ok {
+						cur.Special = indicator.Special(a)
+					}
+				}
+				byKey[string(typ)+"\x00"+val] = cur
+				out = append(out, cur)
+			}
+			cur.Count += p.count
+			if p.first != 0 {
+				if f := time.Unix(0, p.first).UTC(); cur.FirstSeen.IsZero() || f.Before(cur.FirstSeen) {
+					cur.FirstSeen = f
+				}
+				if l := time.Unix(0, p.last).UTC(); l.After(cur.LastSeen) {
+					cur.LastSeen = l
 				}
 			}
-			out = append(out, cur)
-		}
-		cur.Count += p.count
-		if p.first != 0 {
-			if f := time.Unix(0, p.first).UTC(); cur.FirstSeen.IsZero() || f.Before(cur.FirstSeen) {
-				cur.FirstSeen = f
+			if !contains(cur.Artefacts, r.Artefact) {
+				cur.Artefacts = append(cur.Artefacts, r.Artefact)
 			}
-			if l := time.Unix(0, p.last).UTC(); l.After(cur.LastSeen) {
-				cur.LastSeen = l
-			}
+			return nil
+		})
+	}
+	err = scan(prefixPosting, splitPostingKey)
+	if err == nil {
+		err = scan(prefixPart, splitPartKey)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
 		}
-		if !contains(cur.Artefacts, r.Artefact) {
-			cur.Artefacts = append(cur.Artefacts, r.Artefact)
-		}
-		return nil
+		return out[i].Type < out[j].Type || out[i].Type == out[j].Type && out[i].Value < out[j].Value
 	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
 	return out, err
 }
 

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence"
@@ -55,15 +57,21 @@ func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*Ve
 	if err != nil {
 		return rep, err
 	}
-	// Postings stored per run, counted in one pass over the keys.
+	// Postings stored per run (parts of postings, for parted runs), counted
+	// in one pass over the keys.
 	stored := map[[8]byte]int{}
-	if err := s.c.Derived().Keys(prefixPosting, nil, func(k []byte) error {
-		if _, _, id, ok := splitPostingKey(k); ok {
-			stored[id]++
+	for _, sp := range []struct {
+		prefix []byte
+		split  func([]byte) (indicator.Type, string, [8]byte, bool)
+	}{{prefixPosting, splitPostingKey}, {prefixPart, splitPartKey}} {
+		if err := s.c.Derived().Keys(sp.prefix, nil, func(k []byte) error {
+			if _, _, id, ok := sp.split(k); ok {
+				stored[id]++
+			}
+			return nil
+		}); err != nil {
+			return rep, err
 		}
-		return nil
-	}); err != nil {
-		return rep, err
 	}
 	known := map[string]bool{}
 	for _, rr := range runs {
@@ -110,12 +118,29 @@ func runIDOf(s string) ([8]byte, bool) {
 	return id, true
 }
 
-// verifyRun hashes one run's event blocks and checks its postings.
+// verifyRun hashes one run's event blocks and checks its postings
+// (storedPostings: how many keys the run has under j/, or under jp/ for a
+// parted run).
 func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, add func(where, detail string)) (int64, error) {
 	h := sha256.New()
 	var n int64
 	want := map[string]*posting{}
 	blockErr := false
+	// A parted run's postings are recomputed and compared part by part,
+	// as the writer wrote them; problems are reported once the events are
+	// known to be the recorded ones.
+	var partProblems []string
+	var part uint32
+	parts := 0
+	distinct := map[[16]byte]struct{}{}
+	checkPart := func() error {
+		ps, k, err := s.checkPart(id, r, part, want, distinct)
+		partProblems = append(partProblems, ps...)
+		parts += k
+		part++
+		want = map[string]*posting{}
+		return err
+	}
 	err := s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), nil, func(k, v []byte) error {
 		lines, err := blockLines(v)
 		if err != nil {
@@ -135,6 +160,11 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 			}
 			notePostings(want, &e, uint32(n))
 			n++
+			if r.parted() && n%partEvents == 0 {
+				if err := checkPart(); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -148,6 +178,21 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 		add(where, fmt.Sprintf("the stored events of run %s (%d, %s) do not match the entry (%d, %s)", r.ID, n, got, r.Events, r.Digest))
 		return n, nil
 	}
+	if r.parted() {
+		if err := checkPart(); err != nil {
+			return n, err
+		}
+		if storedPostings != parts {
+			add(where, fmt.Sprintf("run %s has %d posting parts stored, its events give %d", r.ID, storedPostings, parts))
+		}
+		if len(distinct) != r.Indicators {
+			add(where, fmt.Sprintf("the events of run %s mention %d indicators, the entry says %d", r.ID, len(distinct), r.Indicators))
+		}
+		for _, p := range partProblems {
+			add(where, p)
+		}
+		return n, nil
+	}
 	if storedPostings != r.Indicators {
 		add(where, fmt.Sprintf("run %s has %d indicator postings stored, the entry says %d", r.ID, storedPostings, r.Indicators))
 	}
@@ -156,7 +201,7 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	current := r.IndexVersion >= IndexVersion
+	current := r.IndexVersion >= extraction
 	if current && len(want) != r.Indicators {
 		add(where, fmt.Sprintf("the events of run %s mention %d indicators, the entry says %d", r.ID, len(want), r.Indicators))
 	}
@@ -169,11 +214,40 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 			}
 			continue // an older run's extraction may not have indexed it; the count says if one was deleted
 		}
-		p, err := decodePosting(v, true)
-		w := want[k]
-		if err != nil || p.count != w.count || p.first != w.first || p.last != w.last || !slices.Equal(p.seqs, w.seqs) {
+		if !bytes.Equal(v, encodePosting(want[k])) {
 			add(where, fmt.Sprintf("the posting of %s %q in run %s does not name the events that mention it", typ, val, r.ID))
 		}
 	}
 	return n, nil
+}
+
+// extraction is the last IndexVersion that changed which indicators an
+// event gives (EventIndicators); later versions changed only how postings
+// are stored.
+const extraction = 2
+
+// checkPart compares one part of a parted run's postings, recomputed in
+// want, with the stored keys; it adds the part's indicators to distinct
+// and returns the problems and how many postings the part has.
+func (s *Store) checkPart(id [8]byte, r *Run, part uint32, want map[string]*posting, distinct map[[16]byte]struct{}) ([]string, int, error) {
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var problems []string
+	for _, k := range keys {
+		distinct[indicatorHash(k)] = struct{}{}
+		typ, val, _ := strings.Cut(k, "\x00")
+		v, err := s.c.Derived().Get(partKey(indicator.Type(typ), val, id, part))
+		switch {
+		case errors.Is(err, evidence.ErrNotFound):
+			problems = append(problems, fmt.Sprintf("the posting of %s %q in part %d of run %s is missing", typ, val, part, r.ID))
+		case err != nil:
+			return problems, len(keys), err
+		case !bytes.Equal(v, encodePosting(want[k])):
+			problems = append(problems, fmt.Sprintf("the posting of %s %q in part %d of run %s does not name the events that mention it", typ, val, part, r.ID))
+		}
+	}
+	return problems, len(keys), nil
 }

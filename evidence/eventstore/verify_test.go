@@ -77,10 +77,10 @@ func TestVerifyDerivedEvents(t *testing.T) {
 			b.Delete(keysOf(t, c, "v/")[2])
 		}, "do not match the entry"},
 		"a posting deleted": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
-			b.Delete(keysOf(t, c, "j/")[5])
-		}, "indicator postings stored, the entry says"},
+			b.Delete(keysOf(t, c, "jp/")[5])
+		}, "posting parts stored, its events give"},
 		"a posting changed": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
-			k := keysOf(t, c, "j/")[5]
+			k := keysOf(t, c, "jp/")[5]
 			v, _ := b.Get(k)
 			v[0] ^= 1 // the count
 			b.Corrupt(k, v)
@@ -113,7 +113,7 @@ func FuzzVerifyDerived(f *testing.F) {
 	f.Add(1, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Add(2, []byte(`{"run":"zz","events_digest":"x"}`))
 	c, b, s := parsedTwice(f)
-	keys := map[int][]byte{0: keysOf(f, c, "v/")[0], 1: keysOf(f, c, "j/")[0], 2: keysOf(f, c, "r/")[0]}
+	keys := map[int][]byte{0: keysOf(f, c, "v/")[0], 1: keysOf(f, c, "jp/")[0], 2: keysOf(f, c, "r/")[0]}
 	orig := map[int][]byte{}
 	for i, k := range keys {
 		orig[i], _ = b.Get(k)

@@ -27,12 +27,18 @@ import (
 // posting is what one run says about one indicator.
 type posting struct {
 	count       int64
-	first, last int64    // unix ns, 0 when unknown
-	seqs        []uint32 // events mentioning it, ascending
+	first, last int64 // unix ns, 0 when unknown
+	// While a run is written or verified: the events mentioning it as
+	// uvarint deltas, as encodePosting stores them (a byte or two per
+	// event, not four), and the last of them.
+	deltas  []byte
+	lastSeq uint32
+	seqs    []uint32 // when read back: the events mentioning it, ascending
 }
 
 // runWriter is the parse.Sink of a run: it encodes events into blocks,
-// hashes them, and collects indicator postings in memory.
+// hashes them, and collects the indicator postings of each part of
+// partEvents events in memory, writing them when the part is complete.
 type runWriter struct {
 	ctx      context.Context
 	c        *evidence.Case
@@ -49,7 +55,9 @@ type runWriter struct {
 	malKept  int
 	malCount int64
 	first    []parse.Malformed
-	postings map[string]*posting // type \x00 value
+	postings map[string]*posting // type \x00 value, of the current part
+	part     uint32
+	distinct map[[16]byte]struct{} // every indicator of the run, hashed
 	tmin     time.Time
 	tmax     time.Time
 	err      error
@@ -66,7 +74,7 @@ type runWriter struct {
 const pipelineBatch = 256
 
 func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.Digest) *runWriter {
-	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}}
+	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}, distinct: map[[16]byte]struct{}{}}
 	w.work, w.done = make(chan []parse.Event, 4), make(chan error, 1)
 	go func() {
 		var err error
@@ -130,6 +138,11 @@ func (w *runWriter) encode(e *parse.Event) error {
 	}
 	notePostings(w.postings, e, w.seq)
 	w.seq++
+	if w.seq%partEvents == 0 {
+		if err := w.writePart(false); err != nil {
+			return err
+		}
+	}
 	if w.seq%blockEvents == 0 {
 		return w.flushBlock()
 	}
@@ -165,14 +178,15 @@ func notePostings(postings map[string]*posting, e *parse.Event, seq uint32) {
 			p = &posting{}
 			postings[k] = p
 		}
+		p.deltas = binary.AppendUvarint(p.deltas, uint64(seq-p.lastSeq))
 		p.count++
+		p.lastSeq = seq
 		if ts != 0 {
 			if p.first == 0 || ts < p.first {
 				p.first = ts
 			}
 			p.last = max(p.last, ts)
 		}
-		p.seqs = append(p.seqs, seq)
 	}
 }
 
@@ -231,18 +245,23 @@ func (w *runWriter) flush() error {
 	return w.c.WriteDerived(nil, true)
 }
 
-// writePostings stores one key per indicator of the run, in batches, and
-// makes them durable.
-func (w *runWriter) writePostings() error {
+// writePostings stores the last part of the run's postings and makes
+// them all durable.
+func (w *runWriter) writePostings() error { return w.writePart(true) }
+
+// writePart stores the postings of the current part, one key per
+// indicator, in batches, and starts the next part.
+func (w *runWriter) writePart(durable bool) error {
 	keys := make([]string, 0, len(w.postings))
 	for k := range w.postings {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	ops := make([]evidence.Op, 0, opsPerWrite)
+	ops := make([]evidence.Op, 0, min(len(keys), opsPerWrite))
 	for _, k := range keys {
 		typ, val, _ := strings.Cut(k, "\x00")
-		ops = append(ops, evidence.Op{Key: postingKey(indicator.Type(typ), val, w.id), Value: encodePosting(w.postings[k])})
+		ops = append(ops, evidence.Op{Key: partKey(indicator.Type(typ), val, w.id, w.part), Value: encodePosting(w.postings[k])})
+		w.distinct[indicatorHash(k)] = struct{}{}
 		if len(ops) == opsPerWrite {
 			if err := w.c.WriteDerived(ops, false); err != nil {
 				return err
@@ -250,7 +269,16 @@ func (w *runWriter) writePostings() error {
 			ops = ops[:0]
 		}
 	}
-	return w.c.WriteDerived(ops, true)
+	w.part++
+	w.postings = make(map[string]*posting)
+	return w.c.WriteDerived(ops, durable)
+}
+
+// indicatorHash stands for an indicator ("type\x00value") when counting
+// distinct ones: 16 bytes of its SHA-256.
+func indicatorHash(k string) [16]byte {
+	sum := sha256.Sum256([]byte(k))
+	return [16]byte(sum[:16])
 }
 
 func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
@@ -258,11 +286,12 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 	if o.Location != nil {
 		loc = o.Location.String()
 	}
+	name, _ := evidence.EscapeName(o.Name) // as the artefact.ingested entry records it
 	r := &Run{
-		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: o.Name,
+		ID: hex.EncodeToString(w.id[:]), Artefact: w.artefact.String(), Name: name,
 		Parser: res.Parser, ParserVersion: res.Version, Format: o.Format, Gzip: res.Gzip,
 		TimeZone: loc, Events: res.Stats.Events, Malformed: w.malCount, Truncated: res.Stats.Truncated,
-		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.postings), IndexVersion: IndexVersion,
+		Lines: res.Stats.Lines, Records: res.Stats.Records, Indicators: len(w.distinct), IndexVersion: IndexVersion,
 		Digest: "sha256:" + hex.EncodeToString(w.digest.Sum(nil)), FirstSeen: fmtTime(w.tmin), LastSeen: fmtTime(w.tmax),
 		FirstProblems: w.first, AfterModTime: res.AfterModTime, AfterReceived: res.AfterReceived,
 	}
@@ -280,19 +309,15 @@ func (w *runWriter) run(res parse.Result, o ParseOptions) *Run {
 }
 
 // encodePosting: uvarint count, varint first, varint last, uvarint n, then
-// n uvarint deltas of event sequence numbers.
+// n uvarint deltas of event sequence numbers (the first from 0), of a
+// posting built by notePostings (n = count).
 func encodePosting(p *posting) []byte {
-	b := make([]byte, 0, 16+2*len(p.seqs))
+	b := make([]byte, 0, 32+len(p.deltas))
 	b = binary.AppendUvarint(b, uint64(p.count))
 	b = binary.AppendVarint(b, p.first)
 	b = binary.AppendVarint(b, p.last)
-	b = binary.AppendUvarint(b, uint64(len(p.seqs)))
-	prev := uint32(0)
-	for _, s := range p.seqs {
-		b = binary.AppendUvarint(b, uint64(s-prev))
-		prev = s
-	}
-	return b
+	b = binary.AppendUvarint(b, uint64(p.count))
+	return append(b, p.deltas...)
 }
 
 func decodePosting(b []byte, withSeqs bool) (*posting, error) {

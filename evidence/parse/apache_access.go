@@ -20,7 +20,7 @@ func NewApacheAccess() Parser { return apacheAccess{} }
 type apacheAccess struct{}
 
 func (apacheAccess) Name() string { return "apache-access" }
-func (apacheAccess) Version() int { return 1 }
+func (apacheAccess) Version() int { return 2 }
 
 func (p apacheAccess) Detect(head []byte, name string) int {
 	st := accessState{zones: map[int]*time.Location{}}

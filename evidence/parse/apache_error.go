@@ -21,7 +21,7 @@ func NewApacheError() Parser { return apacheError{} }
 type apacheError struct{}
 
 func (apacheError) Name() string { return "apache-error" }
-func (apacheError) Version() int { return 1 }
+func (apacheError) Version() int { return 2 }
 
 func (apacheError) Detect(head []byte, name string) int {
 	n, ok := 0, 0

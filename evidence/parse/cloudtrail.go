@@ -34,7 +34,7 @@ func NewCloudTrail() Parser { return cloudTrail{} }
 type cloudTrail struct{}
 
 func (cloudTrail) Name() string { return "cloudtrail" }
-func (cloudTrail) Version() int { return 2 }
+func (cloudTrail) Version() int { return 3 }
 
 // maxRecord bounds one CloudTrail record.
 const maxRecord = 4 << 20
@@ -223,6 +223,7 @@ func (p cloudTrail) stream(br *bufio.Reader, lead int64, e *emitter) (Stats, err
 // record turns one CloudTrail record into an event.
 func (p cloudTrail) record(e *emitter, raw []byte, off, line, rec int64, trunc bool) error {
 	var r ctRecord
+	raw, e.marked = markJSON(raw)
 	if err := json.Unmarshal(raw, &r); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) {

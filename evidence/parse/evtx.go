@@ -16,6 +16,7 @@ import (
 	"www.velocidex.com/golang/evtx"
 
 	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // EVTX layout (MS-EVEN6 / libevtx): a 4096-byte file header block, then
@@ -66,7 +67,7 @@ type evtxParser struct{}
 func NewEVTX() Parser { return evtxParser{} }
 
 func (evtxParser) Name() string { return "evtx" }
-func (evtxParser) Version() int { return 1 }
+func (evtxParser) Version() int { return 2 }
 
 func (evtxParser) Detect(head []byte, name string) int {
 	if bytes.HasPrefix(head, []byte(evtxMagic)) {
@@ -80,7 +81,7 @@ func (p evtxParser) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) {
 	cite := Citation{Artefact: opts.Artefact, Parser: fmt.Sprintf("%s/%d", p.Name(), p.Version())}
 	bad := func(off, rec int64, reason string) {
 		st.Malformed++
-		sink.Malformed(Malformed{Offset: off, Record: rec, Reason: reason})
+		sink.Malformed(Malformed{Offset: off, Record: rec, Reason: rawtext.Encode(reason)})
 	}
 
 	hdr := make([]byte, evtxFileHeaderSize)
@@ -189,6 +190,7 @@ func (p evtxParser) chunk(buf []byte, off int64, rec *int64, st *Stats, cite Cit
 			continue
 		}
 		ev.Citation = c
+		encodeText(&ev, false)
 		st.Events++
 		if err := sink.Event(ev); err != nil {
 			return err

@@ -95,7 +95,7 @@ func TestEVTXSamplesMatchDecoder(t *testing.T) {
 				if ev.Fields["computer"] != want.Event.System.Computer {
 					t.Errorf("record %d: computer %q", i+1, ev.Fields["computer"])
 				}
-				if ev.Citation.Record != int64(i+1) || ev.Citation.Parser != "evtx/1" || ev.Citation.Artefact != "sha256:test" {
+				if ev.Citation.Record != int64(i+1) || ev.Citation.Parser != "evtx/2" || ev.Citation.Artefact != "sha256:test" {
 					t.Errorf("record %d: citation %+v", i+1, ev.Citation)
 				}
 				if ev.Citation.Offset <= prevOff || (ev.Citation.Offset-4096)%65536 < 512 {

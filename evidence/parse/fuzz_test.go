@@ -43,6 +43,7 @@ func fuzzParser(f *testing.F, name string, seeds ...string) {
 			if cit.Line < 1 && cit.Record < 1 {
 				t.Fatalf("citation without line or record: %+v", cit)
 			}
+			checkJSONRoundTrip(t, &ev)
 		}
 		for _, m := range c.mal {
 			if m.Offset < 0 || m.Offset > int64(len(data)) {

@@ -2,11 +2,13 @@ package parse_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/casefile/casefile/evidence/parse"
 )
@@ -51,8 +53,27 @@ func runBytes(t testing.TB, data []byte, format string, opts parse.Options) (par
 		if ev.Outcome == "" || ev.Kind == "" {
 			t.Fatalf("event without kind or outcome: %+v", ev)
 		}
+		checkJSONRoundTrip(t, &ev)
 	}
 	return res, c
+}
+
+// checkJSONRoundTrip: the event's JSON is valid UTF-8 and decodes to an
+// event with the same JSON, so that the stored events, their index and
+// their verification see the same text (rawtext).
+func checkJSONRoundTrip(t testing.TB, ev *parse.Event) {
+	t.Helper()
+	js := ev.AppendJSON(nil)
+	if !utf8.Valid(js) {
+		t.Fatalf("event JSON is not UTF-8: %q", js)
+	}
+	var back parse.Event
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatalf("event JSON does not decode: %v: %q", err, js)
+	}
+	if again := back.AppendJSON(nil); !bytes.Equal(again, js) {
+		t.Fatalf("JSON round trip changed the event:\n%q\n%q", js, again)
+	}
 }
 
 // distinct counts distinct non-empty values of f over events that pass keep.

@@ -28,7 +28,7 @@ func NewJSONL() Parser { return jsonlParser{} }
 type jsonlParser struct{}
 
 func (jsonlParser) Name() string { return "jsonl" }
-func (jsonlParser) Version() int { return 1 }
+func (jsonlParser) Version() int { return 2 }
 
 func (jsonlParser) Detect(head []byte, name string) int {
 	lines := headLines(head, 20)
@@ -60,6 +60,7 @@ func (p jsonlParser) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) 
 	e := newEmitter(p, opts, sink)
 	c := newClock(opts)
 	return lineLoop(r, e, true, func(line []byte, off, num int64, trunc bool) error {
+		line, e.marked = markJSON(line)
 		m, why := decodeObject(line)
 		if why != "" {
 			e.malformed(off, num, 0, why)

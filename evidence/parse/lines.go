@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // lineReader reads lines of at most MaxLine bytes from a stream, keeping
@@ -85,6 +86,8 @@ type emitter struct {
 	// ips caches address normalisation: raw text → canonical text, or ""
 	// when the text is not an address.
 	ips map[string]string
+	// marked says that the current record went through markJSON.
+	marked bool
 }
 
 func newEmitter(p Parser, opts Options, sink Sink) *emitter {
@@ -157,6 +160,7 @@ func (e *emitter) event(ev *Event, off, line, record int64, truncated bool) erro
 	if ev.Outcome == "" {
 		ev.Outcome = OutcomeUnknown
 	}
+	encodeText(ev, e.marked)
 	e.stats.Events++
 	if err := e.sink.Event(*ev); err != nil {
 		return fmt.Errorf("sink: %w", err)
@@ -166,7 +170,7 @@ func (e *emitter) event(ev *Event, off, line, record int64, truncated bool) erro
 
 func (e *emitter) malformed(off, line, record int64, reason string) {
 	e.stats.Malformed++
-	e.sink.Malformed(Malformed{Offset: off, Line: line, Record: record, Reason: reason})
+	e.sink.Malformed(Malformed{Offset: off, Line: line, Record: record, Reason: rawtext.Encode(reason)})
 }
 
 // lineLoop drives a line parser: it reads every line, counts it, and calls
@@ -189,6 +193,7 @@ func lineLoop(r io.Reader, e *emitter, skipBlank bool, fn func(line []byte, off,
 		if skipBlank && isBlank(line) {
 			continue
 		}
+		e.marked = false
 		if err := fn(line, lr.lineOff, lr.num, lr.truncated); err != nil {
 			return e.stats, err
 		}

@@ -23,7 +23,7 @@ func NewOpenSSH() Parser { return openSSH{} }
 type openSSH struct{}
 
 func (openSSH) Name() string { return "openssh" }
-func (openSSH) Version() int { return 1 }
+func (openSSH) Version() int { return 2 }
 
 func (openSSH) Detect(head []byte, name string) int {
 	total, sshd := syslogHeadStats(head)

@@ -14,6 +14,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 // pcapMaxFlows bounds the flows held in memory. Past it, the flow with the
@@ -54,7 +56,7 @@ type pcapParser struct{ maxFlows int }
 func NewPCAP() Parser { return pcapParser{maxFlows: pcapMaxFlows} }
 
 func (pcapParser) Name() string { return "pcap" }
-func (pcapParser) Version() int { return 1 }
+func (pcapParser) Version() int { return 2 }
 
 // pcap magic numbers as they appear in the first four bytes.
 var pcapMagics = [][]byte{
@@ -92,7 +94,7 @@ func (p pcapParser) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) {
 	cite := Citation{Artefact: opts.Artefact, Parser: fmt.Sprintf("%s/%d", p.Name(), p.Version())}
 	bad := func(off, rec int64, reason string) {
 		st.Malformed++
-		sink.Malformed(Malformed{Offset: off, Record: rec, Reason: reason})
+		sink.Malformed(Malformed{Offset: off, Record: rec, Reason: rawtext.Encode(reason)})
 	}
 	src := &pcapErrReader{r: r}
 	stop := func(reason string) (Stats, error) {
@@ -152,6 +154,7 @@ func (p pcapParser) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) {
 	dec := newPcapDecoder()
 	emit := func(f *pcapFlow) error {
 		ev := f.event(cite)
+		encodeText(&ev, false)
 		if f.evicted {
 			st.Truncated++
 		}

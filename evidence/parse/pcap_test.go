@@ -430,7 +430,7 @@ func TestPCAPDetect(t *testing.T) {
 			t.Errorf("Detect(% x) = %d, want %d", tc.head, got, tc.want)
 		}
 	}
-	if p.Name() != "pcap" || p.Version() != 1 {
+	if p.Name() != "pcap" || p.Version() != 2 {
 		t.Error("name/version")
 	}
 }

@@ -91,7 +91,7 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 			seekable = false
 		}
 	}
-	in, br, closeIn, err := open(r, &res)
+	in, br, damage, closeIn, err := open(r, &res)
 	if err != nil {
 		return res, err
 	}
@@ -127,13 +127,19 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 		if _, err := rs.Seek(pos, io.SeekStart); err != nil {
 			return res, err
 		}
-		if in, _, closeIn, err = open(rs, &res); err != nil {
+		if in, _, damage, closeIn, err = open(rs, &res); err != nil {
 			return res, err
 		}
 	}
 	res.Parser, res.Version = p.Name(), p.Version()
 	cs := &memberSink{sink: sink, gzip: res.Gzip, mod: opts.ModTime, received: opts.Received, res: &res}
 	st, err := p.Parse(in, opts, cs)
+	if err == nil && damage != nil && damage.err != nil {
+		// What was read is kept; the damage is reported where it starts.
+		st.Malformed++
+		cs.Malformed(Malformed{Offset: damage.n,
+			Reason: fmt.Sprintf("gzip: the compressed stream is damaged after %d bytes of text (%v): the events before are kept, nothing after could be read", damage.n, damage.err)})
+	}
 	res.Stats = st
 	return res, err
 }
@@ -141,26 +147,71 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 // yearless names the parsers that read year-less syslog timestamps.
 var yearless = map[string]bool{"syslog": true, "openssh": true}
 
-// open buffers r and decompresses it when it is a gzip stream.
-func open(r io.Reader, res *Result) (in io.Reader, br *bufio.Reader, closeIn func(), err error) {
+// open buffers r and decompresses it when it is a gzip stream; damage
+// then says where a damaged stream ended.
+func open(r io.Reader, res *Result) (in io.Reader, br *bufio.Reader, damage *gzipDamage, closeIn func(), err error) {
 	br = bufio.NewReaderSize(r, HeadSize)
 	closeIn = func() {}
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		src := &readErr{r: br}
+		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return nil, nil, closeIn, fmt.Errorf("gzip: %w", err)
+			return nil, nil, nil, closeIn, fmt.Errorf("gzip: %w", err)
 		}
 		res.Gzip = true
-		br = bufio.NewReaderSize(zr, HeadSize)
-		return br, br, func() { zr.Close() }, nil
+		damage = &gzipDamage{zr: zr, src: src}
+		br = bufio.NewReaderSize(damage, HeadSize)
+		return br, br, damage, func() { zr.Close() }, nil
 	}
-	return br, br, closeIn, nil
+	return br, br, nil, closeIn, nil
 }
 
 // TimeSlack is how far an event may be dated after the artefact's mtime or
 // receipt before it is flagged: the largest UTC offset, for logs whose time
 // zone was assumed.
 const TimeSlack = 14 * time.Hour
+
+// gzipDamage reads a gzip stream and ends it, as if it ended there, where
+// the stream is truncated, corrupt, or followed by bytes that are not gzip
+// (zero padding): err says what was wrong and n how many decompressed bytes
+// were read before. A failure to read the compressed bytes themselves is
+// passed on: that is not damage in the artefact.
+type gzipDamage struct {
+	zr  *gzip.Reader
+	src *readErr
+	n   int64
+	err error
+}
+
+func (g *gzipDamage) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, io.EOF
+	}
+	n, err := g.zr.Read(p)
+	g.n += int64(n)
+	if err != nil && err != io.EOF {
+		if g.src.err != nil {
+			return n, g.src.err
+		}
+		g.err = err
+		return n, nil
+	}
+	return n, err
+}
+
+// readErr remembers the first error of r other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
 
 // memberSink marks citations of decompressed streams with Member "gzip",
 // and flags events dated after the artefact's mtime or receipt.

@@ -23,7 +23,7 @@ func NewSuricataEVE() Parser { return suricataEVE{} }
 type suricataEVE struct{}
 
 func (suricataEVE) Name() string { return "suricata-eve" }
-func (suricataEVE) Version() int { return 1 }
+func (suricataEVE) Version() int { return 2 }
 
 func (suricataEVE) Detect(head []byte, name string) int {
 	lines := headLines(head, 20)
@@ -120,6 +120,7 @@ func (p suricataEVE) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) 
 			e.malformed(off, num, 0, "not a JSON object")
 			return nil
 		}
+		line, e.marked = markJSON(line)
 		err := json.Unmarshal(line, &rec)
 		var typeErr *json.UnmarshalTypeError
 		if err != nil && !errors.As(err, &typeErr) {

@@ -30,7 +30,7 @@ func NewSyslog() Parser { return syslogParser{} }
 type syslogParser struct{}
 
 func (syslogParser) Name() string { return "syslog" }
-func (syslogParser) Version() int { return 1 }
+func (syslogParser) Version() int { return 2 }
 
 func (syslogParser) Detect(head []byte, name string) int {
 	total, _ := syslogHeadStats(head)

@@ -28,7 +28,7 @@ func NewZeek() Parser { return zeekParser{} }
 type zeekParser struct{}
 
 func (zeekParser) Name() string { return "zeek" }
-func (zeekParser) Version() int { return 1 }
+func (zeekParser) Version() int { return 2 }
 
 func (zeekParser) Detect(head []byte, name string) int {
 	if bytes.HasPrefix(head, []byte("#separator ")) {
@@ -69,6 +69,7 @@ func (p zeekParser) Parse(r io.Reader, opts Options, sink Sink) (Stats, error) {
 		clear(vals)
 		path := h.path
 		if line[0] == '{' {
+			line, e.marked = markJSON(line)
 			m, why := decodeObject(line)
 			if why != "" {
 				e.malformed(off, num, 0, why)
