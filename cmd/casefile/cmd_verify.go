@@ -13,9 +13,9 @@ import (
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/rawtext"
 	"github.com/casefile/casefile/evidence/witness"
 	"github.com/casefile/casefile/ui"
-	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 func (a *app) verifyCmd() *cobra.Command {
