@@ -61,7 +61,7 @@ func TestIngestFileRewrittenWhileRead(t *testing.T) {
 	calm, busy := filepath.Join(dir, "calm.log"), filepath.Join(dir, "busy.log")
 	os.WriteFile(calm, []byte("nothing happens here\n"), 0o644)
 	os.WriteFile(busy, []byte("the first version\n"), 0o644)
-	env := map[string]string{"CASEFILE_PASSPHRASE": "p", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": filepath.Join(dir, "case")}
+	env := map[string]string{"CASEFILE_PASSPHRASE": "ingest test passphrase", "CASEFILE_EXAMINER": "T <t@example.org>", "CASEFILE_CASE": filepath.Join(dir, "case")}
 	getenv := func(k string) string { return env[k] }
 	var out, errb bytes.Buffer
 	io := stdio{in: strings.NewReader(""), out: &out, err: &errb}
