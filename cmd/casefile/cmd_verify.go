@@ -80,6 +80,10 @@ they cosigned (--offline: only the cosignatures stored in the case).`,
 				for _, p := range wr.Problems {
 					r.AddProblem(evidence.ProblemCheckpoint, "witnessing", p)
 				}
+				if w := vouchingWitness(wr, r); w != "" && r.Trusted == nil {
+					r.NotProven = []string{"that the log was not rewritten by whoever holds the case key before its witnesses were configured: " + w +
+						" vouches that the log grew append-only since it first cosigned (verify --witness URL+VKEY also asks a witness you trust)"}
+				}
 			}
 			return a.finishVerify(h.Dir, r, verifyExtras{d, users, wr}, skipContent)
 		},
@@ -107,6 +111,20 @@ func readTrustedCheckpoint(arg string) (evidence.TrustedCheckpoint, error) {
 		return evidence.TrustedCheckpoint{}, fmt.Errorf("--checkpoint: %w", err)
 	}
 	return evidence.ParseTrustedCheckpointNote(msg)
+}
+
+// vouchingWitness names a witness that, asked now, cosigned the case's
+// latest checkpoint: it would have refused a truncated or forked log.
+func vouchingWitness(wr *witness.Report, r *evidence.Report) string {
+	if !wr.OK() || r.Checkpoint == nil {
+		return ""
+	}
+	for _, o := range wr.Asked {
+		if !o.Refused && o.Err == "" && o.Size == uint64(r.Checkpoint.Size) {
+			return o.Who
+		}
+	}
+	return ""
 }
 
 // verifyExtras are the checks beside the log's own: derived data, the

@@ -168,7 +168,7 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 		t.Fatal("the truncated copy should pass the offline check: nothing in it shows the truncation")
 	}
 	code, out, e = cf(t, "verify", "--case", cs)
-	if code != 1 || !strings.Contains(out, "REWRITTEN") || !strings.Contains(e, "the log was truncated after it was witnessed") {
+	if code != 1 || !strings.Contains(out, "DAMAGED") || !strings.Contains(e, "the log was truncated after it was witnessed") {
 		t.Fatalf("truncated case: exit %d\n%s\n%s", code, out, e)
 	}
 

@@ -122,12 +122,6 @@ func printWitnessing(a *app, r *witness.Report) {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(a.out, "    warning: %s\n", w)
 	}
-	if !r.OK() {
-		fmt.Fprintf(a.out, "REWRITTEN: %d problem(s) with what witnesses and timestamps vouch for\n", len(r.Problems))
-		for _, p := range r.Problems {
-			fmt.Fprintf(a.out, "  witness    %s\n", p)
-		}
-	}
 }
 
 // witnessInterval is how often a long-running server sends new
