@@ -258,9 +258,10 @@ func listBehaviour(r *resolved, s Source, hits []hit) Source {
 	return s
 }
 
-// didText says what a source outside the role model did: each behaviour
-// with the rules that found it ("port or service scanning (rule
-// casefile-port-scan, 40 distinct dst_port within 10m0s)").
+// didText says what a source did, as rules found it: each behaviour with
+// the rules that found it (`port or service scanning (rule "RDP scanner
+// cookie" casefile-net-rdp-scanner-cookie, 17 event(s))`); "" when no
+// rule matched.
 func didText(fs []Factor) string {
 	var parts []string
 	for _, f := range fs {
@@ -269,13 +270,16 @@ func didText(fs []Factor) string {
 		}
 		var rs []string
 		for _, u := range f.Rules {
-			x := fmt.Sprintf("%s, %d event(s)", u.ID, u.Events)
+			x := fmt.Sprintf("%q %s, %d event(s)", u.Title, u.ID, u.Events)
 			if u.Detail != "" {
 				x += ", " + u.Detail
 			}
 			rs = append(rs, x)
 		}
 		label := factorLabel[f.N-1]
+		if f.N-1 == fOtherDetection {
+			label = "other detections"
+		}
 		word := "rule"
 		if len(rs) > 1 {
 			word = "rules"

@@ -219,9 +219,13 @@ func TestRealCaseBehaviour(t *testing.T) {
 	if checked < 25 {
 		t.Errorf("only %d sources with ≥ 10 hostile events", checked)
 	}
-	f := factorOf(find(t, res, "183.62.140.253"), "password-guessing")
+	g := find(t, res, "183.62.140.253")
+	f := factorOf(g, "password-guessing")
 	if f == nil || f.EvidenceN != 286 || len(f.Rules) < 3 {
 		t.Fatalf("183.62.140.253: %+v", f)
+	}
+	if st := g.Statement(); !strings.Contains(st, "What it did, as rules found it: password guessing") || strings.Contains(st, "benign noise") {
+		t.Errorf("183.62.140.253: %s", st)
 	}
 	t.Logf("%d sources with ≥ 10 hostile events, each with a behaviour factor", checked)
 }

@@ -259,9 +259,12 @@ func statement(s *Source) string {
 		role += " (" + s.Because + ")"
 	}
 	var b strings.Builder
+	did := didText(s.Factors)
 	switch {
 	case top == rUnd && !s.evidenced():
 		fmt.Fprintf(&b, "%s: no evidence about this source's role. Nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
+	case top == rUnd && did != "":
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: what it did and where it sits single out no role (undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
 	case top == rUnd:
 		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
 	case s.Words == "almost certain":
@@ -272,6 +275,9 @@ func statement(s *Source) string {
 		fmt.Fprintf(&b, "There is a roughly even chance that %s is %s.", s.Indicator, role)
 	default:
 		fmt.Fprintf(&b, "The most likely role of %s is %s, but even that is %s (%.0f %%).", s.Indicator, role, s.Words, s.Probability*100)
+	}
+	if did != "" {
+		b.WriteString(" What it did, as rules found it: " + did + ".")
 	}
 	if s.Refused {
 		b.WriteString(" The log cannot see the real client, so Casefile does not attribute it.")
