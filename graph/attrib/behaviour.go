@@ -252,7 +252,7 @@ func listBehaviour(r *resolved, s Source, hits []hit) Source {
 		s.Factors = append(s.Factors, Factor{ID: spec.id, N: h.factor + 1, Text: h.text, Rho: round(h.rho, 3), RhoWhy: h.why,
 			Source: h.source, Evidence: ev, EvidenceN: h.total, Family: r.m.Factors[spec.id].Family, Rules: h.rules})
 	}
-	if s.Role == Contacted && len(s.Factors) > 0 {
+	if s.Role == Contacted && hostileListed(s.Factors) {
 		s.Recommendation = "No action against this address: the victim's own hosts contacted it, and nothing shows it served command and control, exfiltration or tooling. Review the victim host that sent the traffic the rules matched."
 	}
 	return s
@@ -260,8 +260,8 @@ func listBehaviour(r *resolved, s Source, hits []hit) Source {
 
 // didText says what a source did, as rules found it: each behaviour with
 // the rules that found it (`port or service scanning (rule "RDP scanner
-// cookie" casefile-net-rdp-scanner-cookie, 17 event(s))`); "" when no
-// rule matched.
+// cookie" (casefile-net-rdp-scanner-cookie): 17 event(s))`, an aggregate
+// rule saying what it counted); "" when no rule matched.
 func didText(fs []Factor) string {
 	var parts []string
 	for _, f := range fs {
@@ -270,9 +270,9 @@ func didText(fs []Factor) string {
 		}
 		var rs []string
 		for _, u := range f.Rules {
-			x := fmt.Sprintf("%q %s, %d event(s)", u.Title, u.ID, u.Events)
+			x := fmt.Sprintf("%q (%s): %d event(s)", u.Title, u.ID, u.Events)
 			if u.Detail != "" {
-				x += ", " + u.Detail
+				x = fmt.Sprintf("%q (%s): %s", u.Title, u.ID, u.Detail)
 			}
 			rs = append(rs, x)
 		}
@@ -287,4 +287,15 @@ func didText(fs []Factor) string {
 		parts = append(parts, label+" ("+word+" "+strings.Join(rs, "; ")+")")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// hostileListed reports whether a listed behaviour says the source (or the
+// traffic to it) was hostile; other detections (policy alerts) are not.
+func hostileListed(fs []Factor) bool {
+	for _, f := range fs {
+		if f.N-1 != fOtherDetection {
+			return true
+		}
+	}
+	return false
 }

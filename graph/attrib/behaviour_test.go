@@ -286,3 +286,15 @@ func TestContactedBehaviourListed(t *testing.T) {
 		t.Errorf("statement: %s", st)
 	}
 }
+
+// A destination whose traffic only matched non-diagnostic rules (policy
+// alerts such as a package manager's user agent) still reads "nothing
+// hostile seen", with the rule listed.
+func TestContactedOtherDetectionOnly(t *testing.T) {
+	s := Source{Indicator: "151.101.12.204", Role: Contacted, Events: 68, Factors: []Factor{{ID: "other-detection", N: fOtherDetection + 1,
+		Rules: []RuleRef{{ID: "casefile-ids-other", Title: "IDS alert (other)", Events: 68}}}}}
+	st := s.Statement()
+	if !strings.Contains(st, "nothing hostile seen") || !strings.Contains(st, `other detections (rule "IDS alert (other)" (casefile-ids-other): 68 event(s))`) {
+		t.Errorf("statement: %s", st)
+	}
+}

@@ -87,7 +87,7 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 	}
 	switch {
 	case s.Refused:
-		return "Casefile does not attribute this source: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
+		return "Casefile does not attribute the client behind this service: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
 	}
 	top := slices.Index(roleNames[:], s.Role)
 	var b strings.Builder
@@ -280,7 +280,7 @@ func statement(s *Source) string {
 		b.WriteString(" What it did, as rules found it: " + did + ".")
 	}
 	if s.Refused {
-		b.WriteString(" The log cannot see the real client, so Casefile does not attribute it.")
+		b.WriteString(" The log sees only this service, not the client behind it, so the client who acted through it is not attributed.")
 	}
 	fmt.Fprintf(&b, " Confidence: %s.", s.Confidence)
 	if top != rUnd {

@@ -118,7 +118,7 @@ func statementOutside(s *Source) string {
 		fmt.Fprintf(&b, " Where it acted against the victim (%d event(s)), that points to lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
 	case Contacted:
 		seen := "nothing hostile seen"
-		if did != "" {
+		if hostileListed(s.Factors) {
 			seen = "nothing shows it served command and control, exfiltration or tooling"
 		}
 		fmt.Fprintf(&b, "%s was contacted by the victim; %s (%d event(s), every one a connection the victim's hosts opened). It is not judged as a source of the attack.", s.Indicator, seen, s.Events)
