@@ -224,7 +224,8 @@ func TestRealCaseBehaviour(t *testing.T) {
 	if f == nil || f.EvidenceN != 286 || len(f.Rules) < 3 {
 		t.Fatalf("183.62.140.253: %+v", f)
 	}
-	if st := g.Statement(); !strings.Contains(st, "What it did, as rules found it: password guessing") || strings.Contains(st, "benign noise") {
+	if st := g.Statement(); !strings.Contains(st, "What it did, as rules found it: password guessing") || strings.Contains(st, "benign noise") ||
+		g.Probability < 0.45 && !strings.Contains(st, "the most probable, though no role is likely") {
 		t.Errorf("183.62.140.253: %s", st)
 	}
 	t.Logf("%d sources with ≥ 10 hostile events, each with a behaviour factor", checked)
@@ -295,6 +296,17 @@ func TestContactedOtherDetectionOnly(t *testing.T) {
 		Rules: []RuleRef{{ID: "casefile-ids-other", Title: "IDS alert (other)", Events: 68}}}}}
 	st := s.Statement()
 	if !strings.Contains(st, "nothing hostile seen") || !strings.Contains(st, `other detections (rule "IDS alert (other)" (casefile-ids-other): 68 event(s))`) {
+		t.Errorf("statement: %s", st)
+	}
+}
+
+// An undetermined verdict below an even chance is still the most probable
+// one; the statement must not read "undetermined unlikely".
+func TestUndeterminedBelowEvenChance(t *testing.T) {
+	s := Source{Indicator: "187.141.143.180", Role: Undetermined, Probability: 0.44, Words: Words(0.44),
+		Factors: []Factor{{ID: "password-guessing", N: fPasswordGuessing + 1, Nats: RoleValues{0.9, 1.2}}}}
+	st := s.Statement()
+	if strings.Contains(st, "undetermined unlikely") || !strings.Contains(st, "undetermined at 44 %, the most probable, though no role is likely") {
 		t.Errorf("statement: %s", st)
 	}
 }

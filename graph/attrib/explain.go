@@ -264,9 +264,9 @@ func statement(s *Source) string {
 	case top == rUnd && !s.evidenced():
 		fmt.Fprintf(&b, "%s: no evidence about this source's role. Nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
 	case top == rUnd && did != "":
-		fmt.Fprintf(&b, "Casefile cannot attribute %s: what it did and where it sits single out no role (undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: what it did and where it sits single out no role (%s).", s.Indicator, undeterminedOdds(s))
 	case top == rUnd:
-		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; %s).", s.Indicator, undeterminedOdds(s))
 	case s.Words == "almost certain":
 		fmt.Fprintf(&b, "%s is almost certainly %s.", s.Indicator, role)
 	case s.Words == "very likely" || s.Words == "likely":
@@ -287,6 +287,16 @@ func statement(s *Source) string {
 		b.WriteString(" " + collateralSentence(s.CollateralRisk))
 	}
 	return b.String()
+}
+
+// undeterminedOdds states an undetermined verdict's probability. Below
+// an even chance "undetermined unlikely" would read as a contradiction:
+// it is still the most probable, and no role is likely.
+func undeterminedOdds(s *Source) string {
+	if s.Probability < 0.45 {
+		return fmt.Sprintf("undetermined at %.0f %%, the most probable, though no role is likely", s.Probability*100)
+	}
+	return fmt.Sprintf("undetermined %s, %.0f %%", s.Words, s.Probability*100)
 }
 
 type errWriter struct {
