@@ -289,11 +289,11 @@ func didText(fs []Factor) string {
 	return strings.Join(parts, "; ")
 }
 
-// hostileListed reports whether a listed behaviour says the source (or the
+// hostileListed reports whether a behaviour factor says the source (or the
 // traffic to it) was hostile; other detections (policy alerts) are not.
 func hostileListed(fs []Factor) bool {
 	for _, f := range fs {
-		if f.N-1 != fOtherDetection {
+		if len(f.Rules) > 0 && f.N-1 != fOtherDetection {
 			return true
 		}
 	}

@@ -225,8 +225,9 @@ func TestRealCaseBehaviour(t *testing.T) {
 		t.Fatalf("183.62.140.253: %+v", f)
 	}
 	if st := g.Statement(); !strings.Contains(st, "What it did, as rules found it: password guessing") || strings.Contains(st, "benign noise") ||
-		g.Probability < 0.45 && !strings.Contains(st, "the most probable, though no role is likely") {
-		t.Errorf("183.62.140.253: %s", st)
+		g.Probability < 0.45 && !strings.Contains(st, "the most probable, though no role is likely") ||
+		!strings.HasPrefix(g.Recommendation, "Block it at your own perimeter: it acted against you") {
+		t.Errorf("183.62.140.253: %s\n%s", st, g.Recommendation)
 	}
 	t.Logf("%d sources with ≥ 10 hostile events, each with a behaviour factor", checked)
 }

@@ -105,8 +105,12 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 		b.WriteString("Its owner is probably a victim too: " + abuse + " so that the owner can clean up, block it at your own perimeter, and " + report + ".")
 	case 3:
 		b.WriteString("Report the abuse to the platform (its abuse or trust-and-safety contact) naming the specific account, bucket or URL, block that resource at your own perimeter rather than the whole service, and " + report + ".")
-	default:
-		b.WriteString("Nothing on this evidence warrants action beyond your own perimeter; block it there if the traffic is unwanted.")
+	case rUnd:
+		if hostileListed(s.Factors) {
+			b.WriteString("Block it at your own perimeter: it acted against you (see what it did). Nothing on this evidence says whose system it is, so take no action beyond your perimeter.")
+		} else {
+			b.WriteString("Nothing on this evidence warrants action beyond your own perimeter; block it there if the traffic is unwanted.")
+		}
 	}
 	return b.String()
 }
