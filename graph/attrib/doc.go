@@ -47,6 +47,11 @@
 //     such evidence (fast-flux hosts of a phishing domain); otherwise it is
 //     Contacted: "contacted by the victim; nothing hostile seen", no block
 //     advice, no probabilities.
+//   - Internal and Contacted sources still list their behaviour factors
+//     (rows 29–37: what they did, the rules and the events cited) without
+//     nats, and their statement says it: an internal host that scans or
+//     guesses passwords is the lateral-movement evidence Internal talks
+//     about, not a role.
 //   - The stated role is always the most probable one (undetermined wins a
 //     tie it is part of). With the priors of ATTRIBUTION.md (perpetrator
 //     0.08, relay 0.12, compromised 0.12, platform 0.05, undetermined 0.63)
