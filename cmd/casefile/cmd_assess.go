@@ -132,7 +132,7 @@ never replaces the model's: both are shown side by side from then on.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/3")
+	fl.StringVar(&modelPath, "model", "", "model file (priors, λ, half-lives, reliabilities); default: the built-in casefile-attrib/4")
 	fl.BoolVar(&printModel, "print-model", false, "print the model in use and exit")
 	fl.StringVar(&rulesDir, "rules", "", "directory of your own Sigma rules (.yml, .yaml) to run besides the built-in set")
 	fl.BoolVar(&printRules, "print-rules", false, "print the built-in Sigma rules and exit")

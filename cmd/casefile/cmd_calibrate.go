@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -72,6 +74,16 @@ evaluate --model FILE' on seeds you did not fit on.`,
 			fmt.Fprintf(a.out, "Brier %.3f → %.3f, log-loss %.3f → %.3f\n", rep.BrierBefore, rep.BrierAfter, rep.LogLossBefore, rep.LogLossAfter)
 			for _, c := range rep.Changes {
 				fmt.Fprintf(a.out, "  %-26s %-28s λ %g → %g\n", c.Factor, c.Role, c.From, c.To)
+			}
+			var unfitted []string
+			for id := range m.Factors {
+				if rep.Support[id] == 0 {
+					unfitted = append(unfitted, id)
+				}
+			}
+			if len(unfitted) > 0 {
+				slices.Sort(unfitted)
+				fmt.Fprintf(a.out, "No sample had %s: their λ keep the starting values.\n", strings.Join(unfitted, ", "))
 			}
 			fmt.Fprintf(a.out, "Wrote %s (%s)\n", out, fitted.Digest())
 			return nil

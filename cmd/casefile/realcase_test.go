@@ -155,6 +155,31 @@ func TestRealCaseSanity(t *testing.T) {
 			}
 		}
 	}
+	// What a source did is stated: the password guesser, and the internal
+	// scanners (listed, not scored: lateral movement, not a role).
+	if s := by["183.62.140.253"]; s == nil || !slices.ContainsFunc(s.Factors, func(f attrib.Factor) bool { return f.ID == "password-guessing" && f.EvidenceN >= 286 }) ||
+		!strings.Contains(s.Statement(), "What it did, as rules found it: password guessing") {
+		t.Errorf("183.62.140.253: %+v", s)
+	}
+	if s := by["10.164.94.120"]; s == nil || !slices.ContainsFunc(s.Factors, func(f attrib.Factor) bool { return f.ID == "scanning" }) {
+		t.Errorf("10.164.94.120: %+v, want its scanning listed", s)
+	}
+	for _, s := range res.Sources {
+		st := s.Statement()
+		for _, bad := range []string{"undetermined unlikely", "does not attribute it", "undetermined very unlikely"} {
+			if strings.Contains(st, bad) {
+				t.Errorf("%s: %q reads as a contradiction: %s", s.Indicator, bad, st)
+			}
+		}
+		if attrib.IsRole(s.Role) {
+			continue
+		}
+		for _, f := range s.Factors {
+			if f.Nats != (attrib.RoleValues{}) || !strings.Contains(st, "(listed, not scored)") {
+				t.Errorf("%s (%s): %s scored or not stated: %s", s.Indicator, s.Role, f.ID, st)
+			}
+		}
+	}
 	// Service principals stay abused-platform candidates.
 	if s := by["config.amazonaws.com"]; s == nil || s.Role != attrib.Platform {
 		t.Errorf("config.amazonaws.com: %+v", s)

@@ -307,9 +307,9 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 	hits := hitsOf(r, in, g, f, cr, idx, keys)
 	switch {
 	case g.typ == "ip" && f.special != "":
-		return internalSource(g, f)
+		return listBehaviour(r, internalSource(g, f), hits)
 	case contactedOnly(g) && !hostileContact(g, hits) && !servedHostile(g, hostileName):
-		return contactedSource(g)
+		return listBehaviour(r, contactedSource(g), hits)
 	}
 
 	cs := make([]contribution, len(hits))

@@ -233,3 +233,69 @@ func ruleRefs(a *behaviourAcc) []RuleRef {
 	slices.SortFunc(out, func(x, y RuleRef) int { return strings.Compare(x.ID, y.ID) })
 	return out
 }
+
+// listBehaviour adds to a source outside the role model (internal, or a
+// contacted destination) what it did, as rules found it: the behaviour
+// factors with their rules and citations, without nats. An internal host
+// that scans or guesses passwords is the lateral-movement evidence its
+// verdict talks about; it is listed, not scored.
+func listBehaviour(r *resolved, s Source, hits []hit) Source {
+	for _, h := range hits {
+		if !slices.Contains(behaviourFactors, h.factor) {
+			continue
+		}
+		spec := &r.spec[h.factor]
+		ev := h.evidence
+		if ev == nil {
+			ev = []string{}
+		}
+		s.Factors = append(s.Factors, Factor{ID: spec.id, N: h.factor + 1, Text: h.text, Rho: round(h.rho, 3), RhoWhy: h.why,
+			Source: h.source, Evidence: ev, EvidenceN: h.total, Family: r.m.Factors[spec.id].Family, Rules: h.rules})
+	}
+	if s.Role == Contacted && hostileListed(s.Factors) {
+		s.Recommendation = "No action against this address: the victim's own hosts contacted it, and nothing shows it served command and control, exfiltration or tooling. Review the victim host that sent the traffic the rules matched."
+	}
+	return s
+}
+
+// didText says what a source did, as rules found it: each behaviour with
+// the rules that found it (`port or service scanning (rule "RDP scanner
+// cookie" (casefile-net-rdp-scanner-cookie): 17 event(s))`, an aggregate
+// rule saying what it counted); "" when no rule matched.
+func didText(fs []Factor) string {
+	var parts []string
+	for _, f := range fs {
+		if len(f.Rules) == 0 {
+			continue
+		}
+		var rs []string
+		for _, u := range f.Rules {
+			x := fmt.Sprintf("%q (%s): %d event(s)", u.Title, u.ID, u.Events)
+			if u.Detail != "" {
+				x = fmt.Sprintf("%q (%s): %s", u.Title, u.ID, u.Detail)
+			}
+			rs = append(rs, x)
+		}
+		label := factorLabel[f.N-1]
+		if f.N-1 == fOtherDetection {
+			label = "other detections"
+		}
+		word := "rule"
+		if len(rs) > 1 {
+			word = "rules"
+		}
+		parts = append(parts, label+" ("+word+" "+strings.Join(rs, "; ")+")")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// hostileListed reports whether a behaviour factor says the source (or the
+// traffic to it) was hostile; other detections (policy alerts) are not.
+func hostileListed(fs []Factor) bool {
+	for _, f := range fs {
+		if len(f.Rules) > 0 && f.N-1 != fOtherDetection {
+			return true
+		}
+	}
+	return false
+}

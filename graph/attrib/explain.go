@@ -87,7 +87,7 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 	}
 	switch {
 	case s.Refused:
-		return "Casefile does not attribute this source: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
+		return "Casefile does not attribute the client behind this service: the log sees only a proxy or cloud service, not the client. Do not act against the address. Obtain the provider's logs with the real client address (through the provider or law enforcement), block at your own perimeter by credential or session rather than by this address, and " + report + "."
 	}
 	top := slices.Index(roleNames[:], s.Role)
 	var b strings.Builder
@@ -105,8 +105,12 @@ func recommend(r *resolved, s *Source, f *obsFacts) string {
 		b.WriteString("Its owner is probably a victim too: " + abuse + " so that the owner can clean up, block it at your own perimeter, and " + report + ".")
 	case 3:
 		b.WriteString("Report the abuse to the platform (its abuse or trust-and-safety contact) naming the specific account, bucket or URL, block that resource at your own perimeter rather than the whole service, and " + report + ".")
-	default:
-		b.WriteString("Nothing on this evidence warrants action beyond your own perimeter; block it there if the traffic is unwanted.")
+	case rUnd:
+		if hostileListed(s.Factors) {
+			b.WriteString("Block it at your own perimeter: it acted against you (see what it did). Nothing on this evidence says whose system it is, so take no action beyond your perimeter.")
+		} else {
+			b.WriteString("Nothing on this evidence warrants action beyond your own perimeter; block it there if the traffic is unwanted.")
+		}
 	}
 	return b.String()
 }
@@ -259,11 +263,14 @@ func statement(s *Source) string {
 		role += " (" + s.Because + ")"
 	}
 	var b strings.Builder
+	did := didText(s.Factors)
 	switch {
 	case top == rUnd && !s.evidenced():
 		fmt.Fprintf(&b, "%s: no evidence about this source's role. Nothing known about it favours or rules out any role, so it is left undetermined.", s.Indicator)
+	case top == rUnd && did != "":
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: what it did and where it sits single out no role (%s).", s.Indicator, undeterminedOdds(s))
 	case top == rUnd:
-		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; undetermined %s, %.0f %%).", s.Indicator, s.Words, s.Probability*100)
+		fmt.Fprintf(&b, "Casefile cannot attribute %s: the evidence points to no particular role (benign noise, a scanner, or too little evidence; %s).", s.Indicator, undeterminedOdds(s))
 	case s.Words == "almost certain":
 		fmt.Fprintf(&b, "%s is almost certainly %s.", s.Indicator, role)
 	case s.Words == "very likely" || s.Words == "likely":
@@ -273,14 +280,27 @@ func statement(s *Source) string {
 	default:
 		fmt.Fprintf(&b, "The most likely role of %s is %s, but even that is %s (%.0f %%).", s.Indicator, role, s.Words, s.Probability*100)
 	}
+	if did != "" {
+		b.WriteString(" What it did, as rules found it: " + did + ".")
+	}
 	if s.Refused {
-		b.WriteString(" The log cannot see the real client, so Casefile does not attribute it.")
+		b.WriteString(" The log sees only this service, not the client behind it, so the client who acted through it is not attributed.")
 	}
 	fmt.Fprintf(&b, " Confidence: %s.", s.Confidence)
 	if top != rUnd {
 		b.WriteString(" " + collateralSentence(s.CollateralRisk))
 	}
 	return b.String()
+}
+
+// undeterminedOdds states an undetermined verdict's probability. Below
+// an even chance "undetermined unlikely" would read as a contradiction:
+// it is still the most probable, and no role is likely.
+func undeterminedOdds(s *Source) string {
+	if s.Probability < 0.45 {
+		return fmt.Sprintf("undetermined at %.0f %%, the most probable, though no role is likely", s.Probability*100)
+	}
+	return fmt.Sprintf("undetermined %s, %.0f %%", s.Words, s.Probability*100)
 }
 
 type errWriter struct {

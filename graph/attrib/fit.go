@@ -64,6 +64,9 @@ type FitReport struct {
 	LogLossBefore float64  `json:"log_loss_before"`
 	LogLossAfter  float64  `json:"log_loss_after"`
 	Changes       []Change `json:"changes"`
+	// Support counts, per factor id, the samples (before merging) the
+	// factor entered: a factor with no support keeps its starting λ.
+	Support map[string]int `json:"support"`
 }
 
 // Change is one λ that Fit moved.
@@ -106,7 +109,12 @@ func Fit(m *Model, samples []Sample, o FitOptions) (*Model, *FitReport, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rep := &FitReport{Samples: len(samples), Distinct: len(p.samples)}
+	rep := &FitReport{Samples: len(samples), Distinct: len(p.samples), Support: map[string]int{}}
+	for _, s := range samples {
+		for _, f := range s.Factors {
+			rep.Support[f.ID]++
+		}
+	}
 	theta0 := p.theta()
 	rep.BrierBefore, rep.LogLossBefore = p.score(theta0)
 	theta := p.descend(theta0, o)

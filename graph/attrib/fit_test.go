@@ -22,7 +22,8 @@ func TestFitLowersBrierKeepsDirections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Distinct != 3 || rep.Samples != 150 || !(rep.BrierAfter < rep.BrierBefore-0.05) {
+	if rep.Distinct != 3 || rep.Samples != 150 || !(rep.BrierAfter < rep.BrierBefore-0.05) ||
+		rep.Support["anonymous-vpn"] != 50 || rep.Support["hosting"] != 50 || rep.Support["beaconing"] != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	for id, f := range m.Factors {

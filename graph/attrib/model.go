@@ -22,7 +22,7 @@ const MaxModelSize = 1 << 20
 // values of ATTRIBUTION.md, read from the embedded default-model.json, which
 // is the single source of truth for them.
 type Model struct {
-	// Version is reported with every assessment ("casefile-attrib/3").
+	// Version is reported with every assessment ("casefile-attrib/4").
 	Version string `json:"version"`
 	// Priors gives P(h) for all five roles; they must sum to 1.
 	Priors map[string]float64 `json:"priors"`

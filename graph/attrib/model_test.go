@@ -10,7 +10,7 @@ import (
 
 func TestDefaultModel(t *testing.T) {
 	m := DefaultModel()
-	if m.Version != "casefile-attrib/3" || m.Priors[Relay] != 0.12 || m.Priors[Undetermined] != 0.63 || m.Factors["tor-exit"].Lambda[Relay] != 50 ||
+	if m.Version != "casefile-attrib/4" || m.Priors[Relay] != 0.12 || m.Priors[Undetermined] != 0.63 || m.Factors["tor-exit"].Lambda[Relay] != 50 ||
 		m.Reliability["E"] != 0.15 || m.Credibility["5"] != 0.15 || m.HalfLifeDays["whois-org"] != 365 ||
 		m.Thresholds.PoolMinASNs != 5 || m.Thresholds.TravelKmh != 1000 || m.SpoofDiscount != 0.2 {
 		t.Fatalf("default model does not match ATTRIBUTION.md: %+v", m)

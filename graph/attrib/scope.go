@@ -111,12 +111,24 @@ func outsideModel(g *agg, verdict string) Source {
 // statementOutside is the statement of a source outside the role model.
 func statementOutside(s *Source) string {
 	var b strings.Builder
+	did := didText(s.Factors)
 	switch s.Role {
 	case Internal:
 		fmt.Fprintf(&b, "%s is a %s address: a host of the victim's own network (or reached through it), not a source on the Internet, so Casefile gives it no external role.", s.Indicator, s.Special)
 		fmt.Fprintf(&b, " Where it acted against the victim (%d event(s)), that points to lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
 	case Contacted:
-		fmt.Fprintf(&b, "%s was contacted by the victim; nothing hostile seen (%d event(s), every one a connection the victim's hosts opened). It is not judged as a source of the attack.", s.Indicator, s.Events)
+		seen := "nothing hostile seen"
+		if hostileListed(s.Factors) {
+			seen = "nothing shows it served command and control, exfiltration or tooling"
+		}
+		fmt.Fprintf(&b, "%s was contacted by the victim; %s (%d event(s), every one a connection the victim's hosts opened). It is not judged as a source of the attack.", s.Indicator, seen, s.Events)
+		if did != "" {
+			fmt.Fprintf(&b, " Rules matched that traffic (listed, not scored): %s.", did)
+		}
+		return b.String()
+	}
+	if did != "" {
+		fmt.Fprintf(&b, " What it did, as rules found it (listed, not scored): %s.", did)
 	}
 	return b.String()
 }

