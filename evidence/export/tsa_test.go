@@ -2,71 +2,16 @@ package export
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"io"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/digitorus/timestamp"
+	"github.com/casefile/casefile/evidence/tsa/tsatest"
 )
 
-// newTSA starts a minimal RFC 3161 time-stamping authority on 127.0.0.1.
-func newTSA(t *testing.T) *httptest.Server {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Casefile test TSA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-		req, err := timestamp.ParseRequest(body)
-		if err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		ts := timestamp.Timestamp{
-			HashAlgorithm: req.HashAlgorithm, HashedMessage: req.HashedMessage, Nonce: req.Nonce,
-			Time: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), Policy: asn1.ObjectIdentifier{1, 2, 3, 4, 1},
-			Accuracy: time.Second, AddTSACertificate: true,
-		}
-		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/timestamp-reply")
-		w.Write(resp)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func TestTimestamp(t *testing.T) {
-	tsa := newTSA(t)
+	tsa := tsatest.New(t, func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) })
 	tc := newTestCase(t)
 	out := filepath.Join(t.TempDir(), "pkg")
 	o := tc.options(out)
