@@ -49,6 +49,7 @@ type state struct {
 	prevSize    uint64
 	prevCkMsg   []byte
 	consistency tlog.TreeProof
+	proved      []uint64 // sizes the package proves consistency from (addConsistency)
 
 	// What the findings rest on and which of them the package shows.
 	assessment    *evidence.Entry // the latest assessment.recorded entry before the checkpoint
