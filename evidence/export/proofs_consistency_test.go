@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -315,4 +316,61 @@ func mustCheckpoint(t *testing.T, c *evidence.Case, size uint64) evidence.Checkp
 		t.Fatal(err)
 	}
 	return ck
+}
+
+// VERIFY.txt and report.html of a witnessed package name the witnessing
+// files, the witness keys and the consistency proofs, and say how to
+// check them; a package without witnesses has no such section.
+func TestVerifyTextWitnessingAndConsistency(t *testing.T) {
+	tc, p, _ := witnessedCase(t)
+	dir := t.TempDir()
+	publish(t, tc, p)
+	first := build(t, tc, tc.options(filepath.Join(dir, "pkg1")))
+	publish(t, tc, p)
+	pkg := filepath.Join(dir, "pkg2")
+	o := tc.options(pkg)
+	o.ConsistencyFrom = []uint64{3}
+	res := build(t, tc, o)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(pkg, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	vt, rep := read(fileVerify), read(fileReport)
+	for _, want := range []string{
+		fileCosigned, fileWitnessPolicy, fileWitnessTSR, p.Witnesses[0].VKey, "c2sp.org/tlog-cosignature",
+		"golang.org/x/mod/sumdb/note.Open", "openssl ts -verify -data checkpoint.txt -in " + fileWitnessTSR,
+		fmt.Sprintf("the log as it stood at 3, %d\n  entries", first.CheckpointSize),
+		fmt.Sprintf("%d is the checkpoint of the case's previous export", first.CheckpointSize), fmt.Sprintf("proofs/consistency-OLD-%d.txt", res.CheckpointSize),
+		"C2SP tlog-witness add-checkpoint", `"old OLD"`, "--checkpoint", "--consistency-from SIZE",
+	} {
+		if !strings.Contains(vt, want) {
+			t.Errorf("VERIFY.txt does not say %q", want)
+		}
+	}
+	for _, want := range []string{fileCosigned, fileWitnessPolicy, fileWitnessTSR, "C2SP tlog-cosignature", "golang.org/x/mod/sumdb/note",
+		fmt.Sprintf("as it stood at 3, %d entries", first.CheckpointSize), "add-checkpoint"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report.html does not say %q", want)
+		}
+	}
+	// The first check VERIFY.txt gives for the timestamp runs as written.
+	if _, err := exec.LookPath("openssl"); err == nil {
+		cmd := exec.Command("openssl", "ts", "-reply", "-in", fileWitnessTSR, "-text")
+		cmd.Dir = pkg
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Status: Granted") {
+			t.Errorf("openssl ts -reply: %v\n%s", err, out)
+		}
+	}
+
+	plain := openTestCase(t, memstore.New())
+	growTo(t, plain.c, 4, "plain")
+	out := filepath.Join(dir, "plain")
+	build(t, plain, smallOptions(plain, out))
+	b, _ := os.ReadFile(filepath.Join(out, fileVerify))
+	if strings.Contains(string(b), "WITNESSES AND TIMESTAMP") || strings.Contains(string(b), "CONSISTENCY:") {
+		t.Errorf("a package without witnesses or earlier exports describes them:\n%s", b)
+	}
 }

@@ -57,12 +57,18 @@ func addWitnessing(ctx context.Context, c *evidence.Case, st *state, p *pkg, hc 
 			return err
 		}
 		p.add(fileWitnessPolicy, append(pj, '\n'))
+		st.witnessing = append(st.witnessing, fileWitnessPolicy)
+		for _, w := range t.Policy.Witnesses {
+			st.witnessKeys = append(st.witnessKeys, w.VKey)
+		}
 	}
 	if len(t.Cosignatures) > 0 {
 		p.add(fileCosigned, t.Cosigned(st.ckMsg))
+		st.witnessing = append(st.witnessing, fileCosigned)
 	}
 	if t.Timestamp != nil {
 		p.add(fileWitnessTSR, t.Timestamp)
+		st.witnessing = append(st.witnessing, fileWitnessTSR)
 	}
 	return nil
 }
