@@ -99,7 +99,17 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 		fmt.Fprintln(w, "INTACT: every file, signature and proof checks out.")
 		return
 	}
-	fmt.Fprintf(w, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
+	notExtended := 0
+	for _, h := range r.Held {
+		if !h.Extends {
+			notExtended++
+		}
+	}
+	if notExtended == len(r.Problems) && r.Dropped == 0 {
+		fmt.Fprintln(w, "NOT PROVEN: the package is intact, but it does not show that its log extends the checkpoint you hold:")
+	} else {
+		fmt.Fprintf(w, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
 	}
