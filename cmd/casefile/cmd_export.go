@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -93,13 +94,13 @@ func validFor(m *attrib.Model, s *attrib.Source) time.Duration {
 
 type exportFlags struct {
 	out, format, recipient, purpose, authorization, tlp, tsa string
-	indicators, artefacts                                    []string
+	indicators, artefacts, consistencyFrom                   []string
 }
 
 func (a *app) exportCmd() *cobra.Command {
 	var f exportFlags
 	cmd := &cobra.Command{
-		Use:   "export --case DIR --out PATH [--recipient TEXT] [--purpose TEXT] [--authorization TEXT] [--indicator X]… [--artefact SHA256]… [--format dir|tar.gz|zip] [--tlp LEVEL] [--tsa URL]",
+		Use:   "export --case DIR --out PATH [--recipient TEXT] [--purpose TEXT] [--authorization TEXT] [--indicator X]… [--artefact SHA256]… [--format dir|tar.gz|zip] [--tlp LEVEL] [--tsa URL] [--consistency-from SIZE]…",
 		Short: "Write the signed package for law enforcement or counsel",
 		Long: `Write a signed evidence package that anyone can verify offline: the custody
 entries with inclusion proofs against the signed checkpoint, the artefacts byte
@@ -118,7 +119,12 @@ report of the selected sources only, with what those findings cite (the
 assessment entry, datasets, WHOIS answers). An entry that also names sources
 outside the selection is withheld and proven by its hash. Each entry carries a
 proof that it belongs to the complete signed log. The export itself is recorded
-in the custody log.`,
+in the custody log.
+
+The package proves that its checkpoint extends the checkpoint of every earlier
+export of the case; --consistency-from SIZE adds a proof from a size the
+recipient holds a checkpoint of (they check it with 'casefile verify-export
+--checkpoint').`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.out == "" {
@@ -136,6 +142,14 @@ in the custody log.`,
 					return usagef("--artefact: %v", err)
 				}
 				digests = append(digests, d)
+			}
+			var from []uint64
+			for _, s := range f.consistencyFrom {
+				n, err := strconv.ParseUint(s, 10, 64)
+				if err != nil || n == 0 {
+					return usagef("--consistency-from %q: want a tree size (a positive number of entries)", s)
+				}
+				from = append(from, n)
 			}
 			switch f.format {
 			case "", export.FormatDir, export.FormatTarGz, export.FormatZip:
@@ -160,7 +174,7 @@ in the custody log.`,
 			res, err := export.Build(ctx(cmd), h.Case, export.Options{
 				Out: f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
 				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Assess: assess,
-				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa,
+				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa, ConsistencyFrom: from,
 			})
 			if err != nil {
 				if errors.Is(err, export.ErrCaseDamaged) {
@@ -175,7 +189,7 @@ in the custody log.`,
 				return jsonOut(a, map[string]any{
 					"out": res.Out, "format": res.Format, "manifest_sha256": res.ManifestSHA256, "files": res.Files,
 					"bytes": res.Bytes, "entries": res.Entries, "artefacts": res.Artefacts,
-					"checkpoint_size": res.CheckpointSize, "previous_export": res.Previous, "entry": res.Entry.Index,
+					"checkpoint_size": res.CheckpointSize, "previous_export": res.Previous, "consistent_from": res.ConsistentFrom, "entry": res.Entry.Index,
 				})
 			}
 			fmt.Fprintf(a.out, "wrote %s (%s): %d custody entries, %d artefacts, %d files, %s\n",
@@ -183,6 +197,9 @@ in the custody log.`,
 			fmt.Fprintf(a.out, "  manifest sha256:%s, signed; proofs against checkpoint %d", res.ManifestSHA256, res.CheckpointSize)
 			if res.Previous > 0 {
 				fmt.Fprintf(a.out, "; consistent with the previous export (checkpoint %d)", res.Previous)
+			}
+			if len(res.ConsistentFrom) > 0 {
+				fmt.Fprintf(a.out, "; consistency proven from sizes %v", res.ConsistentFrom)
 			}
 			fmt.Fprintf(a.out, "\n  recorded as custody entry #%d\n", res.Entry.Index)
 			fmt.Fprintf(a.out, "  check it with: casefile verify-export %s   (or the commands in VERIFY.txt)\n", res.Out)
@@ -198,6 +215,7 @@ in the custody log.`,
 	fl.StringVar(&f.tlp, "tlp", "amber", "Traffic Light Protocol marking: white, green, amber or red")
 	fl.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority to timestamp the checkpoint (contacts that server)")
 	fl.StringArrayVar(&f.indicators, "indicator", nil, "export only what concerns this indicator (repeatable)")
+	fl.StringArrayVar(&f.consistencyFrom, "consistency-from", nil, "also prove consistency from this tree size, one the recipient holds a checkpoint of (repeatable)")
 	fl.StringArrayVar(&f.artefacts, "artefact", nil, "export only this artefact, by SHA-256 (repeatable)")
 	return cmd
 }

@@ -12,9 +12,9 @@ import (
 )
 
 func (a *app) verifyExportCmd() *cobra.Command {
-	var trusted []string
+	var trusted, held []string
 	cmd := &cobra.Command{
-		Use:   "verify-export PATH [--json] [--witness VKEY]…",
+		Use:   "verify-export PATH [--json] [--witness VKEY]… [--checkpoint FILE|SIZE:ROOT]…",
 		Short: "Check an export package offline; exit 1 naming the first bad file",
 		Long: `Check an export package (a directory, .tar.gz or .zip) without a network
 connection: every file against the signed manifest, the manifest's signature,
@@ -22,14 +22,31 @@ the checkpoint's signature, every entry's inclusion proof, the artefacts against
 the custody entries, the consistency proof from a previous export and the
 trusted timestamp when present, and that a selective package's STIX names only
 its sources. Nothing is extracted: the signed files are read first, then only
-the files the signed manifest lists, each no further than its listed size.`,
+the files the signed manifest lists, each no further than its listed size.
+
+--checkpoint names a checkpoint you hold (the checkpoint.txt of an earlier
+package, or SIZE:ROOT as written down): the package's checkpoint must extend
+it, by the consistency proofs in the package (exit 1 when it cannot be proven
+or the log was rewritten). Ask the sender for a package that proves it with
+'casefile export --consistency-from SIZE'.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("verify-export takes one package path, got %d", len(args))
 			}
+			var hold []evidence.TrustedCheckpoint
+			for _, arg := range held {
+				t, err := readTrustedCheckpoint(arg)
+				if err != nil {
+					return usageError{err}
+				}
+				hold = append(hold, t)
+			}
 			r, err := export.Verify(ctx(cmd), args[0])
 			if err != nil {
 				return err
+			}
+			for _, t := range hold {
+				r.CheckHeld(t)
 			}
 			if a.json {
 				if err := json.NewEncoder(a.out).Encode(r); err != nil {
@@ -45,6 +62,7 @@ the files the signed manifest lists, each no further than its listed size.`,
 			return requireWitnesses(r, trusted)
 		},
 	}
+	cmd.Flags().StringArrayVar(&held, "checkpoint", nil, "a checkpoint you hold (a checkpoint file, or SIZE:ROOT) that the package's checkpoint must extend (repeatable)")
 	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness key you trust (as 'casefile witness serve' prints it) that must have cosigned the package's checkpoint (repeatable)")
 	return cmd
 }
@@ -69,11 +87,29 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 		fmt.Fprintf(w, "  timestamp    RFC 3161, %s\n", r.Timestamp)
 	}
 	printExportWitnessing(w, r.Witnessing)
+	if r.Witnessing != nil && len(r.Witnessing.Provable) > 0 {
+		fmt.Fprintf(w, "  provable     consistency from sizes %v (check against yours with --checkpoint)\n", r.Witnessing.Provable)
+	}
+	for _, h := range r.Held {
+		if h.Extends {
+			fmt.Fprintf(w, "  you hold     checkpoint %d (root %s): this package's log extends it, proof checked\n", h.Size, h.Root)
+		}
+	}
 	if r.OK {
 		fmt.Fprintln(w, "INTACT: every file, signature and proof checks out.")
 		return
 	}
-	fmt.Fprintf(w, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
+	notExtended := 0
+	for _, h := range r.Held {
+		if !h.Extends {
+			notExtended++
+		}
+	}
+	if notExtended == len(r.Problems) && r.Dropped == 0 {
+		fmt.Fprintln(w, "NOT PROVEN: the package is intact, but it does not show that its log extends the checkpoint you hold:")
+	} else {
+		fmt.Fprintf(w, "DAMAGED: %d problem(s) found\n", len(r.Problems)+r.Dropped)
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
 	}

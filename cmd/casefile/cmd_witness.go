@@ -154,7 +154,7 @@ func printExportWitnessing(w io.Writer, r *export.WitnessingReport) {
 		fmt.Fprintf(w, "    size %-8d %s %s at %s\n", x.Size, verb, x.By, x.Time.Format(time.RFC3339))
 	}
 	if len(r.Consistent) > 0 {
-		fmt.Fprintf(w, "  consistent   with the checkpoints of earlier exports: %v\n", r.Consistent)
+		fmt.Fprintf(w, "  consistent   with the signed checkpoints (earlier exports, sizes asked for) of sizes %v\n", r.Consistent)
 	}
 }
 

@@ -15,8 +15,11 @@
 //   - Every exported custody entry carries an RFC 6962 inclusion proof
 //     (C2SP tlog-proof) against the latest signed checkpoint, so a selective
 //     export proves that its entries belong to the full signed log without
-//     revealing the rest; when an earlier export exists, a consistency proof
-//     shows that the log only grew since.
+//     revealing the rest; consistency proofs (RFC 6962, in the text form of
+//     a C2SP tlog-witness add-checkpoint body) from the checkpoint of every
+//     earlier export and every size the recipient names show that the log
+//     only grew since; Report.CheckHeld checks them against a checkpoint
+//     the recipient holds.
 //   - A selective export is about its sources only (the selected
 //     indicators, or those seen in the selected artefacts): its findings,
 //     STIX, CASE and report concern them alone, and it holds what their

@@ -73,6 +73,11 @@ type Options struct {
 	TSA        string
 	HTTPClient *http.Client
 
+	// ConsistencyFrom names tree sizes the recipient holds a checkpoint
+	// of: the package proves consistency from each to its checkpoint, as it
+	// does from the checkpoint of every earlier export.
+	ConsistencyFrom []uint64
+
 	// AsOf exports the case as it was at this checkpoint size (it must have
 	// been signed); 0 means the latest checkpoint. Exporting again as of the
 	// size an earlier package names reproduces that package.
@@ -149,6 +154,7 @@ type Result struct {
 	Artefacts      int
 	CheckpointSize uint64
 	Previous       uint64          // checkpoint size of the previous export (0: none)
+	ConsistentFrom []uint64        // the sizes the package proves consistency from
 	Entry          *evidence.Entry // the export.created entry (nil with NoRecord)
 }
 
@@ -237,7 +243,7 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 	res := &Result{
 		Out: o.Out, Format: o.Format, ManifestSHA256: pkg.manifestSum, Files: len(pkg.files),
 		Bytes: pkg.bytes(), Entries: len(st.included), Artefacts: len(st.artefacts),
-		CheckpointSize: st.size, Previous: st.prevSize,
+		CheckpointSize: st.size, Previous: st.prevSize, ConsistentFrom: st.proved,
 	}
 	if o.NoRecord {
 		return res, nil

@@ -198,8 +198,8 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		}
 		p.add(proofPath(w.index), encodeInclusion(w.index, pr, st.ckMsg))
 	}
-	if st.prevSize > 0 {
-		p.add(consistencyPath(st.prevSize, st.size), encodeConsistency(st.prevSize, st.size, st.consistency, st.prevCkMsg))
+	if err := addConsistency(c, st, p, o.ConsistencyFrom); err != nil {
+		return nil, err
 	}
 	if err := addWitnessing(ctx, c, st, p, o.HTTPClient); err != nil {
 		return nil, err

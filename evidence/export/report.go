@@ -63,6 +63,8 @@ type reportData struct {
 	EntryCount, ExhibitCount                                int
 	ExhibitBytes                                            string
 	LastEntry, CheckpointSize, Previous                     uint64
+	Proved                                                  []uint64 // sizes consistency is proven from
+	Witnessing                                              []string // the witnessing files
 	Complete                                                bool
 	Indicators, Selected                                    []string
 	Fingerprint, FingerprintHex, Root, Timestamp            string
@@ -97,7 +99,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		Created:   st.time.UTC().Format("2 January 2006, 15:04:05 UTC"),
 		Recipient: d.o.Recipient, Purpose: d.o.Purpose, Authorization: d.o.Authorization, Actor: d.o.Actor,
 		EntryCount: len(st.entries), ExhibitCount: len(st.artefacts), LastEntry: st.size - 1,
-		CheckpointSize: st.size, Previous: st.prevSize, Complete: st.complete,
+		CheckpointSize: st.size, Previous: st.prevSize, Complete: st.complete, Proved: st.proved, Witnessing: st.witnessing,
 		Indicators: st.indicators, Selected: d.m.Export.Artefacts,
 		Fingerprint: d.fingerprint, FingerprintHex: strings.TrimPrefix(d.fingerprint, "sha256:"), Root: st.ck.Root.String(),
 	}

@@ -49,6 +49,9 @@ type state struct {
 	prevSize    uint64
 	prevCkMsg   []byte
 	consistency tlog.TreeProof
+	proved      []uint64 // sizes the package proves consistency from (addConsistency)
+	witnessing  []string // the witnessing files of the package (addWitnessing)
+	witnessKeys []string // the cosigner vkeys of the witnessing policy
 
 	// What the findings rest on and which of them the package shows.
 	assessment    *evidence.Entry // the latest assessment.recorded entry before the checkpoint

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/casefile/casefile/evidence"
@@ -38,6 +39,11 @@ type Report struct {
 	Previous       uint64 `json:"previous_export,omitempty"`
 	// Witnessing: cosignatures, timestamps and consistency proofs (witnessing.go).
 	Witnessing *WitnessingReport `json:"witnessing,omitempty"`
+	// Held: how the package's checkpoint relates to the checkpoints the
+	// recipient holds (CheckHeld).
+	Held []HeldReport `json:"held_checkpoints,omitempty"`
+
+	held *heldContext
 }
 
 func (r *Report) add(kind, where, format string, a ...any) {
@@ -52,6 +58,7 @@ var (
 	artefactPath    = regexp.MustCompile(`^artefacts/[0-9a-f]{64}$`)
 	proofPathRE     = regexp.MustCompile(`^proofs/entry-(0|[1-9][0-9]*)\.tlog-proof$`)
 	consistencyRE   = regexp.MustCompile(`^proofs/consistency-[1-9][0-9]*-[1-9][0-9]*\.txt$`)
+	oldCheckpointRE = regexp.MustCompile(`^proofs/checkpoint-[1-9][0-9]*\.txt$`)
 	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, fileSumsSig: true, filePublicKey: true, fileEntries: true,
 		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true}
 )
@@ -207,7 +214,7 @@ func verifyFiles(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 // be the signed ones.
 func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	for n := range pk.files {
-		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !witnessingRE.MatchString(n) {
+		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !oldCheckpointRE.MatchString(n) && !witnessingRE.MatchString(n) {
 			r.add(ProblemFile, n, "not a file a Casefile package holds")
 		}
 	}
@@ -333,7 +340,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	verifyScope(r, pk, m)
 	if m.Previous != nil {
 		r.Previous = m.Previous.CheckpointSize
-		verifyConsistency(r, pk, m, v, ck)
+		verifyConsistency(r, pk, m, v, ck, ckf.data)
 	}
 	verifyWitnessing(r, pk, v, ck, ckf.data)
 	if m.Timestamp != nil {
@@ -418,32 +425,20 @@ func verifyWithheld(r *Report, pk *reader, m *Manifest, ck evidence.Checkpoint, 
 	}
 }
 
-func verifyConsistency(r *Report, pk *reader, m *Manifest, v interface {
-	Name() string
-	KeyHash() uint32
-	Verify(msg, sig []byte) bool
-}, ck evidence.Checkpoint) {
+func verifyConsistency(r *Report, pk *reader, m *Manifest, v note.Verifier, ck evidence.Checkpoint, ckMsg []byte) {
 	pp := m.Previous.Proof
-	pf := pk.files[pp]
-	if pf == nil || pp != consistencyPath(m.Previous.CheckpointSize, ck.Size) {
+	if pk.files[pp] == nil || pp != consistencyPath(m.Previous.CheckpointSize, ck.Size) {
 		r.add(ProblemProof, pp, "consistency proof missing")
 		return
 	}
-	old, new, proof, oldMsg, err := parseConsistency(pf.data)
-	if err != nil {
-		r.add(ProblemProof, pp, "%v", err)
-		return
-	}
-	oldCk, err := evidence.OpenCheckpoint(oldMsg, v)
+	c, oldCk, err := checkConsistency(pk, pp, v, ck, ckMsg)
 	switch {
 	case err != nil:
-		r.add(ProblemProof, pp, "previous checkpoint: %v", err)
-	case old != oldCk.Size || old != m.Previous.CheckpointSize || new != ck.Size:
-		r.add(ProblemProof, pp, "sizes %d → %d do not match the checkpoints", old, new)
-	default:
-		if err := tlog.CheckTree(proof, int64(new), ck.Root, int64(old), oldCk.Root); err != nil {
-			r.add(ProblemProof, pp, "the log of the previous export is not a prefix of this one: %v", err)
-		}
+		r.add(ProblemProof, pp, "from the previous export: %v", err)
+	case c.Old != m.Previous.CheckpointSize:
+		r.add(ProblemProof, pp, "proves consistency from %d, not from the previous export (%d)", c.Old, m.Previous.CheckpointSize)
+	case oldCk == nil:
+		r.add(ProblemProof, checkpointPath(c.Old), "missing: the previous export's signed checkpoint")
 	}
 }
 

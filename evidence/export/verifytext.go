@@ -95,10 +95,8 @@ func (d *document) verifyText() []byte {
 	w("  proofs/entry-N.tlog-proof is a C2SP tlog-proof (c2sp.org/tlog-proof): the line\n")
 	w("  \"index N\", the RFC 6962 inclusion proof (base64 hashes, from the leaf's\n")
 	w("  sibling up), a blank line, and checkpoint.txt verbatim.\n")
-	if st.prevSize > 0 {
-		w("  %s holds the RFC 6962 consistency proof from the\n", consistencyPath(st.prevSize, st.size))
-		w("  previous export's checkpoint (%d entries) to this one, then that checkpoint.\n", st.prevSize)
-	}
+	d.consistencyText(w)
+	d.witnessingText(w)
 	w("\nWHAT THE FILES ARE\n\n")
 	w("  SHA256SUMS        every other file with its SHA-256, for sha256sum -c\n")
 	w("  SHA256SUMS.sig    Ed25519 signature over SHA256SUMS (raw, 64 bytes)\n")
@@ -108,7 +106,12 @@ func (d *document) verifyText() []byte {
 	w("  verify.sh         steps 1 to 4 in one command (coreutils and OpenSSL only)\n")
 	w("  entries.jsonl     the custody entries, one per line, exactly as hashed\n")
 	w("  checkpoint.txt    the signed state of the custody log (C2SP signed note)\n")
-	w("  proofs/           an RFC 6962 inclusion proof per entry (C2SP tlog-proof)\n")
+	w("  proofs/           an RFC 6962 inclusion proof per entry (C2SP tlog-proof), and\n")
+	w("                    consistency proofs from earlier checkpoints (see above)\n")
+	if len(st.witnessing) > 0 {
+		w("  witnessing/       the checkpoint cosigned by witnesses, the witnessing policy,\n")
+		w("                    the RFC 3161 timestamp of the checkpoint (see above)\n")
+	}
 	w("  artefacts/        the exhibits, byte for byte, named by SHA-256\n")
 	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
 	w("  stix-bundle.json  the assessment in STIX 2.1, marked TLP:%s\n", strings.ToUpper(d.o.TLP))
@@ -163,4 +166,79 @@ else
 	echo "OK: every file is the one signed with this key; compare the fingerprint above with the one the sender confirmed"
 fi
 `)
+}
+
+// consistencyText tells how the consistency proofs are formed and checked.
+func (d *document) consistencyText(w func(string, ...any)) {
+	st := d.st
+	if len(st.proved) == 0 {
+		return
+	}
+	w("\n  CONSISTENCY: this package proves that the log as it stood at ")
+	for i, s := range st.proved {
+		if i > 0 {
+			w(", ")
+		}
+		w("%d", s)
+	}
+	w("\n  entries is an unchanged prefix of this one (nothing recorded before was altered or\n")
+	w("  removed)")
+	if st.prevSize > 0 {
+		w("; %d is the checkpoint of the case's previous export", st.prevSize)
+	}
+	w(".\n  proofs/consistency-OLD-%d.txt is the RFC 6962 consistency proof from OLD entries.\n", st.size)
+	w("  C2SP tlog-proof defines no consistency form, so it is written as the body of a\n")
+	w("  C2SP tlog-witness add-checkpoint request (c2sp.org/tlog-witness): the line\n")
+	w("  \"old OLD\", the proof's hashes (base64 SHA-256, one a line), a blank line, and\n")
+	w("  checkpoint.txt verbatim. proofs/checkpoint-OLD.txt, when present, is the case's\n")
+	w("  signed checkpoint at OLD entries. To check a proof against the checkpoint of OLD\n")
+	w("  entries you hold (from an earlier package, or its size and root written down),\n")
+	w("  use your own RFC 6962 code (e.g. golang.org/x/mod/sumdb/tlog.CheckTree) or\n\n")
+	w("     casefile verify-export . --checkpoint YOUR-checkpoint.txt   (or OLD:ROOT)\n\n")
+	w("  For a size not listed above, ask the sender for a package made with\n")
+	w("  casefile export --consistency-from SIZE.\n")
+}
+
+// witnessingText tells what the witnessing files are and how to check them.
+func (d *document) witnessingText(w func(string, ...any)) {
+	st := d.st
+	has := map[string]bool{}
+	for _, f := range st.witnessing {
+		has[f] = true
+	}
+	if len(has) == 0 {
+		return
+	}
+	w("\n  WITNESSES AND TIMESTAMP\n")
+	if has[fileWitnessPolicy] {
+		w("  %s names the witnesses of the case (URL and verifier key), how many\n", fileWitnessPolicy)
+		w("  of them must cosign (quorum), and the time-stamping authority. Confirm a witness's\n")
+		w("  key with the witness itself, not from this package.\n")
+	}
+	if has[fileCosigned] {
+		w("  %s is checkpoint.txt followed by the witnesses' C2SP\n", fileCosigned)
+		w("  tlog-cosignature lines (c2sp.org/tlog-cosignature): \"— <witness name> <base64>\",\n")
+		w("  where the signature is the 8-byte big-endian Unix time of cosigning followed by an\n")
+		w("  Ed25519 signature over \"cosignature/v1\\ntime <that time>\\n\" and the checkpoint\n")
+		w("  text. A witness's verifier key is <name>+<key hash>+base64(0x04 || Ed25519 key).\n")
+		w("  golang.org/x/mod/sumdb/note.Open checks the note given a note.Verifier for each\n")
+		w("  witness key (note.NewVerifier reads only 0x01 keys, so that verifier is a few lines\n")
+		w("  of your own code, as the spec describes)")
+		if len(st.witnessKeys) > 0 {
+			w("; the keys of this case's witnesses:\n\n")
+			for _, k := range st.witnessKeys {
+				w("     %s\n", oneLine(k))
+			}
+			w("\n")
+		} else {
+			w(".\n")
+		}
+	}
+	if has[fileWitnessTSR] {
+		w("  %s is an RFC 3161 timestamp (TimeStampResp) over checkpoint.txt,\n", fileWitnessTSR)
+		w("  taken when the case signed it (you need the authority's CA certificate):\n\n")
+		w("     openssl ts -reply -in %s -text\n", fileWitnessTSR)
+		w("     openssl ts -verify -data checkpoint.txt -in %s -CAfile TSA-CA.pem\n\n", fileWitnessTSR)
+	}
+	w("  casefile verify-export checks all of these and says who witnessed what size when.\n")
 }

@@ -12,7 +12,6 @@ import (
 	"sort"
 
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/tsa"
@@ -23,8 +22,9 @@ import (
 // the case's witnesses (a C2SP cosigned checkpoint), the witnessing policy
 // in force, the RFC 3161 timestamp taken when the checkpoint was signed,
 // and a consistency proof from every checkpoint the case exported before
-// (proofs/consistency-OLD-NEW.txt), so a recipient holding any earlier
-// package can check that this one extends it.
+// and every size the recipient names (proofs/consistency-OLD-NEW.txt, see
+// proofs.go), so a recipient holding any earlier package can check that
+// this one extends it.
 const (
 	fileCosigned      = "witnessing/checkpoint.cosigned"
 	fileWitnessPolicy = "witnessing/policy.json"
@@ -33,8 +33,7 @@ const (
 
 var witnessingRE = regexp.MustCompile(`^witnessing/(checkpoint\.cosigned|policy\.json|checkpoint\.tsr)$`)
 
-// addWitnessing adds the witnessing files and the consistency proofs from
-// the earlier exports other than the previous one (which assemble adds).
+// addWitnessing adds the witnessing files.
 // A checkpoint not yet witnessed (the export wrote entries before it) is
 // sent to the witnesses and the authority first; those that cannot be
 // reached are simply missing from the package.
@@ -58,30 +57,18 @@ func addWitnessing(ctx context.Context, c *evidence.Case, st *state, p *pkg, hc 
 			return err
 		}
 		p.add(fileWitnessPolicy, append(pj, '\n'))
+		st.witnessing = append(st.witnessing, fileWitnessPolicy)
+		for _, w := range t.Policy.Witnesses {
+			st.witnessKeys = append(st.witnessKeys, w.VKey)
+		}
 	}
 	if len(t.Cosignatures) > 0 {
 		p.add(fileCosigned, t.Cosigned(st.ckMsg))
+		st.witnessing = append(st.witnessing, fileCosigned)
 	}
 	if t.Timestamp != nil {
 		p.add(fileWitnessTSR, t.Timestamp)
-	}
-	sizes, err := exportedSizes(c)
-	if err != nil {
-		return err
-	}
-	for _, s := range sizes {
-		if s == st.prevSize || s == 0 || s >= st.size {
-			continue
-		}
-		ck, _, err := c.CheckpointAt(s)
-		if err != nil {
-			return fmt.Errorf("export: checkpoint of an earlier export: %w", err)
-		}
-		proof, err := c.ConsistencyProof(s, st.size)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		p.add(consistencyPath(s, st.size), encodeConsistency(s, st.size, proof, ck))
+		st.witnessing = append(st.witnessing, fileWitnessTSR)
 	}
 	return nil
 }
@@ -116,10 +103,14 @@ type WitnessingReport struct {
 	Witnessed  []witness.Witnessed `json:"witnessed"`
 	Quorum     int                 `json:"quorum"`
 	Consistent []uint64            `json:"consistent_from"`
+	// Provable: sizes the package proves consistency from without holding
+	// their checkpoint (a size the recipient named); checked against the
+	// recipient's own checkpoint by CheckHeld.
+	Provable []uint64 `json:"provable_from,omitempty"`
 }
 
 // verifyWitnessing checks the witnessing files and every consistency
-// proof of the package.
+// proof of the package (verify_consistency.go).
 func verifyWitnessing(r *Report, pk *reader, v note.Verifier, ck evidence.Checkpoint, ckMsg []byte) {
 	w := &WitnessingReport{Witnessed: []witness.Witnessed{}, Consistent: []uint64{}}
 	var policy witness.Policy
@@ -145,33 +136,8 @@ func verifyWitnessing(r *Report, pk *reader, v note.Verifier, ck evidence.Checkp
 			w.Witnessed = append(w.Witnessed, witness.Witnessed{By: tsa.Authority(ts), Size: ck.Size, Time: ts.Time.UTC(), Kind: "timestamp"})
 		}
 	}
-	var names []string
-	for n := range pk.files {
-		if consistencyRE.MatchString(n) {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		old, new, proof, oldMsg, err := parseConsistency(pk.files[n].data)
-		if err != nil {
-			r.add(ProblemProof, n, "%v", err)
-			continue
-		}
-		oldCk, err := evidence.OpenCheckpoint(oldMsg, v)
-		switch {
-		case err != nil:
-			r.add(ProblemProof, n, "earlier checkpoint: %v", err)
-		case old != oldCk.Size || new != ck.Size || n != consistencyPath(old, new):
-			r.add(ProblemProof, n, "sizes %d → %d do not match the checkpoints", old, new)
-		case tlog.CheckTree(proof, int64(new), ck.Root, int64(old), oldCk.Root) != nil:
-			r.add(ProblemProof, n, "the log at checkpoint %d is not a prefix of this one", old)
-		default:
-			w.Consistent = append(w.Consistent, old)
-		}
-	}
-	sort.Slice(w.Consistent, func(i, j int) bool { return w.Consistent[i] < w.Consistent[j] })
-	if len(w.Witnessed) > 0 || len(w.Consistent) > 0 || w.Policy != "" {
+	verifyConsistencyProofs(r, w, pk, v, ck, ckMsg)
+	if len(w.Witnessed) > 0 || len(w.Consistent) > 0 || len(w.Provable) > 0 || w.Policy != "" {
 		r.Witnessing = w
 	}
 }
