@@ -103,6 +103,11 @@ func badgerOptions(dbDir string, readOnly bool) badger.Options {
 		// ingest peaked near 1 GB, most of it Badger's. Values written
 		// inline under a larger threshold stay readable.
 		WithValueThreshold(valueThreshold).
+		// Uncompressed tables: a block's checksum covers its bytes as
+		// stored (it is computed before compression, and a flipped copy
+		// offset in a compressed block can decompress to the same bytes).
+		// With values in the value log the tables are small anyway.
+		WithCompression(options.None).
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true).

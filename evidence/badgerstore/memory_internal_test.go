@@ -3,23 +3,26 @@ package badgerstore
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/casefile/casefile/evidence"
 )
 
 // TestInlineValuesStayReadable: a store written when values up to 64 KiB
-// were kept inline in the LSM tree opens with the current options, and its
-// values read back beside new ones (kept in the value log).
+// were kept inline in Snappy-compressed tables opens with the current
+// options (its tables checked block by block), and its values read back
+// beside new ones (kept in the value log).
 func TestInlineValuesStayReadable(t *testing.T) {
 	dir := t.TempDir()
 	old := bytes.Repeat([]byte("inline value "), 2000) // 26 KB: inline under the old threshold
-	db, err := badger.Open(badgerOptions(dir+"/db", false).WithValueThreshold(64 << 10))
+	db, err := badger.Open(badgerOptions(dir+"/db", false).WithValueThreshold(64 << 10).WithCompression(options.Snappy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +32,10 @@ func TestInlineValuesStayReadable(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(dir, Options{})
+	if ssts, _ := filepath.Glob(filepath.Join(dir, "db", "*.sst")); len(ssts) == 0 {
+		t.Fatal("the old store has no table")
+	}
+	s, err := Open(dir, Options{CheckFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
