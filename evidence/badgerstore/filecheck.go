@@ -38,11 +38,12 @@ func checkFiles(dbDir string, full bool) error {
 		if !ok {
 			return fmt.Errorf("%w: unexpected table file %s", evidence.ErrStoreDamaged, filepath.Base(p))
 		}
-		if _, ok := man.Tables[id]; !ok {
+		tm, ok := man.Tables[id]
+		if !ok {
 			return fmt.Errorf("%w: table %s is not in the MANIFEST (planted, or left by a command killed while it compacted: then 'casefile verify --recover')", evidence.ErrStoreDamaged, filepath.Base(p))
 		}
 		seen[id] = true
-		if err := checkTable(p, full); err != nil {
+		if err := checkTable(p, tm.Compression, full); err != nil {
 			return err
 		}
 	}
@@ -75,7 +76,7 @@ func replayManifest(dbDir string) (m badger.Manifest, err error) {
 	return m, nil
 }
 
-func checkTable(path string, full bool) (err error) {
+func checkTable(path string, compression options.CompressionType, full bool) (err error) {
 	name := filepath.Base(path)
 	defer recoverPanic(&err, "table "+name)
 	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
@@ -94,7 +95,9 @@ func checkTable(path string, full bool) (err error) {
 	d := badgerOptions(filepath.Dir(path), true)
 	pool := z.NewAllocatorPool(1)
 	defer pool.Release()
-	opts := table.Options{ReadOnly: true, ChkMode: mode, BlockSize: d.BlockSize, Compression: d.Compression,
+	// Each table is read with the compression the MANIFEST records for it:
+	// tables written before compression was turned off are Snappy.
+	opts := table.Options{ReadOnly: true, ChkMode: mode, BlockSize: d.BlockSize, Compression: compression,
 		ZSTDCompressionLevel: d.ZSTDCompressionLevel, AllocPool: pool}
 	if _, err := table.OpenTable(mf, opts); err != nil {
 		return fmt.Errorf("%w: table %s: %s", evidence.ErrStoreDamaged, name, firstLine(err.Error()))
