@@ -235,7 +235,7 @@ func TestLoginRecordsCustody(t *testing.T) {
 	}
 	// Cookies: HttpOnly, SameSite=Strict.
 	anon2 := f.anon(t)
-	resp, body = anon2.get("/login")
+	_, body = anon2.get("/login")
 	tok = csrfRE.FindStringSubmatch(body)[1]
 	resp, _ = anon2.postForm("/login", url.Values{"csrf": {tok}, "user": {"vic"}, "password": {testPassword}})
 	var sc string

@@ -242,13 +242,6 @@ func (k *catalog) facets() (kinds, actors []string, err error) {
 	return
 }
 
-// size is the number of entries catalogued.
-func (k *catalog) size() int {
-	n := 0
-	k.with(func(k *catalog) error { n = len(k.entries); return nil })
-	return n
-}
-
 // describe says what an entry records; the kinds this package writes get
 // sentences of their own.
 func describe(e *evidence.Entry) string {

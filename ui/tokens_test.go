@@ -50,7 +50,7 @@ func TestTokenForAnotherUserRefused(t *testing.T) {
 	if err != nil || u.Name != "ann" {
 		t.Fatalf("the new token: %v", err)
 	}
-	if exp, _ := time.Parse(time.RFC3339, tok.Expires); exp.Sub(time.Now()) < 6*24*time.Hour || exp.Sub(time.Now()) > 7*24*time.Hour {
+	if exp, _ := time.Parse(time.RFC3339, tok.Expires); time.Until(exp) < 6*24*time.Hour || time.Until(exp) > 7*24*time.Hour {
 		t.Errorf("expires %s, want in 7 days", tok.Expires)
 	}
 	// A content view made with the token names it.

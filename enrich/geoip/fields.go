@@ -165,6 +165,9 @@ func (f fieldSet) location(loc geoip2.Location) {
 	}
 	f.num("accuracy_radius", uint64(loc.AccuracyRadius))
 	f.str("time_zone", loc.TimeZone)
+	// Deprecated by MaxMind but still in the databases an examiner holds:
+	// what a dataset said is preserved as it said it.
+	//lint:ignore SA1019 preserved as the dataset says it
 	f.num("metro_code", uint64(loc.MetroCode))
 }
 
@@ -204,10 +207,12 @@ func (f fieldSet) enterprise(e *geoip2.Enterprise) {
 	f.str("mobile_country_code", t.MobileCountryCode)
 	f.str("mobile_network_code", t.MobileNetworkCode)
 	f.str("user_type", t.UserType)
-	if t.StaticIPScore != 0 {
-		f["static_ip_score"] = t.StaticIPScore
+	//lint:ignore SA1019 preserved as the dataset says it (deprecated, still in the databases)
+	if s := t.StaticIPScore; s != 0 {
+		f["static_ip_score"] = s
 	}
 	f.flag("is_anycast", t.IsAnycast)
+	//lint:ignore SA1019 preserved as the dataset says it (deprecated, still in the databases)
 	f.flag("is_legitimate_proxy", t.IsLegitimateProxy)
 }
 

@@ -89,8 +89,6 @@ func sign(n float64) string {
 	}
 }
 
-func humanTime(s string) string { return strings.Replace(strings.TrimSuffix(s, "Z"), "T", " ", 1) }
-
 func (d *document) reportHTML() ([]byte, error) {
 	st := d.st
 	rd := reportData{

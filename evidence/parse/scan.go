@@ -1,9 +1,6 @@
 package parse
 
-import (
-	"bytes"
-	"strconv"
-)
+import "bytes"
 
 // Small allocation-free helpers for scanning log lines.
 
@@ -15,8 +12,6 @@ func cut(b []byte, prefix string) ([]byte, bool) {
 }
 
 func has(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
-
-func index(b []byte, s string) int { return bytes.Index(b, []byte(s)) }
 
 // word returns b up to the first space, and what follows the space.
 func word(b []byte) (w, rest []byte) {
@@ -121,5 +116,3 @@ func kv(b []byte, key string) ([]byte, bool) {
 	}
 	return nil, false
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -73,11 +73,7 @@ func snapshot(t testing.TB, c *evidence.Case) *memstore.Store {
 	t.Helper()
 	s := memstore.New()
 	var ops []evidence.Op
-	var prefixes []string
 	for _, p := range []string{"e/", "h/", "k/", "c/", "a/", "wc/", "wt/", "wg/"} {
-		prefixes = append(prefixes, p)
-	}
-	for _, p := range prefixes {
 		err := c.Derived().Scan([]byte(p), nil, func(k, v []byte) error {
 			ops = append(ops, evidence.Op{Key: bytes.Clone(k), Value: bytes.Clone(v)})
 			return nil

@@ -169,7 +169,6 @@ type problem struct {
 	index   [nFactors][nDiag]int // param index, or −1
 	samples []fitSample
 	total   float64
-	penalty float64
 }
 
 func newProblem(r *resolved, samples []Sample) (*problem, error) {

@@ -26,15 +26,14 @@ const (
 
 // datasets collects what the dataset files will say beyond the networks.
 type datasets struct {
-	tor        []torExit
-	torAsOf    time.Time // Downloaded line; zero: derived from the incident
-	misp       map[string]*mispList
-	relay      []relayRange
-	scan       []scanRecord
-	whois      map[string]string
-	awsDecoys  int
-	noDecoys   bool
-	anonGapped map[string]bool
+	tor       []torExit
+	torAsOf   time.Time // Downloaded line; zero: derived from the incident
+	misp      map[string]*mispList
+	relay     []relayRange
+	scan      []scanRecord
+	whois     map[string]string
+	awsDecoys int
+	noDecoys  bool
 }
 
 type torExit struct {

@@ -79,18 +79,15 @@ type network struct {
 	hosting bool   // is_hosting_provider
 	service string // AWS service for kindCloud and kindCDN
 	region  string
-	next    uint32 // next host offset handed out
 }
 
 // host is one address with its own flags.
 type host struct {
-	addr             netip.Addr
-	net              *network
-	vpn, resProxy    bool
-	pubProxy, torMM  bool // flags in the Anonymous-IP database
-	anonOverride     bool // a host record is needed in the Anonymous-IP database
-	geoPlace         *place
-	noCity, noAnonIP bool
+	addr            netip.Addr
+	net             *network
+	vpn, resProxy   bool
+	pubProxy, torMM bool // flags in the Anonymous-IP database
+	geoPlace        *place
 }
 
 var (
