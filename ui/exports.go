@@ -96,7 +96,8 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 		f.Scope = "selection: " + strings.Join(append(append([]string{}, inds...), req.Artefacts...), ", ")
 	}
 	res, err := export.Build(ctx, s.c.Case, export.Options{
-		Out: f.Path, Format: export.FormatTarGz, Recipient: req.Recipient, Purpose: req.Purpose,
+		Expect: s.c.Expect(),
+		Out:    f.Path, Format: export.FormatTarGz, Recipient: req.Recipient, Purpose: req.Purpose,
 		Authorization: req.Authorization, TLP: req.TLP, Indicators: inds, Artefacts: digests, Findings: findings,
 		Signer: s.c.Signer, PublicKeyPEM: pub, Actor: actorOf(p),
 	})

@@ -117,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
-	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c.Case) })
+	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.evcache = newEventCache()
 	s.handler = s.routes()
@@ -146,13 +146,15 @@ func (s *Server) VerifyNow(ctx context.Context) (*evidence.Report, error) {
 
 // verifyCase is one verification run: the log and artefacts, the data
 // derived from them, and the user and token records.
-func verifyCase(ctx context.Context, c *evidence.Case) (*evidence.Report, error) {
-	rep, err := c.Verify(ctx, evidence.VerifyOptions{})
+// The case directory's claims (title, id, public key) are checked against
+// case.created, as 'casefile verify' does.
+func verifyCase(ctx context.Context, h *casedir.Handle) (*evidence.Report, error) {
+	rep, err := h.Verify(ctx, evidence.VerifyOptions{})
 	if err == nil {
-		_, err = observe.VerifyDerived(ctx, c, rep) // the events and observations shown come from there
+		_, err = observe.VerifyDerived(ctx, h.Case, rep) // the events and observations shown come from there
 	}
 	if err == nil {
-		_, err = VerifyUsers(ctx, c, rep) // logins and tokens are checked against these
+		_, err = VerifyUsers(ctx, h.Case, rep) // logins and tokens are checked against these
 	}
 	return rep, err
 }

@@ -132,7 +132,8 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 		return err
 	}
 	xres, err := export.Build(ctx(cmd), h.Case, export.Options{
-		Out: pkg, Recipient: "Demo police cybercrime unit", Purpose: "criminal complaint about the intrusion",
+		Expect: h.Expect(),
+		Out:    pkg, Recipient: "Demo police cybercrime unit", Purpose: "criminal complaint about the intrusion",
 		Authorization: "demo: none needed (synthetic data)", Findings: graph.Findings(res),
 		Signer: h.Signer, PublicKeyPEM: pub, Actor: examiner,
 	})

@@ -172,7 +172,8 @@ recipient holds a checkpoint of (they check it with 'casefile verify-export
 			}
 			assess := func(context.Context) ([]export.Finding, error) { return a.exportFindings(cmd, h) }
 			res, err := export.Build(ctx(cmd), h.Case, export.Options{
-				Out: f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
+				Expect: h.Expect(),
+				Out:    f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
 				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Assess: assess,
 				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa, ConsistencyFrom: from,
 			})

@@ -287,9 +287,16 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgers
 // verified with, is the key case.created names.
 func (h *Handle) Verify(ctx context.Context, opt evidence.VerifyOptions) (*evidence.Report, error) {
 	if opt.Expect == nil {
-		opt.Expect = &evidence.CaseExpect{Title: h.Config.Title, Origin: h.Config.Origin, CaseID: h.Config.CaseID, KeyFingerprint: h.KeyFingerprint}
+		opt.Expect = h.Expect()
 	}
 	return h.Case.Verify(ctx, opt)
+}
+
+// Expect is what the directory claims about the case, for checking
+// against case.created: title, origin and id in casefile.json, and the
+// fingerprint of public-key.pem.
+func (h *Handle) Expect() *evidence.CaseExpect {
+	return &evidence.CaseExpect{Title: h.Config.Title, Origin: h.Config.Origin, CaseID: h.Config.CaseID, KeyFingerprint: h.KeyFingerprint}
 }
 
 // Close closes the store and releases the lock.

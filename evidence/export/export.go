@@ -45,6 +45,11 @@ type Options struct {
 	Out    string // path of the package: a directory, or a .tar.gz / .zip file
 	Format string // dir, tar.gz or zip; "" infers it from Out's extension
 
+	// Expect is what the case directory claims (title, id, origin, key
+	// fingerprint), checked against case.created before anything is
+	// exported, as 'casefile verify' checks it.
+	Expect *evidence.CaseExpect
+
 	Recipient     string // to whom the package goes
 	Purpose       string // why
 	Authorization string // under which authorization (warrant, court order, engagement letter)
@@ -221,7 +226,7 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 	if err := checkKey(c, pub, o.Signer); err != nil {
 		return nil, err
 	}
-	if err := checkCase(ctx, c); err != nil {
+	if err := checkCase(ctx, c, o.Expect); err != nil {
 		return nil, err
 	}
 	if o.Assess != nil {
@@ -264,8 +269,8 @@ var ErrCaseDamaged = errors.New("export refused: the case does not verify (run c
 // checkCase runs what `casefile verify` runs: the log, checkpoints,
 // artefacts and chunks, and the events and observations derived from
 // them.
-func checkCase(ctx context.Context, c *evidence.Case) error {
-	r, err := c.Verify(ctx, evidence.VerifyOptions{})
+func checkCase(ctx context.Context, c *evidence.Case, expect *evidence.CaseExpect) error {
+	r, err := c.Verify(ctx, evidence.VerifyOptions{Expect: expect})
 	if err != nil {
 		return fmt.Errorf("export: verifying the case: %w", err)
 	}
