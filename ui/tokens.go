@@ -147,15 +147,7 @@ func findToken(c *evidence.Case, id string) (string, *Token, error) {
 // Tokens lists every token of the case (expired and revoked ones too),
 // newest first.
 func Tokens(c *evidence.Case) ([]Token, error) {
-	var out []Token
-	err := c.Derived().Scan([]byte(prefixToken), nil, func(_, v []byte) error {
-		var t Token
-		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("token record: %w", err)
-		}
-		out = append(out, t)
-		return nil
-	})
+	out, err := records[Token](c, prefixToken, "token")
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created > out[j].Created })
 	return out, err
 }

@@ -113,15 +113,7 @@ func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, pa
 
 // Users lists the users of a case, by name.
 func Users(c *evidence.Case) ([]User, error) {
-	var out []User
-	err := c.Derived().Scan([]byte(prefixUser), nil, func(_, v []byte) error {
-		var u User
-		if err := json.Unmarshal(v, &u); err != nil {
-			return fmt.Errorf("user record: %w", err)
-		}
-		out = append(out, u)
-		return nil
-	})
+	out, err := records[User](c, prefixUser, "user")
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
 }
@@ -211,4 +203,18 @@ func oneRune(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// records decodes every JSON record stored under prefix beside the log.
+func records[T any](c *evidence.Case, prefix, what string) ([]T, error) {
+	var out []T
+	err := c.Derived().Scan([]byte(prefix), nil, func(_, v []byte) error {
+		var r T
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("%s record: %w", what, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }

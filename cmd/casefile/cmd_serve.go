@@ -108,6 +108,16 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 	if ready != nil {
 		ready(url)
 	}
+	if err := serveUntil(ctx, hs, errc); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.err, "casefile: workbench stopped")
+	return nil
+}
+
+// serveUntil waits until the server fails or ctx ends, then shuts it down,
+// giving requests in flight 10 s.
+func serveUntil(ctx context.Context, hs *http.Server, errc <-chan error) error {
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -118,7 +128,6 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	hs.Shutdown(sctx)
-	fmt.Fprintln(a.err, "casefile: workbench stopped")
 	return nil
 }
 

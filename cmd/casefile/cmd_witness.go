@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -123,16 +122,9 @@ func (a *app) serveWitness(ctx context.Context, w *witness.Server, addr string) 
 	if len(w.Logs()) == 0 {
 		a.hint("no case to witness yet: restart with --log CASE/checkpoint.vkey")
 	}
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	case <-ctx.Done():
+	if err := serveUntil(ctx, hs, errc); err != nil {
+		return err
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	hs.Shutdown(sctx)
 	fmt.Fprintln(a.err, "casefile: witness stopped")
 	return nil
 }

@@ -21,16 +21,7 @@ func acquire(dir, command string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		defer f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			b, _ := io.ReadAll(io.LimitReader(f, 512))
-			holder := strings.TrimSpace(string(b))
-			if holder == "" {
-				holder = "unknown process"
-			}
-			return nil, &InUseError{Dir: dir, Holder: holder}
-		}
+	if err := flock(f, dir, syscall.LOCK_EX); err != nil {
 		return nil, err
 	}
 	if err := f.Truncate(0); err == nil {
@@ -52,17 +43,28 @@ func acquireShared(dir string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		defer f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			b, _ := io.ReadAll(io.LimitReader(f, 512))
-			holder := strings.TrimSpace(string(b))
-			if holder == "" {
-				holder = "unknown process"
-			}
-			return nil, &InUseError{Dir: dir, Holder: holder}
-		}
+	if err := flock(f, dir, syscall.LOCK_SH); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// flock takes the lock how (LOCK_EX or LOCK_SH) without waiting; when
+// another process holds it, the error names that process (what the lock
+// file says). On any error f is closed.
+func flock(f *os.File, dir string, how int) error {
+	err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+	if err == nil {
+		return nil
+	}
+	defer f.Close()
+	if !errors.Is(err, syscall.EWOULDBLOCK) {
+		return err
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, 512))
+	holder := strings.TrimSpace(string(b))
+	if holder == "" {
+		holder = "unknown process"
+	}
+	return &InUseError{Dir: dir, Holder: holder}
 }
