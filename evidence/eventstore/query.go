@@ -2,7 +2,6 @@ package eventstore
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -192,6 +191,7 @@ func (s *Store) scanRun(r *Run, skip int, q Query, fn func(*parse.Event) error) 
 	if q.Outcome != "" {
 		outcome = []byte(`"outcome":"` + q.Outcome + `"`)
 	}
+	dec := parse.NewEventDecoder()
 	return s.c.Derived().Scan(append(bytes.Clone(prefixBlock), id[:]...), start, func(_, v []byte) error {
 		lines, err := blockLines(v)
 		if err != nil {
@@ -206,7 +206,7 @@ func (s *Store) scanRun(r *Run, skip int, q Query, fn func(*parse.Event) error) 
 				continue
 			}
 			var e parse.Event
-			if err := json.Unmarshal(line, &e); err != nil {
+			if err := dec.Decode(line, &e); err != nil {
 				return fmt.Errorf("event block: %w", err)
 			}
 			if err := fn(&e); err != nil {
@@ -222,6 +222,7 @@ func (s *Store) scanRun(r *Run, skip int, q Query, fn func(*parse.Event) error) 
 func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) error {
 	var cur = ^uint32(0)
 	var lines [][]byte
+	dec := parse.NewEventDecoder()
 	for _, seq := range seqs {
 		b := seq / blockEvents
 		if b != cur {
@@ -239,7 +240,7 @@ func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) err
 			return fmt.Errorf("event %d of run %x is missing", seq, id)
 		}
 		var e parse.Event
-		if err := json.Unmarshal(lines[i], &e); err != nil {
+		if err := dec.Decode(lines[i], &e); err != nil {
 			return fmt.Errorf("event block: %w", err)
 		}
 		if err := fn(&e); err != nil {
