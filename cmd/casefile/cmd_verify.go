@@ -20,10 +20,10 @@ import (
 
 func (a *app) verifyCmd() *cobra.Command {
 	var skipContent, doRecover, offline bool
-	var checkpoint string
+	var checkpoint, tsaRoots string
 	var witnesses []string
 	cmd := &cobra.Command{
-		Use:   "verify --case DIR [--json] [--checkpoint FILE|SIZE:ROOT]",
+		Use:   "verify --case DIR [--json] [--checkpoint FILE|SIZE:ROOT] [--tsa-roots FILE]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
 		Long: `Recompute and check everything from the stored bytes; exit 1 naming the first
 problem. The case is opened read-only: verify never creates, changes or deletes
@@ -33,7 +33,11 @@ Without --checkpoint, verify cannot tell a log shortened (or rewritten) by
 whoever holds the case key from an intact one: give a checkpoint kept outside
 the case (a file from an export or a witness, or SIZE:ROOT as written down) to
 prove the log extends it. A case with witnesses is also checked against what
-they cosigned (--offline: only the cosignatures stored in the case).`,
+they cosigned (--offline: only the cosignatures stored in the case).
+
+A timestamp proves its time only through an authority you trust: --tsa-roots
+names the certificates (PEM) of the time-stamping authorities or CAs you
+trust, and every timestamp of the case must chain to one of them.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var trusted *evidence.TrustedCheckpoint
@@ -43,6 +47,10 @@ they cosigned (--offline: only the cosignatures stored in the case).`,
 					return usageError{err}
 				}
 				trusted = &t
+			}
+			roots, err := loadTimestampRoots(tsaRoots)
+			if err != nil {
+				return err
 			}
 			h, err := a.openCaseWith(casedir.OpenOptions{Recover: doRecover, CheckFiles: !skipContent})
 			if errors.Is(err, evidence.ErrStoreDamaged) {
@@ -72,7 +80,7 @@ they cosigned (--offline: only the cosignatures stored in the case).`,
 			if err != nil {
 				return err
 			}
-			wr, err := a.checkWitnessing(cmd, h, offline, witnesses)
+			wr, err := a.checkWitnessing(cmd, h, offline, witnesses, roots)
 			if err != nil {
 				return err
 			}
@@ -84,6 +92,9 @@ they cosigned (--offline: only the cosignatures stored in the case).`,
 					r.NotProven = []string{"that the log was not rewritten by whoever holds the case key before its witnesses were configured: " + w +
 						" vouches that the log grew append-only since it first cosigned (verify --witness URL+VKEY also asks a witness you trust)"}
 				}
+				if len(wr.Timestamps) > 0 && roots == nil {
+					r.NotProven = append(r.NotProven, fmt.Sprintf("the times of %d timestamps: their authority was not checked against authorities you trust (--tsa-roots FILE)", len(wr.Timestamps)))
+				}
 			}
 			return a.finishVerify(h.Dir, r, verifyExtras{d, users, wr}, skipContent)
 		},
@@ -92,6 +103,7 @@ they cosigned (--offline: only the cosignatures stored in the case).`,
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the case's witnesses what they cosigned; check only the cosignatures and timestamps stored in the case")
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
 	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a checkpoint kept outside the case (a checkpoint file, or SIZE:ROOT as written down): prove the log extends it")
+	cmd.Flags().StringVar(&tsaRoots, "tsa-roots", "", "certificates (PEM) of the time-stamping authorities you trust: every timestamp must chain to one")
 	cmd.Flags().BoolVar(&doRecover, "recover", false, "first let the database replay the log a killed command left (this writes to the case; needed once after a crash)")
 	return cmd
 }

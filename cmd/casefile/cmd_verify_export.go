@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -13,8 +14,9 @@ import (
 
 func (a *app) verifyExportCmd() *cobra.Command {
 	var trusted, held []string
+	var tsaRoots string
 	cmd := &cobra.Command{
-		Use:   "verify-export PATH [--json] [--witness VKEY]… [--checkpoint FILE|SIZE:ROOT]…",
+		Use:   "verify-export PATH [--json] [--witness VKEY]… [--checkpoint FILE|SIZE:ROOT]… [--tsa-roots FILE]",
 		Short: "Check an export package offline; exit 1 naming the first bad file",
 		Long: `Check an export package (a directory, .tar.gz or .zip) without a network
 connection: every file against the signed manifest, the manifest's signature,
@@ -28,7 +30,12 @@ the files the signed manifest lists, each no further than its listed size.
 package, or SIZE:ROOT as written down): the package's checkpoint must extend
 it, by the consistency proofs in the package (exit 1 when it cannot be proven
 or the log was rewritten). Ask the sender for a package that proves it with
-'casefile export --consistency-from SIZE'.`,
+'casefile export --consistency-from SIZE'.
+
+--tsa-roots names the certificates (PEM) of the time-stamping authorities or
+CAs you trust: the package must hold a timestamp, and every timestamp in it
+must chain to one of them (without it, a timestamp's time is only its
+signer's word).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("verify-export takes one package path, got %d", len(args))
@@ -41,12 +48,19 @@ or the log was rewritten). Ask the sender for a package that proves it with
 				}
 				hold = append(hold, t)
 			}
+			roots, err := loadTimestampRoots(tsaRoots)
+			if err != nil {
+				return err
+			}
 			r, err := export.Verify(ctx(cmd), args[0])
 			if err != nil {
 				return err
 			}
 			for _, t := range hold {
 				r.CheckHeld(t)
+			}
+			if roots != nil {
+				r.CheckTimestampRoots(roots)
 			}
 			if a.json {
 				if err := json.NewEncoder(a.out).Encode(r); err != nil {
@@ -63,6 +77,7 @@ or the log was rewritten). Ask the sender for a package that proves it with
 		},
 	}
 	cmd.Flags().StringArrayVar(&held, "checkpoint", nil, "a checkpoint you hold (a checkpoint file, or SIZE:ROOT) that the package's checkpoint must extend (repeatable)")
+	cmd.Flags().StringVar(&tsaRoots, "tsa-roots", "", "certificates (PEM) of the time-stamping authorities you trust: the package's timestamps must chain to one")
 	cmd.Flags().StringArrayVar(&trusted, "witness", nil, "a witness key you trust (as 'casefile witness serve' prints it) that must have cosigned the package's checkpoint (repeatable)")
 	return cmd
 }
@@ -84,9 +99,9 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 		fmt.Fprintf(w, "  previous     the log of the previous export (checkpoint %d) is a prefix of this one\n", r.Previous)
 	}
 	if r.Timestamp != "" {
-		fmt.Fprintf(w, "  timestamp    RFC 3161, %s\n", r.Timestamp)
+		fmt.Fprintf(w, "  timestamp    RFC 3161, %s%s\n", r.Timestamp, trustedNote(r, "checkpoint.tsr"))
 	}
-	printExportWitnessing(w, r.Witnessing)
+	printExportWitnessing(w, r)
 	if r.Witnessing != nil && len(r.Witnessing.Provable) > 0 {
 		fmt.Fprintf(w, "  provable     consistency from sizes %v (check against yours with --checkpoint)\n", r.Witnessing.Provable)
 	}
@@ -113,4 +128,13 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %-10s %s: %s\n", p.Kind, p.Where, p.Detail)
 	}
+}
+
+// trustedNote says whether the timestamp in file came from an authority
+// the recipient named with --tsa-roots.
+func trustedNote(r *export.Report, file string) string {
+	if slices.Contains(r.TrustedTimestamps, file) {
+		return " (an authority you trust)"
+	}
+	return ""
 }

@@ -131,7 +131,8 @@ func (a *app) serveWitness(ctx context.Context, w *witness.Server, addr string) 
 
 // printExportWitnessing says who vouched for a package's checkpoint, and
 // from which earlier exports the package proves consistency.
-func printExportWitnessing(w io.Writer, r *export.WitnessingReport) {
+func printExportWitnessing(w io.Writer, pr *export.Report) {
+	r := pr.Witnessing
 	if r == nil {
 		return
 	}
@@ -139,11 +140,11 @@ func printExportWitnessing(w io.Writer, r *export.WitnessingReport) {
 		fmt.Fprintf(w, "  witnessing   %s\n", r.Policy)
 	}
 	for _, x := range r.Witnessed {
-		verb := "cosigned by"
+		verb, trust := "cosigned by", ""
 		if x.Kind == "timestamp" {
-			verb = "timestamped by"
+			verb, trust = "timestamped by", trustedNote(pr, "witnessing/checkpoint.tsr")
 		}
-		fmt.Fprintf(w, "    size %-8d %s %s at %s\n", x.Size, verb, x.By, x.Time.Format(time.RFC3339))
+		fmt.Fprintf(w, "    size %-8d %s %s at %s%s\n", x.Size, verb, x.By, x.Time.Format(time.RFC3339), trust)
 	}
 	if len(r.Consistent) > 0 {
 		fmt.Fprintf(w, "  consistent   with the signed checkpoints (earlier exports, sizes asked for) of sizes %v\n", r.Consistent)

@@ -148,6 +148,31 @@ func TestWitnessedCaseEndToEnd(t *testing.T) {
 	if code, _, e := cf(t, "verify-export", pkg, "--witness", vkey); code != 0 {
 		t.Fatalf("verify-export --witness: %d\n%s", code, e)
 	}
+	// Timestamps are trusted only through authorities the recipient names.
+	mine := writeFile(t, filepath.Join(tmp, "tsa-root.pem"), string(tsa.RootPEM))
+	theirs := writeFile(t, filepath.Join(tmp, "other-root.pem"), string(tsatest.New(t, time.Now).RootPEM))
+	if code, out, e := cf(t, "verify-export", pkg, "--tsa-roots", mine); code != 0 || !strings.Contains(out, "(an authority you trust)") {
+		t.Fatalf("verify-export --tsa-roots (the TSA's root): %d\n%s\n%s", code, out, e)
+	}
+	if code, _, e := cf(t, "verify-export", pkg, "--tsa-roots", theirs); code != 1 || !strings.Contains(e, "is not an authority you trust") {
+		t.Fatalf("verify-export --tsa-roots (another root): %d\n%s", code, e)
+	}
+	if code, _, e := cf(t, "verify-export", pkg, "--tsa-roots", f1); code != 2 || !strings.Contains(e, "no PEM certificate") {
+		t.Fatalf("verify-export --tsa-roots (not a certificate): %d\n%s", code, e)
+	}
+	if code, out, e := cf(t, "verify", "--case", cs, "--offline"); code != 0 || !strings.Contains(out, "not proven") || !strings.Contains(out, "--tsa-roots") {
+		t.Fatalf("verify without --tsa-roots should say the times are not proven: %d\n%s\n%s", code, out, e)
+	}
+	if code, out, e := cf(t, "verify", "--case", cs, "--offline", "--tsa-roots", mine); code != 0 || !strings.Contains(out, "(an authority you trust)") || strings.Contains(out, "--tsa-roots") {
+		t.Fatalf("verify --tsa-roots (the TSA's root): %d\n%s\n%s", code, out, e)
+	}
+	if code, _, e := cf(t, "verify", "--case", cs, "--offline", "--tsa-roots", theirs); code != 1 || !strings.Contains(e, "is not an authority you trust") {
+		t.Fatalf("verify --tsa-roots (another root): %d\n%s", code, e)
+	}
+	if code, _, e := cf(t, "verify", "--case", filepath.Join(tmp, "unwitnessed"), "--tsa-roots", mine); code != 1 || !strings.Contains(e, "no timestamp") {
+		t.Fatalf("verify --tsa-roots of a case never timestamped: %d\n%s", code, e)
+	}
+
 	// A witness the recipient trusts that did not cosign: exit 1.
 	_, otherKey, _ := startWitness(t, filepath.Join(tmp, "other-witness"), "other.example/w")
 	if code, _, e := cf(t, "verify-export", pkg, "--witness", otherKey); code != 1 || !strings.Contains(e, "not cosigned by the witness other.example/w") {

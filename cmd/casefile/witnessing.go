@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/evidence/casedir"
+	"github.com/casefile/casefile/evidence/tsa"
 	"github.com/casefile/casefile/evidence/witness"
 )
 
@@ -75,7 +77,7 @@ func (a *app) publishAfterWrite(cmd *cobra.Command) error {
 
 // checkWitnessing is verify's check of cosignatures and timestamps; nil
 // when the case was never witnessed nor timestamped.
-func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline bool, trusted []string) (*witness.Report, error) {
+func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline bool, trusted []string, roots *x509.CertPool) (*witness.Report, error) {
 	o := witness.CheckOptions{Offline: offline, HTTP: witnessHTTP}
 	for _, s := range trusted {
 		w, err := witness.ParseWitness(s)
@@ -90,6 +92,9 @@ func (a *app) checkWitnessing(cmd *cobra.Command, h *casedir.Handle, offline boo
 	r, err := witness.Check(ctx(cmd), h.Case, o)
 	if err != nil {
 		return nil, err
+	}
+	if roots != nil {
+		r.CheckTimestampRoots(roots)
 	}
 	if !r.Configured && len(r.Cosignatures) == 0 && len(r.Timestamps) == 0 && len(r.Asked) == 0 && r.OK() {
 		return nil, nil
@@ -117,7 +122,11 @@ func printWitnessing(a *app, r *witness.Report) {
 		}
 	}
 	for _, s := range r.Timestamps {
-		fmt.Fprintf(a.out, "    size %-8d timestamped %s by %s\n", s.Size, s.Time.Format(time.RFC3339), s.Authority)
+		trust := ""
+		if s.Trusted {
+			trust = " (an authority you trust)"
+		}
+		fmt.Fprintf(a.out, "    size %-8d timestamped %s by %s%s\n", s.Size, s.Time.Format(time.RFC3339), s.Authority, trust)
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(a.out, "    warning: %s\n", w)
@@ -173,4 +182,16 @@ func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, interval time.
 			last = 0 // try again at the next tick
 		}
 	}
+}
+
+// loadTimestampRoots reads --tsa-roots; nil when not given.
+func loadTimestampRoots(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	roots, err := tsa.LoadRoots(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return roots, nil
 }

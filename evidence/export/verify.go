@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digitorus/timestamp"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -42,8 +43,17 @@ type Report struct {
 	// Held: how the package's checkpoint relates to the checkpoints the
 	// recipient holds (CheckHeld).
 	Held []HeldReport `json:"held_checkpoints,omitempty"`
+	// TrustedTimestamps names the files whose timestamp comes from an
+	// authority the recipient trusts (CheckTimestampRoots).
+	TrustedTimestamps []string `json:"trusted_timestamps,omitempty"`
 
-	held *heldContext
+	held   *heldContext
+	stamps []packageStamp // every timestamp that verified, for CheckTimestampRoots
+}
+
+type packageStamp struct {
+	file string
+	ts   *timestamp.Timestamp
 }
 
 func (r *Report) add(kind, where, format string, a ...any) {
@@ -351,6 +361,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			r.add(ProblemTimestamp, fileTimestamp, "%v", err)
 		} else {
 			r.Timestamp = ts.Time.UTC().Format("2006-01-02T15:04:05Z")
+			r.stamps = append(r.stamps, packageStamp{fileTimestamp, ts})
 		}
 	}
 }

@@ -134,6 +134,7 @@ func verifyWitnessing(r *Report, pk *reader, v note.Verifier, ck evidence.Checkp
 			r.add(ProblemTimestamp, fileWitnessTSR, "%v", err)
 		} else {
 			w.Witnessed = append(w.Witnessed, witness.Witnessed{By: tsa.Authority(ts), Size: ck.Size, Time: ts.Time.UTC(), Kind: "timestamp"})
+			r.stamps = append(r.stamps, packageStamp{fileWitnessTSR, ts})
 		}
 	}
 	verifyConsistencyProofs(r, w, pk, v, ck, ckMsg)

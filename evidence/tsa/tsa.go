@@ -7,10 +7,13 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/digitorus/timestamp"
@@ -77,8 +80,59 @@ func Check(raw, data []byte) (*timestamp.Timestamp, error) {
 
 // Authority names the TSA that signed ts: its certificate's subject.
 func Authority(ts *timestamp.Timestamp) string {
-	if len(ts.Certificates) == 0 {
-		return "unknown authority"
+	if c := signer(ts); c != nil {
+		return c.Subject.String()
 	}
-	return ts.Certificates[0].Subject.String()
+	return "unknown authority"
+}
+
+// signer is the certificate of the authority in ts: the one for time
+// stamping when the response carries a chain, else the only one.
+func signer(ts *timestamp.Timestamp) *x509.Certificate {
+	for _, c := range ts.Certificates {
+		if slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
+			return c
+		}
+	}
+	if len(ts.Certificates) > 0 {
+		return ts.Certificates[0]
+	}
+	return nil
+}
+
+// LoadRoots reads the certificates (PEM) of the time-stamping authorities,
+// or of the certification authorities behind them, that the examiner
+// trusts. Without them a timestamp proves only that whoever holds the key
+// in its own certificate signed that time.
+func LoadRoots(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("timestamp roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("timestamp roots: %s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// Chains checks that ts was signed with a certificate for time stamping
+// that chains to roots, at the time the timestamp states.
+func Chains(ts *timestamp.Timestamp, roots *x509.CertPool) error {
+	leaf := signer(ts)
+	if leaf == nil {
+		return errors.New("the timestamp carries no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range ts.Certificates {
+		if c != leaf {
+			inter.AddCert(c)
+		}
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	if err != nil {
+		return fmt.Errorf("%s is not an authority you trust: %w", Authority(ts), err)
+	}
+	return nil
 }

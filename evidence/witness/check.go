@@ -2,11 +2,14 @@ package witness
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/digitorus/timestamp"
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/tsa"
@@ -17,6 +20,11 @@ type Stamp struct {
 	Size      uint64    `json:"size"`
 	Time      time.Time `json:"time"`
 	Authority string    `json:"authority"`
+	// Trusted: the authority chains to the roots the examiner named
+	// (CheckTimestampRoots); false when none were named.
+	Trusted bool `json:"trusted,omitempty"`
+
+	ts *timestamp.Timestamp
 }
 
 // Report is what Check found: the policy, every stored cosignature and
@@ -186,7 +194,7 @@ func checkTimestamps(c *evidence.Case, r *Report, size uint64) error {
 			r.problem("timestamp of size %d: %v", at, err)
 			return nil
 		}
-		r.Timestamps = append(r.Timestamps, Stamp{Size: at, Time: ts.Time.UTC(), Authority: tsa.Authority(ts)})
+		r.Timestamps = append(r.Timestamps, Stamp{Size: at, Time: ts.Time.UTC(), Authority: tsa.Authority(ts), ts: ts})
 		return nil
 	})
 }
@@ -263,5 +271,22 @@ func checkQuorum(r *Report, p Policy, size uint64) {
 	}
 	if len(got) < p.Quorum {
 		r.warn("only %d of the %d witnesses the policy asks for have cosigned the latest checkpoint (size %d)", len(got), p.Quorum, size)
+	}
+}
+
+// CheckTimestampRoots requires the case to hold a timestamp and every
+// timestamp to come from an authority whose certificate chains to roots,
+// the authorities the examiner trusts (tsa.Chains).
+func (r *Report) CheckTimestampRoots(roots *x509.CertPool) {
+	if len(r.Timestamps) == 0 {
+		r.problem("the case holds no timestamp that verifies: there is no time to trust")
+	}
+	for i := range r.Timestamps {
+		s := &r.Timestamps[i]
+		if err := tsa.Chains(s.ts, roots); err != nil {
+			r.problem("timestamp of size %d: %v", s.Size, err)
+			continue
+		}
+		s.Trusted = true
 	}
 }

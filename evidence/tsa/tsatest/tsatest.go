@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
@@ -21,11 +22,18 @@ import (
 	"github.com/digitorus/timestamp"
 )
 
-// Server is a test TSA. Requests counts the timestamps it issued.
+// Server is a test TSA. Requests counts the timestamps it issued. Its
+// certificate is issued by a test certification authority of its own,
+// whose certificate RootPEM holds (what an examiner would trust).
 type Server struct {
 	*httptest.Server
 	Requests atomic.Int64
+	RootPEM  []byte
 }
+
+// The test certificates are valid from validFrom to validUntil, so that
+// tests may stamp any fixed time of this century.
+var validFrom, validUntil = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Name is the common name of the test TSA's certificate.
 const Name = "Casefile test TSA"
@@ -33,24 +41,16 @@ const Name = "Casefile test TSA"
 // New starts a TSA that stamps every request with the time now returns.
 func New(t testing.TB, now func() time.Time) *Server {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: Name},
-		NotBefore: time.Now().Add(-24 * time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+	caKey, caCert, caDER := newCert(t, &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: Name + " root"}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: validFrom, NotAfter: validUntil, KeyUsage: x509.KeyUsageCertSign,
+	}, nil, nil)
+	key, cert, _ := newCert(t, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: Name},
+		NotBefore: validFrom, NotAfter: validUntil,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{}
+	}, caCert, caKey)
+	s := &Server{RootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 		req, err := timestamp.ParseRequest(body)
@@ -74,4 +74,25 @@ func New(t testing.TB, now func() time.Time) *Server {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// newCert makes a key and a certificate from tmpl, issued by parent (self-signed when nil).
+func newCert(t testing.TB, tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*ecdsa.PrivateKey, *x509.Certificate, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert, der
 }
