@@ -26,15 +26,16 @@ import (
 )
 
 // open opens the Badger database of the store in dir. Only the options
-// that shape the files written matter here: tables stay uncompressed like
-// badgerstore's (see badgerOptions there), so that an edited store looks
-// like one the tool wrote. The rest (cache and memtable sizes, the value
-// threshold) only tune a long-lived process and change nothing a reader
-// depends on.
+// that shape the files written matter here, and they are badgerstore's
+// (see badgerOptions there): tables stay uncompressed and values above
+// 1 KiB go to the value log, so that an edited store looks like one the
+// tool wrote. The rest (cache and memtable sizes, compaction) only tune a
+// long-lived process and change nothing a reader depends on.
 func open(dir string) (*badger.DB, error) {
 	db, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "db")).
 		WithLogger(nil).
-		WithCompression(options.None))
+		WithCompression(options.None).
+		WithValueThreshold(1 << 10))
 	if err != nil {
 		return nil, fmt.Errorf("storeedit: open %s: %w", dir, err)
 	}
