@@ -8,7 +8,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/evidence"
-	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/memstore"
 )
 
@@ -28,13 +27,7 @@ type backendKind struct {
 
 var backends = []backendKind{
 	{"mem", func(t *testing.T) tamperable { return memstore.New() }},
-	{"badger", func(t *testing.T) tamperable {
-		s, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
+	{"badger", openBadger},
 }
 
 const testOrigin = "casefile.invalid/case/test"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/badgerstore/storeedit"
 )
 
 // TestMain makes the test binary double as the casefile command, so the
@@ -63,25 +62,15 @@ func TestScripts(t *testing.T) {
 				if len(args) != 3 || args[1] != "flip" && args[1] != "delete" {
 					ts.Fatalf("usage: storeedit CASE flip|delete PREFIX")
 				}
-				st, err := badgerstore.Open(filepath.Join(ts.MkAbs(args[0]), "store"), badgerstore.Options{})
+				dir := filepath.Join(ts.MkAbs(args[0]), "store")
+				key, val, err := storeedit.First(dir, []byte(args[2]))
 				ts.Check(err)
-				defer st.Close()
-				var key, val []byte
-				ts.Check(st.Scan([]byte(args[2]), nil, func(k, v []byte) error {
-					if key == nil {
-						key, val = bytes.Clone(k), bytes.Clone(v)
-					}
-					return nil
-				}))
-				if key == nil {
-					ts.Fatalf("nothing stored under %q", args[2])
-				}
 				if args[1] == "delete" {
-					st.Delete(key)
+					ts.Check(storeedit.Delete(dir, key))
 					return
 				}
 				val[len(val)/2] ^= 0x01
-				st.Corrupt(key, val)
+				ts.Check(storeedit.Set(dir, key, val))
 			},
 			// genfile NAME SIZE writes SIZE bytes of deterministic text.
 			"genfile": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/badgerstore/storeedit"
 )
 
 // A workbench user's role edited on disk (viewer → analyst) verified
@@ -46,28 +46,19 @@ func TestUserRecordEditedOnDiskFailsVerify(t *testing.T) {
 		t.Fatalf("verify:\n%s", o)
 	}
 
+	store := filepath.Join(caseDir, "store")
 	edit := func(prefix string, fn func([]byte) []byte) (restore func()) {
-		st, err := badgerstore.Open(filepath.Join(caseDir, "store"), badgerstore.Options{})
+		key, val, err := storeedit.First(store, []byte(prefix))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer st.Close()
-		var key, val []byte
-		st.Scan([]byte(prefix), nil, func(k, v []byte) error {
-			key, val = bytes.Clone(k), bytes.Clone(v)
-			return nil
-		})
-		if key == nil {
-			t.Fatalf("nothing under %s", prefix)
+		if err := storeedit.Set(store, key, fn(bytes.Clone(val))); err != nil {
+			t.Fatal(err)
 		}
-		st.Corrupt(key, fn(bytes.Clone(val)))
 		return func() {
-			st, err := badgerstore.Open(filepath.Join(caseDir, "store"), badgerstore.Options{})
-			if err != nil {
+			if err := storeedit.Set(store, key, val); err != nil {
 				t.Fatal(err)
 			}
-			defer st.Close()
-			st.Corrupt(key, val)
 		}
 	}
 	restore := edit("u/vic", func(v []byte) []byte {

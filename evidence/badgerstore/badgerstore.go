@@ -384,18 +384,3 @@ func (s *Store) Close() (err error) {
 	}
 	return err
 }
-
-// CorruptChunk overwrites a stored chunk's bytes in place, for tests that
-// play an attacker.
-func (s *Store) CorruptChunk(sum [32]byte, data []byte) error { return s.packs.corrupt(sum, data) }
-
-// Corrupt overwrites the value under key without any check. It exists so
-// that tests can play an attacker who can write to the case directory.
-func (s *Store) Corrupt(key, value []byte) {
-	_ = s.db.Update(func(txn *badger.Txn) error { return txn.Set(key, value) })
-}
-
-// Delete removes key without any check, for tests that play an attacker.
-func (s *Store) Delete(key []byte) {
-	_ = s.db.Update(func(txn *badger.Txn) error { return txn.Delete(key) })
-}

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/evidence"
-	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/badgerstore/storeedit"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/keys"
 )
@@ -40,12 +40,9 @@ func TestReKeyedCaseFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := badgerstore.Open(filepath.Join(dir, casedir.StoreDir), badgerstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := filepath.Join(dir, casedir.StoreDir)
 	resigned := map[string][]byte{}
-	err = st.Scan([]byte("k/"), nil, func(k, v []byte) error {
+	err = storeedit.Scan(store, []byte("k/"), func(k, v []byte) error {
 		body, _, _ := strings.Cut(string(v), "\n\n")
 		m, err := note.Sign(&note.Note{Text: body + "\n"}, signer)
 		resigned[string(k)] = m
@@ -55,9 +52,10 @@ func TestReKeyedCaseFails(t *testing.T) {
 		t.Fatalf("re-sign: %v %d", err, len(resigned))
 	}
 	for k, m := range resigned {
-		st.Corrupt([]byte(k), m)
+		if err := storeedit.Set(store, []byte(k), m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	st.Close()
 	vkey, _ := keys.VerifierKey(signer.Public(), origin)
 	os.WriteFile(filepath.Join(dir, casedir.PublicKeyFile), pubPEM, 0o644)
 	os.WriteFile(filepath.Join(dir, casedir.VerifierFile), []byte(vkey+"\n"), 0o644)

@@ -1,6 +1,13 @@
 // Package memstore is an in-memory evidence.Backend, for tests and for
 // short-lived cases. It keeps everything in one process's memory: nothing
 // survives a restart, so durable writes are trivially satisfied.
+//
+// Its Store has edit methods that skip every rule (Corrupt, Delete,
+// CorruptChunk), with which tests play an attacker. They stay here because
+// a store in memory has no files an attacker could edit instead and
+// nothing in it outlives the process (casefile evaluate's throw-away case);
+// a store on disk has no such methods (badgerstore: tests edit its files
+// with badgerstore/storeedit).
 package memstore
 
 import (

@@ -1,0 +1,107 @@
+package evidence_test
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
+	"github.com/casefile/casefile/evidence/badgerstore/storeedit"
+)
+
+// badgerBackend is a badgerstore.Store that tests can damage while a case
+// is open on it. badgerstore has no write path that skips its rules, so
+// each damage closes the store, edits its directory as an attacker with
+// disk access would (storeedit), and opens it again: the case, and any
+// case opened later on the same backend, read the edited files.
+type badgerBackend struct {
+	t   *testing.T
+	dir string
+	cur atomic.Pointer[badgerstore.Store]
+}
+
+func openBadger(t *testing.T) tamperable {
+	b := &badgerBackend{t: t, dir: t.TempDir()}
+	b.reopen()
+	return b
+}
+
+func (b *badgerBackend) store() *badgerstore.Store { return b.cur.Load() }
+
+func (b *badgerBackend) reopen() {
+	b.t.Helper()
+	s, err := badgerstore.Open(b.dir, badgerstore.Options{})
+	if err != nil {
+		b.t.Fatalf("reopen the edited store: %v", err)
+	}
+	b.cur.Store(s)
+}
+
+// edit closes the store, applies fn to its directory and opens it again.
+func (b *badgerBackend) edit(fn func(dir string) error) {
+	b.t.Helper()
+	if err := b.store().Close(); err != nil {
+		b.t.Fatalf("close the store to edit it: %v", err)
+	}
+	if err := fn(b.dir); err != nil {
+		b.t.Fatal(err)
+	}
+	b.reopen()
+}
+
+func (b *badgerBackend) Corrupt(key, value []byte) {
+	b.t.Helper()
+	b.edit(func(dir string) error { return storeedit.Set(dir, key, value) })
+}
+
+func (b *badgerBackend) Delete(key []byte) {
+	b.t.Helper()
+	b.edit(func(dir string) error { return storeedit.Delete(dir, key) })
+}
+
+func (b *badgerBackend) CorruptChunk(sum [32]byte, data []byte) error {
+	var err error
+	b.edit(func(dir string) error {
+		err = storeedit.OverwriteChunk(dir, sum, data)
+		return nil
+	})
+	return err
+}
+
+func (b *badgerBackend) Get(key []byte) ([]byte, error) { return b.store().Get(key) }
+func (b *badgerBackend) Has(key []byte) (bool, error)   { return b.store().Has(key) }
+func (b *badgerBackend) Last(prefix []byte) ([]byte, []byte, error) {
+	return b.store().Last(prefix)
+}
+func (b *badgerBackend) Scan(prefix, start []byte, fn func(key, value []byte) error) error {
+	return b.store().Scan(prefix, start, fn)
+}
+func (b *badgerBackend) Keys(prefix, start []byte, fn func(key []byte) error) error {
+	return b.store().Keys(prefix, start, fn)
+}
+func (b *badgerBackend) Write(ops []evidence.Op, durable bool) error {
+	return b.store().Write(ops, durable)
+}
+func (b *badgerBackend) Close() error { return b.store().Close() }
+
+// Chunks implements evidence.ChunkProvider with the pack files of whichever
+// store is open at the time of each call.
+func (b *badgerBackend) Chunks() evidence.Chunks { return badgerChunks{b} }
+
+type badgerChunks struct{ b *badgerBackend }
+
+func (c badgerChunks) packs() evidence.Chunks                 { return c.b.store().Chunks() }
+func (c badgerChunks) Put(sum [32]byte, data []byte) error    { return c.packs().Put(sum, data) }
+func (c badgerChunks) Get(sum [32]byte) ([]byte, error)       { return c.packs().Get(sum) }
+func (c badgerChunks) Has(sum [32]byte) (bool, error)         { return c.packs().Has(sum) }
+func (c badgerChunks) Sync() error                            { return c.packs().Sync() }
+func (c badgerChunks) Each(fn func(sum [32]byte) error) error { return c.packs().Each(fn) }
+
+// CheckLayout and Discard pass on what the packs offer, so that a case on
+// this backend verifies and ingests as one on the bare store does.
+func (c badgerChunks) CheckLayout(problem func(where, detail string)) error {
+	return c.packs().(evidence.LayoutChecker).CheckLayout(problem)
+}
+func (c badgerChunks) Discard(sums [][32]byte) error {
+	return c.packs().(evidence.Discarder).Discard(sums)
+}
