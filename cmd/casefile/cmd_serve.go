@@ -58,7 +58,7 @@ on 127.0.0.1 by default; bind it elsewhere only with TLS (--tls-cert,
 			if len(users) == 0 {
 				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role analyst'", a.caseDir)
 			}
-			defer a.startWitnessLoop(ctx(cmd), h, witnessInterval)()
+			defer a.startWitnessLoop(ctx(cmd), h, witnessPoll)()
 			return a.serve(ctx(cmd), h, f, nil)
 		},
 	}

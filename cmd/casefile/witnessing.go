@@ -133,16 +133,20 @@ func printWitnessing(a *app, r *witness.Report) {
 	}
 }
 
-// witnessInterval is how often a long-running server sends new
-// checkpoints to the witnesses.
-const witnessInterval = 30 * time.Second
+// witnessPoll is how soon a long-running server sends a new checkpoint to
+// the witnesses and the TSA after a commit; after a failure (a witness
+// down, the quorum not met) it tries again every witnessRetries polls.
+const (
+	witnessPoll    = time.Second
+	witnessRetries = 30
+)
 
 // startWitnessLoop runs witnessLoop until the returned stop is called.
-func (a *app) startWitnessLoop(ctx context.Context, h *casedir.Handle, interval time.Duration) (stop func()) {
+func (a *app) startWitnessLoop(ctx context.Context, h *casedir.Handle, poll time.Duration) (stop func()) {
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		a.witnessLoop(lctx, h, interval)
+		a.witnessLoop(lctx, h, poll)
 		close(done)
 	}()
 	return func() {
@@ -152,11 +156,13 @@ func (a *app) startWitnessLoop(ctx context.Context, h *casedir.Handle, interval 
 }
 
 // witnessLoop, while a server holds the case open, sends each new
-// checkpoint to the witnesses and the TSA every interval, until ctx ends.
-func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, interval time.Duration) {
-	tick := time.NewTicker(interval)
+// checkpoint to the witnesses and the TSA within a poll of its commit
+// (commits in between go together), until ctx ends.
+func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, poll time.Duration) {
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	var last uint64
+	wait := 0 // polls to skip after a failure
 	for {
 		select {
 		case <-ctx.Done():
@@ -167,19 +173,25 @@ func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, interval time.
 		if size == last {
 			continue
 		}
+		if wait > 0 {
+			wait--
+			continue
+		}
 		p, _, ok, err := witness.Load(h.Case)
 		if err != nil || !ok {
+			wait = witnessRetries
 			continue
 		}
 		res, err := witness.Publish(ctx, h.Case, p, witnessHTTP)
 		if err != nil {
 			fmt.Fprintf(a.err, "casefile: warning: witnessing checkpoint %d: %v\n", size, err)
+			wait = witnessRetries
 			continue
 		}
 		last = res.Size
 		if !res.QuorumMet() {
 			fmt.Fprintf(a.err, "casefile: warning: checkpoint %d has %d of the %d cosignatures the policy asks for\n", res.Size, res.Cosigned, res.Quorum)
-			last = 0 // try again at the next tick
+			last, wait = 0, witnessRetries // try again later
 		}
 	}
 }
