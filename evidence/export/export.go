@@ -146,6 +146,9 @@ type FindingFactor struct {
 	Source     string             `json:"source,omitempty"`
 	Evidence   []string           `json:"evidence,omitempty"`
 	Diagnostic bool               `json:"diagnostic"`
+	// Behaviour: the factor rests on what the source did (rule hits over
+	// the events), not on where it sits.
+	Behaviour bool `json:"behaviour,omitempty"`
 }
 
 // Result describes a written package.

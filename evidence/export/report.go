@@ -69,6 +69,7 @@ type reportData struct {
 	Indicators, Selected                                    []string
 	Fingerprint, FingerprintHex, Root, Timestamp            string
 	Findings                                                []reportFinding
+	Groups                                                  reportGroups
 	Timeline                                                []reportEntry
 	Exhibits                                                []reportExhibit
 }
@@ -156,7 +157,9 @@ func (d *document) reportHTML() ([]byte, error) {
 		}
 		rd.Findings = append(rd.Findings, rf)
 	}
-	t, err := template.ParseFS(templates, "templates/report.html.tmpl")
+	rd.Groups = groupFindings(rd.Findings, exhibitOf)
+	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{"add1": func(n int) int { return n + 1 }}).
+		ParseFS(templates, "templates/report.html.tmpl")
 	if err != nil {
 		return nil, err
 	}

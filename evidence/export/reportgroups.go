@@ -1,0 +1,190 @@
+package export
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The report gives full detail only to the sources someone must decide
+// about: those with an external role other than undetermined, and those an
+// examiner judged. Sources that acted against the organisation without a
+// role get one row each (what they did, when, citing it); destinations the
+// everything else seen is listed compactly. (A destination the victim
+// contacted is a finding only when judged hostile or by an examiner, so it
+// is detailed when it is one.)
+// Real cases have thousands of sources, and one block each made a report
+// of two thousand pages that nobody reads.
+
+type reportRow struct {
+	Indicator, Type, Verdict, Did, Events, Seen, First string
+	Internal                                           bool
+	Cites                                              []string
+}
+
+type reportCount struct {
+	Name string
+	N    int
+}
+
+// reportBlock is one detailed source, or the sources of one campaign
+// with the same verdict: the first in full, the others a row each.
+type reportBlock struct {
+	Lead     reportFinding
+	Members  []reportRow
+	Campaign string
+}
+
+// reportGroups is what section 3 of the report shows.
+type reportGroups struct {
+	Detailed []reportBlock
+	Acted    []reportRow // no external role, but rules found what they did
+	Other    []reportRow // seen, nothing hostile detected
+	Counts   []reportCount
+}
+
+// externalRoles are the roles that name whose system a source is.
+var externalRoles = []string{"perpetrator-infrastructure", "anonymization-relay", "compromised-third-party", "abused-platform"}
+
+// behaviourWords says what a behaviour factor found, for a table cell.
+var behaviourWords = map[string]string{
+	"password-guessing":      "password guessing",
+	"success-after-failures": "logged in after failures",
+	"hands-on":               "hands-on activity",
+	"web-attack":             "web attacks",
+	"ids-attack":             "IDS attack alerts",
+	"scanning":               "scanning",
+	"c2-traffic":             "command-and-control traffic",
+	"beaconing":              "beaconing",
+	"other-detection":        "other alerts",
+}
+
+var verdictNames = map[string]string{
+	"internal":              "internal host",
+	"contacted-destination": "contacted by the victim",
+}
+
+// countNames name the verdicts in the summary's counts.
+var countNames = map[string]string{
+	"perpetrator-infrastructure": "perpetrator's infrastructure",
+	"anonymization-relay":        "anonymising relay",
+	"compromised-third-party":    "compromised third-party system",
+	"abused-platform":            "abused legitimate platform",
+	"undetermined":               "undetermined",
+	"internal":                   "internal host",
+	"contacted-destination":      "contacted by the victim",
+}
+
+func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups {
+	var g reportGroups
+	count := map[string]int{}
+	block := map[string]int{} // role and campaign → index in g.Detailed
+	for _, f := range fs {
+		count[f.Role]++
+		if slices.Contains(externalRoles, f.Role) || f.Examiner != nil {
+			key := f.Role + "\x00" + f.Campaign
+			if i, ok := block[key]; ok && f.Campaign != "" && f.Examiner == nil {
+				g.Detailed[i].Members = append(g.Detailed[i].Members, memberRow(f, exhibitOf))
+				continue
+			}
+			if f.Campaign != "" && f.Examiner == nil {
+				block[key] = len(g.Detailed)
+			}
+			g.Detailed = append(g.Detailed, reportBlock{Lead: f, Campaign: f.Campaign})
+			continue
+		}
+		row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: verdictName(f), Events: fmt.Sprint(f.Events), Seen: seen(f.Finding),
+			Internal: f.Role == "internal"}
+		if f.FirstSeen != nil {
+			row.First = f.FirstSeen.UTC().Format("2006-01-02")
+		}
+		var did []string
+		for _, fa := range f.Finding.Factors {
+			if !fa.Behaviour {
+				continue
+			}
+			w := behaviourWords[fa.ID]
+			if w == "" {
+				w = strings.ReplaceAll(fa.ID, "-", " ")
+			}
+			if !slices.Contains(did, w) {
+				did = append(did, w)
+			}
+			if len(row.Cites) == 0 {
+				row.Cites = readableCites(withoutEntries(fa.Evidence), exhibitOf)
+			}
+		}
+		row.Did = strings.Join(did, ", ")
+		if len(did) > 0 {
+			g.Acted = append(g.Acted, row)
+		} else {
+			g.Other = append(g.Other, row)
+		}
+	}
+	// The leads come first: infrastructure the perpetrator may own, then
+	// systems of third parties to notify, then relays.
+	slices.SortStableFunc(g.Detailed, func(a, b reportBlock) int { return leadRank(a.Lead.Role) - leadRank(b.Lead.Role) })
+	for _, r := range append(append([]string{}, roleOrder...), "internal", "contacted-destination") {
+		if n := count[r]; n > 0 {
+			g.Counts = append(g.Counts, reportCount{Name: countNames[r], N: n})
+		}
+	}
+	return g
+}
+
+func verdictName(f reportFinding) string {
+	if v := verdictNames[f.Role]; v != "" {
+		return v
+	}
+	return fmt.Sprintf("%s (%.0f %%)", f.RoleName, 100*f.Probability)
+}
+
+func seen(f Finding) string {
+	switch {
+	case f.FirstSeen == nil:
+		return ""
+	case f.LastSeen == nil || f.LastSeen.Equal(*f.FirstSeen):
+		return f.FirstSeen.UTC().Format("2006-01-02 15:04")
+	case f.LastSeen.UTC().Format("2006-01-02") == f.FirstSeen.UTC().Format("2006-01-02"):
+		return f.FirstSeen.UTC().Format("2006-01-02 15:04") + "–" + f.LastSeen.UTC().Format("15:04")
+	default:
+		return f.FirstSeen.UTC().Format("2006-01-02 15:04") + " – " + f.LastSeen.UTC().Format("2006-01-02 15:04")
+	}
+}
+
+// withoutEntries keeps the log lines and records a behaviour factor cites
+// (the custody entry of the parse run adds nothing in a table cell), at
+// most two.
+func withoutEntries(cites []string) []string {
+	var out []string
+	for _, c := range cites {
+		if !strings.HasPrefix(c, "entry:") && len(out) < 2 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// memberRow is a campaign member beside its block's lead: its verdict,
+// when it acted, and its strongest evidence with what that rests on.
+func memberRow(f reportFinding, exhibitOf map[string]string) reportRow {
+	row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: fmt.Sprintf("%.0f %%, confidence %s", 100*f.Probability, f.Confidence),
+		Events: fmt.Sprint(f.Events), Seen: seen(f.Finding)}
+	for _, fa := range f.Finding.Factors {
+		if fa.Diagnostic {
+			row.Did = fa.Text
+			row.Cites = readableCites(fa.Evidence[:min(len(fa.Evidence), 2)], exhibitOf)
+			break
+		}
+	}
+	return row
+}
+
+var leadOrder = []string{"perpetrator-infrastructure", "compromised-third-party", "abused-platform", "anonymization-relay"}
+
+func leadRank(role string) int {
+	if i := slices.Index(leadOrder, role); i >= 0 {
+		return i
+	}
+	return len(leadOrder)
+}
