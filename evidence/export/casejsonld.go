@@ -88,7 +88,7 @@ func (d *document) caseJSONLD() ([]byte, error) {
 	// Exhibits: a File with its facets and a ProvenanceRecord each.
 	fileOf := map[evidence.Digest]string{}
 	recordOf := map[evidence.Digest]string{}
-	for i, a := range st.artefacts {
+	for _, a := range st.artefacts {
 		h := a.digest.Hex()
 		fid := kb + "file-" + h
 		fileOf[a.digest] = fid
@@ -115,8 +115,8 @@ func (d *document) caseJSONLD() ([]byte, error) {
 		}}})
 		rid := kb + "provenance-record-" + h
 		recordOf[a.digest] = rid
-		desc := fmt.Sprintf("Exhibit %s: %s, %s, SHA-256 %s, file %s of this package", exhibit(i), displayNames(a), evidence.HumanBytes(a.size), h, dirArtefacts+h)
-		add(node{"@id": rid, "@type": "case-investigation:ProvenanceRecord", "case-investigation:exhibitNumber": exhibit(i),
+		desc := fmt.Sprintf("Exhibit %s: %s, %s, SHA-256 %s, file %s of this package", a.exhibit(), displayNames(a), evidence.HumanBytes(a.size), h, dirArtefacts+h)
+		add(node{"@id": rid, "@type": "case-investigation:ProvenanceRecord", "case-investigation:exhibitNumber": a.exhibit(),
 			"uco-core:description": desc, "uco-core:object": []node{ref(fid)}})
 	}
 

@@ -164,7 +164,6 @@ func (p *pkg) sort() {
 }
 
 // exhibit numbers artefacts in the order of the manifest.
-func exhibit(i int) string { return fmt.Sprintf("E%d", i+1) }
 
 // assemble builds every file of the package but the artefacts' bytes.
 func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub ed25519.PublicKey) (*pkg, error) {
@@ -242,9 +241,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	if tsr != nil {
 		m.Timestamp = &ManifestTimestamp{File: fileTimestamp, Authority: o.TSA}
 	}
-	for i, a := range st.artefacts {
+	for _, a := range st.artefacts {
 		m.Artefacts = append(m.Artefacts, ManifestArtefact{
-			Exhibit: exhibit(i), Path: dirArtefacts + a.digest.Hex(), SHA256: a.digest.Hex(), Size: a.size,
+			Exhibit: a.exhibit(), Path: dirArtefacts + a.digest.Hex(), SHA256: a.digest.Hex(), Size: a.size,
 			Names: nonNil(a.names), Paths: a.paths, NameEscaped: a.escaped, Entries: a.entries,
 		})
 	}

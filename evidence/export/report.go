@@ -110,22 +110,22 @@ func (d *document) reportHTML() ([]byte, error) {
 		rd.Assessed = fmt.Sprintf("%s (custody entry %d)", st.assessment.Time.UTC().Format("2 January 2006, 15:04:05 UTC"), st.assessment.Index)
 	}
 	var total int64
-	for i, a := range st.artefacts {
+	for _, a := range st.artefacts {
 		total += a.size
 		ents := make([]string, len(a.entries))
 		for j, e := range a.entries {
 			ents[j] = fmt.Sprint(e)
 		}
 		rd.Exhibits = append(rd.Exhibits, reportExhibit{
-			Exhibit: exhibit(i), Names: displayNames(a), Source: strings.Join(a.sources, "; "), Size: evidence.HumanBytes(a.size),
+			Exhibit: a.exhibit(), Names: displayNames(a), Source: strings.Join(a.sources, "; "), Size: evidence.HumanBytes(a.size),
 			SHA256: a.digest.Hex(), Received: a.received.UTC().Format("2006-01-02 15:04:05"), Entries: strings.Join(ents, ", "),
 			Escaped: a.escaped,
 		})
 	}
 	rd.ExhibitBytes = evidence.HumanBytes(total)
 	exhibitOf := map[string]string{} // "sha256:<hex>" → "E3 (auth.log)"
-	for i, a := range st.artefacts {
-		exhibitOf[a.digest.String()] = exhibit(i) + " (" + displayNames(a) + ")"
+	for _, a := range st.artefacts {
+		exhibitOf[a.digest.String()] = a.exhibit() + " (" + displayNames(a) + ")"
 	}
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, What: evidence.Describe(e)})

@@ -3,6 +3,8 @@ package export
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +135,41 @@ func TestReproducible(t *testing.T) {
 	build(t, tc, o)
 	if tc.c.Log().Size() != n {
 		t.Fatal("NoRecord recorded an entry")
+	}
+}
+
+// Exhibit numbers follow custody order and are the same in every package
+// of a case: E2 is access.log in the full package and in one that holds
+// access.log alone.
+func TestExhibitNumbersStable(t *testing.T) {
+	tc := newTestCase(t)
+	dir := t.TempDir()
+	exhibits := func(o Options) map[string]string {
+		build(t, tc, o)
+		pk, err := readPackage(context.Background(), o.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(pk.files[fileManifest].data, &m); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range m.Artefacts {
+			got[a.SHA256] = a.Exhibit
+		}
+		return got
+	}
+	full := exhibits(tc.options(filepath.Join(dir, "full")))
+	for i, name := range []string{"auth.log", "access.log", "notes.bin"} { // the order newTestCase preserves them in
+		if want := fmt.Sprintf("E%d", i+1); full[tc.arts[name].Hex()] != want {
+			t.Fatalf("%s is %s in the full package, want %s (%v)", name, full[tc.arts[name].Hex()], want, full)
+		}
+	}
+	o := tc.options(filepath.Join(dir, "one"))
+	o.Artefacts = []evidence.Digest{tc.arts["access.log"]}
+	one := exhibits(o)
+	if len(one) != 1 || one[tc.arts["access.log"].Hex()] != full[tc.arts["access.log"].Hex()] {
+		t.Fatalf("selective package numbers %v, full %v", one, full)
 	}
 }

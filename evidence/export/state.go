@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,7 +31,14 @@ type artefact struct {
 	sha1     string
 	entries  []uint64 // its artefact.ingested entries
 	received time.Time
+	// number is its exhibit number: its rank in custody order among all
+	// the case's artefacts (first preserved is 1), the same in every
+	// package of the case, complete or selective.
+	number int
 }
+
+// exhibit names it as the report and the manifest do: "E3".
+func (a *artefact) exhibit() string { return fmt.Sprintf("E%d", a.number) }
 
 // state is the case as the package shows it.
 type state struct {
@@ -43,7 +49,7 @@ type state struct {
 	info        evidence.CaseInfo
 	entries     []*evidence.Entry // included, ascending
 	included    []uint64
-	artefacts   []*artefact // sorted by digest
+	artefacts   []*artefact // in custody order (by exhibit number)
 	complete    bool
 	indicators  []string
 	prevSize    uint64
@@ -147,7 +153,7 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			}
 			a := ingested[d]
 			if a == nil {
-				a = &artefact{digest: d, size: p.Size, md5: p.MD5, sha1: p.SHA1, received: e.Time}
+				a = &artefact{digest: d, size: p.Size, md5: p.MD5, sha1: p.SHA1, received: e.Time, number: len(ingested) + 1}
 				ingested[d] = a
 			}
 			if p.Size != a.size {
@@ -232,7 +238,7 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])
 	}
-	sort.Slice(st.artefacts, func(i, j int) bool { return bytes.Compare(st.artefacts[i].digest[:], st.artefacts[j].digest[:]) < 0 })
+	sort.Slice(st.artefacts, func(i, j int) bool { return st.artefacts[i].number < st.artefacts[j].number })
 	if !st.complete && len(st.entries) == 1 {
 		return nil, errors.New("export: the selection matches no artefact and no entry")
 	}
