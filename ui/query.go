@@ -75,7 +75,8 @@ func readEventFilter(q url.Values) (eventFilter, eventstore.Query) {
 	return f, eq
 }
 
-// query renders the filter as a URL query, with another offset.
+// query renders the filter as a link to the same page with another
+// offset: "?kind=auth&offset=100" (a bare query string would be a path).
 func (f eventFilter) query(offset int) string {
 	v := url.Values{}
 	for k, x := range map[string]string{"indicator": f.Indicator, "artefact": f.Artefact, "kind": f.Kind, "outcome": f.Outcome, "from": f.From, "to": f.To} {
@@ -89,7 +90,7 @@ func (f eventFilter) query(offset int) string {
 	if f.Limit != defaultLimit {
 		v.Set("limit", strconv.Itoa(f.Limit))
 	}
-	return v.Encode()
+	return "?" + v.Encode()
 }
 
 // eventLink is where an event's preserved line is shown.
