@@ -65,12 +65,13 @@ type evaluation struct {
 	Seed     int64             `json:"seed"`
 	Metrics  scenario.Metrics  `json:"metrics"`
 	Wrong    map[string]string `json:"wrong,omitempty"` // indicator → "true → stated"
-	// Outside counts the sources whose truth is a verdict outside the role
+	// Internal counts the sources whose truth is a verdict outside the role
 	// model (scenario.Internal: the victim's own addresses). Their verdict
 	// follows from the address, not from a judgement, so they are not
-	// scored by Metrics; a wrong one is listed in Wrong.
-	Outside      int `json:"outside,omitempty"`
-	OutsideWrong int `json:"outside_wrong,omitempty"`
+	// scored by Metrics; InternalWrong counts those stated otherwise (also
+	// listed in Wrong).
+	Internal      int `json:"internal,omitempty"`
+	InternalWrong int `json:"internal_wrong,omitempty"`
 	// Sources lists every scored source, the costliest (highest Brier)
 	// first: what to look at when calibrating.
 	Sources []sourceScore `json:"sources"`
@@ -105,7 +106,7 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 			}
 			var all []scenario.Metrics
 			var evs []evaluation
-			outside, outsideWrong := 0, 0
+			internal, internalWrong := 0, 0
 			for _, dir := range dirs {
 				ev, err := a.evaluateOne(cmd, dir, m)
 				if err != nil {
@@ -113,20 +114,20 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 				}
 				all = append(all, ev.Metrics)
 				evs = append(evs, *ev)
-				outside += ev.Outside
-				outsideWrong += ev.OutsideWrong
+				internal += ev.Internal
+				internalWrong += ev.InternalWrong
 				if !a.json {
 					fmt.Fprintf(a.out, "%-40s %-18s n=%4d  macro-F1 %.3f  Brier %.3f  log-loss %.3f\n", dir, ev.Scenario, ev.Metrics.N, ev.Metrics.MacroF1, ev.Metrics.Brier, ev.Metrics.LogLoss)
 				}
 			}
 			pooled := scenario.Merge(all...)
 			if a.json {
-				return json.NewEncoder(a.out).Encode(map[string]any{"model": m.Digest(), "incidents": evs, "pooled": pooled, "internal": outside, "internal_wrong": outsideWrong})
+				return json.NewEncoder(a.out).Encode(map[string]any{"model": m.Digest(), "incidents": evs, "pooled": pooled, "internal": internal, "internal_wrong": internalWrong})
 			}
 			fmt.Fprintf(a.out, "\nPooled over %d incidents, %d sources: macro-F1 %.3f, Brier %.3f (per class %.3f), log-loss %.3f\n",
 				len(dirs), pooled.N, pooled.MacroF1, pooled.Brier, pooled.BrierPerClass, pooled.LogLoss)
-			if outside > 0 {
-				fmt.Fprintf(a.out, "Internal addresses (not scored, checked): %d of %d stated internal\n", outside-outsideWrong, outside)
+			if internal > 0 {
+				fmt.Fprintf(a.out, "Internal addresses (not scored, checked): %d of %d stated internal\n", internal-internalWrong, internal)
 			}
 			fmt.Fprintf(a.out, "%-28s %9s %7s %6s %8s\n", "role", "precision", "recall", "F1", "sources")
 			for _, r := range attrib.Roles() {
@@ -187,14 +188,14 @@ func assessIncident(ctx context.Context, dir string, m *attrib.Model) (*evaluati
 	}
 	ev := &evaluation{Dir: dir, Scenario: in.truth.Scenario, Seed: in.truth.Seed,
 		Metrics: scenario.ScoreStated(roles, stated, probs), Wrong: map[string]string{},
-		Outside: len(in.truth.Sources) - len(roles)}
+		Internal: len(in.truth.Sources) - len(roles)}
 	for ind, role := range in.truth.Sources {
 		if stated[ind] != role {
 			ev.Wrong[ind] = role + " → " + stated[ind]
 		}
 		if !attrib.IsRole(role) {
 			if stated[ind] != role {
-				ev.OutsideWrong++
+				ev.InternalWrong++
 			}
 			continue
 		}
