@@ -42,11 +42,11 @@ evaluate --model FILE' on seeds you did not fit on.`,
 			}
 			var samples []attrib.Sample
 			for _, dir := range dirs {
-				ev, res, err := a.assessIncident(cmd, dir, m)
+				ev, res, err := assessIncident(ctx(cmd), dir, m)
 				if err != nil {
 					return fmt.Errorf("%s: %w", dir, err)
 				}
-				truth := map[string]string{}
+				truth := map[string]string{} // the sources the roles judge (ev.Sources leaves internal ones out)
 				for _, s := range ev.Sources {
 					truth[s.Indicator] = s.Truth
 				}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -64,6 +65,13 @@ type evaluation struct {
 	Seed     int64             `json:"seed"`
 	Metrics  scenario.Metrics  `json:"metrics"`
 	Wrong    map[string]string `json:"wrong,omitempty"` // indicator → "true → stated"
+	// Internal counts the sources whose truth is a verdict outside the role
+	// model (scenario.Internal: the victim's own addresses). Their verdict
+	// follows from the address, not from a judgement, so they are not
+	// scored by Metrics; InternalWrong counts those stated otherwise (also
+	// listed in Wrong).
+	Internal      int `json:"internal,omitempty"`
+	InternalWrong int `json:"internal_wrong,omitempty"`
 	// Sources lists every scored source, the costliest (highest Brier)
 	// first: what to look at when calibrating.
 	Sources []sourceScore `json:"sources"`
@@ -98,6 +106,7 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 			}
 			var all []scenario.Metrics
 			var evs []evaluation
+			internal, internalWrong := 0, 0
 			for _, dir := range dirs {
 				ev, err := a.evaluateOne(cmd, dir, m)
 				if err != nil {
@@ -105,16 +114,21 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 				}
 				all = append(all, ev.Metrics)
 				evs = append(evs, *ev)
+				internal += ev.Internal
+				internalWrong += ev.InternalWrong
 				if !a.json {
 					fmt.Fprintf(a.out, "%-40s %-18s n=%4d  macro-F1 %.3f  Brier %.3f  log-loss %.3f\n", dir, ev.Scenario, ev.Metrics.N, ev.Metrics.MacroF1, ev.Metrics.Brier, ev.Metrics.LogLoss)
 				}
 			}
 			pooled := scenario.Merge(all...)
 			if a.json {
-				return json.NewEncoder(a.out).Encode(map[string]any{"model": m.Digest(), "incidents": evs, "pooled": pooled})
+				return json.NewEncoder(a.out).Encode(map[string]any{"model": m.Digest(), "incidents": evs, "pooled": pooled, "internal": internal, "internal_wrong": internalWrong})
 			}
 			fmt.Fprintf(a.out, "\nPooled over %d incidents, %d sources: macro-F1 %.3f, Brier %.3f (per class %.3f), log-loss %.3f\n",
 				len(dirs), pooled.N, pooled.MacroF1, pooled.Brier, pooled.BrierPerClass, pooled.LogLoss)
+			if internal > 0 {
+				fmt.Fprintf(a.out, "Internal addresses (not scored, checked): %d of %d stated internal\n", internal-internalWrong, internal)
+			}
 			fmt.Fprintf(a.out, "%-28s %9s %7s %6s %8s\n", "role", "precision", "recall", "F1", "sources")
 			for _, r := range attrib.Roles() {
 				p, ok := pooled.PerRole[r]
@@ -131,26 +145,28 @@ macro-F1, the multi-class Brier score and log-loss, per incident and pooled.`,
 }
 
 func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*evaluation, error) {
-	ev, _, err := a.assessIncident(cmd, dir, m)
+	ev, _, err := assessIncident(ctx(cmd), dir, m)
 	return ev, err
 }
 
-// assessIncident builds the incident's case in memory, assesses it and
-// scores the assessment against the truth.
-func (a *app) assessIncident(cmd *cobra.Command, dir string, m *attrib.Model) (*evaluation, *attrib.Result, error) {
+// assessIncident builds the incident's case in memory as an examiner
+// would (store, ingest and parse, enrich, assess with the built-in rules)
+// and scores the assessment against the truth. It is the one pipeline of
+// 'casefile evaluate', 'casefile calibrate' and the scenario target tests.
+func assessIncident(ctx context.Context, dir string, m *attrib.Model) (*evaluation, *attrib.Result, error) {
 	in, err := readIncident(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := memstore.NewCase(ctx(cmd), "evaluation of "+dir, "casefile evaluate")
+	c, err := memstore.NewCase(ctx, "evaluation of "+dir, "casefile evaluate")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer c.Close()
-	if _, err := investigate(ctx(cmd), c, in, "casefile evaluate", nil); err != nil {
+	if _, err := investigate(ctx, c, in, "casefile evaluate", nil); err != nil {
 		return nil, nil, err
 	}
-	res, err := graph.Assess(ctx(cmd), c, m, nil)
+	res, err := graph.Assess(ctx, c, m, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,11 +180,24 @@ func (a *app) assessIncident(cmd *cobra.Command, dir string, m *attrib.Model) (*
 		}
 		probs[s.Indicator] = p
 	}
+	roles := map[string]string{}
+	for ind, role := range in.truth.Sources {
+		if attrib.IsRole(role) {
+			roles[ind] = role
+		}
+	}
 	ev := &evaluation{Dir: dir, Scenario: in.truth.Scenario, Seed: in.truth.Seed,
-		Metrics: scenario.ScoreStated(in.truth.Sources, stated, probs), Wrong: map[string]string{}}
+		Metrics: scenario.ScoreStated(roles, stated, probs), Wrong: map[string]string{},
+		Internal: len(in.truth.Sources) - len(roles)}
 	for ind, role := range in.truth.Sources {
 		if stated[ind] != role {
 			ev.Wrong[ind] = role + " → " + stated[ind]
+		}
+		if !attrib.IsRole(role) {
+			if stated[ind] != role {
+				ev.InternalWrong++
+			}
+			continue
 		}
 		one := scenario.ScoreStated(map[string]string{ind: role}, stated, probs)
 		ev.Sources = append(ev.Sources, sourceScore{ind, role, stated[ind], probs[ind], one.Brier})

@@ -178,6 +178,31 @@ func TestAccountOwnerWithOwnKey(t *testing.T) {
 	}
 }
 
+// The same over SSH: the employee's key logins are each followed by
+// OpenSSH's "Disconnected from user" record, which names the account but
+// no key; the attacker later logs into the account with its password.
+// The employee stays the owner, a benign user on a home line.
+func TestAccountOwnerSSHDisconnects(t *testing.T) {
+	c := newCase()
+	home, attacker := "91.240.118.40", "77.91.124.70"
+	c.obs(home, "GeoIP2-Connection-Type", enrich.TypeMMDB, dsMMDB, t0.Add(-72*time.Hour), map[string]any{"connection_type": "Cable/DSL"})
+	for i := range 2 {
+		at := t0.Add(time.Duration(i-5) * time.Hour)
+		c.ev(artSSH, at, parse.KindAuth, parse.OutcomeSuccess, home, "jsmith", "key_fingerprint", "SHA256:owner")
+		c.ev(artSSH, at.Add(time.Hour), parse.KindAuth, parse.OutcomeUnknown, home, "jsmith")
+	}
+	c.anon(attacker, "is_hosting_provider")
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeSuccess, attacker, "jsmith")
+	c.ev(artSSH, t0.Add(time.Hour), parse.KindAuth, parse.OutcomeUnknown, attacker, "jsmith")
+	res := c.assess(t)
+	if o := find(t, res, home); factorOf(o, "benign-use") == nil || o.Role != Undetermined {
+		t.Errorf("owner: %s", describe(o))
+	}
+	if a := find(t, res, attacker); factorOf(a, "benign-use") != nil {
+		t.Errorf("attacker with the password: %s", describe(a))
+	}
+}
+
 // Evidence from an observation cites the entry that recorded it.
 func TestObservationCitesItsEntry(t *testing.T) {
 	c := newCase()

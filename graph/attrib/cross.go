@@ -16,6 +16,10 @@ type idRec struct {
 	id, src uint32
 	mat     uint32 // for accounts: the key or access key id used (0: none named)
 	success bool
+	// attempt: the event is a login or call that succeeded or failed, not
+	// a record of a session already open (OpenSSH's "Disconnected from
+	// user X" names the account but not the key it was opened with).
+	attempt bool
 }
 
 type poolInfo struct {
@@ -232,7 +236,8 @@ func anonPools(minMembers int, ms []int32, facts []obsFacts, pool map[int32]pool
 // the account first, every time with a key of its own (an SSH key or
 // access key id no other source used), holds a different credential to the
 // same account than those who came after (a stolen password, a key they
-// created): its use can still be benign.
+// created): its use can still be benign. Only attempts count for "every
+// time": the records of a session already open (disconnects) name no key.
 func markShared(run []idRec, out map[int32]bool) {
 	type use struct {
 		first int64
@@ -249,8 +254,9 @@ func markShared(run []idRec, out map[int32]bool) {
 			order = append(order, rc.src)
 		}
 		switch {
-		case rc.mat == 0:
+		case rc.mat == 0 && rc.attempt:
 			u.none = true
+		case rc.mat == 0:
 		case !slices.Contains(u.mats, rc.mat):
 			u.mats = append(u.mats, rc.mat)
 		}

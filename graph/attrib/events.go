@@ -474,7 +474,7 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 			a.idIndex[k] = id
 			a.idNames = append(a.idNames, k)
 		}
-		r := idRec{id: id, src: uint32(idx), t: t, success: ok}
+		r := idRec{id: id, src: uint32(idx), t: t, success: ok, attempt: ok || e.Outcome == parse.OutcomeFailure}
 		if kind == "user" {
 			r.mat = mat
 		}

@@ -31,7 +31,7 @@ func SamplesOf(res *Result, truth map[string]string, weight float64) []Sample {
 	var out []Sample
 	for _, s := range res.Sources {
 		role, ok := truth[s.Indicator]
-		if !ok || !IsRole(s.Role) {
+		if !ok || !IsRole(s.Role) || !IsRole(role) {
 			continue
 		}
 		sm := Sample{Truth: role, Weight: weight}

@@ -115,7 +115,13 @@ func statementOutside(s *Source) string {
 	switch s.Role {
 	case Internal:
 		fmt.Fprintf(&b, "%s is a %s address: a host of the victim's own network (or reached through it), not a source on the Internet, so Casefile gives it no external role.", s.Indicator, s.Special)
-		fmt.Fprintf(&b, " Where it acted against the victim (%d event(s)), that points to lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
+		if s.Events == 0 {
+			// Enriched because a record names it (the target of an internal
+			// sweep, a destination): it did nothing the case shows.
+			b.WriteString(" No event shows it acting: the case names it only as the destination of other hosts' connections or in other fields. Were it to act against the victim, that would point to lateral movement, a tunnel, or a pivot through a compromised internal host.")
+		} else {
+			fmt.Fprintf(&b, " Where it acted against the victim (%d event(s)), that points to lateral movement, a tunnel, or a pivot through a compromised internal host; the host behind it is found in NAT, VPN, DHCP and EDR logs.", s.Events)
+		}
 	case Contacted:
 		seen := "nothing hostile seen"
 		if hostileListed(s.Factors) {

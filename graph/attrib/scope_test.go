@@ -44,6 +44,23 @@ func TestInternalAddressesGetNoExternalRole(t *testing.T) {
 	}
 }
 
+// An internal address the case names only as a destination (the target of
+// an internal sweep) is internal without being said to have acted.
+func TestInternalDestinationDidNothing(t *testing.T) {
+	c := newCase()
+	c.ev(artSSH, t0, parse.KindAuth, parse.OutcomeSuccess, "10.0.2.15", "alice")
+	c.obs("10.0.2.99", "iana-special", "special", dsWarn, t0, map[string]any{"special": "private"})
+	res := c.assess(t)
+	s := find(t, res, "10.0.2.99")
+	st := s.Statement()
+	if s.Role != Internal || s.Events != 0 || !strings.Contains(st, "No event shows it acting") || strings.Contains(st, "Where it acted") {
+		t.Errorf("%s: %s", describe(s), st)
+	}
+	if st := find(t, res, "10.0.2.15").Statement(); !strings.Contains(st, "Where it acted against the victim (1 event(s))") {
+		t.Errorf("acting internal source: %s", st)
+	}
+}
+
 // An address only contacted by the victim's hosts (a package mirror on a
 // CDN) is not judged as a source and gets no block advice; the same with an
 // IDS alert, or contacted for a freshly registered domain, is judged.

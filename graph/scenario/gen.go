@@ -43,7 +43,9 @@ type Truth struct {
 	// parse with Options.Year = Year (--year).
 	Year int `json:"year"`
 	// Sources maps every source indicator the logs contain (addresses,
-	// domains contacted, cloud service names) to its true role.
+	// domains contacted, cloud service names) to its true role, or to
+	// Internal for a private address that acted against other hosts of the
+	// victim's network (internal-pivot).
 	Sources map[string]string `json:"sources"`
 	// Campaigns groups sources operated together, each sorted.
 	Campaigns [][]string `json:"campaigns"`
@@ -62,7 +64,8 @@ type Truth struct {
 	Collected time.Time `json:"collected"`
 }
 
-// scenarios maps names to builders, in the order of ATTRIBUTION.md.
+// scenarios maps names to builders, in the order of ATTRIBUTION.md, then
+// the two added by issue 12.
 var scenarioList = []struct {
 	name  string
 	build func(*gen)
@@ -77,9 +80,12 @@ var scenarioList = []struct {
 	{"stale-tor", buildStaleTor},
 	{"fast-flux", buildFastFlux},
 	{"scanner-noise", buildScannerNoise},
+	{"botnet-bruteforce", buildBotnet},
+	{"internal-pivot", buildInternalPivot},
 }
 
-// Names returns the ten scenario ids, in the order of ATTRIBUTION.md.
+// Names returns the scenario ids: the ten of ATTRIBUTION.md in its order,
+// then botnet-bruteforce and internal-pivot.
 func Names() []string {
 	out := make([]string, len(scenarioList))
 	for i, s := range scenarioList {

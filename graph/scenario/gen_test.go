@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/evidence/parse"
-	"github.com/casefile/casefile/graph/attrib"
 	"github.com/oschwald/maxminddb-golang/v2"
 )
 
@@ -34,8 +33,6 @@ type parsed struct {
 	dir    string
 	truth  *Truth
 	events []parse.Event
-	digest map[string]string // log path → "sha256:…"
-	in     attrib.Input
 }
 
 func generate(t testing.TB, name string, seed int64) *parsed {
@@ -45,7 +42,7 @@ func generate(t testing.TB, name string, seed int64) *parsed {
 	if err != nil {
 		t.Fatalf("generate %s/%d: %v", name, seed, err)
 	}
-	p := &parsed{dir: dir, truth: truth, digest: map[string]string{}}
+	p := &parsed{dir: dir, truth: truth}
 	logs := make([]string, 0, len(truth.Logs))
 	for l := range truth.Logs {
 		logs = append(logs, l)
@@ -58,7 +55,6 @@ func generate(t testing.TB, name string, seed int64) *parsed {
 		}
 		sum := sha256.Sum256(data)
 		art := "sha256:" + hex.EncodeToString(sum[:])
-		p.digest[l] = art
 		var c collect
 		// Auto-detect, as the CLI does by default, and insist it finds the
 		// format truth.json names.
@@ -95,6 +91,11 @@ func TestGenerateParsesAndTruthCovers(t *testing.T) {
 					if e.Src != "" && !isSpecial(e.Src) {
 						srcs[e.Src] = true
 					}
+					// An internal host acting against another internal host
+					// (not a DNS query, not a contact out) is an internal source.
+					if isSpecial(e.Src) && (e.Dst == "" || isSpecial(e.Dst)) && e.Kind != parse.KindDNS {
+						srcs[e.Src] = true
+					}
 					if e.SrcService != "" {
 						srcs[e.SrcService] = true
 					}
@@ -119,8 +120,11 @@ func TestGenerateParsesAndTruthCovers(t *testing.T) {
 					if !srcs[s] {
 						t.Errorf("truth names %s (%s), which no log shows", s, r)
 					}
-					if !slices.Contains(Roles(), r) {
+					if !slices.Contains(Roles(), r) && (r != Internal || !isSpecial(s)) {
 						t.Errorf("%s: unknown role %q", s, r)
+					}
+					if isSpecial(s) && r != Internal {
+						t.Errorf("%s: an internal address with the external role %q", s, r)
 					}
 				}
 				for _, c := range p.truth.Campaigns {
@@ -212,7 +216,7 @@ func TestGenerateRefusesNonEmptyDir(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	want := []string{"tor-bruteforce", "cloud-c2", "residential-pool", "false-flag", "cdn-fronted", "cloudtrail",
-		"soho-routers", "stale-tor", "fast-flux", "scanner-noise"}
+		"soho-routers", "stale-tor", "fast-flux", "scanner-noise", "botnet-bruteforce", "internal-pivot"}
 	if !slices.Equal(Names(), want) {
 		t.Fatalf("Names() = %v", Names())
 	}

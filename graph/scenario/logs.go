@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -98,8 +99,12 @@ type sshd struct {
 }
 
 func (g *gen) sshd() *sshd {
-	return &sshd{g: g, host: pick(g, []string{"bastion-01", "jump01", "web-prod-2", "ops-gw", "build-03"})}
+	return g.sshdOn(pick(g, []string{"bastion-01", "jump01", "web-prod-2", "ops-gw", "build-03"}))
 }
+
+// sshdOn is the sshd of the named host; every host's lines go to the one
+// auth.log, as a central syslog collector keeps them.
+func (g *gen) sshdOn(host string) *sshd { return &sshd{g: g, host: host} }
 
 func (s *sshd) line(t time.Time, pid int, msg string) {
 	s.g.add(logAuth, t, fmt.Sprintf("%s %s sshd[%d]: %s", t.UTC().Format("Jan _2 15:04:05"), s.host, pid, msg))
@@ -311,20 +316,37 @@ func (g *gen) zeekUID() string {
 func zeekTS(t time.Time) string { return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000) }
 
 // conn writes a conn.log line. state is the Zeek conn_state (S0 for an
-// unanswered SYN, SF for a normal connection).
+// unanswered SYN, REJ for a refused one, SF for a normal connection). The
+// responder is always the victim's (local_resp T); the originator is local
+// when it is a private address (an internal host).
 func (g *gen) conn(t time.Time, src string, sport int, dst string, dport int, state string, dur float64, ob, rb int) {
 	lf := g.log(logZeekConn)
 	lf.zeekPath, lf.zeekFields, lf.zeekTypes = "conn", connFields, connTypes
 	durS, obS, rbS, hist, op, rp := "-", "0", "0", "S", 1, 0
-	if state == "SF" {
+	switch state {
+	case "SF":
 		durS, obS, rbS, hist, op, rp = fmt.Sprintf("%.6f", dur), fmt.Sprint(ob), fmt.Sprint(rb), "ShADadFf", 6+ob/1400, 5+rb/1400
+	case "REJ":
+		durS, hist, rp = fmt.Sprintf("%.6f", 0.0002+g.rng.Float64()/1000), "Sr", 1
 	}
 	svc := "-"
-	if dport == 22 && state == "SF" {
-		svc = "ssh"
+	if state == "SF" {
+		svc = map[int]string{22: "ssh", 445: "smb", 3389: "rdp", 5985: "http", 80: "http", 443: "ssl", 3306: "mysql", 5432: "postgresql"}[dport]
+		if svc == "" {
+			svc = "-"
+		}
+	}
+	localOrig := "F"
+	if isPrivateAddr(src) {
+		localOrig = "T"
 	}
 	g.add(logZeekConn, t, strings.Join([]string{zeekTS(t), g.zeekUID(), src, fmt.Sprint(sport), dst, fmt.Sprint(dport), "tcp", svc,
-		durS, obS, rbS, state, "F", "T", "0", hist, fmt.Sprint(op), fmt.Sprint(op*40 + ob), fmt.Sprint(rp), fmt.Sprint(rp*40 + rb), "-"}, "\t"))
+		durS, obS, rbS, state, localOrig, "T", "0", hist, fmt.Sprint(op), fmt.Sprint(op*40 + ob), fmt.Sprint(rp), fmt.Sprint(rp*40 + rb), "-"}, "\t"))
+}
+
+func isPrivateAddr(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.IsPrivate()
 }
 
 // dns writes a dns.log line for an A query answered with addrs.
