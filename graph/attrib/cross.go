@@ -238,11 +238,16 @@ func anonPools(minMembers int, ms []int32, facts []obsFacts, pool map[int32]pool
 // same account than those who came after (a stolen password, a key they
 // created): its use can still be benign. Only attempts count for "every
 // time": the records of a session already open (disconnects) name no key.
+// The same holds for an account used with a password when the first
+// source to use it is the only one ever to get in: those who came after
+// only failed (a customer's shop account on a credential-stuffing list),
+// so they never shared the credential, they guessed it.
 func markShared(run []idRec, out map[int32]bool) {
 	type use struct {
-		first int64
-		mats  []uint32
-		none  bool // some use named no key
+		first   int64
+		mats    []uint32
+		none    bool // some use named no key
+		success bool
 	}
 	uses := map[uint32]*use{}
 	var order []uint32
@@ -253,6 +258,7 @@ func markShared(run []idRec, out map[int32]bool) {
 			uses[rc.src] = u
 			order = append(order, rc.src)
 		}
+		u.success = u.success || rc.success
 		switch {
 		case rc.mat == 0 && rc.attempt:
 			u.none = true
@@ -270,12 +276,20 @@ func markShared(run []idRec, out map[int32]bool) {
 			users[m]++
 		}
 	}
+	succeeded := 0 // sources that got in
+	for _, u := range uses {
+		if u.success {
+			succeeded++
+		}
+	}
 	for i, src := range order {
 		u := uses[src]
-		owner := i == 0 && !u.none && len(u.mats) > 0 && uses[order[1]].first > u.first
+		later := uses[order[1]].first > u.first
+		owner := i == 0 && !u.none && len(u.mats) > 0 && later
 		for _, m := range u.mats {
 			owner = owner && users[m] == 1
 		}
+		owner = owner || i == 0 && later && u.success && succeeded == 1
 		if !owner {
 			out[int32(src)] = true
 		}

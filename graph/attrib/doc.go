@@ -86,7 +86,9 @@
 //     anonymiser is explained by it.
 //   - An account is shared with another source unless the source is its
 //     owner: the first to use it, every time with a key of its own (SSH key
-//     or access key id) that no other source used. The owner's use can be
+//     or access key id) that no other source used, or the first to use it
+//     and the only source ever to get in (those after it only failed: they
+//     guessed the password, they did not share it). The owner's use can be
 //     benign use (row 25) even though an attacker later used the account.
 //   - Row 12 is not taken from a consumer ISP's own WHOIS record; taken
 //     from the AS organisation, it cites the ASN observation.
@@ -182,9 +184,12 @@
 // fast-flux hosts and 3 bots flagged as residential proxies stated relay
 // instead of compromised, one false-flag exit stated perpetrator, and 3
 // residential-pool customers stated compromised — their e-mail address
-// was among the pool's stuffing attempts, so the account is shared with
-// attacking sources and benign use (row 25) does not apply; nothing in a
-// password login tells the owner apart.
+// was among the pool's stuffing attempts, so the account counted as shared
+// with attacking sources and benign use (row 25) did not apply. A customer
+// who used the account first and is the only one ever to get in is now its
+// owner (the stuffers only failed): on the same seeds no benign source has
+// an external role, Brier 0.0462, macro-F1 0.998, the other misses
+// unchanged.
 //
 // Example:
 //
