@@ -44,7 +44,7 @@ func Findings(r *attrib.Result) []export.Finding {
 		}
 		for _, fa := range s.Factors {
 			ff := export.FindingFactor{ID: fa.ID, Text: fa.Text, Rho: fa.Rho, Source: fa.Source,
-				Evidence: fa.Evidence, Diagnostic: fa.Diagnostic, Nats: map[string]float64{}, Behaviour: len(fa.Rules) > 0}
+				Evidence: fa.Evidence, Diagnostic: fa.Diagnostic, Nats: map[string]float64{}, Did: fa.Did()}
 			for _, role := range roles {
 				if v := fa.Nats.Get(role); v != 0 {
 					ff.Nats[role] = v

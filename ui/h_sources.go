@@ -15,6 +15,7 @@ type sourcesData struct {
 	Sort, Dir     string
 	Role, Q       string
 	Campaign      string
+	Acted         bool // only the sources rules caught acting
 	Roles         []string
 	Offset, Limit int
 	Prev, Next    string
@@ -34,7 +35,7 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	d := sourcesData{Sort: q.Get("sort"), Dir: q.Get("dir"), Role: q.Get("role"), Q: strings.TrimSpace(q.Get("q")), Campaign: q.Get("campaign"),
+	d := sourcesData{Sort: q.Get("sort"), Dir: q.Get("dir"), Role: q.Get("role"), Q: strings.TrimSpace(q.Get("q")), Campaign: q.Get("campaign"), Acted: q.Get("acted") == "1",
 		Roles: attrib.Verdicts(), Model: res.Model + " " + res.ModelDigest, SortLinks: map[string]string{}}
 	switch d.Sort {
 	case "indicator", "role", "probability", "confidence", "risk", "events":
@@ -48,7 +49,8 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 	matched := 0
 	for _, i := range s.assess.order(res, d.Sort, d.Dir == "desc") {
 		src := &res.Sources[i]
-		if d.Role != "" && src.Role != d.Role || d.Q != "" && !strings.Contains(src.Indicator, d.Q) || d.Campaign != "" && src.Campaign != d.Campaign {
+		if d.Role != "" && src.Role != d.Role || d.Q != "" && !strings.Contains(src.Indicator, d.Q) || d.Campaign != "" && src.Campaign != d.Campaign ||
+			d.Acted && len(src.Did()) == 0 {
 			continue
 		}
 		if matched >= d.Offset && len(d.Rows) < d.Limit {
@@ -69,6 +71,9 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 		}
 		if d.Campaign != "" {
 			v.Set("campaign", d.Campaign)
+		}
+		if d.Acted {
+			v.Set("acted", "1")
 		}
 		if offset > 0 {
 			v.Set("offset", strconv.Itoa(offset))

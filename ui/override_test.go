@@ -110,3 +110,28 @@ func TestSourceRiskBandFollowsItsWords(t *testing.T) {
 		t.Fatal("no source with a third-party risk in the scenario")
 	}
 }
+
+// Triage: the sources table says what rules caught each source doing and
+// when it was seen, and filters to the sources caught acting.
+func TestSourceListWhatItDid(t *testing.T) {
+	f := newFixture(t, "")
+	f.addLog(t, "guess.log", synthAuthLog(60, 1)) // one source, 60 logins in 48 s: guessing
+	c := f.login(t, "ann")
+	guesser := "<code>" + synthIP(0) + "</code>"
+	_, all := c.get("/sources?limit=1000")
+	_, acted := c.get("/sources?acted=1&limit=1000")
+	if !strings.Contains(all, guesser) || !strings.Contains(acted, guesser) {
+		t.Fatalf("the guesser is missing from the list")
+	}
+	row := acted[strings.Index(acted, guesser):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, "password guessing") || !strings.Contains(row, "2026-11-20 00:00:00Z") {
+		t.Errorf("the guesser's row does not say what it did and when:\n%s", row)
+	}
+	if strings.Count(acted, "<tr>") >= strings.Count(all, "<tr>") {
+		t.Errorf("acted=1 did not narrow the list (%d rows of %d)", strings.Count(acted, "<tr>"), strings.Count(all, "<tr>"))
+	}
+	if !strings.Contains(acted, `name="acted" value="1" checked`) {
+		t.Error("the filter does not show it is on")
+	}
+}

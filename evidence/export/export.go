@@ -146,9 +146,10 @@ type FindingFactor struct {
 	Source     string             `json:"source,omitempty"`
 	Evidence   []string           `json:"evidence,omitempty"`
 	Diagnostic bool               `json:"diagnostic"`
-	// Behaviour: the factor rests on what the source did (rule hits over
-	// the events), not on where it sits.
-	Behaviour bool `json:"behaviour,omitempty"`
+	// Did says in a few words what the source did ("password guessing")
+	// when the factor rests on rule hits over the events; "" when it is
+	// about where the source sits.
+	Did string `json:"did,omitempty"`
 }
 
 // Result describes a written package.

@@ -63,7 +63,7 @@ func manyFindings(n int, log string) []Finding {
 			Words: "very likely", Confidence: "low", Statement: "no evidence about this source's role", Events: int64(1 + i%40), FirstSeen: &first, LastSeen: &last}
 		switch {
 		case i%10 == 0:
-			f.Factors = []FindingFactor{{ID: "password-guessing", Behaviour: true, Diagnostic: true, Rho: 0.77,
+			f.Factors = []FindingFactor{{ID: "password-guessing", Did: "password guessing", Diagnostic: true, Rho: 0.77,
 				Text:     "password guessing or credential stuffing: 286 events within 10m0s",
 				Evidence: []string{"entry:3", fmt.Sprintf("%s#L%d", log, 1+i%9), fmt.Sprintf("%s#L%d", log, 2+i%9)}}}
 		case i%97 == 1:

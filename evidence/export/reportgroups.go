@@ -46,19 +46,6 @@ type reportGroups struct {
 // externalRoles are the roles that name whose system a source is.
 var externalRoles = []string{"perpetrator-infrastructure", "anonymization-relay", "compromised-third-party", "abused-platform"}
 
-// behaviourWords says what a behaviour factor found, for a table cell.
-var behaviourWords = map[string]string{
-	"password-guessing":      "password guessing",
-	"success-after-failures": "logged in after failures",
-	"hands-on":               "hands-on activity",
-	"web-attack":             "web attacks",
-	"ids-attack":             "IDS attack alerts",
-	"scanning":               "scanning",
-	"c2-traffic":             "command-and-control traffic",
-	"beaconing":              "beaconing",
-	"other-detection":        "other alerts",
-}
-
 var verdictNames = map[string]string{
 	"internal":              "internal host",
 	"contacted-destination": "contacted by the victim",
@@ -100,12 +87,9 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 		}
 		var did []string
 		for _, fa := range f.Finding.Factors {
-			if !fa.Behaviour {
-				continue
-			}
-			w := behaviourWords[fa.ID]
+			w := fa.Did
 			if w == "" {
-				w = strings.ReplaceAll(fa.ID, "-", " ")
+				continue
 			}
 			if !slices.Contains(did, w) {
 				did = append(did, w)

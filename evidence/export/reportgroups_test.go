@@ -11,14 +11,14 @@ import (
 func TestReportGroups(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 12, 0, 0, time.UTC)
 	t1 := t0.Add(30 * time.Minute)
-	guess := FindingFactor{ID: "password-guessing", Behaviour: true, Evidence: []string{"entry:3", "sha256:aa#L94", "sha256:aa#L95", "sha256:aa#L96"}}
+	guess := FindingFactor{ID: "password-guessing", Did: "password guessing", Evidence: []string{"entry:3", "sha256:aa#L94", "sha256:aa#L95", "sha256:aa#L96"}}
 	fs := []reportFinding{
 		{Finding: Finding{Indicator: "185.220.101.4", Role: "anonymization-relay", Campaign: "campaign-1"}, RoleName: roleNames["anonymization-relay"]},
 		{Finding: Finding{Indicator: "185.220.101.5", Role: "anonymization-relay", Campaign: "campaign-1", Probability: 0.96, Confidence: "moderate", Events: 8,
 			Factors: []FindingFactor{{ID: "country", Text: "country"}, {ID: "tor-exit", Text: "Tor exit", Diagnostic: true, Evidence: []string{"entry:11", "sha256:aa#L7", "sha256:aa#L8"}}}}},
 		{Finding: Finding{Indicator: "151.89.24.171", Role: "compromised-third-party", Campaign: "campaign-1"}},
 		{Finding: Finding{Indicator: "203.0.113.9", Role: "undetermined", Probability: 0.44, Events: 286, FirstSeen: &t0, LastSeen: &t1,
-			Factors: []FindingFactor{{ID: "hosting"}, guess, {ID: "scanning", Behaviour: true}}}, RoleName: "undetermined"},
+			Factors: []FindingFactor{{ID: "hosting"}, guess, {ID: "scanning", Did: "scanning"}}}, RoleName: "undetermined"},
 		{Finding: Finding{Indicator: "10.0.0.5", Role: "internal", Events: 12, FirstSeen: &t0}},
 		{Finding: Finding{Indicator: "198.51.100.7", Role: "undetermined", Probability: 0.81, Factors: []FindingFactor{{ID: "benign-use"}}}, RoleName: "undetermined"},
 		{Finding: Finding{Indicator: "192.0.2.1", Role: "undetermined", Examiner: &FindingExaminer{Role: "compromised-third-party"}}, RoleName: "undetermined"},

@@ -34,6 +34,44 @@ import (
 var behaviourFactors = []int{fPasswordGuessing, fSuccessAfterFailures, fHandsOn, fWebAttack, fScanning,
 	fIDSAttack, fC2Traffic, fBeaconing, fOtherDetection}
 
+// didWords say in a few words what each behaviour factor found, for
+// tables (the workbench's sources, the report's rows).
+var didWords = map[string]string{
+	"password-guessing":      "password guessing",
+	"success-after-failures": "logged in after failures",
+	"hands-on":               "hands-on activity",
+	"web-attack":             "web attacks",
+	"ids-attack":             "IDS attack alerts",
+	"scanning":               "scanning",
+	"c2-traffic":             "command-and-control traffic",
+	"beaconing":              "beaconing",
+	"other-detection":        "other alerts",
+}
+
+// Did says in a few words what the factor found the source doing, when it
+// rests on rule hits (a behaviour factor); "" for a factor about where the
+// source sits.
+func (f *Factor) Did() string {
+	if len(f.Rules) == 0 {
+		return ""
+	}
+	if w := didWords[f.ID]; w != "" {
+		return w
+	}
+	return strings.ReplaceAll(f.ID, "-", " ")
+}
+
+// Did lists what rules found the source doing, in factor order, each once.
+func (s *Source) Did() []string {
+	var out []string
+	for i := range s.Factors {
+		if w := s.Factors[i].Did(); w != "" && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // RuleRef names a rule that supports a factor.
 type RuleRef struct {
 	ID     string   `json:"id"`
