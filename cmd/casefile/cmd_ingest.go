@@ -22,7 +22,7 @@ import (
 
 type ingestFlags struct {
 	source, note, stdinName, vantage string
-	legacy                           bool
+	legacy, all                      bool
 	parse                            parseFlags
 }
 
@@ -50,7 +50,10 @@ func (a *app) ingestCmd() *cobra.Command {
 SHA-1 with --legacy-hashes) and stored verbatim; a custody entry records what it
 is, where it came from, who ingested it and when. Directories are walked
 recursively; symbolic links inside them are not followed. An error on one file
-is reported and recorded, and the rest are still ingested (exit code 3).`,
+is reported and recorded, and the rest are still ingested (exit code 3).
+Inside directories, documentation that ships with a collection (README,
+LICENSE, COPYING, CHANGELOG, NOTICE, AUTHORS, *.md) and .git folders are
+skipped and listed as skipped; name such a file, or use --all, to preserve it.`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
 			if len(paths) == 0 {
 				return usagef("nothing to ingest: name files, directories or - for standard input")
@@ -69,6 +72,7 @@ is reported and recorded, and the rest are still ingested (exit code 3).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.source, "source", "", "where the artefacts were obtained (host, path, method, by whom)")
 	fl.StringVar(&f.note, "note", "", "why they are ingested, anything counsel should know")
+	fl.BoolVar(&f.all, "all", false, "inside directories, also preserve documentation files (README, LICENSE, *.md, …) and .git folders")
 	fl.BoolVar(&f.legacy, "legacy-hashes", false, "also record MD5 and SHA-1 (for tools that still check them)")
 	fl.StringVar(&f.stdinName, "stdin-name", "stdin", "the name to record for data read from -")
 	fl.StringVar(&f.vantage, "behind-proxy", "", "state that these logs were recorded behind a proxy or CDN whose addresses are not the clients' (say which), so that no logged address is attributed")
@@ -170,7 +174,12 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 				}
 			case d.Type()&fs.ModeSymlink != 0:
 				report(ingestLine{Path: path, Skipped: "symbolic link, not followed (ingest its target explicitly if it is evidence)"})
+			case !f.all && d.IsDir() && d.Name() == ".git":
+				report(ingestLine{Path: path, Skipped: "version-control folder, not evidence (use --all to preserve it)"})
+				return fs.SkipDir
 			case d.IsDir():
+			case !f.all && documentation(d.Name()):
+				report(ingestLine{Path: path, Skipped: "documentation of the collection, not evidence (name it, or use --all, to preserve it)"})
 			case !d.Type().IsRegular():
 				report(ingestLine{Path: path, Skipped: "not a regular file (" + d.Type().String() + ")"})
 			default:
@@ -285,4 +294,24 @@ func notRegular(m fs.FileMode) error {
 		what = "a device"
 	}
 	return fmt.Errorf("%s, not a regular file: refused (to preserve what it yields, copy it to a file first, or pipe it to 'casefile ingest -')", what)
+}
+
+// docNames are the documentation files that ship with collections of logs
+// (sample sets, exports of other tools): walking a directory skips them.
+var docNames = []string{"readme", "license", "licence", "copying", "changelog", "changes", "notice", "authors", "contributing"}
+
+// documentation reports whether a file name inside a directory is such
+// documentation: one of docNames, alone or with an extension or suffix
+// ("README.md", "LICENSE-2.0.txt"), or any Markdown file.
+func documentation(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasSuffix(n, ".md") || strings.HasSuffix(n, ".markdown") {
+		return true
+	}
+	for _, d := range docNames {
+		if rest, ok := strings.CutPrefix(n, d); ok && (rest == "" || rest[0] == '.' || rest[0] == '-' || rest[0] == '_') {
+			return true
+		}
+	}
+	return false
 }
