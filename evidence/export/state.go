@@ -62,6 +62,7 @@ type state struct {
 	cited         map[uint64]bool // entries the selected findings cite
 	others        map[string]bool // lower-cased values of every other source
 	withheld      []withheld      // cited or matching entries that also name others
+	leaves        []provenLeaf    // the findings' leaves in the assessment entry, by index
 }
 
 var errStop = errors.New("stop")
@@ -214,6 +215,11 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
+	if o.Leaves != nil {
+		if err := st.proveFindings(o.Leaves); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.markDestinations(eventstore.New(c)); err != nil {
 		return nil, err
 	}
@@ -277,9 +283,11 @@ func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, inge
 				}
 			}
 		}
-		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested && st.namesOther(e) {
-			st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash()})
-			return nil
+		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested {
+			if why := st.withhold(e); why != "" {
+				st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash(), reason: why})
+				return nil
+			}
 		}
 		st.entries = append(st.entries, e)
 		st.included = append(st.included, e.Index)

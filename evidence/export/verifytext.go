@@ -95,6 +95,7 @@ func (d *document) verifyText() []byte {
 	w("  proofs/entry-N.tlog-proof is a C2SP tlog-proof (c2sp.org/tlog-proof): the line\n")
 	w("  \"index N\", the RFC 6962 inclusion proof (base64 hashes, from the leaf's\n")
 	w("  sibling up), a blank line, and checkpoint.txt verbatim.\n")
+	d.leavesText(w)
 	d.consistencyText(w)
 	d.witnessingText(w)
 	w("\nWHAT THE FILES ARE\n\n")
@@ -111,6 +112,10 @@ func (d *document) verifyText() []byte {
 	if len(st.witnessing) > 0 {
 		w("  witnessing/       the checkpoint cosigned by witnesses, the witnessing policy,\n")
 		w("                    the RFC 3161 timestamp of the checkpoint (see above)\n")
+	}
+	if len(st.leaves) > 0 {
+		w("  leaves/           the assessment of each source of the findings, as the\n")
+		w("                    assessment entry commits to it (see above)\n")
 	}
 	w("  artefacts/        the exhibits, byte for byte, named by SHA-256\n")
 	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
@@ -166,6 +171,33 @@ else
 	echo "OK: every file is the one signed with this key; compare the fingerprint above with the one the sender confirmed"
 fi
 `)
+}
+
+// leavesText tells how each finding is proven against the assessment
+// entry it rests on.
+func (d *document) leavesText(w func(string, ...any)) {
+	st := d.st
+	if len(st.leaves) == 0 {
+		return
+	}
+	a := st.leaves[0]
+	w("\n  FINDINGS: the assessment is custody entry %d (assessment.recorded). It does not\n", a.entry)
+	w("  list its result; it commits to it per source: \"result_root\" is the root of an\n")
+	w("  RFC 6962 tree (SHA-256, as above) of %d leaves, \"sources\", one per assessed source\n", a.size)
+	w("  in order of indicator, each the canonical JSON of that source's assessment. So each\n")
+	w("  finding of this package is proven on its own, and nothing about the other sources\n")
+	w("  is shown. leaves/entry-%d-I.json is leaf I, byte for byte: its leaf hash is\n", a.entry)
+	w("  SHA-256(0x00 || the file's bytes). proofs/entry-%d-leaf-I.txt proves it:\n\n", a.entry)
+	w("     %s\n     entry %d\n     index I\n     size %d\n", leafProofHeader, a.entry, a.size)
+	w("     <the RFC 6962 inclusion proof: base64 hashes, from the leaf's sibling up>\n\n")
+	w("     %s <the root, as entry %d records it>\n\n", a.field, a.entry)
+	w("  Check the leaf with the proof against the result_root of entry %d in\n", a.entry)
+	w("  entries.jsonl (e.g. golang.org/x/mod/sumdb/tlog.CheckRecord with that root, size\n")
+	w("  and index, and the leaf hash), and entry %d against checkpoint.txt with\n", a.entry)
+	w("  proofs/entry-%d.tlog-proof as any entry. The findings in stix-bundle.json,\n", a.entry)
+	w("  case.jsonld and report.html must say what the leaf says (indicator, role,\n")
+	w("  probability and its words, analytic confidence, collateral risk,\n")
+	w("  recommendation); casefile verify-export checks this too.\n")
 }
 
 // consistencyText tells how the consistency proofs are formed and checked.
