@@ -246,7 +246,7 @@ func TestOldAssessment(t *testing.T) {
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole")
 	build(t, tc, tc.options(whole))
-	if r := mustVerify(t, whole); !r.OK || r.FindingsProven != 0 {
+	if r := mustVerify(t, whole); !r.OK || r.Findings != 2 || r.FindingsProven != 0 {
 		t.Fatalf("%+v", r.Problems)
 	}
 	if _, m := manifestOf(t, whole); m.Assessment == nil || *m.Assessment != old[0].Index {

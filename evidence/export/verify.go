@@ -37,8 +37,9 @@ type Report struct {
 	Case           string `json:"case,omitempty"`
 	Timestamp      string `json:"timestamp,omitempty"` // time stated by the TSA
 	Previous       uint64 `json:"previous_export,omitempty"`
-	// FindingsProven: the findings proven by a leaf of the assessment
-	// entry (verify_leaves.go).
+	// Findings the package states, and how many of them are proven by a
+	// leaf of the assessment entry (verify_leaves.go).
+	Findings       int `json:"findings,omitempty"`
 	FindingsProven int `json:"findings_proven,omitempty"`
 	// Witnessing: cosignatures, timestamps and consistency proofs (witnessing.go).
 	Witnessing *WitnessingReport `json:"witnessing,omitempty"`
@@ -167,7 +168,7 @@ func verifySigned(r *Report, pk *reader) (*Manifest, ed25519.PublicKey) {
 			return nil, nil
 		}
 	}
-	r.Case = m.Case.ID
+	r.Case, r.Findings = m.Case.ID, m.Findings
 	return &m, pub
 }
 
