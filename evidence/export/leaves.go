@@ -32,6 +32,11 @@ import (
 //
 // The leaf hash is SHA-256(0x00 || the leaf file's bytes), as for custody
 // entries; entry N itself is proven by proofs/entry-N.tlog-proof.
+//
+// A complete package, which shows every source anyway, holds instead
+// every leaf of entry N as leaves/entry-N.jsonl (leaf I on line I+1,
+// without its newline), whose root is recomputed: one file, not two per
+// finding.
 const leafProofHeader = "casefile.invalid/leaf-proof@v1"
 
 // commitment names, per entry kind, the payload fields of the root and of
@@ -41,10 +46,12 @@ var commitment = map[string]struct{ root, size string }{
 }
 
 var (
+	leafSetPathRE   = regexp.MustCompile(`^leaves/entry-(0|[1-9][0-9]*)\.jsonl$`)
 	leafPathRE      = regexp.MustCompile(`^leaves/entry-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)\.json$`)
 	leafProofPathRE = regexp.MustCompile(`^proofs/entry-(0|[1-9][0-9]*)-leaf-(0|[1-9][0-9]*)\.txt$`)
 )
 
+func leafSetPath(entry uint64) string { return fmt.Sprintf("leaves/entry-%d.jsonl", entry) }
 func leafPath(entry, i uint64) string { return fmt.Sprintf("leaves/entry-%d-%d.json", entry, i) }
 func leafProofPath(entry, i uint64) string {
 	return fmt.Sprintf("proofs/entry-%d-leaf-%d.txt", entry, i)
@@ -57,6 +64,21 @@ type provenLeaf struct {
 	leaf               []byte
 	proof              tlog.RecordProof
 	indicator          string
+}
+
+// leafSet is every leaf of an entry, shown whole.
+type leafSet struct {
+	entry  uint64
+	leaves [][]byte
+}
+
+func (s leafSet) encode() []byte {
+	var b bytes.Buffer
+	for _, l := range s.leaves {
+		b.Write(l)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
 }
 
 func encodeLeafProof(l provenLeaf) []byte {
@@ -121,7 +143,8 @@ func (v leafView) assessedAs() string {
 // proveFindings finds the leaf of each finding in the leaves of the
 // assessment the findings come from, checks that those leaves are the
 // ones the case's latest assessment entry commits to and that each finding
-// says what its leaf says, and keeps the leaves and proofs for the package.
+// says what its leaf says, and keeps for the package the findings' leaves
+// and proofs (every leaf, in a complete package).
 func (st *state) proveFindings(leaves [][]byte) error {
 	if len(st.findings) == 0 {
 		return nil
@@ -153,6 +176,7 @@ func (st *state) proveFindings(leaves [][]byte) error {
 		}
 		byInd[views[i].Indicator] = uint64(i)
 	}
+	st.provenAt = map[string]string{}
 	for _, f := range st.findings {
 		i, ok := byInd[f.Indicator]
 		if !ok {
@@ -161,6 +185,11 @@ func (st *state) proveFindings(leaves [][]byte) error {
 		if viewOf(f) != views[i] {
 			return fmt.Errorf("export: the finding on %s differs from what assessment entry %d records for it", f.Indicator, a.Index)
 		}
+		if st.complete {
+			st.provenAt[f.Indicator] = fmt.Sprintf("%s, line %d", leafSetPath(a.Index), i+1)
+			continue
+		}
+		st.provenAt[f.Indicator] = leafPath(a.Index, i)
 		pr, err := t.Proof(i)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -168,5 +197,8 @@ func (st *state) proveFindings(leaves [][]byte) error {
 		st.leaves = append(st.leaves, provenLeaf{entry: a.Index, index: i, size: size, field: field, root: root, leaf: leaves[i], proof: pr, indicator: f.Indicator})
 	}
 	sort.Slice(st.leaves, func(i, j int) bool { return st.leaves[i].index < st.leaves[j].index })
+	if st.complete {
+		st.leafSets = append(st.leafSets, leafSet{entry: a.Index, leaves: leaves})
+	}
 	return nil
 }

@@ -51,6 +51,7 @@ type Manifest struct {
 	Withheld   []ManifestWithheld `json:"withheld,omitempty"`
 	Assessment *uint64            `json:"assessment_entry,omitempty"`
 	Leaves     []ManifestLeaf     `json:"leaves,omitempty"`
+	LeafSets   []ManifestLeafSet  `json:"leaf_sets,omitempty"`
 	Artefacts  []ManifestArtefact `json:"artefacts"`
 	Findings   int                `json:"findings"`
 	Files      []ManifestFile     `json:"files"`
@@ -102,6 +103,14 @@ type ManifestLeaf struct {
 	Indicator string `json:"indicator,omitempty"`
 	Path      string `json:"path"`
 	Proof     string `json:"proof"`
+}
+
+// ManifestLeafSet is every leaf of an entry's per-item commitment, one a
+// line (complete packages, leaves.go).
+type ManifestLeafSet struct {
+	Entry  uint64 `json:"entry"`
+	Path   string `json:"path"`
+	Leaves uint64 `json:"leaves"`
 }
 
 // ManifestCheckpoint is the checkpoint every proof is against.
@@ -215,6 +224,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		p.add(leafPath(l.entry, l.index), l.leaf)
 		p.add(leafProofPath(l.entry, l.index), encodeLeafProof(l))
 	}
+	for _, s := range st.leafSets {
+		p.add(leafSetPath(s.entry), s.encode())
+	}
 	if err := addConsistency(c, st, p, o.ConsistencyFrom); err != nil {
 		return nil, err
 	}
@@ -256,6 +268,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	for _, l := range st.leaves {
 		m.Leaves = append(m.Leaves, ManifestLeaf{Entry: l.entry, Index: l.index, Indicator: l.indicator,
 			Path: leafPath(l.entry, l.index), Proof: leafProofPath(l.entry, l.index)})
+	}
+	for _, s := range st.leafSets {
+		m.LeafSets = append(m.LeafSets, ManifestLeafSet{Entry: s.entry, Path: leafSetPath(s.entry), Leaves: uint64(len(s.leaves))})
 	}
 	if st.prevSize > 0 {
 		m.Previous = &ManifestPrevious{CheckpointSize: st.prevSize, Proof: consistencyPath(st.prevSize, st.size)}

@@ -136,12 +136,8 @@ func (d *document) reportHTML() ([]byte, error) {
 			What: w.kind + ": " + w.reason + "; its hash is proven to be in the signed log (proofs/" + fmt.Sprintf("entry-%d.tlog-proof", w.index) + ")"})
 	}
 	sort.Slice(rd.Timeline, func(i, j int) bool { return rd.Timeline[i].Index < rd.Timeline[j].Index })
-	proven := map[string]string{}
-	for _, l := range st.leaves {
-		proven[l.indicator] = leafPath(l.entry, l.index)
-	}
 	for _, f := range d.st.findings {
-		rf := reportFinding{Finding: f, AssessedAs: viewOf(f).assessedAs(), Proven: proven[f.Indicator],
+		rf := reportFinding{Finding: f, AssessedAs: viewOf(f).assessedAs(), Proven: st.provenAt[f.Indicator],
 			RoleName: roleNames[f.Role], RiskPct: int(math.Round(100 * clamp01(f.CollateralRisk)))}
 		if rf.RoleName == "" {
 			rf.RoleName = f.Role

@@ -300,3 +300,53 @@ func TestNotRecorded(t *testing.T) {
 		t.Fatalf("findings of an unrecorded assessment were exported: %v", err)
 	}
 }
+
+// TestCompleteProven: a complete package holds every leaf of the
+// assessment entry in one file, whose root verify-export recomputes; each
+// finding must be stated as its leaf says. A forged leaf or finding,
+// re-signed with the case key, is named.
+func TestCompleteProven(t *testing.T) {
+	tc, fs, leaves := scopeCase(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	o := tc.options(good)
+	o.Findings, o.Leaves, o.NoRecord = fs, leaves, true
+	build(t, tc, o)
+	r := mustVerify(t, good)
+	_, m := manifestOf(t, good)
+	if !r.OK || r.FindingsProven != len(fs) || len(m.Leaves) != 0 || len(m.LeafSets) != 1 || m.LeafSets[0].Leaves != uint64(len(leaves)) {
+		t.Fatalf("%+v proven %d leaves %+v sets %+v", r.Problems, r.FindingsProven, m.Leaves, m.LeafSets)
+	}
+	set := m.LeafSets[0].Path
+	if got := mustRead(t, filepath.Join(good, set)); !bytes.Equal(got, append(bytes.Join(leaves, []byte("\n")), '\n')) {
+		t.Fatalf("%s is not the assessment's leaves:\n%s", set, got)
+	}
+	for _, c := range []struct {
+		name, where string
+		damage      func(d string)
+	}{
+		{"forged-leaf", set, func(d string) { replaceIn(t, filepath.Join(d, set), `"probability":0.71`, `"probability":0.17`) }},
+		{"dropped-leaf", set, func(d string) {
+			b := mustRead(t, filepath.Join(d, set))
+			writeOrFail(t, filepath.Join(d, set), b[bytes.IndexByte(b, '\n')+1:])
+		}},
+		{"forged-case", "case.jsonld", func(d string) {
+			replaceIn(t, filepath.Join(d, "case.jsonld"), "likely compromised-third-party (p = 0.71)", "likely compromised-third-party (p = 0.17)")
+		}},
+		{"forged-report", "report.html", func(d string) { replaceIn(t, filepath.Join(d, "report.html"), "(p = 0.71)", "(p = 0.17)") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := filepath.Join(dir, c.name)
+			if err := os.CopyFS(d, os.DirFS(good)); err != nil {
+				t.Fatal(err)
+			}
+			c.damage(d)
+			resignDir(t, d, tc.signer.SignBlob)
+			r := mustVerify(t, d)
+			if r.OK || r.First().Where != c.where {
+				t.Fatalf("want the first problem at %s, got %+v", c.where, r.Problems)
+			}
+			t.Logf("%s: %s", r.First().Where, r.First().Detail)
+		})
+	}
+}

@@ -54,15 +54,17 @@ type state struct {
 	witnessKeys []string // the cosigner vkeys of the witnessing policy
 
 	// What the findings rest on and which of them the package shows.
-	assessment    *evidence.Entry // the latest assessment.recorded entry before the checkpoint
-	firstAssessed time.Time       // the time of the first one
-	dstOnly       map[string]bool // findings seen only as a destination
-	findings      []Finding       // of the selected sources (all in a complete export)
-	sources       []string        // the selected sources (selective exports)
-	cited         map[uint64]bool // entries the selected findings cite
-	others        map[string]bool // lower-cased values of every other source
-	withheld      []withheld      // cited or matching entries that also name others
-	leaves        []provenLeaf    // the findings' leaves in the assessment entry, by index
+	assessment    *evidence.Entry   // the latest assessment.recorded entry before the checkpoint
+	firstAssessed time.Time         // the time of the first one
+	dstOnly       map[string]bool   // findings seen only as a destination
+	findings      []Finding         // of the selected sources (all in a complete export)
+	sources       []string          // the selected sources (selective exports)
+	cited         map[uint64]bool   // entries the selected findings cite
+	others        map[string]bool   // lower-cased values of every other source
+	withheld      []withheld        // cited or matching entries that also name others
+	leaves        []provenLeaf      // the findings' leaves in the assessment entry, by index
+	leafSets      []leafSet         // every leaf of the assessment entry (complete packages)
+	provenAt      map[string]string // finding → the leaf file (and line) proving it
 }
 
 var errStop = errors.New("stop")

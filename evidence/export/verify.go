@@ -219,7 +219,7 @@ func verifyFiles(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	for n := range pk.files {
 		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !oldCheckpointRE.MatchString(n) && !witnessingRE.MatchString(n) &&
-			!leafPathRE.MatchString(n) && !leafProofPathRE.MatchString(n) {
+			!leafPathRE.MatchString(n) && !leafProofPathRE.MatchString(n) && !leafSetPathRE.MatchString(n) {
 			r.add(ProblemFile, n, "not a file a Casefile package holds")
 		}
 	}

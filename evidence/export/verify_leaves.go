@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 // CASE document and the report say what the proven assessment leaves say,
 // for exactly the sources those leaves are of.
 func verifyLeaves(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence.Entry) {
-	if len(m.Leaves) > 0 && m.Format != formatVersion {
+	if len(m.Leaves)+len(m.LeafSets) > 0 && m.Format != formatVersion {
 		r.add(ProblemManifest, fileManifest, "lists leaves, which a %s package does not hold", m.Format)
 		return
 	}
@@ -82,24 +83,104 @@ func verifyLeaves(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence
 		}
 		views[v.Indicator] = v
 	}
+	all := verifyLeafSets(r, pk, m, shown, listed, views)
 	for n := range pk.files {
-		if (leafPathRE.MatchString(n) || leafProofPathRE.MatchString(n)) && !listed[n] {
+		if (leafPathRE.MatchString(n) || leafProofPathRE.MatchString(n) || leafSetPathRE.MatchString(n)) && !listed[n] {
 			r.add(ProblemFile, n, "not a leaf (or leaf proof) the manifest lists")
 		}
 	}
-	if len(views) == 0 {
+	if len(views) == 0 || len(r.Problems) > 0 {
 		return
 	}
-	r.FindingsProven = len(views)
-	if len(views) != m.Findings {
+	want := len(views)
+	if all {
+		want = m.Findings // every source has a leaf; the findings are some of them
+	} else if len(views) != m.Findings {
 		r.add(ProblemManifest, fileManifest, "%d findings, %d of them proven by an assessment leaf", m.Findings, len(views))
+		return
 	}
-	findingsAgree(r, pk, views)
+	if findingsAgree(r, pk, views, want) {
+		r.FindingsProven = m.Findings
+	}
 }
 
-// findingsAgree checks that each document of the package states the
-// findings of exactly the proven sources, as their leaves say them.
-func findingsAgree(r *Report, pk *reader, views map[string]leafView) {
+// verifyLeafSets checks each file that holds every leaf of an entry
+// against the root the entry records, adds the assessment's leaves to
+// views, and reports whether it did.
+func verifyLeafSets(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence.Entry, listed map[string]bool, views map[string]leafView) bool {
+	all := false
+	for _, s := range m.LeafSets {
+		p := leafSetPath(s.Entry)
+		if s.Path != p || listed[p] {
+			r.add(ProblemManifest, fileManifest, "the leaves of entry %d: path %s, want %s, once", s.Entry, s.Path, p)
+			continue
+		}
+		listed[p] = true
+		e := shown[s.Entry]
+		if e == nil {
+			r.add(ProblemManifest, fileManifest, "the leaves of entry %d: the package does not show that entry", s.Entry)
+			continue
+		}
+		field, root, size, err := committed(e)
+		f := pk.files[p]
+		switch {
+		case err != nil || field == "":
+			r.add(ProblemManifest, fileManifest, "the leaves of entry %d: that %s entry commits to no leaves (%v)", s.Entry, e.Kind, err)
+			continue
+		case f == nil:
+			r.add(ProblemFile, p, "missing")
+			continue
+		}
+		lines := bytes.Split(f.data, []byte("\n"))
+		if len(lines[len(lines)-1]) != 0 {
+			r.add(ProblemProof, p, "does not end with a newline")
+			continue
+		}
+		lines = lines[:len(lines)-1]
+		if uint64(len(lines)) != size || s.Leaves != size {
+			r.add(ProblemProof, p, "%d leaves (the manifest says %d), entry %d commits to %d", len(lines), s.Leaves, s.Entry, size)
+			continue
+		}
+		bad := false
+		for i, l := range lines {
+			if err := evidence.CheckCanonical(l); err != nil {
+				r.add(ProblemProof, p, "line %d: not canonical JSON: %v", i+1, err)
+				bad = true
+				break
+			}
+		}
+		if bad {
+			continue
+		}
+		t, err := evidence.NewLeafTree(lines)
+		if err != nil || evidence.EncodeRoot(t.Root()) != root {
+			r.add(ProblemProof, p, "its leaves are not those entry %d commits to (its %s is %s)", s.Entry, field, root)
+			continue
+		}
+		if e.Kind != kindAssessment {
+			continue
+		}
+		if m.Assessment == nil || *m.Assessment != s.Entry || len(views) > 0 {
+			r.add(ProblemManifest, fileManifest, "the leaves of assessment entry %d: not the package's assessment entry, or shown twice", s.Entry)
+			continue
+		}
+		for i, l := range lines {
+			var v leafView
+			if err := json.Unmarshal(l, &v); err != nil || views[v.Indicator] != (leafView{}) {
+				r.add(ProblemProof, p, "line %d: not the assessment of one more source (%v)", i+1, err)
+				break
+			}
+			views[v.Indicator] = v
+		}
+		all = true
+	}
+	return all
+}
+
+// findingsAgree checks that each document of the package states want
+// findings, each as the leaf of its source says it (and, when want is
+// len(views), of exactly the proven sources).
+func findingsAgree(r *Report, pk *reader, views map[string]leafView, want int) bool {
 	seen := map[string]bool{}
 	if f := pk.files[fileCase]; f != nil {
 		var doc struct {
@@ -107,11 +188,11 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView) {
 		}
 		if err := json.Unmarshal(f.data, &doc); err != nil {
 			r.add(ProblemScope, fileCase, "unreadable: %v", err)
-			return
+			return false
 		}
-		want := map[string]leafView{}
+		said := map[string]leafView{}
 		for _, v := range views {
-			want[v.assessedAs()] = v
+			said[v.assessedAs()] = v
 		}
 		for _, n := range doc.Graph {
 			kind, _ := n["uco-core:kindOfRelationship"].(string)
@@ -119,16 +200,16 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView) {
 				continue
 			}
 			desc, _ := n["uco-core:description"].(string)
-			v, ok := want[desc]
+			v, ok := said[desc]
 			if !ok || kind != "assessed-as-"+v.Role || seen[v.Indicator] {
 				r.add(ProblemScope, fileCase, "states %q, which no proven assessment leaf says", desc)
-				return
+				return false
 			}
 			seen[v.Indicator] = true
 		}
-		if missing := absent(views, seen); missing != "" {
-			r.add(ProblemScope, fileCase, "states no assessment of %s, which a leaf proves", missing)
-			return
+		if missing := absent(views, seen, want); missing != "" {
+			r.add(ProblemScope, fileCase, "states no assessment of %s", missing)
+			return false
 		}
 	}
 	if f := pk.files[fileSTIX]; f != nil {
@@ -144,7 +225,7 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView) {
 		}
 		if err := json.Unmarshal(f.data, &b); err != nil {
 			r.add(ProblemScope, fileSTIX, "unreadable: %v", err)
-			return
+			return false
 		}
 		seen = map[string]bool{}
 		for _, o := range b.Objects {
@@ -181,34 +262,63 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView) {
 				}
 				continue
 			}
-			return
+			return false
 		}
-		if missing := absent(views, seen); missing != "" {
-			r.add(ProblemScope, fileSTIX, "has no note on %s, which a leaf proves", missing)
-			return
+		if missing := absent(views, seen, want); missing != "" {
+			r.add(ProblemScope, fileSTIX, "has no note on %s", missing)
+			return false
 		}
 	}
 	if f := pk.files[fileReport]; f != nil {
-		if n := bytes.Count(f.data, []byte(`<div class="finding">`)); n != len(views) {
-			r.add(ProblemScope, fileReport, "%d findings, %d proven by assessment leaves", n, len(views))
-			return
+		if n := bytes.Count(f.data, []byte(`<div class="finding">`)); n != want {
+			r.add(ProblemScope, fileReport, "%d findings, the manifest says %d", n, want)
+			return false
 		}
+		stated := map[string]bool{}
+		for _, part := range bytes.Split(f.data, []byte(reportRecorded))[1:] {
+			line, _, _ := bytes.Cut(part, []byte("</p>"))
+			line, _, _ = bytes.Cut(line, []byte(reportProvenBy))
+			stated[string(bytes.TrimSuffix(line, []byte(".")))] = true
+		}
+		matched := 0
 		for _, v := range views {
-			var want bytes.Buffer
-			template.Must(template.New("").Parse("Recorded: {{.}}")).Execute(&want, v.assessedAs())
-			if !bytes.Contains(f.data, want.Bytes()) {
+			var line bytes.Buffer
+			template.Must(template.New("").Parse("{{.}}")).Execute(&line, v.assessedAs())
+			if stated[line.String()] {
+				matched++
+			} else if want == len(views) {
 				r.add(ProblemScope, fileReport, "does not state the assessment of %s as its leaf records it (%s)", v.Indicator, v.assessedAs())
-				return
+				return false
 			}
 		}
+		if matched != want || len(stated) != want {
+			r.add(ProblemScope, fileReport, "states %d assessments, %d of them as a proven leaf says", len(stated), matched)
+			return false
+		}
 	}
+	return true
 }
 
-// absent names a proven source not in seen ("" when none is missing).
-func absent(views map[string]leafView, seen map[string]bool) string {
+// What the report writes before and after each finding's assessedAs line
+// (templates/report.html.tmpl).
+const (
+	reportRecorded = `<p class="muted">Recorded: `
+	reportProvenBy = ` (the assessment entry's leaf`
+)
+
+// absent names a proven source not in seen when every proven source must
+// be (want is len(views)); otherwise it says how many findings are
+// missing ("" when none is).
+func absent(views map[string]leafView, seen map[string]bool, want int) string {
+	if want != len(views) {
+		if len(seen) != want {
+			return fmt.Sprintf("%d of the %d sources it should", want-len(seen), want)
+		}
+		return ""
+	}
 	for ind := range views {
 		if !seen[ind] {
-			return ind
+			return ind + ", which a leaf proves"
 		}
 	}
 	return ""

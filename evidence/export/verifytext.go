@@ -113,7 +113,7 @@ func (d *document) verifyText() []byte {
 		w("  witnessing/       the checkpoint cosigned by witnesses, the witnessing policy,\n")
 		w("                    the RFC 3161 timestamp of the checkpoint (see above)\n")
 	}
-	if len(st.leaves) > 0 {
+	if len(st.leaves)+len(st.leafSets) > 0 {
 		w("  leaves/           the assessment of each source of the findings, as the\n")
 		w("                    assessment entry commits to it (see above)\n")
 	}
@@ -177,27 +177,41 @@ fi
 // entry it rests on.
 func (d *document) leavesText(w func(string, ...any)) {
 	st := d.st
-	if len(st.leaves) == 0 {
+	var entry uint64
+	var size int
+	switch {
+	case len(st.leaves) > 0:
+		entry, size = st.leaves[0].entry, int(st.leaves[0].size)
+	case len(st.leafSets) > 0:
+		entry, size = st.leafSets[0].entry, len(st.leafSets[0].leaves)
+	default:
 		return
 	}
-	a := st.leaves[0]
-	w("\n  FINDINGS: the assessment is custody entry %d (assessment.recorded). It does not\n", a.entry)
+	w("\n  FINDINGS: the assessment is custody entry %d (assessment.recorded). It does not\n", entry)
 	w("  list its result; it commits to it per source: \"result_root\" is the root of an\n")
-	w("  RFC 6962 tree (SHA-256, as above) of %d leaves, \"sources\", one per assessed source\n", a.size)
-	w("  in order of indicator, each the canonical JSON of that source's assessment. So each\n")
-	w("  finding of this package is proven on its own, and nothing about the other sources\n")
-	w("  is shown. leaves/entry-%d-I.json is leaf I, byte for byte: its leaf hash is\n", a.entry)
-	w("  SHA-256(0x00 || the file's bytes). proofs/entry-%d-leaf-I.txt proves it:\n\n", a.entry)
-	w("     %s\n     entry %d\n     index I\n     size %d\n", leafProofHeader, a.entry, a.size)
-	w("     <the RFC 6962 inclusion proof: base64 hashes, from the leaf's sibling up>\n\n")
-	w("     %s <the root, as entry %d records it>\n\n", a.field, a.entry)
-	w("  Check the leaf with the proof against the result_root of entry %d in\n", a.entry)
-	w("  entries.jsonl (e.g. golang.org/x/mod/sumdb/tlog.CheckRecord with that root, size\n")
-	w("  and index, and the leaf hash), and entry %d against checkpoint.txt with\n", a.entry)
-	w("  proofs/entry-%d.tlog-proof as any entry. The findings in stix-bundle.json,\n", a.entry)
-	w("  case.jsonld and report.html must say what the leaf says (indicator, role,\n")
-	w("  probability and its words, analytic confidence, collateral risk,\n")
-	w("  recommendation); casefile verify-export checks this too.\n")
+	w("  RFC 6962 tree (SHA-256, as above) of %d leaves (\"sources\"), one per assessed\n", size)
+	w("  source in order of indicator, each the canonical JSON of that source's assessment;\n")
+	w("  a leaf's hash is SHA-256(0x00 || its bytes). ")
+	if len(st.leafSets) > 0 {
+		w("leaves/entry-%d.jsonl holds every leaf, one\n", entry)
+		w("  a line (the line without its newline is the leaf): their tree's root must be\n")
+		w("  the result_root of entry %d in entries.jsonl.\n", entry)
+	} else {
+		w("So each finding of this package is\n")
+		w("  proven on its own, and nothing about the other sources is shown.\n")
+		w("  leaves/entry-%d-I.json is leaf I, byte for byte; proofs/entry-%d-leaf-I.txt\n", entry, entry)
+		w("  proves it:\n\n")
+		w("     %s\n     entry %d\n     index I\n     size %d\n", leafProofHeader, entry, size)
+		w("     <the RFC 6962 inclusion proof: base64 hashes, from the leaf's sibling up>\n\n")
+		w("     result_root <the root, as entry %d records it>\n\n", entry)
+		w("  Check the leaf with the proof against the result_root of entry %d in\n", entry)
+		w("  entries.jsonl (e.g. golang.org/x/mod/sumdb/tlog.CheckRecord with that root, size\n")
+		w("  and index, and the leaf hash).\n")
+	}
+	w("  Entry %d itself is proven against checkpoint.txt by proofs/entry-%d.tlog-proof,\n", entry, entry)
+	w("  as any entry. The findings in stix-bundle.json, case.jsonld and report.html must\n")
+	w("  say what their leaf says (indicator, role, probability and its words, analytic\n")
+	w("  confidence, collateral risk, recommendation); casefile verify-export checks this.\n")
 }
 
 // consistencyText tells how the consistency proofs are formed and checked.
