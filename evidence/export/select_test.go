@@ -350,3 +350,22 @@ func TestCompleteProven(t *testing.T) {
 		})
 	}
 }
+
+// TestAssessmentOfSomeSources: findings cannot be proven against an
+// assessment entry that a selective package must withhold (it names
+// sources outside the selection).
+func TestAssessmentOfSomeSources(t *testing.T) {
+	tc, fs, _ := scopeCase(t)
+	leaves := testLeaves(t, fs)
+	tr, _ := evidence.NewLeafTree(leaves)
+	if _, err := tc.c.Append(context.Background(), evidence.Draft{Kind: kindAssessment, Actor: testExaminer, Payload: map[string]any{
+		"model": "casefile-attrib/2", "model_digest": "sha256:" + strings.Repeat("ab", 32), "tree_size": 3, "only": []string{"81.2.69.142", "185.220.101.4", "130.37.1.20"},
+		"result_root": evidence.EncodeRoot(tr.Root()), "sources": len(leaves), "summary": "assessed 3 sources"}}); err != nil {
+		t.Fatal(err)
+	}
+	o := tc.options(filepath.Join(t.TempDir(), "p"))
+	o.Indicators, o.Findings, o.Leaves = []string{"185.220.101.4"}, fs, leaves
+	if _, err := Build(context.Background(), tc.c, o); err == nil || !strings.Contains(err.Error(), "names sources outside the selection") {
+		t.Fatalf("got %v", err)
+	}
+}

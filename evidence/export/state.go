@@ -237,6 +237,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			break
 		}
 	}
+	if (len(st.leaves) > 0 || len(st.leafSets) > 0) && !slices.Contains(st.included, st.assessment.Index) {
+		return nil, fmt.Errorf("export: assessment entry %d names sources outside the selection (an assessment of some sources only): record an assessment of the whole case first (casefile assess)", st.assessment.Index)
+	}
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])
 	}
