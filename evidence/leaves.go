@@ -20,13 +20,23 @@ type LeafTree struct {
 
 // NewLeafTree builds the tree of leaves, in order.
 func NewLeafTree(leaves [][]byte) (*LeafTree, error) {
+	hs := make([]tlog.Hash, len(leaves))
+	for i, l := range leaves {
+		hs[i] = tlog.RecordHash(l)
+	}
+	return NewLeafTreeOfHashes(hs)
+}
+
+// NewLeafTreeOfHashes builds the tree whose leaf hashes (SHA-256(0x00 ||
+// leaf)) are hs, in order: for leaves too many to hold at once.
+func NewLeafTreeOfHashes(hs []tlog.Hash) (*LeafTree, error) {
 	t := &LeafTree{}
-	for _, l := range leaves {
-		hs, err := tlog.StoredHashes(t.n, l, t)
+	for _, h := range hs {
+		stored, err := tlog.StoredHashesForRecordHash(t.n, h, t)
 		if err != nil {
 			return nil, fmt.Errorf("leaf tree: %w", err)
 		}
-		t.stored = append(t.stored, hs...)
+		t.stored = append(t.stored, stored...)
 		t.n++
 	}
 	return t, nil
