@@ -7,9 +7,11 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -18,9 +20,12 @@ import (
 // An assessment.recorded entry commits to its result per source: its
 // result_root is the RFC 6962 root over one leaf per assessed source (the
 // canonical JSON of that source's assessment, sorted by indicator), and
-// sources is the number of leaves. A package shows the leaf of each of its
-// findings as leaves/entry-N-I.json (leaf I of entry N) and proves it
-// with proofs/entry-N-leaf-I.txt:
+// sources is the number of leaves. An observations.recorded entry commits
+// likewise to its observations: observations_root over one leaf per
+// observation (its canonical JSON), observation_count of them. A selective
+// package shows the leaf of each of its findings, and each observation of
+// its sources in a shown observations entry, as leaves/entry-N-I.json
+// (leaf I of entry N) and proves it with proofs/entry-N-leaf-I.txt:
 //
 //	casefile.invalid/leaf-proof@v1
 //	entry <N>
@@ -28,7 +33,7 @@ import (
 //	size <number of leaves>
 //	<base64 hash, from the leaf's sibling up to the root's child>…
 //
-//	result_root <the root, as entry N records it>
+//	result_root <the root, as entry N records it> (observations_root …)
 //
 // The leaf hash is SHA-256(0x00 || the leaf file's bytes), as for custody
 // entries; entry N itself is proven by proofs/entry-N.tlog-proof.
@@ -42,7 +47,8 @@ const leafProofHeader = "casefile.invalid/leaf-proof@v1"
 // commitment names, per entry kind, the payload fields of the root and of
 // the number of leaves.
 var commitment = map[string]struct{ root, size string }{
-	kindAssessment: {"result_root", "sources"},
+	kindAssessment:           {"result_root", "sources"},
+	observe.KindObservations: {"observations_root", "observation_count"},
 }
 
 var (
@@ -199,6 +205,82 @@ func (st *state) proveFindings(leaves [][]byte) error {
 	sort.Slice(st.leaves, func(i, j int) bool { return st.leaves[i].index < st.leaves[j].index })
 	if st.complete {
 		st.leafSets = append(st.leafSets, leafSet{entry: a.Index, leaves: leaves})
+	}
+	return nil
+}
+
+// proveObservations shows the observations of each shown entry that
+// commits to them per leaf (observations.recorded): in a complete
+// package every one (leaves/entry-N.jsonl), in a selective one those of
+// its sources, each with its proof, and none of any other source.
+func (st *state) proveObservations(c *evidence.Case) error {
+	var shown []*evidence.Entry
+	for _, e := range st.entries {
+		if field, _, _, err := committed(e); e.Kind == observe.KindObservations && err == nil && field != "" {
+			shown = append(shown, e)
+		}
+	}
+	if len(shown) == 0 {
+		return nil
+	}
+	all, err := observe.EntryLeaves(c)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	in := map[string]bool{}
+	for _, s := range st.sources {
+		in[strings.ToLower(s)] = true
+	}
+	for _, e := range shown {
+		field, root, size, _ := committed(e)
+		leaves := make([][]byte, len(all[e.Index]))
+		for i, l := range all[e.Index] {
+			leaves[i] = l.JSON
+		}
+		t, err := evidence.NewLeafTree(leaves)
+		if err != nil || t.Size() != size || evidence.EncodeRoot(t.Root()) != root {
+			return fmt.Errorf("export: the observations the index holds for entry %d are not those it commits to (run casefile verify)", e.Index)
+		}
+		if st.complete {
+			st.leafSets = append(st.leafSets, leafSet{entry: e.Index, leaves: leaves})
+			continue
+		}
+		for _, l := range all[e.Index] {
+			if !in[strings.ToLower(l.Indicator)] {
+				continue
+			}
+			pr, err := t.Proof(l.Index)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			st.leaves = append(st.leaves, provenLeaf{entry: e.Index, index: l.Index, size: size, field: field, root: root, leaf: l.JSON, proof: pr, indicator: l.Indicator})
+		}
+	}
+	sort.Slice(st.leaves, func(i, j int) bool {
+		a, b := st.leaves[i], st.leaves[j]
+		return a.entry < b.entry || a.entry == b.entry && a.index < b.index
+	})
+	sort.Slice(st.leafSets, func(i, j int) bool { return st.leafSets[i].entry < st.leafSets[j].entry })
+	return nil
+}
+
+// citeObservations adds to a selective package the observations entries
+// that record something about its sources (their observations are shown
+// as leaves, proveObservations), whether the findings cite them or not.
+func (st *state) citeObservations(c *evidence.Case) error {
+	if st.complete {
+		return nil
+	}
+	for _, s := range st.sources {
+		ls, err := observe.LocatedOf(c, s)
+		if err != nil {
+			return fmt.Errorf("export: observations of %s: %w", s, err)
+		}
+		for _, l := range ls {
+			if l.Entry >= 0 && uint64(l.Entry) < st.size {
+				st.cited[uint64(l.Entry)] = true
+			}
+		}
 	}
 	return nil
 }

@@ -217,6 +217,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
+	if err := st.citeObservations(c); err != nil {
+		return nil, err
+	}
 	if o.Leaves != nil {
 		if err := st.proveFindings(o.Leaves); err != nil {
 			return nil, err
@@ -237,8 +240,11 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			break
 		}
 	}
-	if (len(st.leaves) > 0 || len(st.leafSets) > 0) && !slices.Contains(st.included, st.assessment.Index) {
+	if len(st.provenAt) > 0 && !slices.Contains(st.included, st.assessment.Index) {
 		return nil, fmt.Errorf("export: assessment entry %d names sources outside the selection (an assessment of some sources only): record an assessment of the whole case first (casefile assess)", st.assessment.Index)
+	}
+	if err := st.proveObservations(c); err != nil {
+		return nil, err
 	}
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])

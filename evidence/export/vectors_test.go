@@ -108,7 +108,7 @@ func writeVectors(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tc, fs, leaves := scopeCase(t)
+	tc, fs, leaves, _ := observedCase(t)
 	for _, name := range []string{"good", "good.tar.gz", "good.zip"} {
 		o := tc.options(filepath.Join(dir, name))
 		o.Artefacts, o.Findings, o.Leaves, o.NoRecord = []evidence.Digest{tc.arts["auth.log"]}, fs, leaves, true
@@ -165,10 +165,21 @@ func writeVectors(t *testing.T, dir string) {
 		resignDir(t, d, tc.signer.SignBlob)
 	})
 	_, m := manifestOf(t, good)
-	leaf := m.Leaves[0].Path
+	var leaf, obsLeaf string
+	for _, l := range m.Leaves {
+		if l.Entry == *m.Assessment {
+			leaf = l.Path
+		} else {
+			obsLeaf = l.Path
+		}
+	}
 	variant("flipped-leaf-byte", func(d string) { flip(t, filepath.Join(d, leaf), func(n int) int { return n / 2 }) })
 	variant("forged-leaf", func(d string) {
 		replaceIn(t, filepath.Join(d, leaf), `"probability":`, `"probability":1`)
+		resignDir(t, d, tc.signer.SignBlob)
+	})
+	variant("forged-observation", func(d string) {
+		replaceIn(t, filepath.Join(d, obsLeaf), `"exit":true`, `"exit":false`)
 		resignDir(t, d, tc.signer.SignBlob)
 	})
 	writeDotDot(t, filepath.Join(dir, "good.tar.gz"), filepath.Join(dir, "dotdot-path.tar.gz"))
@@ -188,8 +199,11 @@ flipped-leaf-byte         %[3]s  fail
 # A finding's leaf changed and the package re-signed with the case key: the
 # leaf no longer hashes to the result_root of the assessment entry.
 forged-leaf               %[3]s  pass
+# An observation changed likewise: it no longer hashes to the
+# observations_root of its observations entry.
+forged-observation        %[4]s  pass
 dotdot-path.tar.gz        "pkg/../evil.sh"              -
-`, auth, strings.Repeat("0", 64), leaf)
+`, auth, strings.Repeat("0", 64), leaf, obsLeaf)
 	writeOrFail(t, filepath.Join(dir, "VERDICTS"), []byte(verdicts))
 }
 

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -67,6 +69,17 @@ func verifyLeaves(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence
 		}
 		if err := evidence.CheckLeaf(proof, size, rootHash, l.Index, lf.data); err != nil {
 			r.add(ProblemProof, lp, "is not leaf %d of the %s of entry %d (by %s): %v", l.Index, field, l.Entry, pp, err)
+			continue
+		}
+		if e.Kind == observe.KindObservations {
+			var o struct {
+				Indicator string `json:"indicator"`
+			}
+			if err := json.Unmarshal(lf.data, &o); err != nil || o.Indicator != l.Indicator {
+				r.add(ProblemProof, lp, "is an observation of %q, the manifest says %q (%v)", o.Indicator, l.Indicator, err)
+			} else if !m.Export.Complete && !slices.ContainsFunc(m.Export.Sources, func(s string) bool { return strings.EqualFold(s, o.Indicator) }) {
+				r.add(ProblemScope, lp, "an observation of %s, a source outside the package's selection", o.Indicator)
+			}
 			continue
 		}
 		if e.Kind != kindAssessment {

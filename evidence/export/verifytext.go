@@ -114,8 +114,8 @@ func (d *document) verifyText() []byte {
 		w("                    the RFC 3161 timestamp of the checkpoint (see above)\n")
 	}
 	if len(st.leaves)+len(st.leafSets) > 0 {
-		w("  leaves/           the assessment of each source of the findings, as the\n")
-		w("                    assessment entry commits to it (see above)\n")
+		w("  leaves/           what entries commit to item by item: the assessment of each\n")
+		w("                    source, the observations (see LEAVES above)\n")
 	}
 	w("  artefacts/        the exhibits, byte for byte, named by SHA-256\n")
 	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
@@ -173,45 +173,44 @@ fi
 `)
 }
 
-// leavesText tells how each finding is proven against the assessment
-// entry it rests on.
+// leavesText tells how the leaves of entries that commit per item (the
+// findings' assessment, observations) are proven.
 func (d *document) leavesText(w func(string, ...any)) {
 	st := d.st
-	var entry uint64
-	var size int
-	switch {
-	case len(st.leaves) > 0:
-		entry, size = st.leaves[0].entry, int(st.leaves[0].size)
-	case len(st.leafSets) > 0:
-		entry, size = st.leafSets[0].entry, len(st.leafSets[0].leaves)
-	default:
+	if len(st.leaves)+len(st.leafSets) == 0 {
 		return
 	}
-	w("\n  FINDINGS: the assessment is custody entry %d (assessment.recorded). It does not\n", entry)
-	w("  list its result; it commits to it per source: \"result_root\" is the root of an\n")
-	w("  RFC 6962 tree (SHA-256, as above) of %d leaves (\"sources\"), one per assessed\n", size)
-	w("  source in order of indicator, each the canonical JSON of that source's assessment;\n")
-	w("  a leaf's hash is SHA-256(0x00 || its bytes). ")
-	if len(st.leafSets) > 0 {
-		w("leaves/entry-%d.jsonl holds every leaf, one\n", entry)
-		w("  a line (the line without its newline is the leaf): their tree's root must be\n")
-		w("  the result_root of entry %d in entries.jsonl.\n", entry)
-	} else {
-		w("So each finding of this package is\n")
-		w("  proven on its own, and nothing about the other sources is shown.\n")
-		w("  leaves/entry-%d-I.json is leaf I, byte for byte; proofs/entry-%d-leaf-I.txt\n", entry, entry)
+	w("\n  LEAVES: some entries do not list what they record but commit to it item by item,\n")
+	w("  so that each item can be shown and proven without the others. An\n")
+	w("  assessment.recorded entry commits to its result per source: \"result_root\" is the\n")
+	w("  root of an RFC 6962 tree (SHA-256, as above) of \"sources\" leaves, one per assessed\n")
+	w("  source in order of indicator, each the canonical JSON of that source's assessment.\n")
+	w("  An observations.recorded entry commits to its observations: \"observations_root\"\n")
+	w("  over \"observation_count\" leaves, one per observation (its canonical JSON). A leaf's\n")
+	w("  hash is SHA-256(0x00 || its bytes). Entry N itself is proven against checkpoint.txt\n")
+	w("  by proofs/entry-N.tlog-proof, as any entry.\n")
+	if len(st.leaves) > 0 {
+		w("  leaves/entry-N-I.json is leaf I of entry N, byte for byte; proofs/entry-N-leaf-I.txt\n")
 		w("  proves it:\n\n")
-		w("     %s\n     entry %d\n     index I\n     size %d\n", leafProofHeader, entry, size)
+		w("     %s\n     entry N\n     index I\n     size <the number of leaves>\n", leafProofHeader)
 		w("     <the RFC 6962 inclusion proof: base64 hashes, from the leaf's sibling up>\n\n")
-		w("     result_root <the root, as entry %d records it>\n\n", entry)
-		w("  Check the leaf with the proof against the result_root of entry %d in\n", entry)
-		w("  entries.jsonl (e.g. golang.org/x/mod/sumdb/tlog.CheckRecord with that root, size\n")
-		w("  and index, and the leaf hash).\n")
+		w("     result_root <the root, as entry N records it>   (or observations_root …)\n\n")
+		w("  Check the leaf with the proof against that root of entry N in entries.jsonl (e.g.\n")
+		w("  golang.org/x/mod/sumdb/tlog.CheckRecord with the root, size, index and leaf hash).\n")
+		if !st.complete {
+			w("  Only the leaves of this package's sources are shown.\n")
+		}
 	}
-	w("  Entry %d itself is proven against checkpoint.txt by proofs/entry-%d.tlog-proof,\n", entry, entry)
-	w("  as any entry. The findings in stix-bundle.json, case.jsonld and report.html must\n")
-	w("  say what their leaf says (indicator, role, probability and its words, analytic\n")
-	w("  confidence, collateral risk, recommendation); casefile verify-export checks this.\n")
+	if len(st.leafSets) > 0 {
+		w("  leaves/entry-N.jsonl holds every leaf of entry N, one a line (the line without its\n")
+		w("  newline is the leaf): their tree's root must be the root entry N records.\n")
+	}
+	if len(st.provenAt) > 0 {
+		w("  The findings in stix-bundle.json, case.jsonld and report.html must say what their\n")
+		w("  leaf of the assessment entry (%d) says (indicator, role, probability and its\n", st.assessment.Index)
+		w("  words, analytic confidence, collateral risk, recommendation).\n")
+	}
+	w("  casefile verify-export checks all of this.\n")
 }
 
 // consistencyText tells how the consistency proofs are formed and checked.
