@@ -179,20 +179,31 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma
 var errStop = fmt.Errorf("stop")
 
 // AssessmentPayload is the payload of an assessment.recorded entry.
+//
+// The entry commits to the result per source: ResultRoot is the RFC 6962
+// root over one leaf per assessed source (Leaves), so that an export can
+// show and prove the assessment of one source without the others, and the
+// entry itself says nothing of any source (no per-role totals). Entries
+// recorded before carry Digest (SHA-256 of the whole result) and Roles
+// instead; they are still read.
 type AssessmentPayload struct {
-	Model       string         `json:"model"`
-	ModelDigest string         `json:"model_digest"`
-	Rules       string         `json:"rules,omitempty"`        // the Sigma rule set behind the behaviour factors
-	RulesDigest string         `json:"rules_digest,omitempty"` // and its digest
-	TreeSize    uint64         `json:"tree_size"`              // the log size the assessment rests on
-	Digest      string         `json:"result_digest"`
-	Sources     int            `json:"sources"`
-	Roles       map[string]int `json:"roles"`
-	Only        []string       `json:"only,omitempty"`
-	Summary     string         `json:"summary"`
+	Model       string   `json:"model"`
+	ModelDigest string   `json:"model_digest"`
+	Rules       string   `json:"rules,omitempty"`        // the Sigma rule set behind the behaviour factors
+	RulesDigest string   `json:"rules_digest,omitempty"` // and its digest
+	TreeSize    uint64   `json:"tree_size"`              // the log size the assessment rests on
+	ResultRoot  string   `json:"result_root,omitempty"`  // base64 root over Leaves
+	Sources     int      `json:"sources"`                // the number of leaves
+	Only        []string `json:"only,omitempty"`
+	Summary     string   `json:"summary"`
+
+	// Earlier entries: the whole result's digest and the sources per role.
+	Digest string         `json:"result_digest,omitempty"`
+	Roles  map[string]int `json:"roles,omitempty"`
 }
 
-// Digest is the SHA-256 of the result's canonical JSON.
+// Digest is the SHA-256 of the result's canonical JSON (what earlier
+// assessment entries recorded).
 func Digest(res *attrib.Result) (string, error) {
 	b, err := evidence.Canonical(res)
 	if err != nil {
@@ -202,32 +213,75 @@ func Digest(res *attrib.Result) (string, error) {
 	return "sha256:" + hex.EncodeToString(s[:]), nil
 }
 
+// Leaves are the leaves of an assessment's result tree: the canonical JSON
+// of each source's assessment, sorted by indicator.
+func Leaves(res *attrib.Result) ([][]byte, error) {
+	srcs := make([]*attrib.Source, len(res.Sources))
+	for i := range res.Sources {
+		srcs[i] = &res.Sources[i]
+	}
+	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Indicator < srcs[j].Indicator })
+	out := make([][]byte, len(srcs))
+	for i, s := range srcs {
+		if i > 0 && s.Indicator == srcs[i-1].Indicator {
+			return nil, fmt.Errorf("assessment: source %s is assessed twice", s.Indicator)
+		}
+		b, err := evidence.Canonical(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// ResultRoot is the root an assessment entry records for res, with the
+// leaves it is computed over.
+func ResultRoot(res *attrib.Result) (string, [][]byte, error) {
+	leaves, err := Leaves(res)
+	if err != nil {
+		return "", nil, err
+	}
+	t, err := evidence.NewLeafTree(leaves)
+	if err != nil {
+		return "", nil, err
+	}
+	return evidence.EncodeRoot(t.Root()), leaves, nil
+}
+
 // Record appends the assessment.recorded entry: which model, over which
 // state of the log (treeSize, as returned by the log before assessing),
-// with which result.
+// with which result (its per-source root).
 func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
-	d, err := Digest(res)
+	root, _, err := ResultRoot(res)
 	if err != nil {
 		return nil, err
 	}
-	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize, Digest: d,
-		Sources: len(res.Sources), Roles: map[string]int{}, Only: only}
-	for _, s := range res.Sources {
-		p.Roles[s.Role]++
-	}
-	var parts []string
-	for _, r := range attrib.Verdicts() {
-		if n := p.Roles[r]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, r))
-		}
-	}
-	sort.Strings(parts)
-	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries: %v", p.Sources, p.Model, treeSize, parts)
+	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize,
+		ResultRoot: root, Sources: len(res.Sources), Only: only}
+	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries", p.Sources, p.Model, treeSize)
 	es, err := c.Append(ctx, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
 	if err != nil {
 		return nil, err
 	}
 	return es[0], nil
+}
+
+// Latest is the payload of the case's latest assessment.recorded entry
+// (nil: none).
+func Latest(c *evidence.Case) (*AssessmentPayload, error) {
+	var last *AssessmentPayload
+	err := c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == KindAssessment {
+			var p AssessmentPayload
+			if err := e.DecodePayload(&p); err != nil {
+				return fmt.Errorf("entry %d: %w", e.Index, err)
+			}
+			last = &p
+		}
+		return nil
+	})
+	return last, err
 }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

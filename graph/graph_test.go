@@ -86,13 +86,40 @@ func TestAssessAndRecord(t *testing.T) {
 	}
 	var p graph.AssessmentPayload
 	e.DecodePayload(&p)
-	d, _ := graph.Digest(res)
-	if p.TreeSize != size || p.Digest != d || p.ModelDigest != attrib.DefaultModel().Digest() || p.Sources != len(res.Sources) {
+	root, leaves, err := graph.ResultRoot(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TreeSize != size || p.ResultRoot != root || p.ModelDigest != attrib.DefaultModel().Digest() || p.Sources != len(res.Sources) || len(leaves) != p.Sources {
 		t.Fatalf("assessment entry: %+v", p)
 	}
-	// Assessing the same state again gives the same digest.
+	// The entry says nothing of any source: no totals per role, no
+	// indicator, no whole-result digest.
+	if p.Roles != nil || p.Digest != "" || strings.Contains(string(e.Payload), "anonymization") || strings.Contains(string(e.Payload), "185.220.101.4") {
+		t.Fatalf("the assessment entry speaks of sources: %s", e.Payload)
+	}
+	// Each source's leaf is proven against the recorded root on its own.
+	tree, _ := evidence.NewLeafTree(leaves)
+	r, _ := evidence.ParseRoot(p.ResultRoot)
+	prev := ""
+	for i, l := range leaves {
+		pr, err := tree.Proof(uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := evidence.CheckLeaf(pr, uint64(p.Sources), r, uint64(i), l); err != nil {
+			t.Fatalf("leaf %d: %v", i, err)
+		}
+		var cur struct{ Indicator string }
+		json.Unmarshal(l, &cur)
+		if i > 0 && cur.Indicator <= prev {
+			t.Fatal("leaves are not sorted by indicator")
+		}
+		prev = cur.Indicator
+	}
+	// Assessing the same state again gives the same root.
 	res2, _ := graph.Assess(ctx, c, attrib.DefaultModel(), nil)
-	if d2, _ := graph.Digest(res2); d2 != d {
+	if r2, _, _ := graph.ResultRoot(res2); r2 != root {
 		t.Fatal("assessment is not deterministic")
 	}
 }

@@ -83,11 +83,21 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 	if err != nil {
 		return nil, err
 	}
-	var findings []export.Finding
-	if res, _, err := s.assess.result(ctx); err == nil {
-		findings = graph.Findings(res)
-	} else {
+	assessed, _, err := s.assess.result(ctx)
+	if err != nil {
 		return nil, err
+	}
+	findings := graph.Findings(assessed)
+	// When the assessment shown is the one last recorded, the package
+	// proves each finding against that entry (export refuses leaves of
+	// another); otherwise its findings are not proven per source.
+	var leaves [][]byte
+	if root, l, err := graph.ResultRoot(assessed); err != nil {
+		return nil, err
+	} else if last, err := graph.Latest(s.c.Case); err != nil {
+		return nil, err
+	} else if last != nil && last.ResultRoot == root && len(last.Only) == 0 {
+		leaves = l
 	}
 	id := randomToken()[:20]
 	f := &exportFile{ID: id, Path: filepath.Join(s.exports.dir, "casefile-export-"+id+".tar.gz"), User: p.user.Name,
@@ -98,7 +108,7 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 	res, err := export.Build(ctx, s.c.Case, export.Options{
 		Expect: s.c.Expect(),
 		Out:    f.Path, Format: export.FormatTarGz, Recipient: req.Recipient, Purpose: req.Purpose,
-		Authorization: req.Authorization, TLP: req.TLP, Indicators: inds, Artefacts: digests, Findings: findings,
+		Authorization: req.Authorization, TLP: req.TLP, Indicators: inds, Artefacts: digests, Findings: findings, Leaves: leaves,
 		Signer: s.c.Signer, PublicKeyPEM: pub, Actor: actorOf(p),
 	})
 	if err != nil {

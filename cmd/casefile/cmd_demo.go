@@ -123,6 +123,10 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	if err != nil {
 		return err
 	}
+	_, leaves, err := graph.ResultRoot(res)
+	if err != nil {
+		return err
+	}
 	printAssessmentTable(a, res)
 	say("   (recorded as custody entry #%d; the full explanation: casefile assess)\n", e.Index)
 
@@ -134,7 +138,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	xres, err := export.Build(ctx(cmd), h.Case, export.Options{
 		Expect: h.Expect(),
 		Out:    pkg, Recipient: "Demo police cybercrime unit", Purpose: "criminal complaint about the intrusion",
-		Authorization: "demo: none needed (synthetic data)", Findings: graph.Findings(res),
+		Authorization: "demo: none needed (synthetic data)", Findings: graph.Findings(res), Leaves: leaves,
 		Signer: h.Signer, PublicKeyPEM: pub, Actor: examiner,
 	})
 	if err != nil {

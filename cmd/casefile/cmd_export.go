@@ -22,50 +22,40 @@ import (
 // assessment (unless the latest recorded one has the same result, which is
 // then the one the package rests on), so that the package's report and
 // STIX bundle rest on a recorded conclusion that the package itself
-// contains.
-func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Finding, error) {
+// contains. It returns the findings and the leaves of the recorded result
+// tree, by which the package proves each finding against the entry. An
+// entry recorded by an earlier version (one digest over the whole result)
+// is never the same: the assessment is recorded again, per source.
+func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Finding, [][]byte, error) {
 	size := h.Log().Size()
 	m := attrib.DefaultModel()
 	res, err := graph.Assess(ctx(cmd), h.Case, m, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(res.Sources) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	d, err := graph.Digest(res)
+	root, leaves, err := graph.ResultRoot(res)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if last, err := latestAssessment(h); err != nil {
-		return nil, err
-	} else if last == nil || last.Digest != d || last.ModelDigest != res.ModelDigest || len(last.Only) > 0 {
+	if last, err := graph.Latest(h.Case); err != nil {
+		return nil, nil, err
+	} else if last == nil || last.ResultRoot != root || last.ModelDigest != res.ModelDigest || len(last.Only) > 0 {
 		if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	fs := graph.Findings(res)
-	for i := range fs {
-		fs[i].ValidFor = validFor(m, &res.Sources[i])
+	byInd := map[string]*attrib.Source{}
+	for i := range res.Sources {
+		byInd[res.Sources[i].Indicator] = &res.Sources[i]
 	}
-	return fs, nil
-}
-
-// latestAssessment is the payload of the case's latest assessment.recorded
-// entry (nil: none).
-func latestAssessment(h *casedir.Handle) (*graph.AssessmentPayload, error) {
-	var last *graph.AssessmentPayload
-	err := h.Case.Entries(0, func(e *evidence.Entry) error {
-		if e.Kind == graph.KindAssessment {
-			var p graph.AssessmentPayload
-			if err := e.DecodePayload(&p); err != nil {
-				return fmt.Errorf("entry %d: %w", e.Index, err)
-			}
-			last = &p
-		}
-		return nil
-	})
-	return last, err
+	for i := range fs {
+		fs[i].ValidFor = validFor(m, byInd[fs[i].Indicator])
+	}
+	return fs, leaves, nil
 }
 
 // validFor is how long an indicator of a source stays valid after it was
@@ -170,7 +160,7 @@ recipient holds a checkpoint of (they check it with 'casefile verify-export
 			if err != nil {
 				return err
 			}
-			assess := func(context.Context) ([]export.Finding, error) { return a.exportFindings(cmd, h) }
+			assess := func(context.Context) ([]export.Finding, [][]byte, error) { return a.exportFindings(cmd, h) }
 			res, err := export.Build(ctx(cmd), h.Case, export.Options{
 				Expect: h.Expect(),
 				Out:    f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,

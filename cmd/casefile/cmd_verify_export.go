@@ -95,6 +95,12 @@ func printExportReport(w io.Writer, where string, r *export.Report) {
 		fmt.Fprintf(w, "  entries      %d, each proven included in the signed log\n", r.Entries)
 		fmt.Fprintf(w, "  artefacts    %d, each matching the custody entry that preserved it\n", r.Artefacts)
 	}
+	switch {
+	case r.FindingsProven > 0:
+		fmt.Fprintf(w, "  findings     %d, each proven against the assessment entry by its leaf, and stated as the leaf says\n", r.FindingsProven)
+	case r.Findings > 0:
+		fmt.Fprintf(w, "  findings     %d, not proven per source (an assessment entry of an earlier version, or a package without its leaves)\n", r.Findings)
+	}
 	if r.Previous > 0 {
 		fmt.Fprintf(w, "  previous     the log of the previous export (checkpoint %d) is a prefix of this one\n", r.Previous)
 	}

@@ -2,6 +2,7 @@ package observe
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -13,25 +14,73 @@ import (
 	"github.com/casefile/casefile/evidence"
 )
 
-// The value under an o/ key is either a JSON array of observations (a
-// source that had nothing to say: "[]"; and cases recorded before
-// references) or a reference to where the observations sit in the
-// observations.recorded entry that holds them:
+// The value under an o/ key is one of:
 //
-//	'r' uvarint(offset in the payload) uvarint(length) uint64(entry index, big-endian)
+//   - the observations themselves, as leaves of the observations.recorded
+//     entry that commits to them (its observations_root):
+//
+//     'l' uvarint(the first one's leaf index) <JSON array of their canonical JSON> uint64(entry index, big-endian)
+//
+//   - a JSON array of observations: a source that had nothing to say
+//     ("[]"), and cases recorded before references;
+//
+//   - in cases recorded before the per-leaf commitment, a reference to
+//     where the observations sit in the entry that holds them:
+//
+//     'r' uvarint(offset in the payload) uvarint(length) uint64(entry index, big-endian)
 //
 // The entry's index is stamped by the commit that writes both (see
-// evidence.Op.StampIndex), so an observation is stored once, in the log.
-const refTag = 'r'
+// evidence.Op.StampIndex). Each observation is stored once: in the index
+// (verify checks it against the entry's root), or, earlier, in the entry.
+const (
+	refTag    = 'r'
+	leavesTag = 'l'
+)
 
-// refValue is an index value pointing at payload[off:off+n] of the entry
-// the commit will stamp into its last 8 bytes.
-func refValue(off, n int) []byte {
-	v := make([]byte, 0, 1+2*binary.MaxVarintLen64+8)
-	v = append(v, refTag)
-	v = binary.AppendUvarint(v, uint64(off))
-	v = binary.AppendUvarint(v, uint64(n))
+// leavesValue is an index value holding elems, leaves first, first+1, …
+// of the entry the commit will stamp into its last 8 bytes.
+func leavesValue(first int, elems [][]byte) []byte {
+	n := 1 + binary.MaxVarintLen64 + 2 + 8
+	for _, e := range elems {
+		n += len(e) + 1
+	}
+	v := make([]byte, 0, n)
+	v = append(v, leavesTag)
+	v = binary.AppendUvarint(v, uint64(first))
+	v = append(v, '[')
+	for i, e := range elems {
+		if i > 0 {
+			v = append(v, ',')
+		}
+		v = append(v, e...)
+	}
+	v = append(v, ']')
 	return append(v, make([]byte, 8)...)
+}
+
+// leafRun is a parsed leaves value: leaves first… of entry.
+type leafRun struct {
+	entry  uint64
+	first  uint64
+	leaves []json.RawMessage
+}
+
+func parseLeaves(v []byte) (leafRun, error) {
+	bad := errors.New("malformed observation index value")
+	if len(v) < 1+1+2+8 || v[0] != leavesTag {
+		return leafRun{}, bad
+	}
+	r := leafRun{entry: binary.BigEndian.Uint64(v[len(v)-8:])}
+	rest := v[1 : len(v)-8]
+	first, k := binary.Uvarint(rest)
+	if k <= 0 || first > evidence.MaxEntrySize {
+		return leafRun{}, bad
+	}
+	r.first = first
+	if err := json.Unmarshal(rest[k:], &r.leaves); err != nil || len(r.leaves) == 0 {
+		return leafRun{}, bad
+	}
+	return r, nil
 }
 
 // ref is a parsed reference.
@@ -63,6 +112,7 @@ type item struct {
 	ind  string
 	list []enrich.Observation
 	ref  *ref
+	run  *leafRun
 }
 
 // Located is an observation with the observations.recorded entry that holds
@@ -102,14 +152,30 @@ func collect(c *evidence.Case, prefix []byte) ([]item, error) {
 			return fmt.Errorf("observations of %s: empty index value: the index is damaged", ind)
 		}
 		it := item{ind: string(ind)}
-		if v[0] == '[' {
+		switch v[0] {
+		case '[':
 			if err := json.Unmarshal(v, &it.list); err != nil {
 				return fmt.Errorf("observations of %s: %w", ind, err)
 			}
 			if err := it.check(-1); err != nil {
 				return err
 			}
-		} else {
+		case leavesTag:
+			r, err := parseLeaves(v)
+			if err != nil {
+				return fmt.Errorf("observations of %s: %w", ind, err)
+			}
+			it.list = make([]enrich.Observation, len(r.leaves))
+			for i, l := range r.leaves {
+				if err := json.Unmarshal(l, &it.list[i]); err != nil {
+					return fmt.Errorf("observations of %s: %w", ind, err)
+				}
+			}
+			if err := it.check(int64(r.entry)); err != nil {
+				return err
+			}
+			it.run = &r
+		default:
 			r, err := parseRef(v)
 			if err != nil {
 				return fmt.Errorf("observations of %s: %w", ind, err)
@@ -186,15 +252,29 @@ func Observations(c *evidence.Case, indicator string) ([]enrich.Observation, err
 // the entry that records it, so that what cites an observation can cite
 // exactly that entry.
 func AllLocated(c *evidence.Case) (map[string][]Located, error) {
-	items, err := collect(c, prefixObs)
+	return located(c, prefixObs)
+}
+
+// LocatedOf returns what every source said about one indicator, each
+// observation with the entry that records it.
+func LocatedOf(c *evidence.Case, indicator string) ([]Located, error) {
+	m, err := located(c, obsKey(indicator, ""))
+	return m[indicator], err
+}
+
+func located(c *evidence.Case, prefix []byte) (map[string][]Located, error) {
+	items, err := collect(c, prefix)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]Located{}
 	for _, it := range items {
 		entry := int64(-1)
-		if it.ref != nil {
+		switch {
+		case it.ref != nil:
 			entry = int64(it.ref.entry)
+		case it.run != nil:
+			entry = int64(it.run.entry)
 		}
 		for _, o := range it.list {
 			out[it.ind] = append(out[it.ind], Located{o, entry})
@@ -213,6 +293,47 @@ func All(c *evidence.Case) (map[string][]enrich.Observation, error) {
 	for _, it := range items {
 		if len(it.list) > 0 {
 			out[it.ind] = append(out[it.ind], it.list...)
+		}
+	}
+	return out, nil
+}
+
+// Leaf is one observation as a leaf of the entry that commits to it.
+type Leaf struct {
+	Index     uint64 // its leaf index in the entry
+	Indicator string
+	JSON      []byte // canonical JSON: the leaf
+}
+
+// EntryLeaves returns, by entry, every leaf of the observations.recorded
+// entries that commit to their observations per leaf, in leaf order, as
+// the index holds them (Verify checks them against each entry's root). An
+// entry whose leaves are not all indexed is an error.
+func EntryLeaves(c *evidence.Case) (map[uint64][]Leaf, error) {
+	out := map[uint64][]Leaf{}
+	err := c.Derived().Scan(prefixObs, nil, func(k, v []byte) error {
+		if len(v) == 0 || v[0] != leavesTag {
+			return nil
+		}
+		ind, _, _ := bytes.Cut(k[len(prefixObs):], []byte{0})
+		r, err := parseLeaves(v)
+		if err != nil {
+			return fmt.Errorf("observations of %s: %w", ind, err)
+		}
+		for i, l := range r.leaves {
+			out[r.entry] = append(out[r.entry], Leaf{Index: r.first + uint64(i), Indicator: string(ind), JSON: bytes.Clone(l)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for e, ls := range out {
+		slices.SortFunc(ls, func(a, b Leaf) int { return cmp.Compare(a.Index, b.Index) })
+		for i, l := range ls {
+			if l.Index != uint64(i) {
+				return nil, fmt.Errorf("the observations of entry %d are not all indexed (no leaf %d): the index is damaged", e, i)
+			}
 		}
 	}
 	return out, nil

@@ -42,7 +42,9 @@ func recordOdd(t testing.TB) (*evidence.Case, *memstore.Store) {
 // obsIndexKey is the index key of what the WHOIS answer ds said of ind.
 func obsIndexKey(ind string) []byte { return []byte("o/" + ind + "\x00whois/" + ds) }
 
-func TestIndexPointsIntoTheEntry(t *testing.T) {
+// The index holds the observations, as leaves of the entry that commits to
+// them; the entry names no indicator.
+func TestIndexHoldsTheLeaves(t *testing.T) {
 	c, st := recordOdd(t)
 	got, err := observe.Observations(c, "192.0.2.7")
 	if err != nil || len(got) != 1 {
@@ -52,10 +54,22 @@ func TestIndexPointsIntoTheEntry(t *testing.T) {
 	if f["remarks"] != "line\u2028separator <&>" || f["tiny"] != 1e-7 || f["asn"] != float64(64500) || got[0].Reliability == "" {
 		t.Errorf("fields came back as %#v (reliability %q)", f, got[0].Reliability)
 	}
-	// The index holds a reference, not a second copy of the observation.
 	v, err := st.Get(obsIndexKey("192.0.2.7"))
-	if err != nil || v[0] != 'r' || len(v) > 32 {
+	if err != nil || v[0] != 'l' || !strings.Contains(string(v), "line\u2028separator") {
 		t.Errorf("index value %q: %v", v, err)
+	}
+	e, err := c.Entry(1)
+	var p observe.Payload
+	if err != nil || e.DecodePayload(&p) != nil || p.ObservationsRoot == "" || p.ObservationCount != 2 || p.Observations != nil || strings.Contains(string(e.Payload), "192.0.2") {
+		t.Errorf("the entry: %s (%v)", e.Payload, err)
+	}
+	leaves, err := observe.EntryLeaves(c)
+	if err != nil || len(leaves[1]) != 2 || leaves[1][0].Indicator != "192.0.2.7" || leaves[1][1].Index != 1 {
+		t.Fatalf("leaves %+v: %v", leaves, err)
+	}
+	tree, _ := evidence.NewLeafTree([][]byte{leaves[1][0].JSON, leaves[1][1].JSON})
+	if evidence.EncodeRoot(tree.Root()) != p.ObservationsRoot {
+		t.Error("the leaves do not hash to the entry's observations_root")
 	}
 	// A miss is kept as an empty list, and is known.
 	if v, _ := st.Get(obsIndexKey("192.0.2.9")); string(v) != "[]" {
@@ -167,11 +181,18 @@ func TestVerifyIndex(t *testing.T) {
 		damage func()
 		want   string
 	}{
-		"deleted":    {func() { st.Delete(obsIndexKey("192.0.2.7")) }, "entry 1: the observations of 192.0.2.7 are not indexed"},
-		"redirected": {func() { st.Corrupt(obsIndexKey("192.0.2.7"), ref8) }, "entry 1: the index of 192.0.2.7 does not point at its observations"},
-		"emptied":    {func() { st.Corrupt(obsIndexKey("192.0.2.7"), []byte("[]")) }, "entry 1: the index copy of the observations of 192.0.2.7 differs from the entry"},
+		"deleted":    {func() { st.Delete(obsIndexKey("192.0.2.7")) }, "entry 1: 1 of its 2 observations are indexed"},
+		"redirected": {func() { st.Corrupt(obsIndexKey("192.0.2.7"), ref8) }, "entry 1: observation 1, indexed under 192.0.2.7, is not a canonical observation of it"},
+		"emptied":    {func() { st.Corrupt(obsIndexKey("192.0.2.7"), []byte("[]")) }, "entry 1: 1 of its 2 observations are indexed"},
 		"invented": {func() { st.Corrupt(obsIndexKey("198.51.100.1"), ref8) },
-			"observation index 198.51.100.1: holds observations that no entry records there"},
+			"entry 1: observation 1, indexed under 198.51.100.1, is not a canonical observation of it"},
+		"changed": {func() {
+			v, _ := st.Get(obsIndexKey("192.0.2.8"))
+			st.Corrupt(obsIndexKey("192.0.2.8"), []byte(strings.Replace(string(v), "EXAMPLE", "EXAMPLF", 1)))
+		}, "entry 1: the observations the index holds for it are not those its observations_root commits to"},
+		"planted": {func() {
+			st.Corrupt(obsIndexKey("198.51.100.1"), append([]byte("l\x05[{\"indicator\":\"198.51.100.1\"}]"), 0, 0, 0, 0, 0, 0, 0, 9))
+		}, "observation index 198.51.100.1: holds observations that no entry records there"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, st = recordOdd(t)
@@ -204,18 +225,22 @@ func TestAllLocatedNamesTheHoldingEntry(t *testing.T) {
 	if err != nil || len(all) != 12000 {
 		t.Fatalf("%d indicators: %v", len(all), err)
 	}
-	entries := map[int64]map[string]bool{} // entry → the indicators it holds
+	leaves, err := observe.EntryLeaves(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[int64]map[string]bool{} // entry → the indicators it commits to
 	for ind, list := range all {
 		held, ok := entries[list[0].Entry]
 		if !ok {
 			e, err := c.Entry(uint64(list[0].Entry))
 			var p observe.Payload
-			if err != nil || e.Kind != observe.KindObservations || e.DecodePayload(&p) != nil {
+			if err != nil || e.Kind != observe.KindObservations || e.DecodePayload(&p) != nil || p.ObservationCount != len(leaves[uint64(list[0].Entry)]) {
 				t.Fatalf("%s located in entry %d: %v", ind, list[0].Entry, err)
 			}
 			held = map[string]bool{}
-			for _, o := range p.Observations {
-				held[o.Indicator] = true
+			for _, l := range leaves[uint64(list[0].Entry)] {
+				held[l.Indicator] = true
 			}
 			entries[list[0].Entry] = held
 		}

@@ -6,8 +6,12 @@
 // observation cites bytes that verification covers. Observations are
 // recorded in observations.recorded entries, one dataset per entry and at
 // most a few thousand observations (640 KB) each, committed atomically with
-// the index that lets them be found by indicator; the index points into the
-// entry, so each observation is stored once. Looking up the same
+// the index that lets them be found by indicator. The entry commits to its
+// observations per observation: observations_root is the RFC 6962 root
+// over one leaf per observation (its canonical JSON, in the entry's order),
+// and the observations themselves are in the index, under the indicator
+// they are of (index.go), so that each can be shown and proven without the
+// others and the entry names no indicator. Looking up the same
 // indicator in the same dataset twice records nothing new; a newer dataset
 // adds its own observations beside the old ones, which stay.
 package observe
@@ -36,9 +40,9 @@ const (
 	entryBytes = 640 << 10
 )
 
-// prefixObs indexes observations: o/<indicator>\x00<source key> → where
-// the observations that source gave for the indicator sit in the entry
-// that records them (see index.go).
+// prefixObs indexes observations: o/<indicator>\x00<source key> → the
+// observations that source gave for the indicator, with the entry that
+// commits to them and their place among its leaves (see index.go).
 // prefixConsulted marks each source that has been consulted at all.
 var (
 	prefixObs       = []byte("o/")
@@ -47,16 +51,20 @@ var (
 
 // Payload is the payload of an observations.recorded entry. Its fields are
 // in the alphabetical order of their JSON names (canonical order), so that
-// recording needs no re-encoding.
+// recording needs no re-encoding. Entries recorded before the per-leaf
+// commitment hold Observations themselves instead of ObservationCount and
+// ObservationsRoot; they are still read.
 type Payload struct {
-	Dataset      string               `json:"dataset"` // "sha256:…" of the dataset or WHOIS response artefact
-	DatasetDate  string               `json:"dataset_date,omitempty"`
-	LookedUp     int                  `json:"looked_up"`            // indicators this entry answers for, listed or not
-	NotListed    int                  `json:"not_listed,omitempty"` // of those, how many the source had nothing about
-	Observations []enrich.Observation `json:"observations"`
-	Source       string               `json:"source"`
-	SourceType   string               `json:"source_type"`
-	Summary      string               `json:"summary"`
+	Dataset          string               `json:"dataset"` // "sha256:…" of the dataset or WHOIS response artefact
+	DatasetDate      string               `json:"dataset_date,omitempty"`
+	LookedUp         int                  `json:"looked_up"`                   // indicators this entry answers for, listed or not
+	NotListed        int                  `json:"not_listed,omitempty"`        // of those, how many the source had nothing about
+	ObservationCount int                  `json:"observation_count,omitempty"` // the leaves under ObservationsRoot
+	Observations     []enrich.Observation `json:"observations,omitempty"`      // earlier entries
+	ObservationsRoot string               `json:"observations_root,omitempty"` // base64 RFC 6962 root
+	Source           string               `json:"source"`
+	SourceType       string               `json:"source_type"`
+	Summary          string               `json:"summary"`
 }
 
 // Recorder records observations into a case.
@@ -206,14 +214,16 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 			taken++
 		}
 		inds = inds[taken:]
-		p, offs := payloadJSON(src, date, taken, misses, elems)
-		// The index points into the entry (the entry holds the only copy):
+		p, err := payloadJSON(src, date, taken, misses, elems)
+		if err != nil {
+			return fail(err)
+		}
+		// The index holds the observations (the entry only their root):
 		// the commit stamps each value with the entry's log index.
 		for _, sp := range spans {
 			op := evidence.Op{Key: obsKey(sp.ind, key), Value: []byte("[]")}
 			if sp.to > sp.from {
-				end := offs[sp.to-1] + len(elems[sp.to-1])
-				op.Value, op.StampIndex = refValue(offs[sp.from], end-offs[sp.from]), true
+				op.Value, op.StampIndex = leavesValue(sp.from, elems[sp.from:sp.to]), true
 			}
 			ops = append(ops, op)
 		}
@@ -240,17 +250,17 @@ func canonicalObservation(o *enrich.Observation) ([]byte, error) {
 	return evidence.Canonical(json.RawMessage(b))
 }
 
-// payloadJSON assembles the entry payload from the observations'
-// encodings (in canonical key order, as Payload declares them). offs[i] is
-// where elems[i] starts in the payload.
-func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) (json.RawMessage, []int) {
+// payloadJSON assembles the entry payload (in canonical key order, as
+// Payload declares them): the observations' root and count, not the
+// observations.
+func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) (json.RawMessage, error) {
 	str := func(s string) []byte { b, _ := evidence.Canonical(s); return b }
-	var b bytes.Buffer
-	size := 512 + len(src.Dataset) + len(src.Name)
-	for _, e := range elems {
-		size += len(e) + 1
+	t, err := evidence.NewLeafTree(elems)
+	if err != nil {
+		return nil, err
 	}
-	b.Grow(size)
+	var b bytes.Buffer
+	b.Grow(512 + len(src.Dataset) + len(src.Name))
 	b.WriteString(`{"dataset":`)
 	b.Write(str(src.Dataset))
 	if date != "" {
@@ -261,23 +271,16 @@ func payloadJSON(src Source, date string, taken, misses int, elems [][]byte) (js
 	if misses > 0 {
 		fmt.Fprintf(&b, `,"not_listed":%d`, misses)
 	}
-	b.WriteString(`,"observations":[`)
-	offs := make([]int, len(elems))
-	for i, e := range elems {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		offs[i] = b.Len()
-		b.Write(e)
-	}
-	b.WriteString(`],"source":`)
+	fmt.Fprintf(&b, `,"observation_count":%d,"observations_root":`, len(elems))
+	b.Write(str(evidence.EncodeRoot(t.Root())))
+	b.WriteString(`,"source":`)
 	b.Write(str(src.Name))
 	b.WriteString(`,"source_type":`)
 	b.Write(str(src.Type))
 	b.WriteString(`,"summary":`)
 	b.Write(str(fmt.Sprintf("%s: %d observations about %d indicators; %d looked up and not listed", src.Name, len(elems), taken, misses)))
 	b.WriteByte('}')
-	return b.Bytes(), offs
+	return b.Bytes(), nil
 }
 
 // Source names what is being recorded: a dataset or a WHOIS response.

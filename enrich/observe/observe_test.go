@@ -257,13 +257,13 @@ func TestWHOISConcurrentInOrder(t *testing.T) {
 		t.Errorf("at most %d lookups at once", most.Load())
 	}
 	var order []string
+	leaves, err := observe.EntryLeaves(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c.Entries(0, func(e *evidence.Entry) error {
-		if e.Kind == observe.KindObservations {
-			var p observe.Payload
-			e.DecodePayload(&p)
-			for _, o := range p.Observations {
-				order = append(order, o.Indicator)
-			}
+		for _, l := range leaves[e.Index] {
+			order = append(order, l.Indicator)
 		}
 		return nil
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 )
@@ -19,21 +21,34 @@ type VerifyReport struct {
 
 // Verify checks the observation index against the observations.recorded
 // entries, reporting each problem through add with the entry or index key
-// it concerns: every indicator an entry records observations of must be
+// it concerns. An entry that commits to its observations per leaf
+// (observations_root) must find exactly its leaves in the index, each
+// under the key of its indicator and source, canonical, and hashing in
+// leaf order to that root. In earlier entries, which hold their
+// observations, every indicator an entry records observations of must be
 // indexed, pointing at exactly those observations in that entry (or, in a
-// case recorded before references, holding a copy of exactly them), and no
-// index value may hold observations that no entry records in its place.
-// Index values of indicators a source had nothing about ("[]") are not
-// checked against anything: entries count those, they do not list them.
+// case recorded before references, holding a copy of exactly them). No
+// index value may hold observations that no entry accounts for. Index
+// values of indicators a source had nothing about ("[]") are not checked
+// against anything: entries count those, they do not list them.
 func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string)) (*VerifyReport, error) {
 	rep := &VerifyReport{}
 	expected := map[string]bool{} // index keys the entries account for
+	rooted := map[uint64]*rootedEntry{}
 	err := c.Entries(0, func(e *evidence.Entry) error {
 		if e.Kind != KindObservations {
 			return nil
 		}
 		rep.Entries++
 		where := fmt.Sprintf("entry %d", e.Index)
+		if r, err := readRooted(e.Payload); err != nil {
+			add(where, "observations.recorded payload: "+err.Error())
+			return nil
+		} else if r != nil {
+			rooted[e.Index] = r
+			rep.Observations += int64(r.count)
+			return ctx.Err()
+		}
 		spans, key, err := entrySpans(e.Payload)
 		if err != nil {
 			add(where, "observations.recorded payload: "+err.Error())
@@ -70,11 +85,97 @@ func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string
 		if expected[string(k)] || bytes.Equal(v, []byte("[]")) {
 			return nil
 		}
-		ind, _, _ := bytes.Cut(k[len(prefixObs):], []byte{0})
+		ind, src, _ := bytes.Cut(k[len(prefixObs):], []byte{0})
+		if len(v) > 0 && v[0] == leavesTag {
+			if run, err := parseLeaves(v); err == nil && rooted[run.entry] != nil {
+				rooted[run.entry].add(string(ind), string(src), run, add)
+				return nil
+			}
+		}
 		add(fmt.Sprintf("observation index %s", ind), "holds observations that no entry records there")
 		return nil
 	})
-	return rep, err
+	if err != nil {
+		return rep, err
+	}
+	for i, r := range rooted {
+		r.check(fmt.Sprintf("entry %d", i), add)
+	}
+	return rep, nil
+}
+
+// rootedEntry is an entry that commits to its observations per leaf, and
+// the leaves the index holds for it.
+type rootedEntry struct {
+	root   string
+	count  int
+	key    string // the source's index key
+	hashes map[uint64]tlog.Hash
+}
+
+// readRooted reads the commitment of an entry (nil for an earlier entry,
+// which holds its observations).
+func readRooted(p []byte) (*rootedEntry, error) {
+	var pl struct {
+		Dataset    string `json:"dataset"`
+		SourceType string `json:"source_type"`
+		Count      int    `json:"observation_count"`
+		Root       string `json:"observations_root"`
+	}
+	if err := json.Unmarshal(p, &pl); err != nil {
+		return nil, err
+	}
+	if pl.Root == "" {
+		return nil, nil
+	}
+	if _, err := evidence.ParseRoot(pl.Root); err != nil || pl.Count < 0 {
+		return nil, fmt.Errorf("observations_root %q over %d observations", pl.Root, pl.Count)
+	}
+	return &rootedEntry{root: pl.Root, count: pl.Count, key: Source{Dataset: pl.Dataset, Type: pl.SourceType}.key(), hashes: map[uint64]tlog.Hash{}}, nil
+}
+
+// add takes the leaves one index value holds for the entry.
+func (r *rootedEntry) add(ind, src string, run leafRun, add func(where, detail string)) {
+	where := fmt.Sprintf("entry %d", run.entry)
+	if src != r.key {
+		add(where, fmt.Sprintf("the index holds observations of %s from another source under this entry", ind))
+		return
+	}
+	for i, l := range run.leaves {
+		var o struct {
+			Indicator string `json:"indicator"`
+		}
+		n := run.first + uint64(i)
+		if err := evidence.CheckCanonical(l); err != nil || json.Unmarshal(l, &o) != nil || o.Indicator != ind {
+			add(where, fmt.Sprintf("observation %d, indexed under %s, is not a canonical observation of it", n, ind))
+			return
+		}
+		if _, dup := r.hashes[n]; dup {
+			add(where, fmt.Sprintf("observation %d is indexed twice", n))
+			return
+		}
+		r.hashes[n] = tlog.RecordHash(l)
+	}
+}
+
+// check compares the leaves found in the index with the entry's root.
+func (r *rootedEntry) check(where string, add func(where, detail string)) {
+	hs := make([]tlog.Hash, 0, len(r.hashes))
+	for i := range uint64(r.count) {
+		h, ok := r.hashes[i]
+		if !ok {
+			add(where, fmt.Sprintf("%d of its %d observations are indexed (observation %d is not)", len(r.hashes), r.count, i))
+			return
+		}
+		hs = append(hs, h)
+	}
+	t, err := evidence.NewLeafTreeOfHashes(hs)
+	switch {
+	case len(r.hashes) != r.count:
+		add(where, fmt.Sprintf("the index holds %d observations under it, it commits to %d", len(r.hashes), r.count))
+	case err != nil || evidence.EncodeRoot(t.Root()) != r.root:
+		add(where, "the observations the index holds for it are not those its observations_root commits to")
+	}
 }
 
 // span is where one indicator's observations sit in an entry payload.

@@ -166,8 +166,7 @@ func (d *document) caseJSONLD() ([]byte, error) {
 		rel := node{
 			"@id": rid, "@type": "uco-core:Relationship", "uco-core:source": []node{ref(oid)}, "uco-core:target": ref(inv),
 			"uco-core:kindOfRelationship": "assessed-as-" + f.Role, "uco-core:isDirectional": true,
-			"uco-core:description": fmt.Sprintf("%s: %s %s (p = %.2f), analytic confidence %s, collateral risk %.2f",
-				f.Indicator, f.Words, f.Role, f.Probability, f.Confidence, f.CollateralRisk),
+			"uco-core:description": viewOf(f).assessedAs(),
 		}
 		// The analytic confidence, on the same scale as the STIX bundle.
 		if conf := stixConfidence(f.Confidence); conf >= 0 {

@@ -26,6 +26,14 @@
 //     findings cite (the assessment entry, cited entries, the datasets and
 //     WHOIS answers those entries name). A cited entry that also names
 //     another source is withheld: its leaf hash is listed and proven.
+//   - Each finding is proven against the assessment entry it rests on
+//     (Options.Leaves): the entry commits to one leaf per source
+//     (result_root), the package holds the finding's leaf and its
+//     inclusion proof (leaves.go), and Verify checks that STIX, CASE and
+//     the report say what the proven leaf says. Build refuses findings
+//     that are not the recorded ones. Observations entries commit to their
+//     observations likewise (observations_root): a selective package shows
+//     those of its sources as proven leaves, a complete one all of them.
 //   - Nothing is exported from a case that fails verification (derived
 //     events and observations included): Build returns ErrCaseDamaged.
 //   - STIX: confidence is the analytic confidence on the STIX Low/Med/High

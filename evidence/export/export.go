@@ -27,9 +27,12 @@ const (
 
 // formatVersion names the package layout in manifest.json. Version 2 adds
 // SHA256SUMS.sig (the case key's signature over SHA256SUMS) and verify.sh;
-// Verify still accepts version 1 packages, which have neither.
+// version 3 adds the findings' leaves of the assessment entry with their
+// proofs (leaves/, proofs/entry-N-leaf-I.txt, the manifest's "leaves").
+// Verify still accepts versions 1 and 2, which have none.
 const (
-	formatVersion   = "casefile-export/2"
+	formatVersion   = "casefile-export/3"
+	formatVersionV2 = "casefile-export/2"
 	formatVersionV1 = "casefile-export/1"
 )
 
@@ -63,10 +66,17 @@ type Options struct {
 	Artefacts  []evidence.Digest
 
 	// Findings is the attribution assessment to include (may be empty).
-	// Assess, when set, supplies it instead, once the case has verified
-	// (so that no assessment is recorded from data that fails verify).
+	// Leaves, when set, are the leaves of the assessment they come from:
+	// the canonical JSON of each assessed source, sorted by indicator, as
+	// the case's latest assessment.recorded entry commits to them (its
+	// result_root); the package then shows and proves the leaf of each of
+	// its findings, and Build refuses findings that are not the recorded
+	// ones. Assess, when set, supplies both instead, once the case has
+	// verified (so that no assessment is recorded from data that fails
+	// verify).
 	Findings []Finding
-	Assess   func(ctx context.Context) ([]Finding, error)
+	Leaves   [][]byte
+	Assess   func(ctx context.Context) ([]Finding, [][]byte, error)
 
 	Signer       BlobSigner
 	PublicKeyPEM []byte // the case's public key (PKIX PEM, Ed25519)
@@ -234,7 +244,7 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 		return nil, err
 	}
 	if o.Assess != nil {
-		if o.Findings, err = o.Assess(ctx); err != nil {
+		if o.Findings, o.Leaves, err = o.Assess(ctx); err != nil {
 			return nil, fmt.Errorf("export: assessment: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,8 @@ type Manifest struct {
 	Entries    []uint64           `json:"entries"`
 	Withheld   []ManifestWithheld `json:"withheld,omitempty"`
 	Assessment *uint64            `json:"assessment_entry,omitempty"`
+	Leaves     []ManifestLeaf     `json:"leaves,omitempty"`
+	LeafSets   []ManifestLeafSet  `json:"leaf_sets,omitempty"`
 	Artefacts  []ManifestArtefact `json:"artefacts"`
 	Findings   int                `json:"findings"`
 	Files      []ManifestFile     `json:"files"`
@@ -89,6 +92,25 @@ type ManifestWithheld struct {
 	Kind     string `json:"kind"`
 	LeafHash string `json:"leaf_hash"`
 	Reason   string `json:"reason"`
+}
+
+// ManifestLeaf is one leaf of an entry's per-item commitment that the
+// package shows (the assessment of one of its sources), with its inclusion
+// proof to the root the entry records (leaves.go).
+type ManifestLeaf struct {
+	Entry     uint64 `json:"entry"`
+	Index     uint64 `json:"index"`
+	Indicator string `json:"indicator,omitempty"`
+	Path      string `json:"path"`
+	Proof     string `json:"proof"`
+}
+
+// ManifestLeafSet is every leaf of an entry's per-item commitment, one a
+// line (complete packages, leaves.go).
+type ManifestLeafSet struct {
+	Entry  uint64 `json:"entry"`
+	Path   string `json:"path"`
+	Leaves uint64 `json:"leaves"`
 }
 
 // ManifestCheckpoint is the checkpoint every proof is against.
@@ -197,6 +219,13 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		}
 		p.add(proofPath(w.index), encodeInclusion(w.index, pr, st.ckMsg))
 	}
+	for _, l := range st.leaves {
+		p.add(leafPath(l.entry, l.index), l.leaf)
+		p.add(leafProofPath(l.entry, l.index), encodeLeafProof(l))
+	}
+	for _, s := range st.leafSets {
+		p.add(leafSetPath(s.entry), s.encode())
+	}
 	if err := addConsistency(c, st, p, o.ConsistencyFrom); err != nil {
 		return nil, err
 	}
@@ -229,11 +258,18 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	}
 	for _, w := range st.withheld {
 		m.Withheld = append(m.Withheld, ManifestWithheld{Index: w.index, Kind: w.kind, LeafHash: base64.StdEncoding.EncodeToString(w.leaf[:]),
-			Reason: "cited by or naming a selected source, but it also names sources outside this selection"})
+			Reason: w.reason})
 	}
-	if st.assessment != nil && len(st.findings) > 0 {
+	if st.assessment != nil && len(st.findings) > 0 && slices.Contains(st.included, st.assessment.Index) {
 		i := st.assessment.Index
 		m.Assessment = &i
+	}
+	for _, l := range st.leaves {
+		m.Leaves = append(m.Leaves, ManifestLeaf{Entry: l.entry, Index: l.index, Indicator: l.indicator,
+			Path: leafPath(l.entry, l.index), Proof: leafProofPath(l.entry, l.index)})
+	}
+	for _, s := range st.leafSets {
+		m.LeafSets = append(m.LeafSets, ManifestLeafSet{Entry: s.entry, Path: leafSetPath(s.entry), Leaves: uint64(len(s.leaves))})
 	}
 	if st.prevSize > 0 {
 		m.Previous = &ManifestPrevious{CheckpointSize: st.prevSize, Proof: consistencyPath(st.prevSize, st.size)}

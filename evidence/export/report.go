@@ -39,11 +39,13 @@ type reportFactor struct {
 
 type reportFinding struct {
 	Finding
-	RoleName string
-	RiskPct  int
-	Risky    bool
-	Hyps     []reportHyp
-	Factors  []reportFactor
+	AssessedAs string // the recorded judgement in one line (leafView.assessedAs)
+	Proven     string // the leaf file proving it ("": not proven per source)
+	RoleName   string
+	RiskPct    int
+	Risky      bool
+	Hyps       []reportHyp
+	Factors    []reportFactor
 }
 
 type reportEntry struct {
@@ -132,11 +134,12 @@ func (d *document) reportHTML() ([]byte, error) {
 	}
 	for _, w := range st.withheld {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: w.index, Time: "(withheld)", Actor: "",
-			What: w.kind + ": cited by the assessment of a selected source, but it also names sources outside this selection; its hash is proven to be in the signed log (proofs/" + fmt.Sprintf("entry-%d.tlog-proof", w.index) + ")"})
+			What: w.kind + ": " + w.reason + "; its hash is proven to be in the signed log (proofs/" + fmt.Sprintf("entry-%d.tlog-proof", w.index) + ")"})
 	}
 	sort.Slice(rd.Timeline, func(i, j int) bool { return rd.Timeline[i].Index < rd.Timeline[j].Index })
 	for _, f := range d.st.findings {
-		rf := reportFinding{Finding: f, RoleName: roleNames[f.Role], RiskPct: int(math.Round(100 * clamp01(f.CollateralRisk)))}
+		rf := reportFinding{Finding: f, AssessedAs: viewOf(f).assessedAs(), Proven: st.provenAt[f.Indicator],
+			RoleName: roleNames[f.Role], RiskPct: int(math.Round(100 * clamp01(f.CollateralRisk)))}
 		if rf.RoleName == "" {
 			rf.RoleName = f.Role
 		}

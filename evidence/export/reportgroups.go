@@ -18,7 +18,7 @@ import (
 
 type reportRow struct {
 	Indicator, Type, Verdict, Did, Events, Seen, First string
-	Internal                                           bool
+	Recorded                                           string // leafView.briefly
 	Cites                                              []string
 }
 
@@ -81,7 +81,7 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 			continue
 		}
 		row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: verdictName(f), Events: fmt.Sprint(f.Events), Seen: seen(f.Finding),
-			Internal: f.Role == "internal"}
+			Recorded: viewOf(f.Finding).briefly()}
 		if f.FirstSeen != nil {
 			row.First = f.FirstSeen.UTC().Format("2006-01-02")
 		}
@@ -152,8 +152,8 @@ func withoutEntries(cites []string) []string {
 // memberRow is a campaign member beside its block's lead: its verdict,
 // when it acted, and its strongest evidence with what that rests on.
 func memberRow(f reportFinding, exhibitOf map[string]string) reportRow {
-	row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: fmt.Sprintf("%.0f %%, confidence %s", 100*f.Probability, f.Confidence),
-		Events: fmt.Sprint(f.Events), Seen: seen(f.Finding)}
+	row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: "confidence " + f.Confidence,
+		Events: fmt.Sprint(f.Events), Seen: seen(f.Finding), Recorded: viewOf(f.Finding).briefly()}
 	for _, fa := range f.Finding.Factors {
 		if fa.Diagnostic {
 			row.Did = fa.Text

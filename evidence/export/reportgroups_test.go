@@ -30,7 +30,7 @@ func TestReportGroups(t *testing.T) {
 	}
 	// The second relay of the campaign is a row of the first's block.
 	m := g.Detailed[1].Members
-	if len(m) != 1 || fmt.Sprint(m[0]) != fmt.Sprint(reportRow{Indicator: "185.220.101.5", Verdict: "96 %, confidence moderate", Events: "8", Did: "Tor exit",
+	if len(m) != 1 || fmt.Sprint(m[0]) != fmt.Sprint(reportRow{Indicator: "185.220.101.5", Verdict: "confidence moderate", Recorded: "anonymization-relay (p = 0.96)", Events: "8", Did: "Tor exit",
 		Cites: []string{"custody entry 11", "E3 (auth.log), line 7"}}) {
 		t.Fatalf("members: %+v", m)
 	}
@@ -38,12 +38,12 @@ func TestReportGroups(t *testing.T) {
 		t.Fatalf("acted: %+v", g.Acted)
 	}
 	a := g.Acted[0]
-	want := reportRow{Indicator: "203.0.113.9", Verdict: "undetermined (44 %)", Did: "password guessing, scanning", Events: "286",
+	want := reportRow{Indicator: "203.0.113.9", Verdict: "undetermined (44 %)", Recorded: "undetermined (p = 0.44)", Did: "password guessing, scanning", Events: "286",
 		Seen: "2026-11-20 09:12–09:42", First: "2026-11-20", Cites: []string{"E3 (auth.log), line 94", "E3 (auth.log), line 95"}}
 	if fmt.Sprint(a) != fmt.Sprint(want) {
 		t.Fatalf("acted row\n got %+v\nwant %+v", a, want)
 	}
-	if len(g.Other) != 2 || !g.Other[0].Internal || g.Other[0].Indicator != "10.0.0.5" || g.Other[1].Internal {
+	if len(g.Other) != 2 || g.Other[0].Recorded != "internal (p = 0.00)" || g.Other[0].Indicator != "10.0.0.5" || g.Other[1].Recorded != "undetermined (p = 0.81)" {
 		t.Fatalf("other: %+v", g.Other)
 	}
 	if fmt.Sprint(g.Counts) != "[{anonymising relay 2} {compromised third-party system 1} {undetermined 3} {internal host 1}]" {

@@ -24,9 +24,32 @@ const kindAssessment = "assessment.recorded"
 // is cited by, or names, a selected source, and also names sources
 // outside the selection.
 type withheld struct {
-	index uint64
-	kind  string
-	leaf  tlog.Hash
+	index  uint64
+	kind   string
+	leaf   tlog.Hash
+	reason string
+}
+
+// Why entries are withheld from a selective package.
+const (
+	withheldOthers = "cited by or naming a selected source, but it also names sources outside this selection"
+	withheldTotals = "an assessment recorded by an earlier version: it states totals over every source of the case"
+)
+
+// withhold says why a selective package proves e without showing it (""
+// when it shows it): e names a source outside the selection, or it is an
+// assessment entry of the earlier format, whose role totals and summary
+// speak of every source.
+func (st *state) withhold(e *evidence.Entry) string {
+	if e.Kind == kindAssessment {
+		if field, _, _, err := committed(e); err != nil || field == "" {
+			return withheldTotals
+		}
+	}
+	if st.namesOther(e) {
+		return withheldOthers
+	}
+	return ""
 }
 
 // scope decides, for a selective export, which sources the package is

@@ -60,14 +60,17 @@ type state struct {
 	witnessKeys []string // the cosigner vkeys of the witnessing policy
 
 	// What the findings rest on and which of them the package shows.
-	assessment    *evidence.Entry // the latest assessment.recorded entry before the checkpoint
-	firstAssessed time.Time       // the time of the first one
-	dstOnly       map[string]bool // findings seen only as a destination
-	findings      []Finding       // of the selected sources (all in a complete export)
-	sources       []string        // the selected sources (selective exports)
-	cited         map[uint64]bool // entries the selected findings cite
-	others        map[string]bool // lower-cased values of every other source
-	withheld      []withheld      // cited or matching entries that also name others
+	assessment    *evidence.Entry   // the latest assessment.recorded entry before the checkpoint
+	firstAssessed time.Time         // the time of the first one
+	dstOnly       map[string]bool   // findings seen only as a destination
+	findings      []Finding         // of the selected sources (all in a complete export)
+	sources       []string          // the selected sources (selective exports)
+	cited         map[uint64]bool   // entries the selected findings cite
+	others        map[string]bool   // lower-cased values of every other source
+	withheld      []withheld        // cited or matching entries that also name others
+	leaves        []provenLeaf      // the findings' leaves in the assessment entry, by index
+	leafSets      []leafSet         // every leaf of the assessment entry (complete packages)
+	provenAt      map[string]string // finding → the leaf file (and line) proving it
 }
 
 var errStop = errors.New("stop")
@@ -220,6 +223,14 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
+	if err := st.citeObservations(c); err != nil {
+		return nil, err
+	}
+	if o.Leaves != nil {
+		if err := st.proveFindings(o.Leaves); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.markDestinations(eventstore.New(c)); err != nil {
 		return nil, err
 	}
@@ -234,6 +245,12 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 		if !added {
 			break
 		}
+	}
+	if len(st.provenAt) > 0 && !slices.Contains(st.included, st.assessment.Index) {
+		return nil, fmt.Errorf("export: assessment entry %d names sources outside the selection (an assessment of some sources only): record an assessment of the whole case first (casefile assess)", st.assessment.Index)
+	}
+	if err := st.proveObservations(c); err != nil {
+		return nil, err
 	}
 	for d := range selected {
 		st.artefacts = append(st.artefacts, ingested[d])
@@ -283,9 +300,11 @@ func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, inge
 				}
 			}
 		}
-		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested && st.namesOther(e) {
-			st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash()})
-			return nil
+		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested {
+			if why := st.withhold(e); why != "" {
+				st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash(), reason: why})
+				return nil
+			}
 		}
 		st.entries = append(st.entries, e)
 		st.included = append(st.included, e.Index)

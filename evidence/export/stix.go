@@ -172,10 +172,6 @@ func (d *document) stixBundle() ([]byte, error) {
 		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks,
 			"id": scoID(scoType, node{"value": f.Indicator})}
 		objs = append(objs, sco)
-		role := roleNames[f.Role]
-		if role == "" {
-			role = f.Role
-		}
 		var refs []string
 		if why := st.notActionable(f); why != "" {
 			first, last := created, created
@@ -196,7 +192,7 @@ func (d *document) stixBundle() ([]byte, error) {
 				}
 			}
 			infra := withConf(sdo("infrastructure", f.Indicator, node{
-				"name": fmt.Sprintf("%s (%s %s)", f.Indicator, f.Words, role), "infrastructure_types": []string{infraType},
+				"name": viewOf(f).infrastructureName(), "infrastructure_types": []string{infraType},
 				"description": f.Statement,
 			}), conf)
 			indType := indicatorTypes[f.Role]
@@ -210,8 +206,7 @@ func (d *document) stixBundle() ([]byte, error) {
 			ind := withConf(sdo("indicator", f.Indicator, node{
 				"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
 				"pattern_version": "2.1", "valid_from": validFrom,
-				"description": fmt.Sprintf("%s: %s %s. Analytic confidence %s. Collateral risk %.0f %%: %s",
-					f.Indicator, f.Words, role, f.Confidence, 100*clamp01(f.CollateralRisk), collateralPhrase(f.CollateralRisk)),
+				"description": viewOf(f).indicatorText(),
 			}), conf)
 			if vu := validUntil(f); vu != "" && vu > validFrom {
 				ind["valid_until"] = vu
@@ -237,7 +232,7 @@ func (d *document) stixBundle() ([]byte, error) {
 			content += fmt.Sprintf("\n- %s (ρ %.2f; %s)", fa.Text, fa.Rho, fa.Source)
 		}
 		note := withConf(sdo("note", f.Indicator, node{
-			"abstract": "Attribution assessment of " + f.Indicator, "content": content,
+			"abstract": noteAbstract + f.Indicator, "content": content,
 			"authors": []string{author}, "object_refs": refs,
 		}), conf)
 		objs = append(objs, note)
@@ -248,6 +243,29 @@ func (d *document) stixBundle() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// noteAbstract begins the abstract of the note on each source.
+const noteAbstract = "Attribution assessment of "
+
+// roleName is a role in words.
+func roleName(r string) string {
+	if n := roleNames[r]; n != "" {
+		return n
+	}
+	return r
+}
+
+// infrastructureName and indicatorText are what the STIX infrastructure
+// and indicator of a source say of it, written from and checked against
+// its assessment leaf.
+func (v leafView) infrastructureName() string {
+	return fmt.Sprintf("%s (%s %s)", v.Indicator, v.Words, roleName(v.Role))
+}
+
+func (v leafView) indicatorText() string {
+	return fmt.Sprintf("%s: %s %s. Analytic confidence %s. Collateral risk %.0f %%: %s",
+		v.Indicator, v.Words, roleName(v.Role), v.Confidence, 100*clamp01(v.CollateralRisk), collateralPhrase(v.CollateralRisk))
 }
 
 // validUntil is when an indicator of f goes stale: ValidFor after it was

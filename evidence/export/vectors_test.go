@@ -25,7 +25,7 @@ import (
 // give ("pass", "fail", or "-" for archives, which they do not open).
 // Packages of every format ever written must keep verifying.
 //
-// CASEFILE_EXPORT_WRITE_VECTORS=1 rewrites testdata/vectors/v2 with the
+// CASEFILE_EXPORT_WRITE_VECTORS=1 rewrites testdata/vectors/v3 with the
 // current writer (a new key; review the diff before committing).
 
 const vectorsDir = "testdata/vectors"
@@ -61,14 +61,14 @@ func readVerdicts(t *testing.T, dir string) []verdict {
 // runs the VERIFY.txt steps literally on each directory vector.
 func TestVectors(t *testing.T) {
 	if os.Getenv("CASEFILE_EXPORT_WRITE_VECTORS") != "" {
-		writeVectors(t, filepath.Join(vectorsDir, "v2"))
+		writeVectors(t, filepath.Join(vectorsDir, "v3"))
 	}
 	formats, err := os.ReadDir(vectorsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(formats) < 2 {
-		t.Fatalf("%d vector formats, want v1 and v2", len(formats))
+	if len(formats) < 3 {
+		t.Fatalf("%d vector formats, want v1, v2 and v3", len(formats))
 	}
 	for _, fd := range formats {
 		dir := filepath.Join(vectorsDir, fd.Name())
@@ -108,10 +108,10 @@ func writeVectors(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tc, fs := scopeCase(t)
+	tc, fs, leaves, _ := observedCase(t)
 	for _, name := range []string{"good", "good.tar.gz", "good.zip"} {
 		o := tc.options(filepath.Join(dir, name))
-		o.Artefacts, o.Findings, o.NoRecord = []evidence.Digest{tc.arts["auth.log"]}, fs, true
+		o.Artefacts, o.Findings, o.Leaves, o.NoRecord = []evidence.Digest{tc.arts["auth.log"]}, fs, leaves, true
 		build(t, tc, o)
 	}
 	good := filepath.Join(dir, "good")
@@ -164,6 +164,24 @@ func writeVectors(t *testing.T, dir string) {
 		writeOrFail(t, p, b)
 		resignDir(t, d, tc.signer.SignBlob)
 	})
+	_, m := manifestOf(t, good)
+	var leaf, obsLeaf string
+	for _, l := range m.Leaves {
+		if l.Entry == *m.Assessment {
+			leaf = l.Path
+		} else {
+			obsLeaf = l.Path
+		}
+	}
+	variant("flipped-leaf-byte", func(d string) { flip(t, filepath.Join(d, leaf), func(n int) int { return n / 2 }) })
+	variant("forged-leaf", func(d string) {
+		replaceIn(t, filepath.Join(d, leaf), `"probability":`, `"probability":1`)
+		resignDir(t, d, tc.signer.SignBlob)
+	})
+	variant("forged-observation", func(d string) {
+		replaceIn(t, filepath.Join(d, obsLeaf), `"exit":true`, `"exit":false`)
+		resignDir(t, d, tc.signer.SignBlob)
+	})
 	writeDotDot(t, filepath.Join(dir, "good.tar.gz"), filepath.Join(dir, "dotdot-path.tar.gz"))
 	verdicts := fmt.Sprintf(`# name                    verify-export (ok, or where the first problem is)  VERIFY.txt steps
 good                      ok                            pass
@@ -177,8 +195,15 @@ extra-file                artefacts/%[2]s  fail
 # A package built by a writer that leaks, signed with the case key: the
 # offline steps cannot know what was selected; verify-export's scope check does.
 leaked-unselected-value   stix-bundle.json              pass
+flipped-leaf-byte         %[3]s  fail
+# A finding's leaf changed and the package re-signed with the case key: the
+# leaf no longer hashes to the result_root of the assessment entry.
+forged-leaf               %[3]s  pass
+# An observation changed likewise: it no longer hashes to the
+# observations_root of its observations entry.
+forged-observation        %[4]s  pass
 dotdot-path.tar.gz        "pkg/../evil.sh"              -
-`, auth, strings.Repeat("0", 64))
+`, auth, strings.Repeat("0", 64), leaf, obsLeaf)
 	writeOrFail(t, filepath.Join(dir, "VERDICTS"), []byte(verdicts))
 }
 

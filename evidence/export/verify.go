@@ -38,6 +38,10 @@ type Report struct {
 	Case           string `json:"case,omitempty"`
 	Timestamp      string `json:"timestamp,omitempty"` // time stated by the TSA
 	Previous       uint64 `json:"previous_export,omitempty"`
+	// Findings the package states, and how many of them are proven by a
+	// leaf of the assessment entry (verify_leaves.go).
+	Findings       int `json:"findings,omitempty"`
+	FindingsProven int `json:"findings_proven,omitempty"`
 	// Witnessing: cosignatures, timestamps and consistency proofs (witnessing.go).
 	Witnessing *WitnessingReport `json:"witnessing,omitempty"`
 	// Held: how the package's checkpoint relates to the checkpoints the
@@ -164,7 +168,7 @@ func verifySigned(r *Report, pk *reader) (*Manifest, ed25519.PublicKey) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(mf.data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil || (m.Format != formatVersion && m.Format != formatVersionV1) {
+	if err := dec.Decode(&m); err != nil || (m.Format != formatVersion && m.Format != formatVersionV2 && m.Format != formatVersionV1) {
 		r.add(ProblemManifest, fileManifest, "unreadable or of another format (%v)", err)
 		return nil, nil
 	}
@@ -174,7 +178,7 @@ func verifySigned(r *Report, pk *reader) (*Manifest, ed25519.PublicKey) {
 			return nil, nil
 		}
 	}
-	r.Case = m.Case.ID
+	r.Case, r.Findings = m.Case.ID, m.Findings
 	return &m, pub
 }
 
@@ -224,7 +228,8 @@ func verifyFiles(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 // be the signed ones.
 func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	for n := range pk.files {
-		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !oldCheckpointRE.MatchString(n) && !witnessingRE.MatchString(n) {
+		if !topLevelAllowed[n] && !artefactPath.MatchString(n) && !proofPathRE.MatchString(n) && !consistencyRE.MatchString(n) && !oldCheckpointRE.MatchString(n) && !witnessingRE.MatchString(n) &&
+			!leafPathRE.MatchString(n) && !leafProofPathRE.MatchString(n) && !leafSetPathRE.MatchString(n) {
 			r.add(ProblemFile, n, "not a file a Casefile package holds")
 		}
 	}
@@ -271,6 +276,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 		entries []uint64
 	}
 	claims := map[string]*claim{}
+	shown := map[uint64]*evidence.Entry{}
 	var prev *evidence.Entry
 	for i, raw := range lines {
 		e, err := evidence.ParseEntry(raw)
@@ -288,6 +294,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			}
 		}
 		prev = e
+		shown[e.Index] = e
 		pp := proofPath(e.Index)
 		pf := pk.files[pp]
 		if pf == nil {
@@ -321,6 +328,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	}
 	r.Entries = uint64(len(lines))
 	verifyWithheld(r, pk, m, ck, ckf.data)
+	verifyLeaves(r, pk, m, shown)
 
 	// Artefacts: each file must be what an included entry preserved.
 	inManifest := map[string]bool{}

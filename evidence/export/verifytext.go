@@ -95,6 +95,7 @@ func (d *document) verifyText() []byte {
 	w("  proofs/entry-N.tlog-proof is a C2SP tlog-proof (c2sp.org/tlog-proof): the line\n")
 	w("  \"index N\", the RFC 6962 inclusion proof (base64 hashes, from the leaf's\n")
 	w("  sibling up), a blank line, and checkpoint.txt verbatim.\n")
+	d.leavesText(w)
 	d.consistencyText(w)
 	d.witnessingText(w)
 	w("\nWHAT THE FILES ARE\n\n")
@@ -111,6 +112,10 @@ func (d *document) verifyText() []byte {
 	if len(st.witnessing) > 0 {
 		w("  witnessing/       the checkpoint cosigned by witnesses, the witnessing policy,\n")
 		w("                    the RFC 3161 timestamp of the checkpoint (see above)\n")
+	}
+	if len(st.leaves)+len(st.leafSets) > 0 {
+		w("  leaves/           what entries commit to item by item: the assessment of each\n")
+		w("                    source, the observations (see LEAVES above)\n")
 	}
 	w("  artefacts/        the exhibits, byte for byte, named by SHA-256\n")
 	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
@@ -166,6 +171,46 @@ else
 	echo "OK: every file is the one signed with this key; compare the fingerprint above with the one the sender confirmed"
 fi
 `)
+}
+
+// leavesText tells how the leaves of entries that commit per item (the
+// findings' assessment, observations) are proven.
+func (d *document) leavesText(w func(string, ...any)) {
+	st := d.st
+	if len(st.leaves)+len(st.leafSets) == 0 {
+		return
+	}
+	w("\n  LEAVES: some entries do not list what they record but commit to it item by item,\n")
+	w("  so that each item can be shown and proven without the others. An\n")
+	w("  assessment.recorded entry commits to its result per source: \"result_root\" is the\n")
+	w("  root of an RFC 6962 tree (SHA-256, as above) of \"sources\" leaves, one per assessed\n")
+	w("  source in order of indicator, each the canonical JSON of that source's assessment.\n")
+	w("  An observations.recorded entry commits to its observations: \"observations_root\"\n")
+	w("  over \"observation_count\" leaves, one per observation (its canonical JSON). A leaf's\n")
+	w("  hash is SHA-256(0x00 || its bytes). Entry N itself is proven against checkpoint.txt\n")
+	w("  by proofs/entry-N.tlog-proof, as any entry.\n")
+	if len(st.leaves) > 0 {
+		w("  leaves/entry-N-I.json is leaf I of entry N, byte for byte; proofs/entry-N-leaf-I.txt\n")
+		w("  proves it:\n\n")
+		w("     %s\n     entry N\n     index I\n     size <the number of leaves>\n", leafProofHeader)
+		w("     <the RFC 6962 inclusion proof: base64 hashes, from the leaf's sibling up>\n\n")
+		w("     result_root <the root, as entry N records it>   (or observations_root …)\n\n")
+		w("  Check the leaf with the proof against that root of entry N in entries.jsonl (e.g.\n")
+		w("  golang.org/x/mod/sumdb/tlog.CheckRecord with the root, size, index and leaf hash).\n")
+		if !st.complete {
+			w("  Only the leaves of this package's sources are shown.\n")
+		}
+	}
+	if len(st.leafSets) > 0 {
+		w("  leaves/entry-N.jsonl holds every leaf of entry N, one a line (the line without its\n")
+		w("  newline is the leaf): their tree's root must be the root entry N records.\n")
+	}
+	if len(st.provenAt) > 0 {
+		w("  The findings in stix-bundle.json, case.jsonld and report.html must say what their\n")
+		w("  leaf of the assessment entry (%d) says (indicator, role, probability and its\n", st.assessment.Index)
+		w("  words, analytic confidence, collateral risk, recommendation).\n")
+	}
+	w("  casefile verify-export checks all of this.\n")
 }
 
 // consistencyText tells how the consistency proofs are formed and checked.
