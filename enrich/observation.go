@@ -20,6 +20,7 @@ const (
 	TypeCloudRanges = "cloud-ranges"
 	TypeWarninglist = "warninglist"
 	TypeWHOIS       = "whois"
+	TypeRDAP        = "rdap" // a registry's RDAP answer: the network and its abuse contact
 	TypeScan        = "scan"    // Internet scan results (Shodan banners, scan exports)
 	TypeBuiltin     = "builtin" // special-purpose ranges, known without a dataset
 )
@@ -59,7 +60,7 @@ func DefaultReliability(sourceType string) string {
 		return "B"
 	case TypeScan:
 		return "B" // the scanner's own measurement, at its own time
-	case TypeWHOIS:
+	case TypeWHOIS, TypeRDAP:
 		return "C" // self-declared by the registrant
 	default:
 		return "F"
