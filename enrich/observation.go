@@ -20,7 +20,7 @@ const (
 	TypeCloudRanges = "cloud-ranges"
 	TypeWarninglist = "warninglist"
 	TypeWHOIS       = "whois"
-	TypeRDAP        = "rdap" // a registry's RDAP answer: the network and its abuse contact
+	TypeRDAP        = "rdap"    // a registry's RDAP answer: the network and its abuse contact
 	TypeScan        = "scan"    // Internet scan results (Shodan banners, scan exports)
 	TypeBuiltin     = "builtin" // special-purpose ranges, known without a dataset
 )
