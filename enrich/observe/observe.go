@@ -290,8 +290,8 @@ type Source struct {
 }
 
 // key is the index key of the source: the builtin table's name, the WHOIS
-// answer's digest under "whois/" (so that an indicator asked in WHOIS is
-// known to be asked), or the dataset's digest. Verify derives it from an
+// or RDAP answer's digest under "whois/" or "rdap/" (so that an indicator
+// asked is known to be asked), or the dataset's digest. Verify derives it from an
 // entry's payload the same way.
 func (s Source) key() string {
 	switch s.Type {
@@ -299,6 +299,8 @@ func (s Source) key() string {
 		return builtinKey
 	case enrich.TypeWHOIS:
 		return whoisKeyPrefix + s.Dataset
+	case enrich.TypeRDAP:
+		return rdapKeyPrefix + s.Dataset
 	}
 	return s.Dataset
 }
