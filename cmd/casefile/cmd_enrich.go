@@ -9,6 +9,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/enrich/rdap"
 )
 
 func (a *app) enrichCmd() *cobra.Command {
@@ -48,6 +49,9 @@ Running it again with the same datasets records nothing new.`,
 			if o.RDAPServer != "" {
 				o.RDAP = true
 			}
+			if o.RDAPRate <= 0 {
+				return usagef("--rdap-rate %v: want a positive number of requests per second", o.RDAPRate)
+			}
 			if len(o.Datasets) == 0 && !o.WHOIS && !o.RDAP {
 				a.hint("no dataset given: only the special-purpose ranges are recognised; add --mmdb, --tor-exits, --ranges or --warninglist")
 			}
@@ -84,6 +88,7 @@ Running it again with the same datasets records nothing new.`,
 	fl.StringVar(&o.WHOISServer, "whois-server", "", "send every WHOIS query to this HOST:PORT (implies --whois)")
 	fl.BoolVar(&o.RDAP, "rdap", false, "also ask RDAP for each address's network and abuse contact (contacts registries over the network)")
 	fl.StringVar(&o.RDAPServer, "rdap-server", "", "send every RDAP request to this base URL, bypassing the IANA bootstrap (implies --rdap)")
+	fl.Float64Var(&o.RDAPRate, "rdap-rate", rdap.DefaultRateLimit, "RDAP requests per second at most")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -91,6 +92,13 @@ func excerpts(c *evidence.Case, names map[string]string, f *export.Finding) ([]E
 		}
 		out = append(out, x)
 	}
+	// In the order they happened, as the recipient reads their own logs.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].Artefact == out[j].Artefact && out[i].Line < out[j].Line
+	})
 	return out, nil
 }
 
