@@ -105,7 +105,8 @@ func emailBody(to string, ts []*target, o Options) string {
 			w("   What it did: %s\n", strings.Join(did, "; "))
 		}
 		if len(t.excerpts) > 0 {
-			w("   Log lines (only those our assessment cites):\n")
+			w("   Log lines (only those our assessment cites; our account names are\n")
+			w("   replaced by %s):\n", Account)
 			for _, x := range t.excerpts {
 				w("     %s  %s line %d\n", utc(x.Time), x.Name, x.Line)
 				if x.Text != "" {

@@ -90,6 +90,7 @@ func excerpts(c *evidence.Case, names map[string]string, f *export.Finding) ([]E
 		if err != nil {
 			return nil, fmt.Errorf("quoting %s: %w", w, err)
 		}
+		x.Text = minimise(x.Text, e.User, f.Indicator)
 		out = append(out, x)
 	}
 	// In the order they happened, as the recipient reads their own logs.
@@ -100,6 +101,41 @@ func excerpts(c *evidence.Case, names map[string]string, f *export.Finding) ([]E
 		return out[i].Artefact == out[j].Artefact && out[i].Line < out[j].Line
 	})
 	return out, nil
+}
+
+// Account stands in a quoted line for the account name the event names:
+// the recipient needs the source, the time and what it did, not the names
+// of the victim's accounts.
+const Account = "[account]"
+
+// minimise replaces the whole-word occurrences of user in line by Account,
+// unless user is the source itself or a number (which would blank out the
+// evidence the report is about).
+func minimise(line, user, source string) string {
+	user = strings.TrimSpace(user)
+	if user == "" || user == source || strings.Trim(user, "0123456789") == "" {
+		return line
+	}
+	word := func(b byte) bool {
+		return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '-' || b == '.' || b == '@'
+	}
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		j := strings.Index(line[i:], user)
+		if j < 0 {
+			b.WriteString(line[i:])
+			break
+		}
+		at, end := i+j, i+j+len(user)
+		if (at == 0 || !word(line[at-1])) && (end == len(line) || !word(line[end])) {
+			b.WriteString(line[i:at])
+			b.WriteString(Account)
+		} else {
+			b.WriteString(line[i:end])
+		}
+		i = end
+	}
+	return b.String()
 }
 
 // readLine returns the line at a citation's offset, safe to print. A line

@@ -125,7 +125,7 @@ func xarfReport(t *target, from Party, caseSeed, fingerprint string) map[string]
 		sum := sha256.Sum256([]byte(x.Text))
 		ev = append(ev, map[string]any{
 			"content_type": "text/plain",
-			"description":  clip(fmt.Sprintf("%s line %d (%s), %s; case key %s", x.Name, x.Line, x.Artefact, x.Time.Format(time.RFC3339), fingerprint), 500),
+			"description":  clip(fmt.Sprintf("%s line %d (%s), %s, account names replaced by %s; case key %s", x.Name, x.Line, x.Artefact, x.Time.Format(time.RFC3339), Account, fingerprint), 500),
 			"payload":      base64.StdEncoding.EncodeToString([]byte(x.Text)),
 			"hash":         "sha256:" + hex.EncodeToString(sum[:]),
 			"size":         len(x.Text),
