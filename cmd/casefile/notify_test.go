@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,24 +9,25 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/enrich/rdap/rdaptest"
+	"github.com/casefile/casefile/evidence/sampledata"
 	"github.com/casefile/casefile/graph/notify/xarftest"
 )
 
 // TestNotifyDemo runs the flow on the demo case (Tor exits guessing
-// passwords, then a login from a compromised university host): RDAP,
-// served on 127.0.0.1, names one operator's abuse desk for the ten exits;
-// the university's contact comes from the recorded WHOIS answer. notify
-// writes one report for the ten exits and one for the university, every
-// X-ARF report validates against the v4 schemas, each report is a custody
-// entry, and the case still verifies.
+// passwords, then a login from a compromised university host; the
+// incident's RDAP and WHOIS answers served on 127.0.0.1): notify reaches
+// the ten exits and the university, one report per abuse contact (two
+// exits of one hosting network share theirs), every X-ARF report validates
+// against the v4 schemas, each report is a custody entry, and the case
+// still verifies.
 func TestNotifyDemo(t *testing.T) {
 	validate := xarftest.Validator(t)
 	dir := t.TempDir()
 	c := newCLI(t)
 	out := c.must("demo", "--dir", filepath.Join(dir, "demo"))
 	m := regexp.MustCompile(`CASEFILE_PASSPHRASE=(\S+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("the demo printed no passphrase:\n%s", out)
+	if m == nil || !strings.Contains(out, "14 naming an abuse contact") {
+		t.Fatalf("the demo printed no passphrase or no RDAP line:\n%s", out)
 	}
 	c.env["CASEFILE_PASSPHRASE"] = m[1]
 	c.env["CASEFILE_CASE"] = filepath.Join(dir, "demo", "case")
@@ -39,39 +39,42 @@ func TestNotifyDemo(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.must("--json", "assess")), &assessed); err != nil {
 		t.Fatal(err)
 	}
-	var relays []string
-	var compromised string
+	external := map[string]bool{}
 	for _, s := range assessed.Sources {
-		switch s.Role {
-		case "anonymization-relay":
-			relays = append(relays, s.Indicator)
-		case "compromised-third-party":
-			compromised = s.Indicator
+		if s.Role == "anonymization-relay" || s.Role == "compromised-third-party" {
+			external[s.Indicator] = true
 		}
 	}
-	if len(relays) != 10 || compromised == "" {
-		t.Fatalf("the demo has %d relays and compromised host %q; want 10 and one", len(relays), compromised)
-	}
-	srv, err := rdaptest.NewReplay()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	for _, ip := range relays {
-		if err := srv.Add([]byte(relayAnswer(ip))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out = c.must("enrich", "--rdap-server", srv.URL, "--rdap-rate", "1000")
-	if !strings.Contains(out, "rdap                     asked") || !strings.Contains(out, "(10 with an abuse e-mail)") {
-		t.Fatalf("enrich --rdap:\n%s", out)
+	if len(external) != 11 {
+		t.Fatalf("the demo has %d relays and compromised hosts, want 11", len(external))
 	}
 
 	notes := filepath.Join(dir, "notify")
-	out = c.must("notify", "--out", notes, "--org", "Victim Ltd")
-	if !strings.Contains(out, "abuse@relay-operator.example") || !strings.Contains(out, "10 source(s), anonymization-relay") ||
-		!strings.Contains(out, "2 report(s) prepared") {
-		t.Fatalf("notify:\n%s", out)
+	var res struct {
+		Reports []struct {
+			To      string
+			Sources []string
+			Entry   uint64
+		}
+		Unreached []struct{ Indicator string }
+	}
+	if err := json.Unmarshal([]byte(c.must("--json", "notify", "--out", notes, "--org", "Victim Ltd")), &res); err != nil {
+		t.Fatal(err)
+	}
+	reached, shared := 0, 0
+	for _, r := range res.Reports {
+		for _, s := range r.Sources {
+			if !external[s] {
+				t.Errorf("report to %s about %s, which has no external verdict", r.To, s)
+			}
+			reached++
+		}
+		if len(r.Sources) > 1 {
+			shared++
+		}
+	}
+	if reached != 11 || len(res.Unreached) != 0 || shared == 0 {
+		t.Fatalf("%d sources reached in %d reports (%d shared), unreached %v", reached, len(res.Reports), shared, res.Unreached)
 	}
 	reports, _ := filepath.Glob(filepath.Join(notes, "*", "xarf-*.json"))
 	if len(reports) != 11 {
@@ -86,31 +89,25 @@ func TestNotifyDemo(t *testing.T) {
 			t.Errorf("%s does not validate against X-ARF v4: %v", filepath.Base(p), err)
 		}
 	}
-	mail, err := os.ReadFile(filepath.Join(notes, "abuse@relay-operator.example", "email.txt"))
+	mail, err := os.ReadFile(filepath.Join(notes, "abuse@glenrock-uni.example.org", "email.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append([]string{"preserve any logs", "Dates to preserve: ", "10 addresses in TOR-RELAYS-EXAMPLE"}, relays...) {
+	for _, want := range []string{"we do not suspect the owner", "Accepted password for [account] from", "key sha256:"} {
 		if !strings.Contains(string(mail), want) {
-			t.Errorf("the relay e-mail lacks %q:\n%s", want, mail)
+			t.Errorf("the university's e-mail lacks %q:\n%s", want, mail)
 		}
 	}
-	var log []struct {
-		Kind    string
-		Payload struct{ To string }
-	}
+	prepared := 0
 	for _, line := range strings.Split(strings.TrimSpace(c.must("--json", "log")), "\n") {
-		var e struct {
-			Kind    string
-			Payload struct{ To string }
-		}
+		var e struct{ Kind string }
 		json.Unmarshal([]byte(line), &e)
 		if e.Kind == "notification.prepared" {
-			log = append(log, e)
+			prepared++
 		}
 	}
-	if len(log) != 2 {
-		t.Errorf("%d notification.prepared entries, want 2: %+v", len(log), log)
+	if prepared != len(res.Reports) {
+		t.Errorf("%d notification.prepared entries for %d reports", prepared, len(res.Reports))
 	}
 	c.must("verify")
 	if code, _, e := c.run("notify", "--out", notes); code == 0 || !strings.Contains(e, "not empty") {
@@ -118,9 +115,31 @@ func TestNotifyDemo(t *testing.T) {
 	}
 }
 
-// relayAnswer is an RDAP answer for one exit of a relay operator whose
-// abuse desk is abuse@relay-operator.example.
-func relayAnswer(ip string) string {
-	return fmt.Sprintf(`{"objectClassName":"ip network","handle":"RELAY-%s","startAddress":%q,"endAddress":%q,"name":"TOR-RELAYS-EXAMPLE","country":"DE","port43":"whois.ripe.net",`+
-		`"entities":[{"handle":"ABUSE-RELAYS","roles":["abuse"],"vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Relay operator abuse desk"],["email",{"type":"abuse"},"text","abuse@relay-operator.example"]]]}]}`, ip, ip, ip)
+// TestEnrichRDAP: enrich --rdap-server asks a server on 127.0.0.1 serving
+// real ARIN and RIPE answers, and indicators shows the abuse contacts.
+func TestEnrichRDAP(t *testing.T) {
+	samples := sampledata.Path(t, "rdap")
+	srv, err := rdaptest.NewReplay(filepath.Join(samples, "JakubOnderka-rdap_client/ip_network_arin_3_3_3_3.json"),
+		filepath.Join(samples, "JakubOnderka-rdap_client/ip_network_ripe_193_0_0_0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := newCLI(t)
+	c.must("init", "--title", "rdap")
+	log := writeFile(t, filepath.Join(t.TempDir(), "auth.log"), "Nov 20 09:02:19 web01 sshd[1]: Failed password for root from 3.3.3.3 port 55335 ssh2\n"+
+		"Nov 20 09:02:21 web01 sshd[2]: Failed password for root from 193.0.6.139 port 55337 ssh2\n")
+	c.must("ingest", "--year", "2026", log)
+	if code, _, e := c.run("enrich", "--rdap-server", srv.URL, "--rdap-rate", "0"); code != 2 || !strings.Contains(e, "--rdap-rate") {
+		t.Errorf("--rdap-rate 0: exit %d\n%s", code, e)
+	}
+	out := c.must("enrich", "--rdap-server", srv.URL, "--rdap-rate", "1000")
+	if !strings.Contains(out, "rdap                     asked 2, answered 2 (2 with an abuse e-mail)") {
+		t.Fatalf("enrich:\n%s", out)
+	}
+	out = c.must("indicators")
+	if !strings.Contains(out, "abuse abuse@amazonaws.com") || !strings.Contains(out, "abuse abuse@ripe.net") {
+		t.Errorf("indicators:\n%s", out)
+	}
+	c.must("verify")
 }

@@ -17,6 +17,9 @@ import (
 // rdapKeyPrefix marks index keys of RDAP answers.
 const rdapKeyPrefix = "rdap/"
 
+// rdapFlush is how many lookups run between two recordings.
+const rdapFlush = 64
+
 // RDAPReport summarises the RDAP part of a run.
 type RDAPReport struct {
 	Asked    int      `json:"asked"`
@@ -38,6 +41,27 @@ func (r *Recorder) rdap(ctx context.Context, inds []*eventstore.Summary, o Optio
 	}
 	rep := &RDAPReport{}
 	preserved := map[string]evidence.Digest{} // answer URL → artefact, within this run
+	type batch struct {
+		src   Source
+		byInd map[string][]enrich.Observation
+	}
+	batches := map[evidence.Digest]*batch{}
+	var order []evidence.Digest
+	// flush records what was answered, one entry per answer (the addresses
+	// of one network go together); it runs every rdapFlush lookups too, so
+	// that an interrupted run keeps most of what it learnt.
+	flush := func() error {
+		for _, d := range order {
+			n, err := r.Record(ctx, batches[d].src, batches[d].byInd)
+			if err != nil {
+				return err
+			}
+			rep.Recorded += n
+			batches[d].byInd = map[string][]enrich.Observation{}
+		}
+		order = order[:0]
+		return nil
+	}
 	for _, s := range inds {
 		if s.Type != indicator.TypeIP || s.Special != "" {
 			continue
@@ -50,6 +74,11 @@ func (r *Recorder) rdap(ctx context.Context, inds []*eventstore.Summary, o Optio
 			continue
 		}
 		rep.Asked++
+		if rep.Asked%rdapFlush == 0 {
+			if err := flush(); err != nil {
+				return rep, err
+			}
+		}
 		resp, err := cl.Lookup(ctx, s.Value)
 		if resp == nil || len(resp.Raw) == 0 {
 			rep.Failed++
@@ -77,23 +106,23 @@ func (r *Recorder) rdap(ctx context.Context, inds []*eventstore.Summary, o Optio
 			}
 			d = res.Digest
 			preserved[resp.URL] = d
+			batches[d] = &batch{src: Source{Dataset: d.String(), KeepMisses: true, Name: resp.SourceName(), Type: enrich.TypeRDAP, Date: resp.Retrieved},
+				byInd: map[string][]enrich.Observation{}}
+		}
+		if len(batches[d].byInd) == 0 {
+			order = append(order, d)
 		}
 		obs := resp.Observations(d.String())
 		for i := range obs {
 			obs[i].Indicator = s.Value
 		}
+		batches[d].byInd[s.Value] = obs
 		if resp.Network != nil && resp.Network.AbuseEmail != "" {
 			rep.Abuse++
 		}
-		n, rerr := r.Record(ctx, Source{Dataset: d.String(), KeepMisses: true, Name: resp.SourceName(), Type: enrich.TypeRDAP, Date: resp.Retrieved},
-			map[string][]enrich.Observation{s.Value: obs})
-		if rerr != nil {
-			return rep, rerr
-		}
-		rep.Recorded += n
 		if err != nil && !errors.Is(err, rdap.ErrNotFound) && o.Progress != nil {
 			o.Progress(fmt.Sprintf("rdap %s: %v (answer preserved)", s.Value, err))
 		}
 	}
-	return rep, nil
+	return rep, flush()
 }

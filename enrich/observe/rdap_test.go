@@ -10,6 +10,7 @@ import (
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/enrich/rdap/rdaptest"
+	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/sampledata"
 )
 
@@ -67,6 +68,17 @@ Nov 20 09:02:23 web01 sshd[31006]: Failed password for admin from 9.9.9.9 port 5
 	}
 	if obs, _ := observe.Observations(c, "9.9.9.9"); len(obs) != 1 || obs[0].Fields["not_found"] != true {
 		t.Errorf("9.9.9.9: %+v", obs)
+	}
+	// One entry per answer: the two ARIN addresses share theirs.
+	entries := 0
+	c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == observe.KindObservations && bytes.Contains(e.Payload, []byte(`"source_type":"rdap"`)) {
+			entries++
+		}
+		return nil
+	})
+	if entries != 3 {
+		t.Errorf("%d RDAP observation entries, want 3 (ARIN, RIPE, the 404)", entries)
 	}
 	n := len(srv.Asked())
 	rep, err = observe.Run(ctx, c, observe.Options{RDAP: true, RDAPServer: srv.URL, RDAPRate: -1})

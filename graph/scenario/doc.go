@@ -12,7 +12,9 @@
 // build_epoch days before the incident, a TorDNSEL exit-addresses file, AWS
 // ip-ranges.json, MISP warninglists, Apple's private relay egress CSV and a
 // scan-data export where the scenario needs them), raw port-43 WHOIS answers
-// under whois/<indicator>.txt, and truth.json with the true role of every
+// under whois/<indicator>.txt, the RDAP answer (JSON) of every network a
+// host of the incident sits in under rdap/<prefix>.json, with the same abuse
+// contact as WHOIS, and truth.json with the true role of every
 // source indicator the logs contain.
 //
 // Guarantees:
