@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"net/mail"
+	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +56,9 @@ recorded first unless the latest recorded one has the same result.`,
 					return err
 				}
 			}
+			if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
+				return usagef("--out %s is not empty: reports are never written over earlier ones; give a new directory", out)
+			}
 			h, err := a.openCase(cmd, true)
 			if err != nil {
 				return err
@@ -68,7 +71,7 @@ recorded first unless the latest recorded one has the same result.`,
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
 				Examiner: a.actor(), Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID,
-				Now: time.Now().UTC(), Actor: a.actor(),
+				Actor: a.actor(),
 			})
 			if err != nil {
 				return err

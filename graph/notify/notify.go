@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/indicator"
@@ -39,7 +38,6 @@ type Options struct {
 	// Fingerprint is the case key's fingerprint, which lets a recipient
 	// check a package of the case later; CaseID seeds the report ids.
 	Fingerprint, CaseID string
-	Now                 time.Time // when the reports are prepared
 	Actor               string
 }
 
@@ -108,12 +106,15 @@ type SourceContact struct {
 // Prepare writes the reports for findings (as casefile export gets them)
 // into o.Out and records one custody entry per report.
 func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o Options) (*Result, error) {
-	if err := emptyDir(o.Out); err != nil {
-		return nil, err
-	}
 	only := map[string]bool{}
 	for _, ind := range o.Indicators {
+		if !slices.ContainsFunc(findings, func(f export.Finding) bool { return f.Indicator == normal(ind) }) {
+			return nil, fmt.Errorf("--indicator %s: no assessed source has this value (casefile assess lists them)", ind)
+		}
 		only[normal(ind)] = true
+	}
+	if err := emptyDir(o.Out); err != nil {
+		return nil, err
 	}
 	names, err := artefactNames(c)
 	if err != nil {
@@ -141,18 +142,17 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		}
 		t.contact = contactOf(obs)
 		if t.contact == nil {
-			res.Unreached = append(res.Unreached, Unreached{Indicator: f.Indicator, Role: t.role, Why: whyUnreached(obs)})
+			why := whyUnreached(obs)
+			if f.Type != "ip" {
+				why = "not an address: report it to the registrar or the platform that hosts it (WHOIS names the registrar's abuse contact)"
+			}
+			res.Unreached = append(res.Unreached, Unreached{Indicator: f.Indicator, Role: t.role, Why: why})
 			continue
 		}
 		if t.excerpts, err = excerpts(c, names, f); err != nil {
 			return nil, err
 		}
 		byContact[t.contact.Email] = append(byContact[t.contact.Email], t)
-	}
-	for _, ind := range o.Indicators {
-		if !slices.ContainsFunc(findings, func(f export.Finding) bool { return f.Indicator == normal(ind) }) {
-			return nil, fmt.Errorf("--indicator %s: no assessed source has this value (casefile assess lists them)", ind)
-		}
 	}
 	emails := make([]string, 0, len(byContact))
 	for e := range byContact {

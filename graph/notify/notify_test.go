@@ -125,7 +125,6 @@ var opts = notify.Options{
 	Examiner:    "Ann Analyst <ann@victim.example>",
 	Fingerprint: "sha256:" + strings.Repeat("5f", 32),
 	CaseID:      "0123456789abcdef",
-	Now:         time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
 	Actor:       "Ann Analyst <ann@victim.example>",
 }
 
@@ -253,6 +252,9 @@ func TestPrepareSelection(t *testing.T) {
 	o.Indicators = []string{"198.51.100.1"}
 	if _, err := notify.Prepare(context.Background(), fx.c, fx.finding, o); err == nil || !strings.Contains(err.Error(), "198.51.100.1") {
 		t.Errorf("unknown indicator: %v", err)
+	}
+	if _, err := os.Stat(o.Out); err == nil {
+		t.Errorf("an unknown indicator left %s behind", o.Out)
 	}
 }
 
