@@ -194,6 +194,9 @@ func TestPrepare(t *testing.T) {
 				var x map[string]any
 				json.Unmarshal(b, &x)
 				types[x["source_identifier"].(string)] = x["category"].(string) + "/" + x["type"].(string)
+				if _, ok := x["confidence"]; ok == (x["source_identifier"] == "52.1.2.3") {
+					t.Errorf("%s: confidence %v (the model's for the model's verdicts, none for the examiner's)", f.Name, x["confidence"])
+				}
 				// The validator does reject: without the source port a
 				// login attack from an address is not a valid report.
 				if x["type"] == "login_attack" {

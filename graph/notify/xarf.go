@@ -88,9 +88,11 @@ func xarfReport(t *target, from Party, caseSeed, fingerprint string) map[string]
 		"category":          cat,
 		"type":              typ,
 		"evidence_source":   "firewall_logs",
-		"confidence":        round2(t.probability),
 		"description":       clip(describe(t), 1000),
 		"tags":              []string{"casefile:" + tagWord(t.role)},
+	}
+	if !t.byExaminer {
+		r["confidence"] = round2(t.probability) // the model's; an examiner's verdict states none
 	}
 	if first != nil {
 		r["source_port"] = first.Event.SrcPort
