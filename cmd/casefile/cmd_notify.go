@@ -37,8 +37,12 @@ recorded first unless the latest recorded one has the same result.`,
 			if out == "" {
 				return usagef("no output given: pass --out DIR (a new or empty directory)")
 			}
+			if contact == "" && a.examiner == "" {
+				return usagef("no reply address: pass --contact EMAIL, or --examiner \"Name <email>\" (env CASEFILE_EXAMINER), whose address the reports give")
+			}
+			actor := a.actor()
 			if contact == "" {
-				if addr, err := mail.ParseAddress(a.actor()); err == nil {
+				if addr, err := mail.ParseAddress(actor); err == nil {
 					contact = addr.Address
 				}
 			}
@@ -70,8 +74,7 @@ recorded first unless the latest recorded one has the same result.`,
 			}
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
-				Examiner: a.actor(), Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID,
-				Actor: a.actor(),
+				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor,
 			})
 			if err != nil {
 				return err

@@ -50,6 +50,11 @@ func TestNotifyDemo(t *testing.T) {
 	}
 
 	notes := filepath.Join(dir, "notify")
+	c.env["CASEFILE_EXAMINER"] = ""
+	if code, _, e := c.run("notify", "--out", notes); code != 2 || !strings.Contains(e, "--contact") {
+		t.Errorf("notify without a reply address: exit %d\n%s", code, e)
+	}
+	c.env["CASEFILE_EXAMINER"] = "Ann Analyst <ann@victim.example>"
 	var res struct {
 		Reports []struct {
 			To      string
