@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,6 +61,15 @@ recorded first unless the latest recorded one has the same result.`,
 					return err
 				}
 			}
+			// X-ARF requires a host name and at most 200 characters of
+			// organisation: a report that breaks either is refused by
+			// the recipient's tools.
+			if !hostName.MatchString(domain) {
+				return usagef("--domain %q: want your organisation's domain name, e.g. acme.example", domain)
+			}
+			if len(org) > 200 {
+				return usagef("--org: at most 200 characters (X-ARF)")
+			}
 			if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
 				return usagef("--out %s is not empty: reports are never written over earlier ones; give a new directory", out)
 			}
@@ -94,6 +104,8 @@ recorded first unless the latest recorded one has the same result.`,
 	fl.StringVar(&domain, "domain", "", "your organisation's domain (default: the contact's)")
 	return cmd
 }
+
+var hostName = regexp.MustCompile(`^(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 func printNotify(a *app, out string, res *notify.Result) {
 	for _, r := range res.Reports {

@@ -55,6 +55,9 @@ func TestNotifyDemo(t *testing.T) {
 		t.Errorf("notify without a reply address: exit %d\n%s", code, e)
 	}
 	c.env["CASEFILE_EXAMINER"] = "Ann Analyst <ann@victim.example>"
+	if code, _, e := c.run("notify", "--out", notes, "--domain", "Victim Ltd"); code != 2 || !strings.Contains(e, "--domain") {
+		t.Errorf("notify with a domain that is no host name: exit %d\n%s", code, e)
+	}
 	var res struct {
 		Reports []struct {
 			To      string
