@@ -1,14 +1,15 @@
 // Package enrich looks up infrastructure indicators in offline datasets
 // (MaxMind mmdb, Tor exit lists, cloud provider ranges, MISP warninglists,
-// Internet scan exports) and, only when asked, in WHOIS, and records what
-// each named, dated source said.
+// Internet scan exports) and, only when asked, in WHOIS and RDAP, and
+// records what each named, dated source said.
 //
 // Every observation cites the dataset it came from by the SHA-256 of the
 // dataset artefact preserved in the case, and carries the dataset's own date
 // (mmdb build_epoch, ip-ranges createDate, the Tor list's ExitAddress time,
-// the WHOIS retrieval time), so that the attribution model can judge how
-// stale it was at the time of the event. Nothing here touches the network
-// except the WHOIS client, and only when the caller asks for it.
+// the WHOIS or RDAP retrieval time), so that the attribution model can
+// judge how stale it was at the time of the event. Nothing here touches the
+// network except the WHOIS and RDAP clients, and only when the caller asks
+// for it.
 package enrich
 
 import "time"
@@ -31,7 +32,7 @@ const (
 // that encoding/json writes an observation in canonical key order and
 // recording a batch of them needs no re-encoding.
 type Observation struct {
-	Dataset     string         `json:"dataset"` // "sha256:<hex>" of the preserved dataset (or raw WHOIS response) artefact; "" for builtin
+	Dataset     string         `json:"dataset"` // "sha256:<hex>" of the preserved dataset (or raw WHOIS or RDAP response) artefact; "" for builtin
 	DatasetDate time.Time      `json:"dataset_date"`
 	Fields      map[string]any `json:"fields,omitempty"` // what the source said, with its own field names
 	Indicator   string         `json:"indicator"`

@@ -1,5 +1,5 @@
-// Package observe looks up a case's indicators in preserved datasets and
-// WHOIS, and records what each source said as custody entries.
+// Package observe looks up a case's indicators in preserved datasets,
+// WHOIS and RDAP, and records what each source said as custody entries.
 //
 // Every dataset is first preserved as an artefact; it is then opened from
 // the preserved bytes (never from the file the examiner named), so every
@@ -49,7 +49,7 @@ var (
 // in the alphabetical order of their JSON names (canonical order), so that
 // recording needs no re-encoding.
 type Payload struct {
-	Dataset      string               `json:"dataset"` // "sha256:…" of the dataset or WHOIS response artefact
+	Dataset      string               `json:"dataset"` // "sha256:…" of the dataset, WHOIS or RDAP response artefact
 	DatasetDate  string               `json:"dataset_date,omitempty"`
 	LookedUp     int                  `json:"looked_up"`            // indicators this entry answers for, listed or not
 	NotListed    int                  `json:"not_listed,omitempty"` // of those, how many the source had nothing about
@@ -101,7 +101,7 @@ func (r *Recorder) Known(indicator, dataset string) (bool, error) {
 // Record records what one source said about a set of indicators. byInd
 // maps each indicator looked up to its observations. Misses are counted in
 // the entries (looked_up) but not indexed one by one, unless the source
-// says KeepMisses (WHOIS: a "no record" answer is itself evidence, and is
+// says KeepMisses (WHOIS, RDAP: a "no record" answer is itself evidence, and is
 // not asked again). Indicators already recorded for this source are
 // skipped. It returns the number of observations recorded.
 func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]enrich.Observation) (int, error) {
