@@ -1,14 +1,15 @@
 // Package enrich looks up infrastructure indicators in offline datasets
 // (MaxMind mmdb, Tor exit lists, cloud provider ranges, MISP warninglists,
-// Internet scan exports) and, only when asked, in WHOIS, and records what
-// each named, dated source said.
+// Internet scan exports) and, only when asked, in WHOIS and RDAP, and
+// records what each named, dated source said.
 //
 // Every observation cites the dataset it came from by the SHA-256 of the
 // dataset artefact preserved in the case, and carries the dataset's own date
 // (mmdb build_epoch, ip-ranges createDate, the Tor list's ExitAddress time,
-// the WHOIS retrieval time), so that the attribution model can judge how
-// stale it was at the time of the event. Nothing here touches the network
-// except the WHOIS client, and only when the caller asks for it.
+// the WHOIS or RDAP retrieval time), so that the attribution model can
+// judge how stale it was at the time of the event. Nothing here touches the
+// network except the WHOIS and RDAP clients, and only when the caller asks
+// for it.
 package enrich
 
 import "time"
@@ -20,6 +21,7 @@ const (
 	TypeCloudRanges = "cloud-ranges"
 	TypeWarninglist = "warninglist"
 	TypeWHOIS       = "whois"
+	TypeRDAP        = "rdap"    // a registry's RDAP answer: the network and its abuse contact
 	TypeScan        = "scan"    // Internet scan results (Shodan banners, scan exports)
 	TypeBuiltin     = "builtin" // special-purpose ranges, known without a dataset
 )
@@ -30,7 +32,7 @@ const (
 // that encoding/json writes an observation in canonical key order and
 // recording a batch of them needs no re-encoding.
 type Observation struct {
-	Dataset     string         `json:"dataset"` // "sha256:<hex>" of the preserved dataset (or raw WHOIS response) artefact; "" for builtin
+	Dataset     string         `json:"dataset"` // "sha256:<hex>" of the preserved dataset (or raw WHOIS or RDAP response) artefact; "" for builtin
 	DatasetDate time.Time      `json:"dataset_date"`
 	Fields      map[string]any `json:"fields,omitempty"` // what the source said, with its own field names
 	Indicator   string         `json:"indicator"`
@@ -59,7 +61,7 @@ func DefaultReliability(sourceType string) string {
 		return "B"
 	case TypeScan:
 		return "B" // the scanner's own measurement, at its own time
-	case TypeWHOIS:
+	case TypeWHOIS, TypeRDAP:
 		return "C" // self-declared by the registrant
 	default:
 		return "F"

@@ -31,6 +31,7 @@ func TestArchitecture(t *testing.T) {
 		"github.com/dgraph-io/badger/v4":       mod + "evidence/badgerstore",
 		"github.com/oschwald/geoip2-golang/v2": mod + "enrich/geoip",
 		"github.com/likexian/whois":            mod + "enrich/whois",
+		"github.com/openrdap/rdap":             mod + "enrich/rdap",
 		"github.com/sigstore/sigstore":         mod + "evidence/keys",
 		"github.com/gorilla/mux":               mod + "ui",
 		"github.com/chromedp/chromedp":         mod + "ui",

@@ -112,6 +112,9 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	if w := rep.WHOIS; w != nil {
 		say("   %-28s %-12s answered %d of %d (recorded answers, served on 127.0.0.1)", "whois", "whois", w.Answered, w.Asked)
 	}
+	if r := rep.RDAP; r != nil {
+		say("   %-28s %-12s answered %d of %d, %d naming an abuse contact (recorded answers, served on 127.0.0.1)", "rdap", "rdap", r.Answered, r.Asked, r.Abuse)
+	}
 
 	say("\n4. Assess every source")
 	size := h.Log().Size()
@@ -178,6 +181,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	say("  casefile log           # the custody log")
 	say("  casefile events --indicator %s", firstSource(res))
 	say("  casefile verify-export %s", pkg)
+	say("  casefile notify --out %s   # abuse reports for the sources' abuse contacts (nothing is sent)", filepath.Join(abs, "notify"))
 	return nil
 }
 

@@ -9,17 +9,21 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/enrich/rdap"
 )
 
 func (a *app) enrichCmd() *cobra.Command {
 	var mmdb, tor, ranges, warn, scans, reliab []string
 	var o observe.Options
 	cmd := &cobra.Command{
-		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--scan FILE]… [--whois]",
+		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--scan FILE]… [--whois] [--rdap]",
 		Short: "Preserve datasets and record what they (and WHOIS) say about every indicator",
 		Long: `Preserve each dataset file as an artefact, open it from the preserved bytes,
 look up every indicator of the case in it and record the observations, each
-citing the dataset and its own date. Offline unless --whois is given.
+citing the dataset and its own date. Offline unless --whois or --rdap is
+given. --rdap asks each address's registry (found through the IANA
+bootstrap) for the network and its abuse contact, which casefile notify
+addresses its reports to; each answer is preserved.
 Running it again with the same datasets records nothing new.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -42,11 +46,20 @@ Running it again with the same datasets records nothing new.`,
 			if o.WHOISServer != "" {
 				o.WHOIS = true
 			}
-			if len(o.Datasets) == 0 && !o.WHOIS {
+			if o.RDAPServer != "" {
+				o.RDAP = true
+			}
+			if o.RDAPRate <= 0 {
+				return usagef("--rdap-rate %v: want a positive number of requests per second", o.RDAPRate)
+			}
+			if len(o.Datasets) == 0 && !o.WHOIS && !o.RDAP {
 				a.hint("no dataset given: only the special-purpose ranges are recognised; add --mmdb, --tor-exits, --ranges or --warninglist")
 			}
 			if o.WHOIS && o.WHOISServer == "" {
 				a.hint("--whois queries public WHOIS servers over the network; each answer is preserved")
+			}
+			if o.RDAP && o.RDAPServer == "" {
+				a.hint("--rdap queries the registries' RDAP servers over the network, about one address a second; each answer is preserved")
 			}
 			h, err := a.openCase(cmd, true)
 			if err != nil {
@@ -73,6 +86,9 @@ Running it again with the same datasets records nothing new.`,
 	fl.StringArrayVar(&reliab, "reliability", nil, "Admiralty rating for a source name or type, e.g. --reliability whois=D")
 	fl.BoolVar(&o.WHOIS, "whois", false, "also ask WHOIS (contacts servers over the network)")
 	fl.StringVar(&o.WHOISServer, "whois-server", "", "send every WHOIS query to this HOST:PORT (implies --whois)")
+	fl.BoolVar(&o.RDAP, "rdap", false, "also ask RDAP for each address's network and abuse contact (contacts registries over the network)")
+	fl.StringVar(&o.RDAPServer, "rdap-server", "", "send every RDAP request to this base URL, bypassing the IANA bootstrap (implies --rdap)")
+	fl.Float64Var(&o.RDAPRate, "rdap-rate", rdap.DefaultRateLimit, "RDAP requests per second at most")
 	return cmd
 }
 
@@ -95,5 +111,8 @@ func printEnrich(a *app, rep *observe.Report) {
 	}
 	if w := rep.WHOIS; w != nil {
 		fmt.Fprintf(a.out, "  whois                    asked %d, answered %d, failed %d, recorded %d observations\n", w.Asked, w.Answered, w.Failed, w.Recorded)
+	}
+	if r := rep.RDAP; r != nil {
+		fmt.Fprintf(a.out, "  rdap                     asked %d, answered %d (%d with an abuse e-mail), failed %d, recorded %d observations\n", r.Asked, r.Answered, r.Abuse, r.Failed, r.Recorded)
 	}
 }

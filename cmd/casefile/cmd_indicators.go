@@ -97,6 +97,10 @@ func obsSummary(j indicatorJSON) string {
 			if v := f["org"]; v != nil {
 				parts = append(parts, fmt.Sprintf("org %v", v))
 			}
+		case enrich.TypeRDAP:
+			if v := f["abuse_email"]; v != nil {
+				parts = append(parts, fmt.Sprintf("abuse %v", v))
+			}
 		case enrich.TypeMMDB:
 			for _, k := range []string{"country_iso_code", "city_name", "autonomous_system_organization", "connection_type"} {
 				if v, ok := f[k]; ok && v != "" {

@@ -13,3 +13,14 @@ func TestObsSummaryNamesEachFlag(t *testing.T) {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 }
+
+func TestObsSummaryNamesRDAPAbuseContact(t *testing.T) {
+	j := indicatorJSON{Observations: []enrich.Observation{
+		{SourceType: enrich.TypeWHOIS, Fields: map[string]any{"org": "RIPE NCC"}},
+		{SourceType: enrich.TypeRDAP, Fields: map[string]any{"abuse_email": "abuse@ripe.net", "net_name": "RIPE-NCC"}},
+		{SourceType: enrich.TypeRDAP, Fields: map[string]any{"not_found": true}},
+	}}
+	if got, want := obsSummary(j), "org RIPE NCC; abuse abuse@ripe.net"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}

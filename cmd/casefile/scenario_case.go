@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/enrich/rdap/rdaptest"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph/scenario"
@@ -43,8 +44,8 @@ type stepReport func(format string, args ...any)
 // investigate runs the analyst's pipeline on an incident directory: ingest
 // and parse every log (the examiner states the year of year-less syslog
 // and which logs were recorded behind a CDN), then preserve and consult
-// every dataset, and ask WHOIS through a server on 127.0.0.1 that serves
-// the incident's recorded answers.
+// every dataset, and ask WHOIS and RDAP through servers on 127.0.0.1 that
+// serve the incident's recorded answers.
 func investigate(ctx context.Context, c *evidence.Case, in *incident, actor string, say stepReport) (*observe.Report, error) {
 	if say == nil {
 		say = func(string, ...any) {}
@@ -99,6 +100,14 @@ func investigate(ctx context.Context, c *evidence.Case, in *incident, actor stri
 		defer stop()
 		opt.WHOIS, opt.WHOISServer, opt.WHOISRate = true, addr, -1 // our own loopback server: no need to be polite
 		opt.WHOISAsOf = in.truth.Collected                         // the answers were recorded then
+	}
+	if files, _ := filepath.Glob(filepath.Join(in.dir, "rdap", "*.json")); len(files) > 0 {
+		srv, err := rdaptest.NewReplay(files...)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		opt.RDAP, opt.RDAPServer, opt.RDAPRate = true, srv.URL, -1 // our own loopback server
 	}
 	return observe.Run(ctx, c, opt)
 }

@@ -1,5 +1,5 @@
-// Package observe looks up a case's indicators in preserved datasets and
-// WHOIS, and records what each source said as custody entries.
+// Package observe looks up a case's indicators in preserved datasets,
+// WHOIS and RDAP, and records what each source said as custody entries.
 //
 // Every dataset is first preserved as an artefact; it is then opened from
 // the preserved bytes (never from the file the examiner named), so every
@@ -55,7 +55,7 @@ var (
 // commitment hold Observations themselves instead of ObservationCount and
 // ObservationsRoot; they are still read.
 type Payload struct {
-	Dataset          string               `json:"dataset"` // "sha256:…" of the dataset or WHOIS response artefact
+	Dataset          string               `json:"dataset"` // "sha256:…" of the dataset, WHOIS or RDAP response artefact
 	DatasetDate      string               `json:"dataset_date,omitempty"`
 	LookedUp         int                  `json:"looked_up"`                   // indicators this entry answers for, listed or not
 	NotListed        int                  `json:"not_listed,omitempty"`        // of those, how many the source had nothing about
@@ -109,7 +109,7 @@ func (r *Recorder) Known(indicator, dataset string) (bool, error) {
 // Record records what one source said about a set of indicators. byInd
 // maps each indicator looked up to its observations. Misses are counted in
 // the entries (looked_up) but not indexed one by one, unless the source
-// says KeepMisses (WHOIS: a "no record" answer is itself evidence, and is
+// says KeepMisses (WHOIS, RDAP: a "no record" answer is itself evidence, and is
 // not asked again). Indicators already recorded for this source are
 // skipped. It returns the number of observations recorded.
 func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]enrich.Observation) (int, error) {
@@ -293,8 +293,8 @@ type Source struct {
 }
 
 // key is the index key of the source: the builtin table's name, the WHOIS
-// answer's digest under "whois/" (so that an indicator asked in WHOIS is
-// known to be asked), or the dataset's digest. Verify derives it from an
+// or RDAP answer's digest under "whois/" or "rdap/" (so that an indicator
+// asked is known to be asked), or the dataset's digest. Verify derives it from an
 // entry's payload the same way.
 func (s Source) key() string {
 	switch s.Type {
@@ -302,6 +302,8 @@ func (s Source) key() string {
 		return builtinKey
 	case enrich.TypeWHOIS:
 		return whoisKeyPrefix + s.Dataset
+	case enrich.TypeRDAP:
+		return rdapKeyPrefix + s.Dataset
 	}
 	return s.Dataset
 }

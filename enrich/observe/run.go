@@ -52,6 +52,9 @@ type Options struct {
 	// recorded at that time (a generated incident's recorded answers): the
 	// observations are dated then, and each preserved answer says so.
 	WHOISAsOf   time.Time
+	RDAP        bool              // also ask RDAP about every public address (network!)
+	RDAPServer  string            // base URL every RDAP request goes to, bypassing the IANA bootstrap
+	RDAPRate    float64           // requests per second; 0: the client's default, < 0: no limit
 	Reliability map[string]string // Admiralty overrides by source name or type
 	Actor       string
 	Progress    func(string) // diagnostics for stderr, may be nil
@@ -69,6 +72,7 @@ type Report struct {
 	Datasets   []*DatasetReport `json:"datasets"`
 	Special    int              `json:"special"`
 	WHOIS      *WHOISReport     `json:"whois,omitempty"`
+	RDAP       *RDAPReport      `json:"rdap,omitempty"`
 }
 
 // WHOISReport summarises the WHOIS part of a run.
@@ -123,6 +127,13 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 	if o.WHOIS {
 		wr, err := rec.whois(ctx, inds, o)
 		rep.WHOIS = wr
+		if err != nil {
+			return rep, err
+		}
+	}
+	if o.RDAP {
+		rr, err := rec.rdap(ctx, inds, o)
+		rep.RDAP = rr
 		if err != nil {
 			return rep, err
 		}

@@ -17,9 +17,11 @@
 // build_epoch days before the incident, a TorDNSEL exit-addresses file, AWS
 // ip-ranges.json, MISP warninglists, Apple's private relay egress CSV and a
 // scan-data export where the scenario needs them), raw port-43 WHOIS answers
-// under whois/<indicator>.txt, and truth.json with the true role of every
-// source indicator the logs contain — or Internal for a private address
-// that acted against the victim's other hosts, which has no external role.
+// under whois/<indicator>.txt, the RDAP answer (JSON) of every network a
+// host of the incident sits in under rdap/<prefix>.json, with the same abuse
+// contact as WHOIS, and truth.json with the true role of every source
+// indicator the logs contain — or Internal for a private address that acted
+// against the victim's other hosts, which has no external role.
 // Every host's sshd lines go to one logs/auth.log, as a central syslog
 // collector keeps them (the host name is in each line).
 //

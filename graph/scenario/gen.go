@@ -276,6 +276,9 @@ func (g *gen) render() (map[string][]byte, *Truth, error) {
 	if err := g.writeDatasets(files); err != nil {
 		return nil, nil, err
 	}
+	if err := g.rdapAnswers(files); err != nil {
+		return nil, nil, err
+	}
 	t := &Truth{
 		Scenario: g.name, Seed: g.seed, Year: g.t0.Year(), Sources: g.truth, Campaigns: g.campaigns,
 		Notes: strings.Join(g.notes, " "), Logs: g.formats, VantageProxy: g.vantage,

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net/mail"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/graph/notify"
+)
+
+func (a *app) notifyCmd() *cobra.Command {
+	var out, org, contact, domain string
+	var indicators []string
+	cmd := &cobra.Command{
+		Use:   "notify --case DIR --out DIR [--indicator X]… [--org NAME] [--contact EMAIL] [--domain NAME]",
+		Short: "Prepare abuse reports (e-mail text and X-ARF v4) for the sources' abuse contacts; sends nothing",
+		Long: `Prepare, for every source whose verdict names someone outside who can act
+(compromised third party, anonymising relay, abused platform, the attacker's
+own infrastructure; the examiner's verdict when one was recorded), a report
+to the abuse contact of its network: the contact is read from the recorded
+RDAP answers (casefile enrich --rdap), else from WHOIS. Sources with one
+contact share one report. For each contact, DIR/<contact>/ receives
+email.txt, written for the recipient's position and quoting only the log
+lines the assessment cites, with the case's key fingerprint, and one X-ARF
+v4 JSON report per source. DIR/summary.txt lists the reports and the sources
+without a known contact.
+
+Nothing is sent: a person reads and sends each e-mail. Each report written is
+recorded as a custody entry (notification.prepared) with the recipient, the
+sources and the SHA-256 of every file. The assessment the reports rest on is
+recorded first unless the latest recorded one has the same result.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("no output given: pass --out DIR (a new or empty directory)")
+			}
+			if contact == "" && a.examiner == "" {
+				return usagef("no reply address: pass --contact EMAIL, or --examiner \"Name <email>\" (env CASEFILE_EXAMINER), whose address the reports give")
+			}
+			actor := a.actor()
+			if contact == "" {
+				if addr, err := mail.ParseAddress(actor); err == nil {
+					contact = addr.Address
+				}
+			}
+			if addr, err := mail.ParseAddress(contact); err != nil || addr.Address != contact {
+				return usagef("--contact %q: want the e-mail address recipients reply to (default: the examiner's)", contact)
+			}
+			if domain == "" {
+				domain = contact[strings.LastIndexByte(contact, '@')+1:]
+			}
+			if org == "" {
+				org = domain
+			}
+			for _, fl := range []struct{ name, value string }{{"org", org}, {"domain", domain}} {
+				if err := singleLine(fl.name, fl.value); err != nil {
+					return err
+				}
+			}
+			// X-ARF requires a host name and at most 200 characters of
+			// organisation: a report that breaks either is refused by
+			// the recipient's tools.
+			if !hostName.MatchString(domain) {
+				return usagef("--domain %q: want your organisation's domain name, e.g. acme.example", domain)
+			}
+			if len(org) > 200 {
+				return usagef("--org: at most 200 characters (X-ARF)")
+			}
+			if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
+				return usagef("--out %s is not empty: reports are never written over earlier ones; give a new directory", out)
+			}
+			h, err := a.openCase(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			findings, _, err := a.exportFindings(cmd, h)
+			if err != nil {
+				return err
+			}
+			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
+				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
+				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor,
+			})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return jsonOut(a, res)
+			}
+			printNotify(a, out, res)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&out, "out", "", "directory to write the reports into (new or empty)")
+	fl.StringArrayVar(&indicators, "indicator", nil, "only this source (repeatable)")
+	fl.StringVar(&org, "org", "", "your organisation, as the reports name it (default: the contact's domain)")
+	fl.StringVar(&contact, "contact", "", "the e-mail address recipients reply to (default: the examiner's)")
+	fl.StringVar(&domain, "domain", "", "your organisation's domain (default: the contact's)")
+	return cmd
+}
+
+var hostName = regexp.MustCompile(`^(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func printNotify(a *app, out string, res *notify.Result) {
+	for _, r := range res.Reports {
+		fmt.Fprintf(a.out, "%-36s %d source(s), %s (custody entry #%d)\n", r.To, len(r.Sources), strings.Join(r.Roles, ", "), r.Entry)
+	}
+	fmt.Fprintf(a.out, "%d report(s) prepared in %s; nothing has been sent (read %s/summary.txt, then send each email.txt yourself)\n", len(res.Reports), out, out)
+	if len(res.Unreached) > 0 {
+		fmt.Fprintf(a.out, "No abuse contact known for %d source(s):\n", len(res.Unreached))
+		for _, u := range res.Unreached {
+			fmt.Fprintf(a.out, "  %-18s %-27s %s\n", u.Indicator, u.Role, u.Why)
+		}
+	}
+}

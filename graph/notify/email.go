@@ -1,0 +1,223 @@
+package notify
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/graph/attrib"
+)
+
+// roleNoun names a verdict in words for the recipient.
+var roleNoun = map[string]string{
+	attrib.Compromised: "compromised third party (a host used by someone other than its owner)",
+	attrib.Relay:       "anonymising relay (it carried someone else's traffic)",
+	attrib.Platform:    "abused platform (a legitimate service used by the attacker)",
+	attrib.Perpetrator: "attacker's own infrastructure",
+}
+
+// ask is what the e-mail asks of the recipient for each verdict: the owner
+// of a compromised host is warned, not accused; a relay operator is asked
+// to preserve logs; a platform to look at the named account or resource.
+var ask = map[string]string{
+	attrib.Compromised: `The host(s) listed below as "compromised third party" were used against our
+systems. What we saw suggests that each has been compromised and is being used
+by someone other than its owner: we do not suspect the owner. Please let the
+owner know, so that the host can be examined and cleaned. The log lines below
+show what we saw and may help them find the intruder in their own logs.`,
+	attrib.Relay: `The address(es) listed below as "anonymising relay" were relays (such as Tor
+exits) when they were used against our systems. We understand that a relay
+carries other people's traffic, and we do not suspect its operator. We ask you,
+and the relay's operator, to preserve any logs kept for the dates given below
+(connection records, flow data) in case law enforcement asks for them through
+the proper channel. If no such logs are kept, a short reply saying so helps us
+too.`,
+	attrib.Platform: `The account(s) or resource(s) on your platform listed below as "abused
+platform" were used against our systems. Please review each one under your
+terms of service, and preserve its records (sign-up data, access logs) for the
+dates given below in case law enforcement asks for them.`,
+	attrib.Perpetrator: `The host(s) listed below as "attacker's own infrastructure" appear to be
+operated by the attacker (not a relay, and not somebody else's compromised
+machine). Please act under your acceptable use policy, and preserve the logs and
+subscriber records for the dates given below, which law enforcement may
+request.`,
+}
+
+// emailBody is the plain-text e-mail for one contact: a subject line, what
+// is asked for each kind of source, one block per source with only its
+// cited log lines, and how the evidence can be checked.
+func emailBody(to string, ts []*target, o Options) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	first, last := span(ts)
+	net := ts[0].contact.NetName
+	if net == "" {
+		net = ts[0].contact.Network
+	}
+	what := "address"
+	if len(ts) > 1 {
+		what = fmt.Sprintf("%d addresses", len(ts))
+	}
+	w("To: %s\n", to)
+	w("Subject: Abuse report: %s in %s used against %s, %s\n\n", what, net, o.From.Org, dateRange(first, last))
+	w("Dear abuse team,\n\n")
+	w("We are %s. The registry lists you as the abuse contact for the\n", o.From.Org)
+	w("network(s) below.\n\n")
+	var roles []string
+	for _, t := range ts {
+		if !slices.Contains(roles, t.role) {
+			roles = append(roles, t.role)
+		}
+	}
+	for _, r := range roles {
+		w("%s\n\n", ask[r])
+	}
+	w("Times are in UTC. Machine-readable X-ARF v4 reports, one per address, are\n")
+	w("attached (xarf-*.json).\n\n")
+	for i, t := range ts {
+		f := t.finding
+		w("%d. %s", i+1, f.Indicator)
+		if c := t.contact; c.Network != "" || c.NetName != "" {
+			w(" (network %s)", strings.TrimSpace(c.Network+" "+c.NetName))
+		}
+		w("\n")
+		verdict := fmt.Sprintf("%s, %s (%.0f%%)", roleNoun[t.role], f.Words, 100*t.probability)
+		if t.byExaminer {
+			verdict = roleNoun[t.role] + ", the examiner's verdict"
+		}
+		w("   Our assessment: %s\n", verdict)
+		if f.FirstSeen != nil && f.LastSeen != nil {
+			w("   Seen: %s (%s)\n", seen(*f.FirstSeen, *f.LastSeen), plural(f.Events, "event"))
+		}
+		if t.role != attrib.Compromised {
+			w("   Dates to preserve: %s\n", days(f.FirstSeen, f.LastSeen))
+		}
+		var did []string
+		for _, fa := range f.Factors {
+			if fa.Did != "" && fa.Text != "" && !slices.Contains(did, fa.Text) {
+				did = append(did, fa.Text)
+			}
+		}
+		if len(did) > 0 {
+			w("   What it did: %s\n", strings.Join(did, "; "))
+		}
+		if len(t.excerpts) > 0 {
+			w("   Log lines (only those our assessment cites; our account names are\n")
+			w("   replaced by %s):\n", Account)
+			for _, x := range t.excerpts {
+				w("     %s  %s line %d\n", utc(x.Time), x.Name, x.Line)
+				if x.Text != "" {
+					w("       %s\n", x.Text)
+				}
+			}
+		}
+		w("\n")
+	}
+	var files []string
+	for _, t := range ts {
+		for _, x := range t.excerpts {
+			if f := fmt.Sprintf("  %s  %s\n", x.Artefact, x.Name); !slices.Contains(files, f) {
+				files = append(files, f)
+			}
+		}
+	}
+	w("The log lines are quoted from files preserved in our case, whose custody\n")
+	w("log is signed with the key %s.\n", o.Fingerprint)
+	if len(files) > 0 {
+		w("The files quoted, by SHA-256:\n%s", strings.Join(files, ""))
+	}
+	w("On request we can give you, or law enforcement, a signed evidence package\n")
+	w("that anyone can verify offline against that key.\n\n")
+	w("Regards,\n%s\n%s\n", o.Examiner, o.From.Org)
+	return b.String()
+}
+
+// describe is the X-ARF description of one source.
+func describe(t *target) string {
+	f := t.finding
+	s := fmt.Sprintf("%s assessed as %s", f.Indicator, roleNoun[t.role])
+	if f.FirstSeen != nil && f.LastSeen != nil {
+		s += fmt.Sprintf("; seen %s, %s", seen(*f.FirstSeen, *f.LastSeen), plural(f.Events, "event"))
+	}
+	return s + "."
+}
+
+func span(ts []*target) (first, last time.Time) {
+	for _, t := range ts {
+		if fs := t.finding.FirstSeen; fs != nil && (first.IsZero() || fs.Before(first)) {
+			first = *fs
+		}
+		if ls := t.finding.LastSeen; ls != nil && ls.After(last) {
+			last = *ls
+		}
+	}
+	return first, last
+}
+
+func seen(first, last time.Time) string {
+	if first.Equal(last) {
+		return utc(first)
+	}
+	return utc(first) + " to " + utc(last)
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func utc(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func dateRange(first, last time.Time) string {
+	switch {
+	case first.IsZero():
+		return "dates in the report"
+	case first.UTC().Format("2006-01-02") == last.UTC().Format("2006-01-02"):
+		return first.UTC().Format("2006-01-02")
+	}
+	return first.UTC().Format("2006-01-02") + " to " + last.UTC().Format("2006-01-02")
+}
+
+// days lists the UTC days from first to last (at most a week, then the
+// range).
+func days(first, last *time.Time) string {
+	if first == nil || last == nil {
+		return "the dates of the events"
+	}
+	a := first.UTC().Truncate(24 * time.Hour)
+	z := last.UTC().Truncate(24 * time.Hour)
+	if z.Sub(a) > 6*24*time.Hour {
+		return a.Format("2006-01-02") + " to " + z.Format("2006-01-02")
+	}
+	var out []string
+	for d := a; !d.After(z); d = d.Add(24 * time.Hour) {
+		out = append(out, d.Format("2006-01-02"))
+	}
+	return strings.Join(out, ", ")
+}
+
+// writeSummary writes summary.txt: the reports, and the sources no report
+// could be addressed for, with what to do.
+func writeSummary(dir string, res *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Abuse reports prepared by Casefile. Nothing has been sent.\n\n")
+	for _, r := range res.Reports {
+		fmt.Fprintf(&b, "%s  (%s; custody entry #%d)\n", r.To, strings.Join(r.Roles, ", "), r.Entry)
+		fmt.Fprintf(&b, "  about %s\n", strings.Join(r.Sources, ", "))
+		for _, f := range r.Files {
+			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+	}
+	if len(res.Unreached) > 0 {
+		fmt.Fprintf(&b, "\nNo abuse contact known for:\n")
+		for _, u := range res.Unreached {
+			fmt.Fprintf(&b, "  %s (%s): %s\n", u.Indicator, u.Role, u.Why)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
+}
