@@ -265,15 +265,18 @@ func caseKey(st *state) string {
 	return sha256Hex([]byte(st.ck.Origin))[:32]
 }
 
-func displayNames(a *artefact) string {
+func displayNames(a *artefact) string { return strings.Join(displayNameList(a), ", ") }
+
+// displayNameList quotes each name an artefact was received under.
+func displayNameList(a *artefact) []string {
 	if len(a.names) == 0 {
-		return "(unnamed)"
+		return []string{"(unnamed)"}
 	}
 	q := make([]string, len(a.names))
 	for i, n := range a.names {
 		q[i] = strconv.Quote(n)
 	}
-	return strings.Join(q, ", ")
+	return q
 }
 
 func orNone(s string) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -119,7 +120,7 @@ func (d *document) reportHTML() ([]byte, error) {
 			ents[j] = fmt.Sprint(e)
 		}
 		rd.Exhibits = append(rd.Exhibits, reportExhibit{
-			Exhibit: a.exhibit(), Names: displayNames(a), Source: strings.Join(a.sources, "; "), Size: evidence.HumanBytes(a.size),
+			Exhibit: a.exhibit(), Names: atMost(displayNameList(a), 3), Source: atMost(a.sources, 2), Size: evidence.HumanBytes(a.size),
 			SHA256: a.digest.Hex(), Received: a.received.UTC().Format("2006-01-02 15:04:05"), Entries: strings.Join(ents, ", "),
 			Escaped: a.escaped,
 		})
@@ -130,7 +131,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		exhibitOf[a.digest.String()] = a.exhibit() + " (" + displayNames(a) + ")"
 	}
 	for _, e := range st.entries {
-		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: e.Actor, What: evidence.Describe(e)})
+		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: actorName(e.Actor), What: evidence.Describe(e)})
 	}
 	for _, w := range st.withheld {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: w.index, Time: "(withheld)", Actor: "",
@@ -155,7 +156,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		}
 		sort.SliceStable(rf.Hyps, func(i, j int) bool { return rf.Hyps[i].p > rf.Hyps[j].p })
 		for _, fa := range f.Factors {
-			rf.Factors = append(rf.Factors, reportFactor{Text: fa.Text, Sign: sign(fa.Nats[f.Role]), Source: fa.Source,
+			rf.Factors = append(rf.Factors, reportFactor{Text: fa.Text, Sign: sign(fa.Nats[f.Role]), Source: exhibitsIn(fa.Source, exhibitOf),
 				Rho: fa.Rho, Evidence: readableCites(fa.Evidence, exhibitOf), Diagnostic: fa.Diagnostic})
 		}
 		rd.Findings = append(rd.Findings, rf)
@@ -207,4 +208,38 @@ func readableCites(cites []string, exhibitOf map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// atMost joins the first n of a list for a table cell and says how many
+// more there are (the same bytes received under many names, such as one
+// WHOIS answer for many addresses, would fill pages).
+func atMost(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(list[:n], "; "), len(list)-n)
+}
+
+// actorName is the name part of "Name <e-mail>", for the custody table:
+// the e-mail addresses are in entries.jsonl, and the people in section 1.
+func actorName(actor string) string {
+	if name, _, ok := strings.Cut(actor, " <"); ok && name != "" {
+		return name
+	}
+	return actor
+}
+
+var digestRE = regexp.MustCompile(`(?:dataset )?sha256:[0-9a-f]{64}`)
+
+// exhibitsIn names the exhibits a factor's source text gives by digest
+// ("GeoIP2-City 2024-06-28, rating B (dataset sha256:…)" → "… (E1
+// ("GeoIP2-City.mmdb"))"); a digest that is no exhibit of the package
+// stays as it is.
+func exhibitsIn(text string, exhibitOf map[string]string) string {
+	return digestRE.ReplaceAllStringFunc(text, func(m string) string {
+		if e := exhibitOf[strings.TrimPrefix(m, "dataset ")]; e != "" {
+			return e
+		}
+		return m
+	})
 }

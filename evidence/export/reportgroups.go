@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The report gives full detail only to the sources someone must decide
@@ -35,8 +36,20 @@ type reportBlock struct {
 	Campaign string
 }
 
-// reportGroups is what section 3 of the report shows.
+// reportLead is one line of the first page: a detailed source (or a
+// campaign's sources) and what is asked about it.
+type reportLead struct {
+	Name, RoleName, Seen, Did, Recommendation string
+	Single                                    bool // Name is an address, not a campaign
+}
+
+// reportGroups is what section 3 of the report shows, and what the first
+// page says of it: when the sources acted, how, and the leads.
 type reportGroups struct {
+	Span   string   // first to last hostile activity (UTC)
+	ActedN int      // sources rules caught acting, detailed or not
+	Hows   []string // "password guessing by 163 sources", most first
+	Leads  []reportLead
 	Detailed []reportBlock
 	Acted    []reportRow // no external role, but rules found what they did
 	Other    []reportRow // seen, nothing hostile detected
@@ -105,9 +118,11 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 			g.Other = append(g.Other, row)
 		}
 	}
+	g.story(fs)
 	// The leads come first: infrastructure the perpetrator may own, then
 	// systems of third parties to notify, then relays.
 	slices.SortStableFunc(g.Detailed, func(a, b reportBlock) int { return leadRank(a.Lead.Role) - leadRank(b.Lead.Role) })
+	g.leads()
 	for _, r := range append(append([]string{}, roleOrder...), "internal", "contacted-destination") {
 		if n := count[r]; n > 0 {
 			g.Counts = append(g.Counts, reportCount{Name: countNames[r], N: n})
@@ -171,4 +186,79 @@ func leadRank(role string) int {
 		return i
 	}
 	return len(leadOrder)
+}
+
+// story fills what the first page says: the span of the hostile activity
+// of every source rules caught acting (or with an external role), how many
+// sources did what, and one line per detailed block.
+func (g *reportGroups) story(fs []reportFinding) {
+	var first, last time.Time
+	how := map[string]int{}
+	for _, f := range fs {
+		var did []string
+		for _, fa := range f.Finding.Factors {
+			if fa.Did != "" && !slices.Contains(did, fa.Did) {
+				did = append(did, fa.Did)
+			}
+		}
+		judged := slices.Contains(externalRoles, f.Role) || f.Examiner != nil && slices.Contains(externalRoles, f.Examiner.Role)
+		if len(did) == 0 && !judged {
+			continue
+		}
+		g.ActedN++
+		for _, w := range did {
+			how[w]++
+		}
+		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
+			first = *f.FirstSeen
+		}
+		if f.LastSeen != nil && f.LastSeen.After(last) {
+			last = *f.LastSeen
+		}
+	}
+	if !first.IsZero() {
+		g.Span = seen(Finding{FirstSeen: &first, LastSeen: &last})
+	}
+	words := make([]string, 0, len(how))
+	for w := range how {
+		words = append(words, w)
+	}
+	slices.SortFunc(words, func(a, b string) int { // most sources first, then by name: the same bytes every export
+		if how[a] != how[b] {
+			return how[b] - how[a]
+		}
+		return strings.Compare(a, b)
+	})
+	for _, w := range words {
+		g.Hows = append(g.Hows, fmt.Sprintf("%s by %d %s", w, how[w], plural(how[w], "source")))
+	}
+}
+
+// leads is one line per detailed block, in the blocks' order.
+func (g *reportGroups) leads() {
+	for _, b := range g.Detailed {
+		l := reportLead{Name: b.Lead.Indicator, RoleName: b.Lead.RoleName, Seen: seen(b.Lead.Finding), Recommendation: b.Lead.Recommendation,
+			Single: len(b.Members) == 0}
+		if len(b.Members) > 0 {
+			l.Name = fmt.Sprintf("%d sources acting as one (%s)", len(b.Members)+1, b.Campaign)
+		}
+		if x := b.Lead.Examiner; x != nil {
+			l.RoleName = fmt.Sprintf("%s (the model: %s)", x.Role, b.Lead.RoleName)
+		}
+		var did []string
+		for _, fa := range b.Lead.Finding.Factors {
+			if fa.Did != "" && !slices.Contains(did, fa.Did) {
+				did = append(did, fa.Did)
+			}
+		}
+		l.Did = strings.Join(did, ", ")
+		g.Leads = append(g.Leads, l)
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

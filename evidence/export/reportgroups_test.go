@@ -46,6 +46,14 @@ func TestReportGroups(t *testing.T) {
 	if len(g.Other) != 2 || g.Other[0].Recorded != "internal (p = 0.00)" || g.Other[0].Indicator != "10.0.0.5" || g.Other[1].Recorded != "undetermined (p = 0.81)" {
 		t.Fatalf("other: %+v", g.Other)
 	}
+	// The first page: when, how many, doing what; a line per detailed block.
+	if g.Span != "2026-11-20 09:12–09:42" || g.ActedN != 5 || fmt.Sprint(g.Hows) != "[password guessing by 1 source scanning by 1 source]" {
+		t.Errorf("story: span %q, %d acted, %v", g.Span, g.ActedN, g.Hows)
+	}
+	if len(g.Leads) != 3 || g.Leads[0].Name != "151.89.24.171" || !g.Leads[0].Single ||
+		g.Leads[1].Name != "2 sources acting as one (campaign-1)" || g.Leads[1].Single || g.Leads[2].RoleName != "compromised-third-party (the model: undetermined)" {
+		t.Errorf("leads: %+v", g.Leads)
+	}
 	if fmt.Sprint(g.Counts) != "[{anonymising relay 2} {compromised third-party system 1} {undetermined 3} {internal host 1}]" {
 		t.Fatalf("counts: %v", g.Counts)
 	}
