@@ -46,10 +46,10 @@ type reportLead struct {
 // reportGroups is what section 3 of the report shows, and what the first
 // page says of it: when the sources acted, how, and the leads.
 type reportGroups struct {
-	Span   string   // first to last hostile activity (UTC)
-	ActedN int      // sources rules caught acting, detailed or not
-	Hows   []string // "password guessing by 163 sources", most first
-	Leads  []reportLead
+	Span     string   // first to last hostile activity (UTC)
+	ActedN   int      // sources rules caught acting, detailed or not
+	Hows     []string // "password guessing by 163 sources", most first
+	Leads    []reportLead
 	Detailed []reportBlock
 	Acted    []reportRow // no external role, but rules found what they did
 	Other    []reportRow // seen, nothing hostile detected
