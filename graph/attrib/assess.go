@@ -222,6 +222,7 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 		rules = sigma.Builtin()
 	}
 	a := newAggregator(r, &in, rules)
+	defer a.run.Close()
 	for i := range in.Events {
 		a.add(&in.Events[i])
 	}
@@ -230,7 +231,11 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 			a.add(&e)
 		}
 	}
-	for _, d := range a.run.Finish() {
+	ds, err := a.run.Finish()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
 		a.detected(&d)
 	}
 	obsKeys := make([]string, 0, len(in.Observations))

@@ -32,7 +32,7 @@ func BenchmarkBuiltinRules(b *testing.B) {
 				r.Match(&evs[i], func(*Rule) { n++ })
 			}
 		}
-		r.Finish()
+		finish(b, r)
 	}
 	b.ReportMetric(float64(b.N*rounds*len(evs))/b.Elapsed().Seconds(), "events/s")
 	_ = n

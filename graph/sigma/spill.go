@@ -1,0 +1,225 @@
+package sigma
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"unsafe"
+)
+
+// DefaultBudget bounds the memory a run's remembered records take before
+// they spill to a temporary file (Run.Budget).
+const DefaultBudget = 64 << 20
+
+// rec is one event remembered for one aggregate rule and group.
+type rec struct {
+	t         int64 // Unix ns; 0 when the event has no time
+	seq       int64 // the event's place in match order
+	line, rec int64 // the citation, with art
+	gid       uint32
+	art       uint32 // interned artefact
+	dv        uint32 // interned distinct value, for count(field)
+}
+
+const recSize = int64(unsafe.Sizeof(rec{}))
+
+// cmpRec orders records as Finish reads them: by group, then time, then
+// match order — the stable sort by time of each group's events that the
+// windows are defined on. No two records share group and event.
+func cmpRec(x, y *rec) int {
+	return cmp.Or(cmp.Compare(x.gid, y.gid), cmp.Compare(x.t, y.t), cmp.Compare(x.seq, y.seq))
+}
+
+// spill is the temporary file of sorted runs of records. It is unlinked as
+// soon as it is created where the system allows (so a killed process
+// leaves nothing behind), and otherwise removed by close.
+type spill struct {
+	f    *os.File
+	name string  // to remove at close; "" when already unlinked
+	ends []int64 // end offset of each run written
+	off  int64
+	w    *bufio.Writer
+	b    []byte
+}
+
+// write sorts recs and appends them to the file as one run.
+func (s *spill) write(dir string, recs []rec) error {
+	if s.f == nil {
+		f, err := os.CreateTemp(dir, "casefile-sigma-*.spill")
+		if err != nil {
+			return err
+		}
+		s.f, s.name = f, f.Name()
+		if os.Remove(f.Name()) == nil {
+			s.name = ""
+		}
+		s.w = bufio.NewWriterSize(f, 1<<20)
+	}
+	slices.SortFunc(recs, func(x, y rec) int { return cmpRec(&x, &y) })
+	var prev rec
+	for i := range recs {
+		s.b = appendRec(s.b[:0], &recs[i], &prev)
+		prev = recs[i]
+		n, err := s.w.Write(s.b)
+		s.off += int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	s.ends = append(s.ends, s.off)
+	return nil
+}
+
+func (s *spill) close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	if s.name != "" {
+		if rerr := os.Remove(s.name); err == nil {
+			err = rerr
+		}
+	}
+	*s = spill{}
+	return err
+}
+
+// appendRec encodes x after prev in its run: sorted runs make the group
+// and, within a group, the time small deltas.
+func appendRec(b []byte, x, prev *rec) []byte {
+	b = binary.AppendUvarint(b, uint64(x.gid-prev.gid))
+	base := int64(0)
+	if x.gid == prev.gid {
+		base = prev.t
+	}
+	b = binary.AppendVarint(b, x.t-base)
+	b = binary.AppendUvarint(b, uint64(x.seq))
+	b = binary.AppendUvarint(b, uint64(x.art))
+	b = binary.AppendVarint(b, x.line)
+	b = binary.AppendVarint(b, x.rec)
+	return binary.AppendUvarint(b, uint64(x.dv))
+}
+
+// errCorrupt is a run that does not read back as written.
+var errCorrupt = errors.New("record cut short")
+
+// source is one sorted run being merged: read back from the file, or the
+// records still in memory.
+type source struct {
+	cur rec
+	mem []rec
+	br  *bufio.Reader
+}
+
+// next moves to the following record; false at the end of the run.
+func (s *source) next() (bool, error) {
+	if s.br == nil {
+		if len(s.mem) == 0 {
+			return false, nil
+		}
+		s.cur, s.mem = s.mem[0], s.mem[1:]
+		return true, nil
+	}
+	d, err := binary.ReadUvarint(s.br)
+	if err == io.EOF {
+		return false, nil
+	}
+	prev := s.cur
+	var f [6]int64
+	for i := 0; i < len(f) && err == nil; i++ {
+		if i == 0 || i == 3 || i == 4 {
+			f[i], err = binary.ReadVarint(s.br)
+		} else {
+			var u uint64
+			u, err = binary.ReadUvarint(s.br)
+			f[i] = int64(u)
+		}
+	}
+	if err == io.EOF {
+		err = errCorrupt
+	}
+	if err != nil {
+		return false, err
+	}
+	s.cur = rec{gid: prev.gid + uint32(d), t: f[0], seq: f[1], art: uint32(f[2]), line: f[3], rec: f[4], dv: uint32(f[5])}
+	if d == 0 {
+		s.cur.t += prev.t
+	}
+	return true, nil
+}
+
+// each calls fn for every record in cmpRec order: the runs in the file and
+// those in memory, merged. Readers share the budget, at most 64 KiB each.
+func (r *Run) each(fn func(*rec)) error {
+	slices.SortFunc(r.recs, func(x, y rec) int { return cmpRec(&x, &y) })
+	if r.sp.f == nil {
+		for i := range r.recs {
+			fn(&r.recs[i])
+		}
+		return nil
+	}
+	size := int(min(max(r.budget()/int64(len(r.sp.ends)+1), 4<<10), 64<<10))
+	srcs := []*source{{mem: r.recs}}
+	start := int64(0)
+	for _, end := range r.sp.ends {
+		sr := io.NewSectionReader(r.sp.f, start, end-start)
+		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(int64(size), max(end-start, 16))))})
+		start = end
+	}
+	// A binary heap of the sources by their current record.
+	h := srcs[:0]
+	for _, s := range srcs {
+		ok, err := s.next()
+		if err != nil {
+			return r.readErr(err)
+		}
+		if ok {
+			h = append(h, s)
+		}
+	}
+	less := func(i, j int) bool { return cmpRec(&h[i].cur, &h[j].cur) < 0 }
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && less(c+1, c) {
+				c++
+			}
+			if !less(c, i) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		fn(&h[0].cur)
+		ok, err := h[0].next()
+		if err != nil {
+			return r.readErr(err)
+		}
+		if !ok {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return nil
+}
+
+func (r *Run) readErr(err error) error {
+	return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
+}
