@@ -32,7 +32,18 @@ const recSize = int64(unsafe.Sizeof(rec{}))
 // match order — the stable sort by time of each group's events that the
 // windows are defined on. No two records share group and event.
 func cmpRec(x, y *rec) int {
-	return cmp.Or(cmp.Compare(x.gid, y.gid), cmp.Compare(x.t, y.t), cmp.Compare(x.seq, y.seq))
+	switch {
+	case x.gid != y.gid:
+		return cmp.Compare(x.gid, y.gid)
+	case x.t != y.t:
+		return cmp.Compare(x.t, y.t)
+	}
+	return cmp.Compare(x.seq, y.seq)
+}
+
+// sortRecs sorts records in cmpRec order.
+func sortRecs(recs []rec) {
+	slices.SortFunc(recs, func(x, y rec) int { return cmpRec(&x, &y) })
 }
 
 // spill is the temporary file of sorted runs of records. It is unlinked as
@@ -60,7 +71,7 @@ func (s *spill) write(dir string, recs []rec) error {
 		}
 		s.w = bufio.NewWriterSize(f, 1<<20)
 	}
-	slices.SortFunc(recs, func(x, y rec) int { return cmpRec(&x, &y) })
+	sortRecs(recs)
 	var prev rec
 	for i := range recs {
 		s.b = appendRec(s.b[:0], &recs[i], &prev)
@@ -159,7 +170,7 @@ func (s *source) next() (bool, error) {
 // each calls fn for every record in cmpRec order: the runs in the file and
 // those in memory, merged. Readers share the budget, at most 64 KiB each.
 func (r *Run) each(fn func(*rec)) error {
-	slices.SortFunc(r.recs, func(x, y rec) int { return cmpRec(&x, &y) })
+	sortRecs(r.recs)
 	if r.sp.f == nil {
 		for i := range r.recs {
 			fn(&r.recs[i])

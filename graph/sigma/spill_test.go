@@ -202,3 +202,16 @@ func aggEngine(t testing.TB) *Engine {
 	}
 	return e
 }
+
+func BenchmarkSortRecs(b *testing.B) {
+	rng := splitmix(1)
+	src := make([]rec, 1<<20)
+	for i := range src {
+		src[i] = rec{gid: uint32(rng.intn(5000)), t: int64(rng.intn(1e6)) * 1e9, seq: int64(i)}
+	}
+	recs := make([]rec, len(src))
+	for range b.N {
+		copy(recs, src)
+		sortRecs(recs)
+	}
+}
