@@ -18,9 +18,9 @@ import (
 // counts them all.
 const MaxCites = 5
 
-// maxGroups bounds the groups an aggregate rule keeps per run; events of
-// further groups are counted (Run.Dropped), never silently.
-const maxGroups = 1 << 20
+// MaxGroups bounds the groups an aggregate rule's by-fields keep per run;
+// events of further groups are counted (Run.Dropped), never silently.
+const MaxGroups = 1 << 20
 
 // Engine is a compiled rule set. It is safe for concurrent use; each
 // assessment uses its own Run.
@@ -241,21 +241,22 @@ type Detection struct {
 // distinct values, which are interned — like the per-source aggregates of
 // an assessment.
 type Run struct {
-	e       *Engine
-	c       *evalCtx
-	sets    []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
-	memo    [][]*group            // per by-list: the current event's groups
-	memoEp  []uint32
-	strs    map[string]uint32 // artefacts and distinct values, interned
-	strList []string
-	key     []byte
-	groups  []*group // by id
-	recs    []rec    // records not yet spilled
-	cur     rec      // the current event's time and citation, once remembered
-	seq     int64    // events matched so far; cur.seq == seq when cur is current
-	dropped []int64  // per rule: events beyond maxGroups groups
-	sp      spill
-	err     error // the first spill failure, returned by Finish
+	e         *Engine
+	c         *evalCtx
+	sets      []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
+	memo      [][]*group            // per by-list: the current event's groups
+	memoEp    []uint32
+	strs      map[string]uint32 // artefacts and distinct values, interned
+	strList   []string
+	key       []byte
+	groups    []*group // by id
+	recs      []rec    // records not yet spilled
+	cur       rec      // the current event's time and citation, once remembered
+	seq       int64    // events matched so far; cur.seq == seq when cur is current
+	dropped   []int64  // per rule: events beyond maxGroups groups
+	maxGroups int      // MaxGroups; smaller in tests
+	sp        spill
+	err       error // the first spill failure, returned by Finish
 
 	// Budget bounds the memory of the records in bytes (0: DefaultBudget)
 	// and TempDir says where they spill ("": the system's temporary
@@ -273,7 +274,7 @@ type group struct {
 
 // Start begins a run. Call Finish, or Close to abandon it.
 func (e *Engine) Start() *Run {
-	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{}, cur: rec{seq: -1}, dropped: make([]int64, len(e.rules)),
+	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{}, cur: rec{seq: -1}, dropped: make([]int64, len(e.rules)), maxGroups: MaxGroups,
 		sets: make([]map[string][]*group, len(e.width)), memo: make([][]*group, len(e.width)), memoEp: make([]uint32, len(e.width))}
 	for s := range r.sets {
 		r.sets[s] = map[string][]*group{}
@@ -319,7 +320,7 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		gs := r.sets[sig]
 		var ok bool
 		if slots, ok = gs[string(key)]; !ok {
-			if len(gs) >= maxGroups {
+			if len(gs) >= r.maxGroups {
 				r.dropped[i]++
 				return
 			}
@@ -392,14 +393,14 @@ func (r *Run) intern(s string) uint32 {
 }
 
 // Dropped is an aggregate rule that matched events it could not evaluate,
-// because its by-fields already had maxGroups groups: what it would have
+// because its by-fields already had MaxGroups groups: what it would have
 // found for them is missing.
 type Dropped struct {
 	Rule   *Rule
 	Events int64
 }
 
-// Dropped lists the aggregate rules that matched events beyond maxGroups
+// Dropped lists the aggregate rules that matched events beyond MaxGroups
 // groups, in rule order.
 func (r *Run) Dropped() []Dropped {
 	var out []Dropped

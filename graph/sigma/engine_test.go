@@ -285,3 +285,23 @@ func TestBuiltinCompilesAndDigest(t *testing.T) {
 		t.Fatalf("join: %v", err)
 	}
 }
+
+// TestDropped: events of groups beyond the bound are counted per rule, and
+// the groups kept are still evaluated.
+func TestDropped(t *testing.T) {
+	e := compile(t, "title: guess\nid: g\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count() by src >= 2\n  timeframe: 10m\n---\ntitle: users\nid: u\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count(user) by user >= 1\n")
+	r := e.Start()
+	r.maxGroups = 2
+	for i, src := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.1", "192.0.2.4", "192.0.2.3"} {
+		ev := authFail(src, "root", i, int64(i+1))
+		r.Match(&ev, func(*Rule) {})
+	}
+	got := r.Dropped()
+	if len(got) != 1 || got[0].Rule.ID != "g" || got[0].Events != 3 {
+		t.Fatalf("dropped = %+v, want 3 events of rule g", got)
+	}
+	ds := finish(t, r)
+	if len(ds) != 2 || ds[0].Group["src"] != "192.0.2.1" || ds[0].Count != 2 || ds[1].Rule.ID != "u" {
+		t.Fatalf("detections = %+v", ds)
+	}
+}
