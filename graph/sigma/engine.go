@@ -234,12 +234,14 @@ type Detection struct {
 // arrive in artefact order, not time order, so the windows can only be
 // evaluated at the end. Beyond Budget bytes of records the run sorts them
 // and writes them as one run to a temporary file; Finish merges the runs
-// and evaluates one group at a time, holding one window's records (one
-// group's intervals for beacon()). So the records' memory does not grow
-// with the number of events; what does is what grows with the groups and
-// strings: each group's by-values and count, and the artefact names and
-// distinct values, which are interned — like the per-source aggregates of
-// an assessment.
+// and evaluates one group at a time, reading each window's start and end
+// through two merges, so it holds no window: only the distinct values of
+// one window for count(field), and for beacon() the intervals between one
+// group's contacts (8 bytes each). So memory does not grow with the
+// number of events; what grows with the groups and strings stays in
+// memory: each group's by-values and count (a few hundred bytes), and the
+// artefact names and distinct values, interned — as an assessment keeps
+// its per-source aggregates. The file takes about 15 bytes per record.
 type Run struct {
 	e         *Engine
 	c         *evalCtx
@@ -371,7 +373,15 @@ func (r *Run) makeRoom() bool {
 	}
 	limit := int(max(r.budget()/recSize, 1))
 	if c := cap(r.recs); c < limit {
-		r.recs = slices.Grow(r.recs, min(max(2*c, 1024), limit)-len(r.recs))
+		// Two sizes, not doubling: a small run stays small, and a large
+		// one never holds two large arrays while it grows.
+		n := min(1<<16, limit)
+		if c >= n {
+			n = limit
+		}
+		grown := make([]rec, len(r.recs), n)
+		copy(grown, r.recs)
+		r.recs = grown
 		return true
 	}
 	if err := r.sp.write(r.TempDir, r.recs); err != nil {
@@ -421,7 +431,9 @@ func (r *Run) Finish() ([]Detection, error) {
 		return nil, r.err
 	}
 	fired := map[uint32]Detection{}
-	var ev groupEval
+	sortRecs(r.recs)
+	hi := r.cursor()
+	ev := groupEval{lo: r.cursor()}
 	var g *group
 	done := func() {
 		if g != nil {
@@ -430,16 +442,16 @@ func (r *Run) Finish() ([]Detection, error) {
 			}
 		}
 	}
-	err := r.each(func(x *rec) {
+	for x := hi.next(); x != nil; x = hi.next() {
 		if g == nil || x.gid != g.id {
 			done()
 			g = r.groups[x.gid]
-			ev.reset(g.rule, g)
+			ev.reset(g.rule, g, hi.n-1)
 		}
 		ev.add(x)
-	})
-	if err != nil {
-		return nil, err
+	}
+	if err := cmp.Or(hi.err, ev.lo.err); err != nil {
+		return nil, fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
 	}
 	done()
 	var out []Detection

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -167,70 +166,93 @@ func (s *source) next() (bool, error) {
 	return true, nil
 }
 
-// each calls fn for every record in cmpRec order: the runs in the file and
-// those in memory, merged. Readers share the budget, at most 64 KiB each.
-func (r *Run) each(fn func(*rec)) error {
-	sortRecs(r.recs)
-	if r.sp.f == nil {
-		for i := range r.recs {
-			fn(&r.recs[i])
-		}
-		return nil
+// cursor reads every record in cmpRec order: the runs in the file and
+// the records in memory, merged. Finish uses two, one at the end of the
+// window and one at its start, so no window is held in memory.
+type cursor struct {
+	mem  []rec     // nothing spilled: the records, sorted
+	heap bool      // something spilled:
+	h    []*source // a binary heap of the runs by their current record
+	n    int64     // records read
+	err  error
+}
+
+// cursor starts a cursor; Finish sorted the records in memory. The
+// runs' readers share a quarter of the budget, at most 64 KiB each.
+func (r *Run) cursor() *cursor {
+	c := &cursor{heap: r.sp.f != nil}
+	if !c.heap {
+		c.mem = r.recs
+		return c
 	}
-	size := int(min(max(r.budget()/int64(len(r.sp.ends)+1), 4<<10), 64<<10))
+	size := min(max(r.budget()/4/int64(len(r.sp.ends)), 4<<10), 64<<10)
 	srcs := []*source{{mem: r.recs}}
 	start := int64(0)
 	for _, end := range r.sp.ends {
 		sr := io.NewSectionReader(r.sp.f, start, end-start)
-		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(int64(size), max(end-start, 16))))})
+		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 16))))})
 		start = end
 	}
-	// A binary heap of the sources by their current record.
-	h := srcs[:0]
 	for _, s := range srcs {
 		ok, err := s.next()
 		if err != nil {
-			return r.readErr(err)
+			c.err, c.h = err, nil
+			return c
 		}
 		if ok {
-			h = append(h, s)
+			c.h = append(c.h, s)
 		}
 	}
-	less := func(i, j int) bool { return cmpRec(&h[i].cur, &h[j].cur) < 0 }
-	down := func(i int) {
-		for {
-			c := 2*i + 1
-			if c >= len(h) {
-				return
-			}
-			if c+1 < len(h) && less(c+1, c) {
-				c++
-			}
-			if !less(c, i) {
-				return
-			}
-			h[i], h[c] = h[c], h[i]
-			i = c
-		}
+	for i := len(c.h)/2 - 1; i >= 0; i-- {
+		c.down(i)
 	}
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for len(h) > 0 {
-		fn(&h[0].cur)
-		ok, err := h[0].next()
-		if err != nil {
-			return r.readErr(err)
-		}
-		if !ok {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-		}
-		down(0)
-	}
-	return nil
+	return c
 }
 
-func (r *Run) readErr(err error) error {
-	return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
+func (c *cursor) less(i, j int) bool { return cmpRec(&c.h[i].cur, &c.h[j].cur) < 0 }
+
+func (c *cursor) down(i int) {
+	for {
+		k := 2*i + 1
+		if k >= len(c.h) {
+			return
+		}
+		if k+1 < len(c.h) && c.less(k+1, k) {
+			k++
+		}
+		if !c.less(k, i) {
+			return
+		}
+		c.h[i], c.h[k] = c.h[k], c.h[i]
+		i = k
+	}
+}
+
+// next returns the following record, valid until the next call; nil at
+// the end or after an error (c.err).
+func (c *cursor) next() *rec {
+	if !c.heap {
+		if c.n >= int64(len(c.mem)) {
+			return nil
+		}
+		c.n++
+		return &c.mem[c.n-1]
+	}
+	if c.n > 0 && len(c.h) > 0 { // move past the record returned last
+		ok, err := c.h[0].next()
+		if err != nil {
+			c.err, c.h = err, nil
+			return nil
+		}
+		if !ok {
+			c.h[0] = c.h[len(c.h)-1]
+			c.h = c.h[:len(c.h)-1]
+		}
+		c.down(0)
+	}
+	if len(c.h) == 0 {
+		return nil
+	}
+	c.n++
+	return &c.h[0].cur
 }

@@ -9,23 +9,25 @@ import (
 )
 
 // groupEval evaluates one aggregate rule over one group, fed the group's
-// records in time order (then match order). It holds what the figure
-// needs and no more: for count() and count(field) the records of the
-// current window (without a timeframe, only the first MaxCites) and the
-// distinct values in it; for beacon() the intervals between the
-// contacts it kept, 8 bytes each. One is reused for every group.
+// records in time order (then match order) from one cursor while a
+// second cursor, lo, reads the same records at the start of the window.
+// So it holds no window, only what the figure needs: for count(field) the
+// distinct values in the window and their counts, the window's first
+// MaxCites records (the citations), and for beacon() the intervals
+// between the contacts it kept, 8 bytes each. One is reused for every
+// group.
 type groupEval struct {
 	rule     *Rule
 	g        *group
 	skip     bool  // the group is too small to fire
 	w        int64 // the window in ns; MaxInt64 without a timeframe
 	n        int64 // records fed
-	q        []rec // the window: q[head:]
-	head     int
-	popped   int64 // records dropped from the front of q by compaction
+	pos      int64 // the position of the record fed last among all records
+	lo       *cursor
+	win      []rec // the window's first records, read from lo
 	counts   map[uint32]int
 	best     int64 // the largest figure of any window, and that window's
-	bestLo   int64 // first record (an index among the records fed),
+	bestLo   int64 // first record (a position),
 	first    int64 // its time, the time of its last record,
 	last     int64
 	cites    []rec // and its first records
@@ -35,12 +37,15 @@ type groupEval struct {
 	lastKept int64
 }
 
-func (e *groupEval) reset(rule *Rule, g *group) {
+// reset starts the group whose first record is at position pos.
+func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 	a := rule.agg
-	*e = groupEval{rule: rule, g: g, q: e.q[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1}
+	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1}
 	clear(e.counts)
 	if e.counts == nil && a.distinct != "" {
 		e.counts = map[uint32]int{}
+	}
+	for e.lo.n < pos && e.lo.next() != nil { // past the records of earlier groups
 	}
 	// No window holds more events (or distinct values, or contacts) than
 	// the group: a group too small for "> N" or ">= N" cannot fire.
@@ -51,12 +56,25 @@ func (e *groupEval) reset(rule *Rule, g *group) {
 	}
 }
 
+// fill reads from lo the window's first records, up to the last fed.
+func (e *groupEval) fill() {
+	for len(e.win) < MaxCites && e.lo.n <= e.pos {
+		x := e.lo.next()
+		if x == nil {
+			return // lo failed; Finish reports it
+		}
+		e.win = append(e.win, *x)
+	}
+}
+
 func (e *groupEval) add(x *rec) {
 	if e.skip {
 		return
 	}
 	if e.n == 0 {
 		e.firstT = x.t
+	} else {
+		e.pos++
 	}
 	e.n++
 	if e.rule.agg.fn == "beacon" {
@@ -67,38 +85,33 @@ func (e *groupEval) add(x *rec) {
 	if distinct {
 		e.counts[x.dv]++
 	}
-	bounded := e.w != math.MaxInt64
-	if bounded || len(e.q) < MaxCites {
-		e.q = append(e.q, *x)
+	e.fill()
+	if len(e.win) == 0 {
+		return // lo failed
 	}
-	if bounded {
-		// Slide the window's start to the first record within w of x.
-		for x.t-e.q[e.head].t > e.w-1 {
-			if distinct {
-				v := e.q[e.head].dv
-				if e.counts[v]--; e.counts[v] == 0 {
-					delete(e.counts, v)
-				}
+	// Slide the window's start to the first record within w of x.
+	for e.w != math.MaxInt64 && x.t-e.win[0].t > e.w-1 {
+		if distinct {
+			v := e.win[0].dv
+			if e.counts[v]--; e.counts[v] == 0 {
+				delete(e.counts, v)
 			}
-			e.head++
 		}
-		if e.head >= 1024 && 2*e.head >= len(e.q) {
-			e.popped += int64(e.head)
-			e.q = e.q[:copy(e.q, e.q[e.head:])]
-			e.head = 0
-		}
+		e.win = e.win[:copy(e.win, e.win[1:])]
+		e.fill()
 	}
-	n := e.n - e.popped - int64(e.head) // records in the window
+	lo := e.lo.n - int64(len(e.win)) // the window's first record
+	n := e.pos - lo + 1
 	if distinct {
 		n = int64(len(e.counts))
 	}
 	if n > e.best {
-		e.best, e.first, e.last = n, e.q[e.head].t, x.t
+		e.best, e.first, e.last = n, e.win[0].t, x.t
 		// The window's first records change only when its start moved
 		// or it had fewer than MaxCites.
-		if lo := e.popped + int64(e.head); lo != e.bestLo || len(e.cites) < MaxCites {
+		if lo != e.bestLo || len(e.cites) < MaxCites {
 			e.bestLo = lo
-			e.cites = append(e.cites[:0], e.q[e.head:min(e.head+MaxCites, len(e.q))]...)
+			e.cites = append(e.cites[:0], e.win...)
 		}
 	}
 }
@@ -152,11 +165,10 @@ func (e *groupEval) beacon(r *Run) (Detection, bool) {
 		return Detection{}, false
 	}
 	med := median(e.iv)
-	dev := make([]int64, len(e.iv))
-	for i, x := range e.iv {
-		dev[i] = abs(x - med)
+	for i, x := range e.iv { // the deviations, in place
+		e.iv[i] = abs(x - med)
 	}
-	if float64(median(dev)) > e.rule.jit*float64(med) {
+	if float64(median(e.iv)) > e.rule.jit*float64(med) {
 		return Detection{}, false
 	}
 	return Detection{Rule: e.rule, Group: groupMap(a, e.g), Count: e.kept, Events: e.n, Interval: time.Duration(med),
@@ -171,10 +183,10 @@ func groupMap(a *aggregation, g *group) map[string]string {
 	return m
 }
 
+// median sorts xs and returns its middle element.
 func median(xs []int64) int64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 func abs(x int64) int64 {
