@@ -371,15 +371,12 @@ func (r *Run) makeRoom() bool {
 	if r.err != nil {
 		return false
 	}
+	// Double up to the budget, but spill rather than grow past it: a run
+	// holds between half the budget and all of it, and no growth copies
+	// more than half of it.
 	limit := int(max(r.budget()/recSize, 1))
-	if c := cap(r.recs); c < limit {
-		// Two sizes, not doubling: a small run stays small, and a large
-		// one never holds two large arrays while it grows.
-		n := min(1<<16, limit)
-		if c >= n {
-			n = limit
-		}
-		grown := make([]rec, len(r.recs), n)
+	if c := cap(r.recs); c < limit && (c == 0 || 2*c <= limit) {
+		grown := make([]rec, len(r.recs), min(max(2*c, 1024), limit))
 		copy(grown, r.recs)
 		r.recs = grown
 		return true
