@@ -52,6 +52,7 @@ type spill struct {
 	f    *os.File
 	name string  // to remove at close; "" when already unlinked
 	ends []int64 // end offset of each run written
+	lens []int64 // and its number of records
 	off  int64
 	w    *bufio.Writer
 	b    []byte
@@ -85,6 +86,7 @@ func (s *spill) write(dir string, recs []rec) error {
 		return err
 	}
 	s.ends = append(s.ends, s.off)
+	s.lens = append(s.lens, int64(len(recs)))
 	return nil
 }
 
@@ -119,14 +121,15 @@ func appendRec(b []byte, x, prev *rec) []byte {
 }
 
 // errCorrupt is a run that does not read back as written.
-var errCorrupt = errors.New("record cut short")
+var errCorrupt = errors.New("the file is shorter than what was written to it")
 
 // source is one sorted run being merged: read back from the file, or the
 // records still in memory.
 type source struct {
-	cur rec
-	mem []rec
-	br  *bufio.Reader
+	cur  rec
+	mem  []rec
+	br   *bufio.Reader
+	left int64 // records of the run not read yet
 }
 
 // next moves to the following record; false at the end of the run.
@@ -138,10 +141,11 @@ func (s *source) next() (bool, error) {
 		s.cur, s.mem = s.mem[0], s.mem[1:]
 		return true, nil
 	}
-	d, err := binary.ReadUvarint(s.br)
-	if err == io.EOF {
+	if s.left == 0 {
 		return false, nil
 	}
+	s.left--
+	d, err := binary.ReadUvarint(s.br)
 	prev := s.cur
 	var f [6]int64
 	for i := 0; i < len(f) && err == nil; i++ {
@@ -188,9 +192,9 @@ func (r *Run) cursor() *cursor {
 	size := min(max(r.budget()/4/int64(len(r.sp.ends)), 4<<10), 64<<10)
 	srcs := []*source{{mem: r.recs}}
 	start := int64(0)
-	for _, end := range r.sp.ends {
+	for i, end := range r.sp.ends {
 		sr := io.NewSectionReader(r.sp.f, start, end-start)
-		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 16))))})
+		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 16)))), left: r.sp.lens[i]})
 		start = end
 	}
 	for _, s := range srcs {

@@ -145,6 +145,21 @@ func TestSpillFileRemoved(t *testing.T) {
 	if ds, err := r.Finish(); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("Finish = %d detections, %v; want an error naming the directory", len(ds), err)
 	}
+
+	// A file cut short (at a record's end or within one) is an error too.
+	for _, cut := range []int64{0, 1} {
+		r = e.Start()
+		r.Budget, r.TempDir = 50*recSize, t.TempDir()
+		for i := range evs {
+			r.Match(&evs[i], func(*Rule) {})
+		}
+		if err := r.sp.f.Truncate(r.sp.ends[len(r.sp.ends)-2] + cut); err != nil {
+			t.Fatal(err)
+		}
+		if ds, err := r.Finish(); err == nil {
+			t.Fatalf("cut %d: Finish = %d detections and no error from a truncated file", cut, len(ds))
+		}
+	}
 }
 
 // TestSpillMemoryBounded: the heap a run keeps after 400,000 events is

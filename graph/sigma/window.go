@@ -86,11 +86,8 @@ func (e *groupEval) add(x *rec) {
 		e.counts[x.dv]++
 	}
 	e.fill()
-	if len(e.win) == 0 {
-		return // lo failed
-	}
 	// Slide the window's start to the first record within w of x.
-	for e.w != math.MaxInt64 && x.t-e.win[0].t > e.w-1 {
+	for len(e.win) > 0 && e.w != math.MaxInt64 && x.t-e.win[0].t > e.w-1 {
 		if distinct {
 			v := e.win[0].dv
 			if e.counts[v]--; e.counts[v] == 0 {
@@ -99,6 +96,9 @@ func (e *groupEval) add(x *rec) {
 		}
 		e.win = e.win[:copy(e.win, e.win[1:])]
 		e.fill()
+	}
+	if len(e.win) == 0 {
+		return // lo failed; Finish reports it
 	}
 	lo := e.lo.n - int64(len(e.win)) // the window's first record
 	n := e.pos - lo + 1
