@@ -381,7 +381,7 @@ func (r *Run) makeRoom() bool {
 		r.recs = grown
 		return true
 	}
-	if err := r.sp.write(r.TempDir, r.recs); err != nil {
+	if err := r.sp.write(r.TempDir, r.recs, len(r.groups)); err != nil {
 		r.err = fmt.Errorf("sigma: cannot write the aggregation records to a temporary file (in %s; set TMPDIR to a directory with room): %w", cmp.Or(r.TempDir, os.TempDir()), err)
 		return false
 	}
@@ -428,7 +428,7 @@ func (r *Run) Finish() ([]Detection, error) {
 		return nil, r.err
 	}
 	fired := map[uint32]Detection{}
-	sortRecs(r.recs)
+	sortRecs(r.recs, len(r.groups))
 	hi := r.cursor()
 	ev := groupEval{lo: r.cursor()}
 	var g *group

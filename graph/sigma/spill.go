@@ -40,9 +40,46 @@ func cmpRec(x, y *rec) int {
 	return cmp.Compare(x.seq, y.seq)
 }
 
-// sortRecs sorts records in cmpRec order.
-func sortRecs(recs []rec) {
-	slices.SortFunc(recs, func(x, y rec) int { return cmpRec(&x, &y) })
+// sortRecs sorts records of groups numbered below groups in cmpRec order.
+// When there are not many more groups than records it moves each record
+// to its group's place first (an in-place bucket sort, two ints per
+// group), then sorts each group by time: far fewer comparisons than
+// sorting all records at once.
+func sortRecs(recs []rec, groups int) {
+	if groups == 0 || groups > 4*len(recs) {
+		slices.SortFunc(recs, func(x, y rec) int { return cmpRec(&x, &y) })
+		return
+	}
+	next := make([]int, groups+1) // next[g]: where group g's next record goes
+	for i := range recs {
+		next[recs[i].gid+1]++
+	}
+	for g := 1; g <= groups; g++ {
+		next[g] += next[g-1]
+	}
+	end := slices.Clone(next[1:])
+	for g := range groups {
+		for i := next[g]; i < end[g]; i = next[g] {
+			if h := recs[i].gid; h != uint32(g) {
+				recs[i], recs[next[h]] = recs[next[h]], recs[i]
+				next[h]++
+			} else {
+				next[g]++
+			}
+		}
+	}
+	lo := 0
+	for _, hi := range end {
+		if hi-lo > 1 {
+			slices.SortFunc(recs[lo:hi], func(x, y rec) int {
+				if x.t != y.t {
+					return cmp.Compare(x.t, y.t)
+				}
+				return cmp.Compare(x.seq, y.seq)
+			})
+		}
+		lo = hi
+	}
 }
 
 // spill is the temporary file of sorted runs of records. It is unlinked as
@@ -59,7 +96,7 @@ type spill struct {
 }
 
 // write sorts recs and appends them to the file as one run.
-func (s *spill) write(dir string, recs []rec) error {
+func (s *spill) write(dir string, recs []rec, groups int) error {
 	if s.f == nil {
 		f, err := os.CreateTemp(dir, "casefile-sigma-*.spill")
 		if err != nil {
@@ -71,7 +108,7 @@ func (s *spill) write(dir string, recs []rec) error {
 		}
 		s.w = bufio.NewWriterSize(f, 1<<20)
 	}
-	sortRecs(recs)
+	sortRecs(recs, groups)
 	var prev rec
 	for i := range recs {
 		s.b = appendRec(s.b[:0], &recs[i], &prev)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,6 +218,24 @@ func aggEngine(t testing.TB) *Engine {
 	return e
 }
 
+// TestSortRecs: both ways of sorting (by bucket, and by comparison when
+// there are many more groups than records) give cmpRec order.
+func TestSortRecs(t *testing.T) {
+	rng := splitmix(5)
+	for _, c := range []struct{ n, groups int }{{1000, 10}, {1000, 900}, {100, 5000}, {1, 1}, {0, 3}} {
+		recs := make([]rec, c.n)
+		for i := range recs {
+			recs[i] = rec{gid: uint32(rng.intn(c.groups)), t: int64(rng.intn(20)), seq: int64(rng.intn(1 << 30)), line: int64(i)}
+		}
+		want := slices.Clone(recs)
+		slices.SortFunc(want, func(x, y rec) int { return cmpRec(&x, &y) })
+		sortRecs(recs, c.groups)
+		if !slices.Equal(recs, want) {
+			t.Errorf("%d records of %d groups: not in cmpRec order", c.n, c.groups)
+		}
+	}
+}
+
 func BenchmarkSortRecs(b *testing.B) {
 	rng := splitmix(1)
 	src := make([]rec, 1<<20)
@@ -226,6 +245,6 @@ func BenchmarkSortRecs(b *testing.B) {
 	recs := make([]rec, len(src))
 	for range b.N {
 		copy(recs, src)
-		sortRecs(recs)
+		sortRecs(recs, 5000)
 	}
 }
