@@ -70,6 +70,16 @@ type Result struct {
 	RulesDigest string     `json:"rules_digest"`
 	Sources     []Source   `json:"sources"`
 	Campaigns   []Campaign `json:"campaigns,omitempty"`
+	// NotEvaluated names the aggregate rules that matched events they could
+	// not evaluate, their by-fields having sigma.MaxGroups groups already:
+	// what those rules would have found there is missing from the factors.
+	NotEvaluated []RuleEvents `json:"not_evaluated,omitempty"`
+}
+
+// RuleEvents is a Sigma rule and a number of the events it matched.
+type RuleEvents struct {
+	Rule   string `json:"rule"`
+	Events int64  `json:"events"`
 }
 
 // Source is the assessment of one source indicator.
@@ -222,6 +232,7 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 		rules = sigma.Builtin()
 	}
 	a := newAggregator(r, &in, rules)
+	defer a.run.Close()
 	for i := range in.Events {
 		a.add(&in.Events[i])
 	}
@@ -230,8 +241,16 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 			a.add(&e)
 		}
 	}
-	for _, d := range a.run.Finish() {
+	ds, err := a.run.Finish()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
 		a.detected(&d)
+	}
+	var notEvaluated []RuleEvents
+	for _, d := range a.run.Dropped() {
+		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
 	}
 	obsKeys := make([]string, 0, len(in.Observations))
 	for k := range in.Observations {
@@ -278,7 +297,8 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 			pick = append(pick, i)
 		}
 	}
-	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), Sources: make([]Source, 0, len(pick))}
+	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), Sources: make([]Source, 0, len(pick)),
+		NotEvaluated: notEvaluated}
 	used := map[int]bool{}
 	for _, i := range pick {
 		g := a.aggs[i]

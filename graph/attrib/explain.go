@@ -12,6 +12,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/indicator"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 func specialName(s string) string {
@@ -227,6 +228,10 @@ func wouldChange(r *resolved, s *Source, g *agg, f *obsFacts, hits []hit, cov *c
 func (r *Result) Text(w io.Writer) error {
 	ew := &errWriter{w: w}
 	ew.printf("Attribution assessment (model %s, %s)\n", r.Model, r.ModelDigest)
+	for _, n := range r.NotEvaluated {
+		ew.printf("Not evaluated: %d events that rule %s matched, beyond the %d groups (sources) it can keep; what it would have found for them is missing.\n",
+			n.Events, n.Rule, sigma.MaxGroups)
+	}
 	for i := range r.Sources {
 		s := &r.Sources[i]
 		ew.printf("\n%s\n", statement(s))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,27 @@ func TestUnknownIndicator(t *testing.T) {
 	_, err := Assess(nil, goldenCase().in, []string{"8.8.8.8"})
 	if err == nil {
 		t.Fatal("no error for an indicator the case never saw")
+	}
+}
+
+// TestNotEvaluatedShown: rules that could not evaluate every event they
+// matched are named in the text and the JSON, so the missing factors are
+// not read as absence of behaviour.
+func TestNotEvaluatedShown(t *testing.T) {
+	res := &Result{Model: "m", NotEvaluated: []RuleEvents{{Rule: "casefile-auth-password-guessing", Events: 1234}}}
+	var b bytes.Buffer
+	if err := res.Text(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Not evaluated: 1234 events that rule casefile-auth-password-guessing matched") {
+		t.Errorf("text:\n%s", b.String())
+	}
+	j, err := json.Marshal(res)
+	if err != nil || !strings.Contains(string(j), `"not_evaluated":[{"rule":"casefile-auth-password-guessing","events":1234}]`) {
+		t.Errorf("json %s, %v", j, err)
+	}
+	j, _ = json.Marshal(&Result{})
+	if strings.Contains(string(j), "not_evaluated") {
+		t.Errorf("json of a complete result: %s", j)
 	}
 }

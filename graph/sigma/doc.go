@@ -12,6 +12,10 @@
 //     values, conditions and nesting are bounded, regular expressions are
 //     RE2 (linear time), aggregation keeps at most a bounded number of
 //     groups and reports what it dropped (Run.Dropped).
+//   - Aggregation's memory does not grow with the number of events: beyond
+//     a budget (Run.Budget) the events remembered spill to a temporary
+//     file, removed when the run ends, and the results are exactly those
+//     of a run that kept them in memory.
 //   - Every detection names its rule (id, title, level, ATT&CK tags) and
 //     cites the events it rests on (artefact SHA-256 and line or record).
 //
@@ -78,5 +82,5 @@
 //	for _, ev := range events {
 //		run.Match(&ev, func(r *sigma.Rule) { fmt.Println(r.ID, ev.Citation.Artefact, ev.Citation.Line) })
 //	}
-//	for _, d := range run.Finish() { … }   // count() and beacon() rules
+//	ds, err := run.Finish()                 // count() and beacon() rules
 package sigma

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -18,9 +18,9 @@ import (
 // counts them all.
 const MaxCites = 5
 
-// maxGroups bounds the groups an aggregate rule keeps per run; events of
-// further groups are counted in Run.Dropped, never silently.
-const maxGroups = 1 << 20
+// MaxGroups bounds the groups an aggregate rule's by-fields keep per run;
+// events of further groups are counted (Run.Dropped), never silently.
+const MaxGroups = 1 << 20
 
 // Engine is a compiled rule set. It is safe for concurrent use; each
 // assessment uses its own Run.
@@ -229,39 +229,54 @@ type Detection struct {
 // Run evaluates an engine over a stream of events. It is not safe for
 // concurrent use.
 //
-// Aggregate rules remember the events they matched: each event once per
-// run (time and citation, about 32 bytes), and per rule and group its index
-// (4 bytes, and 4 more for count(field)).
+// Aggregate rules remember, per rule and group, each event they matched:
+// its time, citation and distinct value (a record of 48 bytes). Events
+// arrive in artefact order, not time order, so the windows can only be
+// evaluated at the end. Beyond Budget bytes of records the run sorts them
+// and writes them as one run to a temporary file; Finish merges the runs
+// and evaluates one group at a time, reading each window's start and end
+// through two merges, so it holds no window: only the distinct values of
+// one window for count(field), and for beacon() the intervals between one
+// group's contacts (8 bytes each). So memory does not grow with the
+// number of events; what grows with the groups and strings stays in
+// memory: each group's by-values and count (a few hundred bytes), and the
+// artefact names and distinct values, interned — as an assessment keeps
+// its per-source aggregates. The file takes about 15 bytes per record.
 type Run struct {
-	e       *Engine
-	c       *evalCtx
-	sets    []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
-	memo    [][]*group            // per by-list: the current event's groups
-	memoEp  []uint32
-	strs    map[string]uint32 // artefacts and distinct values, interned
-	strList []string
-	key     []byte
-	ts      []int64 // remembered events: time (Unix ns, 0 = none) and citation
-	cites   []cite
-	cur     int64 // index of the current event in ts, or -1 when not yet remembered
-	// Dropped counts events of aggregate rules beyond maxGroups groups.
-	Dropped int64
+	e         *Engine
+	c         *evalCtx
+	sets      []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
+	memo      [][]*group            // per by-list: the current event's groups
+	memoEp    []uint32
+	strs      map[string]uint32 // artefacts and distinct values, interned
+	strList   []string
+	key       []byte
+	groups    []*group // by id
+	recs      []rec    // records not yet spilled
+	cur       rec      // the current event's time and citation, once remembered
+	seq       int64    // events matched so far; cur.seq == seq when cur is current
+	dropped   []int64  // per rule: events beyond maxGroups groups
+	maxGroups int      // MaxGroups; smaller in tests
+	sp        spill
+	err       error // the first spill failure, returned by Finish
+
+	// Budget bounds the memory of the records in bytes (0: DefaultBudget)
+	// and TempDir says where they spill ("": the system's temporary
+	// directory). Set them before the first Match.
+	Budget  int64
+	TempDir string
 }
 
 type group struct {
 	vals []string // values of the rule's by fields
-	ev   []uint32 // indices into Run.ts and Run.cites
-	dv   []uint32 // distinct-value ids, for count(field)
+	rule *Rule
+	id   uint32 // index in Run.groups
+	n    int64  // events remembered
 }
 
-type cite struct {
-	art       uint32
-	line, rec int64
-}
-
-// Start begins a run.
+// Start begins a run. Call Finish, or Close to abandon it.
 func (e *Engine) Start() *Run {
-	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{},
+	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{}, cur: rec{seq: -1}, dropped: make([]int64, len(e.rules)), maxGroups: MaxGroups,
 		sets: make([]map[string][]*group, len(e.width)), memo: make([][]*group, len(e.width)), memoEp: make([]uint32, len(e.width))}
 	for s := range r.sets {
 		r.sets[s] = map[string][]*group{}
@@ -277,7 +292,7 @@ func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 	if r.c.epoch == 1 { // first event, or the epoch wrapped: no memo is current
 		clear(r.memoEp)
 	}
-	r.cur = -1
+	r.seq++
 	parser := parserName(ev)
 	for i, rule := range r.e.rules {
 		if !rule.src.ok(ev, parser) || !rule.cond.eval(r.c) {
@@ -307,8 +322,8 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		gs := r.sets[sig]
 		var ok bool
 		if slots, ok = gs[string(key)]; !ok {
-			if len(gs) >= maxGroups {
-				r.Dropped++
+			if len(gs) >= r.maxGroups {
+				r.dropped[i]++
 				return
 			}
 			slots = make([]*group, r.e.width[sig])
@@ -318,25 +333,60 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 	}
 	g := slots[r.e.slot[i]]
 	if g == nil {
-		g = &group{vals: make([]string, len(a.byIdx))}
+		g = &group{vals: make([]string, len(a.byIdx)), rule: r.e.rules[i], id: uint32(len(r.groups))}
 		for k, fi := range a.byIdx {
 			g.vals[k] = r.c.raw(fi)
 		}
 		slots[r.e.slot[i]] = g
+		r.groups = append(r.groups, g)
 	}
-	if r.cur < 0 {
-		r.cur = int64(len(r.ts))
-		var t int64
+	if r.cur.seq != r.seq {
+		r.cur = rec{seq: r.seq, art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record}
 		if !ev.Time.IsZero() {
-			t = ev.Time.UnixNano()
+			r.cur.t = ev.Time.UnixNano()
 		}
-		r.ts = append(r.ts, t)
-		r.cites = append(r.cites, cite{art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record})
 	}
-	g.ev = append(g.ev, uint32(r.cur))
+	x := r.cur
+	x.gid = g.id
 	if a.distinct != "" {
-		g.dv = append(g.dv, r.intern(r.c.raw(a.dIdx)))
+		x.dv = r.intern(r.c.raw(a.dIdx))
 	}
+	if len(r.recs) == cap(r.recs) && !r.makeRoom() {
+		return // Finish reports the failure
+	}
+	r.recs = append(r.recs, x)
+	g.n++
+}
+
+func (r *Run) budget() int64 {
+	if r.Budget > 0 {
+		return r.Budget
+	}
+	return DefaultBudget
+}
+
+// makeRoom grows the records up to the budget, or spills them; false
+// after a spill failed.
+func (r *Run) makeRoom() bool {
+	if r.err != nil {
+		return false
+	}
+	// Double up to the budget, but spill rather than grow past it: a run
+	// holds between half the budget and all of it, and no growth copies
+	// more than half of it.
+	limit := int(max(r.budget()/recSize, 1))
+	if c := cap(r.recs); c < limit && (c == 0 || 2*c <= limit) {
+		grown := make([]rec, len(r.recs), min(max(2*c, 1024), limit))
+		copy(grown, r.recs)
+		r.recs = grown
+		return true
+	}
+	if err := r.sp.write(r.TempDir, r.recs, len(r.groups)); err != nil {
+		r.err = fmt.Errorf("sigma: cannot write the aggregation records to a temporary file (in %s; set TMPDIR to a directory with room): %w", cmp.Or(r.TempDir, os.TempDir()), err)
+		return false
+	}
+	r.recs = r.recs[:0]
+	return true
 }
 
 func (r *Run) intern(s string) uint32 {
@@ -349,10 +399,62 @@ func (r *Run) intern(s string) uint32 {
 	return i
 }
 
+// Dropped is an aggregate rule that matched events it could not evaluate,
+// because its by-fields already had MaxGroups groups: what it would have
+// found for them is missing.
+type Dropped struct {
+	Rule   *Rule
+	Events int64
+}
+
+// Dropped lists the aggregate rules that matched events beyond MaxGroups
+// groups, in rule order.
+func (r *Run) Dropped() []Dropped {
+	var out []Dropped
+	for i, n := range r.dropped {
+		if n > 0 {
+			out = append(out, Dropped{Rule: r.e.rules[i], Events: n})
+		}
+	}
+	return out
+}
+
 // Finish evaluates the aggregate rules over what the run remembered, in a
-// stable order (rule, then group).
-func (r *Run) Finish() []Detection {
+// stable order (rule, then group), and closes the run. It fails only when
+// the records could not be spilled or read back.
+func (r *Run) Finish() ([]Detection, error) {
+	defer r.Close()
+	if r.err != nil {
+		return nil, r.err
+	}
+	fired := map[uint32]Detection{}
+	sortRecs(r.recs, len(r.groups))
+	hi := r.cursor()
+	ev := groupEval{lo: r.cursor()}
+	var g *group
+	done := func() {
+		if g != nil {
+			if d, ok := ev.detection(r); ok {
+				fired[g.id] = d
+			}
+		}
+	}
+	for x := hi.next(); x != nil; x = hi.next() {
+		if g == nil || x.gid != g.id {
+			done()
+			g = r.groups[x.gid]
+			ev.reset(g.rule, g, hi.n-1)
+		}
+		ev.add(x)
+	}
+	if err := cmp.Or(hi.err, ev.lo.err); err != nil {
+		return nil, fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
+	}
+	done()
 	var out []Detection
+	if len(fired) == 0 {
+		return nil, r.Close()
+	}
 	keys := make([][]string, len(r.sets))
 	for s, gs := range r.sets {
 		for k := range gs {
@@ -360,149 +462,28 @@ func (r *Run) Finish() []Detection {
 		}
 		sort.Strings(keys[s])
 	}
-	for i, rule := range r.e.rules {
+	for i := range r.e.rules {
 		s := r.e.sig[i]
 		if s < 0 {
 			continue
 		}
 		for _, k := range keys[s] {
 			if g := r.sets[s][k][r.e.slot[i]]; g != nil {
-				if d, ok := r.evalGroup(rule, g); ok {
+				if d, ok := fired[g.id]; ok {
 					out = append(out, d)
 				}
 			}
 		}
 	}
-	return out
+	return out, r.Close()
 }
 
-func groupMap(a *aggregation, g *group) map[string]string {
-	m := make(map[string]string, len(a.by))
-	for k, b := range a.by {
-		m[b] = g.vals[k]
-	}
-	return m
-}
-
-func (r *Run) evalGroup(rule *Rule, g *group) (Detection, bool) {
-	a := rule.agg
-	// No window holds more events (or distinct values, or contacts) than
-	// the group: a group too small for "> N" or ">= N" cannot fire.
-	if (a.op == ">" || a.op == ">=") && !a.fires(int64(len(g.ev))) {
-		return Detection{}, false
-	}
-	ts := make([]int64, len(g.ev)) // the group's event times, in match order
-	for k, e := range g.ev {
-		ts[k] = r.ts[e]
-	}
-	order := make([]int, len(ts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(ts[x], ts[y]) })
-	if a.fn == "beacon" {
-		return r.beacon(rule, g, ts, order)
-	}
-	w := int64(a.window)
-	if w == 0 {
-		w = math.MaxInt64
-	}
-	// Sliding window: the window [lo, hi] with the largest figure.
-	var counts map[uint32]int
-	if a.distinct != "" {
-		counts = map[uint32]int{}
-	}
-	best, bestLo, bestHi := int64(-1), 0, 0
-	lo := 0
-	for hi := range order {
-		if a.distinct != "" {
-			counts[g.dv[order[hi]]]++
-		}
-		for ts[order[hi]]-ts[order[lo]] > w-1 && w != math.MaxInt64 {
-			if a.distinct != "" {
-				v := g.dv[order[lo]]
-				if counts[v]--; counts[v] == 0 {
-					delete(counts, v)
-				}
-			}
-			lo++
-		}
-		n := int64(hi - lo + 1)
-		if a.distinct != "" {
-			n = int64(len(counts))
-		}
-		if n > best {
-			best, bestLo, bestHi = n, lo, hi
-		}
-	}
-	if best < 0 || !a.fires(best) {
-		return Detection{}, false
-	}
-	d := Detection{Rule: rule, Group: groupMap(a, g), Count: best, Events: int64(len(order)),
-		First: time.Unix(0, ts[order[bestLo]]).UTC(), Last: time.Unix(0, ts[order[bestHi]]).UTC()}
-	for k := bestLo; k <= bestHi && len(d.Cites) < MaxCites; k++ {
-		d.Cites = append(d.Cites, r.citation(g.ev[order[k]]))
-	}
-	if w == math.MaxInt64 && ts[order[0]] == 0 {
-		d.First, d.Last = time.Time{}, time.Time{}
-	}
-	return d, true
-}
-
-// beacon finds regular contacts: at least N events whose intervals (after
-// dropping those shorter than min_interval, which are bursts of one contact)
-// have a median m and a median absolute deviation at most jitter × m.
-func (r *Run) beacon(rule *Rule, g *group, ts []int64, order []int) (Detection, bool) {
-	a := rule.agg
-	var iv []int64
-	kept := []int{order[0]}
-	for k := 1; k < len(order); k++ {
-		d := ts[order[k]] - ts[kept[len(kept)-1]]
-		if d < int64(rule.minIv) {
-			continue
-		}
-		iv = append(iv, d)
-		kept = append(kept, order[k])
-	}
-	n := int64(len(kept))
-	if !a.fires(n) || len(iv) < 2 {
-		return Detection{}, false
-	}
-	med := median(iv)
-	dev := make([]int64, len(iv))
-	for i, x := range iv {
-		dev[i] = abs(x - med)
-	}
-	if float64(median(dev)) > rule.jit*float64(med) {
-		return Detection{}, false
-	}
-	d := Detection{Rule: rule, Group: groupMap(a, g), Count: n, Events: int64(len(order)), Interval: time.Duration(med),
-		First: time.Unix(0, ts[kept[0]]).UTC(), Last: time.Unix(0, ts[kept[len(kept)-1]]).UTC()}
-	for _, k := range kept {
-		if len(d.Cites) == MaxCites {
-			break
-		}
-		d.Cites = append(d.Cites, r.citation(g.ev[k]))
-	}
-	return d, true
-}
-
-func median(xs []int64) int64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func abs(x int64) int64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func (r *Run) citation(ev uint32) parse.Citation {
-	c := r.cites[ev]
-	return parse.Citation{Artefact: r.strList[c.art], Line: c.line, Record: c.rec}
+// Close removes the run's temporary file and lets its records go. Finish
+// calls it; call it for a run abandoned before Finish. It may be called
+// more than once.
+func (r *Run) Close() error {
+	r.recs = nil
+	return r.sp.close()
 }
 
 // Summary says what the detection counted, in words: "12 events within

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,15 @@ func compile(t *testing.T, rule string) *Engine {
 		t.Fatalf("compile: %v", err)
 	}
 	return e
+}
+
+func finish(t testing.TB, r *Run) []Detection {
+	t.Helper()
+	ds, err := r.Finish()
+	if err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	return ds
 }
 
 func matches(e *Engine, ev parse.Event) []string {
@@ -134,65 +144,82 @@ func authFail(src, user string, sec int, line int64) parse.Event {
 		Citation: parse.Citation{Artefact: "sha256:bb", Line: line, Parser: "openssh/1"}}
 }
 
+// eachBudget runs f with a run that never spills and one that spills
+// every record (spill_test.go compares them at scale).
+func eachBudget(t *testing.T, e *Engine, f func(t *testing.T, r *Run)) {
+	for _, b := range []int64{0, 1} {
+		t.Run(fmt.Sprintf("budget=%d", b), func(t *testing.T) {
+			r := e.Start()
+			r.Budget = b
+			f(t, r)
+		})
+	}
+}
+
 func TestCountAggregation(t *testing.T) {
 	e := compile(t, "title: guess\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count() by src >= 10\n  timeframe: 10m\n")
-	r := e.Start()
-	line := int64(0)
-	add := func(ev parse.Event) {
-		line++
-		ev.Citation.Line = line
-		r.Match(&ev, func(*Rule) { t.Fatal("aggregate rule reported per event") })
-	}
-	for i := range 9 { // 9 in 10 minutes: not enough
-		add(authFail("192.0.2.1", "root", i*60, 0))
-	}
-	for i := range 12 { // 12 spread over 2 hours: never 10 in 10 minutes
-		add(authFail("192.0.2.2", "root", i*600, 0))
-	}
-	for i := range 10 { // out of order, but 10 within 10 minutes
-		add(authFail("192.0.2.3", "root", (9-i)*50, 0))
-	}
-	ds := r.Finish()
-	if len(ds) != 1 || ds[0].Group["src"] != "192.0.2.3" || ds[0].Count != 10 || len(ds[0].Cites) != MaxCites {
-		t.Fatalf("detections = %+v", ds)
-	}
-	if !ds[0].First.Equal(at(0)) || !ds[0].Last.Equal(at(450)) {
-		t.Errorf("window %v – %v", ds[0].First, ds[0].Last)
-	}
+	eachBudget(t, e, func(t *testing.T, r *Run) {
+		line := int64(0)
+		add := func(ev parse.Event) {
+			line++
+			ev.Citation.Line = line
+			r.Match(&ev, func(*Rule) { t.Fatal("aggregate rule reported per event") })
+		}
+		for i := range 9 { // 9 in 10 minutes: not enough
+			add(authFail("192.0.2.1", "root", i*60, 0))
+		}
+		for i := range 12 { // 12 spread over 2 hours: never 10 in 10 minutes
+			add(authFail("192.0.2.2", "root", i*600, 0))
+		}
+		for i := range 10 { // out of order, but 10 within 10 minutes
+			add(authFail("192.0.2.3", "root", (9-i)*50, 0))
+		}
+		ds := finish(t, r)
+		if len(ds) != 1 || ds[0].Group["src"] != "192.0.2.3" || ds[0].Count != 10 || len(ds[0].Cites) != MaxCites {
+			t.Fatalf("detections = %+v", ds)
+		}
+		if !ds[0].First.Equal(at(0)) || !ds[0].Last.Equal(at(450)) {
+			t.Errorf("window %v – %v", ds[0].First, ds[0].Last)
+		}
+		if c := ds[0].Cites; c[0].Line != 31 || c[4].Line != 27 { // in time order: the last added first
+			t.Errorf("cites %v", c)
+		}
+	})
 }
 
 func TestDistinctCount(t *testing.T) {
 	e := compile(t, "title: stuffing\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count(user) by src > 3\n  timeframe: 1h\n")
-	r := e.Start()
-	for i, u := range []string{"a", "b", "a", "c", "a", "d"} {
-		ev := authFail("192.0.2.9", u, i, int64(i+1))
-		r.Match(&ev, func(*Rule) {})
-	}
-	ds := r.Finish()
-	if len(ds) != 1 || ds[0].Count != 4 || ds[0].Events != 6 {
-		t.Fatalf("detections = %+v", ds)
-	}
+	eachBudget(t, e, func(t *testing.T, r *Run) {
+		for i, u := range []string{"a", "b", "a", "c", "a", "d"} {
+			ev := authFail("192.0.2.9", u, i, int64(i+1))
+			r.Match(&ev, func(*Rule) {})
+		}
+		ds := finish(t, r)
+		if len(ds) != 1 || ds[0].Count != 4 || ds[0].Events != 6 {
+			t.Fatalf("detections = %+v", ds)
+		}
+	})
 }
 
 func TestBeacon(t *testing.T) {
 	rule := "title: beacon\nlogsource:\n  category: network_connection\ndetection:\n  s:\n    src|cidr: 10.0.0.0/8\n  condition: s | beacon() by src, dst >= 8\n"
-	e := compile(t, rule)
-	r := e.Start()
-	flow := func(dst string, sec int) {
-		ev := parse.Event{Time: at(sec), Kind: parse.KindFlow, Src: "10.1.1.1", Dst: dst, Citation: parse.Citation{Artefact: "sha256:cc", Line: int64(sec + 1), Parser: "zeek/1"}}
-		r.Match(&ev, func(*Rule) {})
-	}
-	for i := range 10 { // every 60 s, ±3 s, plus a burst copy each time
-		flow("203.0.113.5", i*60+(i%3)-1)
-		flow("203.0.113.5", i*60+(i%3))
-	}
-	for _, s := range []int{0, 5, 90, 400, 410, 1000, 1500, 3000, 3010, 5000} { // irregular
-		flow("203.0.113.6", s)
-	}
-	ds := r.Finish()
-	if len(ds) != 1 || ds[0].Group["dst"] != "203.0.113.5" || ds[0].Count != 10 || ds[0].Interval < 55*time.Second || ds[0].Interval > 65*time.Second {
-		t.Fatalf("detections = %+v", ds)
-	}
+	eachBudget(t, compile(t, rule), func(t *testing.T, r *Run) {
+		flow := func(dst string, sec int) {
+			ev := parse.Event{Time: at(sec), Kind: parse.KindFlow, Src: "10.1.1.1", Dst: dst, Citation: parse.Citation{Artefact: "sha256:cc", Line: int64(sec + 1), Parser: "zeek/1"}}
+			r.Match(&ev, func(*Rule) {})
+		}
+		for i := range 10 { // every 60 s, ±3 s, plus a burst copy each time
+			flow("203.0.113.5", i*60+(i%3)-1)
+			flow("203.0.113.5", i*60+(i%3))
+		}
+		for _, s := range []int{0, 5, 90, 400, 410, 1000, 1500, 3000, 3010, 5000} { // irregular
+			flow("203.0.113.6", s)
+		}
+		ds := finish(t, r)
+		if len(ds) != 1 || ds[0].Group["dst"] != "203.0.113.5" || ds[0].Count != 10 || ds[0].Interval < 55*time.Second || ds[0].Interval > 65*time.Second {
+			t.Fatalf("detections = %+v", ds)
+		}
+	})
 }
 
 func TestBadRulesNameFileAndLine(t *testing.T) {
@@ -256,5 +283,25 @@ func TestBuiltinCompilesAndDigest(t *testing.T) {
 	j, err := a.Join(u)
 	if err != nil || j.Digest() == a.Digest() || len(j.Rules()) != len(a.Rules())+1 {
 		t.Fatalf("join: %v", err)
+	}
+}
+
+// TestDropped: events of groups beyond the bound are counted per rule, and
+// the groups kept are still evaluated.
+func TestDropped(t *testing.T) {
+	e := compile(t, "title: guess\nid: g\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count() by src >= 2\n  timeframe: 10m\n---\ntitle: users\nid: u\nlogsource:\n  category: authentication\ndetection:\n  f:\n    outcome: failure\n  condition: f | count(user) by user >= 1\n")
+	r := e.Start()
+	r.maxGroups = 2
+	for i, src := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.1", "192.0.2.4", "192.0.2.3"} {
+		ev := authFail(src, "root", i, int64(i+1))
+		r.Match(&ev, func(*Rule) {})
+	}
+	got := r.Dropped()
+	if len(got) != 1 || got[0].Rule.ID != "g" || got[0].Events != 3 {
+		t.Fatalf("dropped = %+v, want 3 events of rule g", got)
+	}
+	ds := finish(t, r)
+	if len(ds) != 2 || ds[0].Group["src"] != "192.0.2.1" || ds[0].Count != 2 || ds[1].Rule.ID != "u" {
+		t.Fatalf("detections = %+v", ds)
 	}
 }

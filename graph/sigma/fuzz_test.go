@@ -31,6 +31,6 @@ func FuzzParse(f *testing.F) {
 		for i := range evs {
 			r.Match(&evs[i], func(*Rule) {})
 		}
-		r.Finish()
+		finish(t, r)
 	})
 }

@@ -44,7 +44,7 @@ func hits(t testing.TB, evs []parse.Event) map[string]map[string]int {
 	for i := range evs {
 		r.Match(&evs[i], func(rule *Rule) { add(rule.ID, evs[i].Src) })
 	}
-	for _, d := range r.Finish() {
+	for _, d := range finish(t, r) {
 		if len(d.Cites) == 0 || d.Cites[0].Artefact == "" {
 			t.Errorf("%s: detection cites no event", d.Rule.ID)
 		}
