@@ -311,3 +311,27 @@ func TestUndeterminedBelowEvenChance(t *testing.T) {
 		t.Errorf("statement: %s", st)
 	}
 }
+
+// Volume out: one connection from a victim host that sent 100 MB or more
+// to an outside address makes the destination judged (the attacker's
+// channel out), not "contacted, nothing hostile seen"; a small one does
+// not.
+func TestVolumeOutIsTheDestinations(t *testing.T) {
+	c := newCase()
+	big := c.ev(artIDS, t0, parse.KindFlow, parse.OutcomeUnknown, "10.0.0.8", "", "orig_bytes", "734003200", "local_orig", "T", "local_resp", "F")
+	big.Dst, big.DstPort, big.Citation.Parser = "151.80.13.77", 443, "zeek/1"
+	small := c.ev(artIDS, t0.Add(time.Minute), parse.KindFlow, parse.OutcomeUnknown, "10.0.0.8", "", "orig_bytes", "52000", "local_orig", "T", "local_resp", "F")
+	small.Dst, small.DstPort, small.Citation.Parser = "151.80.13.78", 443, "zeek/1"
+	res, err := Assess(nil, c.in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := find(t, res, "151.80.13.77")
+	f := factorOf(d, "c2-traffic")
+	if f == nil || d.Role == Contacted || !slices.ContainsFunc(f.Rules, func(r RuleRef) bool { return r.ID == "casefile-net-volume-out" }) {
+		t.Fatalf("%s %+v", d.Role, d.Factors)
+	}
+	if s := find(t, res, "151.80.13.78"); s.Role != Contacted || factorOf(s, "c2-traffic") != nil {
+		t.Errorf("a 52 kB upload: %s %+v", s.Role, s.Factors)
+	}
+}

@@ -121,7 +121,7 @@ func (e *Engine) Rules() []*Rule { return slices.Clone(e.rules) }
 // Digest is the SHA-256 over every rule file's name and bytes, in order.
 func (e *Engine) Digest() string { return e.digest }
 
-// Name says what the rule set is ("casefile-rules/1", "casefile-rules/1 + /path").
+// Name says what the rule set is ("casefile-rules/2", "casefile-rules/2 + /path").
 func (e *Engine) Name() string { return e.name }
 
 // Join returns an engine with the rules of e followed by those of o (the

@@ -11,7 +11,7 @@ import (
 )
 
 // BuiltinName names the embedded rule set.
-const BuiltinName = "casefile-rules/1"
+const BuiltinName = "casefile-rules/2"
 
 //go:embed rules/*.yml
 var builtinFS embed.FS
