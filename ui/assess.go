@@ -21,6 +21,7 @@ type assessCache struct {
 	gen      uint64
 	res      *attrib.Result
 	resGen   uint64
+	resSize  uint64 // the log size res rests on (for recording it)
 	byInd    map[string]int
 	inds     []*eventstore.Summary
 	indsGen  uint64
@@ -111,6 +112,7 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 	}
 	var res *attrib.Result
 	var err error
+	size := a.s.c.Log().Size()
 	if a.s.cfg.Assess != nil {
 		res, err = a.s.cfg.Assess(ctx, a.s.c.Case)
 	} else {
@@ -119,13 +121,20 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 	if err != nil {
 		return nil, nil, err
 	}
-	a.res, a.resGen, a.hasRes = res, a.gen, true
+	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen, size, true
 	a.orders, a.pages = nil, nil
 	a.byInd = make(map[string]int, len(res.Sources))
 	for i, src := range res.Sources {
 		a.byInd[src.Indicator] = i
 	}
 	return a.res, a.byInd, nil
+}
+
+// restsOn is the log size the current assessment was made over.
+func (a *assessCache) restsOn() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.resSize
 }
 
 // indicators returns the case's indicators, most frequent first.

@@ -88,16 +88,19 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 		return nil, err
 	}
 	findings := graph.Findings(assessed)
-	// When the assessment shown is the one last recorded, the package
-	// proves each finding against that entry (export refuses leaves of
-	// another); otherwise its findings are not proven per source.
-	var leaves [][]byte
-	if root, l, err := graph.ResultRoot(assessed); err != nil {
+	// The package proves each finding against the assessment entry that
+	// records it: when the assessment shown is not the one last recorded,
+	// it is recorded first, by the exporting user, as the CLI's export does.
+	root, leaves, err := graph.ResultRoot(assessed)
+	if err != nil {
 		return nil, err
-	} else if last, err := graph.Latest(s.c.Case); err != nil {
+	}
+	if last, err := graph.Latest(s.c.Case); err != nil {
 		return nil, err
-	} else if last != nil && last.ResultRoot == root && len(last.Only) == 0 {
-		leaves = l
+	} else if len(leaves) > 0 && (last == nil || last.ResultRoot != root || last.ModelDigest != assessed.ModelDigest || len(last.Only) > 0) {
+		if _, err := graph.Record(ctx, s.c.Case, assessed, s.assess.restsOn(), nil, actorOf(p)); err != nil {
+			return nil, err
+		}
 	}
 	id := randomToken()[:20]
 	f := &exportFile{ID: id, Path: filepath.Join(s.exports.dir, "casefile-export-"+id+".tar.gz"), User: p.user.Name,
