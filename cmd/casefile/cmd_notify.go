@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) notifyCmd() *cobra.Command {
-	var out, org, contact, domain string
+	var out, org, contact, domain, tlp string
 	var indicators []string
 	cmd := &cobra.Command{
 		Use:   "notify --case DIR --out DIR [--indicator X]… [--org NAME] [--contact EMAIL] [--domain NAME]",
@@ -26,8 +26,12 @@ RDAP answers (casefile enrich --rdap), else from WHOIS. Sources with one
 contact share one report. For each contact, DIR/<contact>/ receives
 email.txt, written for the recipient's position and quoting only the log
 lines the assessment cites, with the case's key fingerprint, and one X-ARF
-v4 JSON report per source. DIR/summary.txt lists the reports and the sources
-without a known contact.
+v4 JSON report per source. DIR/misp-event.json is a MISP event (MISP core
+format) of every source with an external verdict, for a CERT or the police:
+relays and platforms with to_ids false, each with its verdict, probability and
+the examiner's rationale; --tlp marks it (default amber) and sets how far MISP
+distributes it. DIR/summary.txt lists the reports and the sources without a
+known contact.
 
 Nothing is sent: a person reads and sends each e-mail. Each report written is
 recorded as a custody entry (notification.prepared) with the recipient, the
@@ -37,6 +41,11 @@ recorded first unless the latest recorded one has the same result.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usagef("no output given: pass --out DIR (a new or empty directory)")
+			}
+			switch strings.ToLower(tlp) {
+			case "clear", "white", "green", "amber", "red":
+			default:
+				return usagef("--tlp %q: want clear, green, amber or red", tlp)
 			}
 			if contact == "" && a.examiner == "" {
 				return usagef("no reply address: pass --contact EMAIL, or --examiner \"Name <email>\" (env CASEFILE_EXAMINER), whose address the reports give")
@@ -84,7 +93,7 @@ recorded first unless the latest recorded one has the same result.`,
 			}
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
-				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor,
+				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor, TLP: strings.ToLower(tlp),
 			})
 			if err != nil {
 				return err
@@ -102,6 +111,7 @@ recorded first unless the latest recorded one has the same result.`,
 	fl.StringVar(&org, "org", "", "your organisation, as the reports name it (default: the contact's domain)")
 	fl.StringVar(&contact, "contact", "", "the e-mail address recipients reply to (default: the examiner's)")
 	fl.StringVar(&domain, "domain", "", "your organisation's domain (default: the contact's)")
+	fl.StringVar(&tlp, "tlp", "amber", "TLP of the MISP event: clear, green, amber or red")
 	return cmd
 }
 
@@ -112,6 +122,9 @@ func printNotify(a *app, out string, res *notify.Result) {
 		fmt.Fprintf(a.out, "%-36s %d source(s), %s (custody entry #%d)\n", r.To, len(r.Sources), strings.Join(r.Roles, ", "), r.Entry)
 	}
 	fmt.Fprintf(a.out, "%d report(s) prepared in %s; nothing has been sent (read %s/summary.txt, then send each email.txt yourself)\n", len(res.Reports), out, out)
+	if m := res.MISP; m != nil {
+		fmt.Fprintf(a.out, "MISP event of %d source(s): %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), out, notify.MISPFile, m.Entry)
+	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(a.out, "No abuse contact known for %d source(s):\n", len(res.Unreached))
 		for _, u := range res.Unreached {

@@ -65,6 +65,7 @@ func TestNotifyDemo(t *testing.T) {
 			Entry   uint64
 		}
 		Unreached []struct{ Indicator string }
+		MISP      *struct{ Sources []string }
 	}
 	if err := json.Unmarshal([]byte(c.must("--json", "notify", "--out", notes, "--org", "Victim Ltd")), &res); err != nil {
 		t.Fatal(err)
@@ -114,8 +115,11 @@ func TestNotifyDemo(t *testing.T) {
 			prepared++
 		}
 	}
-	if prepared != len(res.Reports) {
-		t.Errorf("%d notification.prepared entries for %d reports", prepared, len(res.Reports))
+	if res.MISP == nil || len(res.MISP.Sources) != 11 {
+		t.Errorf("MISP event %+v, want the 11 sources with an external verdict", res.MISP)
+	}
+	if prepared != len(res.Reports)+1 {
+		t.Errorf("%d notification.prepared entries for %d reports and the MISP event", prepared, len(res.Reports))
 	}
 	c.must("verify")
 	if code, _, e := c.run("notify", "--out", notes); code == 0 || !strings.Contains(e, "not empty") {

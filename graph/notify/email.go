@@ -213,6 +213,12 @@ func writeSummary(dir string, res *Result) error {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 		}
 	}
+	if m := res.MISP; m != nil {
+		fmt.Fprintf(&b, "\nMISP event of %d source(s), to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), m.Entry)
+		for _, f := range m.Files {
+			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(&b, "\nNo abuse contact known for:\n")
 		for _, u := range res.Unreached {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/indicator"
@@ -39,6 +40,9 @@ type Options struct {
 	// check a package of the case later; CaseID seeds the report ids.
 	Fingerprint, CaseID string
 	Actor               string
+	// TLP marks the MISP event (clear, green, amber, red; "" is amber) and
+	// sets how far MISP distributes it.
+	TLP string
 }
 
 // File is one file written, as the custody entry records it.
@@ -66,7 +70,10 @@ type Unreached struct {
 
 // Result is what Prepare did.
 type Result struct {
-	Reports   []Report    `json:"reports"`
+	Reports []Report `json:"reports"`
+	// MISP is the MISP event of every source with an external verdict,
+	// whether or not its abuse contact is known (nil when there is none).
+	MISP      *Report     `json:"misp,omitempty"`
 	Unreached []Unreached `json:"unreached,omitempty"`
 	// NotExternal counts the sources left out because their verdict names
 	// nobody outside to notify (undetermined, internal, contacted).
@@ -122,6 +129,7 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 	}
 	res := &Result{}
 	byContact := map[string][]*target{}
+	var all []*target // every source with an external verdict, for the MISP event
 	for i := range findings {
 		f := &findings[i]
 		if len(only) > 0 && !only[f.Indicator] {
@@ -136,6 +144,7 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 			res.NotExternal++
 			continue
 		}
+		all = append(all, t)
 		obs, err := observe.Observations(c, f.Indicator)
 		if err != nil {
 			return nil, err
@@ -177,10 +186,42 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		}
 		res.Reports = append(res.Reports, *rep)
 	}
+	if len(all) > 0 {
+		if res.MISP, err = writeMISP(ctx, c, all, o); err != nil {
+			return res, err
+		}
+	}
 	if err := writeSummary(o.Out, res); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// writeMISP writes the MISP event of the sources and records it.
+func writeMISP(ctx context.Context, c *evidence.Case, ts []*target, o Options) (*Report, error) {
+	b, err := mispEvent(ts, o, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(o.Out, MISPFile), b, 0o644); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	rep := &Report{To: "MISP event (MISP core format), to share with a CERT or the police", Files: []File{{Name: MISPFile, SHA256: "sha256:" + hex.EncodeToString(sum[:])}}}
+	for _, t := range ts {
+		rep.Sources = append(rep.Sources, t.finding.Indicator)
+		if !slices.Contains(rep.Roles, t.role) {
+			rep.Roles = append(rep.Roles, t.role)
+		}
+	}
+	p := Prepared{To: rep.To, Roles: rep.Roles, Sources: rep.Sources, Files: rep.Files, Note: "prepared for a person to share; Casefile sends nothing",
+		Summary: fmt.Sprintf("MISP event of %d source(s) with an external verdict prepared; not sent", len(ts))}
+	es, err := c.Append(ctx, evidence.Draft{Kind: KindPrepared, Actor: o.Actor, Payload: p})
+	if err != nil {
+		return nil, err
+	}
+	rep.Entry = es[0].Index
+	return rep, nil
 }
 
 // writeReport writes one contact's e-mail and X-ARF reports and records
