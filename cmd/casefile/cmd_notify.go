@@ -6,14 +6,16 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/graph/notify"
 )
 
 func (a *app) notifyCmd() *cobra.Command {
-	var out, org, contact, domain, tlp string
+	var out, org, contact, domain, tlp, detected string
 	var indicators []string
 	cmd := &cobra.Command{
 		Use:   "notify --case DIR --out DIR [--indicator X]… [--org NAME] [--contact EMAIL] [--domain NAME]",
@@ -30,8 +32,14 @@ v4 JSON report per source. DIR/misp-event.json is a MISP event (MISP core
 format) of every source with an external verdict, for a CERT or the police:
 relays and platforms with to_ids false, each with its verdict, probability and
 the examiner's rationale; --tlp marks it (default amber) and sets how far MISP
-distributes it. DIR/summary.txt lists the reports and the sources without a
-known contact.
+distributes it. Each report to the provider of a relay, a platform or the attacker's server
+also holds preservation-request.txt: the addresses, times, source ports and
+records to preserve, specific enough for an authority to take over.
+DIR/nis2-notification-draft.txt drafts the three NIS2 stages (early warning
+24 h, notification 72 h, final report a month later) from --detected (when
+you became aware; default: when the case was opened), with what the case
+knows and TO FILL where it does not. DIR/summary.txt lists the reports and the
+sources without a known contact.
 
 Nothing is sent: a person reads and sends each e-mail. Each report written is
 recorded as a custody entry (notification.prepared) with the recipient, the
@@ -87,6 +95,10 @@ recorded first unless the latest recorded one has the same result.`,
 				return err
 			}
 			defer h.Close()
+			known, why, err := detectedAt(h, detected)
+			if err != nil {
+				return err
+			}
 			findings, _, err := a.exportFindings(cmd, h)
 			if err != nil {
 				return err
@@ -94,6 +106,7 @@ recorded first unless the latest recorded one has the same result.`,
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
 				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor, TLP: strings.ToLower(tlp),
+				Detected: known, DetectedWhy: why,
 			})
 			if err != nil {
 				return err
@@ -112,6 +125,7 @@ recorded first unless the latest recorded one has the same result.`,
 	fl.StringVar(&contact, "contact", "", "the e-mail address recipients reply to (default: the examiner's)")
 	fl.StringVar(&domain, "domain", "", "your organisation's domain (default: the contact's)")
 	fl.StringVar(&tlp, "tlp", "amber", "TLP of the MISP event: clear, green, amber or red")
+	fl.StringVar(&detected, "detected", "", "when you became aware of the incident (UTC, 2026-11-20T09:30 or RFC 3339), for the NIS2 deadlines; default: when the case was opened")
 	return cmd
 }
 
@@ -125,10 +139,30 @@ func printNotify(a *app, out string, res *notify.Result) {
 	if m := res.MISP; m != nil {
 		fmt.Fprintf(a.out, "MISP event of %d source(s): %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), out, notify.MISPFile, m.Entry)
 	}
+	if n := res.NIS2; n != nil {
+		fmt.Fprintf(a.out, "NIS2 incident notification draft: %s/%s, to complete (custody entry #%d)\n", out, notify.NIS2File, n.Entry)
+	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(a.out, "No abuse contact known for %d source(s):\n", len(res.Unreached))
 		for _, u := range res.Unreached {
 			fmt.Fprintf(a.out, "  %-18s %-27s %s\n", u.Indicator, u.Role, u.Why)
 		}
 	}
+}
+
+// detectedAt reads --detected, or takes the time the case was opened.
+func detectedAt(h *casedir.Handle, flag string) (time.Time, string, error) {
+	if flag == "" {
+		e, err := h.Entry(0)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		return e.Time, "when the case was opened; give --detected TIME if the incident was known earlier", nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, flag); err == nil {
+			return t.UTC(), "as the examiner stated it (--detected)", nil
+		}
+	}
+	return time.Time{}, "", usagef("--detected %q: want a UTC time like 2026-11-20T09:30 or RFC 3339", flag)
 }

@@ -118,8 +118,16 @@ func TestNotifyDemo(t *testing.T) {
 	if res.MISP == nil || len(res.MISP.Sources) != 11 {
 		t.Errorf("MISP event %+v, want the 11 sources with an external verdict", res.MISP)
 	}
-	if prepared != len(res.Reports)+1 {
-		t.Errorf("%d notification.prepared entries for %d reports and the MISP event", prepared, len(res.Reports))
+	if prepared != len(res.Reports)+2 {
+		t.Errorf("%d notification.prepared entries for %d reports, the MISP event and the NIS2 draft", prepared, len(res.Reports))
+	}
+	for _, f := range []string{"misp-event.json", "nis2-notification-draft.txt", "summary.txt"} {
+		if _, err := os.Stat(filepath.Join(notes, f)); err != nil {
+			t.Errorf("notify wrote no %s: %v", f, err)
+		}
+	}
+	if code, _, e := c.run("notify", "--out", filepath.Join(t.TempDir(), "n2"), "--detected", "yesterday"); code != 2 || !strings.Contains(e, "--detected") {
+		t.Errorf("a bad --detected: exit %d\n%s", code, e)
 	}
 	c.must("verify")
 	if code, _, e := c.run("notify", "--out", notes); code == 0 || !strings.Contains(e, "not empty") {

@@ -219,6 +219,12 @@ func writeSummary(dir string, res *Result) error {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 		}
 	}
+	if n := res.NIS2; n != nil {
+		fmt.Fprintf(&b, "\nNIS2 incident notification draft, to complete (custody entry #%d)\n", n.Entry)
+		for _, f := range n.Files {
+			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(&b, "\nNo abuse contact known for:\n")
 		for _, u := range res.Unreached {

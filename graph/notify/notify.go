@@ -43,6 +43,11 @@ type Options struct {
 	// TLP marks the MISP event (clear, green, amber, red; "" is amber) and
 	// sets how far MISP distributes it.
 	TLP string
+	// Detected is when the organisation became aware of the incident, from
+	// which the NIS2 deadlines run (zero: unknown), and DetectedWhy says
+	// where that time comes from.
+	Detected    time.Time
+	DetectedWhy string
 }
 
 // File is one file written, as the custody entry records it.
@@ -74,6 +79,7 @@ type Result struct {
 	// MISP is the MISP event of every source with an external verdict,
 	// whether or not its abuse contact is known (nil when there is none).
 	MISP      *Report     `json:"misp,omitempty"`
+	NIS2      *Report     `json:"nis2"` // the NIS2 notification draft
 	Unreached []Unreached `json:"unreached,omitempty"`
 	// NotExternal counts the sources left out because their verdict names
 	// nobody outside to notify (undetermined, internal, contacted).
@@ -129,11 +135,15 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 	}
 	res := &Result{}
 	byContact := map[string][]*target{}
-	var all []*target // every source with an external verdict, for the MISP event
+	var all []*target          // every source with an external verdict, for the MISP event
+	var acted []export.Finding // every source that acted, for the NIS2 draft
 	for i := range findings {
 		f := &findings[i]
 		if len(only) > 0 && !only[f.Indicator] {
 			continue
+		}
+		if actedAgainst(f) {
+			acted = append(acted, *f)
 		}
 		t := &target{finding: f, role: f.Role, probability: f.Probability}
 		if f.Examiner != nil {
@@ -191,6 +201,10 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 			return res, err
 		}
 	}
+	if res.NIS2, err = writeDraft(ctx, c, o, NIS2File, nis2Draft(acted, all, o), all,
+		"NIS2 incident notification draft, for the CSIRT or competent authority"); err != nil {
+		return res, err
+	}
 	if err := writeSummary(o.Out, res); err != nil {
 		return res, err
 	}
@@ -203,19 +217,25 @@ func writeMISP(ctx context.Context, c *evidence.Case, ts []*target, o Options) (
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(o.Out, MISPFile), b, 0o644); err != nil {
+	return writeDraft(ctx, c, o, MISPFile, b, ts, "MISP event (MISP core format), to share with a CERT or the police")
+}
+
+// writeDraft writes one file of the notify directory for the sources ts
+// and records it as a notification.prepared entry addressed to "to".
+func writeDraft(ctx context.Context, c *evidence.Case, o Options, name string, b []byte, ts []*target, to string) (*Report, error) {
+	if err := os.WriteFile(filepath.Join(o.Out, name), b, 0o644); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(b)
-	rep := &Report{To: "MISP event (MISP core format), to share with a CERT or the police", Files: []File{{Name: MISPFile, SHA256: "sha256:" + hex.EncodeToString(sum[:])}}}
+	rep := &Report{To: to, Files: []File{{Name: name, SHA256: "sha256:" + hex.EncodeToString(sum[:])}}, Sources: []string{}, Roles: []string{}}
 	for _, t := range ts {
 		rep.Sources = append(rep.Sources, t.finding.Indicator)
 		if !slices.Contains(rep.Roles, t.role) {
 			rep.Roles = append(rep.Roles, t.role)
 		}
 	}
-	p := Prepared{To: rep.To, Roles: rep.Roles, Sources: rep.Sources, Files: rep.Files, Note: "prepared for a person to share; Casefile sends nothing",
-		Summary: fmt.Sprintf("MISP event of %d source(s) with an external verdict prepared; not sent", len(ts))}
+	p := Prepared{To: rep.To, Roles: rep.Roles, Sources: rep.Sources, Files: rep.Files, Note: "prepared for a person to complete and send; Casefile sends nothing",
+		Summary: fmt.Sprintf("%s prepared (%s, %d source(s)); not sent", name, to, len(ts))}
 	es, err := c.Append(ctx, evidence.Draft{Kind: KindPrepared, Actor: o.Actor, Payload: p})
 	if err != nil {
 		return nil, err
@@ -244,6 +264,11 @@ func writeReport(ctx context.Context, c *evidence.Case, email string, ts []*targ
 	}
 	if err := write("email.txt", []byte(emailBody(email, ts, o))); err != nil {
 		return nil, err
+	}
+	if pr := preservationRequest(email, ts, o); pr != nil {
+		if err := write(PreservationFile, pr); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range ts {
 		x := xarfReport(t, o.From, o.CaseID, o.Fingerprint)
@@ -354,3 +379,13 @@ func fileWord(s string) string {
 }
 
 func dirName(email string) string { return fileWord(email) }
+
+// actedAgainst reports whether a finding's source acted against the
+// organisation: rules caught it doing something, or its verdict (the
+// examiner's when recorded) names someone outside.
+func actedAgainst(f *export.Finding) bool {
+	if slices.Contains(external, f.Role) || f.Examiner != nil && slices.Contains(external, f.Examiner.Role) {
+		return true
+	}
+	return slices.ContainsFunc(f.Factors, func(fa export.FindingFactor) bool { return fa.Did != "" })
+}
