@@ -306,6 +306,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		return nil, err
 	}
 	p.add(fileReport, report)
+	p.add(fileSourcesCSV, doc.sourcesCSV())
+	p.add(fileExhibitsCSV, doc.exhibitsCSV())
+	p.add(fileCustodyCSV, doc.custodyCSV())
 
 	p.sort()
 	for _, f := range p.files {

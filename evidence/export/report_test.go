@@ -1,6 +1,8 @@
 package export
 
 import (
+	"bytes"
+	"encoding/csv"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,5 +41,29 @@ func TestReport(t *testing.T) {
 	}
 	if n := strings.Count(html, `<tr><td class="num">`); n != 8 {
 		t.Errorf("custody timeline has %d rows, want 8", n)
+	}
+}
+
+// Beside the report, CSV for the recipients' own tools: a row per source
+// with its recorded verdict, per exhibit, per custody entry.
+func TestCSVs(t *testing.T) {
+	_, pk := buildDir(t)
+	read := func(name string) [][]string {
+		rows, err := csv.NewReader(bytes.NewReader(pk.files[name].data)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return rows
+	}
+	src := read(fileSourcesCSV)
+	if len(src) != 3 || strings.Join(src[1][:6], ",") != "185.220.101.4,ip,anonymization-relay,0.93,high,0.97" {
+		t.Errorf("sources.csv: %q", src)
+	}
+	ex := read(fileExhibitsCSV)
+	if len(ex) != 4 || ex[1][0] != "E1" || ex[1][3] != "auth.log" || ex[2][0] != "E2" || ex[2][3] != "access.log" {
+		t.Errorf("exhibits.csv: %q", ex)
+	}
+	if cu := read(fileCustodyCSV); len(cu) != 9 || cu[1][3] != "case.created" {
+		t.Errorf("custody.csv: %d rows, %q", len(cu), cu[:2])
 	}
 }

@@ -372,6 +372,13 @@ func TestCompleteProven(t *testing.T) {
 			replaceIn(t, filepath.Join(d, "case.jsonld"), "likely compromised-third-party (p = 0.71)", "likely compromised-third-party (p = 0.17)")
 		}},
 		{"forged-report", "report.html", func(d string) { replaceIn(t, filepath.Join(d, "report.html"), "(p = 0.71)", "(p = 0.17)") }},
+		{"forged-csv", "sources.csv", func(d string) { replaceIn(t, filepath.Join(d, "sources.csv"), ",0.71,", ",0.17,") }},
+		{"dropped-csv-row", "sources.csv", func(d string) {
+			b := mustRead(t, filepath.Join(d, "sources.csv"))
+			i := bytes.Index(b, []byte("\r\n81.2.69.142,"))
+			j := bytes.Index(b[i+2:], []byte("\r\n"))
+			writeOrFail(t, filepath.Join(d, "sources.csv"), append(b[:i:i], b[i+2+j:]...))
+		}},
 		// 81.2.69.142 is in the appendix, stated briefly beside its address.
 		{"forged-brief", "report.html", func(d string) {
 			replaceIn(t, filepath.Join(d, "report.html"), `<span class="rec">undetermined (p = 0.40)</span>`, `<span class="rec">undetermined (p = 0.04)</span>`)

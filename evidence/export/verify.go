@@ -74,7 +74,8 @@ var (
 	consistencyRE   = regexp.MustCompile(`^proofs/consistency-[1-9][0-9]*-[1-9][0-9]*\.txt$`)
 	oldCheckpointRE = regexp.MustCompile(`^proofs/checkpoint-[1-9][0-9]*\.txt$`)
 	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, fileSumsSig: true, filePublicKey: true, fileEntries: true,
-		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true}
+		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true,
+		fileSourcesCSV: true, fileExhibitsCSV: true, fileCustodyCSV: true}
 )
 
 // Verify checks a package offline: every file against the signed

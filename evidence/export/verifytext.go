@@ -121,6 +121,9 @@ func (d *document) verifyText() []byte {
 	w("  case.jsonld       the case in CASE/UCO 1.4 (JSON-LD)\n")
 	w("  stix-bundle.json  the assessment in STIX 2.1, marked TLP:%s\n", strings.ToUpper(d.o.TLP))
 	w("  report.html       the report for counsel and police (open in a browser, printable)\n")
+	w("  sources.csv       the sources with their recorded verdicts, for your own tools (CSV)\n")
+	w("  exhibits.csv      the exhibits: number, SHA-256, size, names, sources, entries (CSV)\n")
+	w("  custody.csv       the custody entries of the package: number, time, who, what (CSV)\n")
 	return []byte(b.String())
 }
 
@@ -206,7 +209,7 @@ func (d *document) leavesText(w func(string, ...any)) {
 		w("  newline is the leaf): their tree's root must be the root entry N records.\n")
 	}
 	if len(st.provenAt) > 0 {
-		w("  The findings in stix-bundle.json, case.jsonld and report.html must say what their\n")
+		w("  The findings in stix-bundle.json, case.jsonld, report.html and sources.csv must say what their\n")
 		w("  leaf of the assessment entry (%d) says (indicator, role, probability and its\n", st.assessment.Index)
 		w("  words, analytic confidence, collateral risk, recommendation).\n")
 	}
