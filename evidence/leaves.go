@@ -100,3 +100,12 @@ func ParseRoot(s string) (tlog.Hash, error) {
 	}
 	return tlog.Hash(b), nil
 }
+
+// ItemLeaf is one item an entry commits to by leaf (an observation of an
+// observations.recorded entry): its index in the entry's leaf tree, what
+// it is about (an indicator), and the leaf itself (canonical JSON).
+type ItemLeaf struct {
+	Index uint64
+	About string
+	JSON  []byte
+}

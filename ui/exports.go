@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
@@ -108,7 +109,7 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 	if len(inds)+len(digests) > 0 {
 		f.Scope = "selection: " + strings.Join(append(append([]string{}, inds...), req.Artefacts...), ", ")
 	}
-	res, err := export.Build(ctx, s.c.Case, export.Options{
+	res, err := export.Build(ctx, s.c.Case, export.Options{Observations: observe.ForExport{},
 		Expect: s.c.Expect(),
 		Out:    f.Path, Format: export.FormatTarGz, Recipient: req.Recipient, Purpose: req.Purpose,
 		Authorization: req.Authorization, TLP: req.TLP, Indicators: inds, Artefacts: digests, Findings: findings, Leaves: leaves,

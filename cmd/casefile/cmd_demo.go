@@ -138,7 +138,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	if err != nil {
 		return err
 	}
-	xres, err := export.Build(ctx(cmd), h.Case, export.Options{
+	xres, err := export.Build(ctx(cmd), h.Case, export.Options{Observations: observe.ForExport{},
 		Expect: h.Expect(),
 		Out:    pkg, Recipient: "Demo police cybercrime unit", Purpose: "criminal complaint about the intrusion",
 		Authorization: "demo: none needed (synthetic data)", Findings: graph.Findings(res), Leaves: leaves,

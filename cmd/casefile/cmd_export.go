@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
@@ -161,7 +162,7 @@ recipient holds a checkpoint of (they check it with 'casefile verify-export
 				return err
 			}
 			assess := func(context.Context) ([]export.Finding, [][]byte, error) { return a.exportFindings(cmd, h) }
-			res, err := export.Build(ctx(cmd), h.Case, export.Options{
+			res, err := export.Build(ctx(cmd), h.Case, export.Options{Observations: observe.ForExport{},
 				Expect: h.Expect(),
 				Out:    f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
 				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Assess: assess,

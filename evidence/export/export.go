@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/keys"
 )
@@ -77,6 +76,12 @@ type Options struct {
 	Findings []Finding
 	Leaves   [][]byte
 	Assess   func(ctx context.Context) ([]Finding, [][]byte, error)
+
+	// Observations are the observations kept beside the log: export checks
+	// them as casefile verify does and shows those of the package's
+	// sources. evidence never imports enrich, so the caller gives them
+	// (enrich/observe.ForExport); nil for a case without any.
+	Observations Observations
 
 	Signer       BlobSigner
 	PublicKeyPEM []byte // the case's public key (PKIX PEM, Ed25519)
@@ -240,7 +245,7 @@ func Build(ctx context.Context, c *evidence.Case, o Options) (*Result, error) {
 	if err := checkKey(c, pub, o.Signer); err != nil {
 		return nil, err
 	}
-	if err := checkCase(ctx, c, o.Expect); err != nil {
+	if err := checkCase(ctx, c, o.Expect, o.Observations); err != nil {
 		return nil, err
 	}
 	if o.Assess != nil {
@@ -283,13 +288,15 @@ var ErrCaseDamaged = errors.New("export refused: the case does not verify (run c
 // checkCase runs what `casefile verify` runs: the log, checkpoints,
 // artefacts and chunks, and the events and observations derived from
 // them.
-func checkCase(ctx context.Context, c *evidence.Case, expect *evidence.CaseExpect) error {
+func checkCase(ctx context.Context, c *evidence.Case, expect *evidence.CaseExpect, obs Observations) error {
 	r, err := c.Verify(ctx, evidence.VerifyOptions{Expect: expect})
 	if err != nil {
 		return fmt.Errorf("export: verifying the case: %w", err)
 	}
-	if _, err := observe.VerifyDerived(ctx, c, r); err != nil {
-		return fmt.Errorf("export: verifying the case: %w", err)
+	if obs != nil {
+		if err := obs.Verify(ctx, c, r); err != nil {
+			return fmt.Errorf("export: verifying the case: %w", err)
+		}
 	}
 	if !r.OK {
 		if p := r.First(); p != nil {

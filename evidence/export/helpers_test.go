@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/keys"
@@ -125,7 +126,7 @@ func (tc *testCase) options(out string) Options {
 	return Options{
 		Out: out, Recipient: "Police, cybercrime unit", Purpose: "criminal complaint",
 		Authorization: "engagement letter 2026-17", Signer: tc.signer, PublicKeyPEM: tc.pubPEM,
-		Actor: testExaminer, Findings: testFindings(),
+		Actor: testExaminer, Findings: testFindings(), Observations: observe.ForExport{},
 	}
 }
 

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -11,7 +12,6 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -47,8 +47,8 @@ const leafProofHeader = "casefile.invalid/leaf-proof@v1"
 // commitment names, per entry kind, the payload fields of the root and of
 // the number of leaves.
 var commitment = map[string]struct{ root, size string }{
-	kindAssessment:           {"result_root", "sources"},
-	observe.KindObservations: {"observations_root", "observation_count"},
+	kindAssessment:   {"result_root", "sources"},
+	kindObservations: {"observations_root", "observation_count"},
 }
 
 var (
@@ -220,17 +220,20 @@ func (st *state) proveFindings(leaves [][]byte) error {
 // commits to them per leaf (observations.recorded): in a complete
 // package every one (leaves/entry-N.jsonl), in a selective one those of
 // its sources, each with its proof, and none of any other source.
-func (st *state) proveObservations(c *evidence.Case) error {
+func (st *state) proveObservations(c *evidence.Case, obs Observations) error {
 	var shown []*evidence.Entry
 	for _, e := range st.entries {
-		if field, _, _, err := committed(e); e.Kind == observe.KindObservations && err == nil && field != "" {
+		if field, _, _, err := committed(e); e.Kind == kindObservations && err == nil && field != "" {
 			shown = append(shown, e)
 		}
 	}
 	if len(shown) == 0 {
 		return nil
 	}
-	all, err := observe.EntryLeaves(c)
+	if obs == nil {
+		return errors.New("export: the package shows observations entries, but no observations were given (Options.Observations)")
+	}
+	all, err := obs.EntryLeaves(c)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -253,14 +256,14 @@ func (st *state) proveObservations(c *evidence.Case) error {
 			continue
 		}
 		for _, l := range all[e.Index] {
-			if !in[strings.ToLower(l.Indicator)] {
+			if !in[strings.ToLower(l.About)] {
 				continue
 			}
 			pr, err := t.Proof(l.Index)
 			if err != nil {
 				return fmt.Errorf("export: %w", err)
 			}
-			st.leaves = append(st.leaves, provenLeaf{entry: e.Index, index: l.Index, size: size, field: field, root: root, leaf: l.JSON, proof: pr, indicator: l.Indicator})
+			st.leaves = append(st.leaves, provenLeaf{entry: e.Index, index: l.Index, size: size, field: field, root: root, leaf: l.JSON, proof: pr, indicator: l.About})
 		}
 	}
 	sort.Slice(st.leaves, func(i, j int) bool {
@@ -274,18 +277,18 @@ func (st *state) proveObservations(c *evidence.Case) error {
 // citeObservations adds to a selective package the observations entries
 // that record something about its sources (their observations are shown
 // as leaves, proveObservations), whether the findings cite them or not.
-func (st *state) citeObservations(c *evidence.Case) error {
-	if st.complete {
+func (st *state) citeObservations(c *evidence.Case, obs Observations) error {
+	if st.complete || obs == nil {
 		return nil
 	}
 	for _, s := range st.sources {
-		ls, err := observe.LocatedOf(c, s)
+		es, err := obs.EntriesAbout(c, s)
 		if err != nil {
 			return fmt.Errorf("export: observations of %s: %w", s, err)
 		}
-		for _, l := range ls {
-			if l.Entry >= 0 && uint64(l.Entry) < st.size {
-				st.cited[uint64(l.Entry)] = true
+		for _, e := range es {
+			if e < st.size {
+				st.cited[e] = true
 			}
 		}
 	}

@@ -223,7 +223,7 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	if err := st.scope(eventstore.New(c), o, ingested, selected); err != nil {
 		return nil, err
 	}
-	if err := st.citeObservations(c); err != nil {
+	if err := st.citeObservations(c, o.Observations); err != nil {
 		return nil, err
 	}
 	if o.Leaves != nil {
@@ -249,7 +249,7 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	if len(st.provenAt) > 0 && !slices.Contains(st.included, st.assessment.Index) {
 		return nil, fmt.Errorf("export: assessment entry %d names sources outside the selection (an assessment of some sources only): record an assessment of the whole case first (casefile assess)", st.assessment.Index)
 	}
-	if err := st.proveObservations(c); err != nil {
+	if err := st.proveObservations(c, o.Observations); err != nil {
 		return nil, err
 	}
 	for d := range selected {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -73,7 +72,7 @@ func verifyLeaves(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence
 			r.add(ProblemProof, lp, "is not leaf %d of the %s of entry %d (by %s): %v", l.Index, field, l.Entry, pp, err)
 			continue
 		}
-		if e.Kind == observe.KindObservations {
+		if e.Kind == kindObservations {
 			var o struct {
 				Indicator string `json:"indicator"`
 			}
