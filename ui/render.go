@@ -94,6 +94,9 @@ type badge struct {
 	State  string // intact, damaged, checking, unchecked
 	At     string
 	Detail string
+	// Newer counts the entries added since the check (views, uploads,
+	// notes): what the badge says holds for the log up to the check only.
+	Newer uint64
 }
 
 func (v *view) can(p string) bool {
@@ -127,6 +130,12 @@ func (s *Server) newView(r *http.Request, title, nav string, d any) *view {
 		v.Badge = badge{State: "intact", At: at.Format("15:04"), Detail: fmt.Sprintf("%d entries, %d artefacts re-hashed", rep.Entries, rep.Artefacts)}
 	default:
 		v.Badge = badge{State: "damaged", At: at.Format("15:04"), Detail: rep.First().Where + ": " + rep.First().Detail}
+	}
+	if rep != nil {
+		if size := s.c.Log().Size(); size > rep.Entries {
+			v.Badge.Newer = size - rep.Entries
+			v.Badge.Detail += fmt.Sprintf("; %d newer entries (from #%d) not yet checked", v.Badge.Newer, rep.Entries)
+		}
 	}
 	if busy && rep != nil {
 		v.Badge.Detail += " (a new check is running)"
