@@ -25,6 +25,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/evidence/resultleaves"
 	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/sigma"
 )
@@ -196,6 +197,11 @@ type AssessmentPayload struct {
 	Sources     int      `json:"sources"`                // the number of leaves
 	Only        []string `json:"only,omitempty"`
 	Summary     string   `json:"summary"`
+	// LeavesKept says the leaves are kept beside the log
+	// (evidence/resultleaves), committed with this entry, so that verify
+	// misses them if they go and an export may date each source by them.
+	// Entries recorded before leaves were kept do not carry it.
+	LeavesKept bool `json:"leaves_kept,omitempty"`
 
 	// Earlier entries: the whole result's digest and the sources per role.
 	Digest string         `json:"result_digest,omitempty"`
@@ -251,16 +257,21 @@ func ResultRoot(res *attrib.Result) (string, [][]byte, error) {
 
 // Record appends the assessment.recorded entry: which model, over which
 // state of the log (treeSize, as returned by the log before assessing),
-// with which result (its per-source root).
+// with which result (its per-source root), and keeps the leaves of that
+// root beside the log in the same atomic commit.
 func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
-	root, _, err := ResultRoot(res)
+	root, leaves, err := ResultRoot(res)
+	if err != nil {
+		return nil, err
+	}
+	op, err := resultleaves.Op(root, leaves)
 	if err != nil {
 		return nil, err
 	}
 	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize,
-		ResultRoot: root, Sources: len(res.Sources), Only: only}
+		ResultRoot: root, Sources: len(res.Sources), Only: only, LeavesKept: true}
 	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries", p.Sources, p.Model, treeSize)
-	es, err := c.Append(ctx, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
+	es, err := c.AppendAtomic(ctx, []evidence.Op{op}, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/memstore"
+	"github.com/casefile/casefile/evidence/resultleaves"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 )
@@ -116,6 +117,11 @@ func TestAssessAndRecord(t *testing.T) {
 			t.Fatal("leaves are not sorted by indicator")
 		}
 		prev = cur.Indicator
+	}
+	// The leaves are kept beside the log, and the entry says so.
+	kept, err := resultleaves.Read(c, p.ResultRoot)
+	if err != nil || !p.LeavesKept || len(kept) != len(leaves) || !bytes.Equal(bytes.Join(kept, []byte("\n")), bytes.Join(leaves, []byte("\n"))) {
+		t.Fatalf("kept leaves: %d of %d (leaves_kept %v), %v", len(kept), len(leaves), p.LeavesKept, err)
 	}
 	// Assessing the same state again gives the same root.
 	res2, _ := graph.Assess(ctx, c, attrib.DefaultModel(), nil)

@@ -198,6 +198,9 @@ func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipC
 	if d != nil {
 		fmt.Fprintf(a.out, "  events       %d in %d parse run(s), re-hashed against their entries; indicator postings checked\n", d.Events, d.Runs)
 		fmt.Fprintf(a.out, "  observations %d in %d entries, their index checked\n", d.Observations, d.ObservationEntries)
+		if d.AssessmentLeaves > 0 {
+			fmt.Fprintf(a.out, "  assessments  %d with their per-source leaves kept, re-hashed to their result_root\n", d.AssessmentLeaves)
+		}
 	}
 	if u := x.users; u != nil {
 		fmt.Fprintf(a.out, "  users        %d, %d API tokens, checked against their entries\n", u.Users, u.Tokens)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/resultleaves"
 )
 
 // VerifyReport says what Verify checked.
@@ -237,11 +238,13 @@ type DerivedReport struct {
 	Events             int64 `json:"events"`
 	ObservationEntries int   `json:"observation_entries"`
 	Observations       int64 `json:"observations"`
+	AssessmentLeaves   int   `json:"assessment_leaves,omitempty"` // assessment entries whose kept leaves were checked
 }
 
 // VerifyDerived checks what Casefile reads besides the log itself against
 // the entries that record it — the stored events and their postings
-// (eventstore.Store.Verify) and the observation index (Verify) — and adds
+// (eventstore.Store.Verify), the observation index (Verify) and the kept
+// leaves of assessment entries (resultleaves.Verify) — and adds
 // each problem to r as a problem of the entry it concerns (of the store,
 // for a stored record no entry accounts for), so that a changed event or a
 // hidden observation fails verification like a changed entry does. Run it
@@ -262,5 +265,9 @@ func VerifyDerived(ctx context.Context, c *evidence.Case, r *evidence.Report) (*
 	if err != nil {
 		return nil, err
 	}
-	return &DerivedReport{Runs: ev.Runs, Events: ev.Events, ObservationEntries: ob.Entries, Observations: ob.Observations}, nil
+	as, err := resultleaves.Verify(ctx, c, add)
+	if err != nil {
+		return nil, err
+	}
+	return &DerivedReport{Runs: ev.Runs, Events: ev.Events, ObservationEntries: ob.Entries, Observations: ob.Observations, AssessmentLeaves: as.Entries}, nil
 }

@@ -37,8 +37,11 @@
 //   - Nothing is exported from a case that fails verification (derived
 //     events and observations included): Build returns ErrCaseDamaged.
 //   - STIX: confidence is the analytic confidence on the STIX Low/Med/High
-//     scale; created/modified come from the assessment entries, so they are
-//     stable while the assessment is; the analyst who assessed is the
+//     scale; created/modified of a source's objects come from the
+//     assessment entries whose leaves are kept (history.go), so they stay
+//     put while that source's assessment does (entries recorded before
+//     leaves were kept date every source by the first and latest entry);
+//     the analyst who assessed is the
 //     author; special-purpose and destination-only addresses are
 //     observed-data, not indicators; indicators expire (valid_until) when
 //     the data behind them goes stale; SCO ids follow §2.9.

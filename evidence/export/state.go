@@ -62,6 +62,7 @@ type state struct {
 	// What the findings rest on and which of them the package shows.
 	assessment    *evidence.Entry   // the latest assessment.recorded entry before the checkpoint
 	firstAssessed time.Time         // the time of the first one
+	history       *history          // per source, from the kept leaves of each
 	dstOnly       map[string]bool   // findings seen only as a destination
 	findings      []Finding         // of the selected sources (all in a complete export)
 	sources       []string          // the selected sources (selective exports)
@@ -102,7 +103,7 @@ func (r *rootAcc) root() tlog.Hash {
 // readState fixes the checkpoint, checks the log against it, and decides
 // what the package holds.
 func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error) {
-	st := &state{size: o.AsOf}
+	st := &state{size: o.AsOf, history: newHistory()}
 	if st.size == 0 {
 		st.size = c.Log().Size()
 	}
@@ -178,6 +179,9 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 			st.assessment = e
 			if st.firstAssessed.IsZero() {
 				st.firstAssessed = e.Time
+			}
+			if err := st.history.add(c, e); err != nil {
+				return err
 			}
 		case KindExportCreated:
 			var p struct {

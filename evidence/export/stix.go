@@ -121,6 +121,26 @@ func (st *state) stixTimes() (string, string) {
 	return stamp(first), stamp(st.assessment.Time)
 }
 
+// sourceTimes are the created and modified times of the objects of one
+// source: from its own history where the assessment entries keep their
+// leaves (history.go), so that they stay put while its assessment does;
+// else, and for the created time of a source first assessed before leaves
+// were kept, those of the case's assessments as a whole (stixTimes).
+func (st *state) sourceTimes(ind string) (string, string) {
+	created, modified := st.stixTimes()
+	c, m, ok := st.history.times(ind)
+	switch {
+	case !ok:
+		return created, modified
+	case c.IsZero():
+		c = st.firstAssessed
+	}
+	if c.After(m) { // STIX: modified is never before created
+		c = m
+	}
+	return stamp(c), stamp(m)
+}
+
 // analyst is who recorded the assessment (the exporting examiner when
 // none is recorded).
 func (d *document) analyst() string {
@@ -139,7 +159,7 @@ func (d *document) analyst() string {
 func (d *document) stixBundle() ([]byte, error) {
 	st := d.st
 	key := caseKey(st)
-	created, modified := st.stixTimes()
+	created, _ := st.stixTimes()
 	tlp := "marking-definition--" + tlpMarkings[d.o.TLP]
 	marks := []string{tlp}
 	author := d.analyst()
@@ -151,8 +171,9 @@ func (d *document) stixBundle() ([]byte, error) {
 			"name": author, "identity_class": "individual", "object_marking_refs": marks,
 			"description": fmt.Sprintf("Analyst who assessed the sources of case %q (%s)", st.info.Title, st.info.CaseID)},
 	}
+	var fCreated, fModified string // of the finding at hand
 	sdo := func(typ, name string, n node) node {
-		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", created, modified
+		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", fCreated, fModified
 		n["id"] = typ + "--" + uuid5(casefileNS, key+"/"+typ+"/"+name)
 		n["created_by_ref"], n["object_marking_refs"] = identity, marks
 		return n
@@ -167,6 +188,7 @@ func (d *document) stixBundle() ([]byte, error) {
 		objs = append(objs, fileSCO(a, marks))
 	}
 	for _, f := range st.findings {
+		fCreated, fModified = st.sourceTimes(f.Indicator)
 		conf := stixConfidence(f.Confidence)
 		scoType, pattern := scoOf(f)
 		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks,
@@ -174,7 +196,7 @@ func (d *document) stixBundle() ([]byte, error) {
 		objs = append(objs, sco)
 		var refs []string
 		if why := st.notActionable(f); why != "" {
-			first, last := created, created
+			first, last := fCreated, fCreated
 			if f.FirstSeen != nil && f.LastSeen != nil {
 				first, last = stamp(*f.FirstSeen), stamp(*f.LastSeen)
 			}
@@ -199,7 +221,7 @@ func (d *document) stixBundle() ([]byte, error) {
 			if indType == "" {
 				indType = "unknown"
 			}
-			validFrom := modified
+			validFrom := fModified
 			if f.FirstSeen != nil {
 				validFrom = stamp(*f.FirstSeen)
 			}
