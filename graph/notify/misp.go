@@ -107,8 +107,11 @@ func mispEvent(ts []*target, o Options, now time.Time) ([]byte, error) {
 			Category: "Network activity", Type: "ip-src", ToIDS: t.role == "perpetrator-infrastructure" || t.role == "compromised-third-party",
 			Distribution: "5", Timestamp: stamp, Value: f.Indicator,
 			Tag: []mispTag{{Name: "tlp:" + tlp}, {Name: `casefile:verdict="` + t.role + `"`}}}
-		if f.Type == "domain" {
-			a.Type = "domain"
+		switch f.Type {
+		case "domain", "url":
+			a.Type = f.Type
+		case "service": // a cloud service principal the logs name (CloudTrail's config.amazonaws.com)
+			a.Type = "hostname"
 		}
 		a.Comment = fmt.Sprintf("Casefile verdict: %s (p = %.2f, analytic confidence %s)", mispVerdict[t.role], t.probability, f.Confidence)
 		if x := f.Examiner; x != nil {
