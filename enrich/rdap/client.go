@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openrdap/rdap/bootstrap"
+	"golang.org/x/time/rate"
 
 	"github.com/casefile/casefile/enrich/indicator"
 )
@@ -59,9 +60,9 @@ type Client struct {
 	http *http.Client
 	boot *bootstrap.Client
 
-	mu    sync.Mutex // serialises requests and guards cache and next
+	mu    sync.Mutex // serialises requests and guards cache
 	cache []*Response
-	next  time.Time
+	limit *rate.Limiter // requests per second
 }
 
 // New returns a client for opts.
@@ -78,7 +79,10 @@ func New(opts Options) (*Client, error) {
 	if opts.RateLimit == 0 {
 		opts.RateLimit = DefaultRateLimit
 	}
-	c := &Client{opts: opts, http: &http.Client{Timeout: opts.Timeout}}
+	c := &Client{opts: opts, http: &http.Client{Timeout: opts.Timeout}, limit: rate.NewLimiter(rate.Limit(opts.RateLimit), 1)}
+	if opts.RateLimit < 0 {
+		c.limit.SetLimit(rate.Inf)
+	}
 	if opts.Server != "" {
 		u, err := url.Parse(strings.TrimSuffix(opts.Server, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -178,22 +182,13 @@ func (c *Client) baseFor(ctx context.Context, a netip.Addr) (*url.URL, error) {
 
 // wait keeps to the rate limit; c.mu is held.
 func (c *Client) wait(ctx context.Context) error {
-	if c.opts.RateLimit < 0 {
-		return ctx.Err()
+	if err := c.limit.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		return fmt.Errorf("rdap: waiting for the rate limit: %w", err)
 	}
-	d := time.Until(c.next)
-	c.next = time.Now().Add(max(d, 0) + time.Duration(float64(time.Second)/c.opts.RateLimit))
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("rdap: waiting for the rate limit: %w", context.Cause(ctx))
-	}
+	return nil
 }
 
 func (c *Client) get(ctx context.Context, u string) (*Response, error) {

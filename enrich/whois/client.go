@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/likexian/whois"
 	"golang.org/x/net/idna"
@@ -63,7 +65,7 @@ type Options struct {
 // already answered network reuses that answer.
 type Client struct {
 	opts  Options
-	limit *limiter
+	limit *rate.Limiter // connections per second, across the client
 	sem   chan struct{}
 	// route, when set (tests only), redirects connections when
 	// opts.Server is empty, so the library's own server choice can be
@@ -114,14 +116,14 @@ func New(opts Options) (*Client, error) {
 	}
 	c := &Client{
 		opts:     opts,
-		limit:    &limiter{},
+		limit:    rate.NewLimiter(rate.Inf, 1),
 		sem:      make(chan struct{}, opts.Concurrency),
 		byQuery:  map[string]*Response{},
 		byPrefix: map[netip.Prefix]*Response{},
 		inflight: map[string]*call{},
 	}
 	if opts.RateLimit > 0 {
-		c.limit.interval = time.Duration(float64(time.Second) / opts.RateLimit)
+		c.limit.SetLimit(rate.Limit(opts.RateLimit))
 	}
 	return c, nil
 }

@@ -585,7 +585,7 @@ func TestNewOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.opts.Timeout != 10*time.Second || c.opts.MaxResponse != 1<<20 || c.opts.Concurrency != 2 ||
-		c.limit.interval != 500*time.Millisecond || c.opts.Referrals || c.opts.Server != "" {
+		c.limit.Limit() != 2 || c.opts.Referrals || c.opts.Server != "" {
 		t.Errorf("defaults %+v", c.opts)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // maxSent bounds what is kept of the bytes sent in one exchange.
@@ -60,7 +62,7 @@ func (d *dialer) Dial(network, addr string) (net.Conn, error) {
 	}
 	ex := &Exchange{Server: addr, Addr: target}
 	d.rec.add(ex)
-	if err := d.c.limit.wait(d.ctx); err != nil {
+	if err := waitTurn(d.ctx, d.c.limit); err != nil {
 		ex.Err = err
 		return nil, err
 	}
@@ -190,36 +192,14 @@ func (c *Client) mapErr(parent, connCtx context.Context, addr string, err error)
 	return err
 }
 
-// limiter spaces connections at least interval apart, across the client.
-type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-// wait blocks until the caller's turn, or until ctx is done.
-func (l *limiter) wait(ctx context.Context) error {
-	if l == nil || l.interval <= 0 {
-		return ctx.Err()
+// waitTurn blocks until the client's rate limit lets one more connection
+// through, or until ctx is done.
+func waitTurn(ctx context.Context, l *rate.Limiter) error {
+	if err := l.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		return fmt.Errorf("whois: waiting for the rate limit: %w", err)
 	}
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	l.next = at.Add(l.interval)
-	l.mu.Unlock()
-	d := at.Sub(now)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("whois: waiting for the rate limit: %w", context.Cause(ctx))
-	}
+	return nil
 }
