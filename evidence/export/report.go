@@ -128,10 +128,10 @@ func (d *document) reportHTML() ([]byte, error) {
 	rd.ExhibitBytes = evidence.HumanBytes(total)
 	exhibitOf := map[string]string{} // "sha256:<hex>" → "E3 (auth.log)"
 	for _, a := range st.artefacts {
-		exhibitOf[a.digest.String()] = a.exhibit() + " (" + displayNames(a) + ")"
+		exhibitOf[a.digest.String()] = a.exhibit() + " (" + atMost(displayNameList(a), 1) + ")"
 	}
 	for _, e := range st.entries {
-		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: actorName(e.Actor), What: evidence.Describe(e)})
+		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: actorName(e.Actor), What: exhibitsIn(evidence.Describe(e), exhibitOf)})
 	}
 	for _, w := range st.withheld {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: w.index, Time: "(withheld)", Actor: "",
