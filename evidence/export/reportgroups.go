@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ import (
 type reportRow struct {
 	Indicator, Type, Verdict, Did, Events, Seen, First string
 	Recorded                                           string // leafView.briefly
+	start                                              time.Time
 	Cites                                              []string
 }
 
@@ -34,6 +36,7 @@ type reportBlock struct {
 	Lead     reportFinding
 	Members  []reportRow
 	Campaign string
+	members  []reportFinding // the findings behind Members
 }
 
 // reportLead is one line of the first page: a detailed source (or a
@@ -43,12 +46,25 @@ type reportLead struct {
 	Single                                    bool // Name is an address, not a campaign
 }
 
+// reportMoment is one line of the report's timeline: when a source (or a
+// campaign's sources) acted, as what, doing what, citing it.
+type reportMoment struct {
+	When, Who, What string
+	Cites           []string
+}
+
+// maxMoments bounds the timeline: the leads always, then the sources that
+// acted most.
+const maxMoments = 30
+
 // reportGroups is what section 3 of the report shows, and what the first
 // page says of it: when the sources acted, how, and the leads.
 type reportGroups struct {
-	Span     string   // first to last hostile activity (UTC)
-	ActedN   int      // sources rules caught acting, detailed or not
-	Hows     []string // "password guessing by 163 sources", most first
+	Timeline []reportMoment // chronological
+	Omitted  int            // sources that acted but are not in the timeline
+	Span     string         // first to last hostile activity (UTC)
+	ActedN   int            // sources rules caught acting, detailed or not
+	Hows     []string       // "password guessing by 163 sources", most first
 	Leads    []reportLead
 	Detailed []reportBlock
 	Acted    []reportRow // no external role, but rules found what they did
@@ -85,6 +101,7 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 			key := f.Role + "\x00" + f.Campaign
 			if i, ok := block[key]; ok && f.Campaign != "" && f.Examiner == nil {
 				g.Detailed[i].Members = append(g.Detailed[i].Members, memberRow(f, exhibitOf))
+				g.Detailed[i].members = append(g.Detailed[i].members, f)
 				continue
 			}
 			if f.Campaign != "" && f.Examiner == nil {
@@ -96,7 +113,7 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 		row := reportRow{Indicator: f.Indicator, Type: f.Type, Verdict: verdictName(f), Events: fmt.Sprint(f.Events), Seen: seen(f.Finding),
 			Recorded: viewOf(f.Finding).briefly()}
 		if f.FirstSeen != nil {
-			row.First = f.FirstSeen.UTC().Format("2006-01-02")
+			row.First, row.start = f.FirstSeen.UTC().Format("2006-01-02"), *f.FirstSeen
 		}
 		var did []string
 		for _, fa := range f.Finding.Factors {
@@ -123,6 +140,7 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 	// systems of third parties to notify, then relays.
 	slices.SortStableFunc(g.Detailed, func(a, b reportBlock) int { return leadRank(a.Lead.Role) - leadRank(b.Lead.Role) })
 	g.leads()
+	g.timeline(exhibitOf)
 	for _, r := range append(append([]string{}, roleOrder...), "internal", "contacted-destination") {
 		if n := count[r]; n > 0 {
 			g.Counts = append(g.Counts, reportCount{Name: countNames[r], N: n})
@@ -261,4 +279,82 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// timeline orders, by when they began, the leads (a campaign as one line
+// spanning its members) and the sources rules caught acting, most events
+// first when there are more than maxMoments.
+func (g *reportGroups) timeline(exhibitOf map[string]string) {
+	type moment struct {
+		reportMoment
+		start  time.Time
+		events int64
+	}
+	var ms []moment
+	for _, b := range g.Detailed {
+		m := moment{reportMoment: reportMoment{Who: b.Lead.Indicator, What: b.Lead.RoleName}, events: b.Lead.Events}
+		first, last := b.Lead.FirstSeen, b.Lead.LastSeen
+		for _, r := range b.Members {
+			m.events += atoi(r.Events)
+		}
+		if len(b.Members) > 0 {
+			m.Who = fmt.Sprintf("%d sources (%s)", len(b.Members)+1, b.Campaign)
+			for _, f := range b.members {
+				if f.FirstSeen != nil && (first == nil || f.FirstSeen.Before(*first)) {
+					first = f.FirstSeen
+				}
+				if f.LastSeen != nil && (last == nil || f.LastSeen.After(*last)) {
+					last = f.LastSeen
+				}
+			}
+		}
+		if first == nil {
+			continue
+		}
+		m.start, m.When = *first, seen(Finding{FirstSeen: first, LastSeen: last})
+		var did []string
+		var what, why []string // the lines of what it did; else what its verdict rests on
+		for _, fa := range b.Lead.Finding.Factors {
+			if fa.Did != "" && !slices.Contains(did, fa.Did) {
+				did = append(did, fa.Did)
+			}
+			if fa.Did != "" && what == nil {
+				what = fa.Evidence
+			}
+			if fa.Diagnostic && why == nil {
+				why = fa.Evidence
+			}
+		}
+		if what == nil {
+			what = why
+		}
+		m.Cites = readableCites(withoutEntries(what), exhibitOf)
+		if len(did) > 0 {
+			m.What += ": " + strings.Join(did, ", ")
+		}
+		ms = append(ms, m)
+	}
+	leads := len(ms)
+	for _, r := range g.Acted {
+		if r.start.IsZero() {
+			continue
+		}
+		ms = append(ms, moment{reportMoment: reportMoment{When: r.Seen, Who: r.Indicator, What: r.Verdict + ": " + r.Did, Cites: r.Cites},
+			start: r.start, events: atoi(r.Events)})
+	}
+	if len(ms) > maxMoments {
+		rest := ms[leads:]
+		slices.SortStableFunc(rest, func(a, b moment) int { return int(b.events - a.events) })
+		g.Omitted = len(ms) - max(maxMoments, leads)
+		ms = ms[:max(maxMoments, leads)]
+	}
+	slices.SortStableFunc(ms, func(a, b moment) int { return a.start.Compare(b.start) })
+	for _, m := range ms {
+		g.Timeline = append(g.Timeline, m.reportMoment)
+	}
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
 }
