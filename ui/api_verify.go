@@ -26,7 +26,7 @@ func (h *handler) apiVerify(w http.ResponseWriter, r *http.Request) {
 
 // apiVerifyRun verifies the case now.
 func (h *handler) apiVerifyRun(w http.ResponseWriter, r *http.Request) {
-	rep, err := h.s.VerifyNow(r.Context())
+	rep, err := h.s.verifyAsked(r.Context(), principalOf(r))
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return

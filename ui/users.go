@@ -36,6 +36,8 @@ const (
 	KindUserLoginFailed  = "user.login_failed"
 	KindUserLogout       = "user.logout"
 	KindEvidenceViewed   = "evidence.viewed"
+	KindExportDownloaded = "export.downloaded"
+	KindVerifyStarted    = "verify.started"
 	minPasswordLen       = 12
 	maxPasswordLen       = 1024
 	maxUserNameLen       = 64
