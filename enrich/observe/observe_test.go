@@ -278,3 +278,28 @@ func TestWHOISConcurrentInOrder(t *testing.T) {
 		t.Errorf("recorded in the order %v, indicators are %v", order, want)
 	}
 }
+
+// A dataset that cannot be used stays preserved, and a dataset.failed
+// entry says which exhibit it is and why nothing cites it.
+func TestRunRecordsAFailedDataset(t *testing.T) {
+	c := parsedCase(t)
+	ctx := context.Background()
+	bad := filepath.Join(t.TempDir(), "bad.mmdb")
+	os.WriteFile(bad, bytes.Repeat([]byte{0xa5}, 3000), 0o644)
+	_, err := observe.Run(ctx, c, observe.Options{Actor: "T", Datasets: []observe.DatasetFile{{Path: bad}}})
+	if err == nil || !strings.Contains(err.Error(), "unknown dataset format") {
+		t.Fatalf("got %v", err)
+	}
+	last, err := c.Entry(c.Log().Size() - 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, _ := c.Entry(c.Log().Size() - 2)
+	if last.Kind != observe.KindDatasetFailed || prev.Kind != evidence.KindArtefactIngested ||
+		!strings.Contains(string(last.Payload), `"name":"bad.mmdb"`) || !strings.Contains(string(last.Payload), "unknown dataset format") {
+		t.Fatalf("entries: %s %s / %s %s", prev.Kind, prev.Payload, last.Kind, last.Payload)
+	}
+	if r, _ := c.Verify(ctx, evidence.VerifyOptions{}); !r.OK {
+		t.Fatalf("the case does not verify: %+v", r.Problems)
+	}
+}

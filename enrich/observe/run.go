@@ -190,11 +190,11 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 		return nil, err
 	}
 	ds, err := offline.Open(data, d.String(), filepath.Base(path), offline.Options{Date: st.ModTime()})
-	if err != nil {
-		return nil, err
+	if err == nil && df.Want != "" && ds.Type() != df.Want {
+		err = fmt.Errorf("this is a %s dataset (%s), not %s (it stays preserved)", ds.Type(), ds.Name(), df.Want)
 	}
-	if df.Want != "" && ds.Type() != df.Want {
-		return nil, fmt.Errorf("this is a %s dataset (%s), not %s (it stays preserved)", ds.Type(), ds.Name(), df.Want)
+	if err != nil {
+		return nil, r.failed(ctx, d, path, err)
 	}
 	dr.Source, dr.Type, dr.Date = ds.Name(), ds.Type(), ds.Date()
 	byInd := make(map[string][]enrich.Observation, len(inds))
@@ -225,6 +225,21 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 	n, err := r.Record(ctx, Source{Dataset: d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()}, byInd)
 	dr.Recorded = n
 	return dr, err
+}
+
+// KindDatasetFailed records a preserved dataset that could not be used:
+// the exhibit stays, and the log says why nothing cites it.
+const KindDatasetFailed = "dataset.failed"
+
+// failed records that the dataset preserved as d could not be opened or
+// was not what was asked for, and returns err (the record's own failure
+// joined to it).
+func (r *Recorder) failed(ctx context.Context, d evidence.Digest, path string, err error) error {
+	name := filepath.Base(path)
+	_, rerr := r.c.Append(context.WithoutCancel(ctx), evidence.Draft{Kind: KindDatasetFailed, Actor: r.actor, Payload: map[string]string{
+		"artefact": d.String(), "name": name, "error": err.Error(),
+		"summary": fmt.Sprintf("%s (%s) was preserved but not used as a dataset: %v", name, d, err)}})
+	return errors.Join(err, rerr)
 }
 
 // whois asks WHOIS about every public address and domain not asked before,
