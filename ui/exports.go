@@ -84,24 +84,9 @@ func (s *Server) buildExport(ctx context.Context, p *principal, req exportReques
 	if err != nil {
 		return nil, err
 	}
-	assessed, _, err := s.assess.result(ctx)
+	findings, leaves, err := s.recordedFindings(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	findings := graph.Findings(assessed)
-	// The package proves each finding against the assessment entry that
-	// records it: when the assessment shown is not the one last recorded,
-	// it is recorded first, by the exporting user, as the CLI's export does.
-	root, leaves, err := graph.ResultRoot(assessed)
-	if err != nil {
-		return nil, err
-	}
-	if last, err := graph.Latest(s.c.Case); err != nil {
-		return nil, err
-	} else if len(leaves) > 0 && (last == nil || last.ResultRoot != root || last.ModelDigest != assessed.ModelDigest || len(last.Only) > 0) {
-		if _, err := graph.Record(ctx, s.c.Case, assessed, s.assess.restsOn(), nil, actorOf(p)); err != nil {
-			return nil, err
-		}
 	}
 	id := randomToken()[:20]
 	f := &exportFile{ID: id, Path: filepath.Join(s.exports.dir, "casefile-export-"+id+".tar.gz"), User: p.user.Name,
@@ -141,4 +126,27 @@ func (e *exportStore) get(id string) *exportFile {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.byID[id]
+}
+
+// recordedFindings are the findings of the assessment shown, with its
+// leaves: when that assessment is not the one last recorded, it is recorded
+// first, by the user, as the CLI's export and notify do, so that what the
+// user hands over rests on a custody entry.
+func (s *Server) recordedFindings(ctx context.Context, p *principal) ([]export.Finding, [][]byte, error) {
+	assessed, _, err := s.assess.result(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	root, leaves, err := graph.ResultRoot(assessed)
+	if err != nil {
+		return nil, nil, err
+	}
+	if last, err := graph.Latest(s.c.Case); err != nil {
+		return nil, nil, err
+	} else if len(leaves) > 0 && (last == nil || last.ResultRoot != root || last.ModelDigest != assessed.ModelDigest || len(last.Only) > 0) {
+		if _, err := graph.Record(ctx, s.c.Case, assessed, s.assess.restsOn(), nil, actorOf(p)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return graph.Findings(assessed), leaves, nil
 }

@@ -53,27 +53,28 @@ const DefaultUploadIdle = time.Minute
 
 // Server is the workbench: an http.Handler over one open case.
 type Server struct {
-	cfg     Config
-	c       *casedir.Handle
-	events  *eventstore.Store
-	log     *slog.Logger
-	handler http.Handler
-	tmp     string
-	static  staticFiles
-	tpl     *templates
-	cat     *catalog
-	verify  *verifier
-	assess  *assessCache
-	evcache *eventCache
-	auth    *sessions
-	login   *loginLimiter
-	router  *mux.Router
-	exports *exportStore
-	parse   sync.Mutex // one parse run at a time; uploads stream side by side
-	ctx     context.Context
-	cancel  context.CancelFunc
-	bg      sync.WaitGroup
-	now     func() time.Time // token expiry is judged by it
+	cfg      Config
+	c        *casedir.Handle
+	events   *eventstore.Store
+	log      *slog.Logger
+	handler  http.Handler
+	tmp      string
+	static   staticFiles
+	tpl      *templates
+	cat      *catalog
+	verify   *verifier
+	assess   *assessCache
+	evcache  *eventCache
+	auth     *sessions
+	login    *loginLimiter
+	router   *mux.Router
+	exports  *exportStore
+	notifies notifyStore // reports prepared by the notify page
+	parse    sync.Mutex  // one parse run at a time; uploads stream side by side
+	ctx      context.Context
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+	now      func() time.Time // token expiry is judged by it
 }
 
 // New returns the workbench for cfg.Case. Unless SkipStartVerify is set, it
