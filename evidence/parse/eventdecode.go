@@ -68,18 +68,8 @@ const (
 
 func (d *EventDecoder) decode(b []byte, e *Event) bool {
 	r := reader{b: b, d: d}
-	if !r.byte('{') {
-		return false
-	}
 	var seen int
-	for first := true; ; first = false {
-		if r.peek('}') {
-			r.i++
-			return r.i == len(r.b) && !first
-		}
-		if !first && !r.byte(',') {
-			return false
-		}
+	n, ok := r.object(func() bool {
 		key, ok := r.rawKey()
 		if !ok {
 			return false
@@ -87,8 +77,7 @@ func (d *EventDecoder) decode(b []byte, e *Event) bool {
 		var bit int
 		switch string(key) {
 		case "time":
-			bit = kTime
-			ok = r.time(&e.Time)
+			bit, ok = kTime, r.time(&e.Time)
 		case "time_note":
 			bit, ok = kTimeNote, r.str(&e.TimeNote)
 		case "kind":
@@ -120,11 +109,19 @@ func (d *EventDecoder) decode(b []byte, e *Event) bool {
 		default:
 			return false
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
+		return once(&seen, bit, ok)
+	})
+	return ok && n > 0 && r.i == len(r.b)
+}
+
+// once records a key's bit in seen: false when the key came before (a
+// duplicate goes to encoding/json) or its value did not read.
+func once(seen *int, bit int, ok bool) bool {
+	if !ok || *seen&bit != 0 {
+		return false
 	}
+	*seen |= bit
+	return true
 }
 
 type reader struct {
@@ -141,6 +138,23 @@ func (r *reader) byte(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// object reads {member, member, …} with no whitespace, calling member
+// for each; it returns how many there were.
+func (r *reader) object(member func() bool) (int, bool) {
+	if !r.byte('{') {
+		return 0, false
+	}
+	for n := 0; ; n++ {
+		if r.peek('}') {
+			r.i++
+			return n, true
+		}
+		if n > 0 && !r.byte(',') || !member() {
+			return n, false
+		}
+	}
 }
 
 // rawKey reads "key": where key is plain ASCII without escapes; callers
@@ -267,19 +281,8 @@ func (r *reader) time(dst *time.Time) bool {
 }
 
 func (r *reader) fields(dst *map[string]string) bool {
-	if !r.byte('{') {
-		return false
-	}
 	m := map[string]string{}
-	for first := true; ; first = false {
-		if r.peek('}') {
-			r.i++
-			*dst = m
-			return true
-		}
-		if !first && !r.byte(',') {
-			return false
-		}
+	_, ok := r.object(func() bool {
 		var k, v string
 		if !r.str(&k) || !r.byte(':') || !r.str(&v) {
 			return false
@@ -288,22 +291,17 @@ func (r *reader) fields(dst *map[string]string) bool {
 			return false
 		}
 		m[k] = v
+		return true
+	})
+	if ok {
+		*dst = m
 	}
+	return ok
 }
 
 func (r *reader) citation(c *Citation) bool {
-	if !r.byte('{') {
-		return false
-	}
 	var seen int
-	for first := true; ; first = false {
-		if r.peek('}') {
-			r.i++
-			return true
-		}
-		if !first && !r.byte(',') {
-			return false
-		}
+	_, ok := r.object(func() bool {
 		key, ok := r.rawKey()
 		if !ok {
 			return false
@@ -325,9 +323,7 @@ func (r *reader) citation(c *Citation) bool {
 		default:
 			return false
 		}
-		if !ok || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
+		return once(&seen, bit, ok)
+	})
+	return ok
 }
