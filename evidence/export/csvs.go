@@ -3,7 +3,6 @@ package export
 import (
 	"bytes"
 	"encoding/csv"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,18 +44,12 @@ func csvTime(t *time.Time) string {
 func (d *document) sourcesCSV() []byte {
 	rows := [][]string{sourcesHeader}
 	for _, f := range d.st.findings {
-		var did []string
-		for _, fa := range f.Factors {
-			if fa.Did != "" && !slices.Contains(did, fa.Did) {
-				did = append(did, fa.Did)
-			}
-		}
 		var exRole, ex string
 		if x := f.Examiner; x != nil {
 			exRole, ex = x.Role, x.Actor
 		}
 		rows = append(rows, []string{f.Indicator, f.Type, f.Role, prob2(f.Probability), f.Confidence, prob2(f.CollateralRisk),
-			f.Words, strconv.FormatInt(f.Events, 10), csvTime(f.FirstSeen), csvTime(f.LastSeen), strings.Join(did, "; "),
+			f.Words, strconv.FormatInt(f.Events, 10), csvTime(f.FirstSeen), csvTime(f.LastSeen), strings.Join(f.Did(), "; "),
 			f.Campaign, exRole, ex, f.Recommendation})
 	}
 	return writeCSV(rows)

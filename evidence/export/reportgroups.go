@@ -115,18 +115,9 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 		if f.FirstSeen != nil {
 			row.First, row.start = f.FirstSeen.UTC().Format("2006-01-02"), *f.FirstSeen
 		}
-		var did []string
-		for _, fa := range f.Finding.Factors {
-			w := fa.Did
-			if w == "" {
-				continue
-			}
-			if !slices.Contains(did, w) {
-				did = append(did, w)
-			}
-			if len(row.Cites) == 0 {
-				row.Cites = readableCites(withoutEntries(fa.Evidence), exhibitOf)
-			}
+		did := f.Finding.Did()
+		if ev := f.Finding.DidEvidence(); ev != nil {
+			row.Cites = readableCites(withoutEntries(ev), exhibitOf)
 		}
 		row.Did = strings.Join(did, ", ")
 		if len(did) > 0 {
@@ -210,45 +201,19 @@ func leadRank(role string) int {
 // of every source rules caught acting (or with an external role), how many
 // sources did what, and one line per detailed block.
 func (g *reportGroups) story(fs []reportFinding) {
-	var first, last time.Time
-	how := map[string]int{}
+	var acted []Finding
 	for _, f := range fs {
-		var did []string
-		for _, fa := range f.Finding.Factors {
-			if fa.Did != "" && !slices.Contains(did, fa.Did) {
-				did = append(did, fa.Did)
-			}
-		}
-		judged := slices.Contains(externalRoles, f.Role) || f.Examiner != nil && slices.Contains(externalRoles, f.Examiner.Role)
-		if len(did) == 0 && !judged {
-			continue
-		}
-		g.ActedN++
-		for _, w := range did {
-			how[w]++
-		}
-		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
-			first = *f.FirstSeen
-		}
-		if f.LastSeen != nil && f.LastSeen.After(last) {
-			last = *f.LastSeen
+		if f.Finding.ActedAgainst() {
+			acted = append(acted, f.Finding)
 		}
 	}
-	if !first.IsZero() {
-		g.Span = seen(Finding{FirstSeen: &first, LastSeen: &last})
+	g.ActedN = len(acted)
+	act := ActivityOf(acted)
+	if !act.First.IsZero() {
+		g.Span = seen(Finding{FirstSeen: &act.First, LastSeen: &act.Last})
 	}
-	words := make([]string, 0, len(how))
-	for w := range how {
-		words = append(words, w)
-	}
-	slices.SortFunc(words, func(a, b string) int { // most sources first, then by name: the same bytes every export
-		if how[a] != how[b] {
-			return how[b] - how[a]
-		}
-		return strings.Compare(a, b)
-	})
-	for _, w := range words {
-		g.Hows = append(g.Hows, fmt.Sprintf("%s by %d %s", w, how[w], plural(how[w], "source")))
+	for _, d := range act.Did {
+		g.Hows = append(g.Hows, fmt.Sprintf("%s by %d %s", d.Did, d.Sources, plural(d.Sources, "source")))
 	}
 }
 
@@ -263,13 +228,7 @@ func (g *reportGroups) leads() {
 		if x := b.Lead.Examiner; x != nil {
 			l.RoleName = fmt.Sprintf("%s (the model: %s)", x.Role, b.Lead.RoleName)
 		}
-		var did []string
-		for _, fa := range b.Lead.Finding.Factors {
-			if fa.Did != "" && !slices.Contains(did, fa.Did) {
-				did = append(did, fa.Did)
-			}
-		}
-		l.Did = strings.Join(did, ", ")
+		l.Did = strings.Join(b.Lead.Finding.Did(), ", ")
 		g.Leads = append(g.Leads, l)
 	}
 }
@@ -312,21 +271,12 @@ func (g *reportGroups) timeline(exhibitOf map[string]string) {
 			continue
 		}
 		m.start, m.When = *first, seen(Finding{FirstSeen: first, LastSeen: last})
-		var did []string
-		var what, why []string // the lines of what it did; else what its verdict rests on
+		did := b.Lead.Finding.Did()
+		what := b.Lead.Finding.DidEvidence() // the lines of what it did; else what its verdict rests on
 		for _, fa := range b.Lead.Finding.Factors {
-			if fa.Did != "" && !slices.Contains(did, fa.Did) {
-				did = append(did, fa.Did)
-			}
-			if fa.Did != "" && what == nil {
+			if what == nil && fa.Diagnostic {
 				what = fa.Evidence
 			}
-			if fa.Diagnostic && why == nil {
-				why = fa.Evidence
-			}
-		}
-		if what == nil {
-			what = why
 		}
 		m.Cites = readableCites(withoutEntries(what), exhibitOf)
 		if len(did) > 0 {

@@ -106,15 +106,8 @@ func timesOf(f *export.Finding) string {
 func nis2Draft(acted []export.Finding, ts []*target, o Options) []byte {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	var first, last time.Time
-	for _, f := range acted {
-		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
-			first = *f.FirstSeen
-		}
-		if f.LastSeen != nil && f.LastSeen.After(last) {
-			last = *f.LastSeen
-		}
-	}
+	act := export.ActivityOf(acted)
+	first, last, did := act.First, act.Last, didSummary(act)
 	known := o.Detected
 	w("DRAFT: NIS2 incident notification (Directive (EU) 2022/2555, Article 23)\n")
 	w("For an essential or important entity, to its CSIRT or competent authority.\n")
@@ -136,7 +129,7 @@ func nis2Draft(acted []export.Finding, ts []*target, o Options) []byte {
 		w("First hostile event: %s; last: %s\n\n", utc(first), utc(last))
 	}
 	w("1. EARLY WARNING (within 24 hours)\n")
-	w("   Suspected unlawful or malicious act: %s\n", yesNo(len(acted) > 0, fmt.Sprintf("yes: %d source(s) acted against our systems (%s)", len(acted), didSummary(acted))))
+	w("   Suspected unlawful or malicious act: %s\n", yesNo(len(acted) > 0, fmt.Sprintf("yes: %d source(s) acted against our systems (%s)", len(acted), did)))
 	w("   Cross-border impact possible: TO FILL (which services, users in other Member States)\n\n")
 	w("2. INCIDENT NOTIFICATION (within 72 hours)\n")
 	w("   Update of the early warning: TO FILL\n")
@@ -156,7 +149,7 @@ func nis2Draft(acted []export.Finding, ts []*target, o Options) []byte {
 	}
 	w("\n3. FINAL REPORT (within one month of the notification)\n")
 	w("   Detailed description, severity and impact: TO FILL\n")
-	w("   Type of threat or root cause: TO FILL (the case shows: %s)\n", didSummary(acted))
+	w("   Type of threat or root cause: TO FILL (the case shows: %s)\n", did)
 	w("   Mitigation applied and ongoing: TO FILL\n")
 	w("   Cross-border impact: TO FILL\n\n")
 	w("The evidence is preserved in a signed case (key fingerprint %s); an export\n", o.Fingerprint)
@@ -173,27 +166,13 @@ func yesNo(ok bool, yes string) string {
 
 // didSummary says what the sources that acted did, in the model's words,
 // most frequent first.
-func didSummary(fs []export.Finding) string {
-	n := map[string]int{}
-	var words []string
-	for _, f := range fs {
-		var seen []string
-		for _, fa := range f.Factors {
-			if fa.Did != "" && !slices.Contains(seen, fa.Did) {
-				seen = append(seen, fa.Did)
-				if n[fa.Did]++; n[fa.Did] == 1 {
-					words = append(words, fa.Did)
-				}
-			}
-		}
-	}
-	if len(words) == 0 {
+func didSummary(a export.Activity) string {
+	if len(a.Did) == 0 {
 		return "no behaviour the rules name"
 	}
-	slices.SortStableFunc(words, func(a, b string) int { return n[b] - n[a] })
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = fmt.Sprintf("%s by %d", w, n[w])
+	out := make([]string, len(a.Did))
+	for i, d := range a.Did {
+		out[i] = fmt.Sprintf("%s by %d", d.Did, d.Sources)
 	}
 	return strings.Join(out, ", ")
 }

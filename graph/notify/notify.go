@@ -142,7 +142,7 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		if len(only) > 0 && !only[f.Indicator] {
 			continue
 		}
-		if actedAgainst(f) {
+		if f.ActedAgainst() {
 			acted = append(acted, *f)
 		}
 		t := &target{finding: f, role: f.Role, probability: f.Probability}
@@ -379,13 +379,3 @@ func fileWord(s string) string {
 }
 
 func dirName(email string) string { return fileWord(email) }
-
-// actedAgainst reports whether a finding's source acted against the
-// organisation: rules caught it doing something, or its verdict (the
-// examiner's when recorded) names someone outside.
-func actedAgainst(f *export.Finding) bool {
-	if slices.Contains(external, f.Role) || f.Examiner != nil && slices.Contains(external, f.Examiner.Role) {
-		return true
-	}
-	return slices.ContainsFunc(f.Factors, func(fa export.FindingFactor) bool { return fa.Did != "" })
-}
