@@ -128,6 +128,7 @@ type agg struct {
 	names        smallSet // domain names the victim asked for when it contacted this address
 	cites        [nCat]citeList
 	beh          *behaviour // what rules found (behaviour.go); nil when nothing
+	logins       *loginList // accounts it signed into (logins.go); nil when none
 }
 
 // aggregator builds aggs and identity records from a stream of events.
@@ -338,6 +339,9 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	long := false
 	if d, err := strconv.ParseFloat(e.Fields["duration"], 64); err == nil && d >= th.LongSessionSeconds {
 		long = true
+	}
+	if isLogin(e) {
+		g.addLogin(e)
 	}
 	if long || (e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI)) {
 		g.interactive++
