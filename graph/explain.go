@@ -130,19 +130,29 @@ func explain(res *attrib.Result, m *attrib.Model, indicator string, book *citeBo
 	if attrib.IsRole(s.Role) {
 		g.hypotheses(s, prior)
 	}
-	seen := map[string]int{}
-	for _, fct := range s.Factors {
-		id := "factor:" + fct.ID
-		if seen[fct.ID]++; seen[fct.ID] > 1 {
-			id += "#" + strconv.Itoa(seen[fct.ID])
-		}
-		g.factor(srcID, id, s, fct, book)
+	for i, id := range FactorIDs(s) {
+		g.factor(srcID, id, s, s.Factors[i], book)
 	}
 	if s.Campaign != "" {
 		g.campaign(srcID, s.Campaign, res)
 	}
 	g.sort()
 	return g, nil
+}
+
+// FactorIDs are the node ids of s's factors in the explanation graph, in
+// the order of s.Factors: "factor:" and the factor's id, numbered when a
+// factor appears twice.
+func FactorIDs(s *attrib.Source) []string {
+	ids := make([]string, len(s.Factors))
+	seen := map[string]int{}
+	for i, f := range s.Factors {
+		ids[i] = "factor:" + f.ID
+		if seen[f.ID]++; seen[f.ID] > 1 {
+			ids[i] += "#" + strconv.Itoa(seen[f.ID])
+		}
+	}
+	return ids
 }
 
 // hypotheses adds one node per role: its prior, the nats its factors
