@@ -74,6 +74,9 @@ type Edge struct {
 	Role     string  `json:"role,omitempty"`
 	Nats     float64 `json:"nats,omitempty"`
 	Shadowed bool    `json:"shadowed,omitempty"`
+	// Count is, on an overview (Graph.Overview), how many edges or events
+	// of the case graph the edge stands for.
+	Count int `json:"count,omitempty"`
 }
 
 // Graph is the provenance graph of a case.
