@@ -124,9 +124,30 @@ func (g *Graph) Overview(res *attrib.Result, o OverviewOptions) (*Graph, Overvie
 			return cmp.Or(cmp.Compare(b.s.Events, a.s.Events), cmp.Compare(a.id, b.id))
 		})
 	}
-	// group adds an aggregate node for list (or unfolds it when asked).
+	// group adds an aggregate node for list (or unfolds it when asked). A
+	// member named in Expand is drawn by itself (found by the page's search).
 	group := func(id, kind, label, role string, list []src) {
 		byActivity(list)
+		if !o.Expand[id] {
+			rest := list[:0:0]
+			for _, x := range list {
+				if o.Expand[x.id] {
+					individual(x)
+				} else {
+					rest = append(rest, x)
+				}
+			}
+			if len(rest) < len(list) {
+				list = rest
+				label = fmt.Sprintf("%s %s", commas(len(list)), strings.SplitN(label, " ", 2)[1])
+				if kind == NodeCampaign {
+					label = fmt.Sprintf("campaign %s: %s other sources", strings.TrimPrefix(id, "campaign:"), commas(len(list)))
+				}
+			}
+			if len(list) == 0 {
+				return
+			}
+		}
 		if o.Expand[id] {
 			n := len(list)
 			if n > o.MaxMembers {

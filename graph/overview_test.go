@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/casefile/casefile/graph"
@@ -69,6 +70,18 @@ func TestOverview(t *testing.T) {
 	u, ust := g.Overview(res, graph.OverviewOptions{PerRole: 1, Expand: map[string]bool{agg.ID: true}})
 	if ust.Individual != len(res.Sources) || u.Node(agg.ID) != nil {
 		t.Errorf("unfolded %s: %d of %d sources drawn", agg.ID, ust.Individual, len(res.Sources))
+	}
+	// A member named in Expand is drawn by itself, out of its group.
+	var member string
+	for _, s := range res.Sources {
+		if s.Role == multi {
+			member = s.Type + ":" + s.Indicator
+			break
+		}
+	}
+	m, _ := g.Overview(res, graph.OverviewOptions{PerRole: 1, Expand: map[string]bool{member: true}})
+	if m.Node(member) == nil || m.Node(agg.ID) == nil || m.Node(agg.ID).Attrs["members"] != strconv.Itoa(roles[multi]-1) {
+		t.Errorf("searching %s: drawn %v, group %+v", member, m.Node(member) != nil, m.Node(agg.ID))
 	}
 	src := "ip:185.220.101.4"
 	x, _ := g.Overview(res, graph.OverviewOptions{Expand: map[string]bool{src: true}})

@@ -14,7 +14,7 @@ import (
 	"github.com/casefile/casefile/graph/attrib"
 )
 
-// relayOf is the first source the fixture's assessment calls a relay.
+// relayOf is the first source the fixture's assessment judges role.
 func relayOf(t *testing.T, f *fixture, role string) string {
 	t.Helper()
 	res, _, err := f.srv.assess.result(context.Background())
@@ -56,6 +56,17 @@ func TestSourceExplanation(t *testing.T) {
 	}
 	if first := body[i:]; strings.Index(first, `class="best"`) > strings.Index(first, "<td") {
 		t.Errorf("the chosen role is not the first row")
+	}
+}
+
+// TestSourceExplanationOutsideRoles: a source outside the role model (an
+// internal address) has no hypotheses; its page still lists its factors.
+func TestSourceExplanationOutsideRoles(t *testing.T) {
+	f := newFixture(t, "tor-bruteforce")
+	internal := relayOf(t, f, attrib.Internal)
+	resp, body := f.login(t, "vic").get("/sources/" + internal)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<ol class="explain-list">`) || strings.Contains(body, `class="x-node hyp`) {
+		t.Fatalf("status %d; list %v; hypotheses drawn %v", resp.StatusCode, strings.Contains(body, "explain-list"), strings.Contains(body, "x-node hyp"))
 	}
 }
 

@@ -142,6 +142,21 @@ func TestBrowserGraphOverview(t *testing.T) {
 	if buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`.graph-wrap`))); err == nil {
 		os.WriteFile(filepath.Join(dir, "graph-overview-view.png"), buf, 0o644)
 	}
+	// Search for a source inside a group: the page has the server draw it.
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var cy=window.casefileGraph;var a=cy.nodes("[kind = 'aggregate']")[0];
+		return fetch("/graph/data.json?expand="+encodeURIComponent(a.id())).then(function(r){return r.json();}).then(function(g){
+		var n=g.nodes.filter(function(n){return n.attrs&&n.attrs.role&&n.kind!=="aggregate"&&cy.getElementById(n.id).length===0;})[0];return n?n.label:"";});})()`, chromedp.EvalAwaitPromise))
+	if err != nil || hidden == "" {
+		t.Fatalf("no source inside a group to search for: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("graph-find"), hidden+"\r"),
+		chromedp.WaitVisible(`//aside[@id="panel"]/h2[.="`+hidden+`"]`)); err != nil {
+		t.Fatalf("searching %s: %v", hidden, err)
+	}
+	t.Logf("search drew %s out of its group", hidden)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/graph"), chromedp.WaitVisible(chromedp.CSS(`#cy[data-ready]`))); err != nil {
+		t.Fatal(err)
+	}
 	// The list below the graph, and a group unfolded from it by keyboard.
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#graph-list section li button.unfold`))); err != nil {
 		t.Fatal(err)

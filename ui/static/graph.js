@@ -315,8 +315,11 @@
     if (!q || !cy) return;
     var hit = cy.nodes().filter(function (n) { return String(n.data("full")).toLowerCase().indexOf(q) >= 0; });
     if (hit.length) { select(hit[0]); return; }
-    // Not drawn: perhaps inside a group; the list says what is drawn.
-    count.textContent = "“" + find.value + "” is not drawn: it may be inside a group (unfold it) or filtered out";
+    // Not drawn: perhaps a source inside a group. Ask the server to draw
+    // it by itself, with what it rests on.
+    var id = (/^[0-9.]+$/.test(q) || q.indexOf(":") >= 0 ? "ip:" : "domain:") + q;
+    if (expanded().indexOf(id) < 0) { setExpand(id, true); return; }
+    count.textContent = "“" + find.value + "” is not drawn: it is not a source of the case, or the filters leave it out";
   });
   load();
 })();
