@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -48,6 +49,8 @@ type sourceDetailData struct {
 	// Verdicts an examiner may record, and the error of a refused attempt.
 	Verdicts      []string
 	OverrideError string
+	// Explanation is the explanation graph and its list (explain_view.go).
+	Explanation template.HTML
 }
 
 // sourceDetail explains one source: the sentence first, then the
@@ -100,6 +103,7 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 		}
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
+	d.Explanation = h.explanation(r.Context(), res, src)
 	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }
 

@@ -80,6 +80,7 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 		return err
 	}
 	defer srv.Close()
+	srv.WarmGraph()
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return withHint(err, "choose another --addr, e.g. 127.0.0.1:8081")
