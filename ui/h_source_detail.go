@@ -10,6 +10,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
@@ -48,6 +49,7 @@ type sourceDetailData struct {
 	// Verdicts an examiner may record, and the error of a refused attempt.
 	Verdicts      []string
 	OverrideError string
+	Annot         annotRef // tags, star and comments on the source
 }
 
 // sourceDetail explains one source: the sentence first, then the
@@ -100,6 +102,7 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 		}
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
+	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetSource, Ref: src.Indicator}, "/sources/"+url.PathEscape(src.Indicator)+"#annotations")
 	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }
 
