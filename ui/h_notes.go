@@ -90,7 +90,7 @@ func (h *handler) renderNote(w http.ResponseWriter, r *http.Request, status int,
 		http.Redirect(w, r, "/notes/"+strconv.FormatUint(note.Entry, 10), http.StatusSeeOther)
 		return
 	}
-	html, err := mdhtml.Render(note.Body)
+	html, err := mdhtml.Render(note.Body, 2)
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return

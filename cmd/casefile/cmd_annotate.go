@@ -23,6 +23,12 @@ as 'casefile events' cites it), an artefact (sha256:<hex>), a custody entry
 // current annotations and records it as one custody entry. A change the
 // model refuses is a usage error (exit 2).
 func (a *app) annotateWith(cmd *cobra.Command, plan func(*evidence.Case, *annotate.State) (annotate.Change, error)) error {
+	return a.annotateEach(cmd, 1, func(c *evidence.Case, st *annotate.State, _ int) (annotate.Change, error) { return plan(c, st) })
+}
+
+// annotateEach is annotateWith for n changes on one opening of the case,
+// each planned after the one before was recorded.
+func (a *app) annotateEach(cmd *cobra.Command, n int, plan func(*evidence.Case, *annotate.State, int) (annotate.Change, error)) error {
 	h, err := a.openCase(cmd, true)
 	if err != nil {
 		return err
@@ -32,27 +38,35 @@ func (a *app) annotateWith(cmd *cobra.Command, plan func(*evidence.Case, *annota
 	if err != nil {
 		return err
 	}
-	ch, err := plan(h.Case, st)
-	if errors.Is(err, annotate.ErrRefused) {
-		return usageError{err}
+	for i := range n {
+		ch, err := plan(h.Case, st, i)
+		if errors.Is(err, annotate.ErrRefused) {
+			return usageError{err}
+		}
+		if err != nil {
+			return err
+		}
+		e, err := annotate.Record(ctx(cmd), h.Case, a.actor(), ch)
+		if err != nil {
+			return err
+		}
+		if err := st.CatchUp(h.Case); err != nil {
+			return err
+		}
+		if a.json {
+			if err := a.writeJSON(struct {
+				Entry   uint64          `json:"entry"`
+				Kind    string          `json:"kind"`
+				Actor   string          `json:"actor"`
+				Time    string          `json:"time"`
+				Payload json.RawMessage `json:"payload"`
+			}{e.Index, e.Kind, e.Actor, e.Time.Format(evidence.TimeFormat), e.Payload}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(a.out, "Recorded custody entry #%d: %s\n", e.Index, rawtext.Display(evidence.Describe(e)))
 	}
-	if err != nil {
-		return err
-	}
-	e, err := annotate.Record(ctx(cmd), h.Case, a.actor(), ch)
-	if err != nil {
-		return err
-	}
-	if a.json {
-		return a.writeJSON(struct {
-			Entry   uint64          `json:"entry"`
-			Kind    string          `json:"kind"`
-			Actor   string          `json:"actor"`
-			Time    string          `json:"time"`
-			Payload json.RawMessage `json:"payload"`
-		}{e.Index, e.Kind, e.Actor, e.Time.Format(evidence.TimeFormat), e.Payload})
-	}
-	fmt.Fprintf(a.out, "Recorded custody entry #%d: %s\n", e.Index, rawtext.Display(evidence.Describe(e)))
 	return nil
 }
 
@@ -95,18 +109,13 @@ func (a *app) tagCmd() *cobra.Command {
 			if len(args) < 2 {
 				return usagef("tag add takes a TARGET and at least one TAG")
 			}
-			for _, tag := range args[1:] {
-				if err := a.annotateWith(cmd, func(c *evidence.Case, st *annotate.State) (annotate.Change, error) {
-					t, err := checkedTarget(c, args[0])
-					if err != nil {
-						return annotate.Change{}, err
-					}
-					return st.PlanTag(t, tag)
-				}); err != nil {
-					return err
+			return a.annotateEach(cmd, len(args)-1, func(c *evidence.Case, st *annotate.State, i int) (annotate.Change, error) {
+				t, err := checkedTarget(c, args[0])
+				if err != nil {
+					return annotate.Change{}, err
 				}
-			}
-			return nil
+				return st.PlanTag(t, args[1+i])
+			})
 		},
 	}
 	remove := &cobra.Command{

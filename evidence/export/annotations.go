@@ -181,7 +181,7 @@ func reportNotes(st *annotate.State, exhibitOf map[string]string) ([]reportNote,
 		if !n.ForReport {
 			continue
 		}
-		body, err := mdhtml.Render(n.Body)
+		body, err := mdhtml.Render(n.Body, 4)
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,7 @@ func TestRenderIsSafe(t *testing.T) {
 		"| a | b |\n|---|---|\n| 1 | 2 |\n":     "<td>1</td>",
 		"&lt;already escaped&gt; & <b>bold</b>": "&lt;already escaped&gt; &amp; <!-- raw HTML omitted -->bold<!-- raw HTML omitted -->",
 	} {
-		got, err := Render(in)
+		got, err := Render(in, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,6 +25,18 @@ func TestRenderIsSafe(t *testing.T) {
 		}
 		if strings.Contains(string(got), "<script") || strings.Contains(string(got), "onerror") {
 			t.Errorf("Render(%q) = %q lets active content through", in, got)
+		}
+	}
+}
+
+func TestRenderShiftsHeadings(t *testing.T) {
+	got, err := Render("# Title\n\n## Sub\n\n###### Deep", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h4>Title</h4>", "<h5>Sub</h5>", "<h6>Deep</h6>"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("Render = %q, want it to hold %q", got, want)
 		}
 	}
 }
