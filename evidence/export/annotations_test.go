@@ -3,10 +3,13 @@ package export
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/casefile/casefile/evidence/annotate"
 )
@@ -165,4 +168,47 @@ func resignPackage(t *testing.T, tc *testCase, dir string) {
 	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums, 0o644)
 	ssig, _ := tc.signer.SignBlob(sums)
 	os.WriteFile(filepath.Join(dir, "SHA256SUMS.sig"), ssig, 0o644)
+}
+
+// TestCuratedSTIXSchemas validates the curated indicators and the TLP
+// marking definitions they add against the OASIS STIX 2.1 schemas.
+func TestCuratedSTIXSchemas(t *testing.T) {
+	c, byName, _ := stixSchemas(t)
+	tc := newTestCase(t)
+	annotateCase(t, tc)
+	out := filepath.Join(t.TempDir(), "pkg")
+	build(t, tc, tc.options(out))
+	raw, err := os.ReadFile(filepath.Join(out, fileSTIX))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		t.Fatal(err)
+	}
+	checked := map[string]int{}
+	for _, o := range b.Objects {
+		labels, _ := o["labels"].([]any)
+		curated := len(labels) > 0 && labels[0] == curatedLabel
+		if !curated && o["type"] != "marking-definition" {
+			continue
+		}
+		sch, err := c.Compile(byName[o["type"].(string)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, _ := json.Marshal(o)
+		v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(ob))
+		if err := sch.Validate(v); err != nil {
+			t.Fatalf("%s %s: %v", o["type"], o["id"], err)
+		}
+		checked[o["type"].(string)]++
+	}
+	// The bundle's TLP:AMBER, and TLP:GREEN for 185.220.101.4; evil.example's
+	// AMBER+STRICT is AMBER.
+	if checked["indicator"] != 2 || checked["marking-definition"] != 2 {
+		t.Errorf("checked %v", checked)
+	}
 }
