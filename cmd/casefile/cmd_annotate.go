@@ -222,6 +222,9 @@ func (a *app) commentCmd() *cobra.Command {
 					return usagef("comment --remove ENTRY takes no further arguments")
 				}
 				return a.annotateWith(cmd, func(_ *evidence.Case, st *annotate.State) (annotate.Change, error) {
+					if st.Mark(remove) == nil {
+						return annotate.Change{}, fmt.Errorf("%w: entry %d is no current tag, star or comment (see 'casefile tag list')", annotate.ErrRefused, remove)
+					}
 					return st.PlanWithdraw(remove)
 				})
 			}

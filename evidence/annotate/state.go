@@ -181,6 +181,16 @@ func (s *State) Marks(ref string) []Mark {
 	return out
 }
 
+// Mark returns the current tag, star or comment recorded as entry n, or
+// nil.
+func (s *State) Mark(n uint64) *Mark {
+	if m, ok := s.marks[n]; ok {
+		c := *m
+		return &c
+	}
+	return nil
+}
+
 // Notes returns the current notes, oldest first (by their first version).
 func (s *State) Notes() []Note {
 	out := make([]Note, 0, len(s.notes))
