@@ -11,6 +11,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
@@ -51,6 +52,7 @@ type sourceDetailData struct {
 	OverrideError string
 	// Explanation is the explanation graph and its list (explain_view.go).
 	Explanation template.HTML
+	Annot         annotRef // tags, star and comments on the source
 }
 
 // sourceDetail explains one source: the sentence first, then the
@@ -104,6 +106,7 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
 	d.Explanation = h.explanation(r.Context(), res, src)
+	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetSource, Ref: src.Indicator}, "/sources/"+url.PathEscape(src.Indicator)+"#annotations")
 	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }
 

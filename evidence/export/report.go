@@ -76,6 +76,7 @@ type reportData struct {
 	Groups                                                  reportGroups
 	Timeline                                                []reportEntry
 	Exhibits                                                []reportExhibit
+	Notes                                                   []reportNote // the examiners' notes for the report
 }
 
 // sign renders a factor's effect in nats as ++ / + / 0 / − / −−.
@@ -130,6 +131,13 @@ func (d *document) reportHTML() ([]byte, error) {
 	exhibitOf := map[string]string{} // "sha256:<hex>" → "E3 (auth.log)"
 	for _, a := range st.artefacts {
 		exhibitOf[a.digest.String()] = a.exhibit() + " (" + atMost(displayNameList(a), 1) + ")"
+	}
+	if d.ann != nil {
+		notes, err := reportNotes(d.ann, exhibitOf)
+		if err != nil {
+			return nil, fmt.Errorf("export: report: %w", err)
+		}
+		rd.Notes = notes
 	}
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: actorName(e.Actor), What: exhibitsIn(evidence.Describe(e), exhibitOf)})
