@@ -52,7 +52,7 @@ type sourceDetailData struct {
 	OverrideError string
 	// Explanation is the explanation graph and its list (explain_view.go).
 	Explanation template.HTML
-	Annot         annotRef // tags, star and comments on the source
+	Annot       annotRef // tags, star and comments on the source
 }
 
 // sourceDetail explains one source: the sentence first, then the
