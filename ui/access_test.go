@@ -44,6 +44,9 @@ func allRoutes(f *fixture) []route {
 		{"POST", "/users", permAdmin, url.Values{"name": {"newuser"}, "role": {"viewer"}, "password": {"long enough password"}}},
 		{"POST", "/users/ann/token", permAdmin, url.Values{}},
 		{"POST", "/sources/185.220.101.4/override", permIngest, url.Values{"role": {"anonymization-relay"}, "rationale": {"a Tor exit"}}},
+		{"POST", "/sources/views", permIngest, url.Values{"name": {"Tor"}, "query": {"q=185.220"}}},
+		{"POST", "/assess", permIngest, url.Values{}},
+		{"GET", "/sources?country=DE&logins=1&sort=asn", permRead, nil},
 		{"GET", "/api/v1/verify", permRead, nil},
 		{"POST", "/api/v1/verify", permVerify, url.Values{}},
 		{"GET", "/api/v1/log?limit=5", permRead, nil},
@@ -53,6 +56,7 @@ func allRoutes(f *fixture) []route {
 		{"GET", "/api/v1/indicators?limit=5", permRead, nil},
 		{"GET", "/api/v1/assessment?limit=5", permRead, nil},
 		{"GET", "/api/v1/assessment/185.220.101.4", permRead, nil},
+		{"GET", "/api/v1/sources?kind=auth&limit=5", permRead, nil},
 		{"GET", "/api/v1/graph", permRead, nil},
 		{"GET", "/api/v1/exports", permExport, nil},
 	}

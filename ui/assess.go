@@ -32,6 +32,7 @@ type assessCache struct {
 	hasGraph bool
 	orders   map[orderKey][]int // sorted source orders of res
 	pages    map[string][]byte  // encoded API pages of res, by query
+	table    tableCache         // the sources table of res (triage.go)
 }
 
 // maxCachedPages bounds the encoded assessment pages kept per assessment.
@@ -121,13 +122,28 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 	if err != nil {
 		return nil, nil, err
 	}
+	a.set(res, size)
+	return a.res, a.byInd, nil
+}
+
+// set makes res, assessed over the first size entries, the current
+// assessment. a.mu is held.
+func (a *assessCache) set(res *attrib.Result, size uint64) {
 	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen, size, true
 	a.orders, a.pages = nil, nil
 	a.byInd = make(map[string]int, len(res.Sources))
 	for i, src := range res.Sources {
 		a.byInd[src.Indicator] = i
 	}
-	return a.res, a.byInd, nil
+}
+
+// adopt makes res, just assessed over the first size entries and recorded
+// from the workbench, the assessment shown: recording assesses the case
+// anew, so the page shows exactly what the entry records.
+func (a *assessCache) adopt(res *attrib.Result, size uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.set(res, size)
 }
 
 // restsOn is the log size the current assessment was made over.

@@ -1,0 +1,37 @@
+package ui
+
+import (
+	"net/http"
+
+	"github.com/casefile/casefile/graph/triage"
+)
+
+// apiSources is the sources table as JSON, with the page's filters, sort
+// and paging (the same query parameters), and whether the assessment it
+// rests on is recorded.
+func (h *handler) apiSources(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	t, err := s.table(r.Context())
+	if err != nil {
+		s.fail(w, r, true, http.StatusInternalServerError, err)
+		return
+	}
+	st, err := s.recordState(t)
+	if err != nil {
+		s.fail(w, r, true, http.StatusInternalServerError, err)
+		return
+	}
+	tq := readTableQuery(r.URL.Query())
+	p := t.page(tq.F, tq.Sort, tq.Desc, tq.Offset, tq.Limit)
+	rows := p.Rows
+	if rows == nil {
+		rows = []*triage.Row{}
+	}
+	out := map[string]any{"model": t.res.Model, "model_digest": t.res.ModelDigest, "result_root": t.root,
+		"recorded": st.Recorded, "sources": rows, "total": p.Total, "all": len(t.rows), "offset": tq.Offset, "limit": tq.Limit,
+		"sort": tq.Sort, "desc": tq.Desc, "filter": tq.F.Values()}
+	if st.Last != nil {
+		out["last_recorded"] = map[string]any{"entry": st.Last.Entry, "time": st.Last.Time, "actor": st.Last.Actor, "result_root": st.Last.Payload.ResultRoot}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
