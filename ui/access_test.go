@@ -36,6 +36,8 @@ func allRoutes(f *fixture) []route {
 		{"GET", "/custody/1", permRead, nil},
 		{"GET", "/ingest", permIngest, nil},
 		{"GET", "/export", permExport, nil},
+		{"GET", "/enrich", permIngest, nil},
+		{"POST", "/enrich", permIngest, url.Values{"dataset": {"sha256:" + a}}},
 		{"GET", "/notify", permExport, nil},
 		{"GET", "/users", permAdmin, nil},
 		{"POST", "/verify", permVerify, url.Values{}},
