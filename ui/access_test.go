@@ -59,6 +59,9 @@ func allRoutes(f *fixture) []route {
 		{"GET", "/api/v1/assessment?limit=5", permRead, nil},
 		{"GET", "/api/v1/assessment/185.220.101.4", permRead, nil},
 		{"GET", "/api/v1/sources?kind=auth&limit=5", permRead, nil},
+		{"GET", "/api/v1/datasets", permRead, nil},
+		{"POST", "/api/v1/enrich", permIngest, url.Values{"dataset": {"sha256:" + a}}},
+		{"POST", "/api/v1/assessment", permIngest, url.Values{}},
 		{"GET", "/api/v1/graph", permRead, nil},
 		{"GET", "/api/v1/exports", permExport, nil},
 	}

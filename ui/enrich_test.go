@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -104,5 +105,82 @@ func TestEnrichPage(t *testing.T) {
 	// made anew.
 	if now := ann.sources(t, "q=185.220.101.4").Sources[0]; now.Probability == was.Probability && now.Role == was.Role {
 		t.Errorf("the listed Tor exit's assessment did not change (%s %.4f)", now.Role, now.Probability)
+	}
+}
+
+// The same through the API with a token: list the datasets, upload one,
+// consult it again, record the assessment; counsel's token may list but
+// not enrich or record.
+func TestEnrichAndRecordAPI(t *testing.T) {
+	f := newFixture(t, "")
+	ann, _, err := NewToken(t.Context(), f.h.Case, testExaminer, "ann", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carl, _, err := NewToken(t.Context(), f.h.Case, testExaminer, "carl", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(tok, method, path, ctype string, body []byte, into any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.ts.URL+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if into != nil && resp.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+		}
+		return resp.StatusCode
+	}
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("kind", "tor-exits")
+	w, _ := mw.CreateFormFile("files", "torbulkexitlist")
+	w.Write([]byte("185.220.101.4\n"))
+	mw.Close()
+	if code := call(carl, "POST", "/api/v1/enrich/upload", mw.FormDataContentType(), b.Bytes(), nil); code != http.StatusForbidden {
+		t.Errorf("counsel upload: %d", code)
+	}
+	var up struct {
+		Report observe.Report
+		Error  string
+	}
+	if code := call(ann, "POST", "/api/v1/enrich/upload", mw.FormDataContentType(), b.Bytes(), &up); code != http.StatusOK ||
+		len(up.Report.Datasets) != 1 || !up.Report.Datasets[0].Preserved || up.Report.Datasets[0].Recorded == 0 || up.Error != "" {
+		t.Fatalf("upload: %d %+v", code, up)
+	}
+	var list struct{ Datasets []observe.PreservedDataset }
+	if code := call(carl, "GET", "/api/v1/datasets", "", nil, &list); code != http.StatusOK || len(list.Datasets) != 1 || list.Datasets[0].Artefact != up.Report.Datasets[0].Artefact {
+		t.Fatalf("datasets: %d %+v", code, list)
+	}
+	form := []byte(url.Values{"dataset": {list.Datasets[0].Artefact}}.Encode())
+	var again struct{ Report observe.Report }
+	if code := call(ann, "POST", "/api/v1/enrich", "application/x-www-form-urlencoded", form, &again); code != http.StatusOK ||
+		len(again.Report.Datasets) != 1 || again.Report.Datasets[0].Recorded != 0 {
+		t.Errorf("consult again: %d %+v", code, again)
+	}
+	if code := call(carl, "POST", "/api/v1/assessment", "", nil, nil); code != http.StatusForbidden {
+		t.Errorf("counsel record: %d", code)
+	}
+	var rec struct {
+		Entry      uint64
+		Assessment struct {
+			ResultRoot string `json:"result_root"`
+		}
+	}
+	if code := call(ann, "POST", "/api/v1/assessment", "", nil, &rec); code != http.StatusOK || rec.Entry == 0 || rec.Assessment.ResultRoot == "" {
+		t.Fatalf("record: %d %+v", code, rec)
+	}
+	var src sourcesAnswer
+	if code := call(carl, "GET", "/api/v1/sources?limit=1", "", nil, &src); code != http.StatusOK || !src.Recorded || src.ResultRoot != rec.Assessment.ResultRoot {
+		t.Errorf("sources after recording: %d recorded=%v", code, src.Recorded)
 	}
 }

@@ -39,16 +39,44 @@ func (h *handler) renderEnrich(w http.ResponseWriter, r *http.Request, status in
 	s.render(w, r, status, "enrich", s.newView(r, "Enrich", "enrich", d))
 }
 
-// enrichRun consults the preserved datasets the analyst chose.
+// apiDatasets lists the datasets preserved in the case.
+func (h *handler) apiDatasets(w http.ResponseWriter, r *http.Request) {
+	ds, err := observe.Preserved(h.s.c.Case)
+	if err != nil {
+		h.s.fail(w, r, true, http.StatusInternalServerError, err)
+		return
+	}
+	if ds == nil {
+		ds = []*observe.PreservedDataset{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+}
+
+// enrichRun consults the preserved datasets the analyst chose (form
+// values "dataset", each "sha256:…"; with an API token the answer is JSON).
 func (h *handler) enrichRun(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		h.s.fail(w, r, wantsJSON(r), http.StatusBadRequest, err)
+		return
+	}
 	chosen := r.PostForm["dataset"]
+	api := wantsJSON(r)
 	if len(chosen) == 0 || len(chosen) > maxDatasetsPerRun {
+		if api {
+			h.s.fail(w, r, true, http.StatusBadRequest, nil)
+			return
+		}
 		h.renderEnrich(w, r, http.StatusBadRequest, nil, fmt.Sprintf("Choose between 1 and %d datasets to consult.", maxDatasetsPerRun))
 		return
 	}
 	var sets []observe.DatasetFile
 	for _, a := range chosen {
 		d, err := evidence.ParseDigest(a)
+		if err != nil && api {
+			h.s.fail(w, r, true, http.StatusBadRequest, err)
+			return
+		}
 		if err != nil {
 			h.renderEnrich(w, r, http.StatusBadRequest, nil, fmt.Sprintf("%q does not name a preserved artefact.", a))
 			return
@@ -63,11 +91,12 @@ func (h *handler) enrichRun(w http.ResponseWriter, r *http.Request) {
 func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	p := principalOf(r)
+	api := wantsJSON(r)
 	r.Body = &idleBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20), rc: http.NewResponseController(w), idle: s.cfg.UploadIdle}
 	defer r.Body.(*idleBody).end()
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.fail(w, r, false, http.StatusBadRequest, err)
+		s.fail(w, r, api, http.StatusBadRequest, err)
 		return
 	}
 	csrf := r.Header.Get("X-CSRF-Token")
@@ -85,7 +114,7 @@ func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 			if isTooLarge(err) {
 				status = http.StatusRequestEntityTooLarge
 			}
-			s.fail(w, r, false, status, err)
+			s.fail(w, r, api, status, err)
 			return
 		}
 		if n == 0 && csrf == "" && part.FormName() == "csrf" {
@@ -93,7 +122,7 @@ func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 			csrf = string(b)
 		}
 		if p.session != nil && !tokenEqual(csrf, p.session.csrf) {
-			s.fail(w, r, false, http.StatusForbidden, errors.New("upload without its CSRF token"))
+			s.fail(w, r, api, http.StatusForbidden, errors.New("upload without its CSRF token"))
 			return
 		}
 		name, isFile := uploadName(part)
@@ -110,13 +139,13 @@ func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 		want := ""
 		if k := fields["kind"]; k != "" && k != "detect" {
 			if observe.KindOf(k) == nil {
-				s.fail(w, r, false, http.StatusBadRequest, fmt.Errorf("unknown dataset kind %q", k))
+				s.fail(w, r, api, http.StatusBadRequest, fmt.Errorf("unknown dataset kind %q", k))
 				return
 			}
 			want = k
 		}
 		if len(sets) >= maxFilesPerPost {
-			s.fail(w, r, false, http.StatusBadRequest, errors.New("too many files"))
+			s.fail(w, r, api, http.StatusBadRequest, errors.New("too many files"))
 			return
 		}
 		base := name
@@ -131,13 +160,17 @@ func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(budget.err(), errTooLarge) {
 				status = http.StatusRequestEntityTooLarge
 			}
-			s.fail(w, r, false, status, err)
+			s.fail(w, r, api, status, err)
 			return
 		}
 		sets = append(sets, observe.DatasetFile{Artefact: res.Digest.String(), Want: want})
 		if !res.Duplicate {
 			fresh[res.Digest.String()] = true
 		}
+	}
+	if len(sets) == 0 && api {
+		s.fail(w, r, true, http.StatusBadRequest, errors.New("no dataset file"))
+		return
 	}
 	if len(sets) == 0 {
 		h.renderEnrich(w, r, http.StatusBadRequest, nil, "Choose a dataset file to upload.")
@@ -161,6 +194,14 @@ func (h *handler) enrich(w http.ResponseWriter, r *http.Request, sets []observe.
 		for _, d := range rep.Datasets {
 			d.Preserved = d.Preserved || fresh[d.Artefact]
 		}
+	}
+	if wantsJSON(r) { // an API token: the report as `casefile enrich --json` writes it
+		out := map[string]any{"report": rep}
+		if err != nil {
+			out["error"] = err.Error()
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
 	}
 	if err != nil {
 		// A dataset that cannot be used stays preserved and a
