@@ -45,6 +45,19 @@ type caseFacts struct {
 	size     uint64
 }
 
+// AffectsAssessment reports whether an entry of this kind can change an
+// assessment: the kinds readFacts reads (what was preserved, parsed,
+// observed, and the examiners' verdicts). An assessment recorded over the
+// first n entries therefore still holds, under the same model and rules,
+// while no entry of these kinds follows. Keep it in step with readFacts.
+func AffectsAssessment(kind string) bool {
+	switch kind {
+	case evidence.KindArtefactIngested, KindOverride, eventstore.KindEventsParsed, observe.KindObservations:
+		return true
+	}
+	return false
+}
+
 func readFacts(c *evidence.Case) (*caseFacts, error) {
 	f := &caseFacts{entryOf: map[string]int64{}, names: map[string]string{}, vantage: map[string]string{},
 		parsed: map[string]int64{}, observed: map[string]int64{}, override: map[string]*attrib.Examiner{}, size: c.Log().Size()}

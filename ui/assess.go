@@ -106,10 +106,16 @@ func (a *assessCache) invalidate() {
 
 // result returns the assessment of every source, computing it when stale.
 func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]int, error) {
+	res, byInd, _, err := a.resultAt(ctx)
+	return res, byInd, err
+}
+
+// resultAt is result with the log size the assessment rests on.
+func (a *assessCache) resultAt(ctx context.Context) (*attrib.Result, map[string]int, uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.hasRes && a.resGen == a.gen {
-		return a.res, a.byInd, nil
+		return a.res, a.byInd, a.resSize, nil
 	}
 	var res *attrib.Result
 	var err error
@@ -120,10 +126,10 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 		res, err = assessCase(ctx, a.s)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	a.set(res, size)
-	return a.res, a.byInd, nil
+	return a.res, a.byInd, a.resSize, nil
 }
 
 // set makes res, assessed over the first size entries, the current

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -51,14 +52,35 @@ type caseMarks struct {
 	next  uint64
 	views []savedView // by name, latest entry of each name, in order of first saving
 	last  *recordedMark
+	// affecting are the indexes of the entries that can change an
+	// assessment (graph.AffectsAssessment), ascending.
+	affecting []uint64
+}
+
+// changedBetween reports whether an entry that can change an assessment
+// lies in [lo, hi) (in either order). m.mu is held.
+func (m *caseMarks) changedBetween(lo, hi uint64) bool {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	i, _ := slices.BinarySearch(m.affecting, lo)
+	return i < len(m.affecting) && m.affecting[i] < hi
 }
 
 // read brings the marks up to date and calls fn with them.
 func (m *caseMarks) read(c *evidence.Case, fn func(views []savedView, last *recordedMark)) error {
+	return m.readAll(c, func(m *caseMarks) { fn(m.views, m.last) })
+}
+
+// readAll brings the marks up to date and calls fn with them all.
+func (m *caseMarks) readAll(c *evidence.Case, fn func(m *caseMarks)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if size := c.Log().Size(); m.next < size {
 		err := c.Entries(m.next, func(e *evidence.Entry) error {
+			if graph.AffectsAssessment(e.Kind) {
+				m.affecting = append(m.affecting, e.Index)
+			}
 			switch e.Kind {
 			case graph.KindAssessment:
 				p, err := graph.ReadAssessment(e)
@@ -89,6 +111,6 @@ func (m *caseMarks) read(c *evidence.Case, fn func(views []savedView, last *reco
 			return err
 		}
 	}
-	fn(m.views, m.last)
+	fn(m)
 	return nil
 }

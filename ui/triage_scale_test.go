@@ -39,7 +39,10 @@ func TestSourcesTable100k(t *testing.T) {
 	if p.Total != 100_000 || len(p.Rows) != 100 || q.Total == 0 || len(q.Rows) == 0 {
 		t.Fatalf("pages: %d/%d, %d/%d", len(p.Rows), p.Total, len(q.Rows), q.Total)
 	}
-	if first > time.Second || later > 250*time.Millisecond {
+	// Bounds loose enough for a loaded machine (quiet: about 90 ms and
+	// 15 ms on 2 cores); what they catch is a per-request sort or scan
+	// of something bigger than the rows.
+	if first > 3*time.Second || later > 500*time.Millisecond {
 		t.Errorf("too slow: %v for the first page, %v for a filtered one", first, later)
 	}
 }

@@ -17,10 +17,13 @@ import (
 )
 
 type sourcesAnswer struct {
-	Total, All int
-	Recorded   bool
-	ResultRoot string `json:"result_root"`
-	Sources    []triage.Row
+	Total, All   int
+	Recorded     bool
+	LastRecorded *struct {
+		Entry      uint64
+		ResultRoot string `json:"result_root"`
+	} `json:"last_recorded"`
+	Sources []triage.Row
 }
 
 func (c *client) sources(t *testing.T, query string) sourcesAnswer {
@@ -259,8 +262,8 @@ func TestSourcesRecordAssessment(t *testing.T) {
 	if !strings.Contains(page, "This is the recorded assessment") || strings.Contains(page, "Preview, not recorded.") {
 		t.Error("the page does not say the assessment is recorded")
 	}
-	if a := ann.sources(t, "limit=1"); !a.Recorded || a.ResultRoot != root {
-		t.Errorf("API: recorded %v, root %s", a.Recorded, a.ResultRoot)
+	if a := ann.sources(t, "limit=1"); !a.Recorded || a.LastRecorded == nil || a.LastRecorded.ResultRoot != root {
+		t.Errorf("API: recorded %v, last %+v", a.Recorded, a.LastRecorded)
 	}
 	// New evidence makes what is shown a preview again, naming the last entry.
 	f.addLog(t, "guess.log", synthAuthLog(60, 1))
