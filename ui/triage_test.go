@@ -24,6 +24,7 @@ type sourcesAnswer struct {
 		ResultRoot string `json:"result_root"`
 	} `json:"last_recorded"`
 	Sources []triage.Row
+	Views   []struct{ Name, Query string }
 }
 
 func (c *client) sources(t *testing.T, query string) sourcesAnswer {
@@ -87,6 +88,8 @@ func TestSourcesTriage(t *testing.T) {
 	}{
 		{"q=" + url.QueryEscape(guesser[:6]), func(r *triage.Row) bool { return strings.Contains(r.Indicator, guesser[:6]) }},
 		{"role=undetermined", func(r *triage.Row) bool { return r.Role == "undetermined" }},
+		{"role=judged", func(r *triage.Row) bool { return attrib.IsRole(r.Role) }},
+		{"role=internal", func(r *triage.Row) bool { return r.Role == "internal" }},
 		{"confidence=low", func(r *triage.Row) bool { return r.Confidence == "low" }},
 		{"country=" + strings.ToLower(withCountry.Country), func(r *triage.Row) bool { return r.Country == withCountry.Country }},
 		{"asn=AS" + strconv.FormatUint(withASN.ASN, 10), func(r *triage.Row) bool { return r.ASN == withASN.ASN }},
@@ -205,6 +208,9 @@ func TestSourcesSavedViews(t *testing.T) {
 	}
 	if strings.Contains(page, `action="/sources/views"`) {
 		t.Error("a viewer is offered to save a view")
+	}
+	if v := vic.sources(t, "limit=1").Views; len(v) != 1 || v[0].Name != "Logged in" || v[0].Query != "dir=desc&logins=1&sort=logins" {
+		t.Errorf("API views: %+v", v)
 	}
 	_, viewed := vic.get(link)
 	if !strings.Contains(viewed, "<code>"+synthIP(0)+"</code>") || !strings.Contains(viewed, `name="logins" value="1" checked`) {

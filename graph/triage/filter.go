@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/casefile/casefile/graph/attrib"
 )
 
 // Filter selects rows. The zero Filter selects every row. Each field is
 // one query parameter of the sources page and of /api/v1/sources (Params).
 type Filter struct {
 	Q          string // text in the indicator
-	Role       string // the model's role
+	Role       string // the model's role; RoleJudged: any of the five roles
 	Confidence string // high, moderate, low
 	Country    string // ISO code, any case
 	ASN        uint64
@@ -24,6 +26,10 @@ type Filter struct {
 	RuleHits   bool   // rules matched some of its events
 	Acted      bool   // rules caught it acting (what it did is known)
 }
+
+// RoleJudged as a role filter selects the sources judged by the roles:
+// neither internal nor a destination the victim contacted.
+const RoleJudged = "judged"
 
 // Params are the query parameters of a filter, in the page's order.
 var Params = []string{"q", "role", "confidence", "country", "asn", "org", "kind", "campaign", "verdict", "logins", "rules", "acted"}
@@ -92,7 +98,8 @@ func (f Filter) Empty() bool { return f == Filter{} }
 func (f *Filter) Match(r *Row) bool {
 	switch {
 	case f.Q != "" && !strings.Contains(r.Indicator, f.Q),
-		f.Role != "" && r.Role != f.Role,
+		f.Role == RoleJudged && !attrib.IsRole(r.Role),
+		f.Role != "" && f.Role != RoleJudged && r.Role != f.Role,
 		f.Confidence != "" && !strings.EqualFold(r.Confidence, f.Confidence),
 		f.Country != "" && !strings.EqualFold(r.Country, f.Country),
 		f.ASN != 0 && r.ASN != f.ASN,
