@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -92,6 +95,49 @@ func TestBrowserSourcesTriage(t *testing.T) {
 		t.Errorf("after recording: %q", st)
 	}
 	shot(t, ctx, dir, "22-sources-recorded")
+	if p := problems(); len(p) > 0 {
+		t.Errorf("browser console: %v", p)
+	}
+}
+
+// Enrichment in the browser: upload a dataset (the page sends the file's
+// time, which dates a list that carries none), see what was recorded,
+// then consult it again from the list of preserved datasets.
+func TestBrowserEnrich(t *testing.T) {
+	ctx, problems := browser(t)
+	f := newFixture(t, "")
+	dir := shots(t)
+	run := func(step string, acts ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, acts...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	list := filepath.Join(t.TempDir(), "torbulkexitlist")
+	if err := os.WriteFile(list, []byte("185.220.101.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mtime := time.Date(2026, 11, 20, 6, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(list, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	run("login", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(f.ts.URL+"/enrich"),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), "ann"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.ID("enrich-upload")))
+	run("upload", chromedp.SetValue(chromedp.CSS(`#enrich-upload select[name=kind]`), "tor-exits"),
+		chromedp.SetUploadFiles(chromedp.ID("dataset-files"), []string{list}),
+		chromedp.Submit(chromedp.ID("dataset-files")), chromedp.WaitVisible(chromedp.ID("enrich-report")))
+	if rep := text(t, ctx, "#enrich-report"); !strings.Contains(rep, "tor-bulk-exit-list") || !strings.Contains(rep, "2026-11-20 06:00:00Z") || !strings.Contains(rep, "now") {
+		t.Errorf("report: %q", rep)
+	}
+	shot(t, ctx, dir, "30-enrich-uploaded")
+	run("consult again", chromedp.Click(chromedp.CSS(`#datasets input[name=dataset]`)),
+		chromedp.Submit(chromedp.CSS(`#datasets input[name=dataset]`)), chromedp.WaitVisible(chromedp.ID("enrich-report")))
+	if rep := text(t, ctx, "#enrich-report"); !strings.Contains(rep, "already") {
+		t.Errorf("consulted again: %q", rep)
+	}
+	shot(t, ctx, dir, "31-enrich-again")
 	if p := problems(); len(p) > 0 {
 		t.Errorf("browser console: %v", p)
 	}
