@@ -71,6 +71,7 @@ type Server struct {
 	router   *mux.Router
 	exports  *exportStore
 	notifies notifyStore // reports prepared by the notify page
+	marks    caseMarks   // saved views and the latest recorded assessment
 	parse    sync.Mutex  // one parse run at a time; uploads stream side by side
 	ctx      context.Context
 	cancel   context.CancelFunc

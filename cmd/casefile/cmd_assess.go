@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/sigma"
@@ -101,19 +102,18 @@ never replaces the model's: both are shown side by side from then on.`,
 				return err
 			}
 			defer h.Close()
-			size := h.Log().Size()
-			res, err := graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
-			if err != nil {
-				return err
-			}
-			if !noRecord {
-				e, err := graph.Record(ctx(cmd), h.Case, res, size, only, a.actor())
-				if err != nil {
-					return err
-				}
-				if !a.json {
+			var res *attrib.Result
+			if noRecord {
+				res, err = graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
+			} else {
+				var e *evidence.Entry
+				res, e, err = graph.AssessAndRecord(ctx(cmd), h.Case, m, rules, only, a.actor())
+				if err == nil && !a.json {
 					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s; rules %s, %s).\n", e.Index, res.Model, res.ModelDigest, res.Rules, res.RulesDigest)
 				}
+			}
+			if err != nil {
+				return err
 			}
 			if a.json {
 				enc := json.NewEncoder(a.out)

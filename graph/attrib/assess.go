@@ -46,7 +46,7 @@ type Input struct {
 	// observation then cites that entry too.
 	ObservedIn func(indicator, dataset string) (int64, bool)
 	// Sources, when set, replaces the rule naming the remote parties of an
-	// event (see defaultSources): call emit once per indicator.
+	// event (see SourcesOf): call emit once per indicator.
 	Sources func(e *parse.Event, emit func(indicator, typ string))
 	// Rules are the Sigma rules whose hits become behaviour factors
 	// (behaviour.go); nil means the built-in set, sigma.Builtin().
