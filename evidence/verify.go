@@ -217,7 +217,7 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 			if e.Index != i {
 				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
 			}
-			if i == 0 && e.Prev != genesisPrev || i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
+			if i == 0 && e.Prev != GenesisPrev || i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
 				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "hash chain broken: prev does not match entry %d", int64(i)-1)
 			}
 			if e.Kind == KindArtefactIngested {

@@ -8,8 +8,12 @@
 // says what was concluded, when, from which state of the log, with which
 // model.
 //
+//	size := c.Log().Size()
 //	res, err := graph.Assess(ctx, c, attrib.DefaultModel(), nil)
-//	entry, err := graph.Record(ctx, c, res, model, "Ann Analyst <ann@example.org>")
+//	…
+//	entry, err := graph.Record(ctx, c, res, size, nil, "Ann Analyst <ann@example.org>")
+//
+// (ExampleAssess runs it.)
 package graph
 
 import (
