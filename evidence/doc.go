@@ -71,6 +71,12 @@
 // case.created entry (CaseInfo): the case's title, id, checkpoint origin
 // and the fingerprint of the key that signs its checkpoints.
 //
+// The rule is written once, in CheckLink; ChainChecker applies it to a
+// log read from entry 0 (Case.Walk) and recomputes the Merkle root, for
+// Verify, export.Build and export.Verify alike. ArtefactIndex is the one
+// reading of artefact.ingested entries (artefact → its ingest entries,
+// names, size, exhibit number).
+//
 // # Merkle tree and checkpoints
 //
 // The entries are also the leaves of an RFC 6962 Merkle tree (SHA-256):
