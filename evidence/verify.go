@@ -33,13 +33,6 @@ const (
 // maxProblems bounds a report; verification goes on counting after it.
 const maxProblems = 100
 
-// Problem is one thing verification found wrong.
-type Problem struct {
-	Kind   string `json:"kind"`
-	Where  string `json:"where"`
-	Detail string `json:"detail"`
-}
-
 // CheckpointInfo summarises the latest signed checkpoint.
 type CheckpointInfo struct {
 	Size uint64 `json:"size"`
@@ -67,11 +60,23 @@ type Report struct {
 }
 
 func (r *Report) add(kind, where, format string, args ...any) {
+	r.addProblem(NewProblem(kind, where, fmt.Sprintf(format, args...)))
+}
+
+// addErr records a problem whose class err names (errors.Is), its text the
+// detail.
+func (r *Report) addErr(kind, where string, err error) {
+	p := NewProblem(kind, where, err.Error())
+	p.Err = err
+	r.addProblem(p)
+}
+
+func (r *Report) addProblem(p Problem) {
 	if len(r.Problems) >= maxProblems {
 		r.Dropped++
 		return
 	}
-	r.Problems = append(r.Problems, Problem{kind, where, fmt.Sprintf(format, args...)})
+	r.Problems = append(r.Problems, p)
 }
 
 // AddProblem records a problem found by a check outside this package (the
@@ -200,7 +205,7 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 			return
 		}
 		if i != next {
-			r.add(ProblemEntry, fmt.Sprintf("entry %d", next), "entries %d to %d are missing (removed?)", next, i-1)
+			r.addErr(ProblemEntry, fmt.Sprintf("entry %d", next), &classed{fmt.Sprintf("entries %d to %d are missing (removed?)", next, i-1), ErrEntryMissing})
 			treeBroke = true
 		}
 		next = i + 1
@@ -211,10 +216,10 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
 			}
 			if err := CheckLink(e, prev); err != nil {
-				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "%v", err)
+				r.addErr(ProblemEntry, fmt.Sprintf("entry %d", i), err)
 			}
 			if err := claims.Add(e); err != nil {
-				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "%v", err)
+				r.addErr(ProblemEntry, fmt.Sprintf("entry %d", i), err)
 			}
 			if i == 0 {
 				first = e
@@ -365,7 +370,7 @@ func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpo
 		case !ok:
 			r.add(ProblemCheckpoint, where, "no root could be recomputed for size %d", n)
 		case root != ck.Root:
-			r.add(ProblemCheckpoint, where, "signed root does not match the stored entries: an entry before index %d was changed after signing", n)
+			r.addErr(ProblemCheckpoint, where, &classed{fmt.Sprintf("signed root does not match the stored entries: an entry before index %d was changed after signing", n), ErrCheckpointMismatch})
 		}
 		latest = &ck
 		return nil
@@ -477,7 +482,10 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *IndexedArtefact, opt Verif
 		data, err := readChunk(c.chunks, sum)
 		checked[Digest(sum)] = true
 		if err != nil {
-			r.add(ProblemChunk, "chunk "+Digest(sum).String(), "chunk %d of %s: %v", i, d, errors.Unwrap(err))
+			p := NewProblem(ProblemChunk, "chunk "+Digest(sum).String(), fmt.Sprintf("chunk %d of %s: %v", i, d, errors.Unwrap(err)))
+			off := int64(i) * ChunkSize
+			p.Artefact, p.Offset, p.Err = &d, &off, ErrContentMismatch
+			r.addProblem(p)
 			return
 		}
 		w.Write(data)
@@ -487,7 +495,7 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *IndexedArtefact, opt Verif
 		}
 	}
 	if got := Digest(s256.Sum(nil)); got != d {
-		r.add(ProblemArtefact, where, "content hashes to %s", got)
+		r.addErr(ProblemArtefact, where, &classed{fmt.Sprintf("content hashes to %s", got), ErrContentMismatch})
 		return
 	}
 	if ar.rec.Size != cl.Size() {

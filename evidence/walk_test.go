@@ -52,7 +52,12 @@ func TestTamperGenesisPrev(t *testing.T) {
 		r := mustVerify(t, reopen(t, c, b))
 		found := false
 		for _, p := range r.Problems {
-			found = found || p.Where == "entry 0" && strings.Contains(p.Detail, "hash chain broken: entry 0 has a predecessor")
+			if p.Where == "entry 0" && strings.Contains(p.Detail, "hash chain broken: entry 0 has a predecessor") {
+				found = true
+				if p.Entry == nil || *p.Entry != 0 || !errors.Is(p, evidence.ErrChainBroken) {
+					t.Fatalf("typed fields: entry %v, class %v", p.Entry, p.Err)
+				}
+			}
 		}
 		if !found {
 			t.Fatalf("entry 0's prev not reported: %+v", r.Problems)

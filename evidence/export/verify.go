@@ -65,7 +65,7 @@ func (r *Report) add(kind, where, format string, a ...any) {
 		r.Dropped++
 		return
 	}
-	r.Problems = append(r.Problems, evidence.Problem{Kind: kind, Where: where, Detail: fmt.Sprintf(format, a...)})
+	r.Problems = append(r.Problems, evidence.NewProblem(kind, where, fmt.Sprintf(format, a...)))
 }
 
 var (
