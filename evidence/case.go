@@ -111,22 +111,6 @@ func (c *Case) Entry(i uint64) (*Entry, error) {
 	return e, nil
 }
 
-// Entries calls fn for every committed entry from index from, in order.
-func (c *Case) Entries(from uint64, fn func(*Entry) error) error {
-	size := c.log.Size()
-	return c.b.Scan(prefixEntry, indexKey(prefixEntry, from), func(k, v []byte) error {
-		i, ok := keyIndex(prefixEntry, k)
-		if !ok || i >= size {
-			return nil
-		}
-		e, err := ParseEntry(append([]byte(nil), v...))
-		if err != nil {
-			return fmt.Errorf("entry %d: %w", i, err)
-		}
-		return fn(e)
-	})
-}
-
 // HasArtefact reports whether the artefact with SHA-256 d is stored.
 func (c *Case) HasArtefact(d Digest) (bool, error) {
 	return c.b.Has(hashKey(prefixArtefact, d))

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -83,4 +84,27 @@ func HumanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// LogLine is one custody entry as `casefile log --json` writes it (JSON
+// Lines) and the workbench's /api/log serves it.
+type LogLine struct {
+	Index   uint64          `json:"index"`
+	Time    string          `json:"time"` // TimeFormat
+	Kind    string          `json:"kind"`
+	Actor   string          `json:"actor"`
+	Prev    string          `json:"prev"`
+	Hash    string          `json:"hash"` // hex SHA-256 of the entry: what the next entry's prev names
+	Payload json.RawMessage `json:"payload"`
+	Summary string          `json:"summary"`
+	// Artefact is the hex SHA-256 of the artefact the entry concerns, when
+	// the workbench knows it; the CLI leaves it out.
+	Artefact string `json:"artefact,omitempty"`
+}
+
+// NewLogLine is e's line, with summary (Describe's, or a reader's own).
+func NewLogLine(e *Entry, summary string) LogLine {
+	sum := e.Hash()
+	return LogLine{Index: e.Index, Time: e.Time.Format(TimeFormat), Kind: e.Kind, Actor: e.Actor, Prev: e.Prev,
+		Hash: hex.EncodeToString(sum[:]), Payload: e.Payload, Summary: summary}
 }

@@ -27,10 +27,12 @@ const (
 	KindCaseCreated       = "case.created"
 	KindArtefactIngested  = "artefact.ingested"
 	KindIngestFailed      = "ingest.failed"
-	genesisPrev           = "0000000000000000000000000000000000000000000000000000000000000000"
 	entryFieldCount       = 6
 	maxKindLen, maxActLen = 64, 512
 )
+
+// GenesisPrev is the prev of entry 0, which has no predecessor: 64 zeros.
+const GenesisPrev = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // Draft is an entry before the log gives it an index, a time and a link to
 // its predecessor.

@@ -60,6 +60,15 @@ type IngestPayload struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// IngestFailedPayload is the payload of an ingest.failed entry: an attempt
+// to preserve something that left nothing stored. The attempt is custody
+// too: counsel sees what could not be preserved, and why.
+type IngestFailedPayload struct {
+	Error  string `json:"error"`  // why, as the examiner was told
+	Path   string `json:"path"`   // as given, escaped as EscapeName does
+	Source string `json:"source"` // where it was to come from ("" when not said)
+}
+
 // IngestResult reports one preserved artefact.
 type IngestResult struct {
 	Digest    Digest

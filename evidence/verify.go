@@ -33,13 +33,6 @@ const (
 // maxProblems bounds a report; verification goes on counting after it.
 const maxProblems = 100
 
-// Problem is one thing verification found wrong.
-type Problem struct {
-	Kind   string `json:"kind"`
-	Where  string `json:"where"`
-	Detail string `json:"detail"`
-}
-
 // CheckpointInfo summarises the latest signed checkpoint.
 type CheckpointInfo struct {
 	Size uint64 `json:"size"`
@@ -67,11 +60,23 @@ type Report struct {
 }
 
 func (r *Report) add(kind, where, format string, args ...any) {
+	r.addProblem(NewProblem(kind, where, fmt.Sprintf(format, args...)))
+}
+
+// addErr records a problem whose class err names (errors.Is), its text the
+// detail.
+func (r *Report) addErr(kind, where string, err error) {
+	p := NewProblem(kind, where, err.Error())
+	p.Err = err
+	r.addProblem(p)
+}
+
+func (r *Report) addProblem(p Problem) {
 	if len(r.Problems) >= maxProblems {
 		r.Dropped++
 		return
 	}
-	r.Problems = append(r.Problems, Problem{kind, where, fmt.Sprintf(format, args...)})
+	r.Problems = append(r.Problems, p)
 }
 
 // AddProblem records a problem found by a check outside this package (the
@@ -99,13 +104,6 @@ type VerifyOptions struct {
 	// Trusted, when set, is a checkpoint kept outside the case: the log
 	// must extend it (not be shortened nor forked).
 	Trusted *TrustedCheckpoint
-}
-
-// artefactClaim is what the entries say about one artefact.
-type artefactClaim struct {
-	size       int64
-	firstEntry uint64
-	md5, sha1  map[string]uint64 // claimed hex → first entry claiming it
 }
 
 // Verify recomputes everything from the stored bytes: every entry's
@@ -169,10 +167,10 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 // verifyEntries walks the entries in order, checking each one and
 // rebuilding the Merkle tree; it returns the recomputed root for every
 // checkpoint size and what the entries claim about artefacts.
-func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, map[Digest]*artefactClaim, *Entry) {
+func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, *ArtefactIndex, *Entry) {
 	var first *Entry
 	roots := make(map[uint64]tlog.Hash, len(sizes))
-	claims := map[Digest]*artefactClaim{}
+	claims := NewArtefactIndex()
 	hashes, stopHashes := c.streamHashes()
 	defer stopHashes()
 
@@ -207,7 +205,7 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 			return
 		}
 		if i != next {
-			r.add(ProblemEntry, fmt.Sprintf("entry %d", next), "entries %d to %d are missing (removed?)", next, i-1)
+			r.addErr(ProblemEntry, fmt.Sprintf("entry %d", next), &classed{fmt.Sprintf("entries %d to %d are missing (removed?)", next, i-1), ErrEntryMissing})
 			treeBroke = true
 		}
 		next = i + 1
@@ -217,11 +215,11 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 			if e.Index != i {
 				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "stored at position %d but says it is entry %d (reordered?)", i, e.Index)
 			}
-			if i == 0 && e.Prev != genesisPrev || i > 0 && e.Prev != hex.EncodeToString(prev[:]) {
-				r.add(ProblemEntry, fmt.Sprintf("entry %d", i), "hash chain broken: prev does not match entry %d", int64(i)-1)
+			if err := CheckLink(e, prev); err != nil {
+				r.addErr(ProblemEntry, fmt.Sprintf("entry %d", i), err)
 			}
-			if e.Kind == KindArtefactIngested {
-				noteClaim(r, claims, e)
+			if err := claims.Add(e); err != nil {
+				r.addErr(ProblemEntry, fmt.Sprintf("entry %d", i), err)
 			}
 			if i == 0 {
 				first = e
@@ -345,33 +343,6 @@ func (c *Case) streamHashes() (<-chan storedHash, func()) {
 	}
 }
 
-func noteClaim(r *Report, claims map[Digest]*artefactClaim, e *Entry) {
-	var p IngestPayload
-	where := fmt.Sprintf("entry %d", e.Index)
-	if err := e.DecodePayload(&p); err != nil {
-		r.add(ProblemEntry, where, "artefact payload unreadable: %v", err)
-		return
-	}
-	d, err := ParseDigest(p.SHA256)
-	if err != nil || p.Artefact != d.String() {
-		r.add(ProblemEntry, where, "artefact payload names no valid SHA-256")
-		return
-	}
-	cl := claims[d]
-	if cl == nil {
-		cl = &artefactClaim{size: p.Size, firstEntry: e.Index, md5: map[string]uint64{}, sha1: map[string]uint64{}}
-		claims[d] = cl
-	} else if cl.size != p.Size {
-		r.add(ProblemEntry, where, "artefact %s: size %d differs from %d in entry %d", d, p.Size, cl.size, cl.firstEntry)
-	}
-	if _, ok := cl.md5[p.MD5]; p.MD5 != "" && !ok {
-		cl.md5[p.MD5] = e.Index
-	}
-	if _, ok := cl.sha1[p.SHA1]; p.SHA1 != "" && !ok {
-		cl.sha1[p.SHA1] = e.Index
-	}
-}
-
 // verifyCheckpoints checks every stored checkpoint's signature, origin and
 // root, and that the latest one covers exactly the stored entries.
 func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpoint {
@@ -399,7 +370,7 @@ func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpo
 		case !ok:
 			r.add(ProblemCheckpoint, where, "no root could be recomputed for size %d", n)
 		case root != ck.Root:
-			r.add(ProblemCheckpoint, where, "signed root does not match the stored entries: an entry before index %d was changed after signing", n)
+			r.addErr(ProblemCheckpoint, where, &classed{fmt.Sprintf("signed root does not match the stored entries: an entry before index %d was changed after signing", n), ErrCheckpointMismatch})
 		}
 		latest = &ck
 		return nil
@@ -421,7 +392,7 @@ func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpo
 
 // verifyArtefacts re-hashes every stored artefact and compares it with what
 // the entries claim.
-func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest]*artefactClaim, opt VerifyOptions, checked map[Digest]bool) {
+func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims *ArtefactIndex, opt VerifyOptions, checked map[Digest]bool) {
 	stored := map[Digest]bool{}
 	err := c.b.Keys(prefixArtefact, nil, func(k []byte) error {
 		if len(k) != len(prefixArtefact)+32 {
@@ -439,17 +410,17 @@ func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest
 	for d := range stored {
 		digests = append(digests, d)
 	}
-	for d := range claims {
-		if !stored[d] {
-			digests = append(digests, d)
+	for _, a := range claims.All() {
+		if !stored[a.Digest] {
+			digests = append(digests, a.Digest)
 		}
 	}
 	// Artefacts named by entries first, in entry order; then unnamed ones.
 	sort.Slice(digests, func(i, j int) bool {
-		ci, cj := claims[digests[i]], claims[digests[j]]
+		ci, cj := claims.Get(digests[i]), claims.Get(digests[j])
 		switch {
 		case ci != nil && cj != nil:
-			return ci.firstEntry < cj.firstEntry
+			return ci.Number < cj.Number
 		case ci != nil || cj != nil:
 			return ci != nil
 		default:
@@ -461,13 +432,13 @@ func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest
 			return
 		}
 		where := "artefact " + d.String()
-		cl := claims[d]
+		cl := claims.Get(d)
 		if cl == nil {
 			r.add(ProblemArtefact, where, "stored but named by no custody entry")
 			continue
 		}
 		if !stored[d] {
-			r.add(ProblemArtefact, where, "named by entry %d but not stored", cl.firstEntry)
+			r.add(ProblemArtefact, where, "named by entry %d but not stored", cl.First().Entry)
 			continue
 		}
 		if opt.SkipContent {
@@ -477,8 +448,9 @@ func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims map[Digest
 	}
 }
 
-func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyOptions, checked map[Digest]bool) {
+func (c *Case) verifyContent(r *Report, d Digest, cl *IndexedArtefact, opt VerifyOptions, checked map[Digest]bool) {
 	where := "artefact " + d.String()
+	md5s, sha1s := legacyClaims(cl)
 	ar, err := c.openArtefact(d)
 	if err != nil {
 		var ce *ChunkError
@@ -497,11 +469,11 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 	s256 := sha256.New()
 	ws := []io.Writer{s256}
 	var m5, s1 hash.Hash
-	if len(cl.md5) > 0 {
+	if len(md5s) > 0 {
 		m5 = md5.New()
 		ws = append(ws, m5)
 	}
-	if len(cl.sha1) > 0 {
+	if len(sha1s) > 0 {
 		s1 = sha1.New()
 		ws = append(ws, s1)
 	}
@@ -510,7 +482,10 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 		data, err := readChunk(c.chunks, sum)
 		checked[Digest(sum)] = true
 		if err != nil {
-			r.add(ProblemChunk, "chunk "+Digest(sum).String(), "chunk %d of %s: %v", i, d, errors.Unwrap(err))
+			p := NewProblem(ProblemChunk, "chunk "+Digest(sum).String(), fmt.Sprintf("chunk %d of %s: %v", i, d, errors.Unwrap(err)))
+			off := int64(i) * ChunkSize
+			p.Artefact, p.Offset, p.Err = &d, &off, ErrContentMismatch
+			r.addProblem(p)
 			return
 		}
 		w.Write(data)
@@ -520,15 +495,15 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 		}
 	}
 	if got := Digest(s256.Sum(nil)); got != d {
-		r.add(ProblemArtefact, where, "content hashes to %s", got)
+		r.addErr(ProblemArtefact, where, &classed{fmt.Sprintf("content hashes to %s", got), ErrContentMismatch})
 		return
 	}
-	if ar.rec.Size != cl.size {
-		r.add(ProblemArtefact, where, "stored size %d, entry %d says %d", ar.rec.Size, cl.firstEntry, cl.size)
+	if ar.rec.Size != cl.Size() {
+		r.add(ProblemArtefact, where, "stored size %d, entry %d says %d", ar.rec.Size, cl.First().Entry, cl.Size())
 	}
 	if m5 != nil {
 		got := hex.EncodeToString(m5.Sum(nil))
-		for want, idx := range cl.md5 {
+		for want, idx := range md5s {
 			if want != got {
 				r.add(ProblemArtefact, where, "MD5 recorded in entry %d does not match the content", idx)
 			}
@@ -536,12 +511,27 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 	}
 	if s1 != nil {
 		got := hex.EncodeToString(s1.Sum(nil))
-		for want, idx := range cl.sha1 {
+		for want, idx := range sha1s {
 			if want != got {
 				r.add(ProblemArtefact, where, "SHA-1 recorded in entry %d does not match the content", idx)
 			}
 		}
 	}
+}
+
+// legacyClaims returns the distinct MD5 and SHA-1 values the entries
+// record for an artefact, each with the first entry recording it.
+func legacyClaims(a *IndexedArtefact) (md5s, sha1s map[string]uint64) {
+	md5s, sha1s = map[string]uint64{}, map[string]uint64{}
+	for _, in := range a.Ingests {
+		if _, ok := md5s[in.MD5]; in.MD5 != "" && !ok {
+			md5s[in.MD5] = in.Entry
+		}
+		if _, ok := sha1s[in.SHA1]; in.SHA1 != "" && !ok {
+			sha1s[in.SHA1] = in.Entry
+		}
+	}
+	return md5s, sha1s
 }
 
 // verifyChunks hashes every stored chunk not already checked (chunks left

@@ -8,14 +8,19 @@
 // says what was concluded, when, from which state of the log, with which
 // model.
 //
+//	size := c.Log().Size()
 //	res, err := graph.Assess(ctx, c, attrib.DefaultModel(), nil)
-//	entry, err := graph.Record(ctx, c, res, model, "Ann Analyst <ann@example.org>")
+//	…
+//	entry, err := graph.Record(ctx, c, res, size, nil, "Ann Analyst <ann@example.org>")
+//
+// (ExampleAssess runs it.)
 package graph
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -62,20 +67,12 @@ func readFacts(c *evidence.Case) (*caseFacts, error) {
 	f := &caseFacts{entryOf: map[string]int64{}, names: map[string]string{}, vantage: map[string]string{},
 		parsed: map[string]int64{}, observed: map[string]int64{}, override: map[string]*attrib.Examiner{}, size: c.Log().Size()}
 	seen := map[string]bool{}
+	arts := evidence.NewArtefactIndex()
 	err := c.Entries(0, func(e *evidence.Entry) error {
+		if err := arts.Add(e); err != nil && !errors.Is(err, evidence.ErrArtefactSize) {
+			return fmt.Errorf("entry %d: %w", e.Index, err)
+		}
 		switch e.Kind {
-		case evidence.KindArtefactIngested:
-			var p evidence.IngestPayload
-			if err := e.DecodePayload(&p); err != nil {
-				return err
-			}
-			if _, ok := f.entryOf[p.Artefact]; !ok {
-				f.entryOf[p.Artefact] = int64(e.Index)
-				f.names[p.Artefact] = p.Name
-			}
-			if p.Vantage != "" {
-				f.vantage[p.Artefact] = p.Vantage
-			}
 		case KindOverride:
 			ind, x, err := readOverride(e)
 			if err != nil {
@@ -112,6 +109,13 @@ func readFacts(c *evidence.Case) (*caseFacts, error) {
 		}
 		return nil
 	})
+	for _, a := range arts.All() {
+		d := a.Digest.String()
+		f.entryOf[d], f.names[d] = int64(a.First().Entry), a.First().Name
+		if v := a.Vantage(); v != "" {
+			f.vantage[d] = v
+		}
+	}
 	return f, err
 }
 

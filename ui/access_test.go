@@ -311,8 +311,8 @@ func TestAPIToken(t *testing.T) {
 	}
 	resp := get("/api/v1/log?limit=2&offset=1", tok)
 	var page struct {
-		Entries []logLine `json:"entries"`
-		Total   int       `json:"total"`
+		Entries []evidence.LogLine `json:"entries"`
+		Total   int                `json:"total"`
 	}
 	json.NewDecoder(resp.Body).Decode(&page)
 	resp.Body.Close()

@@ -1,26 +1,11 @@
 package ui
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/casefile/casefile/evidence"
 )
-
-// logLine is one entry as `log --json` writes it, with the artefact it
-// concerns.
-type logLine struct {
-	Index    uint64          `json:"index"`
-	Time     string          `json:"time"`
-	Kind     string          `json:"kind"`
-	Actor    string          `json:"actor"`
-	Prev     string          `json:"prev"`
-	Hash     string          `json:"hash"`
-	Payload  json.RawMessage `json:"payload"`
-	Summary  string          `json:"summary"`
-	Artefact string          `json:"artefact,omitempty"`
-}
 
 // apiLog pages through the custody log (the lines of `log --json`, oldest
 // first unless ?order=newest).
@@ -36,14 +21,16 @@ func (h *handler) apiLog(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
-	out := make([]logLine, 0, len(rows))
+	out := make([]evidence.LogLine, 0, len(rows))
 	for _, l := range rows {
 		e, err := h.s.c.Entry(l.Index)
 		if err != nil {
 			h.s.fail(w, r, true, http.StatusInternalServerError, err)
 			return
 		}
-		out = append(out, logLine{l.Index, e.Time.Format(evidence.TimeFormat), e.Kind, e.Actor, e.Prev, l.Hash, e.Payload, l.Summary, l.Artefact})
+		line := evidence.NewLogLine(e, l.Summary)
+		line.Artefact = l.Artefact
+		out = append(out, line)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "total": total, "offset": f.Offset, "limit": f.Limit})
 }

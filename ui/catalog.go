@@ -20,7 +20,8 @@ type catalog struct {
 	c         *evidence.Case
 	mu        sync.Mutex
 	entries   []entryLine
-	artefacts map[string]*artefactInfo // by hex SHA-256
+	arts      *evidence.ArtefactIndex  // what the ingest entries say
+	artefacts map[string]*artefactInfo // by hex SHA-256, with what the other entries add
 	order     []string                 // artefact hexes, first ingest first
 	actors    map[string]bool
 	kinds     map[string]int
@@ -59,14 +60,14 @@ type artefactInfo struct {
 }
 
 func newCatalog(c *evidence.Case) *catalog {
-	return &catalog{c: c, artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
+	return &catalog{c: c, arts: evidence.NewArtefactIndex(), artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
 }
 
 // payloadRefs holds the payload fields the catalog looks at.
 type payloadRefs struct {
-	evidence.IngestPayload
-	Dataset string `json:"dataset"`
-	User    string `json:"user"`
+	Artefact string `json:"artefact"`
+	Dataset  string `json:"dataset"`
+	User     string `json:"user"`
 }
 
 // refresh reads the entries added since the last call. Callers hold mu.
@@ -89,21 +90,24 @@ func (k *catalog) refresh() error {
 			l.Artefact = h
 		}
 		l.User = p.User
+		k.arts.Add(e) // a bad ingest entry is verification's to report
 		if l.Artefact != "" {
 			a := k.artefacts[l.Artefact]
 			if a == nil && e.Kind == evidence.KindArtefactIngested {
-				a = &artefactInfo{SHA256: l.Artefact, Size: p.Size, First: e.Time, Actor: e.Actor, Entry: e.Index, MD5: p.MD5, SHA1: p.SHA1}
-				k.artefacts[l.Artefact] = a
-				k.order = append(k.order, l.Artefact)
+				if ia := k.indexed(l.Artefact); ia != nil {
+					f := ia.First()
+					a = &artefactInfo{SHA256: l.Artefact, Size: f.Size, First: f.Time, Actor: f.Actor, Entry: f.Entry, MD5: f.MD5, SHA1: f.SHA1}
+					k.artefacts[l.Artefact] = a
+					k.order = append(k.order, l.Artefact)
+				}
 			}
 			if a != nil {
 				a.Entries = append(a.Entries, e.Index)
 				switch e.Kind {
 				case evidence.KindArtefactIngested:
-					a.Names = addUnique(a.Names, p.Name)
-					a.Sources = addUnique(a.Sources, p.Source)
-					a.Notes = addUnique(a.Notes, p.Note)
-					a.Escaped = a.Escaped || p.NameEscaped
+					if ia := k.indexed(l.Artefact); ia != nil {
+						a.Names, a.Sources, a.Notes, a.Escaped = ia.Names(), ia.Sources(), ia.Notes(), ia.Escaped()
+					}
 				case KindEvidenceViewed:
 					a.Viewed++
 				}
@@ -118,6 +122,16 @@ func (k *catalog) refresh() error {
 		k.kinds[e.Kind]++
 		return nil
 	})
+}
+
+// indexed returns what the ingest entries say about the artefact with hex
+// SHA-256 h.
+func (k *catalog) indexed(h string) *evidence.IndexedArtefact {
+	d, err := evidence.ParseDigest(h)
+	if err != nil {
+		return nil
+	}
+	return k.arts.Get(d)
 }
 
 // userBound says why the stored user u (or, with t, the token stored under
@@ -136,18 +150,6 @@ func (k *catalog) userBound(u *User, h string, t *Token) string {
 		return err.Error()
 	}
 	return problem
-}
-
-func addUnique(list []string, s string) []string {
-	if s == "" {
-		return list
-	}
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // with runs fn on the up-to-date catalog.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/intake"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
@@ -46,6 +46,7 @@ type ingestFile struct {
 	Parse     string
 	ParseOK   bool
 	Error     string
+	Twin      string `json:",omitempty"` // the artefact it repeats under another encoding, in words
 }
 
 // capped fails once more than n bytes were read through it.
@@ -209,36 +210,45 @@ func (h *handler) ingestOne(r *http.Request, p *principal, body io.Reader, name 
 	if meta.Source == "" {
 		meta.Source = "uploaded through the web workbench by " + p.user.Name
 	}
-	res, err := s.c.Ingest(r.Context(), body, meta, evidence.IngestOptions{Actor: actor})
-	if err != nil {
-		f.Error = err.Error()
-		if errors.Is(err, errTooLarge) {
-			f.Error = fmt.Sprintf("larger than the limit of %s; nothing was preserved", evidence.HumanBytes(s.cfg.MaxUpload))
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			f.Error = fmt.Sprintf("the upload sent nothing for %s and was ended; nothing was preserved", s.cfg.UploadIdle)
-		}
-		shown, _ := evidence.EscapeName(name)
-		if _, rerr := s.c.Append(context.WithoutCancel(r.Context()), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
-			Payload: map[string]string{"path": shown, "error": f.Error, "source": meta.Source}}); rerr != nil {
-			s.log.Error("recording a failed upload", "err", rerr)
-		}
-		return f
-	}
-	f.Artefact, f.Size, f.Entry, f.Duplicate = res.Digest.String(), res.Size, res.Entry.Index, res.Duplicate
 	format := fields["format"]
-	if format == "none" {
-		f.Parse = "not parsed (preserve only)"
-		return f
-	}
 	year, _ := strconv.Atoi(fields["year"])
 	if year < 1970 || year > 2100 {
 		year = 0
 	}
-	s.parse.Lock() // parse runs write their indexes one at a time
-	run, entry, err := s.events.Parse(r.Context(), res.Digest, eventstore.ParseOptions{Format: format, Year: year, Name: base, ModTime: mtime, Actor: actor})
-	s.parse.Unlock()
+	out, err := s.intake.Ingest(r.Context(), intake.Request{Body: body, Meta: meta, Options: evidence.IngestOptions{Actor: actor},
+		Parse: eventstore.ParseOptions{Format: format, Year: year, Name: base, ModTime: mtime, Actor: actor}, Force: fields["force"] != "",
+		Explain: func(err error) string {
+			switch {
+			case errors.Is(err, errTooLarge):
+				return fmt.Sprintf("larger than the limit of %s; nothing was preserved", evidence.HumanBytes(s.cfg.MaxUpload))
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				return fmt.Sprintf("the upload sent nothing for %s and was ended; nothing was preserved", s.cfg.UploadIdle)
+			}
+			return err.Error()
+		}})
+	if err != nil {
+		var pe *intake.PreserveError
+		if errors.As(err, &pe) {
+			f.Error = pe.Text
+			if pe.RecordErr != nil {
+				s.log.Error("recording a failed upload", "err", pe.RecordErr)
+			}
+		} else {
+			f.Error = err.Error()
+		}
+		return f
+	}
+	res := out.IngestResult
+	f.Artefact, f.Size, f.Entry, f.Duplicate = res.Digest.String(), res.Size, res.Entry.Index, res.Duplicate
+	if out.Twin != nil {
+		f.Twin = out.Twin.Warning()
+	}
+	run, entry, err := out.Run, out.ParseEntry, out.ParseErr
 	switch {
+	case format == "none":
+		f.Parse = "not parsed (preserve only)"
+	case errors.Is(err, intake.ErrTwin):
+		f.Parse = "not parsed: the same content is already in the case (see the twin)"
 	case errors.Is(err, eventstore.ErrAlreadyParsed):
 		f.Parse, f.ParseOK = fmt.Sprintf("already parsed with %s/%d: %d events", run.Parser, run.ParserVersion, run.Events), true
 	case errors.Is(err, parse.ErrUnknownFormat):

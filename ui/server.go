@@ -18,6 +18,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/intake"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
@@ -70,9 +71,9 @@ type Server struct {
 	login    *loginLimiter
 	router   *mux.Router
 	exports  *exportStore
-	notifies notifyStore // reports prepared by the notify page
-	marks    caseMarks   // saved views and the latest recorded assessment
-	parse    sync.Mutex  // one parse run at a time; uploads stream side by side
+	notifies notifyStore     // reports prepared by the notify page
+	marks    caseMarks       // saved views and the latest recorded assessment
+	intake   *intake.Service // preserves and parses uploads (one parse run at a time; uploads stream side by side)
 	ctx      context.Context
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
@@ -120,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
+	s.intake = intake.New(cfg.Case.Case, s.events)
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.annots = &annotations{c: cfg.Case.Case}

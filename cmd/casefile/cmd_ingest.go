@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,12 +18,13 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/intake"
 	"github.com/casefile/casefile/evidence/rawtext"
 )
 
 type ingestFlags struct {
 	source, note, stdinName, vantage string
-	legacy, all                      bool
+	legacy, all, force               bool
 	parse                            parseFlags
 }
 
@@ -39,6 +41,9 @@ type ingestLine struct {
 	Warnings  []string   `json:"warnings,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	Parse     *parseLine `json:"parse,omitempty"`
+	// Twin is the artefact of the case this one repeats under another
+	// encoding (gzip, Zeek JSON for TSV): preserved, not parsed again.
+	Twin *intake.Twin `json:"twin,omitempty"`
 }
 
 func (a *app) ingestCmd() *cobra.Command {
@@ -53,7 +58,11 @@ recursively; symbolic links inside them are not followed. An error on one file
 is reported and recorded, and the rest are still ingested (exit code 3).
 Inside directories, documentation that ships with a collection (README,
 LICENSE, COPYING, CHANGELOG, NOTICE, AUTHORS, *.md) and .git folders are
-skipped and listed as skipped; name such a file, or use --all, to preserve it.`,
+skipped and listed as skipped; name such a file, or use --all, to preserve it.
+The same content under another encoding (a .gz of a file already in the case,
+or the other way round; a Zeek JSON log of a TSV log already parsed) is
+preserved but not parsed again, with a warning naming its twin: --force
+parses it too.`,
 		RunE: func(cmd *cobra.Command, paths []string) error {
 			if len(paths) == 0 {
 				return usagef("nothing to ingest: name files, directories or - for standard input")
@@ -73,6 +82,7 @@ skipped and listed as skipped; name such a file, or use --all, to preserve it.`,
 	fl.StringVar(&f.source, "source", "", "where the artefacts were obtained (host, path, method, by whom)")
 	fl.StringVar(&f.note, "note", "", "why they are ingested, anything counsel should know")
 	fl.BoolVar(&f.all, "all", false, "inside directories, also preserve documentation files (README, LICENSE, *.md, …) and .git folders")
+	fl.BoolVar(&f.force, "force", false, "parse a file even when the case holds the same content under another encoding (its events are then counted twice)")
 	fl.BoolVar(&f.legacy, "legacy-hashes", false, "also record MD5 and SHA-1 (for tools that still check them)")
 	fl.StringVar(&f.stdinName, "stdin-name", "stdin", "the name to record for data read from -")
 	fl.StringVar(&f.vantage, "behind-proxy", "", "state that these logs were recorded behind a proxy or CDN whose addresses are not the clients' (say which), so that no logged address is attributed")
@@ -82,9 +92,10 @@ skipped and listed as skipped; name such a file, or use --all, to preserve it.`,
 
 func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string, f ingestFlags) error {
 	actor := a.actor()
-	events := eventstore.New(h.Case)
+	svc := intake.New(h.Case, eventstore.New(h.Case))
 	enc := json.NewEncoder(a.out)
 	failed := 0
+	var took, twins, skipped int
 	report := func(l ingestLine) {
 		show := rawtext.Display
 		switch {
@@ -93,6 +104,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 		case l.Error != "":
 			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", show(l.Path), show(l.Error))
 		case l.Skipped != "":
+			skipped++
 			fmt.Fprintf(a.err, "casefile: skipped %s: %s\n", show(l.Path), show(l.Skipped))
 		case l.Duplicate:
 			fmt.Fprintf(a.out, "preserved %s  %s  %s  entry #%d (same bytes already in the case: stored once, custody recorded)\n", show(l.Path), l.Artefact, evidence.HumanBytes(l.Size), l.Entry)
@@ -103,12 +115,9 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 	fail := func(path string, err error) {
 		failed++
 		report(ingestLine{Path: path, Error: err.Error()})
-		name, _ := evidence.EscapeName(path)
 		// The attempt itself is custody: counsel sees what could not be preserved.
-		_, rerr := h.Append(ctx(cmd), evidence.Draft{Kind: evidence.KindIngestFailed, Actor: actor,
-			Payload: map[string]string{"path": name, "error": rawtext.Encode(err.Error()), "source": f.source}})
-		if rerr != nil {
-			fmt.Fprintf(a.err, "casefile: error: recording the failure: %v\n", rerr)
+		if rerr := svc.RecordFailure(ctx(cmd), actor, path, f.source, rawtext.Encode(err.Error())); rerr != nil {
+			fmt.Fprintf(a.err, "casefile: error: %v\n", rerr)
 		}
 	}
 	one := func(path string, r io.Reader, meta evidence.ArtefactMeta, size int64, check func(int64) []string) {
@@ -118,19 +127,32 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			opt.Progress = func(n int64) { bar.Add64(n) }
 			defer bar.Finish()
 		}
-		res, err := h.Ingest(ctx(cmd), r, meta, opt)
+		po := eventstore.ParseOptions{Format: f.parse.format, Year: f.parse.year, Location: f.parse.loc, ModTime: meta.ModTime, Name: meta.Name, Actor: actor}
+		out, err := svc.Ingest(ctx(cmd), intake.Request{Body: r, Meta: meta, Options: opt, Parse: po, Force: f.force})
 		if err != nil {
-			fail(path, err)
+			failed++
+			report(ingestLine{Path: path, Error: err.Error()})
+			if pe := (*intake.PreserveError)(nil); errors.As(err, &pe) && pe.RecordErr != nil {
+				fmt.Fprintf(a.err, "casefile: error: %v\n", pe.RecordErr)
+			}
 			return
 		}
-		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate, Warnings: res.Warnings}
-		// The artefact is preserved; now the parser reads it back from the store.
-		pl, perr := a.parseArtefact(ctx(cmd), events, res.Digest, meta, f.parse, actor)
+		took++
+		res := out.IngestResult
+		line := ingestLine{Path: path, Artefact: res.Digest.String(), Size: res.Size, MD5: res.MD5, SHA1: res.SHA1, Entry: res.Entry.Index, Duplicate: res.Duplicate, Warnings: res.Warnings, Twin: out.Twin}
+		// The artefact is preserved; the parser read it back from the store.
+		pl, perr := a.parseLineOf(out, f.parse)
 		line.Parse = pl
 		report(line)
 		for _, w := range res.Warnings {
 			if !a.json {
 				fmt.Fprintf(a.err, "casefile: warning: %s: %s\n", rawtext.Display(path), rawtext.Display(w))
+			}
+		}
+		if out.Twin != nil {
+			twins++
+			if !a.json {
+				fmt.Fprintf(a.err, "casefile: warning: %s: %s\n", rawtext.Display(path), rawtext.Display(out.Twin.Warning()))
 			}
 		}
 		if pl != nil && !a.json {
@@ -141,6 +163,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			fmt.Fprintf(a.err, "casefile: error: %s: %s\n", rawtext.Display(path), rawtext.Display(perr.Error()))
 		}
 	}
+	walked := false
 	for _, p := range paths {
 		if ctx(cmd).Err() != nil {
 			return ctx(cmd).Err()
@@ -162,6 +185,7 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			a.ingestFile(p, fail, one)
 			continue
 		}
+		walked = true
 		werr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if ctx(cmd).Err() != nil {
 				return ctx(cmd).Err()
@@ -191,10 +215,21 @@ func (a *app) ingestPaths(cmd *cobra.Command, h *casedir.Handle, paths []string,
 			return werr
 		}
 	}
+	if walked && !a.json {
+		fmt.Fprintf(a.out, "took %d file(s) (%d twin(s) not parsed again), skipped %d, failed %d\n", took, twinsNotParsed(twins, f.force), skipped, failed)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d path(s) could not be ingested; everything else was preserved", failed)
 	}
 	return nil
+}
+
+// twinsNotParsed is how many twins were left unparsed.
+func twinsNotParsed(twins int, force bool) int {
+	if force {
+		return 0
+	}
+	return twins
 }
 
 func (a *app) ingestFile(path string, fail func(string, error), one func(string, io.Reader, evidence.ArtefactMeta, int64, func(int64) []string)) {
@@ -301,8 +336,11 @@ func notRegular(m fs.FileMode) error {
 var docNames = []string{"readme", "license", "licence", "copying", "changelog", "changes", "notice", "authors", "contributing"}
 
 // documentation reports whether a file name inside a directory is such
-// documentation: one of docNames, alone or with an extension or suffix
-// ("README.md", "LICENSE-2.0.txt"), or any Markdown file.
+// documentation: one of docNames, alone or with a suffix ("LICENSE-2.0",
+// "README_FIRST") and a documentation extension (none, .txt, .md, .rst,
+// .html, .pdf, or a version number), or any Markdown file. A log that
+// happens to share a name (Zeek's notice.log) is evidence, not
+// documentation.
 func documentation(name string) bool {
 	n := strings.ToLower(name)
 	if strings.HasSuffix(n, ".md") || strings.HasSuffix(n, ".markdown") {
@@ -310,8 +348,17 @@ func documentation(name string) bool {
 	}
 	for _, d := range docNames {
 		if rest, ok := strings.CutPrefix(n, d); ok && (rest == "" || rest[0] == '.' || rest[0] == '-' || rest[0] == '_') {
-			return true
+			return docExtension(filepath.Ext(rest))
 		}
 	}
 	return false
+}
+
+// docExtension reports whether a documentation file may end in ext.
+func docExtension(ext string) bool {
+	switch ext {
+	case "", ".txt", ".rst", ".html", ".htm", ".pdf", ".adoc", ".org":
+		return true
+	}
+	return strings.Trim(ext[1:], "0123456789") == "" // LICENSE-2.0
 }

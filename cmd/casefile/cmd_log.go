@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -10,18 +9,6 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/rawtext"
 )
-
-// logLine is one custody entry in `log --json`.
-type logLine struct {
-	Index   uint64          `json:"index"`
-	Time    string          `json:"time"`
-	Kind    string          `json:"kind"`
-	Actor   string          `json:"actor"`
-	Prev    string          `json:"prev"`
-	Hash    string          `json:"hash"`
-	Payload json.RawMessage `json:"payload"`
-	Summary string          `json:"summary"`
-}
 
 func (a *app) logCmd() *cobra.Command {
 	var kind string
@@ -42,8 +29,7 @@ func (a *app) logCmd() *cobra.Command {
 					return nil
 				}
 				if a.json {
-					sum := e.Hash()
-					return enc.Encode(logLine{e.Index, e.Time.Format(evidence.TimeFormat), e.Kind, e.Actor, e.Prev, hex.EncodeToString(sum[:]), e.Payload, evidence.Describe(e)})
+					return enc.Encode(evidence.NewLogLine(e, evidence.Describe(e)))
 				}
 				_, err := fmt.Fprintf(a.out, "#%-5d %s  %s  %s\n", e.Index, e.Time.Format("2006-01-02 15:04:05 UTC"), rawtext.Display(e.Actor), rawtext.Display(evidence.Describe(e)))
 				return err

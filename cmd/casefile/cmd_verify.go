@@ -165,7 +165,7 @@ func (a *app) finishVerify(dir string, r *evidence.Report, x verifyExtras, skipC
 	}
 	if !r.OK {
 		p := r.First()
-		return verifyError{fmt.Errorf("verification failed: %s: %s", p.Where, p.Detail)}
+		return verifyError{fmt.Errorf("verification failed: %w", *p)}
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ signer's word).`,
 			}
 			if !r.OK {
 				p := r.First()
-				return verifyError{fmt.Errorf("package verification failed: %s: %s", p.Where, p.Detail)}
+				return verifyError{fmt.Errorf("package verification failed: %w", *p)}
 			}
 			return requireWitnesses(r, trusted)
 		},

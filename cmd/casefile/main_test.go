@@ -32,6 +32,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"jsonshape": jsonShape, // jsonshape [-lines] FILE PATH:TYPE… (jsonshape_test.go)
 			// flipbyte GLOB flips the middle byte of the largest file matching
 			// GLOB, as an attacker (or a failing disk) would.
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {

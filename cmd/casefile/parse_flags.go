@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,8 +8,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/evidence/intake"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
@@ -91,17 +90,17 @@ func (p *parseLine) dates() string {
 	return "; WARNING: " + strings.Join(w, ", ") + " (see each event's time note: a wrong year, time zone or clock)"
 }
 
-// parseArtefact runs the parser over a preserved artefact. An artefact no
-// parser reads is not an error (it stays preserved) unless a format was
-// named.
-func (a *app) parseArtefact(ctx context.Context, s *eventstore.Store, d evidence.Digest, meta evidence.ArtefactMeta, f parseFlags, actor string) (*parseLine, error) {
+// parseLineOf reports how an ingest's parse went. An artefact no parser
+// reads is not an error (it stays preserved) unless a format was named;
+// neither is a twin left unparsed.
+func (a *app) parseLineOf(out *intake.Outcome, f parseFlags) (*parseLine, error) {
 	if f.format == "none" {
 		return nil, nil
 	}
-	run, entry, err := s.Parse(ctx, d, eventstore.ParseOptions{
-		Format: f.format, Year: f.year, Location: f.loc, ModTime: meta.ModTime, Name: meta.Name, Actor: actor,
-	})
+	run, entry, err := out.Run, out.ParseEntry, out.ParseErr
 	switch {
+	case errors.Is(err, intake.ErrTwin):
+		return &parseLine{Status: "not-parsed", Detail: "the same content is already in the case (see the twin); --force parses it too"}, nil
 	case errors.Is(err, eventstore.ErrAlreadyParsed):
 		return &parseLine{Run: run.ID, Parser: fmt.Sprintf("%s/%d", run.Parser, run.ParserVersion), Events: run.Events, Malformed: run.Malformed, Status: "already-parsed"}, nil
 	case errors.Is(err, parse.ErrUnknownFormat) && f.format == "auto":

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/enrich/rdap/rdaptest"
+	"github.com/casefile/casefile/enrich/whois/whoistest"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph/scenario"
@@ -93,13 +90,13 @@ func investigate(ctx context.Context, c *evidence.Case, in *incident, actor stri
 		return nil, err
 	}
 	if ents, _ := os.ReadDir(filepath.Join(in.dir, "whois")); len(ents) > 0 {
-		addr, stop, err := serveRecordedWHOIS(filepath.Join(in.dir, "whois"))
+		srv, err := whoistest.Start(whoistest.Replay(filepath.Join(in.dir, "whois")))
 		if err != nil {
 			return nil, err
 		}
-		defer stop()
-		opt.WHOIS, opt.WHOISServer, opt.WHOISRate = true, addr, -1 // our own loopback server: no need to be polite
-		opt.WHOISAsOf = in.truth.Collected                         // the answers were recorded then
+		defer srv.Close()
+		opt.WHOIS, opt.WHOISServer, opt.WHOISRate = true, srv.Addr, -1 // our own loopback server: no need to be polite
+		opt.WHOISAsOf = in.truth.Collected                             // the answers were recorded then
 	}
 	if files, _ := filepath.Glob(filepath.Join(in.dir, "rdap", "*.json")); len(files) > 0 {
 		srv, err := rdaptest.NewReplay(files...)
@@ -110,34 +107,4 @@ func investigate(ctx context.Context, c *evidence.Case, in *incident, actor stri
 		opt.RDAP, opt.RDAPServer, opt.RDAPRate = true, srv.URL, -1 // our own loopback server
 	}
 	return observe.Run(ctx, c, opt)
-}
-
-// serveRecordedWHOIS answers port-43 queries on 127.0.0.1 from files
-// dir/<query>.txt, as the registries answered when the incident was
-// recorded.
-func serveRecordedWHOIS(dir string) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(conn net.Conn) {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				line, _ := bufio.NewReader(conn).ReadString('\n')
-				q := strings.TrimPrefix(strings.TrimSpace(line), "n + ")
-				b, err := os.ReadFile(filepath.Join(dir, filepath.Base(strings.ToLower(q))+".txt"))
-				if err != nil {
-					b = []byte("% This is the RIPE Database query service.\n\n%ERROR:101: no entries found\n")
-				}
-				conn.Write(b)
-			}(conn)
-		}
-	}()
-	return ln.Addr().String(), func() { ln.Close() }, nil
 }

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/geoip/geoiptest"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/enrich/whois/whoistest"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/memstore"
@@ -165,27 +165,13 @@ func TestHostileDatasetsLoseNothing(t *testing.T) {
 func TestWHOISOnLoopback(t *testing.T) {
 	c := parsedCase(t)
 	answer := "% This is the RIPE Database query service.\n\ninetnum:        185.220.101.0 - 185.220.101.255\nnetname:        TOR-EXIT-EXAMPLE\ncountry:        DE\norg-name:       Example Privacy Association\nabuse-mailbox:  abuse@example.org\ncreated:        2019-01-01T00:00:00Z\nsource:         RIPE\n"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := whoistest.Start(whoistest.Fixed([]byte(answer)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var queries atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			queries.Add(1)
-			buf := make([]byte, 512)
-			conn.Read(buf)
-			conn.Write([]byte(answer))
-			conn.Close()
-		}
-	}()
+	defer srv.Close()
 	ctx := context.Background()
-	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String()})
+	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: srv.Addr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +191,9 @@ func TestWHOISOnLoopback(t *testing.T) {
 	if string(raw) != answer {
 		t.Fatalf("preserved answer differs from what the server sent")
 	}
-	n := queries.Load()
-	if _, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String()}); err != nil || queries.Load() != n {
-		t.Fatalf("second run asked again: %v, %d → %d queries", err, n, queries.Load())
+	n := len(srv.Queries())
+	if _, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: srv.Addr}); err != nil || len(srv.Queries()) != n {
+		t.Fatalf("second run asked again: %v, %d → %d queries", err, n, len(srv.Queries()))
 	}
 	if ps := indexProblems(t, c); len(ps) > 0 {
 		t.Errorf("index does not match the entries: %v", ps)
@@ -223,38 +209,21 @@ func TestWHOISConcurrentInOrder(t *testing.T) {
 		fmt.Fprintf(&log, "Nov 20 09:02:%02d web01 sshd[1]: Failed password for root from 81.2.%d.7 port 22 ssh2\n", i, 100+i)
 	}
 	c := parsedCaseOf(t, log.String())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := whoistest.Start(func(conn net.Conn, q string) {
+		q = strings.TrimSpace(q)
+		time.Sleep(150 * time.Millisecond)
+		fmt.Fprintf(conn, "inetnum:        %s - %s\nnetname:        NET-%s\ncountry:        NL\n", q, q, q)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var open, most atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				n := open.Add(1)
-				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-				}
-				buf := make([]byte, 512)
-				k, _ := conn.Read(buf)
-				q := strings.TrimSpace(string(buf[:k]))
-				time.Sleep(150 * time.Millisecond)
-				fmt.Fprintf(conn, "inetnum:        %s - %s\nnetname:        NET-%s\ncountry:        NL\n", q, q, q)
-				open.Add(-1)
-			}()
-		}
-	}()
-	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: ln.Addr().String(), WHOISRate: -1})
+	defer srv.Close()
+	rep, err := observe.Run(ctx, c, observe.Options{WHOIS: true, WHOISServer: srv.Addr, WHOISRate: -1})
 	if err != nil || rep.WHOIS.Answered != 6 {
 		t.Fatalf("%+v %v", rep.WHOIS, err)
 	}
-	if most.Load() < 2 {
-		t.Errorf("at most %d lookups at once", most.Load())
+	if srv.MaxActive() < 2 {
+		t.Errorf("at most %d lookups at once", srv.MaxActive())
 	}
 	var order []string
 	leaves, err := observe.EntryLeaves(c)

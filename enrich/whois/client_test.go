@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/enrich"
+	"github.com/casefile/casefile/enrich/whois/whoistest"
 	"github.com/casefile/casefile/evidence/sampledata"
 )
 
 // newClient builds a client pointed at s, without rate limit unless set.
-func newClient(t *testing.T, s *fakeServer, o Options) *Client {
+func newClient(t *testing.T, s *whoistest.Server, o Options) *Client {
 	t.Helper()
-	o.Server = s.addr
+	o.Server = s.Addr
 	if o.RateLimit == 0 {
 		o.RateLimit = -1
 	}
@@ -84,7 +85,7 @@ func TestLookupRoutingSamples(t *testing.T) {
 		if !bytes.Equal(r.Raw, byQuery[q]) {
 			t.Errorf("%s: raw differs from what the server sent (%d vs %d bytes)", q, len(r.Raw), len(byQuery[q]))
 		}
-		if r.Server != s.addr || r.Query != q || r.Cached || r.Retrieved.Before(before) || r.Retrieved.Location() != time.UTC {
+		if r.Server != s.Addr || r.Query != q || r.Cached || r.Retrieved.Before(before) || r.Retrieved.Location() != time.UTC {
 			t.Errorf("%s: server %q query %q cached %v retrieved %v", q, r.Server, r.Query, r.Cached, r.Retrieved)
 		}
 		if len(r.Exchanges) != 1 || string(r.Exchanges[0].Sent) != q+"\r\n" {
@@ -205,7 +206,7 @@ func TestLookupDomainNotFound(t *testing.T) {
 	}
 	obs := r.Observations("sha256:abc")
 	want := enrich.Observation{
-		Indicator: "fresh-example.com", Source: "whois:" + s.addr, SourceType: "whois", Dataset: "sha256:abc",
+		Indicator: "fresh-example.com", Source: "whois:" + s.Addr, SourceType: "whois", Dataset: "sha256:abc",
 		DatasetDate: r.Retrieved, Reliability: "C",
 	}
 	o := obs[0]
@@ -238,7 +239,7 @@ func TestObservationsIP(t *testing.T) {
 		"org_id": "ORG-EX1-RIPE", "country": "NL", "abuse_email": "abuse@isp.example", "origin_as": "AS64503",
 		"created": "2011-02-03T04:05:06Z", "updated": "2020-07-08T09:10:11Z",
 	}
-	if fmt.Sprint(o.Fields) != fmt.Sprint(want) || o.Network != "31.3.0.0/22" || o.Source != "whois:"+s.addr ||
+	if fmt.Sprint(o.Fields) != fmt.Sprint(want) || o.Network != "31.3.0.0/22" || o.Source != "whois:"+s.Addr ||
 		o.SourceType != enrich.TypeWHOIS || o.Dataset != "sha256:feed" || !o.DatasetDate.Equal(r.Retrieved) {
 		t.Errorf("observation %+v", o)
 	}
@@ -268,9 +269,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	// The i-th connection cannot arrive before start + i × 50 ms (arrival
 	// can only be delayed, so compare with the start, not neighbours).
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	times := slices.Clone(s.times)
+	times := s.Times()
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	for i, at := range times {
 		if el := at.Sub(start); el < time.Duration(i)*50*time.Millisecond-2*time.Millisecond {
@@ -296,10 +295,8 @@ func TestConcurrencyBound(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.maxActive != 2 || len(s.queries) != 8 {
-		t.Errorf("max %d connections at once for %d queries, want 2 for 8", s.maxActive, len(s.queries))
+	if s.MaxActive() != 2 || len(s.Queries()) != 8 {
+		t.Errorf("max %d connections at once for %d queries, want 2 for 8", s.MaxActive(), len(s.Queries()))
 	}
 }
 
@@ -475,7 +472,7 @@ func TestReferrals(t *testing.T) {
 	// Both connections went to the configured server; the referral target
 	// is recorded as what the library asked for.
 	if len(s2.Queries()) != 2 || len(r.Exchanges) != 2 || r.Exchanges[1].Server != "whois.example.net:43" ||
-		r.Exchanges[1].Addr != s2.addr || !bytes.Equal(r.Raw, second) || r.IP.NetName != "EXAMPLE-NET" {
+		r.Exchanges[1].Addr != s2.Addr || !bytes.Equal(r.Raw, second) || r.IP.NetName != "EXAMPLE-NET" {
 		t.Errorf("referral: %d queries, exchanges %+v, netname %s", len(s2.Queries()), r.Exchanges, r.IP.NetName)
 	}
 }
@@ -492,7 +489,7 @@ func TestDefaultPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []string
-	c.route = func(addr string) string { asked = append(asked, addr); return s.addr }
+	c.route = func(addr string) string { asked = append(asked, addr); return s.Addr }
 	r, err := c.Lookup(context.Background(), "23.4.9.1")
 	if err != nil {
 		t.Fatal(err)
@@ -506,26 +503,17 @@ func TestDefaultPath(t *testing.T) {
 // TestIPv6Server shows that "[::1]:port", which likexian/whois mangles,
 // works.
 func TestIPv6Server(t *testing.T) {
-	ln, err := net.Listen("tcp", "[::1]:0")
+	s, err := whoistest.StartOn("[::1]:0", whoistest.Fixed(fixture(t, "ip/ripe-crlf.txt")))
 	if err != nil {
 		t.Skipf("SKIPPED: no IPv6 loopback: %v", err)
 	}
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		_, _ = io.ReadFull(c, make([]byte, len("31.3.1.1\r\n")))
-		_, _ = c.Write(fixture(t, "ip/ripe-crlf.txt"))
-	}()
-	defer ln.Close()
-	c, err := New(Options{Server: ln.Addr().String(), RateLimit: -1})
+	defer s.Close()
+	c, err := New(Options{Server: s.Addr, RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := c.Lookup(context.Background(), "31.3.1.1")
-	if err != nil || r.IP.NetName != "EXAMPLE-NET" || r.Server != ln.Addr().String() {
+	if err != nil || r.IP.NetName != "EXAMPLE-NET" || r.Server != s.Addr {
 		t.Errorf("%+v %v", r, err)
 	}
 }

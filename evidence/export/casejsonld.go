@@ -125,7 +125,7 @@ func (d *document) caseJSONLD() ([]byte, error) {
 	// One InvestigativeAction per custody entry.
 	for _, e := range st.entries {
 		var objs, results []string
-		if d, ok := entryArtefact(e); ok && fileOf[d] != "" {
+		if d, ok := evidence.EntryArtefact(e); ok && fileOf[d] != "" {
 			objs = append(objs, fileOf[d])
 			if e.Kind == evidence.KindArtefactIngested {
 				results = append(results, recordOf[d])
@@ -249,17 +249,6 @@ func observableNode(kb string, i int, f Finding) (string, node) {
 }
 
 // entryArtefact returns the artefact an ingest or parse entry is about.
-func entryArtefact(e *evidence.Entry) (evidence.Digest, bool) {
-	var p struct {
-		Artefact string `json:"artefact"`
-	}
-	if e.DecodePayload(&p) != nil || p.Artefact == "" {
-		return evidence.Digest{}, false
-	}
-	d, err := evidence.ParseDigest(p.Artefact)
-	return d, err == nil
-}
-
 func caseKey(st *state) string {
 	if st.info.CaseID != "" {
 		return st.info.CaseID

@@ -193,6 +193,9 @@ func network(t indicator.Type) bool {
 	return t == indicator.TypeIP || t == indicator.TypeDomain || t == indicator.TypeURL
 }
 
+// errStop ends an event scan early, once its answer is known.
+var errStop = errors.New("stop")
+
 // markDestinations notes the findings whose value the events show only as
 // a destination (the case's own servers, services it called): no
 // indicator is issued for them.

@@ -74,32 +74,6 @@ type state struct {
 	provenAt      map[string]string // finding → the leaf file (and line) proving it
 }
 
-var errStop = errors.New("stop")
-
-// rootAcc recomputes an RFC 6962 root from leaf hashes in order.
-type rootAcc struct {
-	stack []tlog.Hash
-	n     uint64
-}
-
-func (r *rootAcc) add(h tlog.Hash) {
-	r.stack = append(r.stack, h)
-	for k := r.n; k&1 == 1; k >>= 1 {
-		l := len(r.stack)
-		r.stack[l-2] = tlog.NodeHash(r.stack[l-2], r.stack[l-1])
-		r.stack = r.stack[:l-1]
-	}
-	r.n++
-}
-
-func (r *rootAcc) root() tlog.Hash {
-	h := r.stack[len(r.stack)-1]
-	for i := len(r.stack) - 2; i >= 0; i-- {
-		h = tlog.NodeHash(r.stack[i], h)
-	}
-	return h
-}
-
 // readState fixes the checkpoint, checks the log against it, and decides
 // what the package holds.
 func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error) {
@@ -123,84 +97,41 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	// Pass 1: the whole log up to the checkpoint. Check the hash chain and
 	// the Merkle root, note parse runs, ingests and the last export.
 	var (
-		acc      rootAcc
-		prev     [32]byte
-		next     uint64
+		chain    evidence.ChainChecker
 		runs     = map[string]bool{}
-		ingested = map[evidence.Digest]*artefact{}
+		index    = evidence.NewArtefactIndex()
 		lastTime time.Time
 	)
-	err = c.Entries(0, func(e *evidence.Entry) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	for e, err := range c.Walk(0, st.size) {
+		if err == nil {
+			err = ctx.Err()
 		}
-		if e.Index >= st.size {
-			return errStop
+		if err == nil {
+			err = chain.Add(e)
 		}
-		if e.Index != next {
-			return fmt.Errorf("entry %d is missing", next)
-		}
-		if e.Index > 0 && e.Prev != hex.EncodeToString(prev[:]) {
-			return fmt.Errorf("entry %d: hash chain broken", e.Index)
-		}
-		prev, next, lastTime = e.Hash(), next+1, e.Time
-		acc.add(e.LeafHash())
-		switch e.Kind {
-		case evidence.KindArtefactIngested:
-			var p evidence.IngestPayload
-			if err := e.DecodePayload(&p); err != nil {
-				return fmt.Errorf("entry %d: %w", e.Index, err)
-			}
-			d, err := evidence.ParseDigest(p.Artefact)
+		if err == nil {
+			err = index.Add(e)
 			if err != nil {
-				return fmt.Errorf("entry %d: %w", e.Index, err)
-			}
-			a := ingested[d]
-			if a == nil {
-				a = &artefact{digest: d, size: p.Size, md5: p.MD5, sha1: p.SHA1, received: e.Time, number: len(ingested) + 1}
-				ingested[d] = a
-			}
-			if p.Size != a.size {
-				return fmt.Errorf("entry %d: artefact %s recorded with size %d, earlier %d", e.Index, d, p.Size, a.size)
-			}
-			a.entries = append(a.entries, e.Index)
-			a.names = addUnique(a.names, p.Name)
-			a.paths = addUnique(a.paths, p.Path)
-			a.sources = addUnique(a.sources, p.Source)
-			a.escaped = a.escaped || p.NameEscaped
-		case eventstore.KindEventsParsed:
-			var r struct {
-				Run string `json:"run"`
-			}
-			if e.DecodePayload(&r) == nil && r.Run != "" {
-				runs[r.Run] = true
-			}
-		case kindAssessment:
-			st.assessment = e
-			if st.firstAssessed.IsZero() {
-				st.firstAssessed = e.Time
-			}
-			if err := st.history.add(c, e); err != nil {
-				return err
-			}
-		case KindExportCreated:
-			var p struct {
-				Size uint64 `json:"checkpoint_size"`
-			}
-			if e.DecodePayload(&p) == nil {
-				st.prevSize = p.Size
+				err = fmt.Errorf("entry %d: %w", e.Index, err)
 			}
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
+		if err == nil {
+			lastTime = e.Time
+			err = st.notePass1(c, e, runs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("export: the case does not verify (run casefile verify): %w", err)
+		}
+	}
+	if err := chain.CheckCheckpoint(st.ck); err != nil {
 		return nil, fmt.Errorf("export: the case does not verify (run casefile verify): %w", err)
 	}
-	if next != st.size {
-		return nil, fmt.Errorf("export: the case does not verify (run casefile verify): %d entries, checkpoint says %d", next, st.size)
-	}
-	if acc.root() != st.ck.Root {
-		return nil, errors.New("export: the case does not verify (run casefile verify): the entries do not match the signed checkpoint")
+	ingested := map[evidence.Digest]*artefact{}
+	for _, a := range index.All() {
+		first := a.First()
+		ingested[a.Digest] = &artefact{digest: a.Digest, size: a.Size(), md5: first.MD5, sha1: first.SHA1, received: first.Time,
+			number: a.Number, entries: a.Entries(), names: sorted(a.Names()), paths: sorted(a.Paths()), sources: sorted(a.Sources()),
+			escaped: a.Escaped()}
 	}
 	st.time = lastTime
 
@@ -278,6 +209,39 @@ func readState(ctx context.Context, c *evidence.Case, o Options) (*state, error)
 	return st, nil
 }
 
+// notePass1 notes what pass 1 needs of an entry besides its artefact:
+// parse runs, assessments and the last export.
+func (st *state) notePass1(c *evidence.Case, e *evidence.Entry, runs map[string]bool) error {
+	switch e.Kind {
+	case eventstore.KindEventsParsed:
+		var r struct {
+			Run string `json:"run"`
+		}
+		if e.DecodePayload(&r) == nil && r.Run != "" {
+			runs[r.Run] = true
+		}
+	case kindAssessment:
+		st.assessment = e
+		if st.firstAssessed.IsZero() {
+			st.firstAssessed = e.Time
+		}
+		return st.history.add(c, e)
+	case KindExportCreated:
+		var p struct {
+			Size uint64 `json:"checkpoint_size"`
+		}
+		if e.DecodePayload(&p) == nil {
+			st.prevSize = p.Size
+		}
+	}
+	return nil
+}
+
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
+}
+
 // pass2 collects the entries the package shows or withholds, and reports
 // whether they named a dataset not selected yet (then selected).
 func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, ingested map[evidence.Digest]*artefact) (bool, error) {
@@ -287,12 +251,12 @@ func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, inge
 		hexes = append(hexes, d.Hex())
 	}
 	added := false
-	err := c.Entries(0, func(e *evidence.Entry) error {
-		if e.Index >= st.size {
-			return errStop
+	for e, err := range c.Walk(0, st.size) {
+		if err != nil {
+			return false, fmt.Errorf("export: %w", err)
 		}
 		if !st.complete && !st.cited[e.Index] && !includeEntry(e, st.indicators, hexes, selected) {
-			return nil
+			continue
 		}
 		if !st.complete && e.Kind != evidence.KindArtefactIngested {
 			var p struct {
@@ -307,15 +271,11 @@ func (st *state) pass2(c *evidence.Case, selected map[evidence.Digest]bool, inge
 		if !st.complete && e.Kind != evidence.KindCaseCreated && e.Kind != evidence.KindArtefactIngested {
 			if why := st.withhold(e); why != "" {
 				st.withheld = append(st.withheld, withheld{index: e.Index, kind: e.Kind, leaf: e.LeafHash(), reason: why})
-				return nil
+				continue
 			}
 		}
 		st.entries = append(st.entries, e)
 		st.included = append(st.included, e.Index)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return false, fmt.Errorf("export: %w", err)
 	}
 	return added, nil
 }
@@ -362,14 +322,8 @@ func includeEntry(e *evidence.Entry, inds, hexes []string, selected map[evidence
 	case evidence.KindCaseCreated:
 		return e.Index == 0
 	case evidence.KindArtefactIngested, eventstore.KindEventsParsed:
-		var p struct {
-			Artefact string `json:"artefact"`
-		}
-		if e.DecodePayload(&p) != nil {
-			return false
-		}
-		d, err := evidence.ParseDigest(p.Artefact)
-		return err == nil && selected[d]
+		d, ok := evidence.EntryArtefact(e)
+		return ok && selected[d]
 	case KindExportCreated:
 		// Earlier handovers are not part of this one.
 		return false

@@ -113,6 +113,13 @@ func TestTamperResigned(t *testing.T) {
 			os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
 		}},
 		{"artefact", auth, func(dir string) { flip(t, filepath.Join(dir, auth), func(int) int { return 0 }) }},
+		// Entry 0 names no predecessor: the chain rule is checked there
+		// too, before its proof (which fails as well).
+		{"genesis prev", "entries.jsonl", func(dir string) {
+			p := filepath.Join(dir, "entries.jsonl")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte(`"prev":"`+strings.Repeat("0", 64)), []byte(`"prev":"`+strings.Repeat("ab", 32)), 1), 0o644)
+		}},
 		{"checkpoint", "checkpoint.txt", func(dir string) {
 			p := filepath.Join(dir, "checkpoint.txt")
 			b, _ := os.ReadFile(p)

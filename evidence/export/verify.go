@@ -65,7 +65,7 @@ func (r *Report) add(kind, where, format string, a ...any) {
 		r.Dropped++
 		return
 	}
-	r.Problems = append(r.Problems, evidence.Problem{Kind: kind, Where: where, Detail: fmt.Sprintf(format, a...)})
+	r.Problems = append(r.Problems, evidence.NewProblem(kind, where, fmt.Sprintf(format, a...)))
 }
 
 var (
@@ -272,11 +272,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 		r.add(evidence.ProblemEntry, fileEntries, "%d entries, the manifest lists %d", len(lines), len(m.Entries))
 		return
 	}
-	type claim struct {
-		size    int64
-		entries []uint64
-	}
-	claims := map[string]*claim{}
+	claims := evidence.NewArtefactIndex() // of the entries shown
 	shown := map[uint64]*evidence.Entry{}
 	var prev *evidence.Entry
 	for i, raw := range lines {
@@ -289,8 +285,15 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			r.add(evidence.ProblemEntry, fileEntries, "line %d is entry %d: not the manifest's entry %d in a checkpoint of %d", i+1, e.Index, m.Entries[i], ck.Size)
 			return
 		}
-		if prev != nil && e.Index == prev.Index+1 {
-			if h := prev.Hash(); e.Prev != hex.EncodeToString(h[:]) {
+		// The chain is checked where the package shows both ends of a link,
+		// and at entry 0, which must name no predecessor.
+		switch {
+		case e.Index == 0:
+			if err := evidence.CheckLink(e, [32]byte{}); err != nil {
+				r.add(evidence.ProblemEntry, fileEntries, "entry 0: %v", err)
+			}
+		case prev != nil && e.Index == prev.Index+1:
+			if evidence.CheckLink(e, prev.Hash()) != nil {
 				r.add(evidence.ProblemEntry, fileEntries, "entry %d: hash chain broken after entry %d", e.Index, prev.Index)
 			}
 		}
@@ -315,17 +318,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 				r.add(ProblemProof, pp, "entry %d of entries.jsonl is not in the signed log: %v", e.Index, err)
 			}
 		}
-		if e.Kind == evidence.KindArtefactIngested {
-			var p evidence.IngestPayload
-			if e.DecodePayload(&p) == nil {
-				c := claims[p.SHA256]
-				if c == nil {
-					c = &claim{size: p.Size}
-					claims[p.SHA256] = c
-				}
-				c.entries = append(c.entries, e.Index)
-			}
-		}
+		claims.Add(e) // an unreadable payload claims nothing; the size is the first entry's
 	}
 	r.Entries = uint64(len(lines))
 	verifyWithheld(r, pk, m, ck, ckf.data)
@@ -337,7 +330,10 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	for _, a := range m.Artefacts {
 		inManifest[a.Path] = true
 		f := pk.files[a.Path]
-		c := claims[a.SHA256]
+		var c *evidence.IndexedArtefact
+		if d, err := evidence.ParseDigest(a.SHA256); err == nil && a.SHA256 == d.Hex() {
+			c = claims.Get(d)
+		}
 		switch {
 		case f == nil:
 			r.add(evidence.ProblemArtefact, a.Path, "exhibit %s is missing", a.Exhibit)
@@ -345,8 +341,8 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 			r.add(evidence.ProblemArtefact, a.Path, "its SHA-256 is %x, not the name it bears", f.sum)
 		case c == nil:
 			r.add(evidence.ProblemArtefact, a.Path, "no included custody entry preserved it")
-		case c.size != f.size:
-			r.add(evidence.ProblemArtefact, a.Path, "%d bytes, the custody entry says %d", f.size, c.size)
+		case c.Size() != f.size:
+			r.add(evidence.ProblemArtefact, a.Path, "%d bytes, the custody entry says %d", f.size, c.Size())
 		default:
 			r.Artefacts++
 		}

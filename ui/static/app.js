@@ -80,6 +80,7 @@
       ["csrf", "source", "note", "format", "year"].forEach(function (n) {
         var e = form.elements[n]; if (e) fd.append(n, e.value);
       });
+      if (form.elements.force && form.elements.force.checked) fd.append("force", "on");
       for (var j = 0; j < files.length; j++) times.push(files[j].lastModified || 0);
       fd.append("mtimes", JSON.stringify(times));
       for (var k = 0; k < files.length; k++) fd.append("files", files[k], files[k].name);

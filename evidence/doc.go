@@ -1,0 +1,201 @@
+// Package evidence keeps a case's evidence: the artefacts as they were
+// received, byte for byte, and the custody log that says who did what to
+// them and when. Everything else in Casefile (parsed events, observations,
+// assessments, exports) is derived from what this package stores and
+// names the custody entries it rests on.
+//
+// This comment is the specification of the stored format. A second
+// implementation, or an examiner with a JSON parser and SHA-256, must be
+// able to check a case or an export package from it alone.
+//
+// # Entries
+//
+// The custody log is a sequence of entries numbered from 0. An entry is a
+// JSON object with exactly six members, written in this order, which is
+// the sorted order of their names:
+//
+//	{"actor":"Ann Analyst <ann@example.org>","index":7,"kind":"artefact.ingested",
+//	 "payload":{…},"prev":"<64 hex digits>","time":"2026-11-20T12:00:00.123456789Z"}
+//
+// (shown on two lines here; stored on one). actor is the examiner or
+// program that made the entry, at most 512 bytes; index its position;
+// kind a non-empty name of at most 64 bytes saying what the entry records
+// (see Entry kinds below); payload a JSON object whose shape the kind
+// fixes; prev the hex SHA-256 of the previous entry's bytes (see The hash
+// chain); time the instant of the commit in UTC, RFC 3339 with exactly nine
+// fractional digits (TimeFormat), never earlier than the previous entry's.
+// An entry is at most MaxEntrySize bytes.
+//
+// The stored bytes of an entry are its canonical JSON encoding, and every
+// hash covers exactly those bytes. A reader (ParseEntry) accepts an entry
+// only if it is already canonical: re-encoding is never needed to check a
+// hash, and two spellings of one entry cannot both be valid.
+//
+// # Canonical JSON
+//
+// Canonical JSON (Canonical, CheckCanonical) is RFC 8785 (JCS) with one
+// deliberate difference in numbers:
+//
+//   - no insignificant whitespace;
+//   - object members sorted by the UTF-16 code units of their names, no
+//     duplicate names;
+//   - strings as RFC 8785 writes them: \b \f \n \r \t and \" \\ escaped
+//     short, other control characters as \u00xx (lower-case hex),
+//     everything else as its UTF-8 bytes (no \u escapes, no escaped '/');
+//     invalid UTF-8 is refused;
+//   - integers that fit a signed 64-bit integer are written as plain
+//     decimal digits, exactly, whatever their magnitude;
+//   - every other number is written as RFC 8785 writes it (the ECMAScript
+//     shortest form that round-trips an IEEE 754 double: 1e+21, 0.5,
+//     1.5e-7); NaN and infinities do not exist in JSON and are refused;
+//   - nesting is at most 64 levels deep.
+//
+// RFC 8785 reads every number as a double, so 9007199254740993 (2^53 + 1)
+// would become 9007199254740992 and a nanosecond timestamp or a byte
+// offset above 2^53 would silently change when an entry is canonicalised.
+// Entries carry sizes, offsets, indexes and counts as Go int64 and uint64
+// and must keep them exactly; encoding/json writes such integers as plain
+// digits, so Casefile's canonical form of a Go value is what encoding/json
+// already wrote whenever the members are in order (no re-encoding on the
+// hot path). The price: a payload holding an integer between 2^53 and
+// 2^63 canonicalises differently under RFC 8785 than here, so a checker
+// must use this rule, not an off-the-shelf JCS library, for such values.
+// Integers beyond the int64 range are read as doubles, as RFC 8785 does;
+// no entry written by Casefile holds one.
+//
+// # The hash chain
+//
+// Each entry names its predecessor: prev is the lower-case hex SHA-256 of
+// the canonical bytes of entry index-1. Entry 0, the genesis, has no
+// predecessor; its prev is 64 zeros (GenesisPrev). Entry 0 is always a
+// case.created entry (CaseInfo): the case's title, id, checkpoint origin
+// and the fingerprint of the key that signs its checkpoints.
+//
+// The rule is written once, in CheckLink; ChainChecker applies it to a
+// log read from entry 0 (Case.Walk) and recomputes the Merkle root, for
+// Verify, export.Build and export.Verify alike. ArtefactIndex is the one
+// reading of artefact.ingested entries (artefact → its ingest entries,
+// names, size, exhibit number).
+//
+// # Merkle tree and checkpoints
+//
+// The entries are also the leaves of an RFC 6962 Merkle tree (SHA-256):
+// the leaf hash of an entry is SHA-256(0x00 || canonical bytes)
+// (Entry.LeafHash); interior nodes are SHA-256(0x01 || left || right).
+// The tree hashes are stored in the order golang.org/x/mod/sumdb/tlog
+// stores them (tlog.StoredHashIndex), so that tlog's proofs apply as they
+// are.
+//
+// After every commit the log signs a checkpoint, a C2SP tlog-checkpoint
+// body carried in a C2SP signed note (golang.org/x/mod/sumdb/note,
+// Ed25519):
+//
+//	<origin>\n<tree size in decimal>\n<base64 root hash>\n
+//
+// The origin is the case's checkpoint origin ("casefile.invalid/case/<case
+// id>"), which is also the name of the signing key; Casefile writes no
+// extension lines and reads any (Checkpoint, SignCheckpoint,
+// OpenCheckpoint). Every checkpoint is kept, so a later log can be proven
+// consistent with any earlier one (ConsistencyProof) and any entry
+// included in it (InclusionProof).
+//
+// An entry may also commit to many items of its own (one per assessed
+// source, one per observation) by the RFC 6962 root of their canonical
+// JSON (LeafTree): each item can then be shown and proven on its own.
+//
+// # Key spaces
+//
+// A case is stored in an ordered key-value Backend (Badger on disk; memory
+// in tests). Keys start with a short prefix that says who owns them. This
+// package owns the first five and refuses writes to them from any other
+// (AppendAtomic, WriteDerived):
+//
+//	e/<index, 8 bytes big-endian>        an entry's canonical bytes
+//	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash
+//	k/<tree size, 8 bytes>               the signed checkpoint of that size
+//	c/<SHA-256 of the chunk>             one chunk of artefact bytes (or a chunk-list page)
+//	a/<SHA-256 of the artefact>          the artefact record: size, chunk size, chunk-list pages (JSON)
+//
+// Derived data lives beside the log under prefixes of the packages that
+// derive it, written in the same atomic batch as the entry that records
+// it, and checked by verification against that entry:
+//
+//	r/ v/ w/ j/ jp/   evidence/eventstore: parse runs, event blocks (s2), malformed lines, indicator postings
+//	o/ q/             enrich/observe: observations by indicator, sources consulted
+//	rl/               evidence/resultleaves: the per-source leaves of an assessment (s2)
+//	wg/ wc/ wt/       evidence/witness: the witnessing policy, cosignatures, timestamps
+//	u/ t/             ui: workbench users and API tokens (bound to user.* entries)
+//
+// Artefact bytes are stored in chunks of ChunkSize bytes, each keyed by
+// its own SHA-256 (the Badger store keeps them in pack files instead of
+// c/ keys, behind the same Chunks interface). An artefact record lists
+// its chunks through chunk-list pages of up to 1024 hashes, themselves
+// stored as chunks. Identical content is stored once; each ingest of it
+// is a custody entry of its own.
+//
+// # What Verify detects
+//
+// Case.Verify recomputes everything from the stored bytes and reports each
+// problem found (Problem, with a kind from ProblemEntry, ProblemChunk,
+// ProblemArtefact, ProblemCheckpoint, ProblemSignature, ProblemStore):
+//
+//   - an entry that is not canonical, lacks a member, is stored under
+//     another index than it names (reordered), or is missing (removed);
+//   - a broken hash chain, including an entry 0 whose prev is not
+//     GenesisPrev;
+//   - a stored tree hash that does not match the entries;
+//   - a checkpoint whose signature does not verify with the case key, whose
+//     origin is not the case's, whose root does not match the entries it
+//     covers (an entry changed after signing), that covers more entries
+//     than are stored (a truncated tail), and entries no checkpoint covers;
+//   - a case.created entry that does not say what the case directory says
+//     (title, id, origin, key fingerprint), when asked (VerifyOptions.Expect);
+//   - a log that does not extend a checkpoint kept outside the case
+//     (VerifyOptions.Trusted): shortened or forked;
+//   - an artefact whose bytes do not hash to its name, whose size or
+//     recorded MD5/SHA-1 differs from its entries, that no entry names, or
+//     that an entry names but is not stored; a chunk that does not hash to
+//     its key; damage to the store's own files.
+//
+// Verification cannot prove by itself that the signing key was not used
+// by someone else, nor that the log was not rewritten whole with the same
+// key after the last checkpoint anyone kept outside the case; Report.NotProven
+// says so in words. Witnessing and exports are the answer.
+//
+// # Entry kinds
+//
+// Each kind is owned by one package, which writes it and decodes its
+// payload; the table lists every kind Casefile writes (the architecture
+// test in cmd/casefile fails when a kind constant is missing here).
+//
+//	kind                   owner                 payload type
+//	case.created           evidence              CaseInfo
+//	artefact.ingested      evidence              IngestPayload
+//	ingest.failed          evidence              IngestFailedPayload
+//	events.parsed          evidence/eventstore   eventstore.Run
+//	export.created         evidence/export       a JSON object: package, checkpoint, what it holds
+//	witnessing.configured  evidence/witness      witness.Policy
+//	observations.recorded  enrich/observe        observe.Payload
+//	dataset.failed         enrich/observe        artefact, name, error, summary (strings)
+//	assessment.recorded    graph                 graph.AssessmentPayload
+//	assessment.overridden  graph                 graph.OverridePayload
+//	notification.prepared  graph/notify          notify.Prepared
+//	annotation.added       evidence/annotate     annotate.MarkPayload (a tag, star or comment)
+//	note.written           evidence/annotate     annotate.NotePayload
+//	ioc.listed             evidence/annotate     annotate.IOCPayload
+//	annotation.withdrawn   evidence/annotate     annotate.WithdrawPayload
+//	user.added             ui                    user, role, password_hash_sha256
+//	user.token_created     ui                    user, role, token_id, token_sha256, expires
+//	user.token_revoked     ui                    user, token_id, token_sha256
+//	user.login             ui                    user, role, remote
+//	user.login_failed      ui                    remote, failed, refused, users, from, to
+//	user.logout            ui                    user, role, remote
+//	evidence.viewed        ui                    user, role, artefact, mode, offset, bytes, lines
+//	export.downloaded      ui                    user, role, package, its hash, summary
+//	verify.started         ui                    user, role, summary
+//	view.saved             ui                    ui.ViewPayload
+//
+// Payloads may carry a "summary" string: a sentence for people, shown by
+// Describe. Readers ignore members they do not know, so a kind's payload
+// may gain members; a member's meaning never changes.
+package evidence
