@@ -46,6 +46,17 @@ type Log struct {
 	qmu   sync.Mutex // guards queue and leading
 	queue []*appendReq
 	lead  bool
+	// held is taken by each commit and by Verify while it reads the log,
+	// so that a verification in a process that also appends (the
+	// workbench) reads one state: entries, checkpoints and artefact
+	// records committed together, not half of a commit made meanwhile.
+	held sync.Mutex
+}
+
+// hold stops commits until release is called.
+func (l *Log) hold() (release func()) {
+	l.held.Lock()
+	return l.held.Unlock
 }
 
 type logState struct {
@@ -254,6 +265,8 @@ func opsBytes(r *appendReq) int {
 
 // commit writes reqs in one durable batch with one checkpoint.
 func (l *Log) commit(reqs []*appendReq) {
+	l.held.Lock()
+	defer l.held.Unlock()
 	defer func() {
 		for _, r := range reqs {
 			close(r.done)

@@ -121,6 +121,14 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 	if opt.Expect != nil {
 		r.KeyFingerprint = opt.Expect.KeyFingerprint
 	}
+	// The log, its checkpoints and the artefact records are read as one
+	// state; re-hashing the content, the slow part, lets commits go on.
+	release := c.log.hold()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	var sizes []uint64
 	err := c.b.Keys(prefixCheckpoint, nil, func(k []byte) error {
 		n, ok := keyIndex(prefixCheckpoint, k)
@@ -148,8 +156,11 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 		root, ok := roots[t.Size]
 		c.verifyTrusted(r, t, root, ok, latest)
 	}
+	stored := c.storedArtefacts(r)
+	release()
+	release = nil
 	checked := map[Digest]bool{}
-	c.verifyArtefacts(ctx, r, claims, opt, checked)
+	c.verifyArtefacts(ctx, r, claims, stored, opt, checked)
 	if !opt.SkipContent {
 		c.verifyChunks(ctx, r, checked)
 		if lc, ok := c.chunks.(LayoutChecker); ok {
@@ -392,7 +403,8 @@ func (c *Case) verifyCheckpoints(r *Report, roots map[uint64]tlog.Hash) *Checkpo
 
 // verifyArtefacts re-hashes every stored artefact and compares it with what
 // the entries claim.
-func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims *ArtefactIndex, opt VerifyOptions, checked map[Digest]bool) {
+// storedArtefacts lists the artefact records in the store.
+func (c *Case) storedArtefacts(r *Report) map[Digest]bool {
 	stored := map[Digest]bool{}
 	err := c.b.Keys(prefixArtefact, nil, func(k []byte) error {
 		if len(k) != len(prefixArtefact)+32 {
@@ -406,6 +418,10 @@ func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims *ArtefactI
 		r.add(ProblemStore, "artefacts", "cannot list artefacts: %v", err)
 	}
 	r.Artefacts = len(stored)
+	return stored
+}
+
+func (c *Case) verifyArtefacts(ctx context.Context, r *Report, claims *ArtefactIndex, stored map[Digest]bool, opt VerifyOptions, checked map[Digest]bool) {
 	var digests []Digest
 	for d := range stored {
 		digests = append(digests, d)

@@ -24,6 +24,10 @@ func TestAffectsAssessmentFollowsReadFacts(t *testing.T) {
 			return true
 		}
 		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			// The artefact index reads artefact.ingested entries.
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "NewArtefactIndex" {
+				read = append(read, "evidence.KindArtefactIngested")
+			}
 			if cc, ok := n.(*ast.CaseClause); ok {
 				for _, e := range cc.List {
 					switch x := e.(type) {

@@ -20,8 +20,13 @@ var packName = regexp.MustCompile(`^pack-([0-9]{6})\.dat$`)
 // exist. Anything else (bytes nobody indexed, overlapping or misplaced
 // records, stray files) is reported: a flipped byte anywhere in a pack is
 // found either here or by the chunk's hash.
+//
+// Chunks are not written meanwhile (the check holds p.mu), so that bytes a
+// concurrent Put appends before indexing them are not taken for damage.
 func (p *packs) CheckLayout(problem func(where, detail string)) error {
-	if err := p.Sync(); err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.syncLocked(); err != nil {
 		return err
 	}
 	byPack := map[uint32][]packRec{}

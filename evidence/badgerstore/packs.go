@@ -363,6 +363,11 @@ func (p *packs) Has(sum [32]byte) (bool, error) {
 func (p *packs) Sync() (err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.syncLocked()
+}
+
+// syncLocked is Sync with p.mu held.
+func (p *packs) syncLocked() (err error) {
 	if p.readOnly {
 		return nil
 	}
