@@ -115,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, c: cfg.Case, events: eventstore.New(cfg.Case.Case), log: cfg.Logger, tmp: tmp,
 		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel, now: time.Now,
-		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
+		cat: newCatalog(cfg.Case.Case), auth: newSessions(cfg.Case.Case), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })

@@ -66,7 +66,7 @@ not run through it.`,
 				return err
 			}
 			if len(users) == 0 {
-				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role analyst'", a.caseDir)
+				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role admin'", a.caseDir)
 			}
 			defer a.startWitnessLoop(ctx(cmd), h, witnessPoll)()
 			return a.serve(ctx(cmd), h, f, nil)

@@ -150,6 +150,21 @@ func TestCommandsRunThroughTheServer(t *testing.T) {
 		t.Fatalf("verify after concurrent writes:\n%s", o)
 	}
 
+	// User management: an admin's token or the case passphrase; an
+	// analyst's token is not enough.
+	if _, e := served.with("CASEFILE_TOKEN", annTok).run(exitFailure, "user", "disable", "vic"); !strings.Contains(e, "ann (analyst) may not run 'casefile user disable'") {
+		t.Fatalf("an analyst disabling a user: %s", e)
+	}
+	if _, e := served.with("CASEFILE_PASSPHRASE", "wrong passphrase").run(exitFailure, "user", "disable", "vic"); !strings.Contains(e, "CASEFILE_PASSPHRASE") {
+		t.Fatalf("a wrong passphrase: %s", e)
+	}
+	if o, _ := served.with("CASEFILE_PASSPHRASE", "relay test passphrase").run(0, "user", "disable", "vic"); !strings.Contains(o, "disabled user vic") {
+		t.Fatalf("disable with the passphrase: %s", o)
+	}
+	if _, err := srv.TokenIdentity(vicTok); err == nil {
+		t.Error("a disabled user's token still identifies them")
+	}
+
 	stop()
 	if _, err := os.Lstat(socketPath(caseDir)); err == nil {
 		t.Fatal("the socket outlived the server")
