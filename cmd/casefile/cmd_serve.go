@@ -94,6 +94,7 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 		fmt.Fprintf(a.err, "casefile: warning: other casefile commands cannot reach this case while it is served: %v\n", err)
 	} else {
 		defer stop()
+		fmt.Fprintf(a.err, "casefile: other casefile commands on this case run through this server (%s); those that write need CASEFILE_TOKEN\n", socketPath(h.Dir))
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {

@@ -20,14 +20,15 @@ import (
 // relayCLI runs casefile commands in this process as a user would, with
 // env as the environment.
 type relayCLI struct {
-	t   *testing.T
-	env map[string]string
+	t     *testing.T
+	env   map[string]string
+	stdin string
 }
 
 func (c *relayCLI) run(want int, args ...string) (string, string) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errb}, func(k string) string { return c.env[k] })
+	code := run(context.Background(), args, stdio{in: strings.NewReader(c.stdin), out: &out, err: &errb}, func(k string) string { return c.env[k] })
 	if code != want {
 		c.t.Fatalf("%s: exit %d, want %d\n%s%s", args, code, want, out.String(), errb.String())
 	}
@@ -40,13 +41,24 @@ func (c *relayCLI) with(k, v string) *relayCLI {
 		env[a] = b
 	}
 	env[k] = v
-	return &relayCLI{t: c.t, env: env}
+	return &relayCLI{t: c.t, env: env, stdin: c.stdin}
 }
 
 // While a server holds the case, log, verify and an ingest made with a
 // workbench token run through its socket and print what they print on a
 // copy of the case run directly; a write without a token, or with a
 // viewer's, is refused with the way out; the entries name the token's user.
+// A client in another directory names files from there.
+func TestRelayedPathsFromTheClientsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.log"), nil, 0o644)
+	got := absolutePaths([]string{"a.log", "--source", "web01", "-", "--out", "pkg", "--out=pkg2", "/abs/b.log", "missing.log"}, dir)
+	want := []string{filepath.Join(dir, "a.log"), "--source", "web01", "-", "--out", filepath.Join(dir, "pkg"), "--out=" + filepath.Join(dir, "pkg2"), "/abs/b.log", "missing.log"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
 func TestCommandsRunThroughTheServer(t *testing.T) {
 	dir := t.TempDir()
 	caseDir, copyDir := filepath.Join(dir, "case"), filepath.Join(dir, "copy")
@@ -141,6 +153,15 @@ func TestCommandsRunThroughTheServer(t *testing.T) {
 	entry := regexp.MustCompile(`entry #\d+`)
 	if entry.ReplaceAllString(o1, "") != entry.ReplaceAllString(o2, "") || e1 != e2 {
 		t.Fatalf("ingest through the server differs from a direct run:\n--- served\n%s%s--- direct\n%s%s", o1, e1, o2, e2)
+	}
+	// Standard input is read from the client when the command reads it.
+	in := strings.Repeat("Mar  3 10:00:03 web01 sshd[3]: Failed password for admin from 192.0.2.1 port 1 ssh2\n", 5000)
+	stdinServed, stdinDirect := served.with("CASEFILE_TOKEN", annTok), direct.with("X", "")
+	stdinServed.stdin, stdinDirect.stdin = in, in
+	o1, e1 = stdinServed.run(0, "ingest", "--year", "2026", "--stdin-name", "piped.log", "-")
+	o2, e2 = stdinDirect.run(0, "ingest", "--year", "2026", "--stdin-name", "piped.log", "-")
+	if entry.ReplaceAllString(o1, "") != entry.ReplaceAllString(o2, "") || e1 != e2 || !strings.Contains(o1, "5000 events") {
+		t.Fatalf("ingest of stdin through the server differs from a direct run:\n--- served\n%s%s--- direct\n%s%s", o1, e1, o2, e2)
 	}
 	out, _ := served.run(0, "log", "--json")
 	if !strings.Contains(out, `ann (casefile CLI through the workbench, token `) {
