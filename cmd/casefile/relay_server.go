@@ -227,7 +227,7 @@ func (r *relayStdin) Read(p []byte) (int, error) {
 		case b := <-r.data:
 			r.left, r.eof = b, b == nil
 		case <-r.ctx.Done():
-			return 0, r.ctx.Err()
+			return 0, errors.New("interrupted before the input ended")
 		}
 	}
 	if len(r.left) == 0 && r.eof {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
@@ -216,4 +218,46 @@ func TestCommandsRunThroughTheServer(t *testing.T) {
 	}
 	defer stop2()
 	served.run(0, "log") // the case is held: only the relay can answer
+}
+
+// An interrupted client stops its command in the server (here one waiting
+// for standard input that never comes), and the server serves on.
+func TestRelayedCommandInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	caseDir := filepath.Join(dir, "case")
+	cli := &relayCLI{t: t, env: map[string]string{"CASEFILE_PASSPHRASE": "relay test passphrase", "CASEFILE_EXAMINER": "T <t@example.org>",
+		"CASEFILE_CASE": caseDir, "CASEFILE_USER_PASSWORD": "a long enough password"}}
+	cli.run(0, "init")
+	cli.run(0, "user", "add", "ann", "--role", "analyst")
+	o, _ := cli.run(0, "user", "token", "ann")
+	h, err := casedir.Open(caseDir, casedir.OpenOptions{Passphrase: func() ([]byte, error) { return []byte("relay test passphrase"), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	srv, err := ui.New(ui.Config{Case: h, SkipStartVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	stop, err := (&app{}).startRelay(context.Background(), h, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out, errb bytes.Buffer
+	env := map[string]string{"CASEFILE_CASE": caseDir, "CASEFILE_TOKEN": strings.TrimSpace(o)}
+	start := time.Now()
+	code := run(ctx, []string{"ingest", "-"}, stdio{in: pr, out: &out, err: &errb}, func(k string) string { return env[k] })
+	if code == 0 || time.Since(start) > 10*time.Second {
+		t.Fatalf("interrupted ingest: exit %d after %s\n%s%s", code, time.Since(start), out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr: %s", errb.String())
+	}
+	cli.with("CASEFILE_PASSPHRASE", "").run(0, "log")
 }
