@@ -41,8 +41,8 @@ func TestBrowserAdminDisablesUser(t *testing.T) {
 	}
 	shot(t, analyst, dir, "32-disabled-user-click")
 	if err := chromedp.Do(analyst, chromedp.SendKeys(chromedp.ID("user"), "ann"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
-		t.Fatal(err)
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS(`p.alert`))); err != nil {
+		t.Fatalf("a disabled user's login was not refused: %v", err)
 	}
 	if u, err := chromedp.Run(analyst, chromedp.Location()); err != nil || !strings.Contains(u, "/login?failed=1") {
 		t.Errorf("a disabled user's login: at %s (%v)", u, err)
