@@ -45,6 +45,19 @@ type caseFacts struct {
 	size     uint64
 }
 
+// AffectsAssessment reports whether an entry of this kind can change an
+// assessment: the kinds readFacts reads (what was preserved, parsed,
+// observed, and the examiners' verdicts). An assessment recorded over the
+// first n entries therefore still holds, under the same model and rules,
+// while no entry of these kinds follows. Keep it in step with readFacts.
+func AffectsAssessment(kind string) bool {
+	switch kind {
+	case evidence.KindArtefactIngested, KindOverride, eventstore.KindEventsParsed, observe.KindObservations:
+		return true
+	}
+	return false
+}
+
 func readFacts(c *evidence.Case) (*caseFacts, error) {
 	f := &caseFacts{entryOf: map[string]int64{}, names: map[string]string{}, vantage: map[string]string{},
 		parsed: map[string]int64{}, observed: map[string]int64{}, override: map[string]*attrib.Examiner{}, size: c.Log().Size()}
@@ -278,21 +291,54 @@ func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize 
 	return es[0], nil
 }
 
+// AssessAndRecord is what `casefile assess` does and the workbench's
+// "Record this assessment": assess the case as it stands (AssessWith) and
+// record the result (Record), resting on the log size before assessing.
+func AssessAndRecord(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, actor string) (*attrib.Result, *evidence.Entry, error) {
+	size := c.Log().Size()
+	res, err := AssessWith(ctx, c, m, rules, only)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := Record(ctx, c, res, size, only, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, e, nil
+}
+
+// Records reports whether the recorded assessment p is res: the same
+// result root under the same model, over every source. What is handed over
+// or shown as recorded must rest on such an entry; otherwise it is a
+// preview, to be recorded first. root is res's ResultRoot.
+func (p *AssessmentPayload) Records(res *attrib.Result, root string) bool {
+	return p != nil && p.ResultRoot == root && p.ModelDigest == res.ModelDigest && len(p.Only) == 0
+}
+
 // Latest is the payload of the case's latest assessment.recorded entry
 // (nil: none).
 func Latest(c *evidence.Case) (*AssessmentPayload, error) {
 	var last *AssessmentPayload
 	err := c.Entries(0, func(e *evidence.Entry) error {
 		if e.Kind == KindAssessment {
-			var p AssessmentPayload
-			if err := e.DecodePayload(&p); err != nil {
-				return fmt.Errorf("entry %d: %w", e.Index, err)
+			p, err := ReadAssessment(e)
+			if err != nil {
+				return err
 			}
-			last = &p
+			last = p
 		}
 		return nil
 	})
 	return last, err
+}
+
+// ReadAssessment decodes the payload of an assessment.recorded entry.
+func ReadAssessment(e *evidence.Entry) (*AssessmentPayload, error) {
+	var p AssessmentPayload
+	if err := e.DecodePayload(&p); err != nil {
+		return nil, fmt.Errorf("entry %d: %w", e.Index, err)
+	}
+	return &p, nil
 }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

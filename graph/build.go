@@ -66,14 +66,29 @@ type Edge struct {
 	To    string   `json:"to"`
 	Kind  string   `json:"kind"`
 	Cites []string `json:"cites"`
+	// Label, Role and Nats say, on an explanation graph's weighs edge,
+	// what the factor did to the role ("strongly for relay", +3.00 nats);
+	// Shadowed marks a factor whose family counted a stronger member for
+	// that role instead. Empty on the case graph.
+	Label    string  `json:"label,omitempty"`
+	Role     string  `json:"role,omitempty"`
+	Nats     float64 `json:"nats,omitempty"`
+	Shadowed bool    `json:"shadowed,omitempty"`
+	// Count is, on an overview (Graph.Overview), how many edges or events
+	// of the case graph the edge stands for.
+	Count int `json:"count,omitempty"`
 }
 
 // Graph is the provenance graph of a case.
 type Graph struct {
-	Nodes []*Node `json:"nodes"`
-	Edges []*Edge `json:"edges"`
-	index map[string]*Node
-	edges map[string]*Edge
+	// Version and Source are set on an explanation graph only (see
+	// Explain); the case graph's JSON keeps its original shape.
+	Version string  `json:"version,omitempty"`
+	Source  string  `json:"source,omitempty"`
+	Nodes   []*Node `json:"nodes"`
+	Edges   []*Edge `json:"edges"`
+	index   map[string]*Node
+	edges   map[string]*Edge
 }
 
 // maxEventGroups bounds event-group nodes; past it, groups merge per

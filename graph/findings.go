@@ -31,6 +31,10 @@ func Findings(r *attrib.Result) []export.Finding {
 			Model: strings.TrimSpace(r.Model + " " + r.ModelDigest), Hypotheses: map[string]float64{},
 			Special: s.Special, Events: s.Events, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen,
 		}
+		for _, l := range s.Logins {
+			f.Logins = append(f.Logins, export.FindingLogin{Account: l.Account, First: l.First, Count: l.Count, Evidence: l.Evidence})
+		}
+		f.LoginsOver = s.LoginsOver
 		if attrib.IsRole(s.Role) {
 			for _, role := range roles {
 				f.Hypotheses[role] = s.Hypotheses.Get(role)

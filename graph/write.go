@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -64,14 +65,38 @@ func (g *Graph) WriteDOT(w io.Writer) error {
 		if fill == "" {
 			fill = "#fff7d6"
 		}
-		fmt.Fprintf(bw, "  %s [label=%s, shape=%s, fillcolor=%s, tooltip=%s];\n",
-			dotQuote(n.ID), dotQuote(n.Kind+"\n"+clip(n.Label, 60)), shape, dotQuote(fill), dotQuote(n.Why))
+		fmt.Fprintf(bw, "  %s [label=%s, shape=%s, fillcolor=%s, tooltip=%s%s];\n",
+			dotQuote(n.ID), dotQuote(n.Kind+"\n"+clip(n.Label, 60)), shape, dotQuote(fill), dotQuote(n.Why), dotNodeStyle(n))
 	}
 	for _, e := range g.Edges {
-		fmt.Fprintf(bw, "  %s -> %s [label=%s];\n", dotQuote(e.From), dotQuote(e.To), dotQuote(e.Kind))
+		label, style := e.Kind, ""
+		if e.Label != "" {
+			label = e.Label
+		}
+		switch {
+		case e.Shadowed:
+			style = `, style=dashed, color="#aaaaaa", fontcolor="#888888"`
+		case e.Nats > 0:
+			style = fmt.Sprintf(`, color="#1a7f37", penwidth=%.1f`, 1+e.Nats)
+		case e.Nats < 0:
+			style = fmt.Sprintf(`, color="#b42318", penwidth=%.1f`, 1-e.Nats)
+		}
+		fmt.Fprintf(bw, "  %s -> %s [label=%s%s];\n", dotQuote(e.From), dotQuote(e.To), dotQuote(label), style)
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()
+}
+
+// dotNodeStyle greys a factor that moves no role and outlines the chosen
+// hypothesis, as the workbench does.
+func dotNodeStyle(n *Node) string {
+	switch {
+	case n.Kind == NodeFactor && n.Attrs["diagnostic"] == "false":
+		return `, fontcolor="#888888", color="#aaaaaa", fillcolor="#f4f4f4", style="filled,dashed"`
+	case n.Kind == NodeHypothesis && n.Attrs["chosen"] == "true":
+		return `, penwidth=3`
+	}
+	return ""
 }
 
 func clip(s string, n int) string {
@@ -107,6 +132,10 @@ func (g *Graph) WriteGraphML(w io.Writer) error {
 	}
 	fmt.Fprintln(bw, `  <key id="e_kind" for="edge" attr.name="kind" attr.type="string"/>`)
 	fmt.Fprintln(bw, `  <key id="e_cites" for="edge" attr.name="cites" attr.type="string"/>`)
+	fmt.Fprintln(bw, `  <key id="e_label" for="edge" attr.name="label" attr.type="string"/>`)
+	fmt.Fprintln(bw, `  <key id="e_role" for="edge" attr.name="role" attr.type="string"/>`)
+	fmt.Fprintln(bw, `  <key id="e_nats" for="edge" attr.name="nats" attr.type="double"/>`)
+	fmt.Fprintln(bw, `  <key id="e_shadowed" for="edge" attr.name="shadowed" attr.type="boolean"/>`)
 	fmt.Fprintln(bw, `  <graph id="casefile" edgedefault="directed">`)
 	for _, n := range g.Nodes {
 		fmt.Fprintf(bw, `    <node id="%s">`, xmlEsc(n.ID))
@@ -127,8 +156,13 @@ func (g *Graph) WriteGraphML(w io.Writer) error {
 		bw.WriteString("</node>\n")
 	}
 	for i, e := range g.Edges {
-		fmt.Fprintf(bw, `    <edge id="e%d" source="%s" target="%s"><data key="e_kind">%s</data><data key="e_cites">%s</data></edge>`+"\n",
+		fmt.Fprintf(bw, `    <edge id="e%d" source="%s" target="%s"><data key="e_kind">%s</data><data key="e_cites">%s</data>`,
 			i, xmlEsc(e.From), xmlEsc(e.To), xmlEsc(e.Kind), xmlEsc(strings.Join(e.Cites, " ")))
+		if e.Label != "" {
+			fmt.Fprintf(bw, `<data key="e_label">%s</data><data key="e_role">%s</data><data key="e_nats">%s</data><data key="e_shadowed">%t</data>`,
+				xmlEsc(e.Label), xmlEsc(e.Role), strconv.FormatFloat(e.Nats, 'f', -1, 64), e.Shadowed)
+		}
+		bw.WriteString("</edge>\n")
 	}
 	bw.WriteString("  </graph>\n</graphml>\n")
 	return bw.Flush()

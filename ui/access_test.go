@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/annotate"
 )
 
 // route is one route with a request that exercises it.
@@ -36,6 +37,8 @@ func allRoutes(f *fixture) []route {
 		{"GET", "/custody/1", permRead, nil},
 		{"GET", "/ingest", permIngest, nil},
 		{"GET", "/export", permExport, nil},
+		{"GET", "/enrich", permIngest, nil},
+		{"POST", "/enrich", permIngest, url.Values{"dataset": {"sha256:" + a}}},
 		{"GET", "/notify", permExport, nil},
 		{"GET", "/users", permAdmin, nil},
 		{"POST", "/verify", permVerify, url.Values{}},
@@ -49,6 +52,20 @@ func allRoutes(f *fixture) []route {
 		{"POST", "/users/carl/revoke-tokens", permAdmin, url.Values{}},
 		{"GET", "/account", permRead, nil},
 		{"POST", "/sources/185.220.101.4/override", permIngest, url.Values{"role": {"anonymization-relay"}, "rationale": {"a Tor exit"}}},
+		{"GET", "/annotate?target=185.220.101.4", permRead, nil},
+		{"GET", "/notes", permRead, nil},
+		{"GET", "/notes/" + f.note(0), permRead, nil},
+		{"GET", "/iocs", permRead, nil},
+		{"POST", "/annotations", permAnnotate, url.Values{"action": {"star"}, "target": {"sha256:" + a + "#L1"}}},
+		{"POST", "/annotations/comment", permComment, url.Values{"target": {"185.220.101.4"}, "text": {"seen before"}}},
+		{"POST", "/notes", permAnnotate, url.Values{"title": {"Matrix"}, "body": {"a note"}}},
+		{"POST", "/notes/" + f.note(0), permAnnotate, url.Values{"title": {"Matrix v2"}, "body": {"a new version"}}},
+		{"POST", "/notes/" + f.note(1) + "/withdraw", permAnnotate, url.Values{}},
+		{"POST", "/iocs", permAnnotate, url.Values{"indicator": {"198.51.100.7"}, "tlp": {"green"}}},
+		{"POST", "/iocs/remove", permAnnotate, url.Values{"indicator": {"198.51.100.7"}}},
+		{"POST", "/sources/views", permIngest, url.Values{"name": {"Tor"}, "query": {"q=185.220"}}},
+		{"POST", "/assess", permIngest, url.Values{}},
+		{"GET", "/sources?country=DE&logins=1&sort=asn", permRead, nil},
 		{"GET", "/api/v1/verify", permRead, nil},
 		{"POST", "/api/v1/verify", permVerify, url.Values{}},
 		{"GET", "/api/v1/log?limit=5", permRead, nil},
@@ -58,8 +75,15 @@ func allRoutes(f *fixture) []route {
 		{"GET", "/api/v1/indicators?limit=5", permRead, nil},
 		{"GET", "/api/v1/assessment?limit=5", permRead, nil},
 		{"GET", "/api/v1/assessment/185.220.101.4", permRead, nil},
+		{"GET", "/api/v1/sources?kind=auth&limit=5", permRead, nil},
+		{"GET", "/api/v1/datasets", permRead, nil},
+		{"POST", "/api/v1/enrich", permIngest, url.Values{"dataset": {"sha256:" + a}}},
+		{"POST", "/api/v1/assessment", permIngest, url.Values{}},
 		{"GET", "/api/v1/graph", permRead, nil},
 		{"GET", "/api/v1/exports", permExport, nil},
+		{"GET", "/api/v1/annotations", permRead, nil},
+		{"GET", "/api/v1/notes", permRead, nil},
+		{"GET", "/api/v1/iocs", permRead, nil},
 	}
 }
 
@@ -83,9 +107,9 @@ func (c *client) request(r route, withCSRF bool) *http.Response {
 // matrix is the roles matrix as the design states it, written out so that a
 // change to roleCan shows up here.
 var matrix = map[string]map[perm]bool{
-	RoleAdmin:   {permRead: true, permContent: true, permVerify: true, permExport: true, permIngest: true, permAdmin: true},
-	RoleAnalyst: {permRead: true, permContent: true, permVerify: true, permExport: true, permIngest: true},
-	RoleCounsel: {permRead: true, permContent: true, permVerify: true, permExport: true},
+	RoleAdmin:   {permRead: true, permContent: true, permVerify: true, permExport: true, permIngest: true, permAdmin: true, permAnnotate: true, permComment: true},
+	RoleAnalyst: {permRead: true, permContent: true, permVerify: true, permExport: true, permIngest: true, permAnnotate: true, permComment: true},
+	RoleCounsel: {permRead: true, permContent: true, permVerify: true, permExport: true, permComment: true},
 	RoleViewer:  {permRead: true},
 }
 
@@ -146,6 +170,7 @@ func TestRolesMatrix(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	f := newFixture(t, "")
 	c := f.login(t, "ann")
+	f.note(0) // the notes the routes name exist before the count
 	before := entryKinds(t, f.h.Case)
 	for _, r := range allRoutes(f) {
 		if r.method != "POST" {
@@ -179,7 +204,7 @@ func TestCSRF(t *testing.T) {
 		t.Errorf("logout without CSRF: %d", resp.StatusCode)
 	}
 	after := entryKinds(t, f.h.Case)
-	for _, k := range []string{"artefact.ingested", "export.created", KindUserAdded, KindUserToken} {
+	for _, k := range []string{"artefact.ingested", "export.created", KindUserAdded, KindUserToken, annotate.KindMark, annotate.KindNote, annotate.KindIOC, annotate.KindWithdrawn} {
 		if after[k] != before[k] {
 			t.Errorf("%s changed from %d to %d without a CSRF token", k, before[k], after[k])
 		}

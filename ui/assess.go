@@ -32,6 +32,7 @@ type assessCache struct {
 	hasGraph bool
 	orders   map[orderKey][]int // sorted source orders of res
 	pages    map[string][]byte  // encoded API pages of res, by query
+	table    tableCache         // the sources table of res (triage.go)
 }
 
 // maxCachedPages bounds the encoded assessment pages kept per assessment.
@@ -105,10 +106,16 @@ func (a *assessCache) invalidate() {
 
 // result returns the assessment of every source, computing it when stale.
 func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]int, error) {
+	res, byInd, _, err := a.resultAt(ctx)
+	return res, byInd, err
+}
+
+// resultAt is result with the log size the assessment rests on.
+func (a *assessCache) resultAt(ctx context.Context) (*attrib.Result, map[string]int, uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.hasRes && a.resGen == a.gen {
-		return a.res, a.byInd, nil
+		return a.res, a.byInd, a.resSize, nil
 	}
 	var res *attrib.Result
 	var err error
@@ -119,15 +126,30 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 		res, err = assessCase(ctx, a.s)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
+	a.set(res, size)
+	return a.res, a.byInd, a.resSize, nil
+}
+
+// set makes res, assessed over the first size entries, the current
+// assessment. a.mu is held.
+func (a *assessCache) set(res *attrib.Result, size uint64) {
 	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen, size, true
 	a.orders, a.pages = nil, nil
 	a.byInd = make(map[string]int, len(res.Sources))
 	for i, src := range res.Sources {
 		a.byInd[src.Indicator] = i
 	}
-	return a.res, a.byInd, nil
+}
+
+// adopt makes res, just assessed over the first size entries and recorded
+// from the workbench, the assessment shown: recording assesses the case
+// anew, so the page shows exactly what the entry records.
+func (a *assessCache) adopt(res *attrib.Result, size uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.set(res, size)
 }
 
 // restsOn is the log size the current assessment was made over.

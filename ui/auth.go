@@ -14,12 +14,14 @@ import (
 type perm int
 
 const (
-	permRead    perm = iota // metadata: lists, events, assessment, custody log
-	permContent             // artefact bytes
-	permVerify              // run a verification
-	permExport              // build and download packages
-	permIngest              // add evidence
-	permAdmin               // users and tokens
+	permRead     perm = iota // metadata: lists, events, assessment, custody log
+	permContent              // artefact bytes
+	permVerify               // run a verification
+	permExport               // build and download packages
+	permIngest               // add evidence
+	permAdmin                // users and tokens
+	permAnnotate             // tag, star, write notes, curate the IOC list
+	permComment              // comment on events, sources and artefacts
 )
 
 // roleCan is the roles matrix: an admin may do everything, an analyst
@@ -31,7 +33,7 @@ func roleCan(role string, p perm) bool {
 	case RoleAnalyst:
 		return p != permAdmin
 	case RoleCounsel:
-		return p == permRead || p == permContent || p == permVerify || p == permExport
+		return p == permRead || p == permContent || p == permVerify || p == permExport || p == permComment
 	case RoleViewer:
 		return p == permRead
 	}

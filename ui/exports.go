@@ -143,7 +143,7 @@ func (s *Server) recordedFindings(ctx context.Context, p *principal) ([]export.F
 	}
 	if last, err := graph.Latest(s.c.Case); err != nil {
 		return nil, nil, err
-	} else if len(leaves) > 0 && (last == nil || last.ResultRoot != root || last.ModelDigest != assessed.ModelDigest || len(last.Only) > 0) {
+	} else if len(leaves) > 0 && !last.Records(assessed, root) {
 		if _, err := graph.Record(ctx, s.c.Case, assessed, s.assess.restsOn(), nil, actorOf(p)); err != nil {
 			return nil, nil, err
 		}

@@ -3,12 +3,15 @@ package ui
 import (
 	"net/http"
 
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
 type eventRow struct {
 	*parse.Event
-	Link string
+	Link   string
+	Target annotate.Target // how annotations cite the event
+	Marks  []annotate.Mark // its tags, star and comments
 }
 
 type eventsData struct {
@@ -34,8 +37,14 @@ func (h *handler) eventList(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, false, http.StatusInternalServerError, err)
 			return
 		}
-		for _, e := range evs {
-			d.Rows = append(d.Rows, eventRow{e, eventLink(e.Citation)})
+		refs := make([]string, len(evs))
+		for i, e := range evs {
+			d.Rows = append(d.Rows, eventRow{Event: e, Link: eventLink(e.Citation), Target: annotate.EventTarget(e.Citation)})
+			refs[i] = d.Rows[i].Target.Ref
+		}
+		marks := s.annots.marksOf(refs)
+		for i := range d.Rows {
+			d.Rows[i].Marks = marks[d.Rows[i].Target.Ref]
 		}
 	}
 	if len(d.Rows) > f.Limit {

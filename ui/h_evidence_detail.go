@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/parse"
 )
@@ -23,6 +24,7 @@ type evidenceDetailData struct {
 	Runs    []runView
 	Custody []entryLine
 	Binary  bool
+	Annot   annotRef // tags, star and comments on the artefact
 }
 
 // evidenceDetail shows one artefact: what it is, its custody history, how
@@ -63,6 +65,7 @@ func (h *handler) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Runs = append(d.Runs, rv)
 	}
+	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetArtefact, Ref: "sha256:" + hx}, "/evidence/"+hx+"#annotations")
 	s.render(w, r, http.StatusOK, "evidence_detail", s.newView(r, "Artefact "+shortHash(hx), "evidence", d))
 }
 

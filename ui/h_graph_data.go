@@ -2,9 +2,13 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
 )
 
 // cyNode and cyEdge are the graph as the page's script reads it: small
@@ -26,21 +30,87 @@ type cyEdge struct {
 	To    string `json:"to"`
 	Kind  string `json:"kind"`
 	Cites int    `json:"cites"`
+	Count int    `json:"count,omitempty"` // case-graph edges or events it stands for
 }
 
-// graphData is the provenance graph for the page.
+// graphFilter is what the graph page's form asks for (role, kind, time,
+// campaign) and which folded nodes are unfolded.
+type graphFilter struct {
+	Roles, Kinds, Expand []string
+	From, To, Campaign   string
+}
+
+func graphFilterOf(q url.Values) graphFilter {
+	return graphFilter{Roles: q["role"], Kinds: q["kind"], Expand: q["expand"], From: q.Get("from"), To: q.Get("to"), Campaign: q.Get("campaign")}
+}
+
+// options turns the form into overview options; a date that does not
+// parse is left open and said so.
+func (f graphFilter) options() (graph.OverviewOptions, []string) {
+	o := graph.OverviewOptions{Roles: set(f.Roles), Expand: set(f.Expand), Campaign: f.Campaign}
+	if len(f.Kinds) > 0 {
+		o.Kinds = set(f.Kinds)
+	}
+	var bad []string
+	day := func(s string, end bool) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				if end && layout == "2006-01-02" {
+					t = t.Add(24*time.Hour - time.Nanosecond)
+				}
+				return t
+			}
+		}
+		bad = append(bad, s)
+		return time.Time{}
+	}
+	o.From, o.To = day(f.From, false), day(f.To, true)
+	return o, bad
+}
+
+func set(list []string) map[string]bool {
+	if len(list) == 0 {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, s := range list {
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				m[p] = true
+			}
+		}
+	}
+	return m
+}
+
+// graphData is the case graph for the page, folded on the server so that
+// the first paint of a large case has a few hundred nodes at most: sources
+// grouped by campaign, role and autonomous system, event groups and
+// observations folded into counted edges (graph.Overview). ?expand=ID
+// unfolds a group or a source.
 func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
 	g, err := h.s.assess.graphOf(r.Context())
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
-	_, byInd, _ := h.s.assess.result(r.Context())
+	res, byInd, err := h.s.assess.result(r.Context())
+	if err != nil {
+		h.s.fail(w, r, true, http.StatusInternalServerError, err)
+		return
+	}
+	opt, bad := graphFilterOf(r.URL.Query()).options()
+	v, st := g.Overview(res, opt)
 	out := struct {
-		Nodes []cyNode `json:"nodes"`
-		Edges []cyEdge `json:"edges"`
-	}{Nodes: make([]cyNode, 0, len(g.Nodes)), Edges: make([]cyEdge, 0, len(g.Edges))}
-	for _, n := range g.Nodes {
+		Nodes []cyNode            `json:"nodes"`
+		Edges []cyEdge            `json:"edges"`
+		Stats graph.OverviewStats `json:"stats"`
+		Bad   []string            `json:"bad_dates,omitempty"`
+	}{Nodes: make([]cyNode, 0, len(v.Nodes)), Edges: make([]cyEdge, 0, len(v.Edges)), Stats: st, Bad: bad}
+	for _, n := range v.Nodes {
 		c := cyNode{ID: n.ID, Kind: n.Kind, Label: n.Label, Why: n.Why, Attrs: n.Attrs, Weight: n.Weight, Group: n.Group}
 		for i, ct := range n.Cites {
 			if i == 20 {
@@ -53,9 +123,10 @@ func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
 		out.Nodes = append(out.Nodes, c)
 	}
 	sort.Slice(out.Nodes, func(i, j int) bool { return out.Nodes[i].ID < out.Nodes[j].ID })
-	for _, e := range g.Edges {
-		out.Edges = append(out.Edges, cyEdge{From: e.From, To: e.To, Kind: e.Kind, Cites: len(e.Cites)})
+	for _, e := range v.Edges {
+		out.Edges = append(out.Edges, cyEdge{From: e.From, To: e.To, Kind: e.Kind, Cites: len(e.Cites), Count: e.Count})
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -71,9 +142,64 @@ func nodeHref(n *graph.Node, assessed map[string]int) string {
 				return l["href"]
 			}
 		}
+	case graph.NodeCampaign:
+		if n.Group != "" {
+			return "/sources?campaign=" + url.QueryEscape(n.Group)
+		}
+	case graph.NodeAggregate:
+		if role := n.Attrs["role"]; role != "" {
+			return "/sources?role=" + url.QueryEscape(role)
+		}
 	}
 	if _, ok := assessed[n.Label]; ok {
 		return "/sources/" + pathEscape(n.Label)
 	}
 	return ""
+}
+
+// graphPageData fills the page's filter form: the verdicts, the kinds of
+// node and the campaigns of the case, and what is chosen now.
+type graphPageData struct {
+	F         graphFilter
+	Roles     []facet
+	Kinds     []facet
+	Campaigns []string
+	Query     string
+}
+
+type facet struct {
+	Name    string
+	N       int
+	Checked bool
+}
+
+func graphPageOf(res *attrib.Result, g *graph.Graph, q url.Values) graphPageData {
+	d := graphPageData{F: graphFilterOf(q), Query: q.Encode()}
+	roles := map[string]int{}
+	for _, s := range res.Sources {
+		roles[s.Role]++
+	}
+	chosen := set(d.F.Roles)
+	for _, r := range attrib.Verdicts() {
+		if roles[r] > 0 {
+			d.Roles = append(d.Roles, facet{r, roles[r], chosen[r]})
+		}
+	}
+	kinds := map[string]int{}
+	for _, n := range g.Nodes {
+		kinds[n.Kind]++
+	}
+	want := set(d.F.Kinds)
+	if want == nil {
+		want = graph.DefaultOverviewKinds
+	}
+	for _, k := range []string{graph.NodeArtefact, graph.NodeDataset, "user", "ssh-key", "domain", "user-agent", "service", "url", "email", "hash"} {
+		if kinds[k] > 0 {
+			d.Kinds = append(d.Kinds, facet{k, kinds[k], want[k]})
+		}
+	}
+	for _, c := range res.Campaigns {
+		d.Campaigns = append(d.Campaigns, c.ID)
+	}
+	return d
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/graph/attrib"
 )
 
@@ -48,6 +50,9 @@ type sourceDetailData struct {
 	// Verdicts an examiner may record, and the error of a refused attempt.
 	Verdicts      []string
 	OverrideError string
+	// Explanation is the explanation graph and its list (explain_view.go).
+	Explanation template.HTML
+	Annot       annotRef // tags, star and comments on the source
 }
 
 // sourceDetail explains one source: the sentence first, then the
@@ -100,6 +105,8 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 		}
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
+	d.Explanation = h.explanation(r.Context(), res, src)
+	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetSource, Ref: src.Indicator}, "/sources/"+url.PathEscape(src.Indicator)+"#annotations")
 	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }
 

@@ -4,94 +4,139 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/triage"
 )
 
 type sourcesData struct {
-	Rows          []*attrib.Source
-	Total, Shown  int
+	Rows          []*triage.Row
+	Total, All    int
 	Sort, Dir     string
-	Role, Q       string
-	Campaign      string
-	Acted         bool // only the sources rules caught acting
+	F             triage.Filter
 	Roles         []string
+	Confidences   []string
+	Kinds         []string
+	Countries     []string
 	Offset, Limit int
 	Prev, Next    string
 	HasPrev       bool
 	HasNext       bool
 	Model         string
-	SortLinks     map[string]string
+	Columns       []sortColumn
+	Record        recordState
+	Views         []savedView
+	Query         string // the filters and sort shown, for saving them as a view
+	Error         string
 }
 
-// sourceList is the assessment table: every source with its role, words,
-// confidence and collateral risk, sorted and paged on the server.
+// sortColumn is one sortable column heading.
+type sortColumn struct {
+	Label, Href  string
+	Current, Asc bool
+}
+
+// sourceColumns are the table's columns, each with its sort key.
+var sourceColumns = []struct {
+	key, label string
+	text       bool
+}{
+	{"indicator", "Address", true}, {"asn", "ASN", false}, {"org", "Organisation", true}, {"country", "Country", true},
+	{"first", "First seen (UTC)", false}, {"last", "Last seen (UTC)", false}, {"events", "Events by kind", false},
+	{"logins", "Successful logins", false}, {"rules", "Rule hits", false}, {"campaign", "Campaign", true},
+	{"role", "Most likely role", true}, {"probability", "Words", false}, {"confidence", "Confidence", false},
+	{"risk", "Collateral risk", false}, {"verdict", "Examiner's verdict", true},
+}
+
+// tableQuery is what a sources request asks for: filter, sort, page.
+type tableQuery struct {
+	F             triage.Filter
+	Sort          string
+	Desc          bool
+	Offset, Limit int
+}
+
+func readTableQuery(q url.Values) tableQuery {
+	t := tableQuery{F: triage.ParseFilter(q), Sort: q.Get("sort"), Desc: q.Get("dir") != "asc"}
+	if !triage.ValidSort(t.Sort) {
+		t.Sort = "risk"
+	}
+	t.Offset, t.Limit = paging(q, defaultLimit)
+	return t
+}
+
+// link is the query string of the same filters with another sort or page.
+func (t tableQuery) link(sortKey string, desc bool, offset, limit int) string {
+	v := t.F.Values()
+	v.Set("sort", sortKey)
+	if desc {
+		v.Set("dir", "desc")
+	} else {
+		v.Set("dir", "asc")
+	}
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	}
+	if limit != defaultLimit {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	return "?" + v.Encode()
+}
+
+// sourceList is the triage table: every source with where the observations
+// place it, what it did, and what the model and the examiner concluded,
+// filtered, sorted and paged on the server; it says whether the assessment
+// shown is recorded or a preview.
 func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
+	h.renderSources(w, r, http.StatusOK, "")
+}
+
+func (h *handler) renderSources(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	s := h.s
-	res, _, err := s.assess.result(r.Context())
+	t, err := s.table(r.Context())
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	q := r.URL.Query()
-	d := sourcesData{Sort: q.Get("sort"), Dir: q.Get("dir"), Role: q.Get("role"), Q: strings.TrimSpace(q.Get("q")), Campaign: q.Get("campaign"), Acted: q.Get("acted") == "1",
-		Roles: attrib.Verdicts(), Model: res.Model + " " + res.ModelDigest, SortLinks: map[string]string{}}
-	switch d.Sort {
-	case "indicator", "role", "probability", "confidence", "risk", "events":
-	default:
-		d.Sort = "risk"
+	st, err := s.recordState(t)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
 	}
-	if d.Dir != "asc" {
+	tq := readTableQuery(r.URL.Query())
+	p := t.page(tq.F, tq.Sort, tq.Desc, tq.Offset, tq.Limit)
+	d := sourcesData{Rows: p.Rows, Total: p.Total, All: len(t.rows), Sort: tq.Sort, Dir: "asc", F: tq.F,
+		Roles: attrib.Verdicts(), Confidences: triage.Confidences, Kinds: triage.KindNames, Countries: t.countries(),
+		Offset: tq.Offset, Limit: tq.Limit, Model: t.res.Model + " " + t.res.ModelDigest,
+		Record: st, Error: problem}
+	if tq.Desc {
 		d.Dir = "desc"
 	}
-	d.Offset, d.Limit = paging(q, defaultLimit)
-	matched := 0
-	for _, i := range s.assess.order(res, d.Sort, d.Dir == "desc") {
-		src := &res.Sources[i]
-		if d.Role != "" && src.Role != d.Role || d.Q != "" && !strings.Contains(src.Indicator, d.Q) || d.Campaign != "" && src.Campaign != d.Campaign ||
-			d.Acted && len(src.Did()) == 0 {
-			continue
+	d.Query = tq.link(tq.Sort, tq.Desc, 0, defaultLimit)[1:]
+	for _, c := range sourceColumns {
+		// A new column sorts numbers descending (most first) and text
+		// ascending; the current column flips.
+		desc := !c.text
+		if c.key == tq.Sort {
+			desc = !tq.Desc
 		}
-		if matched >= d.Offset && len(d.Rows) < d.Limit {
-			d.Rows = append(d.Rows, src)
-		}
-		matched++
+		d.Columns = append(d.Columns, sortColumn{Label: c.label, Href: tq.link(c.key, desc, 0, tq.Limit), Current: c.key == tq.Sort, Asc: !tq.Desc})
 	}
-	d.Total = matched
-	link := func(sortKey, dir string, offset int) string {
-		v := url.Values{}
-		v.Set("sort", sortKey)
-		v.Set("dir", dir)
-		if d.Role != "" {
-			v.Set("role", d.Role)
-		}
-		if d.Q != "" {
-			v.Set("q", d.Q)
-		}
-		if d.Campaign != "" {
-			v.Set("campaign", d.Campaign)
-		}
-		if d.Acted {
-			v.Set("acted", "1")
-		}
-		if offset > 0 {
-			v.Set("offset", strconv.Itoa(offset))
-		}
-		return "?" + v.Encode()
+	if tq.Offset > 0 {
+		d.HasPrev, d.Prev = true, tq.link(tq.Sort, tq.Desc, max(0, tq.Offset-tq.Limit), tq.Limit)
 	}
-	for _, k := range []string{"indicator", "role", "probability", "confidence", "risk", "events"} {
-		dir := "desc"
-		if k == d.Sort && d.Dir == "desc" || k == "indicator" && k != d.Sort {
-			dir = "asc"
+	if tq.Offset+tq.Limit < p.Total {
+		d.HasNext, d.Next = true, tq.link(tq.Sort, tq.Desc, tq.Offset+tq.Limit, tq.Limit)
+	}
+	if err := s.marks.read(s.c.Case, func(views []savedView, _ *recordedMark) {
+		for _, v := range views {
+			if v.Page == "sources" {
+				d.Views = append(d.Views, v)
+			}
 		}
-		d.SortLinks[k] = link(k, dir, 0)
+	}); err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
 	}
-	if d.Offset > 0 {
-		d.HasPrev, d.Prev = true, link(d.Sort, d.Dir, max(0, d.Offset-d.Limit))
-	}
-	if d.Offset+d.Limit < matched {
-		d.HasNext, d.Next = true, link(d.Sort, d.Dir, d.Offset+d.Limit)
-	}
-	s.render(w, r, http.StatusOK, "sources", s.newView(r, "Sources", "sources", d))
+	s.render(w, r, status, "sources", s.newView(r, "Sources", "sources", d))
 }

@@ -41,6 +41,7 @@ type fixture struct {
 	ts      *httptest.Server
 	hostile evidence.Digest
 	auth    evidence.Digest
+	notes   [2]uint64 // two case notes for the access matrix, made on first use (annotate_test.go)
 }
 
 // newFixture makes a case with the demo logs, a hostile log and three

@@ -12,12 +12,14 @@ type Permission = perm
 
 // Permissions, as the workbench's routes need them.
 const (
-	PermRead    = permRead
-	PermContent = permContent
-	PermVerify  = permVerify
-	PermExport  = permExport
-	PermIngest  = permIngest
-	PermAdmin   = permAdmin
+	PermRead     = permRead
+	PermContent  = permContent
+	PermVerify   = permVerify
+	PermExport   = permExport
+	PermIngest   = permIngest
+	PermAdmin    = permAdmin
+	PermAnnotate = permAnnotate
+	PermComment  = permComment
 )
 
 // RoleMay reports whether role may do what p names.

@@ -75,7 +75,7 @@ func TestSourceListShowsExaminerAndScope(t *testing.T) {
 		t.Fatalf("override: %d", resp.StatusCode)
 	}
 	_, page := ann.get("/sources?q=185.220.101.4")
-	if !strings.Contains(page, "examiner: compromised third party") {
+	if !strings.Contains(page, `#examiner">compromised third party</a>`) {
 		t.Errorf("list lacks the examiner's verdict")
 	}
 	// 203.0.113.9 (a documentation address, in the hostile fixture log).

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/annotate"
 )
 
 //go:embed templates/*.html
@@ -45,6 +46,9 @@ func templateFuncs() template.FuncMap {
 		"title":    func(s string) string { return strings.ReplaceAll(s, "-", " ") },
 		"can":      func(v *view, p string) bool { return v.can(p) },
 		"cite":     citeLink,
+		"annot":    annotBlockOf,
+		"evtarget": annotate.EventTarget,
+		"dict":     dict,
 	}
 }
 
@@ -55,14 +59,14 @@ func parseTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	base, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(templateFS, "templates/layout.html", "templates/parts*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: templates: %w", err)
 	}
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, n := range names {
 		name := path.Base(n)
-		if name == "layout.html" || name == "parts.html" {
+		if name == "layout.html" || strings.HasPrefix(name, "parts") {
 			continue
 		}
 		c, err := base.Clone()
@@ -103,7 +107,7 @@ func (v *view) can(p string) bool {
 	if v.User == nil {
 		return false
 	}
-	m := map[string]perm{"read": permRead, "content": permContent, "verify": permVerify, "export": permExport, "ingest": permIngest, "admin": permAdmin}
+	m := map[string]perm{"read": permRead, "content": permContent, "verify": permVerify, "export": permExport, "ingest": permIngest, "admin": permAdmin, "annotate": permAnnotate, "comment": permComment}
 	q, ok := m[p]
 	return ok && roleCan(v.User.Role, q)
 }

@@ -64,12 +64,14 @@ type Server struct {
 	cat      *catalog
 	verify   *verifier
 	assess   *assessCache
+	annots   *annotations // tags, stars, comments, notes, the IOC list
 	evcache  *eventCache
 	auth     *sessions
 	login    *loginLimiter
 	router   *mux.Router
 	exports  *exportStore
 	notifies notifyStore // reports prepared by the notify page
+	marks    caseMarks   // saved views and the latest recorded assessment
 	parse    sync.Mutex  // one parse run at a time; uploads stream side by side
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -120,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
+	s.annots = &annotations{c: cfg.Case.Case}
 	s.evcache = newEventCache()
 	s.handler = s.routes()
 	s.bg.Go(s.recordLoginFailures)

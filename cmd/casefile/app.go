@@ -134,7 +134,7 @@ that counsel and police can verify offline.`,
 	pf.StringVar(&a.caseDir, "case", a.getenv("CASEFILE_CASE"), "case directory (env CASEFILE_CASE)")
 	pf.StringVar(&a.examiner, "examiner", a.getenv("CASEFILE_EXAMINER"), examinerHelp)
 	pf.BoolVar(&a.json, "json", false, "write the report as JSON on stdout")
-	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.notifyCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd(), a.configCmd(), a.witnessCmd())
+	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.notifyCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd(), a.noteCmd(), a.tagCmd(), a.starCmd(), a.commentCmd(), a.iocCmd(), a.configCmd(), a.witnessCmd())
 	return root
 }
 

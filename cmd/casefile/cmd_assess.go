@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/sigma"
@@ -101,19 +102,18 @@ never replaces the model's: both are shown side by side from then on.`,
 				return err
 			}
 			defer h.Close()
-			size := h.Log().Size()
-			res, err := graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
-			if err != nil {
-				return err
-			}
-			if !noRecord {
-				e, err := graph.Record(ctx(cmd), h.Case, res, size, only, a.actor())
-				if err != nil {
-					return err
-				}
-				if !a.json {
+			var res *attrib.Result
+			if noRecord {
+				res, err = graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
+			} else {
+				var e *evidence.Entry
+				res, e, err = graph.AssessAndRecord(ctx(cmd), h.Case, m, rules, only, a.actor())
+				if err == nil && !a.json {
 					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s; rules %s, %s).\n", e.Index, res.Model, res.ModelDigest, res.Rules, res.RulesDigest)
 				}
+			}
+			if err != nil {
+				return err
 			}
 			if a.json {
 				enc := json.NewEncoder(a.out)
@@ -145,12 +145,23 @@ never replaces the model's: both are shown side by side from then on.`,
 }
 
 func (a *app) graphCmd() *cobra.Command {
-	var format, out string
+	var format, out, source string
 	top := -1
 	cmd := &cobra.Command{
-		Use:   "graph --case DIR --format dot|graphml|json [--out FILE]",
+		Use:   "graph --case DIR --format dot|graphml|json [--source INDICATOR] [--out FILE]",
 		Short: "The provenance graph: what was derived from what, citing custody entries",
-		Args:  noArgs,
+		Long: `Write the provenance graph of the case: artefacts, events, indicators,
+observations, infrastructure, hypotheses and campaigns, each citing the custody
+entries it rests on.
+
+With --source, write the explanation graph of one assessed source instead
+(JSON "version": "` + graph.ExplanationVersion + `"): the source, each factor of its
+assessment (kind "factor"; greyed when it moves no role), a "weighs" edge from
+each factor to each role hypothesis it moved, labelled in words and nats, and
+"rests-on" edges to what the factor cites (custody entries, datasets with their
+date, artefact lines, Sigma rules). Each hypothesis node shows its prior, the
+nats its factors added and its probability; the chosen one is the heaviest.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "dot" && format != "graphml" && format != "json" {
 				return usagef("--format must be dot, graphml or json")
@@ -160,15 +171,24 @@ func (a *app) graphCmd() *cobra.Command {
 				return err
 			}
 			defer h.Close()
-			res, err := graph.Assess(ctx(cmd), h.Case, attrib.DefaultModel(), nil)
+			m := attrib.DefaultModel()
+			res, err := graph.Assess(ctx(cmd), h.Case, m, nil)
 			if err != nil {
 				return err
 			}
-			g, err := graph.Build(ctx(cmd), h.Case, res)
+			var g *graph.Graph
+			if source != "" {
+				g, err = graph.Explain(h.Case, res, m, source)
+				if errors.Is(err, graph.ErrNotAssessed) {
+					return withHint(usageError{err}, "the assessed sources: casefile assess")
+				}
+			} else {
+				g, err = graph.Build(ctx(cmd), h.Case, res)
+			}
 			if err != nil {
 				return err
 			}
-			if top < 0 && format == "dot" {
+			if top < 0 && format == "dot" && source == "" {
 				top = 100 // Graphviz lays out a few thousand nodes at most in reasonable time
 			}
 			if top > 0 && len(res.Sources) > top {
@@ -200,6 +220,7 @@ func (a *app) graphCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "dot", "dot (Graphviz), graphml (Gephi, yEd) or json")
 	cmd.Flags().StringVar(&out, "out", "", "write to this new file instead of stdout")
+	cmd.Flags().StringVar(&source, "source", "", "the explanation graph of this assessed source (an address or domain) instead of the case graph")
 	cmd.Flags().IntVar(&top, "top", -1, "only the N most active sources and what they rest on (default: 100 for dot, all otherwise; 0: all)")
 	return cmd
 }

@@ -7,13 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/enrich/rdap"
 )
 
 func (a *app) enrichCmd() *cobra.Command {
-	var mmdb, tor, ranges, warn, scans, reliab []string
+	var reliab []string
+	files := make([][]string, len(observe.Kinds)) // per kind, the files given
 	var o observe.Options
 	cmd := &cobra.Command{
 		Use:   "enrich --case DIR [--mmdb FILE]… [--tor-exits FILE]… [--ranges FILE]… [--warninglist FILE]… [--scan FILE]… [--whois] [--rdap]",
@@ -27,12 +27,9 @@ addresses its reports to; each answer is preserved.
 Running it again with the same datasets records nothing new.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, p := range []struct {
-				files []string
-				want  string
-			}{{mmdb, enrich.TypeMMDB}, {tor, enrich.TypeTorExits}, {ranges, enrich.TypeCloudRanges}, {warn, enrich.TypeWarninglist}, {scans, enrich.TypeScan}} {
-				for _, f := range p.files {
-					o.Datasets = append(o.Datasets, observe.DatasetFile{Path: f, Want: p.want})
+			for i, k := range observe.Kinds {
+				for _, f := range files[i] {
+					o.Datasets = append(o.Datasets, observe.DatasetFile{Path: f, Want: k.Type})
 				}
 			}
 			o.Reliability = map[string]string{}
@@ -78,11 +75,9 @@ Running it again with the same datasets records nothing new.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&mmdb, "mmdb", nil, "MaxMind database (City, Country, ASN, ISP, Connection-Type, Anonymous-IP, Enterprise)")
-	fl.StringArrayVar(&tor, "tor-exits", nil, "Tor exit list (TorDNSEL exit-addresses or the bulk exit list)")
-	fl.StringArrayVar(&ranges, "ranges", nil, "cloud ranges (AWS ip-ranges.json, GCP cloud.json, Azure Service Tags, Apple private relay egress CSV)")
-	fl.StringArrayVar(&warn, "warninglist", nil, "MISP warninglist (list.json)")
-	fl.StringArrayVar(&scans, "scan", nil, "scan results (Shodan banner export or aggregated JSON Lines: open ports and tags per address)")
+	for i, k := range observe.Kinds {
+		fl.StringArrayVar(&files[i], k.Flag, nil, k.Label)
+	}
 	fl.StringArrayVar(&reliab, "reliability", nil, "Admiralty rating for a source name or type, e.g. --reliability whois=D")
 	fl.BoolVar(&o.WHOIS, "whois", false, "also ask WHOIS (contacts servers over the network)")
 	fl.StringVar(&o.WHOISServer, "whois-server", "", "send every WHOIS query to this HOST:PORT (implies --whois)")

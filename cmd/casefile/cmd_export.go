@@ -43,7 +43,7 @@ func (a *app) exportFindings(cmd *cobra.Command, h *casedir.Handle) ([]export.Fi
 	}
 	if last, err := graph.Latest(h.Case); err != nil {
 		return nil, nil, err
-	} else if last == nil || last.ResultRoot != root || last.ModelDigest != res.ModelDigest || len(last.Only) > 0 {
+	} else if !last.Records(res, root) {
 		if _, err := graph.Record(ctx(cmd), h.Case, res, size, nil, a.actor()); err != nil {
 			return nil, nil, err
 		}

@@ -32,7 +32,8 @@ v4 JSON report per source. DIR/misp-event.json is a MISP event (MISP core
 format) of every source with an external verdict, for a CERT or the police:
 relays and platforms with to_ids false, each with its verdict, probability and
 the examiner's rationale; --tlp marks it (default amber) and sets how far MISP
-distributes it. Each report to the provider of a relay, a platform or the attacker's server
+distributes it. When the team has curated an IOC list ('casefile ioc'), the
+MISP event holds those indicators instead, each with its own TLP. Each report to the provider of a relay, a platform or the attacker's server
 also holds preservation-request.txt: the addresses, times, source ports and
 records to preserve, specific enough for an authority to take over.
 DIR/nis2-notification-draft.txt drafts the three NIS2 stages (early warning
@@ -137,7 +138,11 @@ func printNotify(a *app, out string, res *notify.Result) {
 	}
 	fmt.Fprintf(a.out, "%d report(s) prepared in %s; nothing has been sent (read %s/summary.txt, then send each email.txt yourself)\n", len(res.Reports), out, out)
 	if m := res.MISP; m != nil {
-		fmt.Fprintf(a.out, "MISP event of %d source(s): %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), out, notify.MISPFile, m.Entry)
+		what := "source(s)"
+		if res.MISPCurated {
+			what = "curated indicator(s), each with its TLP"
+		}
+		fmt.Fprintf(a.out, "MISP event of %d %s: %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), what, out, notify.MISPFile, m.Entry)
 	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(a.out, "NIS2 incident notification draft: %s/%s, to complete (custody entry #%d)\n", out, notify.NIS2File, n.Entry)

@@ -90,6 +90,7 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 		return err
 	}
 	defer srv.Close()
+	srv.WarmGraph()
 	if stop, err := a.startRelay(ctx, h, srv); err != nil {
 		fmt.Fprintf(a.err, "casefile: warning: other casefile commands cannot reach this case while it is served: %v\n", err)
 	} else {

@@ -25,14 +25,20 @@ type relayed struct {
 	unlock     func()
 }
 
-// relayPermission is what a command that writes needs of the user's role:
-// exports and notifications what counsel may do, user management and the
-// case's configuration an admin, everything else (ingest, enrich, assess,
-// annotations) an analyst.
+// relayPermission is what a command that writes needs of the user's role,
+// as the workbench's pages for the same thing need it: exports and
+// notifications what counsel may do, comments too, tags, stars, notes and
+// the IOC list an annotator's, user management and the case's
+// configuration an admin, everything else (ingest, enrich, assess) an
+// analyst.
 func relayPermission(path string) ui.Permission {
 	switch strings.Fields(path)[0] {
 	case "export", "notify":
 		return ui.PermExport
+	case "comment":
+		return ui.PermComment
+	case "note", "tag", "star", "ioc":
+		return ui.PermAnnotate
 	case "user", "config", "witness":
 		return ui.PermAdmin
 	}

@@ -60,10 +60,19 @@ type Options struct {
 	Progress    func(string) // diagnostics for stderr, may be nil
 }
 
-// DatasetFile is a dataset to consult. Want, when set, is the source type
-// the file must turn out to be (enrich.TypeMMDB, …).
+// DatasetFile is a dataset to consult: a file (Path), preserved first, or
+// an artefact already preserved in the case (Artefact, "sha256:…"). Want,
+// when set, is the source type it must turn out to be (enrich.TypeMMDB, …).
 type DatasetFile struct {
 	Path, Want string
+	Artefact   string
+}
+
+func (df DatasetFile) label() string {
+	if df.Artefact != "" {
+		return df.Artefact
+	}
+	return df.Path
 }
 
 // Report is the result of Run.
@@ -121,7 +130,7 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 	for i, err := range errs {
 		if err != nil {
 			rep.Datasets = slices.DeleteFunc(rep.Datasets, func(d *DatasetReport) bool { return d == nil })
-			return rep, fmt.Errorf("%s: %w", o.Datasets[i].Path, err)
+			return rep, fmt.Errorf("%s: %w", o.Datasets[i].label(), err)
 		}
 	}
 	if o.WHOIS {
@@ -141,47 +150,26 @@ func Run(ctx context.Context, c *evidence.Case, o Options) (*Report, error) {
 	return rep, nil
 }
 
-// dataset preserves one dataset file (unless the same bytes are already in
-// the case), opens it from the preserved bytes and records its lookups.
+// dataset consults one dataset: a file, preserved first unless the same
+// bytes are already in the case, or an artefact already preserved. Either
+// way it is opened from the preserved bytes and dated, when it carries no
+// date of its own, by the file time recorded when it was preserved, so
+// that the same bytes give the same observations whichever way they came.
 func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventstore.Summary) (*DatasetReport, error) {
-	path := df.Path
-	f, err := os.Open(path)
+	var (
+		pd  preserved
+		err error
+	)
+	if df.Artefact != "" {
+		pd, err = r.preservedArtefact(df.Artefact)
+	} else {
+		pd, err = r.preserveFile(ctx, df.Path)
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil, err
-	}
-	d := evidence.Digest(h.Sum(nil))
-	dr := &DatasetReport{Path: path, Artefact: d.String()}
-	have, err := r.c.HasArtefact(d)
-	if err != nil {
-		return nil, err
-	}
-	if !have {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		abs, _ := filepath.Abs(path)
-		res, err := r.c.Ingest(ctx, f, evidence.ArtefactMeta{
-			Name: filepath.Base(path), Path: abs, ModTime: st.ModTime(),
-			Source: "enrichment dataset", Note: "preserved before use, so that every observation cites these exact bytes",
-		}, evidence.IngestOptions{Actor: r.actor})
-		if err != nil {
-			return nil, err
-		}
-		if res.Digest != d {
-			return nil, fmt.Errorf("the file changed while it was read (sha256 %s, then %s)", d, res.Digest)
-		}
-		dr.Preserved = true
-	}
-	ar, err := r.c.OpenArtefact(d)
+	dr := &DatasetReport{Path: pd.path, Artefact: pd.d.String(), Preserved: pd.now}
+	ar, err := r.c.OpenArtefact(pd.d)
 	if err != nil {
 		return nil, err
 	}
@@ -189,12 +177,12 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 	if err != nil {
 		return nil, err
 	}
-	ds, err := offline.Open(data, d.String(), filepath.Base(path), offline.Options{Date: st.ModTime()})
+	ds, err := offline.Open(data, pd.d.String(), pd.name, offline.Options{Date: pd.mtime})
 	if err == nil && df.Want != "" && ds.Type() != df.Want {
 		err = fmt.Errorf("this is a %s dataset (%s), not %s (it stays preserved)", ds.Type(), ds.Name(), df.Want)
 	}
 	if err != nil {
-		return nil, r.failed(ctx, d, path, err)
+		return nil, r.failed(ctx, pd.d, pd.name, err)
 	}
 	dr.Source, dr.Type, dr.Date = ds.Name(), ds.Type(), ds.Date()
 	byInd := make(map[string][]enrich.Observation, len(inds))
@@ -222,9 +210,93 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 		}
 		byInd[s.Value] = obs
 	}
-	n, err := r.Record(ctx, Source{Dataset: d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()}, byInd)
+	n, err := r.Record(ctx, Source{Dataset: pd.d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()}, byInd)
 	dr.Recorded = n
 	return dr, err
+}
+
+// preserved is a dataset's bytes in the case: the artefact, the name it is
+// opened under, the file time recorded when it was first preserved, and
+// whether it was preserved by this run.
+type preserved struct {
+	d          evidence.Digest
+	path, name string
+	mtime      time.Time
+	now        bool
+}
+
+// preserveFile preserves a dataset file, unless the same bytes are already
+// in the case.
+func (r *Recorder) preserveFile(ctx context.Context, path string) (preserved, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return preserved{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return preserved{}, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return preserved{}, err
+	}
+	pd := preserved{d: evidence.Digest(h.Sum(nil)), path: path, name: filepath.Base(path)}
+	have, err := r.c.HasArtefact(pd.d)
+	if err != nil {
+		return pd, err
+	}
+	if !have {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return pd, err
+		}
+		abs, _ := filepath.Abs(path)
+		res, err := r.c.Ingest(ctx, f, DatasetMeta(filepath.Base(path), abs, st.ModTime(), ""), evidence.IngestOptions{Actor: r.actor})
+		if err != nil {
+			return pd, err
+		}
+		if res.Digest != pd.d {
+			return pd, fmt.Errorf("the file changed while it was read (sha256 %s, then %s)", pd.d, res.Digest)
+		}
+		pd.now = true
+	}
+	in, err := FirstIngest(r.c, pd.d)
+	if err != nil {
+		return pd, err
+	}
+	pd.mtime = in.ModTime
+	return pd, nil
+}
+
+// preservedArtefact is a dataset already preserved in the case, opened
+// under the name it was first preserved as.
+func (r *Recorder) preservedArtefact(ref string) (preserved, error) {
+	d, err := evidence.ParseDigest(ref)
+	if err != nil {
+		return preserved{}, fmt.Errorf("dataset %q: %w", ref, err)
+	}
+	in, err := FirstIngest(r.c, d)
+	if err != nil {
+		return preserved{}, err
+	}
+	return preserved{d: d, path: in.Name, name: in.Name, mtime: in.ModTime}, nil
+}
+
+// DatasetSource is how a dataset's artefact.ingested entry says where the
+// bytes came from; DatasetMeta adds who uploaded it, when it came through
+// the workbench.
+const DatasetSource = "enrichment dataset"
+
+// DatasetMeta is the metadata a dataset is preserved with, from a file
+// (path, its time) or an upload (by: who sent it; path as the browser
+// named it).
+func DatasetMeta(name, path string, mtime time.Time, by string) evidence.ArtefactMeta {
+	src := DatasetSource
+	if by != "" {
+		src += ", uploaded through the web workbench by " + by
+	}
+	return evidence.ArtefactMeta{Name: name, Path: path, ModTime: mtime, Source: src,
+		Note: "preserved before use, so that every observation cites these exact bytes"}
 }
 
 // KindDatasetFailed records a preserved dataset that could not be used:
@@ -234,8 +306,7 @@ const KindDatasetFailed = "dataset.failed"
 // failed records that the dataset preserved as d could not be opened or
 // was not what was asked for, and returns err (the record's own failure
 // joined to it).
-func (r *Recorder) failed(ctx context.Context, d evidence.Digest, path string, err error) error {
-	name := filepath.Base(path)
+func (r *Recorder) failed(ctx context.Context, d evidence.Digest, name string, err error) error {
 	_, rerr := r.c.Append(context.WithoutCancel(ctx), evidence.Draft{Kind: KindDatasetFailed, Actor: r.actor, Payload: map[string]string{
 		"artefact": d.String(), "name": name, "error": err.Error(),
 		"summary": fmt.Sprintf("%s (%s) was preserved but not used as a dataset: %v", name, d, err)}})

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/annotate"
 )
 
 // document holds what the generated files (case.jsonld, stix-bundle.json,
@@ -18,7 +19,8 @@ type document struct {
 	o           Options
 	m           *Manifest
 	fingerprint string
-	vkey        string // the checkpoint's signed-note verifier key
+	vkey        string          // the checkpoint's signed-note verifier key
+	ann         *annotate.State // the annotations among the package's entries (annotations.go)
 }
 
 // caseContext is the JSON-LD context: CASE/UCO 1.4 namespaces.

@@ -139,6 +139,20 @@ type Finding struct {
 	// Examiner is the examiner's own verdict, shown beside the model's
 	// (which Role, Statement and Hypotheses keep).
 	Examiner *FindingExaminer `json:"examiner,omitempty"`
+
+	// Logins are the accounts the source signed into successfully, earliest
+	// first (LoginsOver: more than those listed).
+	Logins     []FindingLogin `json:"logins,omitempty"`
+	LoginsOver bool           `json:"logins_over,omitempty"`
+}
+
+// FindingLogin is an account a source signed into: the first time, how many
+// times, and the log line of the first ("sha256:…#L31").
+type FindingLogin struct {
+	Account  string     `json:"account"`
+	First    *time.Time `json:"first,omitempty"`
+	Count    int64      `json:"count"`
+	Evidence string     `json:"evidence"`
 }
 
 // FindingExaminer is an examiner's recorded verdict on a source.

@@ -288,7 +288,11 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	doc := &document{st: st, o: o, m: m, fingerprint: fp, vkey: vkey}
+	ann, err := annotationsOf(st.entries)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	doc := &document{st: st, o: o, m: m, fingerprint: fp, vkey: vkey, ann: ann}
 	caseLD, err := doc.caseJSONLD()
 	if err != nil {
 		return nil, err
@@ -309,6 +313,9 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	p.add(fileSourcesCSV, doc.sourcesCSV())
 	p.add(fileExhibitsCSV, doc.exhibitsCSV())
 	p.add(fileCustodyCSV, doc.custodyCSV())
+	if b := iocsCSV(packageIOCs(ann, m.Export)); b != nil {
+		p.add(fileIOCsCSV, b)
+	}
 
 	p.sort()
 	for _, f := range p.files {

@@ -47,6 +47,7 @@ type reportFinding struct {
 	Risky      bool
 	Hyps       []reportHyp
 	Factors    []reportFactor
+	SignedInto []string // "jsmith (3 logins, first 2026-11-20 09:50 UTC, E2, line 31)"
 }
 
 type reportEntry struct {
@@ -75,6 +76,7 @@ type reportData struct {
 	Groups                                                  reportGroups
 	Timeline                                                []reportEntry
 	Exhibits                                                []reportExhibit
+	Notes                                                   []reportNote // the examiners' notes for the report
 }
 
 // sign renders a factor's effect in nats as ++ / + / 0 / − / −−.
@@ -130,6 +132,13 @@ func (d *document) reportHTML() ([]byte, error) {
 	for _, a := range st.artefacts {
 		exhibitOf[a.digest.String()] = a.exhibit() + " (" + atMost(displayNameList(a), 1) + ")"
 	}
+	if d.ann != nil {
+		notes, err := reportNotes(d.ann, exhibitOf)
+		if err != nil {
+			return nil, fmt.Errorf("export: report: %w", err)
+		}
+		rd.Notes = notes
+	}
 	for _, e := range st.entries {
 		rd.Timeline = append(rd.Timeline, reportEntry{Index: e.Index, Time: e.Time.UTC().Format("2006-01-02 15:04:05"), Actor: actorName(e.Actor), What: exhibitsIn(evidence.Describe(e), exhibitOf)})
 	}
@@ -158,6 +167,16 @@ func (d *document) reportHTML() ([]byte, error) {
 		for _, fa := range f.Factors {
 			rf.Factors = append(rf.Factors, reportFactor{Text: fa.Text, Sign: sign(fa.Nats[f.Role]), Source: exhibitsIn(fa.Source, exhibitOf),
 				Rho: fa.Rho, Evidence: readableCites(fa.Evidence, exhibitOf), Diagnostic: fa.Diagnostic})
+		}
+		for _, l := range f.Logins {
+			w := fmt.Sprintf("%s (%d %s", l.Account, l.Count, plural(int(l.Count), "login"))
+			if l.First != nil {
+				w += ", first " + l.First.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			rf.SignedInto = append(rf.SignedInto, w+", "+strings.Join(readableCites([]string{l.Evidence}, exhibitOf), "")+")")
+		}
+		if f.LoginsOver {
+			rf.SignedInto = append(rf.SignedInto, "and more accounts")
 		}
 		rd.Findings = append(rd.Findings, rf)
 	}

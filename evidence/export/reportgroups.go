@@ -66,10 +66,14 @@ type reportGroups struct {
 	ActedN   int            // sources rules caught acting, detailed or not
 	Hows     []string       // "password guessing by 163 sources", most first
 	Leads    []reportLead
-	Detailed []reportBlock
-	Acted    []reportRow // no external role, but rules found what they did
-	Other    []reportRow // seen, nothing hostile detected
-	Counts   []reportCount
+	// Accounts are those that sources acting against the organisation
+	// signed into, earliest first (reportaccounts.go).
+	Accounts     []reportAccount
+	AccountsMore int
+	Detailed     []reportBlock
+	Acted        []reportRow // no external role, but rules found what they did
+	Other        []reportRow // seen, nothing hostile detected
+	Counts       []reportCount
 }
 
 // externalRoles are the roles that name whose system a source is.
@@ -127,6 +131,7 @@ func groupFindings(fs []reportFinding, exhibitOf map[string]string) reportGroups
 		}
 	}
 	g.story(fs)
+	g.accounts(fs, exhibitOf)
 	// The leads come first: infrastructure the perpetrator may own, then
 	// systems of third parties to notify, then relays.
 	slices.SortStableFunc(g.Detailed, func(a, b reportBlock) int { return leadRank(a.Lead.Role) - leadRank(b.Lead.Role) })

@@ -34,32 +34,7 @@ func buildDir(t *testing.T) (*testCase, *reader) {
 // JSON schemas (loaded from disk, registry keyed by $id): the bundle, and
 // every object against the schema of its type.
 func TestSTIXSchemas(t *testing.T) {
-	root := sampledata.Path(t, "stix2-json-schemas", "schemas")
-	c := jsonschema.NewCompiler()
-	byName := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			return err
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			t.Fatalf("%s has no $id", p)
-		}
-		byName[strings.TrimSuffix(filepath.Base(p), ".json")] = id
-		return c.AddResource(id, doc)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, byName, root := stixSchemas(t)
 	_, pk := buildDir(t)
 	raw := pk.files["stix-bundle.json"].data
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
@@ -139,6 +114,39 @@ func TestSTIXSchemas(t *testing.T) {
 	if math.Round(100*0.71) != 71 {
 		t.Fatal("arithmetic")
 	}
+}
+
+// stixSchemas loads the OASIS STIX 2.1 JSON schemas (registry keyed by
+// $id): the compiler, each schema's $id by file name, and their folder.
+func stixSchemas(t *testing.T) (*jsonschema.Compiler, map[string]string, string) {
+	t.Helper()
+	root := sampledata.Path(t, "stix2-json-schemas", "schemas")
+	c := jsonschema.NewCompiler()
+	byName := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			return err
+		}
+		id, _ := doc.(map[string]any)["$id"].(string)
+		if id == "" {
+			t.Fatalf("%s has no $id", p)
+		}
+		byName[strings.TrimSuffix(filepath.Base(p), ".json")] = id
+		return c.AddResource(id, doc)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, byName, root
 }
 
 // ontology reads the CASE/UCO ttl files: the IRIs of every class and

@@ -259,6 +259,9 @@ func (d *document) stixBundle() ([]byte, error) {
 		}), conf)
 		objs = append(objs, note)
 	}
+	if d.ann != nil {
+		objs = stixCurated(objs, packageIOCs(d.ann, d.m.Export), key, identity)
+	}
 	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.st.findings)))))), "objects": objs}
 	b, err := json.MarshalIndent(bundle, "", "  ")
 	if err != nil {

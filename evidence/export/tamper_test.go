@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -95,31 +94,7 @@ func TestTamperResigned(t *testing.T) {
 	tc := newTestCase(t)
 	good := filepath.Join(t.TempDir(), "good")
 	build(t, tc, tc.options(good))
-	resign := func(t *testing.T, dir string) {
-		t.Helper()
-		raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
-		var m Manifest
-		if err := jsonUnmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		for i, f := range m.Files {
-			b, err := os.ReadFile(filepath.Join(dir, f.Path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			m.Files[i].SHA256, m.Files[i].Size = sha256Hex(b), int64(len(b))
-		}
-		mj := jsonIndent(t, &m)
-		sig, _ := tc.signer.SignBlob(mj)
-		os.WriteFile(filepath.Join(dir, "manifest.json"), mj, 0o644)
-		os.WriteFile(filepath.Join(dir, "manifest.sig"), sig, 0o644)
-		var sums bytes.Buffer
-		pk, _ := readPackage(context.Background(), dir)
-		sums.Write(sumsFor(m.Files, pk))
-		os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644)
-		ssig, _ := tc.signer.SignBlob(sums.Bytes())
-		os.WriteFile(filepath.Join(dir, "SHA256SUMS.sig"), ssig, 0o644)
-	}
+	resign := func(t *testing.T, dir string) { resignPackage(t, tc, dir) }
 	auth := "artefacts/" + tc.arts["auth.log"].Hex()
 	for _, c := range []struct {
 		name, where string

@@ -75,7 +75,7 @@ var (
 	oldCheckpointRE = regexp.MustCompile(`^proofs/checkpoint-[1-9][0-9]*\.txt$`)
 	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, fileSumsSig: true, filePublicKey: true, fileEntries: true,
 		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true,
-		fileSourcesCSV: true, fileExhibitsCSV: true, fileCustodyCSV: true}
+		fileSourcesCSV: true, fileExhibitsCSV: true, fileCustodyCSV: true, fileIOCsCSV: true}
 )
 
 // Verify checks a package offline: every file against the signed
@@ -330,6 +330,7 @@ func verifyContent(r *Report, pk *reader, m *Manifest, pub ed25519.PublicKey) {
 	r.Entries = uint64(len(lines))
 	verifyWithheld(r, pk, m, ck, ckf.data)
 	verifyLeaves(r, pk, m, shown)
+	checkAnnotations(r, pk, m, shown)
 
 	// Artefacts: each file must be what an included entry preserved.
 	inManifest := map[string]bool{}

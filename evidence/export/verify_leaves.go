@@ -235,6 +235,7 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView, want int) b
 				Content     string          `json:"content"`
 				Description string          `json:"description"`
 				Confidence  json.RawMessage `json:"confidence"`
+				Labels      []string        `json:"labels"`
 			} `json:"objects"`
 		}
 		if err := json.Unmarshal(f.data, &b); err != nil {
@@ -248,6 +249,9 @@ func findingsAgree(r *Report, pk *reader, views map[string]leafView, want int) b
 			case "note":
 				ind = strings.TrimPrefix(o.Abstract, noteAbstract)
 			case "indicator":
+				if hasLabel(o.Labels, curatedLabel) {
+					continue // the curated list's, checked by checkAnnotations
+				}
 				ind = o.Name
 			case "infrastructure":
 				ind, _, _ = strings.Cut(o.Name, " (")

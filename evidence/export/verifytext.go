@@ -124,6 +124,11 @@ func (d *document) verifyText() []byte {
 	w("  sources.csv       the sources with their recorded verdicts, for your own tools (CSV)\n")
 	w("  exhibits.csv      the exhibits: number, SHA-256, size, names, sources, entries (CSV)\n")
 	w("  custody.csv       the custody entries of the package: number, time, who, what (CSV)\n")
+	if d.ann != nil && len(packageIOCs(d.ann, d.m.Export)) > 0 {
+		w("  iocs.csv          the indicators the examiners decided to share, each with its TLP\n")
+		w("                    and its ioc.listed entry (CSV); also in stix-bundle.json, labelled\n")
+		w("                    casefile:curated-ioc, each marked with its own TLP\n")
+	}
 	return []byte(b.String())
 }
 

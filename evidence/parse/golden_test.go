@@ -230,6 +230,9 @@ func TestGoldenZeek(t *testing.T) {
 	if cookies["nmap"] == 0 {
 		t.Errorf("no rdp cookie nmap: %v", keys(cookies))
 	}
+	// Zeek's "Success" is the protocol negotiation, not a login.
+	eq(t, "rdp successes", count(c.events, func(ev parse.Event) bool { return ev.Outcome == parse.OutcomeSuccess }), 0)
+	eq(t, "rdp results kept", count(c.events, func(ev parse.Event) bool { return ev.Fields["result"] == "Success" }) > 0, true)
 	_, cj := runFile(t, sampledata.Path(t, "zeek-wrccdc2018-brimdata", "zeek-json", "rdp.json.gz"), "auto", parse.Options{})
 	eq(t, "rdp json records", len(cj.events), 4122)
 	for _, f := range [][]string{{"zeek-default", "notice.log"}, {"zeek-json", "notice.json"}} {

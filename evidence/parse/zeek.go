@@ -17,7 +17,11 @@ import (
 // The log type comes from #path, the JSON _path key, or else the fields
 // present. Mapping: conn → flow (action the protocol); ssh → auth (action
 // "ssh", outcome from auth_success T/F, unknown when unset); rdp → auth
-// when a cookie names a user (User = cookie), else other; ntlm → auth
+// when a cookie names a user (User = cookie), else other, outcome unknown
+// (Zeek's result "Success" says the protocol negotiation went through, not
+// that the user authenticated, which happens later inside TLS/CredSSP where
+// Zeek cannot see; the cookie is the name the client offered, cut to nine
+// characters by mstsc, not an account signed into); ntlm → auth
 // (User = username, outcome from success); notice → alert (action the
 // note); dns → dns (action "query"); http → http (action the method,
 // outcome from status_code); any other log → other with action the path.
@@ -28,7 +32,7 @@ func NewZeek() Parser { return zeekParser{} }
 type zeekParser struct{}
 
 func (zeekParser) Name() string { return "zeek" }
-func (zeekParser) Version() int { return 2 }
+func (zeekParser) Version() int { return 3 }
 
 func (zeekParser) Detect(head []byte, name string) int {
 	if bytes.HasPrefix(head, []byte("#separator ")) {
@@ -264,9 +268,6 @@ func zeekEvent(e *emitter, path string, v map[string]string) (Event, string) {
 		if c := take("cookie"); c != "" {
 			ev.Kind, ev.User = KindAuth, c
 			ev.Fields["cookie"] = capString(c, 256)
-		}
-		if v["result"] == "Success" {
-			ev.Outcome = OutcomeSuccess
 		}
 	case "ntlm":
 		ev.Kind, ev.Action = KindAuth, "ntlm"

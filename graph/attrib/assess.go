@@ -46,7 +46,7 @@ type Input struct {
 	// observation then cites that entry too.
 	ObservedIn func(indicator, dataset string) (int64, bool)
 	// Sources, when set, replaces the rule naming the remote parties of an
-	// event (see defaultSources): call emit once per indicator.
+	// event (see SourcesOf): call emit once per indicator.
 	Sources func(e *parse.Event, emit func(indicator, typ string))
 	// Rules are the Sigma rules whose hits become behaviour factors
 	// (behaviour.go); nil means the built-in set, sigma.Builtin().
@@ -100,6 +100,10 @@ type Source struct {
 	Events         int64      `json:"events"`
 	FirstSeen      *time.Time `json:"first_seen,omitempty"`
 	LastSeen       *time.Time `json:"last_seen,omitempty"`
+	// Logins are the accounts it signed into (at most maxLogins; LoginsOver
+	// says there were more): what a reader asks first after an intrusion.
+	Logins     []Login `json:"logins,omitempty"`
+	LoginsOver bool    `json:"logins_over,omitempty"`
 	// Refused is true when the logs cannot see the real client (factor 23).
 	Refused bool `json:"refused,omitempty"`
 	// ThirdPartyRisk is true when CollateralRisk exceeds the model's
@@ -346,6 +350,7 @@ func assessOne(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx
 	top := argmax(p)
 	s := Source{Indicator: g.key, Type: g.typ, Role: roleNames[top], Events: g.events, Special: f.special, Refused: g.vantage}
 	s.FirstSeen, s.LastSeen = g.seen()
+	s.Logins, s.LoginsOver = loginsOf(g)
 	for i := range p {
 		s.Hypotheses[i] = round(p[i], 4)
 	}

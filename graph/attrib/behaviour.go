@@ -12,7 +12,7 @@ package attrib
 //   - other-detection, shown with its rule but not diagnostic (λ = 1).
 //
 // A rule that matches single events supports its factor for every source
-// the event names (defaultSources: the remote party). An aggregate rule
+// the event names (SourcesOf: the remote party). An aggregate rule
 // (count() or beacon()) supports it for the address in its "by" fields:
 // the source address, or the destination when the source is a special
 // (internal) address talking out or the rule is a beacon() rule. An

@@ -128,6 +128,7 @@ type agg struct {
 	names        smallSet // domain names the victim asked for when it contacted this address
 	cites        [nCat]citeList
 	beh          *behaviour // what rules found (behaviour.go); nil when nothing
+	logins       *loginList // accounts it signed into (logins.go); nil when none
 }
 
 // aggregator builds aggs and identity records from a stream of events.
@@ -185,11 +186,12 @@ func isSpecialIP(s string) bool {
 	return err == nil && indicator.Special(a) != ""
 }
 
-// defaultSources names the remote parties of an event: for inbound events
+// SourcesOf names the remote parties of an event, as the assessment counts
+// them (unless Input.Sources says otherwise): for inbound events
 // the source address (and a cloud service principal), for outbound events
 // (direction=outbound, DNS queries, or a special-range Src talking to a
 // global Dst) the destination address and the domain names contacted.
-func defaultSources(e *parse.Event, emit func(indicator, typ string)) {
+func SourcesOf(e *parse.Event, emit func(indicator, typ string)) {
 	outbound := strings.EqualFold(e.Fields["direction"], "outbound") || e.Kind == parse.KindDNS ||
 		(e.Src != "" && e.Dst != "" && isSpecialIP(e.Src) && !isSpecialIP(e.Dst)) || answer(e) ||
 		(zeekBool(e.Fields["local_orig"]) && e.Fields["local_resp"] != "" && !zeekBool(e.Fields["local_resp"]))
@@ -276,7 +278,7 @@ func (a *aggregator) add(e *parse.Event) {
 	if a.in.Sources != nil {
 		a.in.Sources(e, emit)
 	} else {
-		defaultSources(e, emit)
+		SourcesOf(e, emit)
 	}
 }
 
@@ -338,6 +340,9 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	long := false
 	if d, err := strconv.ParseFloat(e.Fields["duration"], 64); err == nil && d >= th.LongSessionSeconds {
 		long = true
+	}
+	if isLogin(e) {
+		g.addLogin(e)
 	}
 	if long || (e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI)) {
 		g.interactive++

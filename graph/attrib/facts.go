@@ -47,6 +47,7 @@ type obsFacts struct {
 	whoisOrg string // the WHOIS organisation that gave row 12
 	storage  bool   // a storage or SaaS platform (C2 over it is factor 21)
 	special  string
+	country  string // ISO code of the country a geolocation dataset names
 	// what was consulted at all, for "what would change this judgement"
 	sawTor, sawAnon, sawASN, sawGeo, sawWHOIS, sawRanges bool
 }
@@ -133,6 +134,7 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 			}
 		}
 		if c := getStr(fl, "country.iso_code"); c != "" {
+			f.country = c
 			add(fCountry, "country "+c, 0)
 		}
 		// Scan data (open ports, tags) and threat-intelligence classifications.

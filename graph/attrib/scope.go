@@ -105,6 +105,7 @@ func contactedSource(g *agg) Source {
 func outsideModel(g *agg, verdict string) Source {
 	s := Source{Indicator: g.key, Type: g.typ, Role: verdict, Events: g.events, Factors: []Factor{}}
 	s.FirstSeen, s.LastSeen = g.seen()
+	s.Logins, s.LoginsOver = loginsOf(g)
 	return s
 }
 

@@ -79,6 +79,21 @@ type mispEventBody struct {
 	Attribute        []mispAttribute `json:"Attribute"`
 }
 
+// mispHeader is the event without its attributes: who shares it, how far
+// (distribution from the TLP) and marked with which TLP.
+func mispHeader(o Options, tlp string, now time.Time, info string, n int) mispEventBody {
+	org := mispOrg{ID: "0", Name: o.From.Org, UUID: reportID("org\x00" + o.From.Org)}
+	if org.Name == "" {
+		org.Name = "(the reporting organisation)"
+	}
+	return mispEventBody{
+		ID: "0", UUID: reportID("misp\x00" + o.CaseID), Info: info,
+		Date: now.UTC().Format("2006-01-02"), Timestamp: strconv.FormatInt(now.Unix(), 10), PublishTimestamp: "0", OrgID: "0", OrgcID: "0",
+		Distribution: mispDistribution[tlp], SharingGroupID: "0", ThreatLevelID: "2", Analysis: "1", Org: org, Orgc: org,
+		Tag: []mispTag{{Name: "tlp:" + tlp}}, AttributeCount: strconv.Itoa(n),
+	}
+}
+
 // mispEvent writes the event of the targets (each with an external
 // verdict, the examiner's when recorded) as {"Event": …}.
 func mispEvent(ts []*target, o Options, now time.Time) ([]byte, error) {
@@ -86,21 +101,11 @@ func mispEvent(ts []*target, o Options, now time.Time) ([]byte, error) {
 	if tlp == "" {
 		tlp = "amber"
 	}
-	dist, ok := mispDistribution[tlp]
-	if !ok {
+	if _, ok := mispDistribution[tlp]; !ok {
 		return nil, fmt.Errorf("tlp %q: want clear, green, amber or red", tlp)
 	}
 	stamp := strconv.FormatInt(now.Unix(), 10)
-	org := mispOrg{ID: "0", Name: o.From.Org, UUID: reportID("org\x00" + o.From.Org)}
-	if org.Name == "" {
-		org.Name = "(the reporting organisation)"
-	}
-	ev := mispEventBody{
-		ID: "0", UUID: reportID("misp\x00" + o.CaseID), Info: fmt.Sprintf("Casefile case %s: %d sources with an external verdict", o.CaseID, len(ts)),
-		Date: now.UTC().Format("2006-01-02"), Timestamp: stamp, PublishTimestamp: "0", OrgID: "0", OrgcID: "0",
-		Distribution: dist, SharingGroupID: "0", ThreatLevelID: "2", Analysis: "1", Org: org, Orgc: org,
-		Tag: []mispTag{{Name: "tlp:" + tlp}}, AttributeCount: strconv.Itoa(len(ts)),
-	}
+	ev := mispHeader(o, tlp, now, fmt.Sprintf("Casefile case %s: %d sources with an external verdict", o.CaseID, len(ts)), len(ts))
 	for i, t := range ts {
 		f := t.finding
 		a := mispAttribute{ID: strconv.Itoa(i + 1), UUID: reportID("misp\x00" + o.CaseID + "\x00" + f.Indicator), EventID: "0",

@@ -39,33 +39,7 @@ func TestMISPEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The schema (draft-04).
-	sb, err := os.ReadFile(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(sb))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The schema as the RFC prints it has one slip that a strict draft-04
-	// meta-schema check refuses: defs/sharing_group lists "required" among
-	// its properties. Python's Draft4Validator lets it pass; here it is
-	// moved to where it belongs, and nothing else is changed.
-	sg := doc.(map[string]any)["defs"].(map[string]any)["sharing_group"].(map[string]any)
-	props := sg["properties"].(map[string]any)
-	if req, ok := props["required"].([]any); ok {
-		delete(props, "required")
-		sg["required"] = req
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("misp.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("misp.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := mispSchema(t, schemaPath)
 	v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err := sch.Validate(v); err != nil {
 		t.Fatalf("the event does not validate against the MISP 2.5 schema: %v", err)
@@ -124,4 +98,36 @@ func TestMISPEvent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mispSchema compiles the MISP 2.5 JSON Schema as the RFC prints it.
+func mispSchema(t *testing.T, schemaPath string) *jsonschema.Schema {
+	t.Helper()
+	sb, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(sb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The schema as the RFC prints it has one slip that a strict draft-04
+	// meta-schema check refuses: defs/sharing_group lists "required" among
+	// its properties. Python's Draft4Validator lets it pass; here it is
+	// moved to where it belongs, and nothing else is changed.
+	sg := doc.(map[string]any)["defs"].(map[string]any)["sharing_group"].(map[string]any)
+	props := sg["properties"].(map[string]any)
+	if req, ok := props["required"].([]any); ok {
+		delete(props, "required")
+		sg["required"] = req
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("misp.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("misp.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph/attrib"
@@ -41,7 +42,8 @@ type Options struct {
 	Fingerprint, CaseID string
 	Actor               string
 	// TLP marks the MISP event (clear, green, amber, red; "" is amber) and
-	// sets how far MISP distributes it.
+	// sets how far MISP distributes it. An event of the curated IOC list
+	// takes each item's TLP instead, and the strictest for the event.
 	TLP string
 	// Detected is when the organisation became aware of the incident, from
 	// which the NIS2 deadlines run (zero: unknown), and DetectedWhy says
@@ -78,9 +80,12 @@ type Result struct {
 	Reports []Report `json:"reports"`
 	// MISP is the MISP event of every source with an external verdict,
 	// whether or not its abuse contact is known (nil when there is none).
-	MISP      *Report     `json:"misp,omitempty"`
-	NIS2      *Report     `json:"nis2"` // the NIS2 notification draft
-	Unreached []Unreached `json:"unreached,omitempty"`
+	MISP *Report `json:"misp,omitempty"`
+	// MISPCurated says the MISP event holds the curated IOC list (casefile
+	// ioc), not the sources with an external verdict.
+	MISPCurated bool        `json:"misp_curated,omitempty"`
+	NIS2        *Report     `json:"nis2"` // the NIS2 notification draft
+	Unreached   []Unreached `json:"unreached,omitempty"`
 	// NotExternal counts the sources left out because their verdict names
 	// nobody outside to notify (undetermined, internal, contacted).
 	NotExternal int `json:"not_external"`
@@ -196,7 +201,22 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		}
 		res.Reports = append(res.Reports, *rep)
 	}
-	if len(all) > 0 {
+	iocs, err := curatedIOCs(c, only)
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case len(iocs) > 0:
+		ts := curatedTargets(iocs, findings)
+		b, err := mispCurated(iocs, ts, o, time.Now())
+		if err != nil {
+			return res, err
+		}
+		if res.MISP, err = writeDraft(ctx, c, o, MISPFile, b, ts, "MISP event of the curated IOC list (MISP core format), to share with a CERT or the police"); err != nil {
+			return res, err
+		}
+		res.MISPCurated = true
+	case len(all) > 0:
 		if res.MISP, err = writeMISP(ctx, c, all, o); err != nil {
 			return res, err
 		}
@@ -209,6 +229,22 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		return res, err
 	}
 	return res, nil
+}
+
+// curatedIOCs is the curated IOC list (casefile ioc), only the indicators
+// asked for when some are.
+func curatedIOCs(c *evidence.Case, only map[string]bool) ([]annotate.IOC, error) {
+	st, err := annotate.Read(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []annotate.IOC
+	for _, x := range st.IOCs() {
+		if len(only) == 0 || only[normal(x.Indicator)] {
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 
 // writeMISP writes the MISP event of the sources and records it.
@@ -230,7 +266,7 @@ func writeDraft(ctx context.Context, c *evidence.Case, o Options, name string, b
 	rep := &Report{To: to, Files: []File{{Name: name, SHA256: "sha256:" + hex.EncodeToString(sum[:])}}, Sources: []string{}, Roles: []string{}}
 	for _, t := range ts {
 		rep.Sources = append(rep.Sources, t.finding.Indicator)
-		if !slices.Contains(rep.Roles, t.role) {
+		if t.role != "" && !slices.Contains(rep.Roles, t.role) {
 			rep.Roles = append(rep.Roles, t.role)
 		}
 	}
@@ -280,7 +316,7 @@ func writeReport(ctx context.Context, c *evidence.Case, email string, ts []*targ
 			return nil, err
 		}
 		rep.Sources = append(rep.Sources, t.finding.Indicator)
-		if !slices.Contains(rep.Roles, t.role) {
+		if t.role != "" && !slices.Contains(rep.Roles, t.role) {
 			rep.Roles = append(rep.Roles, t.role)
 		}
 		p.Contacts = append(p.Contacts, SourceContact{Indicator: t.finding.Indicator, Source: t.contact.Source, Dataset: t.contact.Dataset})

@@ -94,3 +94,15 @@
     setTimeout(function () { b.disabled = true; b.textContent = "Building and signing…"; }, 0);
   });
 })();
+
+// Enrich: send the dataset files' modification times (the server records
+// them, and dates a dataset that carries no date of its own by them).
+(function () {
+  var input = document.getElementById("dataset-files"), times = document.getElementById("enrich-mtimes");
+  if (!input || !times) return;
+  input.addEventListener("change", function () {
+    var t = [];
+    for (var i = 0; i < input.files.length; i++) t.push(input.files[i].lastModified || 0);
+    times.value = JSON.stringify(t);
+  });
+})();
