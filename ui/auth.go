@@ -2,15 +2,11 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,11 +24,14 @@ const (
 	permComment              // comment on events, sources and artefacts
 )
 
-// roleCan is the roles matrix.
+// roleCan is the roles matrix: an admin may do everything, an analyst
+// everything but manage users.
 func roleCan(role string, p perm) bool {
 	switch role {
-	case RoleAnalyst:
+	case RoleAdmin:
 		return true
+	case RoleAnalyst:
+		return p != permAdmin
 	case RoleCounsel:
 		return p == permRead || p == permContent || p == permVerify || p == permExport || p == permComment
 	case RoleViewer:
@@ -46,7 +45,6 @@ const (
 	loginCookie   = "casefile_login"
 	sessionIdle   = 8 * time.Hour
 	sessionMax    = 24 * time.Hour
-	maxSessions   = 10000
 )
 
 // principal is who makes a request.
@@ -54,80 +52,6 @@ type principal struct {
 	user    User
 	session *session // nil for API tokens
 	token   *Token   // the API token, for API requests
-}
-
-type session struct {
-	id      string // SHA-256 of the cookie value, base64
-	user    User
-	csrf    string
-	created time.Time
-	seen    time.Time
-	results map[string]*ingestOutcome
-}
-
-// sessions is the in-memory session table; sessions end with the process.
-type sessions struct {
-	mu   sync.Mutex
-	byID map[string]*session
-}
-
-func newSessions() *sessions {
-	return &sessions{byID: map[string]*session{}}
-}
-
-func randomToken() string {
-	var b [32]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func sessionKey(cookie string) string {
-	sum := sha256.Sum256([]byte(cookie))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// create starts a session and returns the cookie value.
-func (ss *sessions) create(u User) (string, *session) {
-	v := randomToken()
-	now := time.Now()
-	s := &session{id: sessionKey(v), user: u, csrf: randomToken(), created: now, seen: now, results: map[string]*ingestOutcome{}}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if len(ss.byID) >= maxSessions {
-		ss.expireLocked(now)
-	}
-	ss.byID[s.id] = s
-	return v, s
-}
-
-func (ss *sessions) expireLocked(now time.Time) {
-	for k, s := range ss.byID {
-		if now.Sub(s.seen) > sessionIdle || now.Sub(s.created) > sessionMax {
-			delete(ss.byID, k)
-		}
-	}
-}
-
-func (ss *sessions) get(cookie string) *session {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s := ss.byID[sessionKey(cookie)]
-	if s == nil {
-		return nil
-	}
-	now := time.Now()
-	if now.Sub(s.seen) > sessionIdle || now.Sub(s.created) > sessionMax {
-		delete(ss.byID, s.id)
-		return nil
-	}
-	s.seen = now
-	return s
-}
-
-func (ss *sessions) end(s *session) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	delete(ss.byID, s.id)
 }
 
 func remoteHost(r *http.Request) string {
@@ -177,7 +101,18 @@ func (s *Server) authenticate(r *http.Request) *principal {
 	if ses == nil {
 		return nil
 	}
-	return &principal{user: ses.user, session: ses}
+	// The user as stored now: a role changed or a user disabled applies
+	// to the sessions already open, at their next request.
+	u, err := lookupUser(s.c.Case, ses.name)
+	if err != nil || u.Disabled != "" {
+		s.auth.end(ses)
+		return nil
+	}
+	if p := s.cat.userBound(u, "", nil); p != "" {
+		s.log.Error("session refused: the user's stored record differs from the custody log", "user", u.Name, "problem", p)
+		return nil
+	}
+	return &principal{user: *u, session: ses}
 }
 
 // need wraps a handler with the authentication, role and CSRF checks.

@@ -201,7 +201,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	if entryKinds(t, f.h.Case)["export.created"] != 1 {
 		t.Fatal("export.created not recorded")
 	}
-	run("users", chromedp.Navigate(base+"/users"), chromedp.WaitVisible(chromedp.CSS(`table.roles`)))
+	run("account", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.ID(`new-token-button`)))
 	shot(t, ctx, dir, "15-users")
 	if p := problems(); len(p) > 0 {
 		t.Errorf("browser reported problems (CSP violations, script errors):\n%s", strings.Join(p, "\n"))

@@ -15,7 +15,9 @@ import (
 // (POST /api/v1/assessment) the answer is the entry as JSON.
 func (h *handler) assessRecord(w http.ResponseWriter, r *http.Request) {
 	s := h.s
+	unlock := s.Exclusive() // its result leaves are derived data, like a relayed 'casefile assess'
 	res, e, err := graph.AssessAndRecord(r.Context(), s.c.Case, attrib.DefaultModel(), nil, nil, actorOf(principalOf(r)))
+	unlock()
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return

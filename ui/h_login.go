@@ -69,7 +69,16 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, false, http.StatusForbidden, fmt.Errorf("login of %s refused: its stored record differs from the custody log: %s", escaped(u.Name), p))
 		return
 	}
-	cookie, ses := s.auth.create(*u)
+	if u.Disabled != "" {
+		// As a wrong password: a disabled user learns nothing more here.
+		http.Redirect(w, r, "/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	cookie, ses, err := s.auth.create(*u)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
 	if _, err := s.c.Append(r.Context(), evidence.Draft{Kind: KindUserLogin, Actor: actorOf(&principal{user: *u, session: ses}),
 		Payload: map[string]string{"user": u.Name, "role": u.Role, "remote": host}}); err != nil {
 		s.auth.end(ses)

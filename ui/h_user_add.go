@@ -10,14 +10,19 @@ import (
 func (h *handler) userAdd(w http.ResponseWriter, r *http.Request) {
 	name, role, pw := r.PostFormValue("name"), r.PostFormValue("role"), r.PostFormValue("password")
 	if checkUserName(name) != nil || !ValidRole(role) {
-		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Names use letters, digits and . _ - @; the role must be analyst, counsel or viewer."})
+		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Names use letters, digits and . _ - @; the role must be " + roleList + "."})
+		return
+	}
+	nu := NewUser{Name: name, Role: role, FullName: r.PostFormValue("full_name"), Email: r.PostFormValue("email")}
+	if err := checkDetails(nu.FullName, nu.Email); err != nil {
+		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Not added: " + err.Error() + "."})
 		return
 	}
 	if err := PasswordProblem(name, []byte(pw)); err != nil {
 		h.renderUsers(w, r, http.StatusBadRequest, usersData{Error: "Not added: the " + err.Error() + "."})
 		return
 	}
-	_, err := AddUser(r.Context(), h.s.c.Case, actorOf(principalOf(r)), name, role, []byte(pw))
+	_, err := AddUserWith(r.Context(), h.s.c.Case, actorOf(principalOf(r)), nu, []byte(pw))
 	switch {
 	case errors.Is(err, ErrUserExists):
 		h.renderUsers(w, r, http.StatusConflict, usersData{Error: "A user with that name exists."})

@@ -3,7 +3,8 @@ package ui
 import "net/http"
 
 type usersData struct {
-	Users        []User
+	Users        []UserRow
+	Roles        []string
 	Tokens       []tokenRow
 	Error        string
 	Token        string
@@ -11,6 +12,7 @@ type usersData struct {
 	TokenExpires string
 	Added        string
 	Revoked      string
+	Done         string // what an admin action did
 }
 
 // tokenRow is a token as the users page lists it.
@@ -26,7 +28,7 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, d usersData) {
-	us, err := Users(h.s.c.Case)
+	us, err := userRows(h.s.c.Case, h.s.cat.lastLogins(), h.s.now())
 	if err != nil {
 		h.s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
@@ -44,5 +46,6 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		d.Added = ""
 	}
 	d.Users = us
+	d.Roles = []string{RoleViewer, RoleCounsel, RoleAnalyst, RoleAdmin}
 	h.s.render(w, r, status, "users", h.s.newView(r, "Users", "users", d))
 }

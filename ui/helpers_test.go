@@ -117,7 +117,7 @@ func newFixtureWith(t testing.TB, scen string, change func(*Server)) *fixture {
 			t.Fatal(err)
 		}
 	}
-	for _, u := range []struct{ name, role string }{{"ann", RoleAnalyst}, {"carl", RoleCounsel}, {"vic", RoleViewer}} {
+	for _, u := range []struct{ name, role string }{{"ann", RoleAnalyst}, {"carl", RoleCounsel}, {"vic", RoleViewer}, {"ada", RoleAdmin}} {
 		if _, err := AddUser(ctx, h.Case, testExaminer, u.name, u.role, []byte(testPassword)); err != nil {
 			t.Fatal(err)
 		}

@@ -269,7 +269,7 @@ func TestPasswordStrength(t *testing.T) {
 		}
 	}
 	f := newFixture(t, "")
-	ann := f.login(t, "ann")
+	ann := f.login(t, "ada")
 	resp, body := ann.postForm("/users", url.Values{"csrf": {ann.csrf}, "name": {"bob"}, "role": {"viewer"}, "password": {"aaaaaaaaaa"}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "password too short: 10 characters, at least 12 are needed") {
 		t.Errorf("weak password in the form: %d", resp.StatusCode)

@@ -118,7 +118,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, c: cfg.Case, events: eventstore.New(cfg.Case.Case), log: cfg.Logger, tmp: tmp,
 		static: newStaticFiles(), tpl: tpl, ctx: ctx, cancel: cancel, now: time.Now,
-		cat: newCatalog(cfg.Case.Case), auth: newSessions(), login: newLoginLimiter(),
+		cat: newCatalog(cfg.Case.Case), auth: newSessions(cfg.Case.Case), login: newLoginLimiter(),
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
 	s.intake = intake.New(cfg.Case.Case, s.events)

@@ -175,5 +175,8 @@ func lookupToken(c *evidence.Case, tok string, now time.Time) (*User, *Token, er
 		return nil, nil, ErrNoToken
 	}
 	u, err := lookupUser(c, rec.User)
+	if err == nil && u.Disabled != "" {
+		return nil, nil, ErrNoToken // a disabled user's tokens stop with them
+	}
 	return u, &rec, err
 }

@@ -25,6 +25,9 @@ const (
 	RoleAnalyst = "analyst"
 	RoleCounsel = "counsel"
 	RoleViewer  = "viewer"
+	// RoleAdmin may do what an analyst may and alone manages users in
+	// the workbench (the CLI holding the case passphrase always can).
+	RoleAdmin = "admin"
 )
 
 // Entry kinds this package records.
@@ -32,6 +35,9 @@ const (
 	KindUserAdded        = "user.added"
 	KindUserToken        = "user.token_created"
 	KindUserTokenRevoked = "user.token_revoked"
+	KindUserDisabled     = "user.disabled"
+	KindUserEnabled      = "user.enabled"
+	KindUserRoleChanged  = "user.role_changed"
 	KindUserLogin        = "user.login"
 	KindUserLoginFailed  = "user.login_failed"
 	KindUserLogout       = "user.logout"
@@ -56,15 +62,30 @@ var ErrNoUser = errors.New("no such user")
 
 // User is a person allowed into the workbench.
 type User struct {
-	Name    string `json:"name"`
-	Role    string `json:"role"`
-	Hash    string `json:"hash"` // argon2id, PHC string form
-	Created string `json:"created"`
-	By      string `json:"by"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Hash     string `json:"hash"` // argon2id, PHC string form
+	Created  string `json:"created"`
+	By       string `json:"by"`
+	FullName string `json:"full_name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	// Disabled is the time of the user.disabled entry while the user is
+	// disabled: no login, no token, no session.
+	Disabled string `json:"disabled,omitempty"`
 }
 
 // ValidRole reports whether r names a role.
-func ValidRole(r string) bool { return r == RoleAnalyst || r == RoleCounsel || r == RoleViewer }
+func ValidRole(r string) bool {
+	return r == RoleAnalyst || r == RoleCounsel || r == RoleViewer || r == RoleAdmin
+}
+
+// roleList is what ValidRole accepts, for messages.
+const roleList = "admin, analyst, counsel or viewer"
+
+// NewUser describes a user to add.
+type NewUser struct {
+	Name, Role, FullName, Email string
+}
 
 // checkUserName accepts short names of letters, digits and . _ - @.
 func checkUserName(name string) error {
@@ -85,11 +106,21 @@ func checkUserName(name string) error {
 // is stored, never recorded in the log), so that VerifyUsers finds a record
 // changed on disk.
 func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, password []byte) (*evidence.Entry, error) {
+	return AddUserWith(ctx, c, actor, NewUser{Name: name, Role: role}, password)
+}
+
+// AddUserWith is AddUser with the user's full name and email, which the
+// entry records too.
+func AddUserWith(ctx context.Context, c *evidence.Case, actor string, nu NewUser, password []byte) (*evidence.Entry, error) {
+	name, role := nu.Name, nu.Role
 	if err := checkUserName(name); err != nil {
 		return nil, err
 	}
 	if !ValidRole(role) {
-		return nil, fmt.Errorf("role %q: want analyst, counsel or viewer", role)
+		return nil, fmt.Errorf("role %q: want %s", role, roleList)
+	}
+	if err := checkDetails(nu.FullName, nu.Email); err != nil {
+		return nil, err
 	}
 	if err := PasswordProblem(name, password); err != nil {
 		return nil, err
@@ -99,13 +130,21 @@ func AddUser(ctx context.Context, c *evidence.Case, actor, name, role string, pa
 	} else if !errors.Is(err, ErrNoUser) {
 		return nil, err
 	}
-	u := User{Name: name, Role: role, Hash: hashPassword(password), Created: time.Now().UTC().Format(time.RFC3339), By: actor}
+	u := User{Name: name, Role: role, Hash: hashPassword(password), Created: time.Now().UTC().Format(time.RFC3339), By: actor,
+		FullName: nu.FullName, Email: nu.Email}
 	b, err := json.Marshal(u)
 	if err != nil {
 		return nil, err
 	}
+	payload := map[string]string{"user": name, "role": role, "password_hash_sha256": hashDigest(u.Hash)}
+	if u.FullName != "" {
+		payload["full_name"] = u.FullName
+	}
+	if u.Email != "" {
+		payload["email"] = u.Email
+	}
 	es, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte(prefixUser + name), Value: b}}, evidence.Draft{
-		Kind: KindUserAdded, Actor: actor, Payload: map[string]string{"user": name, "role": role, "password_hash_sha256": hashDigest(u.Hash)},
+		Kind: KindUserAdded, Actor: actor, Payload: payload,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add user %q: %w", name, err)

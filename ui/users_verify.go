@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/casefile/casefile/evidence"
 )
@@ -22,6 +23,10 @@ type userClaim struct {
 	user    string // tokens: whose
 	expires string // tokens
 	revoked bool   // tokens
+	// users: the full name and email user.added recorded, and whether
+	// the latest user.disabled or user.enabled disabled the user.
+	fullName, email string
+	disabled        bool
 }
 
 // userClaims is what the user entries (user.added, user.token_created,
@@ -31,15 +36,27 @@ type userClaim struct {
 type userClaims struct {
 	users  map[string]*userClaim // by name
 	tokens map[string]*userClaim // by hex SHA-256 of the token ("id:" + id in cases made before it was recorded)
+	logins map[string]time.Time  // the latest user.login of each user
 }
 
 func newUserClaims() *userClaims {
-	return &userClaims{users: map[string]*userClaim{}, tokens: map[string]*userClaim{}}
+	return &userClaims{users: map[string]*userClaim{}, tokens: map[string]*userClaim{}, logins: map[string]time.Time{}}
 }
+
+// userKinds are the entries that change a user or token record.
+var userKinds = map[string]bool{KindUserAdded: true, KindUserToken: true, KindUserTokenRevoked: true,
+	KindUserDisabled: true, KindUserEnabled: true, KindUserRoleChanged: true}
 
 // note takes in one entry and returns what is wrong with it, or "".
 func (uc *userClaims) note(e *evidence.Entry) string {
-	if e.Kind != KindUserAdded && e.Kind != KindUserToken && e.Kind != KindUserTokenRevoked {
+	if e.Kind == KindUserLogin {
+		var p struct{ User string }
+		if json.Unmarshal(e.Payload, &p) == nil {
+			uc.logins[p.User] = e.Time
+		}
+		return ""
+	}
+	if !userKinds[e.Kind] {
 		return ""
 	}
 	var p map[string]string
@@ -48,7 +65,19 @@ func (uc *userClaims) note(e *evidence.Entry) string {
 	}
 	switch e.Kind {
 	case KindUserAdded:
-		uc.users[p["user"]] = &userClaim{entry: e.Index, role: p["role"], digest: p["password_hash_sha256"]}
+		uc.users[p["user"]] = &userClaim{entry: e.Index, role: p["role"], digest: p["password_hash_sha256"], fullName: p["full_name"], email: p["email"]}
+	case KindUserDisabled, KindUserEnabled, KindUserRoleChanged:
+		u := uc.users[p["user"]]
+		if u == nil {
+			return e.Kind + " names a user no entry added"
+		}
+		u.entry = e.Index
+		switch e.Kind {
+		case KindUserRoleChanged:
+			u.role = p["role"]
+		default:
+			u.disabled = e.Kind == KindUserDisabled
+		}
 	case KindUserToken:
 		key := p["token_sha256"]
 		if key == "" {
@@ -81,6 +110,10 @@ func (uc *userClaims) checkUser(name string, u *User) (where, problem string) {
 		return where, fmt.Sprintf("user %s is stored with role %s, the entry says %s", escaped(name), escaped(u.Role), cl.role)
 	case cl.digest != "" && hashDigest(u.Hash) != cl.digest:
 		return where, "the stored password hash of user " + escaped(name) + " is not the one the entry records"
+	case u.FullName != cl.fullName || u.Email != cl.email:
+		return where, "user " + escaped(name) + " is stored with another full name or email than the entry records"
+	case (u.Disabled != "") != cl.disabled:
+		return where, "user " + escaped(name) + " is stored as " + disabledWord(u.Disabled != "") + ", the entries say " + disabledWord(cl.disabled)
 	}
 	return where, ""
 }
@@ -169,6 +202,13 @@ func VerifyUsers(ctx context.Context, c *evidence.Case, r *evidence.Report) (*Us
 		return ctx.Err()
 	})
 	return rep, err
+}
+
+func disabledWord(b bool) string {
+	if b {
+		return "disabled"
+	}
+	return "enabled"
 }
 
 func revokedWord(b bool) string {

@@ -27,6 +27,9 @@ func TestUserRecordsEditedOnDiskFailVerify(t *testing.T) {
 	if _, err := RevokeToken(ctx, f.h.Case, testExaminer, vicTok.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := DisableUser(ctx, f.h.Case, testExaminer, "ada", "left the team"); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := f.srv.VerifyNow(ctx)
 	if err != nil || !rep.OK {
 		t.Fatalf("before the edits: %+v %v", rep, err)
@@ -76,6 +79,10 @@ func TestUserRecordsEditedOnDiskFailVerify(t *testing.T) {
 			"another expiry", "", "", ""},
 		{"revocation undone", tokenKey(vicTok.ID), edit(tokenKey(vicTok.ID), func(m map[string]any) { delete(m, "revoked") }),
 			"stored as not revoked, the entries say revoked", "", "", vicSecret},
+		{"disable undone", prefixUser + "ada", edit(prefixUser+"ada", func(m map[string]any) { delete(m, "disabled") }),
+			"user ada is stored as enabled, the entries say disabled", "ada", testPassword, ""},
+		{"email set", prefixUser + "ann", edit(prefixUser+"ann", func(m map[string]any) { m["email"] = "mallory@example.org" }),
+			"another full name or email", "", "", ""},
 		// Keys cannot be removed again, so these come last.
 		{"user added on disk", prefixUser + "mallory", mustJSON(User{Name: "mallory", Role: RoleAnalyst, Hash: hashPassword([]byte("attacker's password"))}),
 			"no user.added entry created this user", "mallory", "attacker's password", ""},

@@ -48,6 +48,9 @@ type app struct {
 	// afterRead, when set (tests only), runs after each file was read and
 	// before it is examined again.
 	afterRead func(path string)
+	// relay, when set, is the server this command runs inside for a
+	// client (relay_server.go): the case is its open handle, borrowed.
+	relay *relayed
 }
 
 // usageError marks a mistake in how the command was called (exit 2).
@@ -69,7 +72,16 @@ func (h hintError) Unwrap() error           { return h.error }
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 func run(ctx context.Context, args []string, io stdio, getenv func(string) string) int {
-	a := &app{stdio: io, getenv: getenv}
+	if code, ok := relayIfServed(ctx, args, io, getenv); ok {
+		return code
+	}
+	return (&app{stdio: io, getenv: getenv}).execute(ctx, args)
+}
+
+// execute runs the command args in a, here or (a.relay set) inside the
+// server holding the case.
+func (a *app) execute(ctx context.Context, args []string) int {
+	io := a.stdio
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(io.in)
@@ -143,6 +155,9 @@ func (a *app) needCase() error {
 
 // actor is the examiner recorded in entries.
 func (a *app) actor() string {
+	if a.relay != nil && a.relay.who != nil {
+		return a.relay.who.Actor
+	}
 	if a.examiner != "" {
 		return a.examiner
 	}
@@ -208,6 +223,9 @@ func (a *app) openCase(cmd *cobra.Command, writable bool) (*casedir.Handle, erro
 func (a *app) openCaseWith(o casedir.OpenOptions) (*casedir.Handle, error) {
 	if err := a.needCase(); err != nil {
 		return nil, err
+	}
+	if a.relay != nil {
+		return a.relay.open(o)
 	}
 	o.Command = "casefile " + strings.Join(os.Args[1:], " ")
 	h, err := casedir.Open(a.caseDir, o)

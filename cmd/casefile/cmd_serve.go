@@ -38,9 +38,19 @@ times backs off from 1 s doubling to 15 min, whatever the address. An upload
 that sends nothing for a minute is ended; uploads run side by side.
 
 Users are created with 'casefile user add', API tokens with 'casefile user
-token' (or by each user for themselves on the Users page). The server listens
+token' (or by each user for themselves on the Account page). The server listens
 on 127.0.0.1 by default; bind it elsewhere only with TLS (--tls-cert,
---tls-key).`,
+--tls-key).
+
+While it serves, other casefile commands on the case run inside the server
+(through the socket casefile.sock in the case directory, mode 0600, removed
+when the server stops): their output is what they would print on their own.
+Reading (log, verify, events, indicators, graph, assess --no-record) needs
+nothing more. Writing (ingest, enrich, assess, export, notify, annotations)
+needs the token of a workbench user whose role allows it, in CASEFILE_TOKEN;
+the entries name that user. User management needs an admin's token or the
+case passphrase (CASEFILE_PASSPHRASE). serve, init and verify --recover do
+not run through it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (f.cert == "") != (f.key == "") {
@@ -56,7 +66,7 @@ on 127.0.0.1 by default; bind it elsewhere only with TLS (--tls-cert,
 				return err
 			}
 			if len(users) == 0 {
-				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role analyst'", a.caseDir)
+				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role admin'", a.caseDir)
 			}
 			defer a.startWitnessLoop(ctx(cmd), h, witnessPoll)()
 			return a.serve(ctx(cmd), h, f, nil)
@@ -81,6 +91,12 @@ func (a *app) serve(ctx context.Context, h *casedir.Handle, f serveFlags, ready 
 	}
 	defer srv.Close()
 	srv.WarmGraph()
+	if stop, err := a.startRelay(ctx, h, srv); err != nil {
+		fmt.Fprintf(a.err, "casefile: warning: other casefile commands cannot reach this case while it is served: %v\n", err)
+	} else {
+		defer stop()
+		fmt.Fprintf(a.err, "casefile: other casefile commands on this case run through this server (%s); those that write need CASEFILE_TOKEN\n", socketPath(h.Dir))
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return withHint(err, "choose another --addr, e.g. 127.0.0.1:8081")

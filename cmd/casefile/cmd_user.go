@@ -21,25 +21,27 @@ func (a *app) userCmd() *cobra.Command {
 		Short: "Manage the people allowed into the web workbench",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(a.userAddCmd(), a.userTokenCmd(), a.userRevokeTokenCmd(), a.userTokensCmd())
+	cmd.AddCommand(a.userListCmd(), a.userAddCmd(), a.userDisableCmd(), a.userEnableCmd(), a.userRoleCmd(), a.userTokenCmd(),
+		a.userRevokeCmd(), a.userRevokeTokenCmd(), a.userTokensCmd())
 	return cmd
 }
 
 func (a *app) userAddCmd() *cobra.Command {
-	var role string
+	var role, fullName, email string
 	cmd := &cobra.Command{
-		Use:   "add --case DIR NAME --role analyst|counsel|viewer",
+		Use:   "add --case DIR NAME --role admin|analyst|counsel|viewer [--full-name TEXT] [--email ADDR]",
 		Short: "Create a user (password from CASEFILE_USER_PASSWORD or a prompt)",
-		Long: `Create a workbench user. Roles: analyst (everything), counsel (read, verify,
-view content, export; never ingest or change anything), viewer (metadata only,
-never content). The password is hashed with argon2id; the user.added entry in
+		Long: `Create a workbench user. Roles: admin (everything, and the only role that
+manages users in the workbench), analyst (everything but users), counsel (read,
+verify, view content, export; never ingest or change anything), viewer
+(metadata only, never content). The password is hashed with argon2id; the user.added entry in
 the custody log records who added whom with which role.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("user add takes one NAME")
 			}
 			if !ui.ValidRole(role) {
-				return usagef("--role %q: want analyst, counsel or viewer", role)
+				return usagef("--role %q: want admin, analyst, counsel or viewer", role)
 			}
 			if !ui.ValidName(args[0]) {
 				return usagef("user name %q: use letters, digits and . _ - @ (at most 64)", args[0])
@@ -56,9 +58,9 @@ the custody log records who added whom with which role.`,
 				return err
 			}
 			defer h.Close()
-			e, err := ui.AddUser(ctx(cmd), h.Case, a.actor(), args[0], role, pw)
+			e, err := ui.AddUserWith(ctx(cmd), h.Case, a.actor(), ui.NewUser{Name: args[0], Role: role, FullName: fullName, Email: email}, pw)
 			if errors.Is(err, ui.ErrUserExists) {
-				return withHint(err, "choose another name; users are never changed or removed in place")
+				return withHint(err, "choose another name; users are never removed (disable one with 'casefile user disable')")
 			}
 			if err != nil {
 				return err
@@ -67,7 +69,9 @@ the custody log records who added whom with which role.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "", "analyst, counsel or viewer")
+	cmd.Flags().StringVar(&role, "role", "", "admin, analyst, counsel or viewer")
+	cmd.Flags().StringVar(&fullName, "full-name", "", "the user's full name, recorded with the user")
+	cmd.Flags().StringVar(&email, "email", "", "the user's email address, recorded with the user")
 	return cmd
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -72,6 +74,21 @@ func TestScripts(t *testing.T) {
 				}
 				val[len(val)/2] ^= 0x01
 				ts.Check(storeedit.Set(dir, key, val))
+			},
+			// waitsock PATH waits (10 s at most) until a server listens on
+			// the Unix socket PATH.
+			"waitsock": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: waitsock PATH")
+				}
+				for range 200 {
+					if c, err := net.Dial("unix", ts.MkAbs(args[0])); err == nil {
+						c.Close()
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				ts.Fatalf("nothing listens on %s", args[0])
 			},
 			// genfile NAME SIZE writes SIZE bytes of deterministic text.
 			"genfile": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -59,6 +59,7 @@ type Handle struct {
 	KeyFingerprint string       // of public-key.pem, which checkpoints are verified with
 	Warnings       []string     // things the examiner should know (e.g. key file readable by others)
 	lock           *os.File
+	borrowed       bool // Close leaves the case open (Borrow)
 }
 
 // CreateOptions describe a new case.
@@ -299,8 +300,12 @@ func (h *Handle) Expect() *evidence.CaseExpect {
 	return &evidence.CaseExpect{Title: h.Config.Title, Origin: h.Config.Origin, CaseID: h.Config.CaseID, KeyFingerprint: h.KeyFingerprint}
 }
 
-// Close closes the store and releases the lock.
+// Close closes the store and releases the lock; a borrowed handle's Close
+// does nothing.
 func (h *Handle) Close() error {
+	if h.borrowed {
+		return nil
+	}
 	err := h.Case.Close()
 	if h.lock != nil {
 		h.lock.Close()

@@ -157,3 +157,22 @@ func TestKeyReadableByOthersWarns(t *testing.T) {
 		t.Fatalf("warnings: %v", h.Warnings)
 	}
 }
+
+func TestBorrowedCloseLeavesCaseOpen(t *testing.T) {
+	dir := t.TempDir()
+	h, err := casedir.Create(context.Background(), filepath.Join(dir, "c"), casedir.CreateOptions{Title: "t", Examiner: "e", Passphrase: []byte("borrow-test-passphrase"), Command: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	b := h.Borrow()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Append(context.Background(), evidence.Draft{Kind: "note.added", Actor: "e", Payload: map[string]string{"x": "y"}}); err != nil {
+		t.Fatalf("the case was closed by a borrowed handle's Close: %v", err)
+	}
+	if _, err := casedir.Open(filepath.Join(dir, "c"), casedir.OpenOptions{}); err == nil {
+		t.Fatal("the lock was released by a borrowed handle's Close")
+	}
+}
