@@ -184,7 +184,10 @@
 //	note.written           evidence/annotate     annotate.NotePayload
 //	ioc.listed             evidence/annotate     annotate.IOCPayload
 //	annotation.withdrawn   evidence/annotate     annotate.WithdrawPayload
-//	user.added             ui                    user, role, password_hash_sha256
+//	user.added             ui                    user, role, password_hash_sha256, full_name, email
+//	user.disabled          ui                    user, reason
+//	user.enabled           ui                    user
+//	user.role_changed      ui                    user, role, previous_role
 //	user.token_created     ui                    user, role, token_id, token_sha256, expires
 //	user.token_revoked     ui                    user, token_id, token_sha256
 //	user.login             ui                    user, role, remote

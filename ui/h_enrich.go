@@ -186,11 +186,9 @@ func (h *handler) enrichUpload(w http.ResponseWriter, r *http.Request) {
 // the events parsed when it starts.
 func (h *handler) enrich(w http.ResponseWriter, r *http.Request, sets []observe.DatasetFile, fresh map[string]bool) {
 	s := h.s
-	var rep *observe.Report
-	var err error
-	s.intake.Exclusive(func() {
-		rep, err = observe.Run(r.Context(), s.c.Case, observe.Options{Datasets: sets, Actor: actorOf(principalOf(r))})
-	})
+	unlock := s.Exclusive()
+	rep, err := observe.Run(r.Context(), s.c.Case, observe.Options{Datasets: sets, Actor: actorOf(principalOf(r))})
+	unlock()
 	s.assess.invalidate()
 	if rep != nil {
 		for _, d := range rep.Datasets {

@@ -60,7 +60,4 @@ func (s *Server) TokenIdentity(tok string) (*Identity, error) {
 // lets the next one in. Appends to the log need no such lock (the log
 // serialises them); derived data written by two parse or enrichment runs at
 // once would interleave.
-func (s *Server) Exclusive() (unlock func()) {
-	s.parse.Lock()
-	return s.parse.Unlock
-}
+func (s *Server) Exclusive() (unlock func()) { return s.intake.Exclusive() }

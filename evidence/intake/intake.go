@@ -41,13 +41,13 @@ type Service struct {
 	norm  map[evidence.Digest]string    // artefact → its normalised events digest, once computed
 }
 
-// Exclusive runs fn while no parse run is in progress, so that what fn
-// reads of the events (enrichment looks up the indicators parsed so far)
-// does not change under it.
-func (s *Service) Exclusive(fn func()) {
+// Exclusive waits until no parse run is in progress and keeps others out
+// until unlock is called: for other writers of derived data (enrichment,
+// which also looks up the indicators parsed so far; a command run for the
+// CLI through the workbench).
+func (s *Service) Exclusive() (unlock func()) {
 	s.parse.Lock()
-	defer s.parse.Unlock()
-	fn()
+	return s.parse.Unlock
 }
 
 // New returns the ingest service of c, parsing into events.
