@@ -132,6 +132,10 @@ func TestBrowserEnrich(t *testing.T) {
 		t.Errorf("report: %q", rep)
 	}
 	shot(t, ctx, dir, "30-enrich-uploaded")
+	// The first report goes, so that waiting for a report waits for the new page.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('enrich-report').remove() || true`)); err != nil {
+		t.Fatal(err)
+	}
 	run("consult again", chromedp.Click(chromedp.CSS(`#datasets input[name=dataset]`)),
 		chromedp.Submit(chromedp.CSS(`#datasets input[name=dataset]`)), chromedp.WaitVisible(chromedp.ID("enrich-report")))
 	if rep := text(t, ctx, "#enrich-report"); !strings.Contains(rep, "already") {
