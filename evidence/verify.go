@@ -506,6 +506,9 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *artefactClaim, opt VerifyO
 		ws = append(ws, s1)
 	}
 	w := io.MultiWriter(ws...)
+	if p, ok := c.chunks.(Prefetcher); ok {
+		defer p.Prefetch(ar.chunks)()
+	}
 	for i, sum := range ar.chunks {
 		data, err := readChunk(c.chunks, sum)
 		checked[Digest(sum)] = true

@@ -26,6 +26,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/keys"
+	"github.com/casefile/casefile/evidence/s3blobs"
 )
 
 // File names inside a case directory.
@@ -48,6 +49,10 @@ type Config struct {
 	CaseID string `json:"case_id"`
 	Origin string `json:"origin"`
 	Title  string `json:"title"`
+	// Blobs, when set, keeps artefact chunks in S3-compatible object
+	// storage instead of the pack files, and the log is published beside
+	// them (no credentials: those come from the AWS environment).
+	Blobs *s3blobs.Config `json:"blobs,omitempty"`
 }
 
 // Handle is an open case directory.
@@ -55,9 +60,10 @@ type Handle struct {
 	*evidence.Case
 	Dir            string
 	Config         Config
-	Signer         *keys.Signer // nil when opened read-only
-	KeyFingerprint string       // of public-key.pem, which checkpoints are verified with
-	Warnings       []string     // things the examiner should know (e.g. key file readable by others)
+	Signer         *keys.Signer   // nil when opened read-only
+	KeyFingerprint string         // of public-key.pem, which checkpoints are verified with
+	Warnings       []string       // things the examiner should know (e.g. key file readable by others)
+	Blobs          *s3blobs.Store // the bucket holding the chunks, nil for pack files
 	lock           *os.File
 }
 
@@ -67,6 +73,9 @@ type CreateOptions struct {
 	Examiner   string
 	Passphrase []byte
 	Command    string // for the lock file, e.g. "casefile init"
+	// Blobs puts the artefact chunks in an S3 bucket (checked for Object
+	// Lock before anything is created).
+	Blobs *s3blobs.Config
 }
 
 // Create makes a new case in dir, which must not exist or be empty. It
@@ -74,6 +83,11 @@ type CreateOptions struct {
 func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
 	if err := keys.CheckPassphrase(o.Passphrase); err != nil {
 		return nil, err // before anything is created
+	}
+	if o.Blobs != nil {
+		if _, err := s3blobs.Open(ctx, *o.Blobs); err != nil {
+			return nil, err // before anything is created
+		}
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s already exists and is not empty: refusing to overwrite it", dir)
@@ -100,7 +114,7 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, err
 	}
-	cfg := Config{Format: formatVersion, CaseID: hex.EncodeToString(id[:]), Title: o.Title}
+	cfg := Config{Format: formatVersion, CaseID: hex.EncodeToString(id[:]), Title: o.Title, Blobs: o.Blobs}
 	cfg.Origin = "casefile.invalid/case/" + cfg.CaseID
 	privPEM, pubPEM, err := keys.Generate(o.Passphrase)
 	if err != nil {
@@ -273,12 +287,20 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgers
 	if signer != nil {
 		ecfg.Signer = signer
 	}
+	var blobs *s3blobs.Store
+	if cfg.Blobs != nil {
+		if blobs, err = s3blobs.Open(context.Background(), *cfg.Blobs); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("artefact storage %s: %w", cfg.Blobs.URL(), err)
+		}
+		ecfg.Chunks = blobs
+	}
 	c, err := evidence.Open(st, ecfg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, lock: lock}, nil
+	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, Blobs: blobs, lock: lock}, nil
 }
 
 // Verify verifies the case (evidence.Case.Verify) and also checks what the
