@@ -36,9 +36,10 @@ func (c *Case) EachArtefact(fn func(Digest) error) error {
 // order, with the tree hashes recomputed from them, artefact records, and
 // the signed checkpoint. It checks nothing: open the Backend and Verify it.
 type Importer struct {
-	b    Backend
-	tree compactRange
-	ops  []Op
+	b     Backend
+	tree  compactRange
+	ops   []Op
+	named map[Digest]bool
 }
 
 // NewImporter starts a copy into b, which must be empty.
@@ -50,7 +51,7 @@ func NewImporter(b Backend) (*Importer, error) {
 	if !empty {
 		return nil, errors.New("import: the store is not empty")
 	}
-	return &Importer{b: b}, nil
+	return &Importer{b: b, named: map[Digest]bool{}}, nil
 }
 
 // Entry adds the next entry's canonical bytes, as published.
@@ -61,11 +62,24 @@ func (im *Importer) Entry(raw []byte) error {
 		h := s.hash
 		im.ops = append(im.ops, Op{Key: indexKey(prefixHash, uint64(s.index)), Value: h[:]})
 	})
+	if e, err := ParseEntry(raw); err == nil && e.Kind == KindArtefactIngested {
+		var p IngestPayload
+		if e.DecodePayload(&p) == nil {
+			if d, err := ParseDigest(p.SHA256); err == nil {
+				im.named[d] = true
+			}
+		}
+	}
 	if len(im.ops) >= maxCommitEntries {
 		return im.flush()
 	}
 	return nil
 }
+
+// Named reports whether an entry added so far names artefact d: a copy
+// takes only those records (one published ahead of its entries, by a
+// publication cut short, is not yet part of the copy).
+func (im *Importer) Named(d Digest) bool { return im.named[d] }
 
 // ArtefactRecord adds the record of artefact d.
 func (im *Importer) ArtefactRecord(d Digest, raw []byte) error {

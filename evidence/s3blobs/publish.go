@@ -82,6 +82,7 @@ func (s *Store) Publish(ctx context.Context, c *evidence.Case, publicKeyPEM []by
 	if err != nil {
 		return nil, err
 	}
+	beforeCheckpoint()
 	// Last: the checkpoint makes the new tiles part of the published log.
 	if err := s.putObject(ctx, checkpointRel, ckpt); err != nil {
 		return nil, err
@@ -138,6 +139,10 @@ func (s *Store) publishBundles(c *evidence.Case, old, size uint64, put func(stri
 }
 
 var errStop = errors.New("stop")
+
+// beforeCheckpoint runs between the tiles and the checkpoint (tests kill
+// the process there).
+var beforeCheckpoint = func() {}
 
 // publishRecords writes the artefact records not yet in the bucket.
 func (s *Store) publishRecords(ctx context.Context, c *evidence.Case, put func(string, []byte)) (int, error) {

@@ -94,7 +94,8 @@ func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note
 	return &Copy{Case: c, Store: st, Checkpoint: cp}, nil
 }
 
-// readRecords imports every published artefact record.
+// readRecords imports the published records of the artefacts that the
+// imported entries name.
 func (s *Store) readRecords(ctx context.Context, im *evidence.Importer) error {
 	names, err := s.list(ctx, artefactsDir)
 	if err != nil {
@@ -107,6 +108,9 @@ func (s *Store) readRecords(ctx context.Context, im *evidence.Importer) error {
 		d, err := evidence.ParseDigest(name)
 		if err != nil {
 			return fmt.Errorf("%s/%s%s: not an artefact record name", s.cfg.URL(), artefactsDir, name)
+		}
+		if !im.Named(d) {
+			continue
 		}
 		g.Go(func() error {
 			raw, err := s.getObject(gctx, artefactsDir+name, 1<<20)
