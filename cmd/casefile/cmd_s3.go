@@ -86,6 +86,9 @@ func (a *app) holdCmd() *cobra.Command {
 				if h.Blobs == nil {
 					return withHint(fmt.Errorf("case %s keeps its artefacts in local pack files: legal holds apply to object storage", h.Dir), "create the case with casefile init --blobs s3://BUCKET/PREFIX")
 				}
+				if !h.Blobs.Locked() {
+					return fmt.Errorf("bucket %s has no Object Lock: it cannot hold objects", h.Blobs.Config().Bucket)
+				}
 				// The objects written from now on carry the hold too.
 				if err := h.SetBlobsLegalHold(on); err != nil {
 					return err
@@ -188,6 +191,9 @@ func printStorage(a *app, sr *storageReport) {
 		lock = "NO Object Lock (accepted with --allow-unlocked): objects there can be overwritten or deleted"
 	}
 	fmt.Fprintf(a.out, "  storage      %s, %s\n", sr.URL, lock)
+	if !sr.ObjectLock {
+		return // no legal hold without Object Lock
+	}
 	hold := "none"
 	switch {
 	case sr.Hold == "set" && sr.HoldEntry != nil:
