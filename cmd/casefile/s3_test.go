@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minio/minio-go/v7"
-
 	"github.com/casefile/casefile/evidence/s3blobs/s3test"
 )
 
@@ -58,15 +56,9 @@ func TestS3Case(t *testing.T) {
 	mustContain(cli(0, from...), "entries      5", "released by entry 4 (Matter closed); 0 of")
 
 	// A second client with the bucket's keys writes a new version of a chunk.
-	ctx := context.Background()
-	var chunk string
-	for o := range srv.Client.ListObjects(ctx, "evidence", minio.ListObjectsOptions{Prefix: "acme/chunks/", Recursive: true}) {
-		chunk = o.Key
-	}
-	forged := []byte("Dec 10 06:55:46 web01 sshd[24200]: Accepted password for root from 203.0.113.9\n")
-	if _, err := srv.Client.PutObject(ctx, "evidence", chunk, bytes.NewReader(forged), int64(len(forged)), minio.PutObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	keys := srv.Keys(t, "evidence", "acme/chunks/")
+	chunk := keys[len(keys)-1]
+	srv.Overwrite(t, "evidence", chunk, []byte("Dec 10 06:55:46 web01 sshd[24200]: Accepted password for root from 203.0.113.9\n"))
 	name := "chunk sha256:" + strings.TrimPrefix(chunk, "acme/chunks/")
 	mustContain(cli(1, from...), "DAMAGED", name)
 	mustContain(cli(1, "verify", "--case", dir), "DAMAGED", name)

@@ -24,7 +24,7 @@ import (
 var testPass = []byte("correct horse battery staple s3")
 
 // newCase creates a case whose chunks live in a fresh bucket of srv.
-func newCase(t *testing.T, srv *s3test.Server, bucket string, locked bool, mod func(*s3blobs.Config)) *casedir.Handle {
+func newCase(t testing.TB, srv *s3test.Server, bucket string, locked bool, mod func(*s3blobs.Config)) *casedir.Handle {
 	t.Helper()
 	srv.Bucket(t, bucket, locked)
 	cfg := s3blobs.Config{Bucket: bucket, Prefix: "cases/one", Endpoint: srv.Endpoint, Retention: "GOVERNANCE", RetentionDays: 1}
@@ -50,7 +50,7 @@ func ingest(t *testing.T, h *casedir.Handle, name string, data []byte) *evidence
 	return res
 }
 
-func publish(t *testing.T, h *casedir.Handle) *s3blobs.PublishResult {
+func publish(t testing.TB, h *casedir.Handle) *s3blobs.PublishResult {
 	t.Helper()
 	res, err := h.PublishBlobs(context.Background())
 	if err != nil {
@@ -61,7 +61,7 @@ func publish(t *testing.T, h *casedir.Handle) *s3blobs.PublishResult {
 
 // readCopy reads the published case back with the case's public key, as
 // verify --from does on another machine.
-func readCopy(t *testing.T, h *casedir.Handle) *s3blobs.Copy {
+func readCopy(t testing.TB, h *casedir.Handle) *s3blobs.Copy {
 	t.Helper()
 	cfg := h.Blobs.Config()
 	st, err := s3blobs.Open(context.Background(), cfg)

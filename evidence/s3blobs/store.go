@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -17,16 +18,28 @@ import (
 )
 
 // Store keeps chunks as objects chunks/<sha256 hex> under the prefix. It
-// implements evidence.Chunks. Every Put returns once the server has
-// stored the object (and checked its SHA-256), so Sync has nothing left
-// to do. A chunk put by an ingest that then failed stays in the bucket:
-// locked objects cannot be taken back, and verify counts such chunks
-// without an artefact naming them.
+// implements evidence.Chunks. Put copies the chunk and uploads it in the
+// background, several at a time, so that an ingest is not bound by one
+// request's latency; Sync waits for every upload and reports the first
+// that failed. A chunk put by an ingest that then failed stays in the
+// bucket: locked objects cannot be taken back, and verify counts such
+// chunks without an artefact naming them.
 type Store struct {
 	cfg    Config
 	c      *minio.Client
 	locked bool
 	pf     prefetcher
+	up     uploads
+}
+
+// uploads are the chunks Put and not yet acknowledged by the server.
+type uploads struct {
+	slots   chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	pending map[[32]byte][]byte
+	absent  map[[32]byte]bool // Has found them missing: Put need not ask again
+	err     error
 }
 
 // Open connects to the bucket and checks that it has Object Lock enabled
@@ -47,6 +60,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("bucket %s has no Object Lock: its objects could be overwritten or deleted; use a bucket created with Object Lock, or accept this with --allow-unlocked", cfg.Bucket)
 	}
 	s := &Store{cfg: cfg, c: c, locked: locked}
+	s.up.slots = make(chan struct{}, putParallel*2)
+	s.up.pending, s.up.absent = map[[32]byte][]byte{}, map[[32]byte]bool{}
 	s.pf.get = s.fetchCtx
 	return s, nil
 }
@@ -69,6 +84,9 @@ func (s *Store) putOptions(sum [32]byte) minio.PutObjectOptions {
 		// The server recomputes the SHA-256 and refuses a torn or altered upload.
 		UserMetadata:     map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum[:])},
 		DisableMultipart: true,
+		// The checksum header above already makes the server check the
+		// bytes: the client need not hash them again to sign the request.
+		DisableContentSha256: true,
 	}
 	if s.cfg.Retention != "" {
 		o.Mode = minio.RetentionMode(s.cfg.Retention)
@@ -133,17 +151,55 @@ func (s *Store) exists(ctx context.Context, rel string) (bool, error) {
 }
 
 // Put stores a chunk unless it is stored already (a locked object cannot
-// be rewritten, and content addressing makes it the same bytes).
+// be rewritten, and content addressing makes it the same bytes). The
+// upload runs in the background; Sync waits for it.
 func (s *Store) Put(sum [32]byte, data []byte) error {
-	ctx := context.Background()
-	if ok, err := s.exists(ctx, chunkRel(sum)); err != nil || ok {
+	u := &s.up
+	u.mu.Lock()
+	_, busy := u.pending[sum]
+	checked := u.absent[sum]
+	delete(u.absent, sum)
+	u.mu.Unlock()
+	if busy {
+		return nil
+	}
+	if !checked {
+		if ok, err := s.exists(context.Background(), chunkRel(sum)); err != nil || ok {
+			return err
+		}
+	}
+	own := bytes.Clone(data)
+	u.mu.Lock()
+	if u.err != nil {
+		err := u.err
+		u.mu.Unlock()
 		return err
 	}
-	return s.putObject(ctx, chunkRel(sum), data)
+	u.pending[sum] = own
+	u.mu.Unlock()
+	u.slots <- struct{}{}
+	u.wg.Go(func() {
+		err := s.putObject(context.Background(), chunkRel(sum), own)
+		u.mu.Lock()
+		delete(u.pending, sum)
+		if err != nil && u.err == nil {
+			u.err = fmt.Errorf("store chunk: %w", err)
+		}
+		u.mu.Unlock()
+		<-u.slots
+	})
+	return nil
 }
 
-// Get reads a chunk, from the read-ahead when Prefetch announced it.
+// Get reads a chunk: one still uploading from memory, one announced by
+// Prefetch from the read-ahead, any other from the bucket.
 func (s *Store) Get(sum [32]byte) ([]byte, error) {
+	s.up.mu.Lock()
+	data, ok := s.up.pending[sum]
+	s.up.mu.Unlock()
+	if ok {
+		return bytes.Clone(data), nil
+	}
 	if data, err, ok := s.pf.take(sum); ok {
 		return data, err
 	}
@@ -156,11 +212,33 @@ func (s *Store) fetchCtx(ctx context.Context, sum [32]byte) ([]byte, error) {
 	return s.getObject(ctx, chunkRel(sum), 64<<20)
 }
 
-// Has reports whether a chunk is stored.
-func (s *Store) Has(sum [32]byte) (bool, error) { return s.exists(context.Background(), chunkRel(sum)) }
+// Has reports whether a chunk is stored (or being uploaded).
+func (s *Store) Has(sum [32]byte) (bool, error) {
+	s.up.mu.Lock()
+	_, busy := s.up.pending[sum]
+	s.up.mu.Unlock()
+	if busy {
+		return true, nil
+	}
+	ok, err := s.exists(context.Background(), chunkRel(sum))
+	if err == nil && !ok {
+		s.up.mu.Lock()
+		s.up.absent[sum] = true
+		s.up.mu.Unlock()
+	}
+	return ok, err
+}
 
-// Sync does nothing: every Put was acknowledged by the server.
-func (s *Store) Sync() error { return nil }
+// Sync waits for every upload started by Put and returns the first error
+// (then forgotten: a later ingest starts afresh).
+func (s *Store) Sync() error {
+	s.up.wg.Wait()
+	s.up.mu.Lock()
+	defer s.up.mu.Unlock()
+	err := s.up.err
+	s.up.err = nil
+	return err
+}
 
 // Each lists every chunk object.
 func (s *Store) Each(fn func(sum [32]byte) error) error {

@@ -9,6 +9,7 @@
 package s3test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -163,5 +164,28 @@ func waitListening(addr string, d time.Duration) error {
 			return err
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Keys lists the object names under prefix.
+func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	for o := range s.Client.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			t.Fatalf("list %s/%s: %v", bucket, prefix, o.Err)
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+// Overwrite writes a new version of key, as anyone with the bucket's keys
+// could (Object Lock keeps the earlier versions, but a plain GET returns
+// the new one).
+func (s *Server) Overwrite(t testing.TB, bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := s.Client.PutObject(context.Background(), bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
+		t.Fatalf("overwrite %s/%s: %v", bucket, key, err)
 	}
 }
