@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/keys"
 	"github.com/casefile/casefile/evidence/s3blobs"
 )
@@ -262,4 +263,31 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 	}
 	sr.check(r)
 	return a.finishVerify(cfg.URL(), r, verifyExtras{storage: sr}, skipContent)
+}
+
+// storageSentence is the export report's line on the bucket: where the
+// artefacts are, Object Lock, and the legal hold; "" for pack files.
+func storageSentence(cmd *cobra.Command, h *casedir.Handle) (string, error) {
+	if h.Blobs == nil {
+		return "", nil
+	}
+	sr, err := storageStatus(cmd, h.Case, h.Blobs)
+	if err != nil {
+		return "", err
+	}
+	if !sr.ObjectLock {
+		return fmt.Sprintf("The artefacts are kept in %s, a bucket without Object Lock: its objects can be overwritten or deleted.", sr.URL), nil
+	}
+	s := fmt.Sprintf("The artefacts and a copy of the log are kept in %s, under Object Lock", sr.URL)
+	switch {
+	case sr.Hold == "set" && sr.HoldEntry != nil:
+		s += fmt.Sprintf("; legal hold set by custody entry %d (%s), %d of %d object versions held.", *sr.HoldEntry, sr.HoldReason, sr.Count.Held, sr.Count.Objects)
+	case sr.Hold == "set":
+		s += fmt.Sprintf("; every object written under legal hold since the case was opened, %d of %d object versions held.", sr.Count.Held, sr.Count.Objects)
+	case sr.Hold == "released":
+		s += fmt.Sprintf("; the legal hold was released by custody entry %d (%s).", *sr.HoldEntry, sr.HoldReason)
+	default:
+		s += "; no legal hold."
+	}
+	return s, nil
 }

@@ -46,14 +46,19 @@ func TestS3Case(t *testing.T) {
 	mustContain(cli(0, "hold", "set", "--case", dir, "--reason", "Hold notice LH-7"), "Legal hold set on")
 	mustContain(cli(0, "verify", "--case", dir), "INTACT", "Object Lock on", "SET by entry 3 (Hold notice LH-7)")
 
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	cli(0, "export", "--case", dir, "--out", pkg, "--recipient", "Counsel", "--purpose", "hold test")
+	report, _ := os.ReadFile(filepath.Join(pkg, "report.html"))
+	mustContain(string(report), "kept in s3://evidence/acme, under Object Lock; legal hold set by custody entry 3 (Hold notice LH-7)")
+
 	t.Chdir(t.TempDir()) // another machine: nothing of the case here
 	from := []string{"verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--key", filepath.Join(dir, "public-key.pem")}
-	mustContain(cli(0, from...), "entries      4", "INTACT", "SET by entry 3")
+	mustContain(cli(0, from...), "entries      6", "INTACT", "SET by entry 3")
 	cli(2, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint) // no key given
 	cli(1, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--fingerprint", "sha256:00")
 
 	mustContain(cli(0, "hold", "release", "--case", dir, "--reason", "Matter closed"), "Legal hold released from")
-	mustContain(cli(0, from...), "entries      5", "released by entry 4 (Matter closed); 0 of")
+	mustContain(cli(0, from...), "entries      7", "released by entry 6 (Matter closed); 0 of")
 
 	// A second client with the bucket's keys writes a new version of a chunk.
 	keys := srv.Keys(t, "evidence", "acme/chunks/")
