@@ -51,9 +51,6 @@ func (a *app) initCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := h.PublishBlobs(ctx(cmd)); err != nil {
-				return fmt.Errorf("publishing the case to %s: %w", h.Blobs.Config().URL(), err)
-			}
 			if wf.changed(cmd) {
 				if err := a.configureWitnessing(cmd, h, &wf); err != nil {
 					return err

@@ -84,9 +84,13 @@ func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
 	if err := keys.CheckPassphrase(o.Passphrase); err != nil {
 		return nil, err // before anything is created
 	}
-	if o.Blobs != nil {
-		if _, err := s3blobs.Open(ctx, *o.Blobs); err != nil {
-			return nil, err // before anything is created
+	if o.Blobs != nil { // before anything is created
+		st, err := s3blobs.Open(ctx, *o.Blobs)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.CheckUnused(ctx); err != nil {
+			return nil, err
 		}
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
@@ -159,6 +163,11 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if err != nil {
 		h.Close()
 		return nil, err
+	}
+	// The published case.created claims the prefix for this case.
+	if _, err := h.PublishBlobs(ctx); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("publishing the case to %s: %w", h.Blobs.Config().URL(), err)
 	}
 	return h, nil
 }

@@ -125,7 +125,7 @@ func TestIngestVerifyAndCopy(t *testing.T) {
 	}
 
 	pr := publish(t, h)
-	if pr.From != 0 || pr.To != h.Log().Size() || pr.Artefacts != 2 {
+	if pr.From != 1 || pr.To != h.Log().Size() || pr.Artefacts != 2 { // case.created was published at Create
 		t.Fatalf("publish: %+v", pr)
 	}
 	cp := readCopy(t, h)
@@ -146,6 +146,18 @@ func TestIngestVerifyAndCopy(t *testing.T) {
 	}
 	if r := verify(t, readCopy(t, h).Case); !r.OK || r.Entries != 303 {
 		t.Fatalf("verify of the copy after 300 more entries: %+v", r)
+	}
+}
+
+func TestPrefixInUseRefused(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	cfg := h.Blobs.Config()
+	_, err := casedir.Create(context.Background(), filepath.Join(t.TempDir(), "second"), casedir.CreateOptions{
+		Title: "second", Examiner: "Tess", Passphrase: testPass, Command: "test", Blobs: &cfg,
+	})
+	if err == nil || !strings.Contains(err.Error(), "already holds objects") {
+		t.Fatalf("a second case on the same prefix: %v", err)
 	}
 }
 

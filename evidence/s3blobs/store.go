@@ -275,3 +275,19 @@ func (s *Store) Prefetch(sums [][32]byte) (stop func()) { return s.pf.start(sums
 
 var _ evidence.Chunks = (*Store)(nil)
 var _ evidence.Prefetcher = (*Store)(nil)
+
+// CheckUnused refuses a prefix that already holds objects: a new case
+// never shares its objects with another (content addressing would make it
+// look complete, and the published log would not be its own).
+func (s *Store) CheckUnused(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o, ok := <-s.c.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: s.cfg.key(""), Recursive: true, MaxKeys: 1})
+	switch {
+	case !ok:
+		return nil
+	case o.Err != nil:
+		return fmt.Errorf("listing %s: %w", s.cfg.URL(), o.Err)
+	}
+	return fmt.Errorf("%s already holds objects (%s): give each case a prefix of its own", s.cfg.URL(), strings.TrimPrefix(o.Key, s.cfg.key("")))
+}
