@@ -75,7 +75,11 @@ func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note
 			next++
 		}
 		if err := client.Err(); err != nil {
-			return nil, fmt.Errorf("published log at entry %d: %w", next, err)
+			var re readError
+			if errors.As(err, &re) {
+				return nil, fmt.Errorf("published log at entry %d: %w", next, re.error)
+			}
+			return nil, fmt.Errorf("published log at entry %d: %w: the entry bundles or tiles under %s/tile/ do not match the signed checkpoint (changed or damaged)", next, err, st.cfg.URL())
 		}
 		if next == before {
 			return nil, fmt.Errorf("published log: no entry bundle after entry %d of %d", next, tree.N)
@@ -138,6 +142,12 @@ func (s *Store) PublicKey(ctx context.Context) ([]byte, error) {
 	return s.getObject(ctx, publicKeyRel, 64<<10)
 }
 
+// readError is a tile that could not be read (as opposed to one that does
+// not match).
+type readError struct{ error }
+
+func (e readError) Unwrap() error { return e.error }
+
 // tileReader reads tiles and entry bundles from the bucket for
 // torchwood's client, several at a time.
 type tileReader struct{ s *Store }
@@ -150,7 +160,10 @@ func (r tileReader) ReadTiles(ctx context.Context, tiles []tlog.Tile) ([][]byte,
 		g.Go(func() error {
 			data, err := r.s.getObject(gctx, torchwood.TilePath(t), maxTile)
 			out[i] = data
-			return err
+			if err != nil {
+				return readError{err}
+			}
+			return nil
 		})
 	}
 	return out, g.Wait()

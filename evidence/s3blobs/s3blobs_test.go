@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -260,4 +261,41 @@ func TestLegalHold(t *testing.T) {
 	if r := verify(t, h.Case); r.OK {
 		t.Fatal("verify found nothing after a chunk was deleted")
 	}
+}
+
+// TestTamperedLogNamed overwrites the published entry bundle and then a
+// tile: reading the copy fails, naming where.
+func TestTamperedLogNamed(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	ingest(t, h, "a.log", []byte("one\n"))
+	publish(t, h)
+	bundle := "cases/one/tile/entries/000.p/2"
+	st, err := srv.Client.GetObject(context.Background(), "evidence", bundle, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(st)
+	forged := bytes.Replace(raw, []byte(`"a.log"`), []byte(`"b.log"`), 1)
+	if bytes.Equal(forged, raw) {
+		t.Fatalf("the bundle does not name a.log: %q", raw)
+	}
+	srv.Overwrite(t, "evidence", bundle, forged)
+	if _, err := readCopyErr(h); err == nil || !strings.Contains(err.Error(), "hash mismatch for entry 1") {
+		t.Fatalf("reading a copy with a forged entry: %v", err)
+	}
+	srv.Overwrite(t, "evidence", bundle, raw)
+	srv.Overwrite(t, "evidence", "cases/one/tile/0/000.p/2", bytes.Repeat([]byte{7}, 64))
+	if _, err := readCopyErr(h); err == nil || !strings.Contains(err.Error(), "do not match the signed checkpoint") {
+		t.Fatalf("reading a copy with a forged tile: %v", err)
+	}
+}
+
+func readCopyErr(h *casedir.Handle) (*s3blobs.Copy, error) {
+	st, err := s3blobs.Open(context.Background(), h.Blobs.Config())
+	if err != nil {
+		return nil, err
+	}
+	v := h.Verifier()
+	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil })
 }
