@@ -155,6 +155,8 @@ type storageReport struct {
 	HoldEntry  *uint64           `json:"legal_hold_entry,omitempty"`
 	HoldReason string            `json:"legal_hold_reason,omitempty"`
 	Count      s3blobs.HoldCount `json:"objects"`
+	// History is how the log relates to every checkpoint the bucket kept.
+	History *s3blobs.HistoryReport `json:"history"`
 }
 
 func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store) (*storageReport, error) {
@@ -173,6 +175,9 @@ func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store) (*st
 	if sr.Count, err = st.LegalHolds(ctx(cmd)); err != nil {
 		return nil, err
 	}
+	if sr.History, err = st.CheckHistory(ctx(cmd), c); err != nil {
+		return nil, err
+	}
 	return sr, nil
 }
 
@@ -181,8 +186,20 @@ func (sr *storageReport) check(r *evidence.Report) {
 	if sr.Hold == "set" && sr.Count.Held < sr.Count.Objects {
 		r.AddProblem(evidence.ProblemStore, sr.URL, fmt.Sprintf("the case is under legal hold but %d of its %d objects are not held: the hold was lifted outside casefile", sr.Count.Objects-sr.Count.Held, sr.Count.Objects))
 	}
+	for _, p := range sr.History.Problems {
+		r.AddProblem(evidence.ProblemCheckpoint, sr.URL+"/checkpoint", p)
+	}
 	if !sr.ObjectLock {
 		r.NotProven = append(r.NotProven, "that the objects in "+sr.URL+" were never overwritten or deleted and rewritten: the bucket has no Object Lock (accepted at init with --allow-unlocked)")
+		return
+	}
+	if h := sr.History; h.Versions > 0 && len(h.Problems) == 0 && r.Trusted == nil {
+		// The locked versions of the checkpoint are checkpoints kept out
+		// of reach of whoever holds the case key.
+		r.NotProven = []string{fmt.Sprintf("that the log was not shortened or rewritten by someone able to delete locked object versions (once their retention ends, or with the governance bypass permission): the %d checkpoints the bucket kept under Object Lock are each an unchanged prefix of this log", h.Versions)}
+		if r.Entries > h.Largest {
+			r.NotProven = append(r.NotProven, fmt.Sprintf("anything about entries %d to %d beyond the case key: they are not published to the bucket yet (the next command that writes publishes them)", h.Largest, r.Entries-1))
+		}
 	}
 }
 
@@ -205,6 +222,9 @@ func printStorage(a *app, sr *storageReport) {
 		hold = fmt.Sprintf("released by entry %d (%s)", *sr.HoldEntry, sr.HoldReason)
 	}
 	fmt.Fprintf(a.out, "  legal hold   %s; %d of %d object versions held\n", hold, sr.Count.Held, sr.Count.Objects)
+	if h := sr.History; h != nil && h.Versions > 0 {
+		fmt.Fprintf(a.out, "  history      %d published checkpoints kept in the bucket (sizes %d to %d), each an unchanged prefix of this log\n", h.Versions, h.Smallest, h.Largest)
+	}
 }
 
 // verifyFrom verifies the copy of a case published in a bucket, without

@@ -299,3 +299,28 @@ func readCopyErr(h *casedir.Handle) (*s3blobs.Copy, error) {
 	v := h.Verifier()
 	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil })
 }
+
+// TestRollbackNamed puts an earlier checkpoint back as the latest (the log
+// shortened, in the bucket): the locked versions of the checkpoint object
+// show it.
+func TestRollbackNamed(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	first := h.Log().Checkpoint() // published at Create
+	ingest(t, h, "a.log", []byte("one\n"))
+	ingest(t, h, "b.log", []byte("two\n"))
+	publish(t, h)
+	hr, err := h.Blobs.CheckHistory(context.Background(), h.Case)
+	if err != nil || hr.Versions != 2 || hr.Smallest != 1 || hr.Largest != 3 || len(hr.Problems) != 0 {
+		t.Fatalf("history of an intact copy: %+v, %v", hr, err)
+	}
+	srv.Overwrite(t, "evidence", "cases/one/checkpoint", first)
+	cp := readCopy(t, h)
+	if r := verify(t, cp.Case); !r.OK || r.Entries != 1 {
+		t.Fatalf("the rolled-back copy should look intact on its own: %+v", r)
+	}
+	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case)
+	if err != nil || len(hr.Problems) != 1 || !strings.Contains(hr.Problems[0], "signed for 3 entries, but the log has 1: entries 1 to 2 were removed") {
+		t.Fatalf("history of a rolled-back copy: %+v, %v", hr, err)
+	}
+}
