@@ -119,12 +119,22 @@ func (s *Store) getObject(ctx context.Context, rel string, limit int64) ([]byte,
 		return nil, s.objectErr(rel, err)
 	}
 	defer o.Close()
-	data, err := io.ReadAll(io.LimitReader(o, limit+1))
+	// The response's length sizes the buffer once (Stat reads the headers
+	// of the GET, it sends no request of its own).
+	info, err := o.Stat()
 	if err != nil {
 		return nil, s.objectErr(rel, err)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s/%s: larger than %d bytes", s.cfg.URL(), rel, limit)
+	if info.Size > limit || info.Size < 0 {
+		return nil, fmt.Errorf("%s/%s: %d bytes, more than the %d expected", s.cfg.URL(), rel, info.Size, limit)
+	}
+	data := make([]byte, info.Size)
+	if _, err := io.ReadFull(o, data); err != nil {
+		return nil, s.objectErr(rel, err)
+	}
+	// Reading up to the end lets the connection serve the next request.
+	if n, _ := io.ReadFull(o, make([]byte, 1)); n != 0 {
+		return nil, fmt.Errorf("%s/%s: longer than its length says", s.cfg.URL(), rel)
 	}
 	return data, nil
 }
