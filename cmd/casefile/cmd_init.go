@@ -51,6 +51,15 @@ func (a *app) initCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if blobs != nil && blobs.LegalHold {
+				// A hold asked for at init is a custody action like any other.
+				if _, _, err := a.applyHold(cmd, h, true, "asked for at case creation, init --legal-hold"); err != nil {
+					return err
+				}
+				if _, err := h.PublishBlobs(ctx(cmd)); err != nil {
+					return fmt.Errorf("publishing the case to %s: %w", h.Blobs.Config().URL(), err)
+				}
+			}
 			if wf.changed(cmd) {
 				if err := a.configureWitnessing(cmd, h, &wf); err != nil {
 					return err

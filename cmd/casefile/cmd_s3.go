@@ -66,9 +66,9 @@ func (a *app) holdCmd() *cobra.Command {
 	}
 	for _, on := range []bool{true, false} {
 		var reason string
-		use, short, kind := "set", "Apply a legal hold to every object of the case", s3blobs.KindHoldSet
+		use, short := "set", "Apply a legal hold to every object of the case"
 		if !on {
-			use, short, kind = "release", "Lift the legal hold from every object of the case", s3blobs.KindHoldReleased
+			use, short = "release", "Lift the legal hold from every object of the case"
 		}
 		sub := &cobra.Command{
 			Use: use + " --case DIR --reason TEXT", Short: short, Args: noArgs,
@@ -87,34 +87,16 @@ func (a *app) holdCmd() *cobra.Command {
 				if h.Blobs == nil {
 					return withHint(fmt.Errorf("case %s keeps its artefacts in local pack files: legal holds apply to object storage", h.Dir), "create the case with casefile init --blobs s3://BUCKET/PREFIX")
 				}
-				if !h.Blobs.Locked() {
-					return fmt.Errorf("bucket %s has no Object Lock: it cannot hold objects", h.Blobs.Config().Bucket)
-				}
-				// The objects written from now on carry the hold too.
-				if err := h.SetBlobsLegalHold(on); err != nil {
-					return err
-				}
-				n, err := h.Blobs.SetLegalHold(ctx(cmd), on)
-				if err != nil {
-					return err
-				}
-				verb := "set on"
-				if !on {
-					verb = "released from"
-				}
-				p := s3blobs.HoldPayload{
-					Summary: fmt.Sprintf("legal hold %s %d objects of %s: %s", verb, n, h.Blobs.Config().URL(), reason),
-					Reason:  reason, Storage: h.Blobs.Config().URL(), Objects: n,
-				}
-				es, err := h.Append(ctx(cmd), evidence.Draft{Kind: kind, Actor: a.actor(), Payload: p})
+				e, p, err := a.applyHold(cmd, h, on, reason)
 				if err != nil {
 					return err
 				}
 				a.wrote = true
 				if a.json {
-					return json.NewEncoder(a.out).Encode(map[string]any{"entry": es[0].Index, "kind": kind, "objects": n, "storage": p.Storage})
+					return json.NewEncoder(a.out).Encode(map[string]any{"entry": e.Index, "kind": e.Kind, "objects": p.Objects, "storage": p.Storage})
 				}
-				fmt.Fprintf(a.out, "Legal hold %s %d objects of %s (entry %d, %s)\n", verb, n, p.Storage, es[0].Index, kind)
+				verb := map[bool]string{true: "set on", false: "released from"}[on]
+				fmt.Fprintf(a.out, "Legal hold %s %d objects of %s (entry %d, %s)\n", verb, p.Objects, p.Storage, e.Index, e.Kind)
 				return nil
 			},
 		}
@@ -146,6 +128,35 @@ func (a *app) holdCmd() *cobra.Command {
 	return cmd
 }
 
+// applyHold applies or lifts the legal hold on every object of the case,
+// makes the objects written from now on carry it or not, and records it
+// in the custody log.
+func (a *app) applyHold(cmd *cobra.Command, h *casedir.Handle, on bool, reason string) (*evidence.Entry, *s3blobs.HoldPayload, error) {
+	if !h.Blobs.Locked() {
+		return nil, nil, fmt.Errorf("bucket %s has no Object Lock: it cannot hold objects", h.Blobs.Config().Bucket)
+	}
+	if err := h.SetBlobsLegalHold(on); err != nil {
+		return nil, nil, err
+	}
+	n, err := h.Blobs.SetLegalHold(ctx(cmd), on)
+	if err != nil {
+		return nil, nil, err
+	}
+	verb, kind := "set on", s3blobs.KindHoldSet
+	if !on {
+		verb, kind = "released from", s3blobs.KindHoldReleased
+	}
+	p := &s3blobs.HoldPayload{
+		Summary: fmt.Sprintf("legal hold %s %d objects of %s: %s", verb, n, h.Blobs.Config().URL(), reason),
+		Reason:  reason, Storage: h.Blobs.Config().URL(), Objects: n,
+	}
+	es, err := h.Append(ctx(cmd), evidence.Draft{Kind: kind, Actor: a.actor(), Payload: p})
+	if err != nil {
+		return nil, nil, err
+	}
+	return es[0], p, nil
+}
+
 // storageReport is what verify says about the bucket: its Object Lock and
 // the legal hold, as the log records it and as the bucket has it.
 type storageReport struct {
@@ -168,9 +179,6 @@ func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store) (*st
 	if e != nil {
 		sr.Hold = map[bool]string{true: "set", false: "released"}[e.Kind == s3blobs.KindHoldSet]
 		sr.HoldEntry, sr.HoldReason = &e.Index, p.Reason
-	} else if st.Config().LegalHold {
-		sr.Hold = "set"
-		sr.HoldReason = "at init (--legal-hold)"
 	}
 	if sr.Count, err = st.LegalHolds(ctx(cmd)); err != nil {
 		return nil, err
@@ -214,10 +222,8 @@ func printStorage(a *app, sr *storageReport) {
 	}
 	hold := "none"
 	switch {
-	case sr.Hold == "set" && sr.HoldEntry != nil:
-		hold = fmt.Sprintf("SET by entry %d (%s)", *sr.HoldEntry, sr.HoldReason)
 	case sr.Hold == "set":
-		hold = "SET " + sr.HoldReason
+		hold = fmt.Sprintf("SET by entry %d (%s)", *sr.HoldEntry, sr.HoldReason)
 	case sr.Hold == "released":
 		hold = fmt.Sprintf("released by entry %d (%s)", *sr.HoldEntry, sr.HoldReason)
 	}
@@ -300,10 +306,8 @@ func storageSentence(cmd *cobra.Command, h *casedir.Handle) (string, error) {
 	}
 	s := fmt.Sprintf("The artefacts and a copy of the log are kept in %s, under Object Lock", sr.URL)
 	switch {
-	case sr.Hold == "set" && sr.HoldEntry != nil:
-		s += fmt.Sprintf("; legal hold set by custody entry %d (%s), %d of %d object versions held.", *sr.HoldEntry, sr.HoldReason, sr.Count.Held, sr.Count.Objects)
 	case sr.Hold == "set":
-		s += fmt.Sprintf("; every object written under legal hold since the case was opened, %d of %d object versions held.", sr.Count.Held, sr.Count.Objects)
+		s += fmt.Sprintf("; legal hold set by custody entry %d (%s), %d of %d object versions held.", *sr.HoldEntry, sr.HoldReason, sr.Count.Held, sr.Count.Objects)
 	case sr.Hold == "released":
 		s += fmt.Sprintf("; the legal hold was released by custody entry %d (%s).", *sr.HoldEntry, sr.HoldReason)
 	default:

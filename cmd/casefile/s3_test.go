@@ -67,4 +67,9 @@ func TestS3Case(t *testing.T) {
 	name := "chunk sha256:" + strings.TrimPrefix(chunk, "acme/chunks/")
 	mustContain(cli(1, from...), "DAMAGED", name)
 	mustContain(cli(1, "verify", "--case", dir), "DAMAGED", name)
+
+	// A hold asked for at init is a custody entry too.
+	held := filepath.Join(t.TempDir(), "held")
+	cli(0, "init", "--case", held, "--title", "held", "--blobs", "s3://evidence/held", "--s3-endpoint", srv.Endpoint, "--legal-hold")
+	mustContain(cli(0, "verify", "--case", held), "INTACT", "SET by entry 1 (asked for at case creation, init --legal-hold); 7 of 7 object versions held")
 }
