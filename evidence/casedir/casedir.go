@@ -2,7 +2,8 @@
 // the encrypted signing key, the public key, and a lock that names the
 // process holding the case.
 //
-//	DIR/casefile.json     case id and checkpoint origin (no secrets)
+//	DIR/casefile.json     case id, checkpoint origin and, for a case whose
+//	                      artefacts are in object storage, the bucket (no secrets)
 //	DIR/private-key.pem   Ed25519 key, encrypted with the passphrase, mode 0600
 //	DIR/public-key.pem    the public key (PKIX PEM, readable by OpenSSL)
 //	DIR/checkpoint.vkey   the signed-note verifier key for checkpoints
