@@ -125,6 +125,7 @@
 //	rl/               evidence/resultleaves: the per-source leaves of an assessment (s2)
 //	wg/ wc/ wt/       evidence/witness: the witnessing policy, cosignatures, timestamps
 //	u/ t/             ui: workbench users and API tokens (bound to user.* entries)
+//	ws/               ui: workbench sessions, keyed by a hash of the cookie (not evidence; outside the log)
 //
 // Artefact bytes are stored in chunks of ChunkSize bytes, each keyed by
 // its own SHA-256 (the Badger store keeps them in pack files instead of
@@ -132,6 +133,18 @@
 // its chunks through chunk-list pages of up to 1024 hashes, themselves
 // stored as chunks. Identical content is stored once; each ingest of it
 // is a custody entry of its own.
+//
+// A case created with `casefile init --blobs s3://BUCKET/PREFIX` keeps its
+// chunks as objects under PREFIX (evidence/s3blobs), written with Object
+// Lock retention, and publishes a complete copy of the case beside them
+// that `casefile verify --from` (or any C2SP tlog-tiles client for the
+// log) checks without the local store:
+//
+//	chunks/<SHA-256>      one chunk
+//	artefacts/<SHA-256>   the artefact record
+//	public-key.pem        the case key
+//	tile/…, tile/entries/…  the log in C2SP tlog-tiles layout (entry bundles hold the canonical entries)
+//	checkpoint            the latest signed checkpoint, written after the tiles it covers
 //
 // # What Verify detects
 //
@@ -197,6 +210,8 @@
 //	export.downloaded      ui                    user, role, package, its hash, summary
 //	verify.started         ui                    user, role, summary
 //	view.saved             ui                    ui.ViewPayload
+//	hold.set               evidence/s3blobs      s3blobs.HoldPayload
+//	hold.released          evidence/s3blobs      s3blobs.HoldPayload
 //
 // Payloads may carry a "summary" string: a sentence for people, shown by
 // Describe. Readers ignore members they do not know, so a kind's payload

@@ -494,22 +494,38 @@ func (c *Case) verifyContent(r *Report, d Digest, cl *IndexedArtefact, opt Verif
 		ws = append(ws, s1)
 	}
 	w := io.MultiWriter(ws...)
+	if p, ok := c.chunks.(Prefetcher); ok {
+		defer p.Prefetch(ar.chunks)()
+	}
+	// The content hashes run beside the chunk hashes, on another core.
+	content := make(chan []byte, 4)
+	hashed := make(chan struct{})
+	go func() {
+		for data := range content {
+			w.Write(data)
+		}
+		close(hashed)
+	}()
 	for i, sum := range ar.chunks {
 		data, err := readChunk(c.chunks, sum)
 		checked[Digest(sum)] = true
 		if err != nil {
+			close(content)
+			<-hashed
 			p := NewProblem(ProblemChunk, "chunk "+Digest(sum).String(), fmt.Sprintf("chunk %d of %s: %v", i, d, errors.Unwrap(err)))
 			off := int64(i) * ChunkSize
 			p.Artefact, p.Offset, p.Err = &d, &off, ErrContentMismatch
 			r.addProblem(p)
 			return
 		}
-		w.Write(data)
+		content <- data
 		r.Bytes += int64(len(data))
 		if opt.Progress != nil {
 			opt.Progress(int64(len(data)))
 		}
 	}
+	close(content)
+	<-hashed
 	if got := Digest(s256.Sum(nil)); got != d {
 		r.addErr(ProblemArtefact, where, &classed{fmt.Sprintf("content hashes to %s", got), ErrContentMismatch})
 		return

@@ -43,7 +43,8 @@ type app struct {
 	// beforeOpen, when set (tests only), runs before each file is opened.
 	beforeOpen func(path string)
 	// wrote is set when the case was opened for writing: the latest
-	// checkpoint then goes to the witnesses after the command.
+	// checkpoint then goes to the witnesses, and the log to the case's
+	// bucket, after the command.
 	wrote bool
 	// afterRead, when set (tests only), runs after each file was read and
 	// before it is examined again.
@@ -134,7 +135,7 @@ that counsel and police can verify offline.`,
 	pf.StringVar(&a.caseDir, "case", a.getenv("CASEFILE_CASE"), "case directory (env CASEFILE_CASE)")
 	pf.StringVar(&a.examiner, "examiner", a.getenv("CASEFILE_EXAMINER"), examinerHelp)
 	pf.BoolVar(&a.json, "json", false, "write the report as JSON on stdout")
-	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.notifyCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd(), a.noteCmd(), a.tagCmd(), a.starCmd(), a.commentCmd(), a.iocCmd(), a.configCmd(), a.witnessCmd())
+	root.AddCommand(a.initCmd(), a.ingestCmd(), a.verifyCmd(), a.logCmd(), a.eventsCmd(), a.indicatorsCmd(), a.enrichCmd(), a.assessCmd(), a.graphCmd(), a.simulateCmd(), a.evaluateCmd(), a.calibrateCmd(), a.demoCmd(), a.exportCmd(), a.notifyCmd(), a.verifyExportCmd(), a.serveCmd(), a.userCmd(), a.noteCmd(), a.tagCmd(), a.starCmd(), a.commentCmd(), a.iocCmd(), a.configCmd(), a.witnessCmd(), a.holdCmd())
 	return root
 }
 
@@ -249,7 +250,7 @@ func (a *app) openCaseWith(o casedir.OpenOptions) (*casedir.Handle, error) {
 	for _, w := range h.Warnings {
 		fmt.Fprintf(a.err, "casefile: warning: %s\n", rawtext.Display(w))
 	}
-	a.wrote = o.Passphrase != nil && witnessed(h)
+	a.wrote = o.Passphrase != nil && (witnessed(h) || h.Blobs != nil)
 	return h, nil
 }
 

@@ -161,12 +161,17 @@ recipient holds a checkpoint of (they check it with 'casefile verify-export
 			if err != nil {
 				return err
 			}
+			storage, err := storageSentence(cmd, h)
+			if err != nil {
+				return err
+			}
 			assess := func(context.Context) ([]export.Finding, [][]byte, error) { return a.exportFindings(cmd, h) }
 			res, err := export.Build(ctx(cmd), h.Case, export.Options{Observations: observe.ForExport{},
 				Expect: h.Expect(),
 				Out:    f.out, Format: f.format, Recipient: f.recipient, Purpose: f.purpose, Authorization: f.authorization,
 				TLP: f.tlp, Indicators: f.indicators, Artefacts: digests, Assess: assess,
 				Signer: h.Signer, PublicKeyPEM: pub, Actor: a.actor(), TSA: f.tsa, ConsistencyFrom: from,
+				Storage: storage,
 			})
 			if err != nil {
 				if errors.Is(err, export.ErrCaseDamaged) {

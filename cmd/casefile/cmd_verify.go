@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,9 +22,10 @@ import (
 func (a *app) verifyCmd() *cobra.Command {
 	var skipContent, doRecover, offline bool
 	var checkpoint, tsaRoots string
+	var from, endpoint, keyFile, fingerprint string
 	var witnesses []string
 	cmd := &cobra.Command{
-		Use:   "verify --case DIR [--json] [--checkpoint FILE|SIZE:ROOT] [--tsa-roots FILE]",
+		Use:   "verify --case DIR | --from s3://BUCKET/PREFIX --key FILE|--fingerprint F [--json] [--checkpoint FILE|SIZE:ROOT] [--tsa-roots FILE]",
 		Short: "Recompute and check everything; exit 1 naming the first problem",
 		Long: `Recompute and check everything from the stored bytes; exit 1 naming the first
 problem. The case is opened read-only: verify never creates, changes or deletes
@@ -37,7 +39,14 @@ they cosigned (--offline: only the cosignatures stored in the case).
 
 A timestamp proves its time only through an authority you trust: --tsa-roots
 names the certificates (PEM) of the time-stamping authorities or CAs you
-trust, and every timestamp of the case must chain to one of them.`,
+trust, and every timestamp of the case must chain to one of them.
+
+--from s3://BUCKET/PREFIX verifies the copy of a case published in object
+storage (casefile init --blobs), on any machine and without the case
+directory: the checkpoint's signature, the tiles against its root, every
+entry's chain, every artefact and chunk re-hashed from the bucket, Object
+Lock and legal hold. Give the case key (--key public-key.pem) or the
+fingerprint written down at init (--fingerprint).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var trusted *evidence.TrustedCheckpoint
@@ -47,6 +56,9 @@ trust, and every timestamp of the case must chain to one of them.`,
 					return usageError{err}
 				}
 				trusted = &t
+			}
+			if from != "" {
+				return a.verifyFrom(cmd, from, endpoint, keyFile, fingerprint, skipContent, trusted)
 			}
 			roots, err := loadTimestampRoots(tsaRoots)
 			if err != nil {
@@ -96,7 +108,14 @@ trust, and every timestamp of the case must chain to one of them.`,
 					r.NotProven = append(r.NotProven, fmt.Sprintf("the times of %d timestamps: their authority was not checked against authorities you trust (--tsa-roots FILE)", len(wr.Timestamps)))
 				}
 			}
-			return a.finishVerify(h.Dir, r, verifyExtras{d, users, wr}, skipContent)
+			var sr *storageReport
+			if h.Blobs != nil {
+				if sr, err = storageStatus(cmd, h.Case, h.Blobs); err != nil {
+					return err
+				}
+				sr.check(r)
+			}
+			return a.finishVerify(h.Dir, r, verifyExtras{d, users, wr, sr}, skipContent)
 		},
 	}
 	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
@@ -104,6 +123,10 @@ trust, and every timestamp of the case must chain to one of them.`,
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
 	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a checkpoint kept outside the case (a checkpoint file, or SIZE:ROOT as written down): prove the log extends it")
 	cmd.Flags().StringVar(&tsaRoots, "tsa-roots", "", "certificates (PEM) of the time-stamping authorities you trust: every timestamp must chain to one")
+	cmd.Flags().StringVar(&from, "from", "", "verify the copy of a case in object storage, s3://BUCKET/PREFIX, without the case directory")
+	cmd.Flags().StringVar(&endpoint, "s3-endpoint", "", "with --from: the S3 endpoint URL (default: AWS)")
+	cmd.Flags().StringVar(&keyFile, "key", "", "with --from: the case's public-key.pem")
+	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "with --from: the key fingerprint written down at init (accepts the key published in the bucket if it matches)")
 	cmd.Flags().BoolVar(&doRecover, "recover", false, "first let the database replay the log a killed command left (this writes to the case; needed once after a crash)")
 	return cmd
 }
@@ -145,6 +168,7 @@ type verifyExtras struct {
 	derived    *observe.DerivedReport
 	users      *ui.UsersReport
 	witnessing *witness.Report
+	storage    *storageReport // the bucket, for a case in object storage
 }
 
 // finishVerify prints the report and turns damage into exit 1.
@@ -155,12 +179,16 @@ func (a *app) finishVerify(dir string, r *evidence.Report, x verifyExtras, skipC
 			Derived    *observe.DerivedReport `json:"derived,omitempty"`
 			Users      *ui.UsersReport        `json:"users,omitempty"`
 			Witnessing *witness.Report        `json:"witnessing,omitempty"`
-		}{r, x.derived, x.users, x.witnessing}
+			Storage    *storageReport         `json:"storage,omitempty"`
+		}{r, x.derived, x.users, x.witnessing, x.storage}
 		if err := json.NewEncoder(a.out).Encode(out); err != nil {
 			return err
 		}
 	} else {
-		abs, _ := filepath.Abs(dir)
+		abs := dir
+		if !strings.HasPrefix(dir, "s3://") {
+			abs, _ = filepath.Abs(dir)
+		}
 		printReport(a, abs, r, x, skipContent)
 	}
 	if !r.OK {
@@ -206,6 +234,9 @@ func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipC
 		fmt.Fprintf(a.out, "  users        %d, %d API tokens, checked against their entries\n", u.Users, u.Tokens)
 	}
 	printWitnessing(a, x.witnessing)
+	if x.storage != nil {
+		printStorage(a, x.storage)
+	}
 	if r.OK {
 		if d != nil {
 			fmt.Fprintln(a.out, "INTACT: every entry, checkpoint, artefact and chunk matches, and so do the events and observations derived from them.")

@@ -68,6 +68,11 @@ func (a *app) publishAfterWrite(cmd *cobra.Command) error {
 		return nil
 	}
 	defer h.Close()
+	if _, err := h.PublishBlobs(ctx(cmd)); err != nil {
+		// The bucket keeps its previous complete copy; the next command
+		// that writes publishes what is missing.
+		fmt.Fprintf(a.err, "casefile: warning: the log was not published to %s: %v (the next command that writes will publish it)\n", h.Blobs.Config().URL(), err)
+	}
 	p, _, ok, err := witness.Load(h.Case)
 	if err != nil || !ok {
 		return err

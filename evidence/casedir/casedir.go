@@ -2,7 +2,8 @@
 // the encrypted signing key, the public key, and a lock that names the
 // process holding the case.
 //
-//	DIR/casefile.json     case id and checkpoint origin (no secrets)
+//	DIR/casefile.json     case id, checkpoint origin and, for a case whose
+//	                      artefacts are in object storage, the bucket (no secrets)
 //	DIR/private-key.pem   Ed25519 key, encrypted with the passphrase, mode 0600
 //	DIR/public-key.pem    the public key (PKIX PEM, readable by OpenSSL)
 //	DIR/checkpoint.vkey   the signed-note verifier key for checkpoints
@@ -26,6 +27,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/badgerstore"
 	"github.com/casefile/casefile/evidence/keys"
+	"github.com/casefile/casefile/evidence/s3blobs"
 )
 
 // File names inside a case directory.
@@ -48,6 +50,10 @@ type Config struct {
 	CaseID string `json:"case_id"`
 	Origin string `json:"origin"`
 	Title  string `json:"title"`
+	// Blobs, when set, keeps artefact chunks in S3-compatible object
+	// storage instead of the pack files, and the log is published beside
+	// them (no credentials: those come from the AWS environment).
+	Blobs *s3blobs.Config `json:"blobs,omitempty"`
 }
 
 // Handle is an open case directory.
@@ -55,9 +61,10 @@ type Handle struct {
 	*evidence.Case
 	Dir            string
 	Config         Config
-	Signer         *keys.Signer // nil when opened read-only
-	KeyFingerprint string       // of public-key.pem, which checkpoints are verified with
-	Warnings       []string     // things the examiner should know (e.g. key file readable by others)
+	Signer         *keys.Signer   // nil when opened read-only
+	KeyFingerprint string         // of public-key.pem, which checkpoints are verified with
+	Warnings       []string       // things the examiner should know (e.g. key file readable by others)
+	Blobs          *s3blobs.Store // the bucket holding the chunks, nil for pack files
 	lock           *os.File
 	borrowed       bool // Close leaves the case open (Borrow)
 }
@@ -68,6 +75,9 @@ type CreateOptions struct {
 	Examiner   string
 	Passphrase []byte
 	Command    string // for the lock file, e.g. "casefile init"
+	// Blobs puts the artefact chunks in an S3 bucket (checked for Object
+	// Lock before anything is created).
+	Blobs *s3blobs.Config
 }
 
 // Create makes a new case in dir, which must not exist or be empty. It
@@ -75,6 +85,15 @@ type CreateOptions struct {
 func Create(ctx context.Context, dir string, o CreateOptions) (*Handle, error) {
 	if err := keys.CheckPassphrase(o.Passphrase); err != nil {
 		return nil, err // before anything is created
+	}
+	if o.Blobs != nil { // before anything is created
+		st, err := s3blobs.Open(ctx, *o.Blobs)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.CheckUnused(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s already exists and is not empty: refusing to overwrite it", dir)
@@ -101,7 +120,7 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, err
 	}
-	cfg := Config{Format: formatVersion, CaseID: hex.EncodeToString(id[:]), Title: o.Title}
+	cfg := Config{Format: formatVersion, CaseID: hex.EncodeToString(id[:]), Title: o.Title, Blobs: o.Blobs}
 	cfg.Origin = "casefile.invalid/case/" + cfg.CaseID
 	privPEM, pubPEM, err := keys.Generate(o.Passphrase)
 	if err != nil {
@@ -146,6 +165,11 @@ func create(ctx context.Context, dir string, lock *os.File, o CreateOptions) (*H
 	if err != nil {
 		h.Close()
 		return nil, err
+	}
+	// The published case.created claims the prefix for this case.
+	if _, err := h.PublishBlobs(ctx); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("publishing the case to %s: %w", h.Blobs.Config().URL(), err)
 	}
 	return h, nil
 }
@@ -274,12 +298,20 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgers
 	if signer != nil {
 		ecfg.Signer = signer
 	}
+	var blobs *s3blobs.Store
+	if cfg.Blobs != nil {
+		if blobs, err = s3blobs.Open(context.Background(), *cfg.Blobs); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("artefact storage %s: %w", cfg.Blobs.URL(), err)
+		}
+		ecfg.Chunks = blobs
+	}
 	c, err := evidence.Open(st, ecfg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, lock: lock}, nil
+	return &Handle{Case: c, Dir: dir, Config: cfg, Signer: signer, KeyFingerprint: fp, Blobs: blobs, lock: lock}, nil
 }
 
 // Verify verifies the case (evidence.Case.Verify) and also checks what the

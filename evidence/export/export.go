@@ -106,6 +106,11 @@ type Options struct {
 	// NoRecord skips the export.created entry (for a dry run). The CLI
 	// always records.
 	NoRecord bool
+
+	// Storage, when set, is one sentence for the report's verification
+	// section on where the artefacts are kept and under which lock and
+	// legal hold (a case in object storage).
+	Storage string
 }
 
 // Finding is one source's attribution assessment, as the export shows it.

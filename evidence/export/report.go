@@ -72,6 +72,7 @@ type reportData struct {
 	Complete                                                bool
 	Indicators, Selected                                    []string
 	Fingerprint, FingerprintHex, Root, Timestamp            string
+	Storage                                                 string // where the artefacts are kept, their lock and legal hold
 	Findings                                                []reportFinding
 	Groups                                                  reportGroups
 	Timeline                                                []reportEntry
@@ -106,6 +107,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		CheckpointSize: st.size, Previous: st.prevSize, Complete: st.complete, Proved: st.proved, Witnessing: st.witnessing,
 		Indicators: st.indicators, Selected: d.m.Export.Artefacts,
 		Fingerprint: d.fingerprint, FingerprintHex: strings.TrimPrefix(d.fingerprint, "sha256:"), Root: st.ck.Root.String(),
+		Storage: d.o.Storage,
 	}
 	if d.m.Timestamp != nil {
 		rd.Timestamp = d.m.Timestamp.Authority

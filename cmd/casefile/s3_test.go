@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/casefile/casefile/evidence/s3blobs/s3test"
+)
+
+// TestS3Case runs the CLI as an examiner would against a real S3 server:
+// a case whose artefacts live in an Object Lock bucket, a legal hold set
+// and released, and the case verified from the bucket alone in a
+// directory that holds nothing of it; then an object is overwritten.
+func TestS3Case(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Bucket(t, "evidence", true)
+	dir := filepath.Join(t.TempDir(), "case")
+	env := map[string]string{"CASEFILE_PASSPHRASE": "s3 cli passphrase", "CASEFILE_EXAMINER": "Tess <t@example.org>"}
+	cli := func(want int, args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &out}, func(k string) string { return env[k] })
+		if code != want {
+			t.Fatalf("casefile %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out.String())
+		}
+		return out.String()
+	}
+	mustContain := func(out string, subs ...string) {
+		t.Helper()
+		for _, s := range subs {
+			if !strings.Contains(out, s) {
+				t.Fatalf("output lacks %q:\n%s", s, out)
+			}
+		}
+	}
+	log := filepath.Join(t.TempDir(), "auth.log")
+	os.WriteFile(log, []byte("Dec 10 06:55:46 web01 sshd[24200]: Failed password for root from 203.0.113.9 port 22 ssh2\n"), 0o644)
+
+	cli(0, "init", "--case", dir, "--title", "S3 CLI", "--blobs", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--retention", "governance:1")
+	cli(0, "ingest", "--case", dir, log)
+	cli(2, "hold", "set", "--case", dir) // no reason
+	mustContain(cli(0, "hold", "set", "--case", dir, "--reason", "Hold notice LH-7"), "Legal hold set on")
+	mustContain(cli(0, "verify", "--case", dir), "INTACT", "Object Lock on", "SET by entry 3 (Hold notice LH-7)")
+
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	cli(0, "export", "--case", dir, "--out", pkg, "--recipient", "Counsel", "--purpose", "hold test")
+	report, _ := os.ReadFile(filepath.Join(pkg, "report.html"))
+	mustContain(string(report), "kept in s3://evidence/acme, under Object Lock; legal hold set by custody entry 3 (Hold notice LH-7)")
+
+	t.Chdir(t.TempDir()) // another machine: nothing of the case here
+	from := []string{"verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--key", filepath.Join(dir, "public-key.pem")}
+	mustContain(cli(0, from...), "entries      6", "INTACT", "SET by entry 3")
+	cli(2, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint) // no key given
+	cli(1, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--fingerprint", "sha256:00")
+
+	mustContain(cli(0, "hold", "release", "--case", dir, "--reason", "Matter closed"), "Legal hold released from")
+	mustContain(cli(0, from...), "entries      7", "released by entry 6 (Matter closed); 0 of")
+
+	// A second client with the bucket's keys writes a new version of a chunk.
+	keys := srv.Keys(t, "evidence", "acme/chunks/")
+	chunk := keys[len(keys)-1]
+	srv.Overwrite(t, "evidence", chunk, []byte("Dec 10 06:55:46 web01 sshd[24200]: Accepted password for root from 203.0.113.9\n"))
+	name := "chunk sha256:" + strings.TrimPrefix(chunk, "acme/chunks/")
+	mustContain(cli(1, from...), "DAMAGED", name)
+	mustContain(cli(1, "verify", "--case", dir), "DAMAGED", name)
+
+	// A hold asked for at init is a custody entry too.
+	held := filepath.Join(t.TempDir(), "held")
+	cli(0, "init", "--case", held, "--title", "held", "--blobs", "s3://evidence/held", "--s3-endpoint", srv.Endpoint, "--legal-hold")
+	mustContain(cli(0, "verify", "--case", held), "INTACT", "SET by entry 1 (asked for at case creation, init --legal-hold); 7 of 7 object versions held")
+}
