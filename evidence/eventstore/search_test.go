@@ -228,3 +228,57 @@ func TestSearchIndexBuiltOnFirstUse(t *testing.T) {
 	checkSearch(t, s, all, r, "kind:auth")
 	keysOf(t, c, "xr/")
 }
+
+// FuzzParseSearch: any text either parses or says why; a parsed query
+// reads any event without panicking, and a word or phrase clause always
+// has terms to look up (else the index would select every event).
+func FuzzParseSearch(f *testing.F) {
+	for _, s := range []string{`src:1.2.3.4 kind:http status:500 "UNION SELECT"`, `-user:root after:2024-01-01 before:2024-01-02T10:00`,
+		`"unclosed`, `field:"quoted \" value"`, `-`, `a:`, `artefact:zz`, `%20%41`, "ü.ß-x_y@z"} {
+		f.Add(s)
+	}
+	e := &parse.Event{Kind: "http", Action: "GET", Src: "1.2.3.4", User: "root", Time: time.Unix(1700000000, 0),
+		Fields: map[string]string{"path": "/index.php?id=1%20UNION%20SELECT", "status": "500"},
+		Citation: parse.Citation{Artefact: "sha256:00", Parser: "apache-access/1"}}
+	f.Fuzz(func(t *testing.T, text string) {
+		q, err := eventstore.ParseSearch(text)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty error")
+			}
+			return
+		}
+		q.Matches(e)
+		for _, c := range q.Clauses {
+			if c.Artefact == "" && c.Parser == "" && len(c.Terms) == 0 {
+				t.Fatalf("%q: clause %+v has nothing to look up", text, c)
+			}
+		}
+	})
+}
+
+func TestSearchExamples(t *testing.T) {
+	e := &parse.Event{Kind: "http", Action: "GET", Src: "1.2.3.4", User: "Root", Time: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC),
+		Fields: map[string]string{"path": "/index.php?id=1%20UNION%20SELECT%201", "status": "500", "host": "www.Example.com"},
+		Citation: parse.Citation{Artefact: "sha256:abcdef", Parser: "apache-access/1"}}
+	for q, want := range map[string]bool{
+		`src:1.2.3.4 kind:http status:500 "UNION SELECT"`: true,
+		`"select union"`: false, `union`: true, `index.php`: true, `index`: true, `php`: true, `example.com`: false,
+		`www.example.com`: true, `host:www.example.com`: true, `user:root`: true, `-user:root`: false, `method:get`: true,
+		`after:2024-01-01 before:2024-01-01T10:00`: false, `after:2024-01-01T10:00`: true, `parser:apache-access`: true,
+		`artefact:abc`: true, `-artefact:abc`: false, `1.2.3.4`: true, `1.2.3`: false, `"id 1 union"`: true,
+	} {
+		sq, err := eventstore.ParseSearch(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := sq.Matches(e); got != want {
+			t.Errorf("%s: matches %v, want %v", q, got, want)
+		}
+	}
+	for _, bad := range []string{`"open`, `after:yesterday`, `src:`, `-after:2024-01-01`, `artefact:xyz`} {
+		if _, err := eventstore.ParseSearch(bad); err == nil {
+			t.Errorf("%s: parsed", bad)
+		}
+	}
+}

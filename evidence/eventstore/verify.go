@@ -130,6 +130,7 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 	// as the writer wrote them; problems are reported once the events are
 	// known to be the recorded ones.
 	var partProblems []string
+	sv := s.newSearchVerifier(id, r)
 	var part uint32
 	parts := 0
 	distinct := map[[16]byte]struct{}{}
@@ -159,6 +160,9 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 				continue
 			}
 			notePostings(want, &e, uint32(n))
+			if sv != nil {
+				sv.add(&e)
+			}
 			n++
 			if r.parted() && n%partEvents == 0 {
 				if err := checkPart(); err != nil {
@@ -177,6 +181,15 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != r.Digest || n != r.Events {
 		add(where, fmt.Sprintf("the stored events of run %s (%d, %s) do not match the entry (%d, %s)", r.ID, n, got, r.Events, r.Digest))
 		return n, nil
+	}
+	if sv != nil {
+		ps, err := sv.finish()
+		if err != nil {
+			return n, err
+		}
+		for _, p := range ps {
+			add(where, p)
+		}
 	}
 	if r.parted() {
 		if err := checkPart(); err != nil {
