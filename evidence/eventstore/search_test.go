@@ -238,7 +238,7 @@ func FuzzParseSearch(f *testing.F) {
 		f.Add(s)
 	}
 	e := &parse.Event{Kind: "http", Action: "GET", Src: "1.2.3.4", User: "root", Time: time.Unix(1700000000, 0),
-		Fields: map[string]string{"path": "/index.php?id=1%20UNION%20SELECT", "status": "500"},
+		Fields:   map[string]string{"path": "/index.php?id=1%20UNION%20SELECT", "status": "500"},
 		Citation: parse.Citation{Artefact: "sha256:00", Parser: "apache-access/1"}}
 	f.Fuzz(func(t *testing.T, text string) {
 		q, err := eventstore.ParseSearch(text)
@@ -259,7 +259,7 @@ func FuzzParseSearch(f *testing.F) {
 
 func TestSearchExamples(t *testing.T) {
 	e := &parse.Event{Kind: "http", Action: "GET", Src: "1.2.3.4", User: "Root", Time: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC),
-		Fields: map[string]string{"path": "/index.php?id=1%20UNION%20SELECT%201", "status": "500", "host": "www.Example.com"},
+		Fields:   map[string]string{"path": "/index.php?id=1%20UNION%20SELECT%201", "status": "500", "host": "www.Example.com"},
 		Citation: parse.Citation{Artefact: "sha256:abcdef", Parser: "apache-access/1"}}
 	for q, want := range map[string]bool{
 		`src:1.2.3.4 kind:http status:500 "UNION SELECT"`: true,
