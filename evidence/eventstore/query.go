@@ -153,14 +153,7 @@ func (s *Store) resolve(v string) []indicator.Indicator {
 		return []indicator.Indicator{{Type: indicator.TypeIP, Value: a.String()}}
 	}
 	var out []indicator.Indicator
-	var cands []string
-	for _, f := range rawtext.Forms(v) {
-		for _, c := range []string{f, strings.ToLower(f)} {
-			if !contains(cands, c) {
-				cands = append(cands, c)
-			}
-		}
-	}
+	cands := indicatorForms(v)
 	for _, t := range []indicator.Type{indicator.TypeDomain, indicator.TypeURL, indicator.TypeEmail, indicator.TypeUser,
 		indicator.TypeSSHKey, indicator.TypeUserAgent, indicator.TypeHash, indicator.TypeService} {
 		for _, c := range cands {
@@ -175,6 +168,20 @@ func (s *Store) resolve(v string) []indicator.Indicator {
 		}
 	}
 	return out
+}
+
+// indicatorForms are the values a typed non-address indicator is looked
+// up as: as written and in lower case, in each stored form.
+func indicatorForms(v string) []string {
+	var cands []string
+	for _, f := range rawtext.Forms(v) {
+		for _, c := range []string{f, strings.ToLower(f)} {
+			if !contains(cands, c) {
+				cands = append(cands, c)
+			}
+		}
+	}
+	return cands
 }
 
 // scanRun emits the events of one run, skipping the first skip without

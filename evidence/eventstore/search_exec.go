@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/s2"
 
+	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/parse"
 )
@@ -113,6 +114,12 @@ func (s *Store) searchRun(ctx context.Context, q *SearchQuery, r *Run, ri int) (
 	id := r.id()
 	nparts := uint32((r.Events + partEvents - 1) / partEvents)
 	var out []*partRes
+	ind := map[int][]indicator.Indicator{}
+	for i := range q.Clauses {
+		if v := q.Clauses[i].Indicator; v != "" {
+			ind[i] = s.resolve(v)
+		}
+	}
 	for part := range nparts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -136,7 +143,13 @@ func (s *Store) searchRun(ctx context.Context, q *SearchQuery, r *Run, ri int) (
 			if c.Not && c.needsEvent() {
 				continue // decided event by event below
 			}
-			cb, err := finder.clause(c.Terms)
+			var cb *bitset
+			var err error
+			if c.Indicator != "" {
+				cb, err = s.indicatorBits(r, part, ind[i])
+			} else {
+				cb, err = finder.clause(c.Terms)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -227,6 +240,45 @@ func (s *Store) verifyHits(q *SearchQuery, id [8]byte, part uint32, b *bitset) e
 		i++
 		return nil
 	})
+}
+
+// indicatorBits returns the events of one part of r that mention any of
+// keys, from the indicator postings (nil: none).
+func (s *Store) indicatorBits(r *Run, part uint32, keys []indicator.Indicator) (*bitset, error) {
+	id := r.id()
+	var out *bitset
+	set := func(seqs []uint32) {
+		lo, hi := part*partEvents, (part+1)*partEvents
+		for _, q := range seqs {
+			if q >= lo && q < hi {
+				if out == nil {
+					out = new(bitset)
+				}
+				i := q - lo
+				out[i>>6] |= 1 << (i & 63)
+			}
+		}
+	}
+	for _, k := range keys {
+		var raw []byte
+		var err error
+		if r.parted() {
+			raw, err = s.c.Derived().Get(partKey(k.Type, k.Value, id, part))
+		} else {
+			raw, err = s.c.Derived().Get(postingKey(k.Type, k.Value, id))
+		}
+		if errors.Is(err, evidence.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		p, err := decodePosting(raw, true)
+		if err != nil {
+			return nil, fmt.Errorf("indicator %s %q: %w", k.Type, k.Value, err)
+		}
+		set(p.seqs)
+	}
+	return out, nil
 }
 
 // chunkFinder reads the postings of one part, remembering the chunks read.

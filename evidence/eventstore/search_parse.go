@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
@@ -20,6 +21,8 @@ import (
 //	                  key of the event's fields; field:"a value" quotes it
 //	artefact:HEX      events of that artefact (sha256, or a prefix of it)
 //	parser:NAME       events read by that parser (openssh, zeek, …)
+//	indicator:X       events that mention the indicator X (an address is
+//	                  normalised), as `casefile events --indicator` lists
 //	-clause           negation
 //	after:T before:T  time range, after inclusive, before exclusive (UTC;
 //	                  2024-01-01, 2024-01-01T10:00, or RFC 3339)
@@ -43,6 +46,9 @@ type Clause struct {
 	// Run-level clauses: the artefact digest starts with Artefact, or the
 	// parser's name is Parser.
 	Artefact, Parser string
+	// Indicator, when set, selects the events that mention an indicator
+	// (EventIndicators), answered by the indicator postings.
+	Indicator string
 }
 
 // needsEvent tells whether the clause is decided by the event itself
@@ -120,6 +126,9 @@ func ParseSearch(text string) (*SearchQuery, error) {
 			continue
 		case "parser":
 			q.Clauses = append(q.Clauses, Clause{Not: not, Parser: strings.ToLower(value)})
+			continue
+		case "indicator":
+			q.Clauses = append(q.Clauses, Clause{Not: not, Indicator: value})
 			continue
 		case "":
 			c := Clause{Not: not}
@@ -212,6 +221,8 @@ func (q *SearchQuery) Matches(e *parse.Event) bool {
 		var ok bool
 		if c.runLevel() {
 			ok = c.matchRun(e.Citation.Artefact, e.Citation.Parser)
+		} else if c.Indicator != "" {
+			ok = mentions(e, c.Indicator)
 		} else {
 			if terms == nil {
 				terms = map[string]bool{}
@@ -228,6 +239,25 @@ func (q *SearchQuery) Matches(e *parse.Event) bool {
 		}
 	}
 	return true
+}
+
+// mentions tells whether e mentions the indicator typed as v, in any of
+// the forms resolve would look it up by.
+func mentions(e *parse.Event, v string) bool {
+	a, isIP := indicator.NormalizeIP(v)
+	forms := indicatorForms(v)
+	for _, ind := range EventIndicators(e) {
+		if isIP {
+			if ind.Type == indicator.TypeIP && ind.Value == a.String() {
+				return true
+			}
+			continue
+		}
+		if ind.Type != indicator.TypeIP && contains(forms, ind.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // inRange tells whether t is within the query's bounds (an event without

@@ -64,7 +64,7 @@ func randomQuery(r *rand.Rand) string {
 	var cl []string
 	for range 1 + r.IntN(3) {
 		var c string
-		switch r.IntN(9) {
+		switch r.IntN(10) {
 		case 0:
 			c = "user:" + pick(vUsers)
 		case 1:
@@ -83,6 +83,8 @@ func randomQuery(r *rand.Rand) string {
 			c = "before:2024-03-0" + fmt.Sprint(2+r.IntN(5)) + "T12:00"
 		case 8:
 			c = "action:" + pick(vActions)
+		case 9:
+			c = "indicator:" + pick(append(vIPs, vUsers...))
 		}
 		if r.IntN(4) == 0 && !strings.HasPrefix(c, "after") && !strings.HasPrefix(c, "before") {
 			c = "-" + c
@@ -250,7 +252,7 @@ func FuzzParseSearch(f *testing.F) {
 		}
 		q.Matches(e)
 		for _, c := range q.Clauses {
-			if c.Artefact == "" && c.Parser == "" && len(c.Terms) == 0 {
+			if c.Artefact == "" && c.Parser == "" && c.Indicator == "" && len(c.Terms) == 0 {
 				t.Fatalf("%q: clause %+v has nothing to look up", text, c)
 			}
 		}
