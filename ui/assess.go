@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/casefile/casefile/evidence/eventstore"
-	"github.com/casefile/casefile/evidence/parse"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 )
@@ -93,10 +92,6 @@ func (a *assessCache) generation() uint64 {
 }
 
 // events returns the events q selects (cached per generation).
-func (s *Server) queryEvents(ctx context.Context, q eventstore.Query) ([]*parse.Event, error) {
-	return s.evcache.query(ctx, s.events, s.assess.generation(), q)
-}
-
 func (a *assessCache) invalidate() {
 	a.mu.Lock()
 	a.gen++

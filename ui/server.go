@@ -64,7 +64,6 @@ type Server struct {
 	cat      *catalog
 	verify   *verifier
 	assess   *assessCache
-	evcache  *eventCache
 	auth     *sessions
 	login    *loginLimiter
 	router   *mux.Router
@@ -120,7 +119,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
-	s.evcache = newEventCache()
 	s.handler = s.routes()
 	s.bg.Go(s.recordLoginFailures)
 	if !cfg.SkipStartVerify {
