@@ -32,7 +32,7 @@ type eventsData struct {
 	HasNext bool
 	First   int
 	TimeAsc string // the link that orders by time, the other way when already so
-	Took    time.Duration
+	TookMS  int64 // how long the search took
 	Limits  []int
 }
 
@@ -62,7 +62,7 @@ func (h *handler) eventList(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, false, http.StatusInternalServerError, err)
 			return
 		}
-		d.Took = time.Since(start).Round(time.Millisecond)
+		d.TookMS = time.Since(start).Milliseconds()
 		d.Total = res.Total
 		d.Hist = newHistView(st, q, res.Histogram)
 		for _, hit := range res.Hits {

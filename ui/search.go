@@ -193,7 +193,7 @@ func newHistView(st searchState, q *eventstore.SearchQuery, h *eventstore.Histog
 		b.Link = st.Link(withRange(st.Q, from, to), 0)
 		hv.Bars = append(hv.Bars, b)
 	}
-	hv.Step = h.Step.String()
+	hv.Step = stepWords(h.Step)
 	hv.SpanFrom = h.Start
 	hv.To = h.Start.Add(time.Duration(len(h.Counts)) * h.Step)
 	if !q.After.IsZero() || !q.Before.IsZero() {
@@ -207,6 +207,24 @@ func newHistView(st searchState, q *eventstore.SearchQuery, h *eventstore.Histog
 		hv.ZoomOut = st.Link(strings.Join(keep, " "), 0)
 	}
 	return hv
+}
+
+// stepWords says a histogram step as a person would: "15 seconds",
+// "1 hour", "7 days".
+func stepWords(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		if d >= u.d && d%u.d == 0 {
+			n := int64(d / u.d)
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return strconv.FormatInt(n, 10) + " " + u.name + "s"
+		}
+	}
+	return d.String()
 }
 
 // eventMessage is the message column: what matters most in an event of
