@@ -32,7 +32,7 @@ type eventsData struct {
 	HasNext bool
 	First   int
 	TimeAsc string // the link that orders by time, the other way when already so
-	TookMS  int64 // how long the search took
+	TookMS  int64  // how long the search took
 	Limits  []int
 }
 
