@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/eventstore"
 )
 
@@ -65,7 +66,27 @@ func (a *app) searchEvents(cmd *cobra.Command, f *searchFlags, lq eventstore.Que
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer func() { h.Close() }()
+	if f.save == "" && !f.listSaved {
+		// Runs parsed before the search index existed are indexed once,
+		// by a store open for writing (derived data: no key needed).
+		old, err := eventstore.New(h.Case).Unindexed()
+		if err != nil {
+			return err
+		}
+		if len(old) > 0 {
+			h.Close()
+			if h, err = a.openCaseWith(casedir.OpenOptions{Writable: true}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.err, "casefile: indexing %d runs parsed before the search index existed (once)\n", len(old))
+			for _, r := range old {
+				if err := eventstore.New(h.Case).BuildIndex(ctx(cmd), r); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	switch {
 	case f.listSaved:
 		all, err := eventstore.SavedSearches(h.Case)

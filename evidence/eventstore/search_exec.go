@@ -551,7 +551,7 @@ func (s *Store) load(runs []*Run, picks []ref) ([]Hit, error) {
 func (s *Store) EventAt(run string, seq uint32) (*parse.Event, error) {
 	id, ok := runIDOf(run)
 	if !ok {
-		return nil, fmt.Errorf("run %q: not a run id", run)
+		return nil, fmt.Errorf("run %q: not a run id: %w", run, evidence.ErrNotFound)
 	}
 	if _, err := s.run(id); err != nil {
 		return nil, fmt.Errorf("run %s: %w", run, err)

@@ -136,3 +136,24 @@ func (s *Store) readSearchRecord(id [8]byte) (*searchRecord, error) {
 	}
 	return &rec, nil
 }
+
+// Unindexed returns the current runs that have no search index yet
+// (parsed before it existed): a search indexes them first, which needs a
+// store open for writing.
+func (s *Store) Unindexed() ([]*Run, error) {
+	runs, err := s.Current()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Run
+	for _, r := range runs {
+		ok, err := s.c.Derived().Has(searchRecKey(r.id()))
+		if err != nil {
+			return nil, err
+		}
+		if !ok && r.Events > 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
