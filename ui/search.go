@@ -269,7 +269,7 @@ func eventMessage(e *parse.Event) string {
 	case parse.KindDNS:
 		m = join(first("query"), first("qtype_name"), first("rcode_name"))
 	}
-	if m == "" {
+	if m == "" || m == e.Action {
 		m = join(e.Action, first("message", "msg", "event_type"))
 	}
 	if len(m) > 300 {

@@ -284,3 +284,44 @@ func TestSearchExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedSearches: saving is a custody entry; a change is a new entry
+// (the earlier stays), an empty query removes the name; a query that does
+// not parse is refused; Verify notices a saved search the log does not
+// account for.
+func TestSavedSearches(t *testing.T) {
+	c, b := newCase(t)
+	s := eventstore.New(c)
+	ctx := context.Background()
+	for _, sv := range [][2]string{{"logins", "kind:auth outcome:success"}, {"web", "kind:http status:500"}, {"logins", "kind:auth outcome:success -user:deploy"}, {"web", ""}} {
+		if _, err := eventstore.SaveSearch(ctx, c, sv[0], sv[1], "T"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := eventstore.SaveSearch(ctx, c, "bad", `"open`, "T"); err == nil {
+		t.Fatal("a query that does not parse was saved")
+	}
+	all, err := eventstore.SavedSearches(c)
+	if err != nil || len(all) != 1 || all[0].Name != "logins" || all[0].Query != "kind:auth outcome:success -user:deploy" || all[0].Actor != "T" {
+		t.Fatalf("saved: %+v, %v", all, err)
+	}
+	n := 0
+	c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == eventstore.KindSearchSaved {
+			n++
+		}
+		return nil
+	})
+	if n != 4 {
+		t.Fatalf("%d search.saved entries, want 4 (nothing edited in place)", n)
+	}
+	var ps []string
+	add := func(w, d string) { ps = append(ps, w+": "+d) }
+	if _, err := s.Verify(ctx, add); err != nil || len(ps) != 0 {
+		t.Fatalf("intact: %v %v", ps, err)
+	}
+	b.Corrupt([]byte("ss/forged"), []byte{0, 0, 0, 0, 0, 0, 0, 1})
+	if _, err := s.Verify(ctx, add); err != nil || len(ps) == 0 || !strings.Contains(ps[0], "no search.saved entry") {
+		t.Fatalf("forged saved search: %v %v", ps, err)
+	}
+}

@@ -42,7 +42,15 @@ func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*Ve
 		run   Run
 	}
 	var runs []recorded
+	saved := map[string]uint64{}
 	err := s.c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == KindSearchSaved {
+			var p savedPayload
+			if json.Unmarshal(e.Payload, &p) == nil && p.Name != "" {
+				saved[p.Name] = e.Index
+			}
+			return nil
+		}
 		if e.Kind != KindEventsParsed {
 			return nil
 		}
@@ -55,6 +63,9 @@ func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*Ve
 		return ctx.Err()
 	})
 	if err != nil {
+		return rep, err
+	}
+	if err := s.verifySaved(saved, add); err != nil {
 		return rep, err
 	}
 	// Postings stored per run (parts of postings, for parted runs), counted
