@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,13 +72,12 @@ func ParseSearch(text string) (*SearchQuery, error) {
 			not, s = true, s[1:]
 		}
 		var name, value string
-		quoted := false
 		if s[0] == '"' {
 			v, rest, err := quotedAt(s)
 			if err != nil {
 				return nil, err
 			}
-			value, s, quoted = v, rest, true
+			value, s = v, rest
 		} else {
 			end := strings.IndexAny(s, " \t\r\n")
 			if end < 0 {
@@ -132,13 +132,20 @@ func ParseSearch(text string) (*SearchQuery, error) {
 			continue
 		case "":
 			c := Clause{Not: not}
-			for _, w := range words(value) {
-				c.Terms = append(c.Terms, "\x00"+w)
-			}
-			if len(c.Terms) == 0 {
+			ws := words(value)
+			switch len(ws) {
+			case 0:
 				continue // punctuation only: nothing to look for
+			case 1:
+				c.Terms = []string{"\x00" + ws[0]}
+			default: // a phrase: its pairs of words, in order
+				for i := 1; i < len(ws); i++ {
+					c.Terms = append(c.Terms, "\x01"+ws[i-1]+" "+ws[i])
+				}
 			}
-			if quoted || len(c.Terms) > 1 || len(c.Terms[0]) > maxTermValue {
+			// The terms decide alone unless words were cut or a pair
+			// leaves their order open (three words or more).
+			if full := strings.Fields(normalText(value)); len(full) > 2 || slices.ContainsFunc(full, func(w string) bool { return len(w) > maxTermValue }) {
 				c.Phrase = normalText(value)
 			}
 			q.Clauses = append(q.Clauses, c)

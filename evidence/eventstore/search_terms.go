@@ -110,6 +110,7 @@ func itemTerms(buf []byte, name, value string, worded bool, fn func([]byte)) []b
 	}
 	if worded {
 		buf = eachWord(value, buf, true, "\x00", fn)
+		buf = eachPair(value, buf, fn)
 	}
 	return buf
 }
@@ -227,6 +228,22 @@ func appendLowerCut(dst []byte, w string) []byte {
 		dst = append(dst, lower(w[i]))
 	}
 	return dst
+}
+
+// eachPair calls fn with each pair of consecutive compound words of s,
+// "\x01first second" (lower case, each cut as words are): a phrase of two
+// words is then one term, answered without reading the events.
+func eachPair(s string, buf []byte, fn func([]byte)) []byte {
+	var prev []byte
+	var w []byte
+	w = eachWord(s, w, false, "", func(cur []byte) {
+		if prev != nil {
+			buf = append(append(append(append(buf[:0], 1), prev...), ' '), cur...)
+			fn(buf)
+		}
+		prev = append(prev[:0], cur...)
+	})
+	return buf
 }
 
 // words returns the compound words of s (no parts), lower case.
