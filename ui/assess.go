@@ -84,14 +84,6 @@ func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
 	return o
 }
 
-// generation changes whenever the server changes the case's derived data.
-func (a *assessCache) generation() uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.gen
-}
-
-// events returns the events q selects (cached per generation).
 func (a *assessCache) invalidate() {
 	a.mu.Lock()
 	a.gen++

@@ -56,7 +56,3 @@ func eventLink(c parse.Citation) string {
 	l := strconv.FormatInt(c.Line, 10)
 	return "/evidence/" + h + "/content?at=" + strconv.FormatInt(c.Offset, 10) + "&line=" + l + "#L" + l
 }
-
-func kinds() []string {
-	return []string{"auth", "http", "api", "flow", "alert", "dns", "process", "other"}
-}

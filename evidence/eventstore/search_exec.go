@@ -200,9 +200,6 @@ func (s *Store) searchRun(ctx context.Context, q *SearchQuery, r *Run, ri int) (
 	return out, nil
 }
 
-// has tells whether event i of the part is selected.
-func (p *partRes) has(i int) bool { return p.full || p.bits[i>>6]&(1<<(i&63)) != 0 }
-
 // each calls fn with every selected event of the part.
 func (p *partRes) each(fn func(i int)) {
 	if p.full {

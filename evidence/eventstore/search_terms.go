@@ -24,8 +24,6 @@ var (
 		"rule": "signature", "status_code": "status", "computer": "host", "uri": "url",
 		"username": "user", "source": "src", "destination": "dst", "query_name": "query",
 	}
-	// runFields are properties of the whole run, answered without postings.
-	runFields = map[string]bool{"artefact": true, "parser": true}
 )
 
 // canonicalField is the name a field is indexed under.
@@ -235,8 +233,7 @@ func appendLowerCut(dst []byte, w string) []byte {
 // words is then one term, answered without reading the events.
 func eachPair(s string, buf []byte, fn func([]byte)) []byte {
 	var prev []byte
-	var w []byte
-	w = eachWord(s, w, false, "", func(cur []byte) {
+	eachWord(s, nil, false, "", func(cur []byte) {
 		if prev != nil {
 			buf = append(append(append(append(buf[:0], 1), prev...), ' '), cur...)
 			fn(buf)
