@@ -1,7 +1,6 @@
 package eventstore
 
 import (
-	"bytes"
 	"container/heap"
 	"context"
 	"errors"
@@ -132,7 +131,7 @@ func (s *Store) searchRun(ctx context.Context, q *SearchQuery, r *Run, ri int) (
 		p.bits.fill(len(meta.times))
 		p.full = true
 		empty := false
-		finder := &chunkFinder{s: s, id: id, part: part}
+		finder := &chunkFinder{s: s, id: id, part: part, meta: meta}
 		verify := false
 		for i := range q.Clauses {
 			c := &q.Clauses[i]
@@ -283,7 +282,8 @@ type chunkFinder struct {
 	s      *Store
 	id     [8]byte
 	part   uint32
-	chunks map[string][]byte
+	meta   *partMeta
+	chunks map[int][]byte
 }
 
 // clause returns the events having every term (nil: none).
@@ -311,30 +311,24 @@ func (f *chunkFinder) clause(terms []string) (*bitset, error) {
 }
 
 func (f *chunkFinder) posting(term string) (*bitset, error) {
-	prefix := blockKey(prefixSearch, f.id, f.part)
-	var key, val []byte
-	err := f.s.c.Derived().Keys(prefix, append(bytes.Clone(prefix), term...), func(k []byte) error {
-		key = bytes.Clone(k)
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, err
-	}
-	if key == nil {
+	i := sort.SearchStrings(f.meta.chunks, term) // the first chunk whose last term is not before it
+	if i == len(f.meta.chunks) {
 		return nil, nil
 	}
-	chunk, ok := f.chunks[string(key)]
+	chunk, ok := f.chunks[i]
 	if !ok {
-		if val, err = f.s.c.Derived().Get(key); err != nil {
+		key := append(blockKey(prefixSearch, f.id, f.part), f.meta.chunks[i]...)
+		val, err := f.s.c.Derived().Get(key)
+		if err != nil {
 			return nil, fmt.Errorf("search index of run %x part %d: %w", f.id, f.part, err)
 		}
 		if chunk, err = s2.Decode(nil, val); err != nil {
 			return nil, fmt.Errorf("search index of run %x part %d: %w", f.id, f.part, err)
 		}
 		if f.chunks == nil {
-			f.chunks = map[string][]byte{}
+			f.chunks = map[int][]byte{}
 		}
-		f.chunks[string(key)] = chunk
+		f.chunks[i] = chunk
 	}
 	b, found, err := findPosting(chunk, term)
 	if err != nil || !found {

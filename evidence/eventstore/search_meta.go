@@ -16,6 +16,10 @@ type partMeta struct {
 	times    []int64
 	min, max int64 // over the events with a time; 0 when none has one
 	zero     bool  // some event has no time
+	// chunks are the last terms of the part's chunks of postings, in
+	// order (each names its chunk's key): a lookup finds its chunk here,
+	// not by a seek in the store.
+	chunks []string
 }
 
 // within tells whether every event of the part is inside q's time range.
@@ -54,6 +58,14 @@ func (s *Store) partMeta(id [8]byte, part uint32) (*partMeta, error) {
 		return nil, fmt.Errorf("run %x part %d: %w", id, part, err)
 	}
 	m = &partMeta{times: ts}
+	prefix := blockKey(prefixSearch, id, part)
+	err = s.c.Derived().Keys(prefix, nil, func(k []byte) error {
+		m.chunks = append(m.chunks, string(k[len(prefix):]))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search index of run %x part %d: %w", id, part, err)
+	}
 	first := true
 	for _, t := range ts {
 		switch {
