@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"time"
@@ -347,15 +348,19 @@ func histogram(q *SearchQuery, parts []*partRes, buckets int) (*Histogram, time.
 	h := &Histogram{Counts: []int64{}}
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, p := range parts {
-		if p.full && !p.meta.zero {
+		switch {
+		case p.full && !p.meta.zero:
 			lo, hi = min(lo, p.meta.min), max(hi, p.meta.max)
-			continue
+		case p.meta.sorted:
+			f, l := p.firstLast()
+			lo, hi = min(lo, p.meta.times[f]), max(hi, p.meta.times[l])
+		default:
+			p.each(func(i int) {
+				if t := p.meta.times[i]; t != 0 {
+					lo, hi = min(lo, t), max(hi, t)
+				}
+			})
 		}
-		p.each(func(i int) {
-			if t := p.meta.times[i]; t != 0 {
-				lo, hi = min(lo, t), max(hi, t)
-			}
-		})
 	}
 	var first, last time.Time
 	if lo <= hi {
@@ -380,6 +385,18 @@ func histogram(q *SearchQuery, parts []*partRes, buckets int) (*Histogram, time.
 	n := int((to-s0)/int64(step)) + 1
 	h.Start, h.Step, h.StepS, h.Counts = start, step, step.Seconds(), make([]int64, n)
 	for _, p := range parts {
+		if p.meta.sorted {
+			// Times in order: each bucket is a range of the part, counted
+			// by its bounds, not event by event.
+			ts := p.meta.times
+			for b := max(0, (p.meta.min-s0)/int64(step)); b <= min(int64(n-1), (p.meta.max-s0)/int64(step)); b++ {
+				bs, be := s0+b*int64(step), s0+(b+1)*int64(step)
+				i0 := sort.Search(len(ts), func(i int) bool { return ts[i] >= bs })
+				i1 := sort.Search(len(ts), func(i int) bool { return ts[i] >= be })
+				h.Counts[b] += int64(p.countRange(i0, i1))
+			}
+			continue
+		}
 		p.each(func(i int) {
 			t := p.meta.times[i]
 			if t == 0 {
@@ -392,6 +409,43 @@ func histogram(q *SearchQuery, parts []*partRes, buckets int) (*Histogram, time.
 		})
 	}
 	return h, first, last
+}
+
+// countRange counts the selected events among events [i0, i1) of the part.
+func (p *partRes) countRange(i0, i1 int) int {
+	if p.full || i0 >= i1 {
+		return max(0, i1-i0)
+	}
+	n := 0
+	for w := i0 >> 6; w <= (i1-1)>>6; w++ {
+		word := p.bits[w]
+		if w == i0>>6 {
+			word &= ^uint64(0) << (i0 & 63)
+		}
+		if w == (i1-1)>>6 && i1&63 != 0 {
+			word &= 1<<(i1&63) - 1
+		}
+		n += bits.OnesCount64(word)
+	}
+	return n
+}
+
+// firstLast returns the first and last selected events of a part that
+// has some.
+func (p *partRes) firstLast() (int, int) {
+	if p.full {
+		return 0, len(p.meta.times) - 1
+	}
+	f, l := -1, -1
+	for w, word := range p.bits {
+		if word != 0 {
+			if f < 0 {
+				f = w*64 + bits.TrailingZeros64(word)
+			}
+			l = w*64 + 63 - bits.LeadingZeros64(word)
+		}
+	}
+	return f, l
 }
 
 // roundStep is the smallest round bucket size that covers span in at most

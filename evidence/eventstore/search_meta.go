@@ -16,6 +16,7 @@ type partMeta struct {
 	times    []int64
 	min, max int64 // over the events with a time; 0 when none has one
 	zero     bool  // some event has no time
+	sorted   bool  // every event has a time, in order (most logs)
 	// chunks are the last terms of the part's chunks of postings, in
 	// order (each names its chunk's key): a lookup finds its chunk here,
 	// not by a seek in the store.
@@ -67,7 +68,9 @@ func (s *Store) partMeta(id [8]byte, part uint32) (*partMeta, error) {
 		return nil, fmt.Errorf("search index of run %x part %d: %w", id, part, err)
 	}
 	first := true
-	for _, t := range ts {
+	m.sorted = true
+	for i, t := range ts {
+		m.sorted = m.sorted && t != 0 && (i == 0 || t >= ts[i-1])
 		switch {
 		case t == 0:
 			m.zero = true

@@ -26,16 +26,26 @@ var (
 
 // randomLog is n JSON lines of events drawn from a small vocabulary, so
 // that random queries find some.
-func randomLog(r *rand.Rand, n int) string {
+func randomLog(r *rand.Rand, n int) string { return randomLogOrdered(r, n, false) }
+
+// randomLogOrdered is randomLog, its times in order when ordered is set
+// (as most logs are: the index then counts the histogram by ranges).
+func randomLogOrdered(r *rand.Rand, n int, ordered bool) string {
 	var b strings.Builder
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
 	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
-	for range n {
+	for i := range n {
 		b.WriteString("{")
-		switch r.IntN(10) {
+		mode := r.IntN(10)
+		if ordered {
+			mode = 10
+		}
+		switch mode {
 		case 0: // no time
 		case 1:
 			fmt.Fprintf(&b, `"timestamp":%q,`, base.Add(time.Duration(r.IntN(5*86400))*time.Second).In(time.FixedZone("", 7200)).Format(time.RFC3339))
+		case 10:
+			fmt.Fprintf(&b, `"timestamp":%q,`, base.Add(time.Duration(i*5*86400/n)*time.Second).Format(time.RFC3339))
 		default:
 			fmt.Fprintf(&b, `"timestamp":%q,`, base.Add(time.Duration(r.IntN(5*86400))*time.Second).Format(time.RFC3339))
 		}
@@ -177,6 +187,17 @@ func checkSearch(t *testing.T, s *eventstore.Store, all []stored, r *rand.Rand, 
 	if sum+res.Histogram.NoTime != res.Total {
 		t.Fatalf("%q: histogram counts %d + %d without time, total %d", text, sum, res.Histogram.NoTime, res.Total)
 	}
+	if h := res.Histogram; len(h.Counts) > 0 {
+		counts := make([]int64, len(h.Counts))
+		for _, w := range want {
+			if !w.e.Time.IsZero() {
+				counts[w.e.Time.Sub(h.Start)/h.Step]++
+			}
+		}
+		if !slices.Equal(counts, h.Counts) {
+			t.Fatalf("%q: histogram %v, brute force %v", text, h.Counts, counts)
+		}
+	}
 	page := want[min(o.Offset, len(want)):]
 	page = page[:min(len(page), o.Limit)]
 	if len(res.Hits) != len(page) {
@@ -201,6 +222,28 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 	for _, q := range []string{"", `"union select"`, "union -select", "kind:http status:500", "user:admin", "10.0.0.1", "src:10.0.0.1 -user:root"} {
 		checkSearch(t, s, all, r, q)
 	}
+}
+
+// TestSearchOrderedLog: a log in time order, whose histogram and range
+// are counted by the bounds of each bucket.
+func TestSearchOrderedLog(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	c, _ := newCase(t)
+	s := eventstore.New(c)
+	for i, ordered := range []bool{true, false, true} {
+		d := ingest(t, c, randomLogOrdered(r, 1000+500*i, ordered), fmt.Sprintf("events%d.jsonl", i))
+		if _, _, err := s.Parse(context.Background(), d, eventstore.ParseOptions{Name: "events.jsonl"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var all []stored
+	if err := s.Events(eventstore.Query{}, func(e *parse.Event) error { all = append(all, stored{e, len(all)}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		checkSearch(t, s, all, r, randomQuery(r))
+	}
+	checkSearch(t, s, all, r, "")
 }
 
 // TestSearchAcrossParts: a run of more than one part of the index.
