@@ -17,7 +17,7 @@ import (
 //	                  word such as 10.0.0.1 or www.example.com is one word)
 //	"a phrase"        these words, in this order, in one text value
 //	field:value       a field equal to value (case-insensitive): kind,
-//	                  action, outcome, src, dst, user, src_port, dst_port,
+//	                  action, outcome, src, dst, user, dst_port,
 //	                  host, status, method, signature (rule), url, and any
 //	                  key of the event's fields; field:"a value" quotes it
 //	artefact:HEX      events of that artefact (sha256, or a prefix of it)
