@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strconv"
 
 	"github.com/klauspost/compress/s2"
 
@@ -19,18 +20,23 @@ import (
 // term's posting in a part is a sorted array of those numbers, or a bitset
 // of 8 KiB once it names more than arrayMax events. A part's terms are
 // stored sorted, in s2-compressed chunks of about chunkBytes, each keyed by
-// its last term, so that one seek finds the chunk holding a term. The
+// its last term: the part's list of chunk keys, read once, finds the
+// chunk holding a term. The
 // part's event times (UTC ns, 0 when unknown) are stored beside it for the
 // time range, the chronological order and the histogram. A record
 // (xr/<run>) committed with the events.parsed entry says the index is
 // complete; Run.Search says the run was indexed when parsed.
+//
+// The keys of postings and times name the version (xs/1/…), so that an
+// index rebuilt by another version never mixes with the one before it.
 var (
-	prefixSearch = []byte("xs/") // xs/<run 8><part BE32><last term> → s2(chunk of term postings)
-	prefixTimes  = []byte("xt/") // xt/<run 8><part BE32> → s2(uvarint n, n varint deltas of UTC ns)
-	prefixSRec   = []byte("xr/") // xr/<run 8> → searchRecord (JSON)
+	prefixSearch = []byte("xs/" + strconv.Itoa(SearchVersion) + "/") // xs/<version>/<run 8><part BE32><last term> → s2(chunk of term postings)
+	prefixTimes  = []byte("xt/" + strconv.Itoa(SearchVersion) + "/") // xt/<version>/<run 8><part BE32> → s2(uvarint n, n varint deltas of UTC ns)
+	prefixSRec   = []byte("xr/")                                     // xr/<run 8> → searchRecord (JSON), of the version it says
 )
 
-// SearchVersion is the version of the search index's terms and layout.
+// SearchVersion is the version of the search index's terms and layout:
+// a change to eachTerm, the postings or the chunks needs a new one.
 const SearchVersion = 1
 
 const (

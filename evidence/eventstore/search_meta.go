@@ -96,20 +96,28 @@ func (s *Store) partMeta(id [8]byte, part uint32) (*partMeta, error) {
 var building sync.Mutex
 
 // ensureIndex builds the search index of a run parsed before it existed,
-// on its first search: from the stored events, written like a parse run
-// writes it, the record last. When the store cannot be written (a case
+// on its first search (or one of another SearchVersion): from the stored
+// events, written like a parse run writes it, the record last. When the store cannot be written (a case
 // opened read-only by another process's lock), the error says so.
 func (s *Store) ensureIndex(ctx context.Context, r *Run) error {
 	id := r.id()
-	if ok, err := s.c.Derived().Has(searchRecKey(id)); err != nil || ok {
+	if ok, err := s.indexed(id); err != nil || ok {
 		return err
 	}
 	building.Lock()
 	defer building.Unlock()
-	if ok, err := s.c.Derived().Has(searchRecKey(id)); err != nil || ok {
+	if ok, err := s.indexed(id); err != nil || ok {
 		return err
 	}
 	return s.BuildIndex(ctx, r)
+}
+
+// indexed tells whether a run has a search index of the current version.
+// An index of another version (its terms defined otherwise) is rebuilt
+// before use, never read.
+func (s *Store) indexed(id [8]byte) (bool, error) {
+	rec, err := s.readSearchRecord(id)
+	return rec != nil && rec.Version == SearchVersion, err
 }
 
 // BuildIndex (re)writes the search index of a run from its stored events.
@@ -152,8 +160,8 @@ func (s *Store) readSearchRecord(id [8]byte) (*searchRecord, error) {
 	return &rec, nil
 }
 
-// Unindexed returns the current runs that have no search index yet
-// (parsed before it existed): a search indexes them first, which needs a
+// Unindexed returns the current runs that have no search index of the
+// current version yet (parsed before it existed, or indexed otherwise): a search indexes them first, which needs a
 // store open for writing.
 func (s *Store) Unindexed() ([]*Run, error) {
 	runs, err := s.Current()
@@ -162,7 +170,7 @@ func (s *Store) Unindexed() ([]*Run, error) {
 	}
 	var out []*Run
 	for _, r := range runs {
-		ok, err := s.c.Derived().Has(searchRecKey(r.id()))
+		ok, err := s.indexed(r.id())
 		if err != nil {
 			return nil, err
 		}

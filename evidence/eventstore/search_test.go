@@ -271,7 +271,17 @@ func TestSearchIndexBuiltOnFirstUse(t *testing.T) {
 		}
 	}
 	checkSearch(t, s, all, r, "kind:auth")
-	keysOf(t, c, "xr/")
+	rec := keysOf(t, c, "xr/")[0]
+	// An index of another version is not read, nor verified: the next
+	// search rebuilds it.
+	b.Corrupt(rec, []byte(`{"version":0}`))
+	if _, err := s.Verify(context.Background(), func(w, d string) { t.Errorf("%s: %s", w, d) }); err != nil {
+		t.Fatal(err)
+	}
+	checkSearch(t, s, all, r, "kind:auth -user:root")
+	if v, _ := b.Get(rec); !strings.Contains(string(v), fmt.Sprintf(`"version":%d`, eventstore.SearchVersion)) {
+		t.Fatalf("the record after the rebuild: %s", v)
+	}
 }
 
 // FuzzParseSearch: any text either parses or says why; a parsed query

@@ -31,6 +31,11 @@ func (s *Store) newSearchVerifier(id [8]byte, r *Run) *searchVerifier {
 	if err != nil {
 		return v
 	}
+	if rec != nil && rec.Version != SearchVersion {
+		// Another version defined its terms otherwise: it cannot be
+		// recomputed here, and a search rebuilds it before reading it.
+		return nil
+	}
 	if rec == nil {
 		if r.Search == 0 {
 			return nil
