@@ -21,9 +21,9 @@ import (
 // of 8 KiB once it names more than arrayMax events. A part's terms are
 // stored sorted, in s2-compressed chunks of about chunkBytes, each keyed by
 // its last term: the part's list of chunk keys, read once, finds the
-// chunk holding a term. The
-// part's event times (UTC ns, 0 when unknown) are stored beside it for the
-// time range, the chronological order and the histogram. A record
+// chunk holding a term. The part's event times (UTC ns, 0 when unknown)
+// are stored beside it for the time range, the chronological order and
+// the histogram. A record
 // (xr/<run>) committed with the events.parsed entry says the index is
 // complete; Run.Search says the run was indexed when parsed.
 //
