@@ -121,6 +121,8 @@
 // it, and checked by verification against that entry:
 //
 //	r/ v/ w/ j/ jp/   evidence/eventstore: parse runs, event blocks (s2), malformed lines, indicator postings
+//	xs/1/ xt/1/ xr/   evidence/eventstore: the search index (terms, time columns, records per part of a run)
+//	ss/               evidence/eventstore: the latest search.saved entry of each name
 //	o/ q/             enrich/observe: observations by indicator, sources consulted
 //	rl/               evidence/resultleaves: the per-source leaves of an assessment (s2)
 //	wg/ wc/ wt/       evidence/witness: the witnessing policy, cosignatures, timestamps
@@ -186,6 +188,7 @@
 //	artefact.ingested      evidence              IngestPayload
 //	ingest.failed          evidence              IngestFailedPayload
 //	events.parsed          evidence/eventstore   eventstore.Run
+//	search.saved           evidence/eventstore   name, query (an empty query removes the name)
 //	export.created         evidence/export       a JSON object: package, checkpoint, what it holds
 //	witnessing.configured  evidence/witness      witness.Policy
 //	observations.recorded  enrich/observe        observe.Payload

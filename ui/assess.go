@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/casefile/casefile/evidence/eventstore"
-	"github.com/casefile/casefile/evidence/parse"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
 )
@@ -84,18 +83,6 @@ func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
 	o := sourceOrder(res.Sources, key, desc)
 	a.orders[k] = o
 	return o
-}
-
-// generation changes whenever the server changes the case's derived data.
-func (a *assessCache) generation() uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.gen
-}
-
-// events returns the events q selects (cached per generation).
-func (s *Server) queryEvents(ctx context.Context, q eventstore.Query) ([]*parse.Event, error) {
-	return s.evcache.query(ctx, s.events, s.assess.generation(), q)
 }
 
 func (a *assessCache) invalidate() {

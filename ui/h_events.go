@@ -2,56 +2,99 @@ package ui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/casefile/casefile/evidence/annotate"
+	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
 type eventRow struct {
 	*parse.Event
-	Link   string
-	Target annotate.Target // how annotations cite the event
-	Marks  []annotate.Mark // its tags, star and comments
+	Run     string
+	Seq     uint32
+	Message string
+	Link    string          // the preserved line in the content view
+	Detail  string          // the detail pane
+	Offset  string          // the UTC offset the log gave, when not UTC
+	Target  annotate.Target // how annotations cite the event
+	Marks   []annotate.Mark // its tags, star and comments
 }
 
 type eventsData struct {
-	F       eventFilter
+	S       searchState
 	Rows    []eventRow
-	Kinds   []string
+	Total   int64
+	Hist    *histView
+	Cols    []struct{ Key, Label string }
+	Show    map[string]bool
+	Saved   []eventstore.SavedSearch
 	Next    string
 	Prev    string
 	HasPrev bool
 	HasNext bool
 	First   int
+	TimeAsc string // the link that orders by time, the other way when already so
+	TookMS  int64  // how long the search took
+	Limits  []int
 }
 
-// eventList shows parsed events, filtered by the URL, a page at a time. Each
-// event links to its preserved line.
+// eventList is the timeline: every event of every artefact in time order
+// (or as searched and ordered), with the total, a histogram that zooms,
+// chosen columns, a page of events and links to each one's detail.
 func (h *handler) eventList(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	f, q := readEventFilter(r.URL.Query())
-	d := eventsData{F: f, Kinds: kinds(), First: f.Offset + 1}
-	if f.Bad == "" {
-		evs, err := s.queryEvents(r.Context(), q)
+	st, q := readSearch(r.URL.Query(), "time")
+	d := eventsData{S: st, Cols: timelineCols, Show: map[string]bool{}, First: st.Offset + 1, Limits: []int{50, 100, 200, 500}}
+	for _, c := range st.Cols {
+		d.Show[c] = true
+	}
+	d.TimeAsc = st.withSort("time")
+	if st.Sort == "time" {
+		d.TimeAsc = st.withSort("-time")
+	}
+	var err error
+	if d.Saved, err = eventstore.SavedSearches(s.c.Case); err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	if st.Bad == "" {
+		start := time.Now()
+		res, err := s.search(r.Context(), q, eventstore.SearchOptions{Sort: st.storeSort(), Offset: st.Offset, Limit: st.Limit})
 		if err != nil {
 			s.fail(w, r, false, http.StatusInternalServerError, err)
 			return
 		}
-		refs := make([]string, len(evs))
-		for i, e := range evs {
-			d.Rows = append(d.Rows, eventRow{Event: e, Link: eventLink(e.Citation), Target: annotate.EventTarget(e.Citation)})
-			refs[i] = d.Rows[i].Target.Ref
+		d.TookMS = time.Since(start).Milliseconds()
+		d.Total = res.Total
+		d.Hist = newHistView(st, q, res.Histogram)
+		refs := make([]string, 0, len(res.Hits))
+		for _, hit := range res.Hits {
+			row := newEventRow(hit)
+			row.Target = annotate.EventTarget(hit.Event.Citation)
+			refs = append(refs, row.Target.Ref)
+			d.Rows = append(d.Rows, row)
 		}
 		marks := s.annots.marksOf(refs)
 		for i := range d.Rows {
 			d.Rows[i].Marks = marks[d.Rows[i].Target.Ref]
 		}
+		if int64(st.Offset+st.Limit) < res.Total {
+			d.HasNext, d.Next = true, st.Link(st.Q, st.Offset+st.Limit)
+		}
 	}
-	if len(d.Rows) > f.Limit {
-		d.Rows, d.HasNext, d.Next = d.Rows[:f.Limit], true, f.query(f.Offset+f.Limit)
-	}
-	if f.Offset > 0 {
-		d.HasPrev, d.Prev = true, f.query(max(0, f.Offset-f.Limit))
+	if st.Offset > 0 {
+		d.HasPrev, d.Prev = true, st.Link(st.Q, max(0, st.Offset-st.Limit))
 	}
 	s.render(w, r, http.StatusOK, "events", s.newView(r, "Events", "events", d))
+}
+
+func newEventRow(hit eventstore.Hit) eventRow {
+	e := hit.Event
+	row := eventRow{Event: e, Run: hit.Run, Seq: hit.Seq, Message: eventMessage(e), Link: eventLink(e.Citation),
+		Detail: detailPath(hit.Run, hit.Seq)}
+	if _, off := e.Time.Zone(); off != 0 && !e.Time.IsZero() {
+		row.Offset = e.Time.Format("-07:00")
+	}
+	return row
 }

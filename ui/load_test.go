@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,6 +103,15 @@ func TestLoad(t *testing.T) {
 		{"static (baseline)", func(*rand.Rand) string { return "/static/app.css" }},
 		{"api events page", func(r *rand.Rand) string { return "/api/v1/events?limit=100&offset=" + strconv.Itoa(r.IntN(50)*100) }},
 		{"api events by indicator", func(r *rand.Rand) string { return "/api/v1/events?limit=100&indicator=" + synthIP(r.IntN(nSources)) }},
+		{"api search (source, time order)", func(r *rand.Rand) string {
+			return "/api/v1/events?limit=100&q=" + url.QueryEscape("src:"+synthIP(r.IntN(nSources)))
+		}},
+		{"api search (word, negation, newest)", func(r *rand.Rand) string {
+			return "/api/v1/events?limit=100&sort=-time&q=" + url.QueryEscape("password -user:root")
+		}},
+		{"page search (successful logins)", func(r *rand.Rand) string {
+			return "/events?q=" + url.QueryEscape("kind:auth outcome:success") + "&offset=" + strconv.Itoa(r.IntN(20)*100)
+		}},
 		{"api log", func(r *rand.Rand) string { return "/api/v1/log?limit=100" }},
 		{"api artefacts", func(r *rand.Rand) string { return "/api/v1/artefacts" }},
 		{"api indicators", func(r *rand.Rand) string {

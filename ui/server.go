@@ -66,7 +66,6 @@ type Server struct {
 	verify   *verifier
 	assess   *assessCache
 	annots   *annotations // tags, stars, comments, notes, the IOC list
-	evcache  *eventCache
 	auth     *sessions
 	login    *loginLimiter
 	router   *mux.Router
@@ -125,7 +124,6 @@ func New(cfg Config) (*Server, error) {
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.annots = &annotations{c: cfg.Case.Case}
-	s.evcache = newEventCache()
 	s.handler = s.routes()
 	s.bg.Go(s.recordLoginFailures)
 	if !cfg.SkipStartVerify {

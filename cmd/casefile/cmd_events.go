@@ -16,12 +16,16 @@ import (
 func (a *app) eventsCmd() *cobra.Command {
 	var q eventstore.Query
 	var from, to string
+	var sf searchFlags
 	cmd := &cobra.Command{
-		Use:   "events --case DIR [--indicator X] [--json]",
-		Short: "Parsed events, each citing its artefact, byte offset and line",
+		Use:   "events --case DIR [--indicator X | --query Q | --saved NAME] [--json]",
+		Short: "Parsed events, each citing its artefact, byte offset and line; search and timeline with --query",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
+			if sf.wanted(cmd) {
+				return a.searchEvents(cmd, &sf, q, from, to)
+			}
 			if q.From, err = parseWhen(from); err != nil {
 				return usagef("--from: %v", err)
 			}
@@ -67,6 +71,7 @@ func (a *app) eventsCmd() *cobra.Command {
 	fl.StringVar(&from, "from", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	fl.StringVar(&to, "to", "", "only events at or before this time")
 	fl.IntVar(&q.Limit, "limit", 0, "at most this many events")
+	sf.flags(fl)
 	return cmd
 }
 
@@ -87,6 +92,9 @@ func eventText(e *parse.Event, name string) string {
 		b.WriteString("(no time)           ")
 	} else {
 		b.WriteString(e.Time.UTC().Format("2006-01-02 15:04:05Z"))
+		if _, off := e.Time.Zone(); off != 0 {
+			b.WriteString(e.Time.Format(" (-07:00)")) // the offset the log gave
+		}
 	}
 	show := rawtext.Display
 	fmt.Fprintf(&b, "  %-5s %-8s %-7s", show(e.Kind), show(e.Action), show(e.Outcome))

@@ -78,6 +78,7 @@ type Run struct {
 	Indicators    int               `json:"indicators"`
 	IndexVersion  int               `json:"index_version,omitempty"` // IndexVersion of the postings; absent: 1
 	Digest        string            `json:"events_digest"`           // sha256 of the events as JSON Lines (EventsJSONL)
+	Search        int               `json:"search_index,omitempty"`  // SearchVersion of the search index written with the run; absent: built on first use
 	FirstSeen     string            `json:"first_seen,omitempty"`
 	LastSeen      string            `json:"last_seen,omitempty"`
 	FirstProblems []parse.Malformed `json:"first_malformed,omitempty"`
@@ -186,7 +187,12 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	if err := w.writePostings(); err != nil {
 		return nil, nil, err
 	}
+	srec, err := w.search.finish()
+	if err != nil {
+		return nil, nil, err
+	}
 	run := w.run(res, o)
+	run.Search = SearchVersion
 	run.Seq = time.Now().UnixNano()
 	older, err := s.RunsOf(d)
 	if err != nil {
@@ -200,7 +206,7 @@ func (s *Store) Parse(ctx context.Context, d evidence.Digest, o ParseOptions) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	es, err := s.c.AppendAtomic(ctx, []evidence.Op{{Key: append(bytes.Clone(prefixRun), id[:]...), Value: rec}},
+	es, err := s.c.AppendAtomic(ctx, []evidence.Op{{Key: append(bytes.Clone(prefixRun), id[:]...), Value: rec}, srec},
 		evidence.Draft{Kind: KindEventsParsed, Actor: o.Actor, Payload: run})
 	if err != nil {
 		return nil, nil, err

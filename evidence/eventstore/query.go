@@ -153,14 +153,7 @@ func (s *Store) resolve(v string) []indicator.Indicator {
 		return []indicator.Indicator{{Type: indicator.TypeIP, Value: a.String()}}
 	}
 	var out []indicator.Indicator
-	var cands []string
-	for _, f := range rawtext.Forms(v) {
-		for _, c := range []string{f, strings.ToLower(f)} {
-			if !contains(cands, c) {
-				cands = append(cands, c)
-			}
-		}
-	}
+	cands := indicatorForms(v)
 	for _, t := range []indicator.Type{indicator.TypeDomain, indicator.TypeURL, indicator.TypeEmail, indicator.TypeUser,
 		indicator.TypeSSHKey, indicator.TypeUserAgent, indicator.TypeHash, indicator.TypeService} {
 		for _, c := range cands {
@@ -175,6 +168,20 @@ func (s *Store) resolve(v string) []indicator.Indicator {
 		}
 	}
 	return out
+}
+
+// indicatorForms are the values a typed non-address indicator is looked
+// up as: as written and in lower case, in each stored form.
+func indicatorForms(v string) []string {
+	var cands []string
+	for _, f := range rawtext.Forms(v) {
+		for _, c := range []string{f, strings.ToLower(f)} {
+			if !contains(cands, c) {
+				cands = append(cands, c)
+			}
+		}
+	}
+	return cands
 }
 
 // scanRun emits the events of one run, skipping the first skip without
@@ -218,29 +225,41 @@ func (s *Store) scanRun(r *Run, skip int, q Query, fn func(*parse.Event) error) 
 }
 
 // pick emits the events with the given sequence numbers of one run,
-// decoding only those lines.
+// decoding only those lines (each block is decompressed once, into one
+// reused buffer, and the line found by its newlines).
 func (s *Store) pick(id [8]byte, seqs []uint32, fn func(*parse.Event) error) error {
 	var cur = ^uint32(0)
-	var lines [][]byte
+	var raw []byte
+	pos, at := 0, 0 // raw[pos:] starts line at
 	dec := parse.NewEventDecoder()
 	for _, seq := range seqs {
 		b := seq / blockEvents
-		if b != cur {
-			raw, err := s.c.Derived().Get(blockKey(prefixBlock, id, b))
+		i := int(seq % blockEvents)
+		if b != cur || i < at {
+			v, err := s.c.Derived().Get(blockKey(prefixBlock, id, b))
 			if err != nil {
 				return fmt.Errorf("event block %d of run %x: %w", b, id, err)
 			}
-			if lines, err = blockLines(raw); err != nil {
-				return err
+			if raw, err = s2.Decode(raw[:cap(raw)], v); err != nil {
+				return fmt.Errorf("event block: %w", err)
 			}
-			cur = b
+			cur, pos, at = b, 0, 0
 		}
-		i := int(seq % blockEvents)
-		if i >= len(lines) {
+		for at < i && pos < len(raw) {
+			nl := bytes.IndexByte(raw[pos:], '\n')
+			if nl < 0 {
+				pos = len(raw)
+				break
+			}
+			pos += nl + 1
+			at++
+		}
+		end := bytes.IndexByte(raw[pos:], '\n')
+		if at != i || pos >= len(raw) || end <= 0 {
 			return fmt.Errorf("event %d of run %x is missing", seq, id)
 		}
 		var e parse.Event
-		if err := dec.Decode(lines[i], &e); err != nil {
+		if err := dec.Decode(raw[pos:pos+end], &e); err != nil {
 			return fmt.Errorf("event block: %w", err)
 		}
 		if err := fn(&e); err != nil {

@@ -42,7 +42,15 @@ func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*Ve
 		run   Run
 	}
 	var runs []recorded
+	saved := map[string]uint64{}
 	err := s.c.Entries(0, func(e *evidence.Entry) error {
+		if e.Kind == KindSearchSaved {
+			var p savedPayload
+			if json.Unmarshal(e.Payload, &p) == nil && p.Name != "" {
+				saved[p.Name] = e.Index
+			}
+			return nil
+		}
 		if e.Kind != KindEventsParsed {
 			return nil
 		}
@@ -55,6 +63,9 @@ func (s *Store) Verify(ctx context.Context, add func(where, detail string)) (*Ve
 		return ctx.Err()
 	})
 	if err != nil {
+		return rep, err
+	}
+	if err := s.verifySaved(saved, add); err != nil {
 		return rep, err
 	}
 	// Postings stored per run (parts of postings, for parted runs), counted
@@ -130,6 +141,7 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 	// as the writer wrote them; problems are reported once the events are
 	// known to be the recorded ones.
 	var partProblems []string
+	sv := s.newSearchVerifier(id, r)
 	var part uint32
 	parts := 0
 	distinct := map[[16]byte]struct{}{}
@@ -159,6 +171,9 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 				continue
 			}
 			notePostings(want, &e, uint32(n))
+			if sv != nil {
+				sv.add(&e)
+			}
 			n++
 			if r.parted() && n%partEvents == 0 {
 				if err := checkPart(); err != nil {
@@ -177,6 +192,15 @@ func (s *Store) verifyRun(id [8]byte, r *Run, where string, storedPostings int, 
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != r.Digest || n != r.Events {
 		add(where, fmt.Sprintf("the stored events of run %s (%d, %s) do not match the entry (%d, %s)", r.ID, n, got, r.Events, r.Digest))
 		return n, nil
+	}
+	if sv != nil {
+		ps, err := sv.finish()
+		if err != nil {
+			return n, err
+		}
+		for _, p := range ps {
+			add(where, p)
+		}
 	}
 	if r.parted() {
 		if err := checkPart(); err != nil {

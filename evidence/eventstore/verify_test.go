@@ -85,6 +85,26 @@ func TestVerifyDerivedEvents(t *testing.T) {
 			v[0] ^= 1 // the count
 			b.Corrupt(k, v)
 		}, "does not name the events that mention it"},
+		"a search posting flipped": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
+			k := keysOf(t, c, "xs/")[0]
+			v, _ := b.Get(k)
+			raw, _ := s2.Decode(nil, v)
+			raw[len(raw)-1] ^= 0x10 // in the last posting of the chunk
+			b.Corrupt(k, s2.Encode(nil, raw))
+		}, "search index of part 0"},
+		"a chunk of search postings removed": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
+			b.Delete(keysOf(t, c, "xs/")[0])
+		}, "search index of part 0"},
+		"a search time column changed": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
+			k := keysOf(t, c, "xt/")[0]
+			v, _ := b.Get(k)
+			raw, _ := s2.Decode(nil, v)
+			raw[len(raw)-1] ^= 0x02
+			b.Corrupt(k, s2.Encode(nil, raw))
+		}, "search index of part 0"},
+		"a search record deleted": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
+			b.Delete(keysOf(t, c, "xr/")[0])
+		}, "search index of run"},
 		"a run record deleted": {func(t *testing.T, c *evidence.Case, b *memstore.Store) {
 			b.Delete(keysOf(t, c, "r/")[0])
 		}, "missing or unreadable"},

@@ -69,6 +69,12 @@ type runWriter struct {
 	done    chan error
 	failed  atomic.Bool
 	stopped bool
+
+	// The search index is built from the same batches in another
+	// goroutine (the parse, the encoding and the index share the cores).
+	search *searchWriter
+	swork  chan []parse.Event
+	sdone  chan error
 }
 
 const pipelineBatch = 256
@@ -89,6 +95,21 @@ func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.
 		}
 		w.done <- err
 	}()
+	w.search = &searchWriter{c: c, id: id}
+	w.swork, w.sdone = make(chan []parse.Event, 4), make(chan error, 1)
+	go func() {
+		var err error
+		for b := range w.swork {
+			for i := range b {
+				if err == nil {
+					if err = w.search.add(&b[i]); err != nil {
+						w.failed.Store(true)
+					}
+				}
+			}
+		}
+		w.sdone <- err
+	}()
 	return w
 }
 
@@ -103,6 +124,7 @@ func (w *runWriter) Event(e parse.Event) error {
 	w.batch = append(w.batch, e)
 	if len(w.batch) == pipelineBatch {
 		w.work <- w.batch
+		w.swork <- w.batch
 		w.batch = make([]parse.Event, 0, pipelineBatch)
 	}
 	return nil
@@ -116,10 +138,16 @@ func (w *runWriter) stop() error {
 	w.stopped = true
 	if len(w.batch) > 0 {
 		w.work <- w.batch
+		w.swork <- w.batch
 		w.batch = nil
 	}
 	close(w.work)
-	return <-w.done
+	close(w.swork)
+	err, serr := <-w.done, <-w.sdone
+	if err == nil {
+		err = serr
+	}
+	return err
 }
 
 // encode stores one event: its JSON line, the digest, the postings.
