@@ -37,9 +37,11 @@ var DefaultOverviewKinds = map[string]bool{NodeArtefact: true, NodeDataset: true
 
 // OverviewStats says how much of the case graph an overview stands for.
 type OverviewStats struct {
-	Nodes, Edges     int // of the whole case graph
-	Sources, Matched int // assessed sources, and those the filters keep
-	Individual       int // sources drawn one by one
+	Nodes      int `json:"nodes"` // of the whole case graph
+	Edges      int `json:"edges"`
+	Sources    int `json:"sources"`    // assessed sources
+	Matched    int `json:"matched"`    // those the filters keep
+	Individual int `json:"individual"` // sources drawn one by one
 }
 
 // roleOrder ranks verdicts for grouping: the roles that matter to the

@@ -138,6 +138,10 @@ func TestBrowserGraphOverview(t *testing.T) {
 		t.Logf("%s visit: %s nodes, %s edges drawn; first contentful paint %s ms, interactive %s ms after navigation (%s ms after its script started; %s wall clock from the test)",
 			visit, tm.Nodes, tm.Edges, tm.Paint, tm.Ready, tm.Script, wall.Round(time.Millisecond))
 	}
+	// The line above the graph says what is drawn of how much.
+	if c := text(t, ctx, "#graph-count"); strings.Contains(c, "for 0 nodes") || strings.Contains(c, "of 0 sources") {
+		t.Errorf("graph count: %q", c)
+	}
 	shot(t, ctx, dir, "graph-overview")
 	if buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(`.graph-wrap`))); err == nil {
 		os.WriteFile(filepath.Join(dir, "graph-overview-view.png"), buf, 0o644)
