@@ -31,12 +31,17 @@ const maxFrom = 3
 // organisation (ActedAgainst: an external role, an examiner's verdict
 // naming one, or rules catching them) signed into, earliest first. A
 // login from a source that did nothing hostile is someone's ordinary work
-// and is not listed.
+// and is not listed; nor is one through a platform (a cloud sign-in or
+// service principal) that did nothing hostile either: the platform is
+// where everyone's logins come from, the account's owner's too.
 func (g *reportGroups) accounts(fs []reportFinding, exhibitOf map[string]string) {
 	byName := map[string]*reportAccount{}
 	var order []*reportAccount
 	for _, f := range fs {
 		if len(f.Logins) == 0 || !f.Finding.ActedAgainst() {
+			continue
+		}
+		if f.Role == "abused-platform" && f.Examiner == nil && len(f.Finding.Did()) == 0 {
 			continue
 		}
 		for _, l := range f.Logins {

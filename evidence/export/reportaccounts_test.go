@@ -8,7 +8,8 @@ import (
 
 // The first page names the accounts hostile sources signed into, earliest
 // first, each with its sources and the line of the first login; a login
-// by a source that did nothing hostile is not listed.
+// by a source that did nothing hostile is not listed, nor one through a
+// platform where nothing hostile was seen.
 func TestReportAccounts(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 50, 0, 0, time.UTC)
 	t1, t2 := t0.Add(-time.Hour), t0.Add(time.Hour)
@@ -20,6 +21,9 @@ func TestReportAccounts(t *testing.T) {
 			Logins: []FindingLogin{{Account: "jsmith", First: &t1, Count: 1, Evidence: "sha256:aa#L12"}, {Account: "backup", First: &t2, Count: 1, Evidence: "sha256:bb#R4"}}}, RoleName: "an anonymising relay"},
 		{Finding: Finding{Indicator: "203.0.113.9", Role: "undetermined", Factors: guess,
 			Logins: []FindingLogin{{Account: "oracle", Count: 1, Evidence: "sha256:aa#L99"}}}, RoleName: "undetermined"},
+		// A console sign-in through the platform, nothing hostile seen.
+		{Finding: Finding{Indicator: "signin.amazonaws.com", Role: "abused-platform",
+			Logins: []FindingLogin{{Account: "JaneDoe", First: &t1, Count: 1, Evidence: "sha256:aa#R1"}}}, RoleName: "an abused legitimate platform"},
 		// Ordinary work: no role, nothing hostile.
 		{Finding: Finding{Indicator: "198.51.100.7", Role: "undetermined",
 			Logins: []FindingLogin{{Account: "alice", First: &t1, Count: 40, Evidence: "sha256:aa#L2"}}}, RoleName: "undetermined"},
