@@ -13,7 +13,8 @@
 //	…
 //	entry, err := graph.Record(ctx, c, res, size, nil, "Ann Analyst <ann@example.org>")
 //
-// (ExampleAssess runs it.)
+// (ExampleAssess runs it.) graph/pipeline runs the whole analyst's
+// pipeline, from the logs to the recorded assessment, in one call.
 package graph
 
 import (

@@ -375,13 +375,13 @@ func (g *Graph) infrastructure(indID string, o enrich.Observation, cite string) 
 		g.edge(indID, net, EdgeBelongsTo, cite)
 		from = net
 	}
-	if asn, ok := o.Fields["autonomous_system_number"]; ok {
+	if asn, ok := o.Fields[enrich.FieldASN]; ok {
 		id := fmt.Sprintf("asn:%v", asn)
-		n := g.node(id, NodeASN, fmt.Sprintf("AS%v %v", asn, o.Fields["autonomous_system_organization"]), "autonomous system named by "+o.Source)
+		n := g.node(id, NodeASN, fmt.Sprintf("AS%v %v", asn, o.Fields[enrich.FieldASOrg]), "autonomous system named by "+o.Source)
 		n.Cites = addCites(n.Cites, cite)
 		g.edge(from, id, EdgeBelongsTo, cite)
 	}
-	if org, ok := o.Fields["org"].(string); ok && org != "" && o.SourceType == enrich.TypeWHOIS {
+	if org, ok := o.Fields[enrich.FieldOrg].(string); ok && org != "" && o.SourceType == enrich.TypeWHOIS {
 		id := "org:" + org
 		n := g.node(id, NodeOrg, org, "registrant named by WHOIS")
 		n.Cites = addCites(n.Cites, cite)
@@ -392,12 +392,12 @@ func (g *Graph) infrastructure(indID string, o enrich.Observation, cite string) 
 func obsText(o enrich.Observation) string {
 	f := o.Fields
 	var parts []string
-	for _, k := range []string{"special", "country_iso_code", "city_name", "autonomous_system_organization", "connection_type", "provider", "service", "region", "org", "net_name", "registrar"} {
+	for _, k := range []string{enrich.FieldSpecial, enrich.FieldCountryISOCode, enrich.FieldCityName, enrich.FieldASOrg, enrich.FieldConnectionType, enrich.FieldProvider, enrich.FieldService, enrich.FieldRegion, enrich.FieldOrg, enrich.FieldNetName, enrich.FieldRegistrar} {
 		if v, ok := f[k]; ok && fmt.Sprint(v) != "" {
 			parts = append(parts, fmt.Sprint(v))
 		}
 	}
-	if fl, ok := f["flags"].([]any); ok && len(fl) > 0 {
+	if fl, ok := f[enrich.FieldFlags].([]any); ok && len(fl) > 0 {
 		parts = append(parts, fmt.Sprint(fl...))
 	} else if ok {
 		parts = append(parts, "no anonymity flags")

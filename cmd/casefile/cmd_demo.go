@@ -16,6 +16,7 @@ import (
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/pipeline"
 	"github.com/casefile/casefile/graph/scenario"
 )
 
@@ -101,36 +102,17 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	say("   checkpoints are signed with key %s\n", info.KeyFingerprint)
 
 	say("2. Preserve and parse the victim's logs (from %s)", incDir)
-	rep, err := investigate(ctx(cmd), h.Case, &incident{dir: incDir, truth: truth}, examiner, func(f string, args ...any) { say("   "+f, args...) })
+	run, err := investigate(ctx(cmd), h.Case, &incident{dir: incDir, truth: truth}, pipeline.Options{
+		Model: attrib.DefaultModel(), Actor: examiner, Record: true, Progress: demoProgress(a, say),
+	})
 	if err != nil {
 		return err
 	}
-	say("\n3. Preserve the datasets and record what they say about %d indicators", rep.Indicators)
-	for _, d := range rep.Datasets {
-		say("   %-28s %-12s matched %4d of %4d", d.Source, d.Type, d.Matched, d.Looked)
-	}
-	if w := rep.WHOIS; w != nil {
-		say("   %-28s %-12s answered %d of %d (recorded answers, served on 127.0.0.1)", "whois", "whois", w.Answered, w.Asked)
-	}
-	if r := rep.RDAP; r != nil {
-		say("   %-28s %-12s answered %d of %d, %d naming an abuse contact (recorded answers, served on 127.0.0.1)", "rdap", "rdap", r.Answered, r.Asked, r.Abuse)
-	}
-
-	say("\n4. Assess every source")
-	size := h.Log().Size()
-	res, err := graph.Assess(ctx(cmd), h.Case, attrib.DefaultModel(), nil)
-	if err != nil {
-		return err
-	}
-	e, err := graph.Record(ctx(cmd), h.Case, res, size, nil, examiner)
-	if err != nil {
-		return err
-	}
+	res, e := run.Assessment, run.Recorded
 	_, leaves, err := graph.ResultRoot(res)
 	if err != nil {
 		return err
 	}
-	printAssessmentTable(a, res)
 	say("   (recorded as custody entry #%d; the full explanation: casefile assess)\n", e.Index)
 
 	say("5. Write the signed package for the police and counsel")
@@ -183,6 +165,36 @@ func (a *app) runDemo(cmd *cobra.Command, dir, name string, seed int64, serveAdd
 	say("  casefile verify-export %s", pkg)
 	say("  casefile notify --out %s   # abuse reports for the sources' abuse contacts (nothing is sent)", filepath.Join(abs, "notify"))
 	return nil
+}
+
+// demoProgress narrates the pipeline's steps 2 to 4 as each ends.
+func demoProgress(a *app, say func(string, ...any)) func(pipeline.Step) {
+	return func(st pipeline.Step) {
+		switch st.Stage {
+		case pipeline.StageIngest:
+			l := st.Log
+			if l.Run == nil { // a repeat of a log already parsed
+				say("   %-16s %8s  %s  not parsed: %v", l.Name, evidence.HumanBytes(l.Size), l.Digest.String()[:19]+"…", l.ParseErr)
+				return
+			}
+			say("   %-16s %8s  %s  %d events (%s/%d), %d malformed", l.Name, evidence.HumanBytes(l.Size), l.Digest.String()[:19]+"…", l.Run.Events, l.Run.Parser, l.Run.ParserVersion, l.Run.Malformed)
+		case pipeline.StageEnrich:
+			rep := st.Result.Enrichment
+			say("\n3. Preserve the datasets and record what they say about %d indicators", rep.Indicators)
+			for _, d := range rep.Datasets {
+				say("   %-28s %-12s matched %4d of %4d", d.Source, d.Type, d.Matched, d.Looked)
+			}
+			if w := rep.WHOIS; w != nil {
+				say("   %-28s %-12s answered %d of %d (recorded answers, served on 127.0.0.1)", "whois", "whois", w.Answered, w.Asked)
+			}
+			if r := rep.RDAP; r != nil {
+				say("   %-28s %-12s answered %d of %d, %d naming an abuse contact (recorded answers, served on 127.0.0.1)", "rdap", "rdap", r.Answered, r.Asked, r.Abuse)
+			}
+		case pipeline.StageAssess:
+			say("\n4. Assess every source")
+			printAssessmentTable(a, st.Result.Assessment)
+		}
+	}
 }
 
 func firstSource(res *attrib.Result) string {

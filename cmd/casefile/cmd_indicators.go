@@ -88,26 +88,26 @@ func obsSummary(j indicatorJSON) string {
 		case enrich.TypeTorExits:
 			parts = append(parts, "Tor exit")
 		case enrich.TypeCloudRanges:
-			parts = append(parts, fmt.Sprintf("%v %v %v", f["provider"], f["service"], f["region"]))
+			parts = append(parts, fmt.Sprintf("%v %v %v", f[enrich.FieldProvider], f[enrich.FieldService], f[enrich.FieldRegion]))
 		case enrich.TypeWarninglist:
 			parts = append(parts, o.Source)
 		case enrich.TypeScan:
-			parts = append(parts, fmt.Sprintf("open ports %v", f["ports"]))
+			parts = append(parts, fmt.Sprintf("open ports %v", f[enrich.FieldPorts]))
 		case enrich.TypeWHOIS:
-			if v := f["org"]; v != nil {
+			if v := f[enrich.FieldOrg]; v != nil {
 				parts = append(parts, fmt.Sprintf("org %v", v))
 			}
 		case enrich.TypeRDAP:
-			if v := f["abuse_email"]; v != nil {
+			if v := f[enrich.FieldAbuseEmail]; v != nil {
 				parts = append(parts, fmt.Sprintf("abuse %v", v))
 			}
 		case enrich.TypeMMDB:
-			for _, k := range []string{"country_iso_code", "city_name", "autonomous_system_organization", "connection_type"} {
+			for _, k := range []string{enrich.FieldCountryISOCode, enrich.FieldCityName, enrich.FieldASOrg, enrich.FieldConnectionType} {
 				if v, ok := f[k]; ok && v != "" {
 					parts = append(parts, fmt.Sprint(v))
 				}
 			}
-			if fl, ok := f["flags"].([]any); ok && len(fl) > 0 {
+			if fl, ok := f[enrich.FieldFlags].([]any); ok && len(fl) > 0 {
 				names := make([]string, len(fl))
 				for i, v := range fl {
 					names[i] = fmt.Sprint(v)

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/evidence/memstore"
-	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/pipeline"
 	"github.com/casefile/casefile/graph/scenario"
 )
 
@@ -150,8 +150,8 @@ func (a *app) evaluateOne(cmd *cobra.Command, dir string, m *attrib.Model) (*eva
 }
 
 // assessIncident builds the incident's case in memory as an examiner
-// would (store, ingest and parse, enrich, assess with the built-in rules)
-// and scores the assessment against the truth. It is the one pipeline of
+// would (investigate: the analyst's pipeline, assessing with the built-in
+// rules, not recorded) and scores the assessment against the truth, for
 // 'casefile evaluate', 'casefile calibrate' and the scenario target tests.
 func assessIncident(ctx context.Context, dir string, m *attrib.Model) (*evaluation, *attrib.Result, error) {
 	in, err := readIncident(dir)
@@ -163,13 +163,11 @@ func assessIncident(ctx context.Context, dir string, m *attrib.Model) (*evaluati
 		return nil, nil, err
 	}
 	defer c.Close()
-	if _, err := investigate(ctx, c, in, "casefile evaluate", nil); err != nil {
-		return nil, nil, err
-	}
-	res, err := graph.Assess(ctx, c, m, nil)
+	run, err := investigate(ctx, c, in, pipeline.Options{Model: m, Actor: "casefile evaluate"})
 	if err != nil {
 		return nil, nil, err
 	}
+	res := run.Assessment
 	stated := map[string]string{}
 	probs := map[string]map[string]float64{}
 	for _, s := range res.Sources {

@@ -14,6 +14,7 @@ import (
 	"github.com/casefile/casefile/enrich/whois/whoistest"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
+	"github.com/casefile/casefile/graph/pipeline"
 	"github.com/casefile/casefile/graph/scenario"
 )
 
@@ -35,19 +36,15 @@ func readIncident(dir string) (*incident, error) {
 	return &incident{dir: dir, truth: &t}, nil
 }
 
-// stepReport tells what one pipeline step did, for the demo's narration.
-type stepReport func(format string, args ...any)
-
-// investigate runs the analyst's pipeline on an incident directory: ingest
-// and parse every log (the examiner states the year of year-less syslog
-// and which logs were recorded behind a CDN), then preserve and consult
-// every dataset, and ask WHOIS and RDAP through servers on 127.0.0.1 that
-// serve the incident's recorded answers.
-func investigate(ctx context.Context, c *evidence.Case, in *incident, actor string, say stepReport) (*observe.Report, error) {
-	if say == nil {
-		say = func(string, ...any) {}
-	}
-	events := eventstore.New(c)
+// investigate runs the analyst's pipeline (graph/pipeline) on an incident
+// directory: preserve and parse every log (the examiner states the year of
+// year-less syslog and which logs were recorded behind a CDN), then
+// preserve and consult every dataset, and ask WHOIS and RDAP through
+// servers on 127.0.0.1 that serve the incident's recorded answers, then
+// assess. o says who acts, with which model, whether to record the
+// assessment and whom to tell of each step; investigate fills in the logs
+// and the enrichment.
+func investigate(ctx context.Context, c *evidence.Case, in *incident, o pipeline.Options) (*pipeline.Result, error) {
 	behind := map[string]bool{}
 	for _, l := range in.truth.VantageProxy {
 		behind[l] = true
@@ -57,28 +54,17 @@ func investigate(ctx context.Context, c *evidence.Case, in *incident, actor stri
 		logs = append(logs, l)
 	}
 	sort.Strings(logs)
+	o.Logs = nil
 	for _, l := range logs {
-		f, err := os.Open(filepath.Join(in.dir, l))
-		if err != nil {
-			return nil, err
-		}
 		meta := evidence.ArtefactMeta{Name: filepath.Base(l), Path: l, Source: "victim systems (generated incident " + in.truth.Scenario + ")"}
 		if behind[l] {
 			meta.Vantage = "recorded behind the CDN; no trusted X-Forwarded-For"
 		}
-		res, err := c.Ingest(ctx, f, meta, evidence.IngestOptions{Actor: actor, LegacyHashes: true})
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("ingest %s: %w", l, err)
-		}
-		run, _, err := events.Parse(ctx, res.Digest, eventstore.ParseOptions{Format: in.truth.Logs[l], Year: in.truth.Year, Name: meta.Name, Actor: actor})
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", l, err)
-		}
-		say("%-16s %8s  %s  %d events (%s/%d), %d malformed", meta.Name, evidence.HumanBytes(res.Size), res.Digest.String()[:19]+"…", run.Events, run.Parser, run.ParserVersion, run.Malformed)
+		o.Logs = append(o.Logs, pipeline.Log{Path: filepath.Join(in.dir, l), Meta: meta,
+			Ingest: evidence.IngestOptions{LegacyHashes: true},
+			Parse:  eventstore.ParseOptions{Format: in.truth.Logs[l], Year: in.truth.Year}})
 	}
 	var opt observe.Options
-	opt.Actor = actor
 	root := filepath.Join(in.dir, "datasets")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -106,5 +92,6 @@ func investigate(ctx context.Context, c *evidence.Case, in *incident, actor stri
 		defer srv.Close()
 		opt.RDAP, opt.RDAPServer, opt.RDAPRate = true, srv.URL, -1 // our own loopback server
 	}
-	return observe.Run(ctx, c, opt)
+	o.Enrich = opt
+	return pipeline.Run(ctx, c, o)
 }

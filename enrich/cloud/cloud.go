@@ -152,9 +152,9 @@ func (r *Ranges) Lookup(a netip.Addr, at time.Time) []enrich.Observation {
 	}
 	slices.Sort(services)
 	f := r.fields(best, map[string]any{
-		"provider": r.provider,
-		"services": slices.Compact(services),
-		"matches":  matches,
+		enrich.FieldProvider: r.provider,
+		enrich.FieldServices: slices.Compact(services),
+		"matches":            matches,
 	})
 	return []enrich.Observation{{
 		Indicator:   a.String(),
@@ -169,9 +169,9 @@ func (r *Ranges) Lookup(a netip.Addr, at time.Time) []enrich.Observation {
 }
 
 func (r *Ranges) fields(rec *record, f map[string]any) map[string]any {
-	f["service"] = rec.service
+	f[enrich.FieldService] = rec.service
 	if rec.region != "" {
-		f["region"] = rec.region
+		f[enrich.FieldRegion] = rec.region
 	}
 	switch r.provider {
 	case AWS:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/oschwald/geoip2-golang/v2"
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"github.com/casefile/casefile/enrich"
 )
 
 // fieldSet builds an observation's Fields, leaving out empty values.
@@ -43,7 +45,7 @@ func (db *DB) decode(res maxminddb.Result) (fields map[string]any, validAt time.
 			return nil, time.Time{}, err
 		}
 		f.place(c.Continent, c.Country, c.RegisteredCountry, c.RepresentedCountry, c.Location)
-		f.str("city_name", c.City.Names.English)
+		f.str(enrich.FieldCityName, c.City.Names.English)
 		f.str("postal_code", c.Postal.Code)
 		var subs []string
 		for _, s := range c.Subdivisions {
@@ -73,17 +75,17 @@ func (db *DB) decode(res maxminddb.Result) (fields map[string]any, validAt time.
 		if err := res.Decode(&r); err != nil {
 			return nil, time.Time{}, err
 		}
-		f.num("autonomous_system_number", uint64(r.AutonomousSystemNumber))
-		f.str("autonomous_system_organization", r.AutonomousSystemOrganization)
+		f.num(enrich.FieldASN, uint64(r.AutonomousSystemNumber))
+		f.str(enrich.FieldASOrg, r.AutonomousSystemOrganization)
 	case kindISP:
 		var r geoip2.ISP
 		if err := res.Decode(&r); err != nil {
 			return nil, time.Time{}, err
 		}
-		f.num("autonomous_system_number", uint64(r.AutonomousSystemNumber))
-		f.str("autonomous_system_organization", r.AutonomousSystemOrganization)
-		f.str("isp", r.ISP)
-		f.str("organization", r.Organization)
+		f.num(enrich.FieldASN, uint64(r.AutonomousSystemNumber))
+		f.str(enrich.FieldASOrg, r.AutonomousSystemOrganization)
+		f.str(enrich.FieldISP, r.ISP)
+		f.str(enrich.FieldOrganization, r.Organization)
 		f.str("mobile_country_code", r.MobileCountryCode)
 		f.str("mobile_network_code", r.MobileNetworkCode)
 	case kindConnectionType:
@@ -91,7 +93,7 @@ func (db *DB) decode(res maxminddb.Result) (fields map[string]any, validAt time.
 		if err := res.Decode(&r); err != nil {
 			return nil, time.Time{}, err
 		}
-		f.str("connection_type", r.ConnectionType)
+		f.str(enrich.FieldConnectionType, r.ConnectionType)
 	case kindDomain:
 		var r geoip2.Domain
 		if err := res.Decode(&r); err != nil {
@@ -133,8 +135,8 @@ func (db *DB) decode(res maxminddb.Result) (fields map[string]any, validAt time.
 }
 
 // anonymousFlags are the six Anonymous-IP flags in MaxMind's order.
-var anonymousFlags = [6]string{"is_anonymous", "is_anonymous_vpn", "is_hosting_provider",
-	"is_public_proxy", "is_residential_proxy", "is_tor_exit_node"}
+var anonymousFlags = [6]string{enrich.FieldIsAnonymous, enrich.FieldIsAnonymousVPN, enrich.FieldIsHostingProvider,
+	enrich.FieldIsPublicProxy, enrich.FieldIsResidentialProxy, enrich.FieldIsTorExitNode}
 
 func (f fieldSet) anonymous(v ...bool) {
 	flags := []string{}
@@ -144,12 +146,12 @@ func (f fieldSet) anonymous(v ...bool) {
 			flags = append(flags, name)
 		}
 	}
-	f["flags"] = flags
+	f[enrich.FieldFlags] = flags
 }
 
 func (f fieldSet) place(cont geoip2.Continent, country, registered geoip2.CountryRecord, represented geoip2.RepresentedCountry, loc geoip2.Location) {
 	f.str("continent_code", cont.Code)
-	f.str("country_iso_code", country.ISOCode)
+	f.str(enrich.FieldCountryISOCode, country.ISOCode)
 	f.str("country_name", country.Names.English)
 	f.flag("is_in_european_union", country.IsInEuropeanUnion)
 	f.str("registered_country_iso_code", registered.ISOCode)
@@ -173,7 +175,7 @@ func (f fieldSet) location(loc geoip2.Location) {
 
 func (f fieldSet) enterprise(e *geoip2.Enterprise) {
 	f.str("continent_code", e.Continent.Code)
-	f.str("country_iso_code", e.Country.ISOCode)
+	f.str(enrich.FieldCountryISOCode, e.Country.ISOCode)
 	f.str("country_name", e.Country.Names.English)
 	f.num("country_confidence", uint64(e.Country.Confidence))
 	f.flag("is_in_european_union", e.Country.IsInEuropeanUnion)
@@ -181,7 +183,7 @@ func (f fieldSet) enterprise(e *geoip2.Enterprise) {
 	f.str("represented_country_iso_code", e.RepresentedCountry.ISOCode)
 	f.str("represented_country_type", e.RepresentedCountry.Type)
 	f.location(e.Location)
-	f.str("city_name", e.City.Names.English)
+	f.str(enrich.FieldCityName, e.City.Names.English)
 	f.num("city_confidence", uint64(e.City.Confidence))
 	f.str("postal_code", e.Postal.Code)
 	f.num("postal_confidence", uint64(e.Postal.Confidence))
@@ -198,15 +200,15 @@ func (f fieldSet) enterprise(e *geoip2.Enterprise) {
 		f["subdivision_confidences"] = confs
 	}
 	t := e.Traits
-	f.num("autonomous_system_number", uint64(t.AutonomousSystemNumber))
-	f.str("autonomous_system_organization", t.AutonomousSystemOrganization)
-	f.str("connection_type", t.ConnectionType)
+	f.num(enrich.FieldASN, uint64(t.AutonomousSystemNumber))
+	f.str(enrich.FieldASOrg, t.AutonomousSystemOrganization)
+	f.str(enrich.FieldConnectionType, t.ConnectionType)
 	f.str("domain", t.Domain)
-	f.str("isp", t.ISP)
-	f.str("organization", t.Organization)
+	f.str(enrich.FieldISP, t.ISP)
+	f.str(enrich.FieldOrganization, t.Organization)
 	f.str("mobile_country_code", t.MobileCountryCode)
 	f.str("mobile_network_code", t.MobileNetworkCode)
-	f.str("user_type", t.UserType)
+	f.str(enrich.FieldUserType, t.UserType)
 	//lint:ignore SA1019 preserved as the dataset says it (deprecated, still in the databases)
 	if s := t.StaticIPScore; s != 0 {
 		f["static_ip_score"] = s

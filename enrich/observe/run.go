@@ -430,7 +430,7 @@ func hasPrefix(ss []string, p string) bool {
 func specialObservation(value, name string) enrich.Observation {
 	o := enrich.Observation{Indicator: value, Source: "iana-special-purpose", SourceType: enrich.TypeBuiltin,
 		DatasetDate: indicator.SpecialRegistryDate,
-		Fields:      map[string]any{"special": name, "registry": indicator.SpecialRegistry, "reference": indicator.SpecialRegistryURLs}}
+		Fields:      map[string]any{enrich.FieldSpecial: name, "registry": indicator.SpecialRegistry, "reference": indicator.SpecialRegistryURLs}}
 	if a, err := netip.ParseAddr(value); err == nil {
 		if _, p := indicator.SpecialRange(a); p.IsValid() {
 			o.Network = p.String()

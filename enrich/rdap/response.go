@@ -38,14 +38,14 @@ func (r *Response) Observations(dataset string) []enrich.Observation {
 	switch n := r.Network; {
 	case n != nil:
 		o.Network = n.Prefix()
-		set("registry", n.Registry)
+		set(enrich.FieldRegistry, n.Registry)
 		set("handle", n.Handle)
-		set("net_name", n.Name)
+		set(enrich.FieldNetName, n.Name)
 		set("range", n.Range())
 		set("country", n.Country)
 		set("type", n.Type)
 		set("parent_handle", n.Parent)
-		set("abuse_email", n.AbuseEmail)
+		set(enrich.FieldAbuseEmail, n.AbuseEmail)
 		var all []string
 		for _, c := range n.Abuse {
 			all = append(all, c.Emails...)
@@ -61,7 +61,7 @@ func (r *Response) Observations(dataset string) []enrich.Observation {
 			o.Fields["no_abuse_email"] = true
 		}
 	case r.NotFound:
-		o.Fields["not_found"] = true
+		o.Fields[enrich.FieldNotFound] = true
 	default:
 		return nil
 	}

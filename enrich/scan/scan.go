@@ -168,19 +168,19 @@ func (r *Results) Lookup(a netip.Addr, at time.Time) []enrich.Observation {
 	for i, p := range h.ports {
 		ports[i] = int(p)
 	}
-	f := map[string]any{"ports": ports, "last_seen": h.last.Format(time.RFC3339Nano)}
+	f := map[string]any{enrich.FieldPorts: ports, "last_seen": h.last.Format(time.RFC3339Nano)}
 	if len(h.tags) > 0 {
 		tags := make([]any, len(h.tags))
 		for i, t := range h.tags {
 			tags[i] = t
 		}
-		f["tags"] = tags
+		f[enrich.FieldTags] = tags
 	}
 	if h.asn != "" {
 		f["asn"] = h.asn
 	}
 	if h.org != "" {
-		f["org"] = h.org
+		f[enrich.FieldOrg] = h.org
 	}
 	return []enrich.Observation{{
 		Indicator:   a.String(),

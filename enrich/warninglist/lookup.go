@@ -123,11 +123,11 @@ func hostOf(value, typ string) string {
 
 func (l *List) observe(ind, network, matched string) []enrich.Observation {
 	f := map[string]any{
-		"list":        l.title,
-		"description": l.description,
-		"type":        l.typ,
-		"version":     l.version,
-		"matched":     matched,
+		enrich.FieldList: l.title,
+		"description":    l.description,
+		"type":           l.typ,
+		"version":        l.version,
+		"matched":        matched,
 	}
 	if len(l.matching) > 0 {
 		f["matching_attributes"] = slices.Clone(l.matching)

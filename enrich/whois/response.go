@@ -74,32 +74,32 @@ func (r *Response) Observations(dataset string) []enrich.Observation {
 	case r.IP != nil:
 		ip := r.IP
 		o.Network = ip.Network()
-		set("registry", ip.Registry)
+		set(enrich.FieldRegistry, ip.Registry)
 		set("range", ip.Range())
-		set("net_name", ip.NetName)
-		set("org", ip.Org)
+		set(enrich.FieldNetName, ip.NetName)
+		set(enrich.FieldOrg, ip.Org)
 		set("org_id", ip.OrgID)
 		set("country", ip.Country)
-		set("abuse_email", ip.AbuseEmail)
+		set(enrich.FieldAbuseEmail, ip.AbuseEmail)
 		set("origin_as", ip.OriginAS)
-		setTime("created", ip.Created)
+		setTime(enrich.FieldCreated, ip.Created)
 		setTime("updated", ip.Updated)
 	case r.Domain != nil:
 		d := r.Domain
 		set("domain", d.Domain)
-		set("registrar", d.Registrar)
-		setTime("created", d.Created)
+		set(enrich.FieldRegistrar, d.Registrar)
+		setTime(enrich.FieldCreated, d.Created)
 		setTime("expires", d.Expires)
 		setTime("updated", d.Updated)
 		if len(d.NameServers) > 0 {
 			o.Fields["name_servers"] = append([]string(nil), d.NameServers...)
 		}
-		set("registrant_org", d.RegistrantOrg)
+		set(enrich.FieldRegistrantOrg, d.RegistrantOrg)
 		set("registrant_country", d.RegistrantCountry)
-		o.Fields["privacy"] = d.Privacy
+		o.Fields[enrich.FieldPrivacy] = d.Privacy
 	case r.NotFound:
 		set("query", r.Query)
-		o.Fields["not_found"] = true
+		o.Fields[enrich.FieldNotFound] = true
 	default:
 		return nil
 	}

@@ -1,7 +1,10 @@
 package attrib
 
-// This file is the only place that knows the field names datasets use.
-// Readers in enrich/ may name things slightly differently; adjust here.
+// This file is the only place in graph that knows which observation fields
+// the factors read. The names Casefile's own enrichers write are enrich's
+// Field constants (enrich/fields.go); the other names here ("org_name",
+// "exit", "c2", "country.iso_code" …) are those of datasets read
+// generically (an mmdb flattened by enrich/geoip, a scan export).
 //
 // Every field is looked up by get(), which accepts a nested map
 // ("location" → {"latitude": …}), a dotted key ("location.latitude"), an
@@ -73,49 +76,49 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 			f.hits = append(f.hits, obsHit{factor: factor, obs: o, what: what, cred: cred})
 		}
 		// MaxMind Anonymous-IP and similar flags, whatever the source type.
-		for _, k := range []string{"is_anonymous", "is_anonymous_vpn", "is_tor_exit_node", "is_public_proxy", "is_residential_proxy", "is_hosting_provider"} {
+		for _, k := range []string{enrich.FieldIsAnonymous, enrich.FieldIsAnonymousVPN, enrich.FieldIsTorExitNode, enrich.FieldIsPublicProxy, enrich.FieldIsResidentialProxy, enrich.FieldIsHostingProvider} {
 			if _, ok := get(fl, k); ok {
 				f.sawAnon = true
 			}
 		}
-		if getBool(fl, "is_tor_exit_node") {
-			add(fTorExit, "is_tor_exit_node", 0)
+		if getBool(fl, enrich.FieldIsTorExitNode) {
+			add(fTorExit, enrich.FieldIsTorExitNode, 0)
 		}
-		if getBool(fl, "is_anonymous_vpn") {
-			add(fVPN, "is_anonymous_vpn", 0)
+		if getBool(fl, enrich.FieldIsAnonymousVPN) {
+			add(fVPN, enrich.FieldIsAnonymousVPN, 0)
 		}
-		if getBool(fl, "is_residential_proxy") {
-			add(fResProxy, "is_residential_proxy", 0)
+		if getBool(fl, enrich.FieldIsResidentialProxy) {
+			add(fResProxy, enrich.FieldIsResidentialProxy, 0)
 		}
-		if getBool(fl, "is_public_proxy") {
-			add(fPubProxy, "is_public_proxy", 0)
+		if getBool(fl, enrich.FieldIsPublicProxy) {
+			add(fPubProxy, enrich.FieldIsPublicProxy, 0)
 		}
-		if getBool(fl, "is_hosting_provider") {
-			add(fHosting, "is_hosting_provider", 0)
+		if getBool(fl, enrich.FieldIsHostingProvider) {
+			add(fHosting, enrich.FieldIsHostingProvider, 0)
 		}
 		if getBool(fl, "is_tor_relay") {
 			add(fTorRelay, "is_tor_relay", 0)
 		}
-		if n, ok := getNum(fl, "autonomous_system_number"); ok && n > 0 {
+		if n, ok := getNum(fl, enrich.FieldASN); ok && n > 0 {
 			f.asn, f.sawASN = uint64(n), true
 			if o.Network != "" {
 				f.asnNet = o.Network
 			}
 		}
-		if s := getStr(fl, "autonomous_system_organization"); s != "" {
+		if s := getStr(fl, enrich.FieldASOrg); s != "" {
 			f.asnOrg, f.asnObs = s, o
 			if hasToken(s, hostingWords) {
 				add(fHosting, "AS organisation "+strconv.Quote(s), 3)
 			}
 		}
-		if s := getStr(fl, "isp", "organization"); s != "" && f.org == "" {
+		if s := getStr(fl, enrich.FieldISP, enrich.FieldOrganization); s != "" && f.org == "" {
 			f.org = s
 		}
-		switch ct := strings.ToLower(getStr(fl, "connection_type")); ct {
+		switch ct := strings.ToLower(getStr(fl, enrich.FieldConnectionType)); ct {
 		case "cable/dsl", "cellular", "dialup":
 			add(fResidential, "connection_type "+ct, 0)
 		}
-		switch ut := strings.ToLower(getStr(fl, "user_type")); ut {
+		switch ut := strings.ToLower(getStr(fl, enrich.FieldUserType)); ut {
 		case "hosting":
 			add(fHosting, "user_type hosting", 0)
 		case "content_delivery_network":
@@ -147,7 +150,7 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 		case "benign":
 			add(fResearchScanner, "classification benign", 0)
 		}
-		if tags := getStr(fl, "tags"); hasPhrase(tags, toolingWords) || getBool(fl, "c2") {
+		if tags := getStr(fl, enrich.FieldTags); hasPhrase(tags, toolingWords) || getBool(fl, "c2") {
 			add(fTooling, "tags "+strconv.Quote(tags), 0)
 		}
 
@@ -166,13 +169,13 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 			readWarninglist(o, f, add)
 		case enrich.TypeWHOIS:
 			f.sawWHOIS = true
-			// enrich/whois names the owner "org" for addresses and
-			// "registrant_org" for domains, and says "privacy" (a bool)
+			// enrich/whois names the owner FieldOrg for addresses and
+			// FieldRegistrantOrg for domains, and says FieldPrivacy (a bool)
 			// when the registrar or a proxy service hides the registrant.
-			if getBool(fl, "privacy") {
+			if getBool(fl, enrich.FieldPrivacy) {
 				f.privacy = true
 			}
-			if s := getStr(fl, "org", "registrant_org", "org_name", "organization", "owner", "registrant"); s != "" {
+			if s := getStr(fl, enrich.FieldOrg, enrich.FieldRegistrantOrg, "org_name", enrich.FieldOrganization, "owner", "registrant"); s != "" {
 				f.org = s
 				if hasPhrase(s, privacyWords) {
 					f.privacy = true
@@ -181,14 +184,14 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 					f.whoisOrg = s
 				}
 			}
-			if s := getStr(fl, "abuse_email", "abuse"); s != "" {
+			if s := getStr(fl, enrich.FieldAbuseEmail, "abuse"); s != "" {
 				f.abuse = s
 			}
-			if t, ok := getTime(fl, "created", "creation_date", "registered"); ok {
+			if t, ok := getTime(fl, enrich.FieldCreated, "creation_date", "registered"); ok {
 				f.created, f.createdO = t, o
 			}
 		case enrich.TypeBuiltin:
-			if s := getStr(fl, "special"); s != "" {
+			if s := getStr(fl, enrich.FieldSpecial); s != "" {
 				f.special = s
 			}
 		}
@@ -199,10 +202,10 @@ func readObservations(obs []enrich.Observation, f *obsFacts) {
 // readRanges maps a cloud provider's published range to a factor.
 func readRanges(o *enrich.Observation, f *obsFacts, add func(int, string, int)) {
 	var services []string
-	if s := getStr(o.Fields, "service"); s != "" {
+	if s := getStr(o.Fields, enrich.FieldService); s != "" {
 		services = append(services, s)
 	}
-	if v, ok := get(o.Fields, "services"); ok {
+	if v, ok := get(o.Fields, enrich.FieldServices); ok {
 		services = append(services, strList(v)...)
 	}
 	name := strings.ToLower(o.Source)
@@ -251,7 +254,7 @@ func readRanges(o *enrich.Observation, f *obsFacts, add func(int, string, int)) 
 // threat-intelligence "classification benign/malicious" with a last-seen
 // date).
 func readWarninglist(o *enrich.Observation, f *obsFacts, add func(int, string, int)) {
-	listName := getStr(o.Fields, "list", "name")
+	listName := getStr(o.Fields, enrich.FieldList, "name")
 	norm := " " + strings.Join(words(listName+" "+getStr(o.Fields, "category")+" "+o.Source), " ") + " "
 	what := "warninglist " + strings.TrimSpace(listName)
 	if what == "warninglist" {
@@ -385,7 +388,7 @@ var (
 )
 
 func exposedPorts(fl map[string]any) bool {
-	if v, ok := get(fl, "ports"); ok {
+	if v, ok := get(fl, enrich.FieldPorts); ok {
 		for _, p := range strList(v) {
 			if n, err := strconv.Atoi(p); err == nil && exposedPortList[n] {
 				return true
@@ -399,7 +402,7 @@ func exposedPorts(fl map[string]any) bool {
 			}
 		}
 	}
-	return hasPhrase(getStr(fl, "tags"), exposedTagWords)
+	return hasPhrase(getStr(fl, enrich.FieldTags), exposedTagWords)
 }
 
 // get looks a field up in the forms described at the top of this file.

@@ -34,8 +34,8 @@ func contactOf(obs []enrich.Observation) *Contact {
 		}
 		if best != nil {
 			c := &Contact{Email: abuseEmail(best), Source: best.Source, Dataset: best.Dataset, Network: best.Network}
-			c.Registry, _ = best.Fields["registry"].(string)
-			for _, k := range []string{"net_name", "org"} {
+			c.Registry, _ = best.Fields[enrich.FieldRegistry].(string)
+			for _, k := range []string{enrich.FieldNetName, enrich.FieldOrg} {
 				if s, _ := best.Fields[k].(string); s != "" && c.NetName == "" {
 					c.NetName = s
 				}
@@ -47,7 +47,7 @@ func contactOf(obs []enrich.Observation) *Contact {
 }
 
 func abuseEmail(o *enrich.Observation) string {
-	s, _ := o.Fields["abuse_email"].(string)
+	s, _ := o.Fields[enrich.FieldAbuseEmail].(string)
 	s = strings.ToLower(strings.TrimSpace(s))
 	if at := strings.LastIndexByte(s, '@'); at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
 		return ""

@@ -343,7 +343,7 @@ func whyUnreached(obs []enrich.Observation) string {
 		default:
 			continue
 		}
-		if o.Fields["not_found"] != true {
+		if o.Fields[enrich.FieldNotFound] != true {
 			found = true
 		}
 	}
