@@ -21,6 +21,7 @@ type document struct {
 	fingerprint string
 	vkey        string          // the checkpoint's signed-note verifier key
 	ann         *annotate.State // the annotations among the package's entries (annotations.go)
+	groups      *reportGroups   // what the report's summary and section 3 show (set by reportHTML)
 }
 
 // caseContext is the JSON-LD context: CASE/UCO 1.4 namespaces.

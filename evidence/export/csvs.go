@@ -12,10 +12,14 @@ import (
 
 // Beside the report, the same facts as CSV (RFC 4180, UTF-8, a header
 // row) for the recipients' own tools: the sources with their recorded
-// verdicts, the exhibits, and the custody log. verify-export checks
-// sources.csv against the proven assessment leaves like the report.
+// verdicts, the report's timeline, the accounts hostile sources signed
+// into, the exhibits, and the custody log. verify-export checks
+// sources.csv against the proven assessment leaves like the report; the
+// timeline and the accounts are read from the same findings.
 const (
 	fileSourcesCSV  = "sources.csv"
+	fileTimelineCSV = "timeline.csv"
+	fileAccountsCSV = "accounts.csv"
 	fileExhibitsCSV = "exhibits.csv"
 	fileCustodyCSV  = "custody.csv"
 )
@@ -108,4 +112,30 @@ func checkSourcesCSV(r *Report, pk *reader, views map[string]leafView, want int)
 		return false
 	}
 	return true
+}
+
+// timelineCSV is the report's timeline (section 3.0), a row per moment;
+// reportHTML must have run.
+func (d *document) timelineCSV() []byte {
+	rows := [][]string{{"when_utc", "who", "as_what_doing_what", "rests_on"}}
+	for _, m := range d.groups.Timeline {
+		rows = append(rows, []string{m.When, m.Who, m.What, strings.Join(m.Cites, "; ")})
+	}
+	return writeCSV(rows)
+}
+
+// accountsCSV lists every account sources acting against the
+// organisation signed into (the first page names the first ones);
+// reportHTML must have run.
+func (d *document) accountsCSV() []byte {
+	rows := [][]string{{"account", "first_login_utc", "from", "more_sources", "logins", "rests_on"}}
+	for _, a := range d.groups.allAccounts {
+		var from []string
+		for _, f := range a.From {
+			from = append(from, f.Indicator+" ("+f.RoleName+")")
+		}
+		rows = append(rows, []string{a.Account, a.First, strings.Join(from, "; "), strconv.Itoa(a.More),
+			strconv.FormatInt(a.Count, 10), a.Cite})
+	}
+	return writeCSV(rows)
 }

@@ -130,6 +130,8 @@ func (tc *testCase) options(out string) Options {
 	}
 }
 
+var loginTime = time.Date(2026, 11, 20, 9, 50, 0, 0, time.UTC)
+
 func testFindings() []Finding {
 	return []Finding{
 		{
@@ -148,6 +150,8 @@ func testFindings() []Finding {
 			Indicator: "130.37.1.20", Type: "ip", Role: "compromised-third-party", Probability: 0.71, Words: "likely",
 			Confidence: "moderate", CollateralRisk: 0.8, Statement: "130.37.1.20 is likely a compromised third-party system (a university host).",
 			Recommendation: "Notify the university's abuse contact.",
+			FirstSeen:      &loginTime, LastSeen: &loginTime,
+			Logins: []FindingLogin{{Account: "jsmith", First: &loginTime, Count: 1, Evidence: "entry:2"}},
 		},
 	}
 }

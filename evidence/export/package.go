@@ -311,6 +311,8 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 	}
 	p.add(fileReport, report)
 	p.add(fileSourcesCSV, doc.sourcesCSV())
+	p.add(fileTimelineCSV, doc.timelineCSV())
+	p.add(fileAccountsCSV, doc.accountsCSV())
 	p.add(fileExhibitsCSV, doc.exhibitsCSV())
 	p.add(fileCustodyCSV, doc.custodyCSV())
 	if b := iocsCSV(packageIOCs(ann, m.Export)); b != nil {

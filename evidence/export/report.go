@@ -183,6 +183,7 @@ func (d *document) reportHTML() ([]byte, error) {
 		rd.Findings = append(rd.Findings, rf)
 	}
 	rd.Groups = groupFindings(rd.Findings, exhibitOf)
+	d.groups = &rd.Groups
 	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{"add1": func(n int) int { return n + 1 }}).
 		ParseFS(templates, "templates/report.html.tmpl")
 	if err != nil {

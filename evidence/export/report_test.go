@@ -66,4 +66,22 @@ func TestCSVs(t *testing.T) {
 	if cu := read(fileCustodyCSV); len(cu) != 9 || cu[1][3] != "case.created" {
 		t.Errorf("custody.csv: %d rows, %q", len(cu), cu[:2])
 	}
+	// The report's timeline and accounts, as the report shows them.
+	html := string(pk.files[fileReport].data)
+	tl := read(fileTimelineCSV)
+	if strings.Join(tl[0], ",") != "when_utc,who,as_what_doing_what,rests_on" {
+		t.Errorf("timeline.csv header %q", tl[0])
+	}
+	if len(tl) < 2 {
+		t.Errorf("timeline.csv has no rows")
+	}
+	for _, row := range tl[1:] {
+		if !strings.Contains(html, "<td>"+row[0]+"</td><td>"+row[1]+"</td>") {
+			t.Errorf("timeline.csv row %q is not in the report's timeline", row)
+		}
+	}
+	if ac := read(fileAccountsCSV); len(ac) != 2 || strings.Join(ac[0], ",") != "account,first_login_utc,from,more_sources,logins,rests_on" ||
+		strings.Join(ac[1], ",") != "jsmith,2026-11-20 09:50 UTC,130.37.1.20 (a compromised third-party system),0,1,custody entry 2" {
+		t.Errorf("accounts.csv %q", ac)
+	}
 }

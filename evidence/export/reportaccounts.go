@@ -84,13 +84,13 @@ func (g *reportGroups) accounts(fs []reportFinding, exhibitOf map[string]string)
 		return strings.Compare(x.Account, y.Account)
 	})
 	for i, a := range order {
-		if i == maxAccounts {
-			g.AccountsMore = len(order) - i
-			break
-		}
 		if !a.first.IsZero() {
 			a.First = a.first.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		g.Accounts = append(g.Accounts, *a)
+		g.allAccounts = append(g.allAccounts, *a)
+		if i < maxAccounts {
+			g.Accounts = append(g.Accounts, *a)
+		}
 	}
+	g.AccountsMore = len(order) - len(g.Accounts)
 }

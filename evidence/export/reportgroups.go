@@ -70,6 +70,7 @@ type reportGroups struct {
 	// signed into, earliest first (reportaccounts.go).
 	Accounts     []reportAccount
 	AccountsMore int
+	allAccounts  []reportAccount // unbounded, for accounts.csv
 	Detailed     []reportBlock
 	Acted        []reportRow // no external role, but rules found what they did
 	Other        []reportRow // seen, nothing hostile detected

@@ -122,6 +122,8 @@ func (d *document) verifyText() []byte {
 	w("  stix-bundle.json  the assessment in STIX 2.1, marked TLP:%s\n", strings.ToUpper(d.o.TLP))
 	w("  report.html       the report for counsel and police (open in a browser, printable)\n")
 	w("  sources.csv       the sources with their recorded verdicts, for your own tools (CSV)\n")
+	w("  timeline.csv      the report's timeline: when each source that matters acted, citing it (CSV)\n")
+	w("  accounts.csv      the accounts hostile sources signed into, first login and its line (CSV)\n")
 	w("  exhibits.csv      the exhibits: number, SHA-256, size, names, sources, entries (CSV)\n")
 	w("  custody.csv       the custody entries of the package: number, time, who, what (CSV)\n")
 	if d.ann != nil && len(packageIOCs(d.ann, d.m.Export)) > 0 {
