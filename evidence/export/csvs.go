@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ const (
 	fileAccountsCSV = "accounts.csv"
 	fileExhibitsCSV = "exhibits.csv"
 	fileCustodyCSV  = "custody.csv"
+	fileReportJSON  = "report.json"
 )
 
 // sourcesHeader names the columns of sources.csv; the first six are what
@@ -44,8 +46,8 @@ func csvTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// sourcesCSV is one row per finding of the package.
-func (d *document) sourcesCSV() []byte {
+// sourcesRows is one row per finding of the package, after the header.
+func (d *document) sourcesRows() [][]string {
 	rows := [][]string{sourcesHeader}
 	for _, f := range d.st.findings {
 		var exRole, ex string
@@ -56,11 +58,11 @@ func (d *document) sourcesCSV() []byte {
 			f.Words, strconv.FormatInt(f.Events, 10), csvTime(f.FirstSeen), csvTime(f.LastSeen), strings.Join(f.Did(), "; "),
 			f.Campaign, exRole, ex, f.Recommendation})
 	}
-	return writeCSV(rows)
+	return rows
 }
 
-// exhibitsCSV is one row per artefact of the package, in exhibit order.
-func (d *document) exhibitsCSV() []byte {
+// exhibitsRows is one row per artefact of the package, in exhibit order.
+func (d *document) exhibitsRows() [][]string {
 	rows := [][]string{{"exhibit", "sha256", "size", "names", "sources", "preserved", "entries", "file"}}
 	for _, a := range d.st.artefacts {
 		ents := make([]string, len(a.entries))
@@ -70,7 +72,7 @@ func (d *document) exhibitsCSV() []byte {
 		rows = append(rows, []string{a.exhibit(), a.digest.Hex(), strconv.FormatInt(a.size, 10), strings.Join(a.names, "; "),
 			strings.Join(a.sources, "; "), a.received.UTC().Format(time.RFC3339), strings.Join(ents, " "), dirArtefacts + a.digest.Hex()})
 	}
-	return writeCSV(rows)
+	return rows
 }
 
 // custodyCSV is one row per entry the package shows.
@@ -96,38 +98,44 @@ func checkSourcesCSV(r *Report, pk *reader, views map[string]leafView, want int)
 		r.add(ProblemScope, fileSourcesCSV, "not the CSV of sources Casefile writes (%v)", err)
 		return false
 	}
+	return checkSourceRows(r, fileSourcesCSV, rows, views, want)
+}
+
+// checkSourceRows checks rows of sources (the header first), as
+// sources.csv and report.json carry them, against the proven leaves.
+func checkSourceRows(r *Report, file string, rows [][]string, views map[string]leafView, want int) bool {
 	seen := map[string]bool{}
 	for i, row := range rows[1:] {
 		v, ok := views[row[0]]
 		said := strings.Join(row[:6], ",")
 		leaf := strings.Join([]string{v.Indicator, v.Type, v.Role, prob2(v.Probability), v.Confidence, prob2(v.CollateralRisk)}, ",")
 		if !ok || said != leaf || seen[row[0]] {
-			r.add(ProblemScope, fileSourcesCSV, "row %d says %q, which no proven assessment leaf says (once)", i+2, said)
+			r.add(ProblemScope, file, "row %d says %q, which no proven assessment leaf says (once)", i+2, said)
 			return false
 		}
 		seen[row[0]] = true
 	}
 	if missing := absent(views, seen, want); missing != "" {
-		r.add(ProblemScope, fileSourcesCSV, "has no row for %s", missing)
+		r.add(ProblemScope, file, "has no row for %s", missing)
 		return false
 	}
 	return true
 }
 
-// timelineCSV is the report's timeline (section 3.0), a row per moment;
+// timelineRows is the report's timeline (section 3.0), a row per moment;
 // reportHTML must have run.
-func (d *document) timelineCSV() []byte {
+func (d *document) timelineRows() [][]string {
 	rows := [][]string{{"when_utc", "who", "as_what_doing_what", "rests_on"}}
 	for _, m := range d.groups.Timeline {
 		rows = append(rows, []string{m.When, m.Who, m.What, strings.Join(m.Cites, "; ")})
 	}
-	return writeCSV(rows)
+	return rows
 }
 
-// accountsCSV lists every account sources acting against the
+// accountsRows lists every account sources acting against the
 // organisation signed into (the first page names the first ones);
 // reportHTML must have run.
-func (d *document) accountsCSV() []byte {
+func (d *document) accountsRows() [][]string {
 	rows := [][]string{{"account", "first_login_utc", "from", "more_sources", "logins", "rests_on"}}
 	for _, a := range d.groups.allAccounts {
 		var from []string
@@ -137,5 +145,54 @@ func (d *document) accountsCSV() []byte {
 		rows = append(rows, []string{a.Account, a.First, strings.Join(from, "; "), strconv.Itoa(a.More),
 			strconv.FormatInt(a.Count, 10), a.Cite})
 	}
-	return writeCSV(rows)
+	return rows
+}
+
+// reportJSON holds the same tables as the CSV files, for tools that read
+// JSON: each row an object keyed by the CSV's column names. verify-export
+// checks its sources against the proven leaves like sources.csv.
+func (d *document) reportJSON() ([]byte, error) {
+	doc := map[string]any{"format": reportJSONFormat}
+	for name, rows := range map[string][][]string{"sources": d.sourcesRows(), "timeline": d.timelineRows(),
+		"accounts": d.accountsRows(), "exhibits": d.exhibitsRows()} {
+		objs := make([]map[string]string, 0, len(rows)-1)
+		for _, row := range rows[1:] {
+			o := make(map[string]string, len(row))
+			for i, k := range rows[0] {
+				o[k] = row[i]
+			}
+			objs = append(objs, o)
+		}
+		doc[name] = objs
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	return append(b, '\n'), err
+}
+
+const reportJSONFormat = "casefile-report/1"
+
+// checkReportJSON checks report.json, when the package has one: its
+// sources must say what the proven leaves say.
+func checkReportJSON(r *Report, pk *reader, views map[string]leafView, want int) bool {
+	f := pk.files[fileReportJSON]
+	if f == nil {
+		return true
+	}
+	var doc struct {
+		Format  string              `json:"format"`
+		Sources []map[string]string `json:"sources"`
+	}
+	if err := json.Unmarshal(f.data, &doc); err != nil || doc.Format != reportJSONFormat {
+		r.add(ProblemScope, fileReportJSON, "not the report.json Casefile writes (%v)", err)
+		return false
+	}
+	rows := [][]string{sourcesHeader}
+	for _, o := range doc.Sources {
+		row := make([]string, len(sourcesHeader))
+		for i, k := range sourcesHeader {
+			row[i] = o[k]
+		}
+		rows = append(rows, row)
+	}
+	return checkSourceRows(r, fileReportJSON, rows, views, want)
 }

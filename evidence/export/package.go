@@ -310,10 +310,15 @@ func assemble(ctx context.Context, c *evidence.Case, st *state, o Options, pub e
 		return nil, err
 	}
 	p.add(fileReport, report)
-	p.add(fileSourcesCSV, doc.sourcesCSV())
-	p.add(fileTimelineCSV, doc.timelineCSV())
-	p.add(fileAccountsCSV, doc.accountsCSV())
-	p.add(fileExhibitsCSV, doc.exhibitsCSV())
+	p.add(fileSourcesCSV, writeCSV(doc.sourcesRows()))
+	p.add(fileTimelineCSV, writeCSV(doc.timelineRows()))
+	p.add(fileAccountsCSV, writeCSV(doc.accountsRows()))
+	p.add(fileExhibitsCSV, writeCSV(doc.exhibitsRows()))
+	rj, err := doc.reportJSON()
+	if err != nil {
+		return nil, err
+	}
+	p.add(fileReportJSON, rj)
 	p.add(fileCustodyCSV, doc.custodyCSV())
 	if b := iocsCSV(packageIOCs(ann, m.Export)); b != nil {
 		p.add(fileIOCsCSV, b)

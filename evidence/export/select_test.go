@@ -379,6 +379,12 @@ func TestCompleteProven(t *testing.T) {
 			j := bytes.Index(b[i+2:], []byte("\r\n"))
 			writeOrFail(t, filepath.Join(d, "sources.csv"), append(b[:i:i], b[i+2+j:]...))
 		}},
+		{"forged-json", "report.json", func(d string) {
+			replaceIn(t, filepath.Join(d, "report.json"), `"probability": "0.71"`, `"probability": "0.17"`)
+		}},
+		{"dropped-json-source", "report.json", func(d string) {
+			replaceIn(t, filepath.Join(d, "report.json"), `"indicator": "81.2.69.142"`, `"indicator": "81.2.69.143"`)
+		}},
 		// 81.2.69.142 is in the appendix, stated briefly beside its address.
 		{"forged-brief", "report.html", func(d string) {
 			replaceIn(t, filepath.Join(d, "report.html"), `<span class="rec">undetermined (p = 0.40)</span>`, `<span class="rec">undetermined (p = 0.04)</span>`)

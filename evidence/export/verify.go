@@ -75,7 +75,7 @@ var (
 	oldCheckpointRE = regexp.MustCompile(`^proofs/checkpoint-[1-9][0-9]*\.txt$`)
 	topLevelAllowed = map[string]bool{fileManifest: true, fileSig: true, fileSums: true, fileSumsSig: true, filePublicKey: true, fileEntries: true,
 		fileCheckpoint: true, fileTimestamp: true, fileCase: true, fileSTIX: true, fileReport: true, fileVerify: true, fileVerifySh: true,
-		fileSourcesCSV: true, fileTimelineCSV: true, fileAccountsCSV: true, fileExhibitsCSV: true, fileCustodyCSV: true, fileIOCsCSV: true}
+		fileSourcesCSV: true, fileReportJSON: true, fileTimelineCSV: true, fileAccountsCSV: true, fileExhibitsCSV: true, fileCustodyCSV: true, fileIOCsCSV: true}
 )
 
 // Verify checks a package offline: every file against the signed

@@ -113,7 +113,7 @@ func verifyLeaves(r *Report, pk *reader, m *Manifest, shown map[uint64]*evidence
 		r.add(ProblemManifest, fileManifest, "%d findings, %d of them proven by an assessment leaf", m.Findings, len(views))
 		return
 	}
-	if findingsAgree(r, pk, views, want) && checkSourcesCSV(r, pk, views, want) {
+	if findingsAgree(r, pk, views, want) && checkSourcesCSV(r, pk, views, want) && checkReportJSON(r, pk, views, want) {
 		r.FindingsProven = m.Findings
 	}
 }

@@ -124,6 +124,8 @@ func (d *document) verifyText() []byte {
 	w("  sources.csv       the sources with their recorded verdicts, for your own tools (CSV)\n")
 	w("  timeline.csv      the report's timeline: when each source that matters acted, citing it (CSV)\n")
 	w("  accounts.csv      the accounts hostile sources signed into, first login and its line (CSV)\n")
+	w("  report.json       the sources, the timeline, the accounts and the exhibits as JSON,\n")
+	w("                    each row an object keyed by the CSV's column names\n")
 	w("  exhibits.csv      the exhibits: number, SHA-256, size, names, sources, entries (CSV)\n")
 	w("  custody.csv       the custody entries of the package: number, time, who, what (CSV)\n")
 	if d.ann != nil && len(packageIOCs(d.ann, d.m.Export)) > 0 {
@@ -216,9 +218,10 @@ func (d *document) leavesText(w func(string, ...any)) {
 		w("  newline is the leaf): their tree's root must be the root entry N records.\n")
 	}
 	if len(st.provenAt) > 0 {
-		w("  The findings in stix-bundle.json, case.jsonld, report.html and sources.csv must say what their\n")
-		w("  leaf of the assessment entry (%d) says (indicator, role, probability and its\n", st.assessment.Index)
-		w("  words, analytic confidence, collateral risk, recommendation).\n")
+		w("  The findings in stix-bundle.json, case.jsonld, report.html, sources.csv and\n")
+		w("  report.json must say what their leaf of the assessment entry (%d) says\n", st.assessment.Index)
+		w("  (indicator, role, probability and its words, analytic confidence, collateral\n")
+		w("  risk, recommendation).\n")
 	}
 	w("  casefile verify-export checks all of this.\n")
 }
