@@ -3,12 +3,12 @@ package ui
 import (
 	"context"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/attrib"
+	"github.com/casefile/casefile/graph/triage"
 )
 
 // assessCache holds the assessment, the indicator list and the graph of the
@@ -204,7 +204,7 @@ func sourceOrder(src []attrib.Source, key string, desc bool) []int {
 		case "probability":
 			return a.Probability < b.Probability
 		case "confidence":
-			return confRank(a.Confidence) < confRank(b.Confidence)
+			return triage.ConfidenceRank(a.Confidence) < triage.ConfidenceRank(b.Confidence)
 		case "risk":
 			return a.CollateralRisk < b.CollateralRisk
 		default: // events
@@ -218,16 +218,4 @@ func sourceOrder(src []attrib.Source, key string, desc bool) []int {
 		return less(idx[x], idx[y])
 	})
 	return idx
-}
-
-func confRank(c string) int {
-	switch strings.ToLower(c) {
-	case "high":
-		return 3
-	case "moderate":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
 }

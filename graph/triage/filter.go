@@ -209,7 +209,7 @@ func compare(a, b *Row, key string) int {
 	case "probability":
 		return cmp.Compare(a.Probability, b.Probability)
 	case "confidence":
-		return cmp.Compare(confRank(a.Confidence), confRank(b.Confidence))
+		return cmp.Compare(ConfidenceRank(a.Confidence), ConfidenceRank(b.Confidence))
 	case "risk":
 		return cmp.Compare(a.Risk, b.Risk)
 	case "verdict":
@@ -230,7 +230,9 @@ func (r *Row) OrgName() string {
 // Confidences are the analytic confidences, highest first.
 var Confidences = []string{"high", "moderate", "low"}
 
-func confRank(c string) int {
+// ConfidenceRank orders analytic confidences: high 3, moderate 2, low 1,
+// anything else 0.
+func ConfidenceRank(c string) int {
 	switch strings.ToLower(c) {
 	case "high":
 		return 3
