@@ -38,13 +38,9 @@ func (a *app) eventsCmd() *cobra.Command {
 			}
 			defer h.Close()
 			s := eventstore.New(h.Case)
-			names := map[string]string{}
-			runs, err := s.Runs()
+			names, err := artefactNames(s)
 			if err != nil {
 				return err
-			}
-			for _, r := range runs {
-				names[r.Artefact] = r.Name
 			}
 			enc := json.NewEncoder(a.out)
 			enc.SetEscapeHTML(false)
@@ -124,4 +120,18 @@ func eventText(e *parse.Event, name string) string {
 	}
 	fmt.Fprintf(&b, "  [%s %s, byte %d; %s]", show(name), where, c.Offset, show(c.Parser))
 	return b.String()
+}
+
+// artefactNames names each parsed artefact by the name it was ingested
+// under, for event lines.
+func artefactNames(s *eventstore.Store) (map[string]string, error) {
+	runs, err := s.Runs()
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(runs))
+	for _, r := range runs {
+		names[r.Artefact] = r.Name
+	}
+	return names, nil
 }

@@ -152,13 +152,9 @@ func (a *app) searchEvents(cmd *cobra.Command, f *searchFlags, lq eventstore.Que
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
-	runs, err := s.Runs()
+	names, err := artefactNames(s)
 	if err != nil {
 		return err
-	}
-	for _, r := range runs {
-		names[r.Artefact] = r.Name
 	}
 	enc := json.NewEncoder(a.out)
 	enc.SetEscapeHTML(false)
