@@ -3,7 +3,6 @@ package export
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/casefile/casefile/evidence/tsa"
 	"github.com/casefile/casefile/evidence/tsa/tsatest"
 	"github.com/casefile/casefile/evidence/witness"
+	"github.com/casefile/casefile/evidence/witness/witnesstest"
 )
 
 // witnessedCase is the test case with a witness and a TSA configured.
@@ -23,15 +23,8 @@ func witnessedCase(t *testing.T) (*testCase, witness.Policy, *tsatest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := witness.OpenServer(t.TempDir(), "counsel.example/w")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.AddLog(vkey); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(w)
-	t.Cleanup(srv.Close)
+	w := witnesstest.Start(t, "counsel.example/w", vkey)
+	srv := w.HTTP
 	ts := tsatest.New(t, func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) })
 	p := witness.Policy{Witnesses: []witness.Witness{{URL: srv.URL, VKey: w.VKey()}}, Quorum: 1, TSA: ts.URL}
 	if _, err := witness.Record(context.Background(), tc.c, testExaminer, p); err != nil {

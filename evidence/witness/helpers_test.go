@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,7 +15,7 @@ import (
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/memstore"
-	"github.com/casefile/casefile/evidence/witness"
+	"github.com/casefile/casefile/evidence/witness/witnesstest"
 )
 
 const testOrigin = "casefile.invalid/case/witness-test"
@@ -88,29 +87,10 @@ func snapshot(t testing.TB, c *evidence.Case) *memstore.Store {
 	return s
 }
 
-// testWitness is a witness server on 127.0.0.1 that knows one log.
-type testWitness struct {
-	*witness.Server
-	dir string
-	url string
-	srv *httptest.Server
-}
-
-func newWitness(t testing.TB, name string, logs ...string) *testWitness {
+// newWitness is a witness server on 127.0.0.1 that knows the logs given.
+func newWitness(t testing.TB, name string, logs ...string) *witnesstest.Server {
 	t.Helper()
-	dir := t.TempDir()
-	w, err := witness.OpenServer(dir, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range logs {
-		if err := w.AddLog(l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(w)
-	t.Cleanup(srv.Close)
-	return &testWitness{Server: w, dir: dir, url: srv.URL, srv: srv}
+	return witnesstest.Start(t, name, logs...)
 }
 
 // post sends a raw add-checkpoint body and returns the status and body.

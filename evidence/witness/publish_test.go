@@ -11,6 +11,7 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/tsa/tsatest"
 	"github.com/casefile/casefile/evidence/witness"
+	"github.com/casefile/casefile/evidence/witness/witnesstest"
 )
 
 var stampTime = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
@@ -19,7 +20,7 @@ var stampTime = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 type witnessed struct {
 	k      testKey
 	c      *evidence.Case
-	w1, w2 *testWitness
+	w1, w2 *witnesstest.Server
 	tsa    *tsatest.Server
 	policy witness.Policy
 }
@@ -32,7 +33,7 @@ func newWitnessed(t *testing.T) *witnessed {
 	x.tsa = tsatest.New(t, func() time.Time { return stampTime })
 	grow(t, x.c, 2, "before")
 	p := witness.Policy{
-		Witnesses: []witness.Witness{{URL: x.w1.url, VKey: x.w1.VKey()}, {URL: x.w2.url, VKey: x.w2.VKey()}},
+		Witnesses: []witness.Witness{{URL: x.w1.URL, VKey: x.w1.VKey()}, {URL: x.w2.URL, VKey: x.w2.VKey()}},
 		Quorum:    2, TSA: x.tsa.URL,
 	}
 	if _, err := witness.Record(context.Background(), x.c, "tester", p); err != nil {
@@ -101,7 +102,7 @@ func TestPublishAndCheck(t *testing.T) {
 
 func TestWitnessDownIsAWarning(t *testing.T) {
 	x := newWitnessed(t)
-	x.w2.srv.Close()
+	x.w2.HTTP.Close()
 	grow(t, x.c, 2, "after")
 	res := x.publish(t, 1)
 	if res.QuorumMet() || res.Witnesses[1].Err == "" || res.Witnesses[1].Refused {
