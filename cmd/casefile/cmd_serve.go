@@ -148,15 +148,15 @@ func serveUntil(ctx context.Context, hs *http.Server, errc <-chan error) error {
 	return nil
 }
 
-// serveDemo creates the demo users (an analyst and counsel, each with a
-// random password printed once), prints the URL and the logins, and serves
-// the demo case until interrupted.
+// serveDemo creates the demo users (an analyst, counsel and an admin who
+// manages users, each with a random password printed once), prints the URL
+// and the logins, and serves the demo case until interrupted.
 func (a *app) serveDemo(cmd *cobra.Command, h *casedir.Handle, addr string) error {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
 	type login struct{ name, role, pass string }
-	logins := []login{{"analyst", ui.RoleAnalyst, ""}, {"counsel", ui.RoleCounsel, ""}}
+	logins := []login{{"analyst", ui.RoleAnalyst, ""}, {"counsel", ui.RoleCounsel, ""}, {"admin", ui.RoleAdmin, ""}}
 	for i := range logins {
 		var raw [12]byte
 		rand.Read(raw[:])
