@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -31,11 +33,25 @@ import (
 // 1 KiB go to the value log, so that an edited store looks like one the
 // tool wrote. The rest (cache and memtable sizes, compaction) only tune a
 // long-lived process and change nothing a reader depends on.
+//
+// The directory lock is retried for a few seconds: tests run script steps
+// in parallel, and a process another test forks between our previous
+// close and its exec holds a copy of the locked descriptor until it execs
+// (flock locks belong to the open file, which fork shares), which under
+// load takes long enough to refuse the next open.
 func open(dir string) (*badger.DB, error) {
-	db, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "db")).
+	o := badger.DefaultOptions(filepath.Join(dir, "db")).
 		WithLogger(nil).
 		WithCompression(options.None).
-		WithValueThreshold(1 << 10))
+		WithValueThreshold(1 << 10)
+	var db *badger.DB
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		db, err = badger.Open(o)
+		if err == nil || !strings.Contains(err.Error(), "Cannot acquire directory lock") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storeedit: open %s: %w", dir, err)
 	}
