@@ -116,14 +116,8 @@ func (h *handler) apiNoteWrite(w http.ResponseWriter, r *http.Request) {
 		if req.Withdraw {
 			return st.PlanWithdraw(req.Supersedes)
 		}
-		for _, c := range req.Cites {
-			t, err := annotate.ParseTarget(c)
-			if err != nil {
-				return annotate.Change{}, err
-			}
-			if err := annotate.Check(h.s.c.Case, t); err != nil {
-				return annotate.Change{}, err
-			}
+		if err := annotate.CheckCites(h.s.c.Case, req.Cites); err != nil {
+			return annotate.Change{}, err
 		}
 		return st.PlanNote(annotate.NoteDraft{Title: req.Title, Body: req.Body, Cites: req.Cites, ForReport: req.ForReport, Supersedes: req.Supersedes})
 	})

@@ -155,15 +155,11 @@ func (h *handler) writeNote(r *http.Request, f noteForm, supersedes uint64) (uin
 	var cites []string
 	for _, c := range strings.Split(f.Cites, "\n") {
 		if c = strings.TrimSpace(c); c != "" {
-			t, err := annotate.ParseTarget(c)
-			if err != nil {
-				return 0, err
-			}
-			if err := annotate.Check(h.s.c.Case, t); err != nil {
-				return 0, err
-			}
 			cites = append(cites, c)
 		}
+	}
+	if err := annotate.CheckCites(h.s.c.Case, cites); err != nil {
+		return 0, err
 	}
 	e, err := h.s.annots.record(r.Context(), actorOf(principalOf(r)), func(st *annotate.State) (annotate.Change, error) {
 		return st.PlanNote(annotate.NoteDraft{Title: f.Title, Body: f.Body, Cites: cites, ForReport: f.ForReport, Supersedes: supersedes})

@@ -86,15 +86,6 @@ func (a *app) writeJSON(v any) error {
 	return enc.Encode(v)
 }
 
-// checkedTarget reads a target and checks that the case holds it.
-func checkedTarget(c *evidence.Case, s string) (annotate.Target, error) {
-	t, err := annotate.ParseTarget(s)
-	if err != nil {
-		return t, err
-	}
-	return t, annotate.Check(c, t)
-}
-
 func (a *app) tagCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tag add|remove|list",
@@ -110,7 +101,7 @@ func (a *app) tagCmd() *cobra.Command {
 				return usagef("tag add takes a TARGET and at least one TAG")
 			}
 			return a.annotateEach(cmd, len(args)-1, func(c *evidence.Case, st *annotate.State, i int) (annotate.Change, error) {
-				t, err := checkedTarget(c, args[0])
+				t, err := annotate.CheckedTarget(c, args[0])
 				if err != nil {
 					return annotate.Change{}, err
 				}
@@ -198,7 +189,7 @@ func (a *app) starCmd() *cobra.Command {
 					}
 					return st.PlanUnstar(t)
 				}
-				t, err := checkedTarget(c, args[0])
+				t, err := annotate.CheckedTarget(c, args[0])
 				if err != nil {
 					return annotate.Change{}, err
 				}
@@ -232,7 +223,7 @@ func (a *app) commentCmd() *cobra.Command {
 				return usagef("comment takes a TARGET and the TEXT (quoted)")
 			}
 			return a.annotateWith(cmd, func(c *evidence.Case, st *annotate.State) (annotate.Change, error) {
-				t, err := checkedTarget(c, args[0])
+				t, err := annotate.CheckedTarget(c, args[0])
 				if err != nil {
 					return annotate.Change{}, err
 				}

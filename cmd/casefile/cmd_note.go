@@ -75,7 +75,7 @@ func (a *app) noteAddCmd() *cobra.Command {
 				return err
 			}
 			return a.annotateWith(cmd, func(c *evidence.Case, st *annotate.State) (annotate.Change, error) {
-				if err := checkCites(c, f.cites); err != nil {
+				if err := annotate.CheckCites(c, f.cites); err != nil {
 					return annotate.Change{}, err
 				}
 				return st.PlanNote(annotate.NoteDraft{Title: f.title, Body: body, Cites: f.cites, ForReport: f.forReport})
@@ -115,7 +115,7 @@ func (a *app) noteEditCmd() *cobra.Command {
 					d.Body = body
 				}
 				if cmd.Flags().Changed("cite") {
-					if err := checkCites(c, f.cites); err != nil {
+					if err := annotate.CheckCites(c, f.cites); err != nil {
 						return annotate.Change{}, err
 					}
 					d.Cites = f.cites
@@ -241,15 +241,4 @@ func joinNums(ns []uint64) string {
 		s[i] = strconv.FormatUint(n, 10)
 	}
 	return strings.Join(s, ", ")
-}
-
-// checkCites refuses citations of artefacts or entries the case does not
-// hold.
-func checkCites(c *evidence.Case, cites []string) error {
-	for _, s := range cites {
-		if _, err := checkedTarget(c, s); err != nil {
-			return err
-		}
-	}
-	return nil
 }

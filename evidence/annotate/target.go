@@ -165,3 +165,23 @@ func plainText(what, s string, max int, multiline bool) error {
 	}
 	return nil
 }
+
+// CheckedTarget reads a target and checks that the case holds it.
+func CheckedTarget(c *evidence.Case, s string) (Target, error) {
+	t, err := ParseTarget(s)
+	if err != nil {
+		return t, err
+	}
+	return t, Check(c, t)
+}
+
+// CheckCites refuses a note's citations that do not read as targets or
+// name artefacts or entries the case does not hold.
+func CheckCites(c *evidence.Case, cites []string) error {
+	for _, s := range cites {
+		if _, err := CheckedTarget(c, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
