@@ -43,13 +43,26 @@ func (s *Store) SetLegalHold(ctx context.Context, on bool) (int, error) {
 	if !s.locked {
 		return 0, fmt.Errorf("bucket %s has no Object Lock: it cannot hold objects", s.cfg.Bucket)
 	}
-	vs, err := s.versions(ctx)
-	if err != nil {
-		return 0, err
-	}
 	status := minio.LegalHoldDisabled
 	if on {
 		status = minio.LegalHoldEnabled
+	}
+	return s.eachVersion(ctx, func(ctx context.Context, v objectVersion) error {
+		err := s.c.PutObjectLegalHold(ctx, s.cfg.Bucket, v.key, minio.PutObjectLegalHoldOptions{VersionID: v.version, Status: &status})
+		if err != nil {
+			return fmt.Errorf("legal hold on %s (version %s): %w", v.key, v.version, err)
+		}
+		return nil
+	})
+}
+
+// eachVersion calls fn for every version of every object of the case,
+// several at a time, each call with its own timeout, and returns how many
+// versions there were.
+func (s *Store) eachVersion(ctx context.Context, fn func(context.Context, objectVersion) error) (int, error) {
+	vs, err := s.versions(ctx)
+	if err != nil {
+		return 0, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(putParallel)
@@ -57,11 +70,7 @@ func (s *Store) SetLegalHold(ctx context.Context, on bool) (int, error) {
 		g.Go(func() error {
 			cctx, cancel := context.WithTimeout(gctx, opTimeout)
 			defer cancel()
-			err := s.c.PutObjectLegalHold(cctx, s.cfg.Bucket, v.key, minio.PutObjectLegalHoldOptions{VersionID: v.version, Status: &status})
-			if err != nil {
-				return fmt.Errorf("legal hold on %s (version %s): %w", v.key, v.version, err)
-			}
-			return nil
+			return fn(cctx, v)
 		})
 	}
 	return len(vs), g.Wait()
@@ -73,31 +82,20 @@ func (s *Store) LegalHolds(ctx context.Context) (HoldCount, error) {
 	if !s.locked {
 		return hc, nil
 	}
-	vs, err := s.versions(ctx)
-	if err != nil {
-		return hc, err
-	}
 	var held atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(putParallel)
-	for _, v := range vs {
-		g.Go(func() error {
-			cctx, cancel := context.WithTimeout(gctx, opTimeout)
-			defer cancel()
-			st, err := s.c.GetObjectLegalHold(cctx, s.cfg.Bucket, v.key, minio.GetObjectLegalHoldOptions{VersionID: v.version})
-			if err != nil {
-				if r := minio.ToErrorResponse(err); r.Code == "NoSuchObjectLockConfiguration" || r.Code == "ObjectLockConfigurationNotFoundError" {
-					return nil // never held
-				}
-				return fmt.Errorf("legal hold of %s (version %s): %w", v.key, v.version, err)
+	n, err := s.eachVersion(ctx, func(ctx context.Context, v objectVersion) error {
+		st, err := s.c.GetObjectLegalHold(ctx, s.cfg.Bucket, v.key, minio.GetObjectLegalHoldOptions{VersionID: v.version})
+		if err != nil {
+			if r := minio.ToErrorResponse(err); r.Code == "NoSuchObjectLockConfiguration" || r.Code == "ObjectLockConfigurationNotFoundError" {
+				return nil // never held
 			}
-			if st != nil && *st == minio.LegalHoldEnabled {
-				held.Add(1)
-			}
-			return nil
-		})
-	}
-	err = g.Wait()
-	hc.Objects, hc.Held = len(vs), int(held.Load())
+			return fmt.Errorf("legal hold of %s (version %s): %w", v.key, v.version, err)
+		}
+		if st != nil && *st == minio.LegalHoldEnabled {
+			held.Add(1)
+		}
+		return nil
+	})
+	hc.Objects, hc.Held = n, int(held.Load())
 	return hc, err
 }
