@@ -48,7 +48,6 @@ type runWriter struct {
 	seq      uint32
 	block    uint32
 	buf      bytes.Buffer
-	line     []byte
 	digest   hash.Hash
 	mal      bytes.Buffer
 	malBlock uint32
@@ -62,10 +61,12 @@ type runWriter struct {
 	tmax     time.Time
 	err      error
 
-	// Events are encoded and indexed in a goroutine of their own while the
-	// parser goes on: batch collects them, work hands them over.
+	// Events are encoded on every core while the parser goes on (see
+	// encode.go): batch collects them, jobs hands them to the encoders,
+	// order to the goroutine that stores them in sequence.
 	batch   []parse.Event
-	work    chan []parse.Event
+	jobs    chan encodeJob
+	order   chan chan *encodedBatch
 	done    chan error
 	failed  atomic.Bool
 	stopped bool
@@ -81,20 +82,7 @@ const pipelineBatch = 256
 
 func newRunWriter(ctx context.Context, c *evidence.Case, id [8]byte, d evidence.Digest) *runWriter {
 	w := &runWriter{ctx: ctx, c: c, id: id, artefact: d, digest: sha256.New(), postings: map[string]*posting{}, distinct: map[[16]byte]struct{}{}}
-	w.work, w.done = make(chan []parse.Event, 4), make(chan error, 1)
-	go func() {
-		var err error
-		for b := range w.work {
-			for i := range b {
-				if err == nil {
-					if err = w.encode(&b[i]); err != nil {
-						w.failed.Store(true)
-					}
-				}
-			}
-		}
-		w.done <- err
-	}()
+	w.startEncoders()
 	w.search = &searchWriter{c: c, id: id}
 	w.swork, w.sdone = make(chan []parse.Event, 4), make(chan error, 1)
 	go func() {
@@ -123,25 +111,26 @@ func (w *runWriter) Event(e parse.Event) error {
 	}
 	w.batch = append(w.batch, e)
 	if len(w.batch) == pipelineBatch {
-		w.work <- w.batch
+		w.dispatch(w.batch)
 		w.swork <- w.batch
 		w.batch = make([]parse.Event, 0, pipelineBatch)
 	}
 	return nil
 }
 
-// stop ends the encoding goroutine and returns its error.
+// stop ends the encoding goroutines and returns their error.
 func (w *runWriter) stop() error {
 	if w.stopped {
 		return nil
 	}
 	w.stopped = true
 	if len(w.batch) > 0 {
-		w.work <- w.batch
+		w.dispatch(w.batch)
 		w.swork <- w.batch
 		w.batch = nil
 	}
-	close(w.work)
+	close(w.jobs)
+	close(w.order)
 	close(w.swork)
 	err, serr := <-w.done, <-w.sdone
 	if err == nil {
@@ -150,29 +139,41 @@ func (w *runWriter) stop() error {
 	return err
 }
 
-// encode stores one event: its JSON line, the digest, the postings.
-func (w *runWriter) encode(e *parse.Event) error {
-	start := w.buf.Len()
-	w.line = append(e.AppendJSON(w.line[:0]), '\n') // what encoding/json writes, without reflection
-	w.buf.Write(w.line)
-	w.digest.Write(w.buf.Bytes()[start:])
-	if !e.Time.IsZero() {
-		if w.tmin.IsZero() || e.Time.Before(w.tmin) {
-			w.tmin = e.Time
+// store adds one encoded batch to the run in sequence: the lines to the
+// current block, the postings, the time range.
+func (w *runWriter) store(b *encodedBatch) error {
+	line, key := 0, 0
+	for i := range b.evs {
+		w.buf.Write(b.lines[line:b.lineEnds[i]])
+		line = b.lineEnds[i]
+		var ts int64
+		if t := b.evs[i].Time; !t.IsZero() {
+			ts = t.UnixNano()
+			if w.tmin.IsZero() || t.Before(w.tmin) {
+				w.tmin = t
+			}
+			if t.After(w.tmax) {
+				w.tmax = t
+			}
 		}
-		if e.Time.After(w.tmax) {
-			w.tmax = e.Time
+		for ; key < b.eventKeys[i]; key++ {
+			from := 0
+			if key > 0 {
+				from = b.keyEnds[key-1]
+			}
+			notePosting(w.postings, b.keys[from:b.keyEnds[key]], w.seq, ts)
 		}
-	}
-	notePostings(w.postings, e, w.seq)
-	w.seq++
-	if w.seq%partEvents == 0 {
-		if err := w.writePart(false); err != nil {
-			return err
+		w.seq++
+		if w.seq%partEvents == 0 {
+			if err := w.writePart(false); err != nil {
+				return err
+			}
 		}
-	}
-	if w.seq%blockEvents == 0 {
-		return w.flushBlock()
+		if w.seq%blockEvents == 0 {
+			if err := w.flushBlock(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -193,28 +194,43 @@ func EventIndicators(e *parse.Event) []indicator.Indicator {
 }
 
 // notePostings adds event seq to the postings of every indicator e
-// mentions (what the writer stores and what Verify recomputes).
+// mentions (what Verify recomputes; the writer does the same from the keys
+// its encoders prepared).
 func notePostings(postings map[string]*posting, e *parse.Event, seq uint32) {
 	var ts int64
 	if !e.Time.IsZero() {
 		ts = e.Time.UnixNano()
 	}
+	var k []byte
 	for _, ind := range EventIndicators(e) {
-		k := string(ind.Type) + "\x00" + ind.Value
-		p := postings[k]
-		if p == nil {
-			p = &posting{}
-			postings[k] = p
+		k = appendIndicatorKey(k[:0], ind)
+		notePosting(postings, k, seq, ts)
+	}
+}
+
+// appendIndicatorKey appends the postings key of ind: type \x00 value.
+func appendIndicatorKey(dst []byte, ind indicator.Indicator) []byte {
+	dst = append(dst, ind.Type...)
+	dst = append(dst, 0)
+	return append(dst, ind.Value...)
+}
+
+// notePosting adds event seq, at ts (unix ns, 0 when unknown), to the
+// posting of the indicator keyed k.
+func notePosting(postings map[string]*posting, k []byte, seq uint32, ts int64) {
+	p := postings[string(k)]
+	if p == nil {
+		p = &posting{}
+		postings[string(k)] = p
+	}
+	p.deltas = binary.AppendUvarint(p.deltas, uint64(seq-p.lastSeq))
+	p.count++
+	p.lastSeq = seq
+	if ts != 0 {
+		if p.first == 0 || ts < p.first {
+			p.first = ts
 		}
-		p.deltas = binary.AppendUvarint(p.deltas, uint64(seq-p.lastSeq))
-		p.count++
-		p.lastSeq = seq
-		if ts != 0 {
-			if p.first == 0 || ts < p.first {
-				p.first = ts
-			}
-			p.last = max(p.last, ts)
-		}
+		p.last = max(p.last, ts)
 	}
 }
 
@@ -250,6 +266,7 @@ func (w *runWriter) flushBlock() error {
 	if w.buf.Len() == 0 {
 		return nil
 	}
+	w.digest.Write(w.buf.Bytes()) // the digest is of every line in order: a block at a time
 	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: s2.Encode(nil, w.buf.Bytes())}}, false)
 	w.block++
 	w.buf.Reset()
