@@ -132,7 +132,7 @@ func Run(r io.Reader, format string, opts Options, sink Sink) (Result, error) {
 		}
 	}
 	res.Parser, res.Version = p.Name(), p.Version()
-	cs := &memberSink{sink: sink, gzip: res.Gzip, mod: opts.ModTime, received: opts.Received, res: &res}
+	cs := newMemberSink(sink, res.Gzip, opts.ModTime, opts.Received, &res)
 	st, err := p.Parse(in, opts, cs)
 	if err == nil && damage != nil && damage.err != nil {
 		// What was read is kept; the damage is reported where it starts.
@@ -220,6 +220,20 @@ type memberSink struct {
 	gzip          bool
 	mod, received time.Time
 	res           *Result
+	// The two flags' texts, made once, and each joined to the last note
+	// it was joined to: a whole log is usually flagged with one note.
+	modNote, receivedNote noteJoin
+}
+
+func newMemberSink(sink Sink, gzip bool, mod, received time.Time, res *Result) *memberSink {
+	c := &memberSink{sink: sink, gzip: gzip, mod: mod, received: received, res: res}
+	if !mod.IsZero() {
+		c.modNote.flag = "dated after the file's modification time " + mod.UTC().Format(time.RFC3339) + ": check the year, time zone or clock"
+	}
+	if !received.IsZero() {
+		c.receivedNote.flag = "dated after the artefact was received (" + received.UTC().Format(time.RFC3339) + "): in the future when preserved"
+	}
+	return c
 }
 
 func (c *memberSink) Event(ev Event) error {
@@ -229,14 +243,28 @@ func (c *memberSink) Event(ev Event) error {
 	if !ev.Time.IsZero() {
 		if !c.mod.IsZero() && ev.Time.After(c.mod.Add(TimeSlack)) {
 			c.res.AfterModTime++
-			ev.TimeNote = joinNote(ev.TimeNote, "dated after the file's modification time "+c.mod.UTC().Format(time.RFC3339)+": check the year, time zone or clock")
+			ev.TimeNote = c.modNote.to(ev.TimeNote)
 		}
 		if !c.received.IsZero() && ev.Time.After(c.received.Add(TimeSlack)) {
 			c.res.AfterReceived++
-			ev.TimeNote = joinNote(ev.TimeNote, "dated after the artefact was received ("+c.received.UTC().Format(time.RFC3339)+"): in the future when preserved")
+			ev.TimeNote = c.receivedNote.to(ev.TimeNote)
 		}
 	}
 	return c.sink.Event(ev)
+}
+
+// noteJoin adds flag to time notes, remembering the last note and result.
+type noteJoin struct {
+	flag         string
+	last, joined string
+	used         bool
+}
+
+func (j *noteJoin) to(note string) string {
+	if !j.used || note != j.last {
+		j.last, j.joined, j.used = note, joinNote(note, j.flag), true
+	}
+	return j.joined
 }
 
 func joinNote(a, b string) string {
