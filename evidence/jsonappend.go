@@ -84,7 +84,7 @@ func plain8(s string) bool {
 	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs } // a zero byte in v
-	bad := w&highs | // not ASCII
+	bad := w&highs |                                                 // not ASCII
 		(w-0x20*ones)&^w&highs | // below 0x20
 		zero(w^'"'*ones) | zero(w^'\\'*ones)
 	return bad == 0
