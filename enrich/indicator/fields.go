@@ -58,6 +58,27 @@ const (
 // The result has no duplicates and its order is deterministic: source,
 // service, user, then the fields in the order of the list above.
 func FromFields(src, srcService, user string, fields map[string]string) []Indicator {
+	var x Extractor
+	return x.FromFields(src, srcService, user, fields)
+}
+
+// Extractor is FromFields with a memory of the host names and addresses it
+// normalised: a log names the same few hosts in event after event, and
+// their normalisation is most of FromFields' cost. The zero value is
+// ready; an Extractor is for one goroutine.
+type Extractor struct {
+	hosts map[string]Indicator // host text → its indicator (Type "" when none)
+}
+
+// maxHosts and maxHostLen bound an Extractor's memory; other hosts are
+// normalised each time.
+const (
+	maxHosts   = 1 << 14
+	maxHostLen = 256
+)
+
+// FromFields is the package's FromFields, remembering hosts.
+func (x *Extractor) FromFields(src, srcService, user string, fields map[string]string) []Indicator {
 	var out []Indicator
 	add := func(t Type, v string, ok bool) {
 		if !ok {
@@ -71,19 +92,20 @@ func FromFields(src, srcService, user string, fields map[string]string) []Indica
 		out = append(out, Indicator{t, v})
 	}
 	host := func(s string) {
-		if s = strings.TrimSpace(s); s == "" || s == "-" {
+		if s == "" {
 			return
 		}
-		if a, ok := NormalizeIP(s); ok {
-			add(TypeIP, a.String(), true)
-			return
+		h, ok := x.hosts[s]
+		if !ok {
+			h = hostIndicator(s)
+			if x.hosts == nil {
+				x.hosts = make(map[string]Indicator)
+			}
+			if len(x.hosts) < maxHosts && len(s) <= maxHostLen {
+				x.hosts[s] = h
+			}
 		}
-		if IsServicePrincipal(s) {
-			add(TypeService, normalizeService(s), true)
-			return
-		}
-		d, ok := NormalizeDomain(s)
-		add(TypeDomain, d, ok)
+		add(h.Type, h.Value, h.Type != "")
 	}
 	host(src)
 	if s := normalizeService(srcService); s != "" {
@@ -124,4 +146,22 @@ func FromFields(src, srcService, user string, fields map[string]string) []Indica
 		add(TypeHash, v, ok)
 	}
 	return out
+}
+
+// hostIndicator is what FromFields makes of a source or host field: an
+// address, a service principal or a domain (Type "" when none).
+func hostIndicator(s string) Indicator {
+	if s = strings.TrimSpace(s); s == "" || s == "-" {
+		return Indicator{}
+	}
+	if a, ok := NormalizeIP(s); ok {
+		return Indicator{TypeIP, a.String()}
+	}
+	if IsServicePrincipal(s) {
+		return Indicator{TypeService, normalizeService(s)}
+	}
+	if d, ok := NormalizeDomain(s); ok {
+		return Indicator{TypeDomain, d}
+	}
+	return Indicator{}
 }

@@ -230,3 +230,30 @@ func FuzzNormalizeIP(f *testing.F) {
 		Special(a) // must not panic
 	})
 }
+
+// An Extractor used for event after event says what FromFields says of
+// each: its memory of hosts changes nothing, the second time a host is
+// seen either (the inputs repeat hosts as sources and as host fields).
+func TestExtractorRemembersHosts(t *testing.T) {
+	type in struct {
+		src, svc, user string
+		fields         map[string]string
+	}
+	ins := []in{
+		{"::ffff:172.16.66.1", "", "IEUser", map[string]string{"host": "WWW.Example.com", "path": "/a"}},
+		{"config.amazonaws.com", "", "-", nil},
+		{"WWW.Example.com", "", "root", map[string]string{"host": "::ffff:172.16.66.1"}},
+		{" 10.0.0.5 ", "", "", map[string]string{"host": "config.amazonaws.com"}},
+		{"-", "Ec2.amazonaws.com", "", map[string]string{"host": "-", "hostname": "host.example.net"}},
+		{"not a host!", "", "", map[string]string{"host": "not a host!"}},
+		{"", "", "", nil},
+	}
+	var x Extractor
+	for round := range 2 {
+		for _, c := range ins {
+			if got, want := x.FromFields(c.src, c.svc, c.user, c.fields), FromFields(c.src, c.svc, c.user, c.fields); !slices.Equal(got, want) {
+				t.Errorf("round %d, %+v:\n got %v\nwant %v", round, c, got, want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package eventstore
 import (
 	"runtime"
 
+	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence/parse"
 )
 
@@ -36,6 +37,7 @@ func (w *runWriter) startEncoders() {
 	free := make(chan *encodedBatch, 6*n) // batches to reuse, so that encoding allocates little
 	for range n {
 		go func() {
+			var x indicator.Extractor
 			for j := range w.jobs {
 				var b *encodedBatch
 				select {
@@ -43,7 +45,7 @@ func (w *runWriter) startEncoders() {
 				default:
 					b = &encodedBatch{}
 				}
-				b.encode(j.evs)
+				b.encode(&x, j.evs)
 				j.out <- b
 			}
 		}()
@@ -74,7 +76,7 @@ func (w *runWriter) dispatch(evs []parse.Event) {
 	w.jobs <- encodeJob{evs, out}
 }
 
-func (b *encodedBatch) encode(evs []parse.Event) {
+func (b *encodedBatch) encode(x *indicator.Extractor, evs []parse.Event) {
 	b.evs = evs
 	b.lines, b.lineEnds = b.lines[:0], b.lineEnds[:0]
 	b.keys, b.keyEnds, b.eventKeys = b.keys[:0], b.keyEnds[:0], b.eventKeys[:0]
@@ -82,7 +84,7 @@ func (b *encodedBatch) encode(evs []parse.Event) {
 		e := &evs[i]
 		b.lines = append(e.AppendJSON(b.lines), '\n') // what encoding/json writes, without reflection
 		b.lineEnds = append(b.lineEnds, len(b.lines))
-		for _, ind := range EventIndicators(e) {
+		for _, ind := range eventIndicators(x, e) {
 			b.keys = appendIndicatorKey(b.keys, ind)
 			b.keyEnds = append(b.keyEnds, len(b.keys))
 		}

@@ -181,7 +181,13 @@ func (w *runWriter) store(b *encodedBatch) error {
 // EventIndicators lists the indicators an event mentions: those of its
 // source, user and fields, and its destination address.
 func EventIndicators(e *parse.Event) []indicator.Indicator {
-	inds := indicator.FromFields(e.Src, e.SrcService, e.User, e.Fields)
+	var x indicator.Extractor
+	return eventIndicators(&x, e)
+}
+
+// eventIndicators is EventIndicators with x's memory of hosts.
+func eventIndicators(x *indicator.Extractor, e *parse.Event) []indicator.Indicator {
+	inds := x.FromFields(e.Src, e.SrcService, e.User, e.Fields)
 	if e.Dst != "" {
 		if a, ok := indicator.NormalizeIP(e.Dst); ok {
 			v := a.String()
