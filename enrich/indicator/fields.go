@@ -89,6 +89,9 @@ func (x *Extractor) FromFields(src, srcService, user string, fields map[string]s
 				return
 			}
 		}
+		if out == nil {
+			out = make([]Indicator, 0, 4) // an event has a few: one allocation
+		}
 		out = append(out, Indicator{t, v})
 	}
 	host := func(s string) {
@@ -116,33 +119,41 @@ func (x *Extractor) FromFields(src, srcService, user string, fields map[string]s
 	if len(fields) == 0 {
 		return out
 	}
-	ua, ok := NormalizeUserAgent(fields[FieldUserAgent])
+	// One pass over the fields finds those read below: cheaper than a
+	// lookup of each name, most of which an event does not have.
+	var f [numFields]string
+	for k, v := range fields {
+		if i := fieldIndex(k); i >= 0 {
+			f[i] = v
+		}
+	}
+	ua, ok := NormalizeUserAgent(f[iUserAgent])
 	add(TypeUserAgent, ua, ok)
-	fp, ok := NormalizeSSHFingerprint(fields[FieldKeyFingerprint])
+	fp, ok := NormalizeSSHFingerprint(f[iKeyFingerprint])
 	add(TypeSSHKey, fp, ok)
-	if raw := fields[FieldURL]; raw != "" {
+	if raw := f[iURL]; raw != "" {
 		v, ok := NormalizeURL(raw)
 		add(TypeURL, v, ok)
-	} else if h, p := fields[FieldHost], fields[FieldPath]; h != "" && p != "" && strings.HasPrefix(p, "/") {
-		scheme := fields[FieldScheme]
+	} else if h, p := f[iHost], f[iPath]; h != "" && p != "" && strings.HasPrefix(p, "/") {
+		scheme := f[iScheme]
 		if scheme == "" {
 			scheme = "http"
 		}
 		v, ok := NormalizeURL(scheme + "://" + h + p)
 		add(TypeURL, v, ok)
 	}
-	host(fields[FieldHost])
-	for _, k := range []string{FieldDomain, FieldQuery, FieldHostname, FieldSNI, FieldServerName, FieldRRName} {
-		d, ok := NormalizeDomain(fields[k])
+	host(f[iHost])
+	for _, i := range []int{iDomain, iQuery, iHostname, iSNI, iServerName, iRRName} {
+		d, ok := NormalizeDomain(f[i])
 		add(TypeDomain, d, ok)
 	}
-	e, ok := NormalizeEmail(fields[FieldEmail])
+	e, ok := NormalizeEmail(f[iEmail])
 	add(TypeEmail, e, ok)
 	for _, h := range []struct {
-		field string
+		field int
 		n     int
-	}{{FieldMD5, 32}, {FieldSHA1, 40}, {FieldSHA256, 64}} {
-		v, ok := NormalizeHash(fields[h.field], h.n)
+	}{{iMD5, 32}, {iSHA1, 40}, {iSHA256, 64}} {
+		v, ok := NormalizeHash(f[h.field], h.n)
 		add(TypeHash, v, ok)
 	}
 	return out
@@ -164,4 +175,64 @@ func hostIndicator(s string) Indicator {
 		return Indicator{TypeDomain, d}
 	}
 	return Indicator{}
+}
+
+// Indexes of the fields FromFields reads, in fieldIndex's order.
+const (
+	iUserAgent = iota
+	iKeyFingerprint
+	iURL
+	iScheme
+	iHost
+	iPath
+	iDomain
+	iQuery
+	iHostname
+	iSNI
+	iServerName
+	iRRName
+	iEmail
+	iMD5
+	iSHA1
+	iSHA256
+	numFields
+)
+
+// fieldIndex is the index of a field FromFields reads, -1 for others.
+func fieldIndex(k string) int {
+	switch k {
+	case FieldUserAgent:
+		return iUserAgent
+	case FieldKeyFingerprint:
+		return iKeyFingerprint
+	case FieldURL:
+		return iURL
+	case FieldScheme:
+		return iScheme
+	case FieldHost:
+		return iHost
+	case FieldPath:
+		return iPath
+	case FieldDomain:
+		return iDomain
+	case FieldQuery:
+		return iQuery
+	case FieldHostname:
+		return iHostname
+	case FieldSNI:
+		return iSNI
+	case FieldServerName:
+		return iServerName
+	case FieldRRName:
+		return iRRName
+	case FieldEmail:
+		return iEmail
+	case FieldMD5:
+		return iMD5
+	case FieldSHA1:
+		return iSHA1
+	case FieldSHA256:
+		return iSHA256
+	}
+	return -1
 }
