@@ -38,6 +38,7 @@ func (w *runWriter) startEncoders() {
 	for range n {
 		go func() {
 			var x indicator.Extractor
+			var enc parse.JSONEncoder
 			for j := range w.jobs {
 				var b *encodedBatch
 				select {
@@ -45,7 +46,7 @@ func (w *runWriter) startEncoders() {
 				default:
 					b = &encodedBatch{}
 				}
-				b.encode(&x, j.evs)
+				b.encode(&x, &enc, j.evs)
 				j.out <- b
 			}
 		}()
@@ -76,13 +77,13 @@ func (w *runWriter) dispatch(evs []parse.Event) {
 	w.jobs <- encodeJob{evs, out}
 }
 
-func (b *encodedBatch) encode(x *indicator.Extractor, evs []parse.Event) {
+func (b *encodedBatch) encode(x *indicator.Extractor, enc *parse.JSONEncoder, evs []parse.Event) {
 	b.evs = evs
 	b.lines, b.lineEnds = b.lines[:0], b.lineEnds[:0]
 	b.keys, b.keyEnds, b.eventKeys = b.keys[:0], b.keyEnds[:0], b.eventKeys[:0]
 	for i := range evs {
 		e := &evs[i]
-		b.lines = append(e.AppendJSON(b.lines), '\n') // what encoding/json writes, without reflection
+		b.lines = append(enc.Append(b.lines, e), '\n') // what encoding/json writes, without reflection
 		b.lineEnds = append(b.lineEnds, len(b.lines))
 		for _, ind := range eventIndicators(x, e) {
 			b.keys = appendIndicatorKey(b.keys, ind)

@@ -13,10 +13,39 @@ import (
 // `casefile events --json` and of the events digest), without reflection.
 // A test checks the two agree on every sample and fixture.
 func (e *Event) AppendJSON(dst []byte) []byte {
+	var enc JSONEncoder
+	return enc.Append(dst, e)
+}
+
+// JSONEncoder is Event.AppendJSON remembering the encoding of the last time
+// note and artefact it wrote: the events of a log share them, and they
+// are the longest strings of most events. The zero value is ready; a
+// JSONEncoder is for one goroutine.
+type JSONEncoder struct {
+	note, artefact lastString
+}
+
+// lastString is a string and its JSON encoding.
+type lastString struct {
+	s   string
+	enc []byte
+	set bool
+}
+
+func (l *lastString) append(dst []byte, s string) []byte {
+	if !l.set || s != l.s {
+		l.s, l.enc, l.set = s, evidence.AppendJSONString(l.enc[:0], s), true
+	}
+	return append(dst, l.enc...)
+}
+
+// Append appends e's JSON encoding to dst, as AppendJSON does.
+func (enc *JSONEncoder) Append(dst []byte, e *Event) []byte {
 	dst = append(dst, `{"time":`...)
 	dst = appendTime(dst, e.Time)
 	if e.TimeNote != "" {
-		dst = appendKey(dst, "time_note", e.TimeNote)
+		dst = append(dst, `,"time_note":`...)
+		dst = enc.note.append(dst, e.TimeNote)
 	}
 	dst = appendKey(dst, "kind", e.Kind)
 	if e.Action != "" {
@@ -62,7 +91,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	}
 	c := &e.Citation
 	dst = append(dst, `,"citation":{"artefact":`...)
-	dst = appendString(dst, c.Artefact)
+	dst = enc.artefact.append(dst, c.Artefact)
 	dst = append(dst, `,"offset":`...)
 	dst = strconv.AppendInt(dst, c.Offset, 10)
 	if c.Line != 0 {
