@@ -3,6 +3,7 @@ package parse
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/evidence"
@@ -23,7 +24,10 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 // JSONEncoder is for one goroutine.
 type JSONEncoder struct {
 	note, artefact lastString
+	fields         []field // the event's fields, sorted by name
 }
+
+type field struct{ k, v string }
 
 // lastString is a string and its JSON encoding.
 type lastString struct {
@@ -73,21 +77,23 @@ func (enc *JSONEncoder) Append(dst []byte, e *Event) []byte {
 		dst = appendKey(dst, "user", e.User)
 	}
 	if len(e.Fields) > 0 {
-		keys := make([]string, 0, len(e.Fields))
-		for k := range e.Fields {
-			keys = append(keys, k)
+		fs := enc.fields[:0]
+		for k, v := range e.Fields {
+			fs = append(fs, field{k, v})
 		}
-		slices.Sort(keys)
+		slices.SortFunc(fs, func(a, b field) int { return strings.Compare(a.k, b.k) })
 		dst = append(dst, `,"fields":{`...)
-		for i, k := range keys {
+		for i, f := range fs {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = appendString(dst, f.k)
 			dst = append(dst, ':')
-			dst = appendString(dst, e.Fields[k])
+			dst = appendString(dst, f.v)
 		}
 		dst = append(dst, '}')
+		clear(fs) // keeps no strings alive
+		enc.fields = fs[:0]
 	}
 	c := &e.Citation
 	dst = append(dst, `,"citation":{"artefact":`...)
