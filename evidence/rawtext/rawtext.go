@@ -39,10 +39,22 @@ const hexDigits = "0123456789abcdef"
 // Encode returns s as valid UTF-8 from which Decode gives s back. Valid
 // UTF-8 without a backslash escape in it is returned as it is.
 func Encode(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, '\\') < 0 {
+	if plainASCII(s) || utf8.ValidString(s) && strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
 	return encode(s, false)
+}
+
+// plainASCII reports whether s is ASCII without a backslash, which Encode
+// returns as it is: one loop, cheaper for the short strings of an event
+// (host names, pids, programs) than the two calls of the general check.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Decode reverses Encode. Text that Encode did not write decodes to itself
