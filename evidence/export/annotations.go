@@ -124,8 +124,12 @@ func iocPattern(x annotate.IOC) string {
 }
 
 // stixCurated appends the curated indicators to a bundle's objects, with
-// the TLP marking definitions they need that the bundle lacks.
-func stixCurated(objs []node, iocs []annotate.IOC, key, identity string) []node {
+// the TLP marking definitions they need that the bundle lacks. roleOf,
+// when given, is the verdict on an indicator that is also an assessed
+// source ("" when it is not): its indicator is then typed by the role as
+// a source's is (a relay "anonymization", a platform "benign"), not as
+// malicious activity.
+func stixCurated(objs []node, iocs []annotate.IOC, key, identity string, roleOf func(string) string) []node {
 	have := map[string]bool{}
 	for _, o := range objs {
 		if o["type"] == "marking-definition" {
@@ -145,10 +149,16 @@ func stixCurated(objs []node, iocs []annotate.IOC, key, identity string) []node 
 				"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(tlp), "definition": node{"tlp": tlp}})
 		}
 		at := stamp(x.Time)
+		indType := "malicious-activity"
+		if roleOf != nil {
+			if t := indicatorTypes[roleOf(x.Indicator)]; t != "" {
+				indType = t
+			}
+		}
 		objs = append(objs, node{"type": "indicator", "spec_version": "2.1",
 			"id":      "indicator--" + uuid5(casefileNS, key+"/indicator/curated/"+strings.ToLower(x.Indicator)),
 			"created": at, "modified": at, "created_by_ref": identity, "object_marking_refs": []string{mark},
-			"name": x.Indicator, "indicator_types": []string{"malicious-activity"}, "pattern": pattern, "pattern_type": "stix",
+			"name": x.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
 			"pattern_version": "2.1", "valid_from": at, "labels": []string{curatedLabel, "tlp:" + x.TLP},
 			"description": curatedText(x)})
 	}
