@@ -33,7 +33,10 @@ format) of every source with an external verdict, for a CERT or the police:
 relays and platforms with to_ids false, each with its verdict, probability and
 the examiner's rationale; --tlp marks it (default amber) and sets how far MISP
 distributes it. When the team has curated an IOC list ('casefile ioc'), the
-MISP event holds those indicators instead, each with its own TLP. Each report to the provider of a relay, a platform or the attacker's server
+MISP event holds those indicators instead, each with its own TLP.
+DIR/stix-bundle.json is a STIX 2.1 bundle of the same selection, for tools
+that read STIX: relays as "anonymization" and platforms as "benign"
+indicators, never "malicious-activity". Each report to the provider of a relay, a platform or the attacker's server
 also holds preservation-request.txt: the addresses, times, source ports and
 records to preserve, specific enough for an authority to take over.
 DIR/nis2-notification-draft.txt drafts the three NIS2 stages (early warning
@@ -106,7 +109,7 @@ recorded first unless the latest recorded one has the same result.`,
 			}
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
-				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor, TLP: strings.ToLower(tlp),
+				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Title: h.Config.Title, Actor: actor, TLP: strings.ToLower(tlp),
 				Detected: known, DetectedWhy: why,
 			})
 			if err != nil {
@@ -143,6 +146,9 @@ func printNotify(a *app, out string, res *notify.Result) {
 			what = "curated indicator(s), each with its TLP"
 		}
 		fmt.Fprintf(a.out, "MISP event of %d %s: %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), what, out, notify.MISPFile, m.Entry)
+	}
+	if x := res.STIX; x != nil {
+		fmt.Fprintf(a.out, "STIX 2.1 bundle of the same selection: %s/%s (custody entry #%d)\n", out, notify.STIXFile, x.Entry)
 	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(a.out, "NIS2 incident notification draft: %s/%s, to complete (custody entry #%d)\n", out, notify.NIS2File, n.Entry)

@@ -219,6 +219,12 @@ func writeSummary(dir string, res *Result) error {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 		}
 	}
+	if x := res.STIX; x != nil {
+		fmt.Fprintf(&b, "\nSTIX 2.1 bundle of the same selection, for tools that read STIX (custody entry #%d)\n", x.Entry)
+		for _, f := range x.Files {
+			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(&b, "\nNIS2 incident notification draft, to complete (custody entry #%d)\n", n.Entry)
 		for _, f := range n.Files {

@@ -38,9 +38,10 @@ type Options struct {
 	From       Party    // reporter and sender of the X-ARF reports
 	Examiner   string   // who signs the e-mails, "Name <email>"
 	// Fingerprint is the case key's fingerprint, which lets a recipient
-	// check a package of the case later; CaseID seeds the report ids.
-	Fingerprint, CaseID string
-	Actor               string
+	// check a package of the case later; CaseID seeds the report ids;
+	// Title names the case in the STIX bundle.
+	Fingerprint, CaseID, Title string
+	Actor                      string
 	// TLP marks the MISP event (clear, green, amber, red; "" is amber) and
 	// sets how far MISP distributes it. An event of the curated IOC list
 	// takes each item's TLP instead, and the strictest for the event.
@@ -83,9 +84,11 @@ type Result struct {
 	MISP *Report `json:"misp,omitempty"`
 	// MISPCurated says the MISP event holds the curated IOC list (casefile
 	// ioc), not the sources with an external verdict.
-	MISPCurated bool        `json:"misp_curated,omitempty"`
-	NIS2        *Report     `json:"nis2"` // the NIS2 notification draft
-	Unreached   []Unreached `json:"unreached,omitempty"`
+	MISPCurated bool `json:"misp_curated,omitempty"`
+	// STIX is the STIX 2.1 bundle of the same selection as the MISP event.
+	STIX      *Report     `json:"stix,omitempty"`
+	NIS2      *Report     `json:"nis2"` // the NIS2 notification draft
+	Unreached []Unreached `json:"unreached,omitempty"`
 	// NotExternal counts the sources left out because their verdict names
 	// nobody outside to notify (undetermined, internal, contacted).
 	NotExternal int `json:"not_external"`
@@ -216,8 +219,14 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 			return res, err
 		}
 		res.MISPCurated = true
+		if res.STIX, err = writeSTIX(ctx, c, o, ts, iocs, strictestTLP(iocs)); err != nil {
+			return res, err
+		}
 	case len(all) > 0:
 		if res.MISP, err = writeMISP(ctx, c, all, o); err != nil {
+			return res, err
+		}
+		if res.STIX, err = writeSTIX(ctx, c, o, all, nil, o.TLP); err != nil {
 			return res, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -127,4 +128,34 @@ func Validate(t testing.TB, raw []byte) []map[string]any {
 		}
 	}
 	return b.Objects
+}
+
+// Named is what a bundle's objects name as indicators, sorted: the name
+// of every indicator, and the value of every observable that observed
+// data reports (a source shown without an indicator).
+func Named(objs []map[string]any) []string {
+	byID := map[string]map[string]any{}
+	for _, o := range objs {
+		byID[o["id"].(string)] = o
+	}
+	seen := map[string]bool{}
+	for _, o := range objs {
+		switch o["type"] {
+		case "indicator":
+			seen[o["name"].(string)] = true
+		case "observed-data":
+			refs, _ := o["object_refs"].([]any)
+			for _, r := range refs {
+				if v, ok := byID[r.(string)]["value"].(string); ok {
+					seen[v] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
 }
