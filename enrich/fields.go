@@ -40,8 +40,12 @@ const (
 	FieldCreated       = "created" // RFC 3339
 	FieldNetName       = "net_name"
 	FieldRegistrar     = "registrar"
-	FieldRegistry      = "registry"  // the registry that answered
-	FieldNotFound      = "not_found" // the registry has no record (true)
+	// FieldRegistrarAbuseEmail is a domain's registrar's abuse contact,
+	// kept apart from FieldAbuseEmail (a network's) because the report to
+	// a registrar is about the domain, not about an address it routes.
+	FieldRegistrarAbuseEmail = "registrar_abuse_email"
+	FieldRegistry            = "registry"  // the registry that answered
+	FieldNotFound            = "not_found" // the registry has no record (true)
 
 	// Cloud provider ranges (enrich/cloud).
 	FieldProvider = "provider"
