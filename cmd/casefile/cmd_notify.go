@@ -160,8 +160,11 @@ func printNotify(a *app, out string, res *notify.Result) {
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(a.out, "NIS2 incident notification draft: %s/%s, to complete (custody entry #%d)\n", out, notify.NIS2File, n.Entry)
 	}
-	for _, u := range res.NotNotified {
-		fmt.Fprintf(a.out, "  %-18s %-27s %s\n", u.Indicator, u.Role, u.Why)
+	if len(res.NotNotified) > 0 {
+		fmt.Fprintf(a.out, "No report for %d source(s), and not shared:\n", len(res.NotNotified))
+		for _, u := range res.NotNotified {
+			fmt.Fprintf(a.out, "  %-18s %-27s %s\n", u.Indicator, u.Role, u.Why)
+		}
 	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(a.out, "No abuse contact known for %d source(s):\n", len(res.Unreached))

@@ -270,7 +270,7 @@ func writeSummary(dir string, res *Result) error {
 		}
 	}
 	if len(res.NotNotified) > 0 {
-		fmt.Fprintf(&b, "\nNo report written for these (they are in the NIS2 draft's facts, not in the MISP event):\n")
+		fmt.Fprintf(&b, "\nNo report written for these, and not shared in the MISP event or the STIX bundle:\n")
 		for _, u := range res.NotNotified {
 			fmt.Fprintf(&b, "  %s (%s): %s\n", u.Indicator, u.Role, u.Why)
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/evidence/export"
-	"github.com/casefile/casefile/graph/attrib"
 )
 
 // STIXFile is the STIX 2.1 bundle in the notify directory: the same
@@ -39,7 +38,10 @@ func writeSTIX(ctx context.Context, c *evidence.Case, o Options, ts []*target, i
 
 // stixFindings are the targets' findings with the verdict the MISP event
 // gives them: the examiner's, when recorded, replaces the model's role and
-// probability and leads the statement with the examiner's rationale.
+// leads the statement with the examiner's rationale. The model's
+// probability of that role, often small, and its confidence in its own
+// verdict are not the examiner's: the indicator states neither (no STIX
+// confidence), as the X-ARF report does.
 func stixFindings(ts []*target) []export.Finding {
 	out := make([]export.Finding, 0, len(ts))
 	for _, t := range ts {
@@ -47,7 +49,8 @@ func stixFindings(ts []*target) []export.Finding {
 		if x := f.Examiner; x != nil && t.role != f.Role {
 			f.Statement = fmt.Sprintf("Examiner's verdict: %s, by %s: %s (the model: %s, p = %.2f: %s)",
 				mispVerdict[t.role], x.Actor, x.Rationale, f.Role, f.Probability, f.Statement)
-			f.Role, f.Probability, f.Words = t.role, t.probability, attrib.Words(t.probability)
+			f.Role, f.Probability = t.role, t.probability
+			f.Words, f.Confidence = "by the examiner's verdict", "not stated (the examiner's verdict)"
 		}
 		out = append(out, f)
 	}

@@ -76,8 +76,8 @@ func TestSTIXBundleOfSources(t *testing.T) {
 			t.Errorf("%s: indicator type %v, want %s", ind, got, typ)
 		}
 	}
-	if s := inds["52.1.2.3"]["description"].(string); !strings.Contains(s, "abused legitimate platform") {
-		t.Errorf("the platform's indicator does not state the examiner's verdict: %s", s)
+	if s := inds["52.1.2.3"]["description"].(string); !strings.Contains(s, "by the examiner's verdict an abused legitimate platform") || inds["52.1.2.3"]["confidence"] != nil {
+		t.Errorf("the platform's indicator does not state the examiner's verdict, or gives the model's confidence: %v", inds["52.1.2.3"])
 	}
 	if res.STIX == nil || strings.Join(res.STIX.Sources, " ") != strings.Join(res.MISP.Sources, " ") {
 		t.Fatalf("STIX report %+v, MISP %+v", res.STIX, res.MISP)
