@@ -163,7 +163,8 @@ func TestCloudFrontEnd(t *testing.T) {
 
 // TestCloudFrontEndTable: without Amazon's own answer in the case the
 // desk comes from the built-in table, and the e-mail says so and where it
-// is published; Azure likewise; Google Cloud, for which the table holds
+// is published; for Azure the case holds Microsoft's own answer, which
+// gives the desk; Google Cloud, for which the table holds
 // no e-mail, is listed unreached with what to do, not sent to the
 // customer; a reassigned range outside any cloud range stays with its
 // registry contact.
@@ -176,6 +177,7 @@ func TestCloudFrontEndTable(t *testing.T) {
 	plain["startAddress"], plain["endAddress"] = "198.51.100.0", "198.51.100.255"
 	c, fs := platformCase(t, []platformSource{
 		{"3.3.3.7", "aws", "CLOUDFRONT", reassigned(t)},
+		{"13.64.1.1", "azure", "AzureCloud", sampleRDAP(t, "meeb-whoisit/data_rdap_response_ip_v4_3.json")},
 		{"13.64.9.9", "azure", "AzureCloud", msft},
 		{"34.1.2.3", "gcp", "Google Cloud", gcp},
 		{"198.51.100.7", "", "", plain},
@@ -190,7 +192,7 @@ func TestCloudFrontEndTable(t *testing.T) {
 	for _, r := range res.Reports {
 		to[strings.Join(r.Sources, " ")] = r.To
 	}
-	want := map[string]string{"3.3.3.7": "abuse@amazonaws.com", "13.64.9.9": "abuse@microsoft.com", "198.51.100.7": "abuse@example-streaming.example"}
+	want := map[string]string{"3.3.3.7": "abuse@amazonaws.com", "13.64.1.1 13.64.9.9": "abuse@microsoft.com", "198.51.100.7": "abuse@example-streaming.example"}
 	for s, w := range want {
 		if to[s] != w {
 			t.Errorf("%s reported to %q, want %s (all: %v)", s, to[s], w, to)
@@ -204,6 +206,18 @@ func TestCloudFrontEndTable(t *testing.T) {
 		if !strings.Contains(oneLine(mail), want) {
 			t.Errorf("the e-mail lacks %q:\n%s", want, mail)
 		}
+	}
+	// Microsoft's own network (the real ARIN answer for 13.64.0.0 -
+	// 13.107.255.255) is the provider's, and is where the desk for the
+	// range reassigned inside it is read, not the table.
+	mail, _ = os.ReadFile(filepath.Join(o.Out, "abuse@microsoft.com", "email.txt"))
+	for _, want := range []string{"1. 13.64.1.1 (network 13.64.0.0 - 13.107.255.255 MSFT)", "2. 13.64.9.9 (Microsoft Azure AzureCloud)", "the registry's answer for MSFT 13.64.0.0 - 13.107.255.255, a network of Microsoft Azure holding the address"} {
+		if !strings.Contains(oneLine(mail), want) {
+			t.Errorf("the e-mail lacks %q:\n%s", want, mail)
+		}
+	}
+	if strings.Contains(string(mail), "platform abuse desks") {
+		t.Errorf("the Microsoft desk was taken from the table although the case holds Microsoft's answer:\n%s", mail)
 	}
 }
 
