@@ -116,7 +116,7 @@ recorded first unless the latest recorded one has the same result.`,
 			}
 			res, err := notify.Prepare(ctx(cmd), h.Case, findings, notify.Options{
 				Out: out, Indicators: indicators, From: notify.Party{Org: org, Contact: contact, Domain: domain},
-				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Title: h.Config.Title, Actor: actor, TLP: strings.ToLower(tlp),
+				Examiner: actor, Fingerprint: h.KeyFingerprint, CaseID: h.Config.CaseID, Actor: actor, TLP: strings.ToLower(tlp),
 				Detected: known, DetectedWhy: why,
 			})
 			if err != nil {

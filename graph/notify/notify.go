@@ -39,10 +39,9 @@ type Options struct {
 	From       Party    // reporter and sender of the X-ARF reports
 	Examiner   string   // who signs the e-mails, "Name <email>"
 	// Fingerprint is the case key's fingerprint, which lets a recipient
-	// check a package of the case later; CaseID seeds the report ids;
-	// Title names the case in the STIX bundle.
-	Fingerprint, CaseID, Title string
-	Actor                      string
+	// check a package of the case later; CaseID seeds the report ids.
+	Fingerprint, CaseID string
+	Actor               string
 	// TLP marks the MISP event (clear, green, amber, red; "" is amber) and
 	// sets how far MISP distributes it. An event of the curated IOC list
 	// takes each item's TLP instead, and the strictest for the event.

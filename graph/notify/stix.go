@@ -27,7 +27,11 @@ func writeSTIX(ctx context.Context, c *evidence.Case, o Options, ts []*target, i
 	if author == "" {
 		author = o.Actor
 	}
-	b, err := export.STIXBundle(export.STIXSelection{CaseID: o.CaseID, Title: o.Title, Author: author, TLP: tlp,
+	info, err := c.Info()
+	if err != nil {
+		return nil, err
+	}
+	b, err := export.STIXBundle(export.STIXSelection{CaseID: o.CaseID, Title: info.Title, Author: author, TLP: tlp,
 		Time: time.Now(), Findings: stixFindings(ts), IOCs: iocs})
 	if err != nil {
 		return nil, err
