@@ -94,9 +94,9 @@ func stixTLP(tlp string) string {
 	return tlp
 }
 
-// iocPattern is the STIX pattern of a curated indicator ("" for a type
+// IOCPattern is the STIX pattern of a curated indicator ("" for a type
 // STIX patterns do not name, such as an SSH key fingerprint).
-func iocPattern(x annotate.IOC) string {
+func IOCPattern(x annotate.IOC) string {
 	q := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x.Indicator)
 	switch x.Type {
 	case "ip":
@@ -137,7 +137,7 @@ func stixCurated(objs []node, iocs []annotate.IOC, key, identity string, roleOf 
 		}
 	}
 	for _, x := range iocs {
-		pattern := iocPattern(x)
+		pattern := IOCPattern(x)
 		if pattern == "" {
 			continue
 		}
@@ -269,7 +269,7 @@ func checkAnnotations(r *Report, pk *reader, m *Manifest, shown map[uint64]*evid
 	byName := map[string]annotate.IOC{}
 	expect := 0
 	for _, x := range iocs {
-		if iocPattern(x) != "" {
+		if IOCPattern(x) != "" {
 			byName[x.Indicator] = x
 			expect++
 		}
@@ -280,7 +280,7 @@ func checkAnnotations(r *Report, pk *reader, m *Manifest, shown map[uint64]*evid
 			continue
 		}
 		x, ok := byName[o.Name]
-		if !ok || o.Pattern != iocPattern(x) || len(o.Marks) != 1 || o.Marks[0] != "marking-definition--"+tlpMarkings[stixTLP(x.TLP)] ||
+		if !ok || o.Pattern != IOCPattern(x) || len(o.Marks) != 1 || o.Marks[0] != "marking-definition--"+tlpMarkings[stixTLP(x.TLP)] ||
 			!hasLabel(o.Labels, "tlp:"+x.TLP) || o.Description != curatedText(x) {
 			r.add(ProblemScope, fileSTIX, "the curated indicator %q is not what the package's entries record", o.Name)
 			return

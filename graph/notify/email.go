@@ -262,6 +262,9 @@ func writeSummary(dir string, res *Result) error {
 		for _, f := range x.Files {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 		}
+		if len(res.STIXOmitted) > 0 {
+			fmt.Fprintf(&b, "  not in the bundle, only in the MISP event (STIX patterns cannot name them): %s\n", strings.Join(res.STIXOmitted, ", "))
+		}
 	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(&b, "\nNIS2 incident notification draft, to complete (custody entry #%d)\n", n.Entry)

@@ -85,10 +85,13 @@ type Result struct {
 	// MISPCurated says the MISP event holds the curated IOC list (casefile
 	// ioc), not the sources with an external verdict.
 	MISPCurated bool `json:"misp_curated,omitempty"`
-	// STIX is the STIX 2.1 bundle of the same selection as the MISP event.
-	STIX      *Report     `json:"stix,omitempty"`
-	NIS2      *Report     `json:"nis2"` // the NIS2 notification draft
-	Unreached []Unreached `json:"unreached,omitempty"`
+	// STIX is the STIX 2.1 bundle of the same selection as the MISP event,
+	// but for STIXOmitted: curated indicators STIX patterns cannot name
+	// (an SSH key fingerprint), which only the MISP event holds.
+	STIX        *Report     `json:"stix,omitempty"`
+	STIXOmitted []string    `json:"stix_omitted,omitempty"`
+	NIS2        *Report     `json:"nis2"` // the NIS2 notification draft
+	Unreached   []Unreached `json:"unreached,omitempty"`
 	// NotNotified are sources with an external verdict that no one is to
 	// be told about: a cloud service principal (WhyServicePrincipal).
 	NotNotified []Unreached `json:"not_notified,omitempty"`
@@ -241,6 +244,11 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		res.MISPCurated = true
 		if res.STIX, err = writeSTIX(ctx, c, o, ts, iocs, strictestTLP(iocs)); err != nil {
 			return res, err
+		}
+		for _, x := range iocs {
+			if export.IOCPattern(x) == "" {
+				res.STIXOmitted = append(res.STIXOmitted, x.Indicator)
+			}
 		}
 	case len(all) > 0:
 		if res.MISP, err = writeMISP(ctx, c, all, o); err != nil {

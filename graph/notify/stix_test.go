@@ -107,6 +107,7 @@ func TestSTIXBundleOfCuratedIOCs(t *testing.T) {
 		{Indicator: "45.9.20.1", TLP: "amber+strict"},
 		{Indicator: "evil.example", TLP: "green"},
 		{Indicator: strings.Repeat("ab", 32), TLP: "red"},
+		{Indicator: "SHA256:" + strings.Repeat("A", 43), Type: "ssh-key", TLP: "green"},
 	} {
 		ch, err := st.PlanIOC(d)
 		if err != nil {
@@ -131,8 +132,16 @@ func TestSTIXBundleOfCuratedIOCs(t *testing.T) {
 	}
 	objs := stixtest.Validate(t, raw)
 	named, misp := stixtest.Named(objs), mispValues(t, filepath.Join(o.Out, notify.MISPFile))
-	if !slices.Equal(named, misp) || len(named) != 4 {
-		t.Fatalf("the STIX bundle names %v, the MISP event %v", named, misp)
+	// The SSH key fingerprint is in the MISP event only, and said so.
+	ssh := "SHA256:" + strings.Repeat("A", 43)
+	if i := slices.Index(misp, ssh); i >= 0 {
+		misp = slices.Delete(misp, i, i+1)
+	}
+	if !slices.Equal(named, misp) || len(named) != 4 || !slices.Equal(res.STIXOmitted, []string{ssh}) {
+		t.Fatalf("the STIX bundle names %v, the MISP event %v (omitted %v)", named, misp, res.STIXOmitted)
+	}
+	if sum, _ := os.ReadFile(filepath.Join(o.Out, "summary.txt")); !strings.Contains(string(sum), "only in the MISP event (STIX patterns cannot name them): "+ssh) {
+		t.Errorf("the summary does not say what the bundle lacks:\n%s", sum)
 	}
 	marks := map[string]string{}
 	for _, x := range objs {
@@ -153,7 +162,7 @@ func TestSTIXBundleOfCuratedIOCs(t *testing.T) {
 	if got := inds["45.9.20.1"]["indicator_types"].([]any)[0]; got != "malicious-activity" {
 		t.Errorf("the curated attacker's VPS is a %v indicator", got)
 	}
-	if res.STIX == nil || !res.MISPCurated || len(res.STIX.Sources) != 4 {
+	if res.STIX == nil || !res.MISPCurated || len(res.STIX.Sources) != 5 {
 		t.Fatalf("STIX report %+v", res.STIX)
 	}
 }
