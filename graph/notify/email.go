@@ -244,6 +244,9 @@ func days(first, last *time.Time) string {
 func writeSummary(dir string, res *Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Abuse reports prepared by Casefile. Nothing has been sent.\n\n")
+	if len(res.Reports) == 0 {
+		fmt.Fprintf(&b, "No abuse report: no source with an external verdict has a known abuse contact.\n")
+	}
 	for _, r := range res.Reports {
 		fmt.Fprintf(&b, "%s  (%s; custody entry #%d)\n", r.To, strings.Join(r.Roles, ", "), r.Entry)
 		fmt.Fprintf(&b, "  about %s\n", strings.Join(r.Sources, ", "))

@@ -248,6 +248,20 @@ func TestServicePrincipalNotNotified(t *testing.T) {
 	if !strings.Contains(string(sum), "config.amazonaws.com (abused-platform): not notified: the provider's own service acting for your account; review the account's IAM activity instead") {
 		t.Errorf("summary:\n%s", sum)
 	}
+	// The service principal alone (the real case): no report, no MISP
+	// event or STIX bundle, and the summary says so.
+	o.Out = filepath.Join(t.TempDir(), "alone")
+	res, err = notify.Prepare(context.Background(), c, fs[1:], o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Reports) != 0 || res.MISP != nil || res.STIX != nil || len(res.NotNotified) != 1 {
+		t.Errorf("the service principal alone: %+v", res)
+	}
+	sum, _ = os.ReadFile(filepath.Join(o.Out, "summary.txt"))
+	if !strings.Contains(string(sum), "No abuse report: no source with an external verdict has a known abuse contact.") {
+		t.Errorf("summary:\n%s", sum)
+	}
 }
 
 // TestDomainRegistrarContact: a domain's report goes to the registrar's
