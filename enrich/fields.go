@@ -40,8 +40,21 @@ const (
 	FieldCreated       = "created" // RFC 3339
 	FieldNetName       = "net_name"
 	FieldRegistrar     = "registrar"
-	FieldRegistry      = "registry"  // the registry that answered
-	FieldNotFound      = "not_found" // the registry has no record (true)
+	// FieldRegistrarAbuseEmail is a domain's registrar's abuse contact,
+	// kept apart from FieldAbuseEmail (a network's) because the report to
+	// a registrar is about the domain, not about an address it routes.
+	FieldRegistrarAbuseEmail = "registrar_abuse_email"
+	// FieldRegistrant is the registrant an RDAP answer names for a network
+	// (its vCard name): the provider, or a customer it reassigned the
+	// range to. FieldType is the network's type ("DIRECT ALLOCATION",
+	// "REASSIGNED"…) and FieldHandle, FieldParentHandle the registry's
+	// handles of the network and of the one it was carved from.
+	FieldRegistrant   = "registrant"
+	FieldType         = "type"
+	FieldHandle       = "handle"
+	FieldParentHandle = "parent_handle"
+	FieldRegistry     = "registry"  // the registry that answered
+	FieldNotFound     = "not_found" // the registry has no record (true)
 
 	// Cloud provider ranges (enrich/cloud).
 	FieldProvider = "provider"

@@ -24,8 +24,15 @@ func (a *app) notifyCmd() *cobra.Command {
 (compromised third party, anonymising relay, abused platform, the attacker's
 own infrastructure; the examiner's verdict when one was recorded), a report
 to the abuse contact of its network: the contact is read from the recorded
-RDAP answers (casefile enrich --rdap), else from WHOIS. Sources with one
-contact share one report. For each contact, DIR/<contact>/ receives
+RDAP answers (casefile enrich --rdap), else from WHOIS; a domain's from
+its registrar's abuse contact in its WHOIS answer. An address inside a cloud
+provider's published ranges (enrich with its ip-ranges file) that the
+registry shows reassigned to a customer goes to the platform's abuse desk,
+naming the customer: the desk is read from the case's registry answer for
+the provider's own network, else from a built-in table that cites where
+each provider publishes it. A cloud service principal (config.amazonaws.com)
+is not notified: it is the provider acting for your own account. Sources
+with one contact share one report. For each contact, DIR/<contact>/ receives
 email.txt, written for the recipient's position and quoting only the log
 lines the assessment cites, with the case's key fingerprint, and one X-ARF
 v4 JSON report per source. DIR/misp-event.json is a MISP event (MISP core
@@ -33,7 +40,10 @@ format) of every source with an external verdict, for a CERT or the police:
 relays and platforms with to_ids false, each with its verdict, probability and
 the examiner's rationale; --tlp marks it (default amber) and sets how far MISP
 distributes it. When the team has curated an IOC list ('casefile ioc'), the
-MISP event holds those indicators instead, each with its own TLP. Each report to the provider of a relay, a platform or the attacker's server
+MISP event holds those indicators instead, each with its own TLP.
+DIR/stix-bundle.json is a STIX 2.1 bundle of the same selection, for tools
+that read STIX: relays as "anonymization" and platforms as "benign"
+indicators, never "malicious-activity". Each report to the provider of a relay, a platform or the attacker's server
 also holds preservation-request.txt: the addresses, times, source ports and
 records to preserve, specific enough for an authority to take over.
 DIR/nis2-notification-draft.txt drafts the three NIS2 stages (early warning
@@ -125,7 +135,7 @@ recorded first unless the latest recorded one has the same result.`,
 	fl.StringVar(&org, "org", "", "your organisation, as the reports name it (default: the contact's domain)")
 	fl.StringVar(&contact, "contact", "", "the e-mail address recipients reply to (default: the examiner's)")
 	fl.StringVar(&domain, "domain", "", "your organisation's domain (default: the contact's)")
-	fl.StringVar(&tlp, "tlp", "amber", "TLP of the MISP event: clear, green, amber or red")
+	fl.StringVar(&tlp, "tlp", "amber", "TLP of the MISP event and the STIX bundle: clear, green, amber or red")
 	fl.StringVar(&detected, "detected", "", "when you became aware of the incident (UTC, 2026-11-20T09:30 or RFC 3339), for the NIS2 deadlines; default: when the case was opened")
 	return cmd
 }
@@ -144,8 +154,17 @@ func printNotify(a *app, out string, res *notify.Result) {
 		}
 		fmt.Fprintf(a.out, "MISP event of %d %s: %s/%s, to share with a CERT or the police (custody entry #%d)\n", len(m.Sources), what, out, notify.MISPFile, m.Entry)
 	}
+	if x := res.STIX; x != nil {
+		fmt.Fprintf(a.out, "STIX 2.1 bundle of the same selection: %s/%s (custody entry #%d)\n", out, notify.STIXFile, x.Entry)
+	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(a.out, "NIS2 incident notification draft: %s/%s, to complete (custody entry #%d)\n", out, notify.NIS2File, n.Entry)
+	}
+	if len(res.NotNotified) > 0 {
+		fmt.Fprintf(a.out, "No report for %d source(s), and not shared:\n", len(res.NotNotified))
+		for _, u := range res.NotNotified {
+			fmt.Fprintf(a.out, "  %-18s %-27s %s\n", u.Indicator, u.Role, u.Why)
+		}
 	}
 	if len(res.Unreached) > 0 {
 		fmt.Fprintf(a.out, "No abuse contact known for %d source(s):\n", len(res.Unreached))

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/casefile/casefile/enrich/rdap/rdaptest"
+	"github.com/casefile/casefile/evidence/export/stixtest"
 	"github.com/casefile/casefile/evidence/sampledata"
 	"github.com/casefile/casefile/graph/notify/xarftest"
 )
@@ -118,13 +121,29 @@ func TestNotifyDemo(t *testing.T) {
 	if res.MISP == nil || len(res.MISP.Sources) != 11 {
 		t.Errorf("MISP event %+v, want the 11 sources with an external verdict", res.MISP)
 	}
-	if prepared != len(res.Reports)+2 {
-		t.Errorf("%d notification.prepared entries for %d reports, the MISP event and the NIS2 draft", prepared, len(res.Reports))
+	if prepared != len(res.Reports)+3 {
+		t.Errorf("%d notification.prepared entries for %d reports, the MISP event, the STIX bundle and the NIS2 draft", prepared, len(res.Reports))
 	}
-	for _, f := range []string{"misp-event.json", "nis2-notification-draft.txt", "summary.txt"} {
+	for _, f := range []string{"misp-event.json", "stix-bundle.json", "nis2-notification-draft.txt", "summary.txt"} {
 		if _, err := os.Stat(filepath.Join(notes, f)); err != nil {
 			t.Errorf("notify wrote no %s: %v", f, err)
 		}
+	}
+	// The STIX bundle validates and names what the MISP event names.
+	bundle, _ := os.ReadFile(filepath.Join(notes, "stix-bundle.json"))
+	named := stixtest.Named(stixtest.Validate(t, bundle))
+	var ev struct {
+		Event struct{ Attribute []struct{ Value string } }
+	}
+	event, _ := os.ReadFile(filepath.Join(notes, "misp-event.json"))
+	json.Unmarshal(event, &ev)
+	var values []string
+	for _, a := range ev.Event.Attribute {
+		values = append(values, a.Value)
+	}
+	sort.Strings(values)
+	if len(named) != 11 || !slices.Equal(named, values) {
+		t.Errorf("the STIX bundle names %v, the MISP event %v", named, values)
 	}
 	if code, _, e := c.run("notify", "--out", filepath.Join(t.TempDir(), "n2"), "--detected", "yesterday"); code != 2 || !strings.Contains(e, "--detected") {
 		t.Errorf("a bad --detected: exit %d\n%s", code, e)

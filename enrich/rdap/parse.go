@@ -27,6 +27,10 @@ type Network struct {
 	Abuse []Contact
 	// AbuseEmail is the first abuse e-mail of Abuse: where a report goes.
 	AbuseEmail string
+	// Registrant is the name (vCard fn) of the network's registrant: the
+	// provider for its own network, the customer for a range it
+	// reassigned, which notify tells apart.
+	Registrant string
 }
 
 // Contact is one abuse entity.
@@ -143,6 +147,9 @@ func Parse(body []byte) (*Network, error) {
 	for depth := 0; len(level) > 0 && depth < 8; depth++ {
 		var next []jsonEntity
 		for _, e := range level {
+			if depth == 0 && n.Registrant == "" && hasRole(e.Roles, "registrant") {
+				n.Registrant, _ = readVCard(e.VCard)
+			}
 			if hasRole(e.Roles, "abuse") {
 				c := Contact{Handle: e.Handle, Nested: nested}
 				c.Name, c.Emails = readVCard(e.VCard)

@@ -132,3 +132,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRegistrant: the network's registrant is read from the top-level
+// entity with the role registrant (the provider on its own networks, which
+// notify tells apart from a customer it reassigned a range to); a nested
+// one (under another entity) does not count.
+func TestParseRegistrant(t *testing.T) {
+	dir := sampledata.Path(t, "rdap")
+	for file, want := range map[string]string{
+		"JakubOnderka-rdap_client/ip_network_arin_3_3_3_3.json": "Amazon Technologies Inc.",
+		"meeb-whoisit/data_rdap_response_ip_v4_3.json":          "Microsoft Corporation",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := rdap.Parse(rdaptest.Body(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Registrant != want {
+			t.Errorf("%s: registrant %q, want %q", file, n.Registrant, want)
+		}
+	}
+	nested := `{"objectClassName":"ip network","handle":"N","startAddress":"192.0.2.0","endAddress":"192.0.2.255",
+		"entities":[{"handle":"A","roles":["abuse"],"entities":[{"handle":"R","roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Nested Org"]]]}]}]}`
+	if n, err := rdap.Parse([]byte(nested)); err != nil || n.Registrant != "" {
+		t.Errorf("nested registrant: %v %q", err, n.Registrant)
+	}
+}

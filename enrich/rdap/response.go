@@ -19,7 +19,8 @@ func (r *Response) SourceName() string {
 // observation citing dataset ("sha256:<hex>" of the preserved Raw) and
 // dated by the retrieval time; nil when nothing was read. Its fields name
 // the abuse contact (abuse_email, abuse_handle, abuse_name, abuse_emails)
-// beside the network (registry, handle, net_name, range, country, type).
+// beside the network (registry, handle, net_name, registrant, range,
+// country, type, parent_handle).
 func (r *Response) Observations(dataset string) []enrich.Observation {
 	o := enrich.Observation{
 		Indicator:   r.Indicator,
@@ -39,12 +40,13 @@ func (r *Response) Observations(dataset string) []enrich.Observation {
 	case n != nil:
 		o.Network = n.Prefix()
 		set(enrich.FieldRegistry, n.Registry)
-		set("handle", n.Handle)
+		set(enrich.FieldHandle, n.Handle)
 		set(enrich.FieldNetName, n.Name)
+		set(enrich.FieldRegistrant, n.Registrant)
 		set("range", n.Range())
 		set("country", n.Country)
-		set("type", n.Type)
-		set("parent_handle", n.Parent)
+		set(enrich.FieldType, n.Type)
+		set(enrich.FieldParentHandle, n.Parent)
 		set(enrich.FieldAbuseEmail, n.AbuseEmail)
 		var all []string
 		for _, c := range n.Abuse {

@@ -26,6 +26,12 @@ type DomainRecord struct {
 	// Privacy is true when the registrant is hidden: redacted, withheld, or
 	// a privacy or proxy service.
 	Privacy bool
+	// AbuseEmail is the registrar's abuse contact, the "Registrar Abuse
+	// Contact Email" line ICANN's Registrar Accreditation Agreement (2013,
+	// section 3.18) makes registrars publish for generic TLDs: where a
+	// report about the domain goes. Empty when the answer has no such line
+	// (many country-code registries).
+	AbuseEmail string
 }
 
 // ParseDomain parses a domain WHOIS response (registry or registrar, any
@@ -80,7 +86,25 @@ func ParseDomain(raw []byte) (rec *DomainRecord, err error) {
 			r.RegistrantCountry = ""
 		}
 	}
+	r.AbuseEmail = registrarAbuseEmail(text)
 	return r, nil
+}
+
+// registrarAbuseEmail reads the "Registrar Abuse Contact Email:" line
+// itself: whois-parser folds it into the registrar's e-mail, which other
+// answers fill with a general address.
+func registrarAbuseEmail(text string) string {
+	for line := range strings.SplitSeq(text, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "Registrar Abuse Contact Email") {
+			continue
+		}
+		v = strings.ToLower(strings.TrimSpace(v))
+		if at := strings.LastIndexByte(v, '@'); at > 0 && at < len(v)-1 && !strings.ContainsAny(v, " \t<>,;\"") {
+			return v
+		}
+	}
+	return ""
 }
 
 // domainDate prefers the parser's reading and falls back to the layouts it

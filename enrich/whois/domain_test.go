@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/evidence/sampledata"
 )
 
@@ -172,4 +173,39 @@ func FuzzParseDomain(f *testing.F) {
 			t.Fatalf("unclassified error %v", err)
 		}
 	})
+}
+
+// TestDomainRegistrarAbuse: the registrar's abuse contact is read from the
+// "Registrar Abuse Contact Email" line of the real answers that have one
+// and becomes the observation's registrar_abuse_email; an answer without
+// the line (.fr, .de) names none rather than a general address.
+func TestDomainRegistrarAbuse(t *testing.T) {
+	dir := sampledata.Path(t, "whois-parser-likexian", "noterror")
+	for name, want := range map[string]string{
+		"com_google.com": "abusecomplaints@markmonitor.com",
+		"com_git.com":    "abuse@uniregistry.com",
+		"io_golang.io":   "abuse@support.gandi.net",
+		"org_apache.org": "abuse@namecheap.com",
+		"fr_ovh.fr":      "",
+		"de_google.de":   "",
+	} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ParseDomain(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.AbuseEmail != want {
+			t.Errorf("%s: registrar abuse %q, want %q", name, r.AbuseEmail, want)
+		}
+		obs := (&Response{Indicator: r.Domain, Domain: r}).Observations("sha256:00")
+		if got, _ := obs[0].Fields[enrich.FieldRegistrarAbuseEmail].(string); got != want {
+			t.Errorf("%s: observation says %q", name, got)
+		}
+		if _, ok := obs[0].Fields[enrich.FieldAbuseEmail]; ok {
+			t.Errorf("%s: a domain's answer names a network abuse contact", name)
+		}
+	}
 }

@@ -88,6 +88,7 @@ func (r *Response) Observations(dataset string) []enrich.Observation {
 		d := r.Domain
 		set("domain", d.Domain)
 		set(enrich.FieldRegistrar, d.Registrar)
+		set(enrich.FieldRegistrarAbuseEmail, d.AbuseEmail)
 		setTime(enrich.FieldCreated, d.Created)
 		setTime("expires", d.Expires)
 		setTime("updated", d.Updated)

@@ -94,9 +94,9 @@ func stixTLP(tlp string) string {
 	return tlp
 }
 
-// iocPattern is the STIX pattern of a curated indicator ("" for a type
+// IOCPattern is the STIX pattern of a curated indicator ("" for a type
 // STIX patterns do not name, such as an SSH key fingerprint).
-func iocPattern(x annotate.IOC) string {
+func IOCPattern(x annotate.IOC) string {
 	q := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(x.Indicator)
 	switch x.Type {
 	case "ip":
@@ -124,8 +124,12 @@ func iocPattern(x annotate.IOC) string {
 }
 
 // stixCurated appends the curated indicators to a bundle's objects, with
-// the TLP marking definitions they need that the bundle lacks.
-func stixCurated(objs []node, iocs []annotate.IOC, key, identity string) []node {
+// the TLP marking definitions they need that the bundle lacks. roleOf,
+// when given, is the verdict on an indicator that is also an assessed
+// source ("" when it is not): its indicator is then typed by the role as
+// a source's is (a relay "anonymization", a platform "benign"), not as
+// malicious activity.
+func stixCurated(objs []node, iocs []annotate.IOC, key, identity string, roleOf func(string) string) []node {
 	have := map[string]bool{}
 	for _, o := range objs {
 		if o["type"] == "marking-definition" {
@@ -133,7 +137,7 @@ func stixCurated(objs []node, iocs []annotate.IOC, key, identity string) []node 
 		}
 	}
 	for _, x := range iocs {
-		pattern := iocPattern(x)
+		pattern := IOCPattern(x)
 		if pattern == "" {
 			continue
 		}
@@ -145,10 +149,16 @@ func stixCurated(objs []node, iocs []annotate.IOC, key, identity string) []node 
 				"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(tlp), "definition": node{"tlp": tlp}})
 		}
 		at := stamp(x.Time)
+		indType := "malicious-activity"
+		if roleOf != nil {
+			if t := indicatorTypes[roleOf(x.Indicator)]; t != "" {
+				indType = t
+			}
+		}
 		objs = append(objs, node{"type": "indicator", "spec_version": "2.1",
 			"id":      "indicator--" + uuid5(casefileNS, key+"/indicator/curated/"+strings.ToLower(x.Indicator)),
 			"created": at, "modified": at, "created_by_ref": identity, "object_marking_refs": []string{mark},
-			"name": x.Indicator, "indicator_types": []string{"malicious-activity"}, "pattern": pattern, "pattern_type": "stix",
+			"name": x.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
 			"pattern_version": "2.1", "valid_from": at, "labels": []string{curatedLabel, "tlp:" + x.TLP},
 			"description": curatedText(x)})
 	}
@@ -259,7 +269,7 @@ func checkAnnotations(r *Report, pk *reader, m *Manifest, shown map[uint64]*evid
 	byName := map[string]annotate.IOC{}
 	expect := 0
 	for _, x := range iocs {
-		if iocPattern(x) != "" {
+		if IOCPattern(x) != "" {
 			byName[x.Indicator] = x
 			expect++
 		}
@@ -270,7 +280,7 @@ func checkAnnotations(r *Report, pk *reader, m *Manifest, shown map[uint64]*evid
 			continue
 		}
 		x, ok := byName[o.Name]
-		if !ok || o.Pattern != iocPattern(x) || len(o.Marks) != 1 || o.Marks[0] != "marking-definition--"+tlpMarkings[stixTLP(x.TLP)] ||
+		if !ok || o.Pattern != IOCPattern(x) || len(o.Marks) != 1 || o.Marks[0] != "marking-definition--"+tlpMarkings[stixTLP(x.TLP)] ||
 			!hasLabel(o.Labels, "tlp:"+x.TLP) || o.Description != curatedText(x) {
 			r.add(ProblemScope, fileSTIX, "the curated indicator %q is not what the package's entries record", o.Name)
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/casefile/casefile/evidence/annotate"
+	"github.com/casefile/casefile/evidence/export/stixtest"
 )
 
 // annotateCase records a curated IOC list (one indicator listed, then
@@ -173,7 +174,7 @@ func resignPackage(t *testing.T, tc *testCase, dir string) {
 // TestCuratedSTIXSchemas validates the curated indicators and the TLP
 // marking definitions they add against the OASIS STIX 2.1 schemas.
 func TestCuratedSTIXSchemas(t *testing.T) {
-	c, byName, _ := stixSchemas(t)
+	c, byName, _ := stixtest.Schemas(t)
 	tc := newTestCase(t)
 	annotateCase(t, tc)
 	out := filepath.Join(t.TempDir(), "pkg")

@@ -233,15 +233,24 @@ func sameAddr(s string, a netip.Addr) bool {
 // notActionable says why a source gets no indicator ("" when it does): an
 // internal or special-purpose address, or one seen only as a destination.
 func (st *state) notActionable(f Finding) string {
+	if why := specialPurpose(f); why != "" {
+		return why
+	}
+	if st.dstOnly[f.Indicator] {
+		return "seen only as a destination"
+	}
+	return ""
+}
+
+// specialPurpose says why a special-purpose address gets no indicator
+// ("" for any other source).
+func specialPurpose(f Finding) string {
 	special := f.Special
 	if a, err := netip.ParseAddr(f.Indicator); err == nil && special == "" {
 		special = indicator.Special(a)
 	}
-	switch {
-	case special != "":
+	if special != "" {
 		return "a special-purpose address (" + special + ")"
-	case st.dstOnly[f.Indicator]:
-		return "seen only as a destination"
 	}
 	return ""
 }

@@ -160,22 +160,62 @@ func (d *document) stixBundle() ([]byte, error) {
 	st := d.st
 	key := caseKey(st)
 	created, _ := st.stixTimes()
-	tlp := "marking-definition--" + tlpMarkings[d.o.TLP]
-	marks := []string{tlp}
-	author := d.analyst()
-	identity := "identity--" + uuid5(casefileNS, key+"/identity/"+author)
-	objs := []node{
-		{"type": "marking-definition", "spec_version": "2.1", "id": tlp, "created": "2017-01-20T00:00:00.000Z",
-			"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(d.o.TLP), "definition": node{"tlp": d.o.TLP}},
-		{"type": "identity", "spec_version": "2.1", "id": identity, "created": created, "modified": created,
-			"name": author, "identity_class": "individual", "object_marking_refs": marks,
-			"description": fmt.Sprintf("Analyst who assessed the sources of case %q (%s)", st.info.Title, st.info.CaseID)},
+	objs, fr := stixHead(key, d.analyst(), st.info.Title, st.info.CaseID, d.o.TLP, created)
+	fr.times, fr.notActionable = st.sourceTimes, st.notActionable
+	for _, a := range st.artefacts {
+		objs = append(objs, fileSCO(a, fr.marks))
 	}
-	var fCreated, fModified string // of the finding at hand
+	for _, f := range st.findings {
+		objs = append(objs, fr.sourceObjects(f)...)
+	}
+	if d.ann != nil {
+		objs = stixCurated(objs, packageIOCs(d.ann, d.m.Export), key, fr.identity, nil)
+	}
+	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.st.findings)))))), "objects": objs}
+	b, err := json.MarshalIndent(bundle, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// stixFrame is what the objects of one bundle share: the case key their
+// ids derive from, the analyst's identity, the bundle's TLP marking, and
+// where the times of a source and whether it may be acted upon come from
+// (the package's history and scope, or a selection's own time).
+type stixFrame struct {
+	key, identity, author string
+	marks                 []string
+	times                 func(ind string) (created, modified string)
+	notActionable         func(Finding) string
+}
+
+// stixHead is the TLP marking definition and the analyst's identity that
+// begin a bundle, and the frame of its other objects.
+func stixHead(key, author, title, caseID, tlp, created string) ([]node, stixFrame) {
+	mark := "marking-definition--" + tlpMarkings[tlp]
+	fr := stixFrame{key: key, author: author, marks: []string{mark},
+		identity: "identity--" + uuid5(casefileNS, key+"/identity/"+author)}
+	return []node{
+		{"type": "marking-definition", "spec_version": "2.1", "id": mark, "created": "2017-01-20T00:00:00.000Z",
+			"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(tlp), "definition": node{"tlp": tlp}},
+		{"type": "identity", "spec_version": "2.1", "id": fr.identity, "created": created, "modified": created,
+			"name": author, "identity_class": "individual", "object_marking_refs": fr.marks,
+			"description": fmt.Sprintf("Analyst who assessed the sources of case %q (%s)", title, caseID)},
+	}, fr
+}
+
+// sourceObjects are the objects of one source: its SCO; observed data
+// when it may not be acted upon, else infrastructure and an indicator
+// (typed by its role: a relay is "anonymization", a platform "benign",
+// only the perpetrator's own "malicious-activity") with their
+// relationships; and the note with its assessment.
+func (fr stixFrame) sourceObjects(f Finding) []node {
+	fCreated, fModified := fr.times(f.Indicator)
 	sdo := func(typ, name string, n node) node {
 		n["type"], n["spec_version"], n["created"], n["modified"] = typ, "2.1", fCreated, fModified
-		n["id"] = typ + "--" + uuid5(casefileNS, key+"/"+typ+"/"+name)
-		n["created_by_ref"], n["object_marking_refs"] = identity, marks
+		n["id"] = typ + "--" + uuid5(casefileNS, fr.key+"/"+typ+"/"+name)
+		n["created_by_ref"], n["object_marking_refs"] = fr.identity, fr.marks
 		return n
 	}
 	withConf := func(n node, conf int) node {
@@ -184,90 +224,75 @@ func (d *document) stixBundle() ([]byte, error) {
 		}
 		return n
 	}
-	for _, a := range st.artefacts {
-		objs = append(objs, fileSCO(a, marks))
-	}
-	for _, f := range st.findings {
-		fCreated, fModified = st.sourceTimes(f.Indicator)
-		conf := stixConfidence(f.Confidence)
-		scoType, pattern := scoOf(f)
-		sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": marks,
-			"id": scoID(scoType, node{"value": f.Indicator})}
-		objs = append(objs, sco)
-		var refs []string
-		if why := st.notActionable(f); why != "" {
-			first, last := fCreated, fCreated
-			if f.FirstSeen != nil && f.LastSeen != nil {
-				first, last = stamp(*f.FirstSeen), stamp(*f.LastSeen)
-			}
-			od := sdo("observed-data", f.Indicator, node{"first_observed": first, "last_observed": last,
-				"number_observed": max(1, f.Events), "object_refs": []string{sco["id"].(string)}})
-			objs = append(objs, withConf(od, conf))
-			refs = []string{od["id"].(string)}
-			f.Statement += " (" + why + ": shown as observed data, not as an indicator.)"
-		} else {
-			infraType := infrastructureTypes[f.Role]
-			if infraType == "" {
-				infraType = "unknown"
-				if f.Role == "compromised-third-party" && f.Campaign != "" {
-					infraType = "botnet"
-				}
-			}
-			infra := withConf(sdo("infrastructure", f.Indicator, node{
-				"name": viewOf(f).infrastructureName(), "infrastructure_types": []string{infraType},
-				"description": f.Statement,
-			}), conf)
-			indType := indicatorTypes[f.Role]
-			if indType == "" {
-				indType = "unknown"
-			}
-			validFrom := fModified
-			if f.FirstSeen != nil {
-				validFrom = stamp(*f.FirstSeen)
-			}
-			ind := withConf(sdo("indicator", f.Indicator, node{
-				"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
-				"pattern_version": "2.1", "valid_from": validFrom,
-				"description": viewOf(f).indicatorText(),
-			}), conf)
-			if vu := validUntil(f); vu != "" && vu > validFrom {
-				ind["valid_until"] = vu
-			}
-			if f.Campaign != "" {
-				ind["labels"] = []string{"campaign:" + f.Campaign}
-			}
-			rel1 := withConf(sdo("relationship", f.Indicator+"/indicates", node{"relationship_type": "indicates",
-				"source_ref": ind["id"], "target_ref": infra["id"]}), conf)
-			rel2 := sdo("relationship", f.Indicator+"/consists-of", node{"relationship_type": "consists-of",
-				"source_ref": infra["id"], "target_ref": sco["id"]})
-			objs = append(objs, infra, ind, rel1, rel2)
-			refs = []string{infra["id"].(string), ind["id"].(string)}
+	conf := stixConfidence(f.Confidence)
+	scoType, pattern := scoOf(f)
+	sco := node{"type": scoType, "spec_version": "2.1", "value": f.Indicator, "object_marking_refs": fr.marks,
+		"id": scoID(scoType, node{"value": f.Indicator})}
+	objs := []node{sco}
+	var refs []string
+	if why := fr.notActionable(f); why != "" {
+		first, last := fCreated, fCreated
+		if f.FirstSeen != nil && f.LastSeen != nil {
+			first, last = stamp(*f.FirstSeen), stamp(*f.LastSeen)
 		}
-		content := f.Statement
-		if f.Recommendation != "" {
-			content += "\n\nRecommendation: " + f.Recommendation
+		od := sdo("observed-data", f.Indicator, node{"first_observed": first, "last_observed": last,
+			"number_observed": max(1, f.Events), "object_refs": []string{sco["id"].(string)}})
+		objs = append(objs, withConf(od, conf))
+		refs = []string{od["id"].(string)}
+		f.Statement += " (" + why + ": shown as observed data, not as an indicator.)"
+	} else {
+		infraType := infrastructureTypes[f.Role]
+		if infraType == "" {
+			infraType = "unknown"
+			if f.Role == "compromised-third-party" && f.Campaign != "" {
+				infraType = "botnet"
+			}
 		}
-		if len(f.WouldChange) > 0 {
-			content += "\n\nWhat would change this assessment: " + strings.Join(f.WouldChange, "; ") + "."
-		}
-		for _, fa := range f.Factors {
-			content += fmt.Sprintf("\n- %s (ρ %.2f; %s)", fa.Text, fa.Rho, fa.Source)
-		}
-		note := withConf(sdo("note", f.Indicator, node{
-			"abstract": noteAbstract + f.Indicator, "content": content,
-			"authors": []string{author}, "object_refs": refs,
+		infra := withConf(sdo("infrastructure", f.Indicator, node{
+			"name": viewOf(f).infrastructureName(), "infrastructure_types": []string{infraType},
+			"description": f.Statement,
 		}), conf)
-		objs = append(objs, note)
+		indType := indicatorTypes[f.Role]
+		if indType == "" {
+			indType = "unknown"
+		}
+		validFrom := fModified
+		if f.FirstSeen != nil {
+			validFrom = stamp(*f.FirstSeen)
+		}
+		ind := withConf(sdo("indicator", f.Indicator, node{
+			"name": f.Indicator, "indicator_types": []string{indType}, "pattern": pattern, "pattern_type": "stix",
+			"pattern_version": "2.1", "valid_from": validFrom,
+			"description": viewOf(f).indicatorText(),
+		}), conf)
+		if vu := validUntil(f); vu != "" && vu > validFrom {
+			ind["valid_until"] = vu
+		}
+		if f.Campaign != "" {
+			ind["labels"] = []string{"campaign:" + f.Campaign}
+		}
+		rel1 := withConf(sdo("relationship", f.Indicator+"/indicates", node{"relationship_type": "indicates",
+			"source_ref": ind["id"], "target_ref": infra["id"]}), conf)
+		rel2 := sdo("relationship", f.Indicator+"/consists-of", node{"relationship_type": "consists-of",
+			"source_ref": infra["id"], "target_ref": sco["id"]})
+		objs = append(objs, infra, ind, rel1, rel2)
+		refs = []string{infra["id"].(string), ind["id"].(string)}
 	}
-	if d.ann != nil {
-		objs = stixCurated(objs, packageIOCs(d.ann, d.m.Export), key, identity)
+	content := f.Statement
+	if f.Recommendation != "" {
+		content += "\n\nRecommendation: " + f.Recommendation
 	}
-	bundle := node{"type": "bundle", "id": "bundle--" + uuid5(casefileNS, fmt.Sprintf("%s/bundle/%d/%s", key, st.size, sha256Hex([]byte(fmt.Sprint(st.included, d.o.TLP, len(d.st.findings)))))), "objects": objs}
-	b, err := json.MarshalIndent(bundle, "", "  ")
-	if err != nil {
-		return nil, err
+	if len(f.WouldChange) > 0 {
+		content += "\n\nWhat would change this assessment: " + strings.Join(f.WouldChange, "; ") + "."
 	}
-	return append(b, '\n'), nil
+	for _, fa := range f.Factors {
+		content += fmt.Sprintf("\n- %s (ρ %.2f; %s)", fa.Text, fa.Rho, fa.Source)
+	}
+	note := withConf(sdo("note", f.Indicator, node{
+		"abstract": noteAbstract + f.Indicator, "content": content,
+		"authors": []string{fr.author}, "object_refs": refs,
+	}), conf)
+	return append(objs, note)
 }
 
 // noteAbstract begins the abstract of the note on each source.

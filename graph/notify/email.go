@@ -53,19 +53,39 @@ func emailBody(to string, ts []*target, o Options) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	first, last := span(ts)
-	net := ts[0].contact.NetName
+	c0 := ts[0].contact
+	net := c0.NetName
 	if net == "" {
-		net = ts[0].contact.Network
+		net = c0.Network
 	}
-	what := "address"
+	if c0.Kind == KindPlatform {
+		net = c0.Provider
+	}
+	what, whats := "address", "addresses"
+	if c0.Kind == KindRegistrar {
+		what, whats = "domain", "domains"
+	}
 	if len(ts) > 1 {
-		what = fmt.Sprintf("%d addresses", len(ts))
+		what = fmt.Sprintf("%d %s", len(ts), whats)
 	}
 	w("To: %s\n", to)
 	w("Subject: Abuse report: %s in %s used against %s, %s\n\n", what, net, o.From.Org, dateRange(first, last))
 	w("Dear abuse team,\n\n")
-	w("We are %s. The registry lists you as the abuse contact for the\n", o.From.Org)
-	w("network(s) below.\n\n")
+	kinds := map[string]bool{}
+	for _, t := range ts {
+		kinds[t.contact.Kind] = true
+	}
+	lead := []string{fmt.Sprintf("We are %s.", o.From.Org)}
+	if kinds[KindNetwork] {
+		lead = append(lead, "The registry lists you as the abuse contact for the network(s) below.")
+	}
+	if kinds[KindRegistrar] {
+		lead = append(lead, "The registration data (WHOIS) of the domain(s) below names you as the abuse contact of their registrar.")
+	}
+	if i := slices.IndexFunc(ts, func(t *target) bool { return t.contact.Kind == KindPlatform }); i >= 0 {
+		lead = append(lead, fmt.Sprintf("The address(es) below with \"your customer\" are inside the published address ranges of %s, and the registry shows them reassigned to a customer of yours. We write to you rather than to the customer: the customer may be the abuser or may itself be abused, and only you can reach the account behind the address and keep its records. Please pass this report on to the customer named, or act on it yourself.", ts[i].contact.Provider))
+	}
+	w("%s\n", wrap(strings.Join(lead, " "), "", 78))
 	var roles []string
 	for _, t := range ts {
 		if !slices.Contains(roles, t.role) {
@@ -75,15 +95,33 @@ func emailBody(to string, ts []*target, o Options) string {
 	for _, r := range roles {
 		w("%s\n\n", ask[r])
 	}
-	w("Times are in UTC. Machine-readable X-ARF v4 reports, one per address, are\n")
+	unit := "address"
+	if c0.Kind == KindRegistrar {
+		unit = "domain"
+	}
+	w("Times are in UTC. Machine-readable X-ARF v4 reports, one per %s, are\n", unit)
 	w("attached (xarf-*.json).\n\n")
 	for i, t := range ts {
 		f := t.finding
 		w("%d. %s", i+1, f.Indicator)
-		if c := t.contact; c.Network != "" || c.NetName != "" {
+		switch c := t.contact; {
+		case c.Kind == KindRegistrar:
+			if c.NetName != "" {
+				w(" (registrar %s)", c.NetName)
+			}
+		case c.Kind == KindPlatform:
+			w(" (%s %s)", c.Provider, c.Service)
+		case c.Network != "" || c.NetName != "":
 			w(" (network %s)", strings.TrimSpace(c.Network+" "+c.NetName))
 		}
 		w("\n")
+		if c := t.contact; c.Kind == KindPlatform {
+			line := fmt.Sprintf("Your customer: %s, to whom the registry shows %s reassigned", c.Customer, c.Network)
+			if c.CustomerEmail != "" {
+				line += fmt.Sprintf(" (the customer's own abuse contact there: %s)", c.CustomerEmail)
+			}
+			w("%s", wrap(line+". We found your abuse address in "+c.Via+".", "   ", 78))
+		}
 		verdict := fmt.Sprintf("%s, %s (%.0f%%)", roleNoun[t.role], f.Words, 100*t.probability)
 		if t.byExaminer {
 			verdict = roleNoun[t.role] + ", the examiner's verdict"
@@ -206,6 +244,9 @@ func days(first, last *time.Time) string {
 func writeSummary(dir string, res *Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Abuse reports prepared by Casefile. Nothing has been sent.\n\n")
+	if len(res.Reports) == 0 {
+		fmt.Fprintf(&b, "No abuse report: no source with an external verdict has a known abuse contact.\n")
+	}
 	for _, r := range res.Reports {
 		fmt.Fprintf(&b, "%s  (%s; custody entry #%d)\n", r.To, strings.Join(r.Roles, ", "), r.Entry)
 		fmt.Fprintf(&b, "  about %s\n", strings.Join(r.Sources, ", "))
@@ -219,10 +260,25 @@ func writeSummary(dir string, res *Result) error {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 		}
 	}
+	if x := res.STIX; x != nil {
+		fmt.Fprintf(&b, "\nSTIX 2.1 bundle of the same selection, for tools that read STIX (custody entry #%d)\n", x.Entry)
+		for _, f := range x.Files {
+			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+		if len(res.STIXOmitted) > 0 {
+			fmt.Fprintf(&b, "  not in the bundle, only in the MISP event (STIX patterns cannot name them): %s\n", strings.Join(res.STIXOmitted, ", "))
+		}
+	}
 	if n := res.NIS2; n != nil {
 		fmt.Fprintf(&b, "\nNIS2 incident notification draft, to complete (custody entry #%d)\n", n.Entry)
 		for _, f := range n.Files {
 			fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+		}
+	}
+	if len(res.NotNotified) > 0 {
+		fmt.Fprintf(&b, "\nNo report written for these, and not shared in the MISP event or the STIX bundle:\n")
+		for _, u := range res.NotNotified {
+			fmt.Fprintf(&b, "  %s (%s): %s\n", u.Indicator, u.Role, u.Why)
 		}
 	}
 	if len(res.Unreached) > 0 {
@@ -232,4 +288,29 @@ func writeSummary(dir string, res *Result) error {
 		}
 	}
 	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
+}
+
+// wrap breaks text into lines of at most width characters where it can
+// (a longer word keeps its own line), each beginning with indent, and ends
+// it with a newline.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		switch {
+		case n == 0:
+			b.WriteString(indent)
+			n = len(indent)
+		case n+1+len(word) > width:
+			b.WriteString("\n" + indent)
+			n = len(indent)
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	b.WriteByte('\n')
+	return b.String()
 }

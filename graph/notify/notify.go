@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,9 +84,17 @@ type Result struct {
 	MISP *Report `json:"misp,omitempty"`
 	// MISPCurated says the MISP event holds the curated IOC list (casefile
 	// ioc), not the sources with an external verdict.
-	MISPCurated bool        `json:"misp_curated,omitempty"`
+	MISPCurated bool `json:"misp_curated,omitempty"`
+	// STIX is the STIX 2.1 bundle of the same selection as the MISP event,
+	// but for STIXOmitted: curated indicators STIX patterns cannot name
+	// (an SSH key fingerprint), which only the MISP event holds.
+	STIX        *Report     `json:"stix,omitempty"`
+	STIXOmitted []string    `json:"stix_omitted,omitempty"`
 	NIS2        *Report     `json:"nis2"` // the NIS2 notification draft
 	Unreached   []Unreached `json:"unreached,omitempty"`
+	// NotNotified are sources with an external verdict that no one is to
+	// be told about: a cloud service principal (WhyServicePrincipal).
+	NotNotified []Unreached `json:"not_notified,omitempty"`
 	// NotExternal counts the sources left out because their verdict names
 	// nobody outside to notify (undetermined, internal, contacted).
 	NotExternal int `json:"not_external"`
@@ -139,6 +148,14 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 		return nil, err
 	}
 	res := &Result{}
+	var everyObs map[string][]enrich.Observation
+	allObs := func() (map[string][]enrich.Observation, error) { // read once, when a cloud front end needs it
+		var err error
+		if everyObs == nil {
+			everyObs, err = observe.All(c)
+		}
+		return everyObs, err
+	}
 	byContact := map[string][]*target{}
 	var all []*target          // every source with an external verdict, for the MISP event
 	var acted []export.Finding // every source that acted, for the NIS2 draft
@@ -159,16 +176,25 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 			res.NotExternal++
 			continue
 		}
+		if indicator.Type(f.Type) == indicator.TypeService {
+			res.NotNotified = append(res.NotNotified, Unreached{Indicator: f.Indicator, Role: t.role, Why: WhyServicePrincipal})
+			continue
+		}
 		all = append(all, t)
 		obs, err := observe.Observations(c, f.Indicator)
 		if err != nil {
 			return nil, err
 		}
 		t.contact = contactOf(obs)
+		why := ""
+		if a, err := netip.ParseAddr(f.Indicator); err == nil {
+			if t.contact, why, err = platformContact(a, t.contact, obs, allObs); err != nil {
+				return nil, err
+			}
+		}
 		if t.contact == nil {
-			why := whyUnreached(obs)
-			if f.Type != "ip" {
-				why = "not an address: report it to the registrar or the platform that hosts it (WHOIS names the registrar's abuse contact)"
+			if why == "" {
+				why = whyUnreached(f.Type, obs)
 			}
 			res.Unreached = append(res.Unreached, Unreached{Indicator: f.Indicator, Role: t.role, Why: why})
 			continue
@@ -216,8 +242,19 @@ func Prepare(ctx context.Context, c *evidence.Case, findings []export.Finding, o
 			return res, err
 		}
 		res.MISPCurated = true
+		if res.STIX, err = writeSTIX(ctx, c, o, ts, iocs, strictestTLP(iocs)); err != nil {
+			return res, err
+		}
+		for _, x := range iocs {
+			if export.IOCPattern(x) == "" {
+				res.STIXOmitted = append(res.STIXOmitted, x.Indicator)
+			}
+		}
 	case len(all) > 0:
 		if res.MISP, err = writeMISP(ctx, c, all, o); err != nil {
+			return res, err
+		}
+		if res.STIX, err = writeSTIX(ctx, c, o, all, nil, o.TLP); err != nil {
 			return res, err
 		}
 	}
@@ -331,8 +368,22 @@ func writeReport(ctx context.Context, c *evidence.Case, email string, ts []*targ
 	return rep, nil
 }
 
+// WhyServicePrincipal is why a cloud service principal (CloudTrail's
+// sourceIPAddress "config.amazonaws.com") gets no report: it is the
+// victim's own cloud provider acting on the account's behalf, so the
+// question is who in the account made it act, which the account's own
+// IAM activity answers; an abuse report to the provider about its own
+// service would reach no one who can act on it.
+const WhyServicePrincipal = "not notified: the provider's own service acting for your account; review the account's IAM activity instead"
+
 // whyUnreached says why no contact is known and what to do.
-func whyUnreached(obs []enrich.Observation) string {
+func whyUnreached(typ string, obs []enrich.Observation) string {
+	if indicator.Type(typ) == indicator.TypeDomain {
+		return whyNoRegistrar(obs)
+	}
+	if indicator.Type(typ) != indicator.TypeIP {
+		return "neither an address nor a domain: report it to the platform that hosts it"
+	}
 	rdap, whois, found := false, false, false
 	for _, o := range obs {
 		switch o.SourceType {
@@ -359,6 +410,16 @@ func whyUnreached(obs []enrich.Observation) string {
 	default:
 		return "the registry names no abuse e-mail: find the provider's abuse desk by hand (its web site, or the national CERT)"
 	}
+}
+
+// whyNoRegistrar says why a domain has no registrar abuse contact.
+func whyNoRegistrar(obs []enrich.Observation) string {
+	for _, o := range obs {
+		if o.SourceType == enrich.TypeWHOIS && o.Fields[enrich.FieldNotFound] != true {
+			return "the domain's WHOIS answer names no registrar abuse contact (common for country-code domains): find the registrar's or the registry's abuse desk on its web site"
+		}
+	}
+	return "a domain: no WHOIS answer recorded, which names the registrar's abuse contact: run casefile enrich --whois"
 }
 
 // artefactNames maps each parsed artefact to its file name.
