@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
@@ -314,4 +316,52 @@ func storageSentence(cmd *cobra.Command, h *casedir.Handle) (string, error) {
 		s += "; no legal hold."
 	}
 	return s, nil
+}
+
+// startPublishLoop, while a server holds a case kept in object storage,
+// publishes each new checkpoint to the bucket within a poll of its commit
+// (commits in between go together): the workbench's writes and the
+// commands the server runs for clients would otherwise reach the bucket
+// only when the server stops. A publication writes the checkpoint after
+// the tiles it names, so the bucket holds a complete copy at every moment.
+func (a *app) startPublishLoop(ctx context.Context, h *casedir.Handle, poll time.Duration) (stop func()) {
+	if h.Blobs == nil {
+		return func() {}
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(poll)
+		defer tick.Stop()
+		var last uint64
+		wait := 0 // polls to skip after a failure
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-tick.C:
+			}
+			if h.Log().Size() == last {
+				continue
+			}
+			if wait > 0 {
+				wait--
+				continue
+			}
+			res, err := h.PublishBlobs(lctx)
+			if err != nil {
+				if lctx.Err() == nil {
+					fmt.Fprintf(a.err, "casefile: warning: the log was not published to %s: %v (tried again in a while)\n", h.Blobs.Config().URL(), err)
+				}
+				wait = witnessRetries
+				continue
+			}
+			last = res.To
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -30,6 +30,7 @@ type Store struct {
 	locked bool
 	pf     prefetcher
 	up     uploads
+	pub    sync.Mutex // one Publish at a time
 }
 
 // uploads are the chunks Put and not yet acknowledged by the server.
