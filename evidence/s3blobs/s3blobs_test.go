@@ -77,11 +77,18 @@ func readCopy(t testing.TB, h *casedir.Handle) *s3blobs.Copy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := s3blobs.ReadCopy(context.Background(), st, func(origin string) (note.Verifier, error) { return keys.Verifier(pub, origin) })
+	tmp := t.TempDir()
+	cp, err := s3blobs.ReadCopy(context.Background(), st, func(origin string) (note.Verifier, error) { return keys.Verifier(pub, origin) }, tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cp.Close() })
+	t.Cleanup(func() {
+		cp.Close()
+		// The copy of the log was on disk, and is removed with the copy.
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the copy's temporary store was left: %v", left)
+		}
+	})
 	return cp
 }
 
@@ -297,7 +304,7 @@ func readCopyErr(h *casedir.Handle) (*s3blobs.Copy, error) {
 		return nil, err
 	}
 	v := h.Verifier()
-	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil })
+	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil }, "")
 }
 
 // TestRollbackNamed puts an earlier checkpoint back as the latest (the log
