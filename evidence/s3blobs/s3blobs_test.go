@@ -331,3 +331,40 @@ func TestRollbackNamed(t *testing.T) {
 		t.Fatalf("history of a rolled-back copy: %+v, %v", hr, err)
 	}
 }
+
+// An entry bundle of tlog-tiles holds entries of at most 65535 bytes, and
+// the tree's leaves are the entries themselves: a case kept in object
+// storage refuses a longer entry before it enters the log (publishing it
+// would fail for ever), and publishes one of just under the limit, which
+// the copy read back from the bucket holds byte for byte.
+func TestEntriesFitTlogTiles(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "large", true, nil)
+	ctx := context.Background()
+	big := evidence.Draft{Kind: "test.large", Actor: "Tess", Payload: map[string]string{"text": strings.Repeat("x", 70000)}}
+	if _, err := h.Append(ctx, big); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an entry over 64 KiB: %v", err)
+	}
+	if _, err := h.AppendAtomic(ctx, nil, big); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an entry over 64 KiB, atomic: %v", err)
+	}
+	if _, err := h.Ingest(ctx, strings.NewReader("x"), evidence.ArtefactMeta{Name: "n", Note: strings.Repeat("n", 70000)}, evidence.IngestOptions{Actor: "Tess"}); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an ingest whose entry is over 64 KiB: %v", err)
+	}
+	es, err := h.Append(ctx, evidence.Draft{Kind: "test.large", Actor: "Tess", Payload: map[string]string{"text": strings.Repeat("y", 65000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es[0].Raw) < 65000 || len(es[0].Raw) > evidence.MaxTileEntry {
+		t.Fatalf("entry of %d bytes", len(es[0].Raw))
+	}
+	publish(t, h)
+	cp := readCopy(t, h)
+	got, err := cp.Entry(es[0].Index)
+	if err != nil || !bytes.Equal(got.Raw, es[0].Raw) {
+		t.Fatalf("the copy's entry %d: %v", es[0].Index, err)
+	}
+	if r, err := cp.Verify(ctx, evidence.VerifyOptions{}); err != nil || !r.OK {
+		t.Fatalf("verify of the copy: %v %+v", err, r.First())
+	}
+}
