@@ -101,9 +101,16 @@ func (s *Store) putOptions(sum [32]byte) minio.PutObjectOptions {
 
 // putObject writes rel with data, locked as configured.
 func (s *Store) putObject(ctx context.Context, rel string, data []byte) error {
+	return s.putSum(ctx, rel, data, sha256.Sum256(data))
+}
+
+// putSum writes rel with data whose SHA-256 the caller knows (a chunk's
+// is its name): the server checks it, and the bytes are not hashed again
+// here (ingest already hashes each byte twice, for the chunk and for the
+// artefact).
+func (s *Store) putSum(ctx context.Context, rel string, data []byte, sum [32]byte) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	sum := sha256.Sum256(data)
 	_, err := s.c.PutObject(ctx, s.cfg.Bucket, s.cfg.key(rel), bytes.NewReader(data), int64(len(data)), s.putOptions(sum))
 	if err != nil {
 		return fmt.Errorf("%s/%s: %w", s.cfg.URL(), rel, err)
@@ -190,7 +197,7 @@ func (s *Store) Put(sum [32]byte, data []byte) error {
 	u.mu.Unlock()
 	u.slots <- struct{}{}
 	u.wg.Go(func() {
-		err := s.putObject(context.Background(), chunkRel(sum), own)
+		err := s.putSum(context.Background(), chunkRel(sum), own, sum)
 		u.mu.Lock()
 		delete(u.pending, sum)
 		if err != nil && u.err == nil {
