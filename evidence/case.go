@@ -128,7 +128,10 @@ func (c *Case) checkEntrySizes(drafts []Draft) error {
 		if err != nil {
 			return fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 		}
-		if n := len(d.Kind) + len(d.Actor) + len(p) + 200; n > c.maxEntry {
+		var b bytes.Buffer
+		writeCanonicalString(&b, d.Kind)
+		writeCanonicalString(&b, d.Actor)
+		if n := b.Len() + len(p) + 200; n > c.maxEntry {
 			return fmt.Errorf("entry of kind %s would be about %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", d.Kind, n, c.maxEntry, MaxTileEntry)
 		}
 	}
