@@ -117,7 +117,7 @@ func (a *app) holdCmd() *cobra.Command {
 			if h.Blobs == nil {
 				return fmt.Errorf("case %s keeps its artefacts in local pack files: legal holds apply to object storage", h.Dir)
 			}
-			sr, err := storageStatus(cmd, h.Case, h.Blobs)
+			sr, err := storageStatus(cmd, h.Case, h.Blobs, "")
 			if err != nil {
 				return err
 			}
@@ -173,7 +173,10 @@ type storageReport struct {
 	History *s3blobs.HistoryReport `json:"history"`
 }
 
-func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store) (*storageReport, error) {
+// storageStatus reads what the bucket says of the case c; readVersion is
+// the checkpoint version a copy read from the bucket was read from ("" for
+// a case directory: see Store.CheckHistory).
+func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store, readVersion string) (*storageReport, error) {
 	sr := &storageReport{URL: st.Config().URL(), ObjectLock: st.Locked(), Hold: "none"}
 	e, p, err := s3blobs.LastHold(c)
 	if err != nil {
@@ -186,7 +189,7 @@ func storageStatus(cmd *cobra.Command, c *evidence.Case, st *s3blobs.Store) (*st
 	if sr.Count, err = st.LegalHolds(ctx(cmd)); err != nil {
 		return nil, err
 	}
-	if sr.History, err = st.CheckHistory(ctx(cmd), c); err != nil {
+	if sr.History, err = st.CheckHistory(ctx(cmd), c, readVersion); err != nil {
 		return nil, err
 	}
 	return sr, nil
@@ -233,6 +236,9 @@ func printStorage(a *app, sr *storageReport) {
 	fmt.Fprintf(a.out, "  legal hold   %s; %d of %d object versions held\n", hold, sr.Count.Held, sr.Count.Objects)
 	if h := sr.History; h != nil && h.Versions > 0 {
 		fmt.Fprintf(a.out, "  history      %d published checkpoints kept in the bucket (sizes %d to %d), each an unchanged prefix of this log\n", h.Versions, h.Smallest, h.Largest)
+	}
+	if h := sr.History; h != nil && h.Later > 0 {
+		fmt.Fprintf(a.out, "               %d checkpoints published since this copy was read (not checked: verify again to include them)\n", h.Later)
 	}
 }
 
@@ -287,7 +293,7 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 	if err != nil {
 		return err
 	}
-	sr, err := storageStatus(cmd, cp.Case, st)
+	sr, err := storageStatus(cmd, cp.Case, st, cp.CheckpointVersion)
 	if err != nil {
 		return err
 	}
@@ -315,7 +321,7 @@ func storageSentence(cmd *cobra.Command, h *casedir.Handle) (string, error) {
 	if h.Blobs == nil {
 		return "", nil
 	}
-	sr, err := storageStatus(cmd, h.Case, h.Blobs)
+	sr, err := storageStatus(cmd, h.Case, h.Blobs, "")
 	if err != nil {
 		return "", err
 	}

@@ -26,7 +26,11 @@ type Copy struct {
 	*evidence.Case
 	Store      *Store
 	Checkpoint evidence.Checkpoint
-	dir        string
+	// CheckpointVersion is the version of the checkpoint object read
+	// (empty in a bucket without versioning): CheckHistory takes the
+	// versions published after it for what they are.
+	CheckpointVersion string
+	dir               string
 }
 
 // Close closes the copy and removes its temporary store.
@@ -48,7 +52,7 @@ func (c *Copy) Close() error {
 // temporary directory (under tmpDir, or the system's when empty), not kept
 // in memory: a log of any length is read and verified in bounded memory.
 func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note.Verifier, error), tmpDir string) (_ *Copy, err error) {
-	msg, err := st.getObject(ctx, checkpointRel, 64<<10)
+	msg, version, err := st.getObjectVersion(ctx, checkpointRel, 64<<10)
 	if errors.Is(err, evidence.ErrNotFound) {
 		return nil, fmt.Errorf("%s holds no published case (no %s object)", st.cfg.URL(), checkpointRel)
 	}
@@ -124,7 +128,7 @@ func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note
 	if err != nil {
 		return nil, err
 	}
-	return &Copy{Case: c, Store: st, Checkpoint: cp, dir: dir}, nil
+	return &Copy{Case: c, Store: st, Checkpoint: cp, CheckpointVersion: version, dir: dir}, nil
 }
 
 // readRecords imports the published records of the artefacts that the

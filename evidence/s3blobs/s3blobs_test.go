@@ -317,7 +317,7 @@ func TestRollbackNamed(t *testing.T) {
 	ingest(t, h, "a.log", []byte("one\n"))
 	ingest(t, h, "b.log", []byte("two\n"))
 	publish(t, h)
-	hr, err := h.Blobs.CheckHistory(context.Background(), h.Case)
+	hr, err := h.Blobs.CheckHistory(context.Background(), h.Case, "")
 	if err != nil || hr.Versions != 2 || hr.Smallest != 1 || hr.Largest != 3 || len(hr.Problems) != 0 {
 		t.Fatalf("history of an intact copy: %+v, %v", hr, err)
 	}
@@ -326,7 +326,7 @@ func TestRollbackNamed(t *testing.T) {
 	if r := verify(t, cp.Case); !r.OK || r.Entries != 1 {
 		t.Fatalf("the rolled-back copy should look intact on its own: %+v", r)
 	}
-	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case)
+	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case, cp.CheckpointVersion)
 	if err != nil || len(hr.Problems) != 1 || !strings.Contains(hr.Problems[0], "signed for 3 entries, but the log has 1: entries 1 to 2 were removed") {
 		t.Fatalf("history of a rolled-back copy: %+v, %v", hr, err)
 	}
@@ -366,5 +366,29 @@ func TestEntriesFitTlogTiles(t *testing.T) {
 	}
 	if r, err := cp.Verify(ctx, evidence.VerifyOptions{}); err != nil || !r.OK {
 		t.Fatalf("verify of the copy: %v %+v", err, r.First())
+	}
+}
+
+// A checkpoint published after a copy was read (a server publishing while
+// verify --from runs) is not taken for entries removed from the copy; a
+// check that ignores which version the copy was read from would say so.
+func TestHistoryPublishedSince(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	ingest(t, h, "a.log", []byte("one\n"))
+	publish(t, h)
+	cp := readCopy(t, h)
+	ingest(t, h, "b.log", []byte("two\n"))
+	publish(t, h)
+	hr, err := cp.Store.CheckHistory(context.Background(), cp.Case, cp.CheckpointVersion)
+	if err != nil || len(hr.Problems) != 0 || hr.Later != 1 || hr.Versions != 2 || hr.Largest != 2 {
+		t.Fatalf("history of a copy read before the last publication: %+v, %v", hr, err)
+	}
+	if cp.CheckpointVersion == "" {
+		t.Fatal("the copy does not say which checkpoint version it was read from")
+	}
+	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case, "")
+	if err != nil || len(hr.Problems) != 1 || !strings.Contains(hr.Problems[0], "entries 2 to 2 were removed") {
+		t.Fatalf("without the version read: %+v, %v", hr, err)
 	}
 }

@@ -120,31 +120,37 @@ func (s *Store) putSum(ctx context.Context, rel string, data []byte, sum [32]byt
 
 // getObject reads rel whole; errors wrap evidence.ErrNotFound when absent.
 func (s *Store) getObject(ctx context.Context, rel string, limit int64) ([]byte, error) {
+	data, _, err := s.getObjectVersion(ctx, rel, limit)
+	return data, err
+}
+
+// getObjectVersion is getObject that also returns the version read.
+func (s *Store) getObjectVersion(ctx context.Context, rel string, limit int64) ([]byte, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	o, err := s.c.GetObject(ctx, s.cfg.Bucket, s.cfg.key(rel), minio.GetObjectOptions{})
 	if err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	defer o.Close()
 	// The response's length sizes the buffer once (Stat reads the headers
 	// of the GET, it sends no request of its own).
 	info, err := o.Stat()
 	if err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	if info.Size > limit || info.Size < 0 {
-		return nil, fmt.Errorf("%s/%s: %d bytes, more than the %d expected", s.cfg.URL(), rel, info.Size, limit)
+		return nil, "", fmt.Errorf("%s/%s: %d bytes, more than the %d expected", s.cfg.URL(), rel, info.Size, limit)
 	}
 	data := make([]byte, info.Size)
 	if _, err := io.ReadFull(o, data); err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	// Reading up to the end lets the connection serve the next request.
 	if n, _ := io.ReadFull(o, make([]byte, 1)); n != 0 {
-		return nil, fmt.Errorf("%s/%s: longer than its length says", s.cfg.URL(), rel)
+		return nil, "", fmt.Errorf("%s/%s: longer than its length says", s.cfg.URL(), rel)
 	}
-	return data, nil
+	return data, info.VersionID, nil
 }
 
 func (s *Store) objectErr(rel string, err error) error {
