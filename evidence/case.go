@@ -16,6 +16,7 @@ type Case struct {
 	chunks   Chunks
 	log      *Log
 	verifier note.Verifier
+	maxEntry int
 }
 
 // Config says how to open a Case. Signer may be nil to open it read-only
@@ -26,7 +27,17 @@ type Config struct {
 	// Chunks holds artefact bytes. Nil means the backend's own chunk store
 	// when it offers one (ChunkProvider), else c/ keys in the backend.
 	Chunks Chunks
+	// MaxEntry, when set, bounds one new entry's canonical bytes below
+	// MaxEntrySize. A case published in the C2SP tlog-tiles layout sets
+	// MaxTileEntry: an entry bundle holds entries of at most that length,
+	// and a leaf of the tree is the entry itself, so a longer entry could
+	// never be published. It is refused before it enters the log.
+	MaxEntry int
 }
+
+// MaxTileEntry is the longest entry a C2SP tlog-tiles entry bundle holds
+// (each entry there is prefixed by its length in 16 bits).
+const MaxTileEntry = 0xFFFF
 
 // Open opens the case stored in b. The checkpoint origin is the verifier's
 // key name.
@@ -49,7 +60,7 @@ func Open(b Backend, cfg Config) (*Case, error) {
 			ch = kvChunks{b}
 		}
 	}
-	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier}, nil
+	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier, maxEntry: cfg.MaxEntry}, nil
 }
 
 // CaseInfo is the payload of the case.created entry.
@@ -95,7 +106,36 @@ func (c *Case) Verifier() note.Verifier { return c.verifier }
 
 // Append commits custody entries (see Log.Append).
 func (c *Case) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
+	if err := c.checkEntrySizes(drafts); err != nil {
+		return nil, err
+	}
 	return c.log.Append(ctx, drafts...)
+}
+
+// checkEntrySizes refuses a draft whose entry would exceed Config.MaxEntry,
+// counting its envelope (keys, index, prev, time) at its longest as the
+// log's own check of MaxEntrySize does.
+func (c *Case) checkEntrySizes(drafts []Draft) error {
+	if c.maxEntry == 0 {
+		return nil
+	}
+	for i, d := range drafts {
+		payload := d.Payload
+		if payload == nil {
+			payload = struct{}{}
+		}
+		p, err := Canonical(payload)
+		if err != nil {
+			return fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
+		}
+		var b bytes.Buffer
+		writeCanonicalString(&b, d.Kind)
+		writeCanonicalString(&b, d.Actor)
+		if n := b.Len() + len(p) + 200; n > c.maxEntry {
+			return fmt.Errorf("entry of kind %s would be about %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", d.Kind, n, c.maxEntry, MaxTileEntry)
+		}
+	}
+	return nil
 }
 
 // Entry reads and strictly parses entry i.
@@ -146,6 +186,9 @@ func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*
 	if err := checkOps(ops, len(drafts)); err != nil {
 		return nil, err
 	}
+	if err := c.checkEntrySizes(drafts); err != nil {
+		return nil, err
+	}
 	return c.log.appendWith(ctx, ops, drafts)
 }
 
@@ -158,6 +201,9 @@ func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*
 // last batch.
 func (c *Case) AppendLazy(ctx context.Context, ops []Op, drafts ...Draft) ([]*Entry, error) {
 	if err := checkOps(ops, len(drafts)); err != nil {
+		return nil, err
+	}
+	if err := c.checkEntrySizes(drafts); err != nil {
 		return nil, err
 	}
 	return c.log.appendReqs(ctx, ops, drafts, true)

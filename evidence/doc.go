@@ -24,7 +24,9 @@
 // fixes; prev the hex SHA-256 of the previous entry's bytes (see The hash
 // chain); time the instant of the commit in UTC, RFC 3339 with exactly nine
 // fractional digits (TimeFormat), never earlier than the previous entry's.
-// An entry is at most MaxEntrySize bytes.
+// An entry is at most MaxEntrySize bytes; in a case kept in object storage,
+// whose log is published in the C2SP tlog-tiles layout, at most
+// MaxTileEntry (65535), the longest entry an entry bundle can hold.
 //
 // The stored bytes of an entry are its canonical JSON encoding, and every
 // hash covers exactly those bytes. A reader (ParseEntry) accepts an entry

@@ -117,7 +117,11 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		ModTime: fmtTime(meta.ModTime), AccessTime: fmtTime(meta.AccessTime), ChangeTime: fmtTime(meta.ChangeTime),
 		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup, Warnings: warnings,
 	}
-	es, err := c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}})
+	drafts := []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}}
+	if err := c.checkEntrySizes(drafts); err != nil {
+		return nil, err
+	}
+	es, err := c.log.appendWith(ctx, ops, drafts)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,7 @@ not run through it.`,
 				a.hint("the case has no users yet: stop the server and run 'casefile user add --case %s NAME --role admin'", a.caseDir)
 			}
 			defer a.startWitnessLoop(ctx(cmd), h, witnessPoll)()
+			defer a.startPublishLoop(ctx(cmd), h, witnessPoll)()
 			return a.serve(ctx(cmd), h, f, nil)
 		},
 	}

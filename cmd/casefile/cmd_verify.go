@@ -110,7 +110,7 @@ fingerprint written down at init (--fingerprint).`,
 			}
 			var sr *storageReport
 			if h.Blobs != nil {
-				if sr, err = storageStatus(cmd, h.Case, h.Blobs); err != nil {
+				if sr, err = storageStatus(cmd, h.Case, h.Blobs, ""); err != nil {
 					return err
 				}
 				sr.check(r)

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/casefile/casefile/evidence/s3blobs/s3test"
 )
@@ -72,4 +74,61 @@ func TestS3Case(t *testing.T) {
 	held := filepath.Join(t.TempDir(), "held")
 	cli(0, "init", "--case", held, "--title", "held", "--blobs", "s3://evidence/held", "--s3-endpoint", srv.Endpoint, "--legal-hold")
 	mustContain(cli(0, "verify", "--case", held), "INTACT", "SET by entry 1 (asked for at case creation, init --legal-hold); 7 of 7 object versions held")
+}
+
+// While a case kept in object storage is served, what is committed reaches
+// the bucket without stopping the server: an ingest made through the
+// server by a workbench user is seen by verify --from on another machine.
+func TestS3ServePublishesWhileServing(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Bucket(t, "evidence", true)
+	dir := filepath.Join(t.TempDir(), "case")
+	cli := &relayCLI{t: t, env: map[string]string{"CASEFILE_PASSPHRASE": "s3 serve passphrase", "CASEFILE_EXAMINER": "Tess <t@example.org>",
+		"CASEFILE_CASE": dir, "CASEFILE_USER_PASSWORD": "a long enough password"}}
+	cli.run(0, "init", "--blobs", "s3://evidence/served", "--s3-endpoint", srv.Endpoint)
+	cli.run(0, "user", "add", "ann", "--role", "analyst")
+	tok, _ := cli.run(0, "user", "token", "ann")
+	before, _ := cli.run(0, "log", "--json")
+
+	sctx, stop := context.WithCancel(context.Background())
+	served := make(chan int)
+	go func() {
+		var out bytes.Buffer
+		served <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0"}, stdio{in: strings.NewReader(""), out: &out, err: &out}, func(k string) string { return cli.env[k] })
+	}()
+	defer func() {
+		stop()
+		<-served
+	}()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(socketPath(dir)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not open its socket")
+		}
+	}
+
+	log := filepath.Join(t.TempDir(), "auth.log")
+	os.WriteFile(log, []byte("Dec 10 06:55:46 web01 sshd[24200]: Failed password for root from 203.0.113.9 port 22 ssh2\n"), 0o644)
+	client := cli.with("CASEFILE_PASSPHRASE", "").with("CASEFILE_TOKEN", strings.TrimSpace(tok))
+	client.run(0, "ingest", log)
+	want, _ := client.run(0, "log", "--json")
+	entries := strings.Count(want, "\n")
+	if entries <= strings.Count(before, "\n") {
+		t.Fatalf("the ingest through the server added no entry:\n%s", want)
+	}
+
+	t.Chdir(t.TempDir()) // another machine
+	away := &relayCLI{t: t, env: map[string]string{}}
+	from := []string{"verify", "--from", "s3://evidence/served", "--s3-endpoint", srv.Endpoint, "--key", filepath.Join(dir, "public-key.pem")}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		out, _ := away.run(0, from...)
+		if strings.Contains(out, fmt.Sprintf("entries      %d (", entries)) && strings.Contains(out, "INTACT") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bucket does not hold the %d entries of the served case:\n%s", entries, out)
+		}
+	}
 }

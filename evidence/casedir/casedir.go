@@ -305,6 +305,7 @@ func open(dir string, cfg Config, signer *keys.Signer, lock *os.File, so badgers
 			return nil, fmt.Errorf("artefact storage %s: %w", cfg.Blobs.URL(), err)
 		}
 		ecfg.Chunks = blobs
+		ecfg.MaxEntry = evidence.MaxTileEntry // the log is published in tlog-tiles
 	}
 	c, err := evidence.Open(st, ecfg)
 	if err != nil {

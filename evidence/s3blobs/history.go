@@ -16,7 +16,10 @@ import (
 // checkpoint object, and Object Lock keeps them from being deleted, so a
 // log shortened or rewritten after one of them was published shows.
 type HistoryReport struct {
-	Versions int      `json:"checkpoint_versions"`
+	Versions int `json:"checkpoint_versions"`
+	// Later counts the versions published after the one a copy was read
+	// from (a server publishing while verify --from ran): not checked.
+	Later    int      `json:"published_since,omitempty"`
 	Smallest uint64   `json:"smallest_size,omitempty"`
 	Largest  uint64   `json:"largest_size,omitempty"`
 	Problems []string `json:"-"`
@@ -26,9 +29,19 @@ type HistoryReport struct {
 // the log of c (a case directory, or the copy read from the bucket):
 // signed with the case key, not larger than the log, and its root the
 // root of the log's first entries.
-func (s *Store) CheckHistory(ctx context.Context, c *evidence.Case) (*HistoryReport, error) {
+//
+// Publication goes on while this runs (a server publishes each commit).
+// For a case directory, whose log only grows, the log's size is read after
+// the versions are listed, so every version listed was published from a
+// log no longer than it. A copy is fixed when read: readVersion names the
+// version of the checkpoint it was read from, and the versions listed
+// before it (a listing gives each key's versions newest first) were
+// published since; they are counted in Later, not taken for entries
+// removed. A version older than readVersion that is larger than the copy
+// is what a rollback leaves, and is reported.
+func (s *Store) CheckHistory(ctx context.Context, c *evidence.Case, readVersion string) (*HistoryReport, error) {
 	hr := &HistoryReport{}
-	v, size := c.Verifier(), c.Log().Size()
+	v := c.Verifier()
 	key := s.cfg.key(checkpointRel)
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -39,6 +52,14 @@ func (s *Store) CheckHistory(ctx context.Context, c *evidence.Case) (*HistoryRep
 		}
 		if o.Key == key && !o.IsDeleteMarker {
 			versions = append(versions, o.VersionID)
+		}
+	}
+	size := c.Log().Size()
+	for i, id := range versions {
+		if id == readVersion && readVersion != "" {
+			hr.Later = i
+			versions = versions[i:]
+			break
 		}
 	}
 	for _, id := range versions {

@@ -36,12 +36,24 @@ type PublishResult struct {
 // still complete; the next one writes what is missing (every object but
 // the checkpoint has one possible content, and objects already there are
 // left alone).
+//
+// Publications are serialized: a server publishes while it runs, and a
+// command it runs for a client may publish too; two at once could leave
+// the older checkpoint last. The size published is the checkpoint's own,
+// read from it, so that appends made meanwhile wait for the next
+// publication and the checkpoint never names entries not uploaded.
 func (s *Store) Publish(ctx context.Context, c *evidence.Case, publicKeyPEM []byte) (*PublishResult, error) {
+	s.pub.Lock()
+	defer s.pub.Unlock()
 	ckpt := c.Log().Checkpoint()
-	size := c.Log().Size()
-	if size == 0 {
+	if len(ckpt) == 0 {
 		return &PublishResult{}, nil
 	}
+	body, err := evidence.ParseTrustedCheckpointNote(ckpt)
+	if err != nil {
+		return nil, fmt.Errorf("the case's latest checkpoint: %w", err)
+	}
+	size := body.Size
 	old, err := s.publishedSize(ctx, c)
 	if err != nil {
 		return nil, err

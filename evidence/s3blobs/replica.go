@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/note"
@@ -11,20 +12,34 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/casefile/casefile/evidence"
-	"github.com/casefile/casefile/evidence/memstore"
+	"github.com/casefile/casefile/evidence/badgerstore"
 )
 
 // maxTile bounds one tile or entry bundle read: 256 entries of at most
 // 64 KiB each (tlog-tiles' entry length is 16 bits).
 const maxTile = 256 * (2 + 0xFFFF)
 
-// Copy is the case as published in the bucket, read back into memory and
-// opened with the bucket's chunks: Verify checks it with the same code as
-// a case directory.
+// Copy is the case as published in the bucket, read back into a
+// temporary store on disk and opened with the bucket's chunks: Verify
+// checks it with the same code as a case directory. Close removes it.
 type Copy struct {
 	*evidence.Case
 	Store      *Store
 	Checkpoint evidence.Checkpoint
+	// CheckpointVersion is the version of the checkpoint object read
+	// (empty in a bucket without versioning): CheckHistory takes the
+	// versions published after it for what they are.
+	CheckpointVersion string
+	dir               string
+}
+
+// Close closes the copy and removes its temporary store.
+func (c *Copy) Close() error {
+	err := c.Case.Close()
+	if rerr := os.RemoveAll(c.dir); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // ReadCopy reads the published case: the checkpoint, checked with the
@@ -32,8 +47,12 @@ type Copy struct {
 // entry bundle, each entry's hash checked against the tiles and the tiles
 // against the checkpoint's root (torchwood's tlog-tiles client); and the
 // artefact records. Chunks stay in the bucket and are read as verified.
-func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note.Verifier, error)) (*Copy, error) {
-	msg, err := st.getObject(ctx, checkpointRel, 64<<10)
+//
+// The entries are streamed, bundle after bundle, into a Badger store in a
+// temporary directory (under tmpDir, or the system's when empty), not kept
+// in memory: a log of any length is read and verified in bounded memory.
+func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note.Verifier, error), tmpDir string) (_ *Copy, err error) {
+	msg, version, err := st.getObjectVersion(ctx, checkpointRel, 64<<10)
 	if errors.Is(err, evidence.ErrNotFound) {
 		return nil, fmt.Errorf("%s holds no published case (no %s object)", st.cfg.URL(), checkpointRel)
 	}
@@ -52,7 +71,21 @@ func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", st.cfg.URL(), checkpointRel, err)
 	}
-	b := memstore.New()
+	dir, err := os.MkdirTemp(tmpDir, "casefile-copy-")
+	if err != nil {
+		return nil, fmt.Errorf("a temporary directory for the copy of the log: %w", err)
+	}
+	b, err := badgerstore.Open(dir, badgerstore.Options{})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			b.Close()
+			os.RemoveAll(dir)
+		}
+	}()
 	im, err := evidence.NewImporter(b)
 	if err != nil {
 		return nil, err
@@ -95,7 +128,7 @@ func ReadCopy(ctx context.Context, st *Store, verifier func(origin string) (note
 	if err != nil {
 		return nil, err
 	}
-	return &Copy{Case: c, Store: st, Checkpoint: cp}, nil
+	return &Copy{Case: c, Store: st, Checkpoint: cp, CheckpointVersion: version, dir: dir}, nil
 }
 
 // readRecords imports the published records of the artefacts that the

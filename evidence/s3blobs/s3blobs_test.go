@@ -77,11 +77,18 @@ func readCopy(t testing.TB, h *casedir.Handle) *s3blobs.Copy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := s3blobs.ReadCopy(context.Background(), st, func(origin string) (note.Verifier, error) { return keys.Verifier(pub, origin) })
+	tmp := t.TempDir()
+	cp, err := s3blobs.ReadCopy(context.Background(), st, func(origin string) (note.Verifier, error) { return keys.Verifier(pub, origin) }, tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cp.Close() })
+	t.Cleanup(func() {
+		cp.Close()
+		// The copy of the log was on disk, and is removed with the copy.
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the copy's temporary store was left: %v", left)
+		}
+	})
 	return cp
 }
 
@@ -297,7 +304,7 @@ func readCopyErr(h *casedir.Handle) (*s3blobs.Copy, error) {
 		return nil, err
 	}
 	v := h.Verifier()
-	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil })
+	return s3blobs.ReadCopy(context.Background(), st, func(string) (note.Verifier, error) { return v, nil }, "")
 }
 
 // TestRollbackNamed puts an earlier checkpoint back as the latest (the log
@@ -310,7 +317,7 @@ func TestRollbackNamed(t *testing.T) {
 	ingest(t, h, "a.log", []byte("one\n"))
 	ingest(t, h, "b.log", []byte("two\n"))
 	publish(t, h)
-	hr, err := h.Blobs.CheckHistory(context.Background(), h.Case)
+	hr, err := h.Blobs.CheckHistory(context.Background(), h.Case, "")
 	if err != nil || hr.Versions != 2 || hr.Smallest != 1 || hr.Largest != 3 || len(hr.Problems) != 0 {
 		t.Fatalf("history of an intact copy: %+v, %v", hr, err)
 	}
@@ -319,8 +326,69 @@ func TestRollbackNamed(t *testing.T) {
 	if r := verify(t, cp.Case); !r.OK || r.Entries != 1 {
 		t.Fatalf("the rolled-back copy should look intact on its own: %+v", r)
 	}
-	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case)
+	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case, cp.CheckpointVersion)
 	if err != nil || len(hr.Problems) != 1 || !strings.Contains(hr.Problems[0], "signed for 3 entries, but the log has 1: entries 1 to 2 were removed") {
 		t.Fatalf("history of a rolled-back copy: %+v, %v", hr, err)
+	}
+}
+
+// An entry bundle of tlog-tiles holds entries of at most 65535 bytes, and
+// the tree's leaves are the entries themselves: a case kept in object
+// storage refuses a longer entry before it enters the log (publishing it
+// would fail for ever), and publishes one of just under the limit, which
+// the copy read back from the bucket holds byte for byte.
+func TestEntriesFitTlogTiles(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "large", true, nil)
+	ctx := context.Background()
+	big := evidence.Draft{Kind: "test.large", Actor: "Tess", Payload: map[string]string{"text": strings.Repeat("x", 70000)}}
+	if _, err := h.Append(ctx, big); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an entry over 64 KiB: %v", err)
+	}
+	if _, err := h.AppendAtomic(ctx, nil, big); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an entry over 64 KiB, atomic: %v", err)
+	}
+	if _, err := h.Ingest(ctx, strings.NewReader("x"), evidence.ArtefactMeta{Name: "n", Note: strings.Repeat("n", 70000)}, evidence.IngestOptions{Actor: "Tess"}); err == nil || !strings.Contains(err.Error(), "tlog-tiles") {
+		t.Fatalf("an ingest whose entry is over 64 KiB: %v", err)
+	}
+	es, err := h.Append(ctx, evidence.Draft{Kind: "test.large", Actor: "Tess", Payload: map[string]string{"text": strings.Repeat("y", 65000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es[0].Raw) < 65000 || len(es[0].Raw) > evidence.MaxTileEntry {
+		t.Fatalf("entry of %d bytes", len(es[0].Raw))
+	}
+	publish(t, h)
+	cp := readCopy(t, h)
+	got, err := cp.Entry(es[0].Index)
+	if err != nil || !bytes.Equal(got.Raw, es[0].Raw) {
+		t.Fatalf("the copy's entry %d: %v", es[0].Index, err)
+	}
+	if r, err := cp.Verify(ctx, evidence.VerifyOptions{}); err != nil || !r.OK {
+		t.Fatalf("verify of the copy: %v %+v", err, r.First())
+	}
+}
+
+// A checkpoint published after a copy was read (a server publishing while
+// verify --from runs) is not taken for entries removed from the copy; a
+// check that ignores which version the copy was read from would say so.
+func TestHistoryPublishedSince(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	ingest(t, h, "a.log", []byte("one\n"))
+	publish(t, h)
+	cp := readCopy(t, h)
+	ingest(t, h, "b.log", []byte("two\n"))
+	publish(t, h)
+	hr, err := cp.Store.CheckHistory(context.Background(), cp.Case, cp.CheckpointVersion)
+	if err != nil || len(hr.Problems) != 0 || hr.Later != 1 || hr.Versions != 2 || hr.Largest != 2 {
+		t.Fatalf("history of a copy read before the last publication: %+v, %v", hr, err)
+	}
+	if cp.CheckpointVersion == "" {
+		t.Fatal("the copy does not say which checkpoint version it was read from")
+	}
+	hr, err = cp.Store.CheckHistory(context.Background(), cp.Case, "")
+	if err != nil || len(hr.Problems) != 1 || !strings.Contains(hr.Problems[0], "entries 2 to 2 were removed") {
+		t.Fatalf("without the version read: %+v, %v", hr, err)
 	}
 }

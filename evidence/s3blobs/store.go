@@ -30,6 +30,7 @@ type Store struct {
 	locked bool
 	pf     prefetcher
 	up     uploads
+	pub    sync.Mutex // one Publish at a time
 }
 
 // uploads are the chunks Put and not yet acknowledged by the server.
@@ -100,9 +101,16 @@ func (s *Store) putOptions(sum [32]byte) minio.PutObjectOptions {
 
 // putObject writes rel with data, locked as configured.
 func (s *Store) putObject(ctx context.Context, rel string, data []byte) error {
+	return s.putSum(ctx, rel, data, sha256.Sum256(data))
+}
+
+// putSum writes rel with data whose SHA-256 the caller knows (a chunk's
+// is its name): the server checks it, and the bytes are not hashed again
+// here (ingest already hashes each byte twice, for the chunk and for the
+// artefact).
+func (s *Store) putSum(ctx context.Context, rel string, data []byte, sum [32]byte) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	sum := sha256.Sum256(data)
 	_, err := s.c.PutObject(ctx, s.cfg.Bucket, s.cfg.key(rel), bytes.NewReader(data), int64(len(data)), s.putOptions(sum))
 	if err != nil {
 		return fmt.Errorf("%s/%s: %w", s.cfg.URL(), rel, err)
@@ -112,31 +120,37 @@ func (s *Store) putObject(ctx context.Context, rel string, data []byte) error {
 
 // getObject reads rel whole; errors wrap evidence.ErrNotFound when absent.
 func (s *Store) getObject(ctx context.Context, rel string, limit int64) ([]byte, error) {
+	data, _, err := s.getObjectVersion(ctx, rel, limit)
+	return data, err
+}
+
+// getObjectVersion is getObject that also returns the version read.
+func (s *Store) getObjectVersion(ctx context.Context, rel string, limit int64) ([]byte, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	o, err := s.c.GetObject(ctx, s.cfg.Bucket, s.cfg.key(rel), minio.GetObjectOptions{})
 	if err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	defer o.Close()
 	// The response's length sizes the buffer once (Stat reads the headers
 	// of the GET, it sends no request of its own).
 	info, err := o.Stat()
 	if err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	if info.Size > limit || info.Size < 0 {
-		return nil, fmt.Errorf("%s/%s: %d bytes, more than the %d expected", s.cfg.URL(), rel, info.Size, limit)
+		return nil, "", fmt.Errorf("%s/%s: %d bytes, more than the %d expected", s.cfg.URL(), rel, info.Size, limit)
 	}
 	data := make([]byte, info.Size)
 	if _, err := io.ReadFull(o, data); err != nil {
-		return nil, s.objectErr(rel, err)
+		return nil, "", s.objectErr(rel, err)
 	}
 	// Reading up to the end lets the connection serve the next request.
 	if n, _ := io.ReadFull(o, make([]byte, 1)); n != 0 {
-		return nil, fmt.Errorf("%s/%s: longer than its length says", s.cfg.URL(), rel)
+		return nil, "", fmt.Errorf("%s/%s: longer than its length says", s.cfg.URL(), rel)
 	}
-	return data, nil
+	return data, info.VersionID, nil
 }
 
 func (s *Store) objectErr(rel string, err error) error {
@@ -189,7 +203,7 @@ func (s *Store) Put(sum [32]byte, data []byte) error {
 	u.mu.Unlock()
 	u.slots <- struct{}{}
 	u.wg.Go(func() {
-		err := s.putObject(context.Background(), chunkRel(sum), own)
+		err := s.putSum(context.Background(), chunkRel(sum), own, sum)
 		u.mu.Lock()
 		delete(u.pending, sum)
 		if err != nil && u.err == nil {
