@@ -1,12 +1,12 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -66,13 +66,8 @@ type logState struct {
 	tree     compactRange
 }
 
-type prepared struct {
-	kind, actor string
-	payload     []byte // canonical JSON object
-}
-
 type appendReq struct {
-	drafts  []prepared
+	drafts  []entryParts
 	ops     []Op
 	lazy    bool // need not be durable when the call returns (see AppendLazy)
 	entries []*Entry
@@ -166,20 +161,9 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	prep := make([]prepared, len(drafts))
-	for i, d := range drafts {
-		payload := d.Payload
-		if payload == nil {
-			payload = struct{}{}
-		}
-		p, err := Canonical(payload)
-		if err != nil {
-			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
-		}
-		if err := checkDraft(d.Kind, d.Actor, p); err != nil {
-			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
-		}
-		prep[i] = prepared{d.Kind, d.Actor, p}
+	prep, err := prepareDrafts(drafts)
+	if err != nil {
+		return nil, err
 	}
 	// Split into commits that fit one backend transaction, by count and
 	// by size; ops go with the first.
@@ -277,10 +261,30 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.RUnlock()
 	st.tree = st.tree.clone()
 
-	var ops []Op
+	// Keys, hash values and entry bytes are cut from one slab each: a
+	// commit of many entries would otherwise allocate three times per
+	// entry. Each entry adds its own key and about two tree hashes.
+	n, rawLen, nops := 0, 0, 1
+	for _, r := range reqs {
+		n += len(r.drafts)
+		nops += len(r.ops)
+		for i := range r.drafts {
+			rawLen += len(r.drafts[i].pre) + maxEntryTail
+		}
+	}
+	ops := make([]Op, 0, nops+3*n+64)
+	keys := make([]byte, 0, (len(prefixEntry)+8)*(3*n+64))
+	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
+	raws := make([]byte, 0, rawLen)
+	key := func(prefix []byte, i uint64) []byte {
+		at := len(keys)
+		keys = binary.BigEndian.AppendUint64(append(keys, prefix...), i)
+		return keys[at:len(keys):len(keys)]
+	}
 	emit := func(s storedHash) {
-		h := s.hash
-		ops = append(ops, Op{Key: indexKey(prefixHash, uint64(s.index)), Value: h[:]})
+		at := len(sums)
+		sums = append(sums, s.hash[:]...)
+		ops = append(ops, Op{Key: key(prefixHash, uint64(s.index)), Value: sums[at:len(sums):len(sums)]})
 	}
 	for _, r := range reqs {
 		for i := range r.ops {
@@ -290,13 +294,14 @@ func (l *Log) commit(reqs []*appendReq) {
 		}
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
-		for _, d := range r.drafts {
+		for i := range r.drafts {
 			t := l.now().UTC()
 			if t.Before(st.lastTime) {
 				t = st.lastTime // entry times never go backwards
 			}
-			e := buildEntry(st.size, t, d, st.last)
-			ops = append(ops, Op{Key: indexKey(prefixEntry, st.size), Value: e.Raw})
+			var e *Entry
+			e, raws = r.drafts[i].entry(st.size, t, st.last, raws)
+			ops = append(ops, Op{Key: key(prefixEntry, st.size), Value: e.Raw})
 			st.tree.append(e.LeafHash(), emit)
 			st.size++
 			st.last = e.Hash()
@@ -325,33 +330,47 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.Unlock()
 }
 
-// checkDraft checks what encodeEntry will check, and that the entry will
-// fit MaxEntrySize whatever its index.
-func checkDraft(kind, actor string, payload []byte) error {
-	if kind == "" || len(kind) > maxKindLen {
-		return fmt.Errorf("entry kind %q: empty or too long", kind)
+// prepareDrafts canonicalises the drafts' payloads and encodes what of
+// each entry does not depend on its place in the log, in the caller's
+// goroutines: a long list is split across the processors, since encoding
+// payloads with encoding/json costs more than the commit's own work.
+func prepareDrafts(drafts []Draft) ([]entryParts, error) {
+	prep := make([]entryParts, len(drafts))
+	errs := make([]error, len(drafts))
+	prepare := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d := drafts[i]
+			payload := d.Payload
+			if payload == nil {
+				payload = struct{}{}
+			}
+			p, err := Canonical(payload)
+			if err == nil {
+				prep[i], err = prepareEntry(d.Kind, d.Actor, p)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
+			}
+		}
 	}
-	if len(actor) > maxActLen {
-		return errors.New("entry actor too long")
+	workers := min(runtime.GOMAXPROCS(0), len(drafts)/parallelDrafts)
+	if workers < 2 {
+		prepare(0, len(drafts))
+	} else {
+		var wg sync.WaitGroup
+		per := (len(drafts) + workers - 1) / workers
+		for lo := 0; lo < len(drafts); lo += per {
+			wg.Go(func() { prepare(lo, min(lo+per, len(drafts))) })
+		}
+		wg.Wait()
 	}
-	if len(payload) == 0 || payload[0] != '{' {
-		return errors.New("entry payload must be a JSON object")
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
-	var b bytes.Buffer
-	writeCanonicalString(&b, kind)
-	writeCanonicalString(&b, actor)
-	// The envelope: keys, the longest index, prev and time.
-	if n := b.Len() + len(payload) + 200; n > MaxEntrySize {
-		return fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
-	}
-	return nil
+	return prep, nil
 }
 
-func buildEntry(index uint64, t time.Time, d prepared, prev [32]byte) *Entry {
-	e, err := encodeEntry(index, t, d.kind, d.actor, prev, d.payload)
-	if err != nil {
-		// Kind, actor and payload were checked when the draft was prepared.
-		panic(fmt.Sprintf("evidence: entry encoding failed after checks: %v", err))
-	}
-	return e
-}
+// parallelDrafts is how many drafts are worth a goroutine of their own.
+const parallelDrafts = 128
