@@ -109,13 +109,11 @@ func (l *Log) loadTail(size uint64) error {
 		return fmt.Errorf("entry %d: %w", size-1, err)
 	}
 	st := logState{size: size, last: sha256.Sum256(raw), lastTime: e.Time, tree: compactRange{size: size}}
-	for _, idx := range rangeIndexes(size) {
-		h, err := l.b.Get(indexKey(prefixHash, uint64(idx)))
-		if err != nil || len(h) != len(tlog.Hash{}) {
-			return fmt.Errorf("tree hash %d: %v", idx, err)
-		}
-		st.tree.hashes = append(st.tree.hashes, tlog.Hash(h))
+	hashes, err := hashReader{l.b}.ReadHashes(rangeIndexes(size))
+	if err != nil {
+		return err
 	}
+	st.tree.hashes = hashes
 	l.st = st
 	return nil
 }
@@ -261,10 +259,11 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.RUnlock()
 	st.tree = st.tree.clone()
 
-	// Keys, hash values and entry bytes are cut from one slab each: a
-	// commit of many entries would otherwise allocate three times per
-	// entry. Each entry adds its own key and about two tree hashes.
-	n, rawLen, nops := 0, 0, 1
+	// Keys and entry bytes are cut from one slab each, and the tree
+	// hashes go into one run (hashruns.go): a commit of many entries
+	// would otherwise allocate and write several times per entry. Each
+	// entry adds about two tree hashes.
+	n, rawLen, nops := 0, 0, 2
 	for _, r := range reqs {
 		n += len(r.drafts)
 		nops += len(r.ops)
@@ -272,19 +271,14 @@ func (l *Log) commit(reqs []*appendReq) {
 			rawLen += len(r.drafts[i].pre) + maxEntryTail
 		}
 	}
-	ops := make([]Op, 0, nops+3*n+64)
-	keys := make([]byte, 0, (len(prefixEntry)+8)*(3*n+64))
+	ops := make([]Op, 0, nops+n)
+	keys := make([]byte, 0, (len(prefixEntry)+8)*n)
 	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
 	raws := make([]byte, 0, rawLen)
-	key := func(prefix []byte, i uint64) []byte {
-		at := len(keys)
-		keys = binary.BigEndian.AppendUint64(append(keys, prefix...), i)
-		return keys[at:len(keys):len(keys)]
-	}
+	lastHash := int64(-1)
 	emit := func(s storedHash) {
-		at := len(sums)
 		sums = append(sums, s.hash[:]...)
-		ops = append(ops, Op{Key: key(prefixHash, uint64(s.index)), Value: sums[at:len(sums):len(sums)]})
+		lastHash = s.index
 	}
 	for _, r := range reqs {
 		for i := range r.ops {
@@ -301,7 +295,9 @@ func (l *Log) commit(reqs []*appendReq) {
 			}
 			var e *Entry
 			e, raws = r.drafts[i].entry(st.size, t, st.last, raws)
-			ops = append(ops, Op{Key: key(prefixEntry, st.size), Value: e.Raw})
+			at := len(keys)
+			keys = binary.BigEndian.AppendUint64(append(keys, prefixEntry...), st.size)
+			ops = append(ops, Op{Key: keys[at:len(keys):len(keys)], Value: e.Raw})
 			st.tree.append(e.LeafHash(), emit)
 			st.size++
 			st.last = e.Hash()
@@ -309,6 +305,7 @@ func (l *Log) commit(reqs []*appendReq) {
 			r.entries = append(r.entries, e)
 		}
 	}
+	ops = append(ops, hashRunOp(lastHash, sums))
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {
