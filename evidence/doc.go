@@ -85,7 +85,7 @@
 // The tree hashes are stored in the order golang.org/x/mod/sumdb/tlog
 // stores them (tlog.StoredHashIndex), so that tlog's proofs apply as they
 // are. The hashes a commit adds have consecutive indexes and are stored
-// together, as one run (hr/ below). Cases written before 2026-12-05 store
+// together, in runs of up to 31 (hr/ below). Cases written before 2026-12-05 store
 // each hash under a key of its own (h/); they open, verify and prove as
 // before, and their later commits add runs after their single hashes.
 // Verification reads the single hashes, then the runs, and requires them
@@ -116,7 +116,7 @@
 // (AppendAtomic, WriteDerived):
 //
 //	e/<index, 8 bytes big-endian>        an entry's canonical bytes
-//	hr/<tlog stored-hash index, 8 bytes> the 32-byte tree hashes of one commit, end to end, the last at that index
+//	hr/<tlog stored-hash index, 8 bytes> up to 31 consecutive 32-byte tree hashes of one commit, end to end, the last at that index
 //	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash (cases written before hash runs)
 //	k/<tree size, 8 bytes>               the signed checkpoint of that size
 //	c/<SHA-256 of the chunk>             one chunk of artefact bytes (or a chunk-list page)

@@ -8,10 +8,11 @@ import (
 )
 
 // Tree hashes are stored in runs: each commit appends leaves whose stored
-// hashes (tlog's storage order) are consecutive, and writes them under one
-// key, hr/<index of the run's last hash>, as their 32-byte values end to
-// end. One key per commit instead of one per hash (about two per entry):
-// Badger's cost is per key, and it was most of an append's. Cases written
+// hashes (tlog's storage order) are consecutive, and writes them under a
+// few keys, hr/<index of the run's last hash>, each holding up to
+// maxRunHashes 32-byte values end to end. A key per 31 hashes instead of
+// one per hash (about two per entry): Badger's cost is per key, and it was
+// most of an append's. Cases written
 // before keep their hashes under h/<index>, one per key; readers take a
 // hash from either (see hashReader), and verification reads both.
 
@@ -56,10 +57,24 @@ func runAt(b Backend, idx uint64) (hashRun, bool, error) {
 	return run, found, nil
 }
 
-// hashRunOp is the write of the hashes a commit emitted: sums holds them
-// in emission order, which is storage order, ending at index last.
-func hashRunOp(last int64, sums []byte) Op {
-	return Op{Key: indexKey(prefixHashRun, uint64(last)), Value: sums}
+// maxRunHashes bounds a run to 992 bytes: Badger keeps values under 1 KiB
+// in its write-ahead log and tables, larger ones in its value log, and a
+// durable commit that wrote to both files waits for two flushes to disk.
+const maxRunHashes = 31
+
+// hashRunOps appends to ops the writes of the hashes a commit emitted:
+// sums holds them in emission order, which is storage order, ending at
+// index last. They are cut into runs of at most maxRunHashes.
+func hashRunOps(ops []Op, last int64, sums []byte) []Op {
+	const size = len(tlog.Hash{})
+	first := last + 1 - int64(len(sums)/size)
+	for len(sums) > 0 {
+		n := min(len(sums)/size, maxRunHashes)
+		first += int64(n)
+		ops = append(ops, Op{Key: indexKey(prefixHashRun, uint64(first-1)), Value: sums[: n*size : n*size]})
+		sums = sums[n*size:]
+	}
+	return ops
 }
 
 // hashReader reads the stored tlog hashes, from runs (hr/) or, for hashes

@@ -211,3 +211,34 @@ func TestTamperHashRunMalformed(t *testing.T) {
 		}
 	})
 }
+
+// TestHashRunsOfALongCommit: the hashes of a long commit are cut into runs
+// small enough to stay beside their keys in Badger (under 1 KiB), which
+// together give every stored-hash index once, in order.
+func TestHashRunsOfALongCommit(t *testing.T) {
+	c, b := newCase(t, backends[0])
+	drafts := make([]evidence.Draft, 1000)
+	for i := range drafts {
+		drafts[i] = evidence.Draft{Kind: "note.added", Actor: "T", Payload: map[string]int{"n": i}}
+	}
+	if _, err := c.Append(context.Background(), drafts...); err != nil {
+		t.Fatal(err)
+	}
+	next := uint64(0)
+	runs := hashRuns(t, b)
+	for _, r := range runs {
+		if len(r.data) == 0 || len(r.data) >= 1024 || len(r.data)%32 != 0 {
+			t.Fatalf("run ending at %d holds %d bytes", r.last, len(r.data))
+		}
+		if r.first() != next {
+			t.Fatalf("run ending at %d starts at %d, want %d", r.last, r.first(), next)
+		}
+		next = r.last + 1
+	}
+	if want := uint64(tlog.StoredHashCount(int64(c.Log().Size()))); next != want || len(runs) < int(want)/31 {
+		t.Fatalf("%d runs end at %d, want %d hashes", len(runs), next, want)
+	}
+	if r := mustVerify(t, reopen(t, c, b)); !r.OK {
+		t.Fatalf("%+v", r.Problems)
+	}
+}

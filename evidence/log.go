@@ -271,7 +271,7 @@ func (l *Log) commit(reqs []*appendReq) {
 			rawLen += len(r.drafts[i].pre) + maxEntryTail
 		}
 	}
-	ops := make([]Op, 0, nops+n)
+	ops := make([]Op, 0, nops+n+(2*n+64)/maxRunHashes)
 	keys := make([]byte, 0, (len(prefixEntry)+8)*n)
 	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
 	raws := make([]byte, 0, rawLen)
@@ -305,7 +305,7 @@ func (l *Log) commit(reqs []*appendReq) {
 			r.entries = append(r.entries, e)
 		}
 	}
-	ops = append(ops, hashRunOp(lastHash, sums))
+	ops = hashRunOps(ops, lastHash, sums)
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {

@@ -105,7 +105,7 @@ func (im *Importer) Finish(checkpoint []byte) error {
 
 func (im *Importer) flush() error {
 	if len(im.sums) > 0 {
-		im.ops = append(im.ops, hashRunOp(im.lastHash, im.sums))
+		im.ops = hashRunOps(im.ops, im.lastHash, im.sums)
 		im.sums = nil
 	}
 	if len(im.ops) == 0 {
