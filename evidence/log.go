@@ -260,7 +260,7 @@ func (l *Log) commit(reqs []*appendReq) {
 	st.tree = st.tree.clone()
 
 	// Keys and entry bytes are cut from one slab each, and the tree
-	// hashes go into one run (hashruns.go): a commit of many entries
+	// hashes go into a few runs (hashruns.go): a commit of many entries
 	// would otherwise allocate and write several times per entry. Each
 	// entry adds about two tree hashes.
 	n, rawLen, nops := 0, 0, 2
@@ -280,6 +280,7 @@ func (l *Log) commit(reqs []*appendReq) {
 		sums = append(sums, s.hash[:]...)
 		lastHash = s.index
 	}
+	all := make([]*Entry, 0, n)
 	for _, r := range reqs {
 		for i := range r.ops {
 			if op := &r.ops[i]; op.StampIndex {
@@ -298,12 +299,23 @@ func (l *Log) commit(reqs []*appendReq) {
 			at := len(keys)
 			keys = binary.BigEndian.AppendUint64(append(keys, prefixEntry...), st.size)
 			ops = append(ops, Op{Key: keys[at:len(keys):len(keys)], Value: e.Raw})
-			st.tree.append(e.LeafHash(), emit)
+			all = append(all, e)
 			st.size++
 			st.last = e.Hash()
 			st.lastTime = t
 			r.entries = append(r.entries, e)
 		}
+	}
+	// Each entry names the hash of the one before, so the loop above is
+	// sequential; the leaf hashes are not.
+	leaves := make([]tlog.Hash, len(all))
+	inParallel(len(all), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			leaves[i] = all[i].LeafHash()
+		}
+	})
+	for _, h := range leaves {
+		st.tree.append(h, emit)
 	}
 	ops = hashRunOps(ops, lastHash, sums)
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
@@ -350,17 +362,7 @@ func prepareDrafts(drafts []Draft) ([]entryParts, error) {
 			}
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(drafts)/parallelDrafts)
-	if workers < 2 {
-		prepare(0, len(drafts))
-	} else {
-		var wg sync.WaitGroup
-		per := (len(drafts) + workers - 1) / workers
-		for lo := 0; lo < len(drafts); lo += per {
-			wg.Go(func() { prepare(lo, min(lo+per, len(drafts))) })
-		}
-		wg.Wait()
-	}
+	inParallel(len(drafts), prepare)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -369,5 +371,23 @@ func prepareDrafts(drafts []Draft) ([]entryParts, error) {
 	return prep, nil
 }
 
-// parallelDrafts is how many drafts are worth a goroutine of their own.
-const parallelDrafts = 128
+// parallelItems is how many drafts or entries are worth a goroutine of
+// their own.
+const parallelItems = 128
+
+// inParallel calls fn on consecutive ranges covering [0, n), one per
+// processor when n is large enough to be worth it, and returns when all
+// calls have.
+func inParallel(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelItems)
+	if workers < 2 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		wg.Go(func() { fn(lo, min(lo+per, n)) })
+	}
+	wg.Wait()
+}
