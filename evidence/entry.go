@@ -61,17 +61,6 @@ func (e *Entry) Hash() [32]byte { return sha256.Sum256(e.Raw) }
 // LeafHash is the RFC 6962 Merkle leaf hash of the entry's canonical bytes.
 func (e *Entry) LeafHash() tlog.Hash { return tlog.RecordHash(e.Raw) }
 
-// encodeEntry builds the canonical bytes of an entry.
-// p must be a canonical JSON object.
-func encodeEntry(index uint64, t time.Time, kind, actor string, prev [32]byte, p []byte) (*Entry, error) {
-	parts, err := prepareEntry(kind, actor, p)
-	if err != nil {
-		return nil, err
-	}
-	e, _ := parts.entry(index, t, prev, nil)
-	return e, nil
-}
-
 // entryParts is an entry's canonical bytes split around what only the log
 // knows when it commits (index, prev and time). Appends encode the parts
 // in the caller's goroutine, so that a commit only joins them: the commit
