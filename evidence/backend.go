@@ -51,11 +51,12 @@ type Backend interface {
 
 // Key spaces.
 var (
-	prefixEntry      = []byte("e/") // e/<index BE64> → canonical entry
-	prefixHash       = []byte("h/") // h/<stored hash index BE64> → 32-byte tlog hash
-	prefixCheckpoint = []byte("k/") // k/<tree size BE64> → signed checkpoint note
-	prefixChunk      = []byte("c/") // c/<sha256 of chunk> → chunk bytes
-	prefixArtefact   = []byte("a/") // a/<sha256 of content> → artefact record (JSON)
+	prefixEntry      = []byte("e/")  // e/<index BE64> → canonical entry
+	prefixHash       = []byte("h/")  // h/<stored hash index BE64> → 32-byte tlog hash (cases written before hash runs)
+	prefixHashRun    = []byte("hr/") // hr/<stored hash index BE64> → consecutive tlog hashes ending at that index
+	prefixCheckpoint = []byte("k/")  // k/<tree size BE64> → signed checkpoint note
+	prefixChunk      = []byte("c/")  // c/<sha256 of chunk> → chunk bytes
+	prefixArtefact   = []byte("a/")  // a/<sha256 of content> → artefact record (JSON)
 )
 
 func indexKey(prefix []byte, n uint64) []byte {

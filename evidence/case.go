@@ -175,7 +175,7 @@ func (c *Case) Close() error { return c.b.Close() }
 
 // reservedPrefixes are the key spaces of the log and the artefacts, which
 // only this package writes.
-var reservedPrefixes = [][]byte{prefixEntry, prefixHash, prefixCheckpoint, prefixChunk, prefixArtefact}
+var reservedPrefixes = [][]byte{prefixEntry, prefixHash, prefixHashRun, prefixCheckpoint, prefixChunk, prefixArtefact}
 
 // AppendAtomic commits drafts together with ops in one atomic, durable
 // batch: a package keeping derived data (an index, a parse run) uses it so

@@ -86,7 +86,12 @@
 // (Entry.LeafHash); interior nodes are SHA-256(0x01 || left || right).
 // The tree hashes are stored in the order golang.org/x/mod/sumdb/tlog
 // stores them (tlog.StoredHashIndex), so that tlog's proofs apply as they
-// are.
+// are. The hashes a commit adds have consecutive indexes and are stored
+// together, in runs of up to 31 (hr/ below). Cases written before 2026-12-05 store
+// each hash under a key of its own (h/); they open, verify and prove as
+// before, and their later commits add runs after their single hashes.
+// Verification reads the single hashes, then the runs, and requires them
+// to give every index once, in order.
 //
 // After every commit the log signs a checkpoint, a C2SP tlog-checkpoint
 // body carried in a C2SP signed note (golang.org/x/mod/sumdb/note,
@@ -109,11 +114,12 @@
 //
 // A case is stored in an ordered key-value Backend (Badger on disk; memory
 // in tests). Keys start with a short prefix that says who owns them. This
-// package owns the first five and refuses writes to them from any other
+// package owns the first six and refuses writes to them from any other
 // (AppendAtomic, WriteDerived):
 //
 //	e/<index, 8 bytes big-endian>        an entry's canonical bytes
-//	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash
+//	hr/<tlog stored-hash index, 8 bytes> up to 31 consecutive 32-byte tree hashes of one commit, end to end, the last at that index
+//	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash (cases written before hash runs)
 //	k/<tree size, 8 bytes>               the signed checkpoint of that size
 //	c/<SHA-256 of the chunk>             one chunk of artefact bytes (or a chunk-list page)
 //	a/<SHA-256 of the artefact>          the artefact record: size, chunk size, chunk-list pages (JSON)

@@ -61,40 +61,73 @@ func (e *Entry) Hash() [32]byte { return sha256.Sum256(e.Raw) }
 // LeafHash is the RFC 6962 Merkle leaf hash of the entry's canonical bytes.
 func (e *Entry) LeafHash() tlog.Hash { return tlog.RecordHash(e.Raw) }
 
-// encodeEntry builds the canonical bytes of an entry.
-// p must be a canonical JSON object.
-func encodeEntry(index uint64, t time.Time, kind, actor string, prev [32]byte, p []byte) (*Entry, error) {
+// entryParts is an entry's canonical bytes split around what only the log
+// knows when it commits (index, prev and time). Appends encode the parts
+// in the caller's goroutine, so that a commit only joins them: the commit
+// is the one sequential step of appending (each entry names the hash of
+// the one before), the parts are not.
+type entryParts struct {
+	kind, actor string
+	payload     []byte
+	// pre is `{"actor":A,"index":` then `,"kind":K,"payload":P,"prev":"`;
+	// the index goes at split.
+	pre   []byte
+	split int
+}
+
+// maxEntryTail bounds what entry adds to pre: the index, prev, the time
+// key and value, and the closing bytes.
+const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}`)
+
+// prepareEntry checks kind, actor and payload (a canonical JSON object)
+// and encodes the parts of the entry that do not depend on its place in
+// the log. It refuses an entry that could exceed MaxEntrySize whatever
+// its index and time.
+func prepareEntry(kind, actor string, p []byte) (entryParts, error) {
 	if kind == "" || len(kind) > maxKindLen {
-		return nil, fmt.Errorf("entry kind %q: empty or too long", kind)
+		return entryParts{}, fmt.Errorf("entry kind %q: empty or too long", kind)
 	}
 	if len(actor) > maxActLen {
-		return nil, errors.New("entry actor too long")
+		return entryParts{}, errors.New("entry actor too long")
 	}
 	if len(p) == 0 || p[0] != '{' {
-		return nil, errors.New("entry payload must be a JSON object")
+		return entryParts{}, errors.New("entry payload must be a JSON object")
 	}
-	t = t.UTC()
-	prevHex := hex.EncodeToString(prev[:])
 	// Keys in canonical (sorted) order: actor, index, kind, payload, prev, time.
 	var b bytes.Buffer
-	b.Grow(len(p) + len(kind) + len(actor) + 160)
+	b.Grow(len(p) + len(kind) + len(actor) + 64)
 	b.WriteString(`{"actor":`)
 	writeCanonicalString(&b, actor)
 	b.WriteString(`,"index":`)
-	b.WriteString(strconv.FormatUint(index, 10))
+	split := b.Len()
 	b.WriteString(`,"kind":`)
 	writeCanonicalString(&b, kind)
 	b.WriteString(`,"payload":`)
 	b.Write(p)
 	b.WriteString(`,"prev":"`)
-	b.WriteString(prevHex)
-	b.WriteString(`","time":"`)
-	b.WriteString(t.Format(TimeFormat))
-	b.WriteString(`"}`)
-	if b.Len() > MaxEntrySize {
-		return nil, fmt.Errorf("entry of kind %s is %d bytes, more than %d", kind, b.Len(), MaxEntrySize)
+	if n := b.Len() + maxEntryTail; n > MaxEntrySize {
+		return entryParts{}, fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
 	}
-	return &Entry{Index: index, Time: t, Kind: kind, Actor: actor, Prev: prevHex, Payload: p, Raw: b.Bytes()}, nil
+	return entryParts{kind: kind, actor: actor, payload: p, pre: b.Bytes(), split: split}, nil
+}
+
+// entry joins the parts with index, time and prev into an entry. Its
+// canonical bytes are appended to buf (which may be nil), which is
+// returned, so that a commit can encode many entries into one allocation.
+func (ep *entryParts) entry(index uint64, t time.Time, prev [32]byte, buf []byte) (*Entry, []byte) {
+	t = t.UTC()
+	start := len(buf)
+	buf = append(buf, ep.pre[:ep.split]...)
+	buf = strconv.AppendUint(buf, index, 10)
+	buf = append(buf, ep.pre[ep.split:]...)
+	at := len(buf)
+	buf = hex.AppendEncode(buf, prev[:])
+	prevHex := string(buf[at:])
+	buf = append(buf, `","time":"`...)
+	buf = t.AppendFormat(buf, TimeFormat)
+	buf = append(buf, `"}`...)
+	raw := buf[start:len(buf):len(buf)]
+	return &Entry{Index: index, Time: t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}, buf
 }
 
 // ParseEntry reads a stored entry strictly: it must be canonical JSON with

@@ -1,12 +1,12 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -66,13 +66,8 @@ type logState struct {
 	tree     compactRange
 }
 
-type prepared struct {
-	kind, actor string
-	payload     []byte // canonical JSON object
-}
-
 type appendReq struct {
-	drafts  []prepared
+	drafts  []entryParts
 	ops     []Op
 	lazy    bool // need not be durable when the call returns (see AppendLazy)
 	entries []*Entry
@@ -114,13 +109,11 @@ func (l *Log) loadTail(size uint64) error {
 		return fmt.Errorf("entry %d: %w", size-1, err)
 	}
 	st := logState{size: size, last: sha256.Sum256(raw), lastTime: e.Time, tree: compactRange{size: size}}
-	for _, idx := range rangeIndexes(size) {
-		h, err := l.b.Get(indexKey(prefixHash, uint64(idx)))
-		if err != nil || len(h) != len(tlog.Hash{}) {
-			return fmt.Errorf("tree hash %d: %v", idx, err)
-		}
-		st.tree.hashes = append(st.tree.hashes, tlog.Hash(h))
+	hashes, err := hashReader{l.b}.ReadHashes(rangeIndexes(size))
+	if err != nil {
+		return err
 	}
+	st.tree.hashes = hashes
 	l.st = st
 	return nil
 }
@@ -166,20 +159,9 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	prep := make([]prepared, len(drafts))
-	for i, d := range drafts {
-		payload := d.Payload
-		if payload == nil {
-			payload = struct{}{}
-		}
-		p, err := Canonical(payload)
-		if err != nil {
-			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
-		}
-		if err := checkDraft(d.Kind, d.Actor, p); err != nil {
-			return nil, fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
-		}
-		prep[i] = prepared{d.Kind, d.Actor, p}
+	prep, err := prepareDrafts(drafts)
+	if err != nil {
+		return nil, err
 	}
 	// Split into commits that fit one backend transaction, by count and
 	// by size; ops go with the first.
@@ -277,11 +259,28 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.RUnlock()
 	st.tree = st.tree.clone()
 
-	var ops []Op
-	emit := func(s storedHash) {
-		h := s.hash
-		ops = append(ops, Op{Key: indexKey(prefixHash, uint64(s.index)), Value: h[:]})
+	// Keys and entry bytes are cut from one slab each, and the tree
+	// hashes go into a few runs (hashruns.go): a commit of many entries
+	// would otherwise allocate and write several times per entry. Each
+	// entry adds about two tree hashes.
+	n, rawLen, nops := 0, 0, 2
+	for _, r := range reqs {
+		n += len(r.drafts)
+		nops += len(r.ops)
+		for i := range r.drafts {
+			rawLen += len(r.drafts[i].pre) + maxEntryTail
+		}
 	}
+	ops := make([]Op, 0, nops+n+(2*n+64)/maxRunHashes)
+	keys := make([]byte, 0, (len(prefixEntry)+8)*n)
+	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
+	raws := make([]byte, 0, rawLen)
+	lastHash := int64(-1)
+	emit := func(s storedHash) {
+		sums = append(sums, s.hash[:]...)
+		lastHash = s.index
+	}
+	all := make([]*Entry, 0, n)
 	for _, r := range reqs {
 		for i := range r.ops {
 			if op := &r.ops[i]; op.StampIndex {
@@ -290,20 +289,35 @@ func (l *Log) commit(reqs []*appendReq) {
 		}
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
-		for _, d := range r.drafts {
+		for i := range r.drafts {
 			t := l.now().UTC()
 			if t.Before(st.lastTime) {
 				t = st.lastTime // entry times never go backwards
 			}
-			e := buildEntry(st.size, t, d, st.last)
-			ops = append(ops, Op{Key: indexKey(prefixEntry, st.size), Value: e.Raw})
-			st.tree.append(e.LeafHash(), emit)
+			var e *Entry
+			e, raws = r.drafts[i].entry(st.size, t, st.last, raws)
+			at := len(keys)
+			keys = binary.BigEndian.AppendUint64(append(keys, prefixEntry...), st.size)
+			ops = append(ops, Op{Key: keys[at:len(keys):len(keys)], Value: e.Raw})
+			all = append(all, e)
 			st.size++
 			st.last = e.Hash()
 			st.lastTime = t
 			r.entries = append(r.entries, e)
 		}
 	}
+	// Each entry names the hash of the one before, so the loop above is
+	// sequential; the leaf hashes are not.
+	leaves := make([]tlog.Hash, len(all))
+	inParallel(len(all), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			leaves[i] = all[i].LeafHash()
+		}
+	})
+	for _, h := range leaves {
+		st.tree.append(h, emit)
+	}
+	ops = hashRunOps(ops, lastHash, sums)
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {
@@ -325,33 +339,55 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.Unlock()
 }
 
-// checkDraft checks what encodeEntry will check, and that the entry will
-// fit MaxEntrySize whatever its index.
-func checkDraft(kind, actor string, payload []byte) error {
-	if kind == "" || len(kind) > maxKindLen {
-		return fmt.Errorf("entry kind %q: empty or too long", kind)
+// prepareDrafts canonicalises the drafts' payloads and encodes what of
+// each entry does not depend on its place in the log, in the caller's
+// goroutines: a long list is split across the processors, since encoding
+// payloads with encoding/json costs more than the commit's own work.
+func prepareDrafts(drafts []Draft) ([]entryParts, error) {
+	prep := make([]entryParts, len(drafts))
+	errs := make([]error, len(drafts))
+	prepare := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d := drafts[i]
+			payload := d.Payload
+			if payload == nil {
+				payload = struct{}{}
+			}
+			p, err := Canonical(payload)
+			if err == nil {
+				prep[i], err = prepareEntry(d.Kind, d.Actor, p)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
+			}
+		}
 	}
-	if len(actor) > maxActLen {
-		return errors.New("entry actor too long")
+	inParallel(len(drafts), prepare)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
-	if len(payload) == 0 || payload[0] != '{' {
-		return errors.New("entry payload must be a JSON object")
-	}
-	var b bytes.Buffer
-	writeCanonicalString(&b, kind)
-	writeCanonicalString(&b, actor)
-	// The envelope: keys, the longest index, prev and time.
-	if n := b.Len() + len(payload) + 200; n > MaxEntrySize {
-		return fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
-	}
-	return nil
+	return prep, nil
 }
 
-func buildEntry(index uint64, t time.Time, d prepared, prev [32]byte) *Entry {
-	e, err := encodeEntry(index, t, d.kind, d.actor, prev, d.payload)
-	if err != nil {
-		// Kind, actor and payload were checked when the draft was prepared.
-		panic(fmt.Sprintf("evidence: entry encoding failed after checks: %v", err))
+// parallelItems is how many drafts or entries are worth a goroutine of
+// their own.
+const parallelItems = 128
+
+// inParallel calls fn on consecutive ranges covering [0, n), one per
+// processor when n is large enough to be worth it, and returns when all
+// calls have.
+func inParallel(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelItems)
+	if workers < 2 {
+		fn(0, n)
+		return
 	}
-	return e
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		wg.Go(func() { fn(lo, min(lo+per, n)) })
+	}
+	wg.Wait()
 }

@@ -7,28 +7,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// hashReader reads the tlog hashes stored under h/. It never returns a
-// hash for a tree larger than the log: callers check sizes first.
-type hashReader struct{ b Backend }
-
-func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, idx := range indexes {
-		if idx < 0 {
-			return nil, fmt.Errorf("tree hash %d: negative index", idx)
-		}
-		h, err := r.b.Get(indexKey(prefixHash, uint64(idx)))
-		if err != nil {
-			return nil, fmt.Errorf("tree hash %d: %w", idx, err)
-		}
-		if len(h) != len(tlog.Hash{}) {
-			return nil, fmt.Errorf("tree hash %d: %d bytes, want %d", idx, len(h), len(tlog.Hash{}))
-		}
-		out[i] = tlog.Hash(h)
-	}
-	return out, nil
-}
-
 // InclusionProof returns the RFC 6962 inclusion proof (audit path) of entry
 // index in the tree of the first treeSize entries. Check it with
 // tlog.CheckRecord against the root of a signed checkpoint of that size and

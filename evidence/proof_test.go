@@ -133,12 +133,7 @@ func TestProofTamperedStore(t *testing.T) {
 	}
 	// The stored hash of the subtree of entries 4 and 5, which the proof of
 	// entry 6 in a tree of 7 uses.
-	key := append([]byte("h/"), make([]byte, 8)...)
-	idx := tlog.StoredHashIndex(1, 2)
-	for i := 0; i < 8; i++ {
-		key[2+i] = byte(uint64(idx) >> (56 - 8*i))
-	}
-	b.Corrupt(key, make([]byte, 32))
+	setStoredHash(t, b, uint64(tlog.StoredHashIndex(1, 2)), make([]byte, 32))
 	p, err := c.InclusionProof(6, 7)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,10 @@ type Importer struct {
 	tree  compactRange
 	ops   []Op
 	named map[Digest]bool
+	// sums are the tree hashes since the last flush, written as one run
+	// ending at lastHash.
+	sums     []byte
+	lastHash int64
 }
 
 // NewImporter starts a copy into b, which must be empty.
@@ -59,8 +63,8 @@ func (im *Importer) Entry(raw []byte) error {
 	n := im.tree.size
 	im.ops = append(im.ops, Op{Key: indexKey(prefixEntry, n), Value: append([]byte(nil), raw...)})
 	im.tree.append(tlog.RecordHash(raw), func(s storedHash) {
-		h := s.hash
-		im.ops = append(im.ops, Op{Key: indexKey(prefixHash, uint64(s.index)), Value: h[:]})
+		im.sums = append(im.sums, s.hash[:]...)
+		im.lastHash = s.index
 	})
 	if e, err := ParseEntry(raw); err == nil && e.Kind == KindArtefactIngested {
 		var p IngestPayload
@@ -100,6 +104,10 @@ func (im *Importer) Finish(checkpoint []byte) error {
 }
 
 func (im *Importer) flush() error {
+	if len(im.sums) > 0 {
+		im.ops = hashRunOps(im.ops, im.lastHash, im.sums)
+		im.sums = nil
+	}
 	if len(im.ops) == 0 {
 		return nil
 	}

@@ -136,9 +136,7 @@ func rewrite(t *testing.T, c *evidence.Case, b tamperable, i uint64, recomputeCh
 			}
 			hashes = append(hashes, hs...)
 		}
-		for idx, h := range hashes {
-			b.Corrupt(key("h/", uint64(idx)), h[:])
-		}
+		setAllStoredHashes(t, b, hashes)
 	}
 }
 
@@ -246,9 +244,9 @@ func TestTamperCheckpointRoot(t *testing.T) {
 func TestTamperStoredTreeHash(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b, _ := fixture(t, bk)
-		h, _ := b.Get(key("h/", 3))
+		h := bytes.Clone(storedHash(t, b, 3))
 		h[0] ^= 0x80
-		b.Corrupt(key("h/", 3), h)
+		setStoredHash(t, b, 3, h)
 		r := mustVerify(t, reopen(t, c, b))
 		if r.OK || r.First().Kind != evidence.ProblemEntry || !strings.Contains(r.First().Detail, "tree hash 3") {
 			t.Fatalf("flipped tree hash not found: %+v", r.Problems)

@@ -325,13 +325,24 @@ func (c *Case) scanParsed(ctx context.Context, fn func(*parsedEntry)) error {
 	return scanErr
 }
 
-// streamHashes reads the stored tlog hashes in order in a goroutine.
+// streamHashes reads the stored tlog hashes in order in a goroutine: the
+// single hashes of cases written before hash runs (h/), then the runs
+// (hr/). A hash out of place, repeated or missing shows as an index other
+// than the one the entries need next.
 func (c *Case) streamHashes() (<-chan storedHash, func()) {
 	ch := make(chan storedHash, 256)
 	stop := make(chan struct{})
+	send := func(s storedHash) error {
+		select {
+		case ch <- s:
+			return nil
+		case <-stop:
+			return errors.New("stopped")
+		}
+	}
 	go func() {
 		defer close(ch)
-		_ = c.b.Scan(prefixHash, nil, func(k, v []byte) error {
+		err := c.b.Scan(prefixHash, nil, func(k, v []byte) error {
 			i, _ := keyIndex(prefixHash, k)
 			var h tlog.Hash
 			if len(v) == len(h) {
@@ -339,12 +350,25 @@ func (c *Case) streamHashes() (<-chan storedHash, func()) {
 			} else {
 				h[0] ^= 0xff // a wrong-length value never matches
 			}
-			select {
-			case ch <- storedHash{int64(i), h}:
-				return nil
-			case <-stop:
-				return errors.New("stopped")
+			return send(storedHash{int64(i), h})
+		})
+		if err != nil {
+			return
+		}
+		_ = c.b.Scan(prefixHashRun, nil, func(k, v []byte) error {
+			last, _ := keyIndex(prefixHashRun, k)
+			run := hashRun{last: last, data: v}
+			if !run.covers(last) {
+				var h tlog.Hash
+				h[0] ^= 0xff // a malformed run: its last index never matches
+				return send(storedHash{int64(last), h})
 			}
+			for i := run.first(); i <= last; i++ {
+				if err := send(storedHash{int64(i), run.hash(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}()
 	return ch, func() {
