@@ -16,7 +16,6 @@ type Case struct {
 	chunks   Chunks
 	log      *Log
 	verifier note.Verifier
-	maxEntry int
 }
 
 // Config says how to open a Case. Signer may be nil to open it read-only
@@ -60,7 +59,10 @@ func Open(b Backend, cfg Config) (*Case, error) {
 			ch = kvChunks{b}
 		}
 	}
-	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier, maxEntry: cfg.MaxEntry}, nil
+	if cfg.MaxEntry > 0 && cfg.MaxEntry < MaxEntrySize {
+		l.maxEntry = cfg.MaxEntry
+	}
+	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier}, nil
 }
 
 // CaseInfo is the payload of the case.created entry.
@@ -106,36 +108,7 @@ func (c *Case) Verifier() note.Verifier { return c.verifier }
 
 // Append commits custody entries (see Log.Append).
 func (c *Case) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
-	if err := c.checkEntrySizes(drafts); err != nil {
-		return nil, err
-	}
 	return c.log.Append(ctx, drafts...)
-}
-
-// checkEntrySizes refuses a draft whose entry would exceed Config.MaxEntry,
-// counting its envelope (keys, index, prev, time) at its longest as the
-// log's own check of MaxEntrySize does.
-func (c *Case) checkEntrySizes(drafts []Draft) error {
-	if c.maxEntry == 0 {
-		return nil
-	}
-	for i, d := range drafts {
-		payload := d.Payload
-		if payload == nil {
-			payload = struct{}{}
-		}
-		p, err := Canonical(payload)
-		if err != nil {
-			return fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
-		}
-		var b bytes.Buffer
-		writeCanonicalString(&b, d.Kind)
-		writeCanonicalString(&b, d.Actor)
-		if n := b.Len() + len(p) + 200; n > c.maxEntry {
-			return fmt.Errorf("entry of kind %s would be about %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", d.Kind, n, c.maxEntry, MaxTileEntry)
-		}
-	}
-	return nil
 }
 
 // Entry reads and strictly parses entry i.
@@ -186,9 +159,6 @@ func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*
 	if err := checkOps(ops, len(drafts)); err != nil {
 		return nil, err
 	}
-	if err := c.checkEntrySizes(drafts); err != nil {
-		return nil, err
-	}
 	return c.log.appendWith(ctx, ops, drafts)
 }
 
@@ -201,9 +171,6 @@ func (c *Case) AppendAtomic(ctx context.Context, ops []Op, drafts ...Draft) ([]*
 // last batch.
 func (c *Case) AppendLazy(ctx context.Context, ops []Op, drafts ...Draft) ([]*Entry, error) {
 	if err := checkOps(ops, len(drafts)); err != nil {
-		return nil, err
-	}
-	if err := c.checkEntrySizes(drafts); err != nil {
 		return nil, err
 	}
 	return c.log.appendReqs(ctx, ops, drafts, true)

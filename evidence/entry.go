@@ -82,8 +82,9 @@ const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}
 // prepareEntry checks kind, actor and payload (a canonical JSON object)
 // and encodes the parts of the entry that do not depend on its place in
 // the log. It refuses an entry that could exceed MaxEntrySize whatever
-// its index and time.
-func prepareEntry(kind, actor string, p []byte) (entryParts, error) {
+// its index and time, or limit when it is set (a case kept in object
+// storage, whose log is published as tlog-tiles).
+func prepareEntry(kind, actor string, p []byte, limit int) (entryParts, error) {
 	if kind == "" || len(kind) > maxKindLen {
 		return entryParts{}, fmt.Errorf("entry kind %q: empty or too long", kind)
 	}
@@ -105,7 +106,11 @@ func prepareEntry(kind, actor string, p []byte) (entryParts, error) {
 	b.WriteString(`,"payload":`)
 	b.Write(p)
 	b.WriteString(`,"prev":"`)
-	if n := b.Len() + maxEntryTail; n > MaxEntrySize {
+	n := b.Len() + maxEntryTail
+	if limit > 0 && n > limit {
+		return entryParts{}, fmt.Errorf("entry of kind %s would be up to %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", kind, n, limit, MaxTileEntry)
+	}
+	if n > MaxEntrySize {
 		return entryParts{}, fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
 	}
 	return entryParts{kind: kind, actor: actor, payload: p, pre: b.Bytes(), split: split}, nil

@@ -17,7 +17,7 @@ func TestEntryPartsJoin(t *testing.T) {
 	var buf []byte
 	var raws [][]byte
 	for i, actor := range []string{"Ann \"A\" <a@example.org>\n", "Bob", ""} {
-		p, err := prepareEntry("note.added", actor, []byte(`{"n":1}`))
+		p, err := prepareEntry("note.added", actor, []byte(`{"n":1}`), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestPrepareEntryBound(t *testing.T) {
 	payload := func(n int) []byte { return []byte(`{"a":"` + strings.Repeat("a", n) + `"}`) }
 	fixed := len(`{"actor":"","index":,"kind":"k","payload":,"prev":"`)
 	fits := payload(MaxEntrySize - maxEntryTail - fixed - len(`{"a":""}`))
-	p, err := prepareEntry("k", "", fits)
+	p, err := prepareEntry("k", "", fits, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestPrepareEntryBound(t *testing.T) {
 	if len(e.Raw) > MaxEntrySize {
 		t.Fatalf("entry of %d bytes passed the bound of %d", len(e.Raw), MaxEntrySize)
 	}
-	if _, err := prepareEntry("k", "", payload(len(fits)-len(`{"a":""}`)+1)); err == nil {
+	if _, err := prepareEntry("k", "", payload(len(fits)-len(`{"a":""}`)+1), 0); err == nil {
 		t.Fatal("entry one byte over the bound accepted")
 	}
 }

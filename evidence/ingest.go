@@ -118,9 +118,6 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup, Warnings: warnings,
 	}
 	drafts := []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}}
-	if err := c.checkEntrySizes(drafts); err != nil {
-		return nil, err
-	}
 	es, err := c.log.appendWith(ctx, ops, drafts)
 	if err != nil {
 		return nil, err

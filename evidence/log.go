@@ -39,6 +39,9 @@ type Log struct {
 	// damaged is set when the log's tail could not be read at open; the log
 	// can then be read and verified but not appended to.
 	damaged error
+	// maxEntry, when set, bounds one new entry below MaxEntrySize (a
+	// case published as tlog-tiles: Config.MaxEntry).
+	maxEntry int
 
 	mu    sync.RWMutex // guards st and checkpoint
 	st    logState
@@ -159,7 +162,7 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	prep, err := prepareDrafts(drafts)
+	prep, err := prepareDrafts(drafts, l.maxEntry)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +346,7 @@ func (l *Log) commit(reqs []*appendReq) {
 // each entry does not depend on its place in the log, in the caller's
 // goroutines: a long list is split across the processors, since encoding
 // payloads with encoding/json costs more than the commit's own work.
-func prepareDrafts(drafts []Draft) ([]entryParts, error) {
+func prepareDrafts(drafts []Draft, limit int) ([]entryParts, error) {
 	prep := make([]entryParts, len(drafts))
 	errs := make([]error, len(drafts))
 	prepare := func(lo, hi int) {
@@ -355,7 +358,7 @@ func prepareDrafts(drafts []Draft) ([]entryParts, error) {
 			}
 			p, err := Canonical(payload)
 			if err == nil {
-				prep[i], err = prepareEntry(d.Kind, d.Actor, p)
+				prep[i], err = prepareEntry(d.Kind, d.Actor, p, limit)
 			}
 			if err != nil {
 				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
