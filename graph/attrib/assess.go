@@ -248,7 +248,7 @@ type Pending struct {
 	in          *Input
 	head        Result
 	aggs        []*agg
-	facts       []obsFacts
+	facts       []*obsFacts // noFacts for most sources of a large case
 	keys        []string
 	cr          crossResult
 	cov         *coverage
@@ -309,13 +309,10 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	p := &Pending{r: r, in: &in, aggs: a.aggs, release: only == nil,
 		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
 	p.keys = make([]string, len(a.aggs))
-	p.facts = make([]obsFacts, len(a.aggs))
+	p.facts = make([]*obsFacts, len(a.aggs))
 	for i, g := range a.aggs {
 		p.keys[i] = g.key
-		readObservations(in.Observations[g.key], &p.facts[i])
-		if g.typ == "ip" && p.facts[i].special == "" && isSpecialIP(g.key) {
-			p.facts[i].special = specialName(g.key)
-		}
+		p.facts[i] = factsOf(g, in.Observations[g.key])
 	}
 	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
 	p.cov = newCoverage(in.Datasets, in.Observations, r)
@@ -323,7 +320,7 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	// for one of them is judged by the roles too.
 	p.hostileName = map[string]bool{}
 	for i, g := range a.aggs {
-		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, &p.facts[i], &p.cr, int32(i), p.keys)) {
+		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, p.facts[i], &p.cr, int32(i), p.keys)) {
 			p.hostileName[g.key] = true
 		}
 	}
@@ -360,6 +357,25 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	return p, nil
 }
 
+// noFacts are the facts of every source that nothing was observed about,
+// shared (never written once made): a case of a million sources would
+// otherwise hold a million empty ones.
+var noFacts obsFacts
+
+// factsOf reads what was observed about one source.
+func factsOf(g *agg, obs []enrich.Observation) *obsFacts {
+	special := g.typ == "ip" && isSpecialIP(g.key)
+	if len(obs) == 0 && !special {
+		return &noFacts
+	}
+	f := new(obsFacts)
+	readObservations(obs, f)
+	if special && f.special == "" {
+		f.special = specialName(g.key)
+	}
+	return f
+}
+
 // Head is the result without its sources: the model, the rules, the
 // campaigns of the sources to be judged, and the rules not evaluated.
 func (p *Pending) Head() *Result {
@@ -380,12 +396,12 @@ func (p *Pending) Each(fn func(s *Source) error) error {
 	}
 	p.done = true
 	for _, i := range p.pick {
-		s := assessOne(p.r, p.in, p.aggs[i], &p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
+		s := assessOne(p.r, p.in, p.aggs[i], p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
 		if ci, ok := p.cr.campaignOf[i]; ok {
 			s.Campaign = p.cr.campaigns[ci].ID
 		}
 		if p.release {
-			p.aggs[i], p.facts[i] = nil, obsFacts{}
+			p.aggs[i], p.facts[i] = nil, nil
 		}
 		if err := fn(&s); err != nil {
 			return err
