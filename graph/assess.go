@@ -140,9 +140,59 @@ func AssessWith(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *s
 }
 
 func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts) (*attrib.Result, error) {
-	located, err := observe.AllLocated(c)
+	p, err := prepare(ctx, c, m, rules, only, f)
 	if err != nil {
 		return nil, err
+	}
+	res := p.Head()
+	res.Sources = make([]attrib.Source, 0, p.Len())
+	err = p.Each(func(s *attrib.Source) error {
+		res.Sources = append(res.Sources, *s)
+		return nil
+	})
+	return res, err
+}
+
+// AssessEach is AssessWith giving the result piecewise, for a case too
+// large to hold every source's assessment at once: head first (the result
+// without its sources), then each source in the order of Result.Sources.
+// The pieces put together are what AssessWith returns.
+func AssessEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string,
+	head func(*attrib.Result) error, each func(*attrib.Source) error) error {
+	f, err := readFacts(c)
+	if err != nil {
+		return err
+	}
+	p, err := prepare(ctx, c, m, rules, only, f)
+	if err != nil {
+		return err
+	}
+	if err := head(p.Head()); err != nil {
+		return err
+	}
+	return p.Each(each)
+}
+
+// pending is an attrib.Pending that attaches the examiners' verdicts to
+// the sources it gives.
+type pending struct {
+	*attrib.Pending
+	override map[string]*attrib.Examiner
+}
+
+func (p pending) Each(fn func(*attrib.Source) error) error {
+	return p.Pending.Each(func(s *attrib.Source) error {
+		attachOverride(s, p.override)
+		return fn(s)
+	})
+}
+
+// prepare reads the case's events (streamed, not held in memory) and
+// observations into an attrib.Pending.
+func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts) (pending, error) {
+	located, err := observe.AllLocated(c)
+	if err != nil {
+		return pending{}, err
 	}
 	obs := make(map[string][]enrich.Observation, len(located))
 	recordedIn := map[[2]string]int64{} // indicator, dataset → observations.recorded entry
@@ -184,15 +234,14 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma
 	for a := range f.vantage {
 		in.VantageProxy[a] = true
 	}
-	res, err := attrib.Assess(m, in, only)
+	p, err := attrib.Prepare(m, in, only)
 	if err != nil {
-		return nil, err
+		return pending{}, err
 	}
 	if streamErr != nil && streamErr != errStop {
-		return nil, streamErr
+		return pending{}, streamErr
 	}
-	attachOverrides(res, f.override)
-	return res, nil
+	return pending{p, f.override}, nil
 }
 
 var errStop = fmt.Errorf("stop")

@@ -87,14 +87,9 @@ func readOverride(e *evidence.Entry) (string, *attrib.Examiner, error) {
 		Time: e.Time.UTC(), Entry: int64(e.Index), ModelRole: p.ModelRole}, nil
 }
 
-// attachOverrides sets each source's latest examiner verdict.
-func attachOverrides(res *attrib.Result, ov map[string]*attrib.Examiner) {
-	if len(ov) == 0 {
-		return
-	}
-	for i := range res.Sources {
-		if x, ok := ov[res.Sources[i].Indicator]; ok {
-			res.Sources[i].Examiner = x
-		}
+// attachOverride sets the source's latest examiner verdict, if any.
+func attachOverride(s *attrib.Source, ov map[string]*attrib.Examiner) {
+	if x, ok := ov[s.Indicator]; ok {
+		s.Examiner = x
 	}
 }

@@ -102,6 +102,17 @@ never replaces the model's: both are shown side by side from then on.`,
 				return err
 			}
 			defer h.Close()
+			if noRecord && a.json {
+				// Nothing to record: each source is written as judged.
+				var w *attrib.JSONWriter
+				err := graph.AssessEach(ctx(cmd), h.Case, m, rules, only,
+					func(head *attrib.Result) error { w = attrib.NewJSONWriter(a.out, head); return nil },
+					func(s *attrib.Source) error { return w.Source(s) })
+				if err != nil {
+					return err
+				}
+				return w.Close()
+			}
 			var res *attrib.Result
 			if noRecord {
 				res, err = graph.AssessWith(ctx(cmd), h.Case, m, rules, only)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,35 +47,69 @@ func (a *app) indicatorsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := []indicatorJSON{}
-			for _, i := range inds {
-				if typ != "" && string(i.Type) != typ {
-					continue
+			// Each indicator is written as it is made: on a case of a million
+			// sources the whole listing would be another copy of the index.
+			each := func(fn func(indicatorJSON) error) error {
+				for _, i := range inds {
+					if typ != "" && string(i.Type) != typ {
+						continue
+					}
+					j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
+						Artefacts: i.Artefacts, Observations: obs[i.Value]}
+					if j.Observations == nil {
+						j.Observations = []enrich.Observation{}
+					}
+					if !i.FirstSeen.IsZero() {
+						j.FirstSeen, j.LastSeen = i.FirstSeen.Format(timeJSON), i.LastSeen.Format(timeJSON)
+					}
+					if err := fn(j); err != nil {
+						return err
+					}
 				}
-				j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
-					Artefacts: i.Artefacts, Observations: obs[i.Value]}
-				if j.Observations == nil {
-					j.Observations = []enrich.Observation{}
-				}
-				if !i.FirstSeen.IsZero() {
-					j.FirstSeen, j.LastSeen = i.FirstSeen.Format(timeJSON), i.LastSeen.Format(timeJSON)
-				}
-				out = append(out, j)
+				return nil
 			}
 			if a.json {
-				enc := json.NewEncoder(a.out)
-				enc.SetEscapeHTML(false)
-				return enc.Encode(map[string]any{"indicators": out})
+				return writeIndicatorsJSON(a.out, each)
 			}
 			fmt.Fprintf(a.out, "%-10s %-40s %8s  %-20s  %-20s  %s\n", "TYPE", "VALUE", "EVENTS", "FIRST SEEN", "LAST SEEN", "WHAT SOURCES SAY")
-			for _, j := range out {
-				fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", rawtext.Display(j.Type), clip(rawtext.Display(j.Value), 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), rawtext.Display(obsSummary(j)))
-			}
-			return nil
+			return each(func(j indicatorJSON) error {
+				_, err := fmt.Fprintf(a.out, "%-10s %-40s %8d  %-20s  %-20s  %s\n", rawtext.Display(j.Type), clip(rawtext.Display(j.Value), 40), j.Count, clip(j.FirstSeen, 20), clip(j.LastSeen, 20), rawtext.Display(obsSummary(j)))
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&typ, "type", "", "only this type: ip, domain, url, email, user, ssh-key, user-agent, hash, service")
 	return cmd
+}
+
+// writeIndicatorsJSON writes `indicators --json` one indicator at a time,
+// byte for byte what a json.Encoder (SetEscapeHTML(false)) writes for
+// {"indicators": [...]}.
+func writeIndicatorsJSON(w io.Writer, each func(func(indicatorJSON) error) error) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if _, err := io.WriteString(w, `{"indicators":[`); err != nil {
+		return err
+	}
+	n := 0
+	err := each(func(j indicatorJSON) error {
+		buf.Reset()
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+		_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "]}\n")
+	return err
 }
 
 // obsSummary says in a few words what the sources said.

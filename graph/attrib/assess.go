@@ -223,7 +223,47 @@ func round(x float64, digits int) float64 {
 // and of identity uses, not with the number of events: events are folded
 // into per-source aggregates in one pass, keeping at most a few citations
 // per source and factor. A nil model means DefaultModel().
+//
+// Assess holds every source's assessment at once; Prepare and
+// Pending.Each give them one at a time, for a case too large for that.
 func Assess(m *Model, in Input, only []string) (*Result, error) {
+	p, err := Prepare(m, in, only)
+	if err != nil {
+		return nil, err
+	}
+	res := p.Head()
+	res.Sources = make([]Source, 0, p.Len())
+	err = p.Each(func(s *Source) error {
+		res.Sources = append(res.Sources, *s)
+		return nil
+	})
+	return res, err
+}
+
+// Pending is an assessment whose events have all been read and whose
+// cross-source factors are known, but whose sources are not yet judged:
+// Each judges them one at a time, in the order of Result.Sources.
+type Pending struct {
+	r           *resolved
+	in          *Input
+	head        Result
+	aggs        []*agg
+	facts       []*obsFacts // noFacts for most sources of a large case
+	keys        []string
+	cr          crossResult
+	cov         *coverage
+	hostileName map[string]bool
+	pick        []int32
+	// release says Each may drop each source's aggregate once judged:
+	// every source is judged once (no list of indicators named).
+	release bool
+	done    bool
+}
+
+// Prepare reads the events and observations of in and computes what
+// the sources' assessments share (the cross-source factors, the
+// campaigns, the datasets' coverage), without judging any source yet.
+func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	if m == nil {
 		m = DefaultModel()
 	}
@@ -266,64 +306,108 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 			a.source(k, typeOf(k))
 		}
 	}
-	keys := make([]string, len(a.aggs))
-	facts := make([]obsFacts, len(a.aggs))
+	p := &Pending{r: r, in: &in, aggs: a.aggs, release: only == nil,
+		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
+	p.keys = make([]string, len(a.aggs))
+	p.facts = make([]*obsFacts, len(a.aggs))
 	for i, g := range a.aggs {
-		keys[i] = g.key
-		readObservations(in.Observations[g.key], &facts[i])
-		if g.typ == "ip" && facts[i].special == "" && isSpecialIP(g.key) {
-			facts[i].special = specialName(g.key)
-		}
+		p.keys[i] = g.key
+		p.facts[i] = factsOf(g, in.Observations[g.key])
 	}
-	cr := crossSource(r, a.recs, a.idNames, keys, facts)
-	cov := newCoverage(in.Datasets, in.Observations, r)
+	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
+	p.cov = newCoverage(in.Datasets, in.Observations, r)
 	// Domains with evidence of hostility: an address the victim contacted
 	// for one of them is judged by the roles too.
-	hostileName := map[string]bool{}
+	p.hostileName = map[string]bool{}
 	for i, g := range a.aggs {
-		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, &facts[i], &cr, int32(i), keys)) {
-			hostileName[g.key] = true
+		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, p.facts[i], &p.cr, int32(i), p.keys)) {
+			p.hostileName[g.key] = true
 		}
 	}
-
-	var pick []int32
 	if only == nil {
-		pick = make([]int32, len(a.aggs))
-		for i := range pick {
-			pick[i] = int32(i)
+		// Busiest first, then by indicator: the order of Result.Sources.
+		p.pick = make([]int32, len(a.aggs))
+		for i := range p.pick {
+			p.pick[i] = int32(i)
 		}
+		slices.SortFunc(p.pick, func(x, y int32) int {
+			gx, gy := a.aggs[x], a.aggs[y]
+			return cmp.Or(cmp.Compare(gy.events, gx.events), cmp.Compare(gx.key, gy.key))
+		})
 	} else {
 		for _, k := range only {
 			i, ok := a.index[k]
 			if !ok {
 				return nil, fmt.Errorf("attrib: assess %q: %w", k, ErrUnknownIndicator)
 			}
-			pick = append(pick, i)
+			p.pick = append(p.pick, i)
 		}
 	}
-	res := &Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), Sources: make([]Source, 0, len(pick)),
-		NotEvaluated: notEvaluated}
 	used := map[int]bool{}
-	for _, i := range pick {
-		g := a.aggs[i]
-		s := assessOne(r, &in, g, &facts[i], &cr, i, keys, cov, hostileName)
-		if ci, ok := cr.campaignOf[i]; ok {
-			s.Campaign = cr.campaigns[ci].ID
+	for _, i := range p.pick {
+		if ci, ok := p.cr.campaignOf[i]; ok {
 			used[ci] = true
 		}
-		res.Sources = append(res.Sources, s)
 	}
-	for ci, c := range cr.campaigns {
+	for ci, c := range p.cr.campaigns {
 		if used[ci] {
-			res.Campaigns = append(res.Campaigns, c)
+			p.head.Campaigns = append(p.head.Campaigns, c)
 		}
 	}
-	if only == nil {
-		slices.SortFunc(res.Sources, func(x, y Source) int {
-			return cmp.Or(cmp.Compare(y.Events, x.Events), cmp.Compare(x.Indicator, y.Indicator))
-		})
+	return p, nil
+}
+
+// noFacts are the facts of every source that nothing was observed about,
+// shared (never written once made): a case of a million sources would
+// otherwise hold a million empty ones.
+var noFacts obsFacts
+
+// factsOf reads what was observed about one source.
+func factsOf(g *agg, obs []enrich.Observation) *obsFacts {
+	special := g.typ == "ip" && isSpecialIP(g.key)
+	if len(obs) == 0 && !special {
+		return &noFacts
 	}
-	return res, nil
+	f := new(obsFacts)
+	readObservations(obs, f)
+	if special && f.special == "" {
+		f.special = specialName(g.key)
+	}
+	return f
+}
+
+// Head is the result without its sources: the model, the rules, the
+// campaigns of the sources to be judged, and the rules not evaluated.
+func (p *Pending) Head() *Result {
+	h := p.head
+	return &h
+}
+
+// Len is the number of sources Each judges.
+func (p *Pending) Len() int { return len(p.pick) }
+
+// Each judges the sources one by one, in the order of Result.Sources, and
+// calls fn with each; s is fn's to keep. It can be called once: an
+// assessment of every source drops each source's aggregate once judged,
+// so that memory shrinks as the results are written out.
+func (p *Pending) Each(fn func(s *Source) error) error {
+	if p.done {
+		return errors.New("attrib: the sources of an assessment are judged once")
+	}
+	p.done = true
+	for _, i := range p.pick {
+		s := assessOne(p.r, p.in, p.aggs[i], p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
+		if ci, ok := p.cr.campaignOf[i]; ok {
+			s.Campaign = p.cr.campaigns[ci].ID
+		}
+		if p.release {
+			p.aggs[i], p.facts[i] = nil, nil
+		}
+		if err := fn(&s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // assessOne combines the factors of one source.

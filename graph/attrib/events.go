@@ -53,6 +53,9 @@ type citeList struct {
 
 func (c *citeList) add(e *parse.Event) {
 	c.total++
+	if c.first == nil {
+		c.first = make([]cite, 0, maxCites) // one allocation, not four growing ones: there is a list per source
+	}
 	if len(c.first) < maxCites {
 		c.first = append(c.first, cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record})
 	}
@@ -124,11 +127,37 @@ type agg struct {
 	scanAlerts   int64
 	infoAlerts   int64 // policy or "not suspicious" alerts (ET POLICY, ET INFO)
 	anonymousUse bool
-	outbound     int64    // events in which this source was the remote party of an outbound contact
-	names        smallSet // domain names the victim asked for when it contacted this address
-	cites        [nCat]citeList
-	beh          *behaviour // what rules found (behaviour.go); nil when nothing
-	logins       *loginList // accounts it signed into (logins.go); nil when none
+	outbound     int64               // events in which this source was the remote party of an outbound contact
+	names        smallSet            // domain names the victim asked for when it contacted this address
+	cites        citeList            // catAll, which every source has
+	rare         *[nCat - 1]citeList // the other categories, nil until one is cited
+	beh          *behaviour          // what rules found (behaviour.go); nil when nothing
+	logins       *loginList          // accounts it signed into (logins.go); nil when none
+}
+
+// citesOf is the source's citations of one category.
+func (g *agg) citesOf(cat int) citeList {
+	switch {
+	case cat == catAll:
+		return g.cites
+	case g.rare == nil:
+		return citeList{}
+	}
+	return g.rare[cat-1]
+}
+
+// cite adds e to the source's citations of one category. Only catAll is
+// kept in the aggregate itself: most sources of a large case never have
+// the others, and a million sources are a million aggregates.
+func (g *agg) cite(cat int, e *parse.Event) {
+	if cat == catAll {
+		g.cites.add(e)
+		return
+	}
+	if g.rare == nil {
+		g.rare = new([nCat - 1]citeList)
+	}
+	g.rare[cat-1].add(e)
 }
 
 // aggregator builds aggs and identity records from a stream of events.
@@ -295,7 +324,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		}
 		g.timed = true
 	}
-	g.cites[catAll].add(e)
+	g.cite(catAll, e)
 	if len(a.hits) > 0 {
 		g.ruleHits(a.hits, a.classes, e)
 	}
@@ -346,7 +375,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	}
 	if long || (e.Outcome == parse.OutcomeSuccess && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI)) {
 		g.interactive++
-		g.cites[catInteractive].add(e)
+		g.cite(catInteractive, e)
 	}
 	if !isRecon(e) {
 		g.nonRecon++
@@ -378,23 +407,23 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true
-			g.cites[catTooling].add(e)
+			g.cite(catTooling, e)
 		}
 		if hasToken(sig, c2Words) || hasPhrase(sig, []string{"command and control", "c&c"}) || hasPhrase(sig, toolingWords) {
 			g.c2 = true
-			g.cites[catC2].add(e)
+			g.cite(catC2, e)
 		}
 	} else if strings.EqualFold(e.Fields["c2"], "true") {
 		g.c2 = true
-		g.cites[catC2].add(e)
+		g.cite(catC2, e)
 	}
 	if sni, host := field(e, "sni", "server_name"), field(e, "host", "hostname"); sni != "" && host != "" && !strings.EqualFold(sni, host) {
 		g.fronting = true
-		g.cites[catFronting].add(e)
+		g.cite(catFronting, e)
 	}
 	if inbound && (e.SrcService != "" && g.key == e.SrcService || a.in.VantageProxy[e.Citation.Artefact]) {
 		g.vantage = true
-		g.cites[catVantage].add(e)
+		g.cite(catVantage, e)
 	}
 	if inbound && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) {
 		a.identities(idx, g, e)
@@ -493,6 +522,6 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	rec("user-agent", field(e, "user_agent", "useragent", "ua"))
 	rec("ja3", field(e, "ja3", "ja4", "ja3_hash"))
 	if got {
-		g.cites[catIdentity].add(e)
+		g.cite(catIdentity, e)
 	}
 }

@@ -191,7 +191,7 @@ func wouldChange(r *resolved, s *Source, g *agg, f *obsFacts, hits []hit, cov *c
 		if !f.sawASN {
 			add(maxNats(r, fHosting), "ASN data for the address")
 		}
-		if !f.sawGeo && len(g.cites[catIdentity].first) > 0 {
+		if !f.sawGeo && len(g.citesOf(catIdentity).first) > 0 {
 			add(maxNats(r, fTravel), "city geolocation, to test impossible travel between addresses of the same account")
 		}
 	}

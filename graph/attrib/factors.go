@@ -332,7 +332,7 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 		if g.typ == "service" {
 			what = "the log names a cloud service (" + g.key + ") as the caller, not a client address"
 		}
-		add(fVantage, factorLabel[fVantage]+": "+what, g.cites[catVantage])
+		add(fVantage, factorLabel[fVantage]+": "+what, g.citesOf(catVantage))
 		// Behaviour seen through a proxy belongs to the hidden client.
 		return hits
 	}
@@ -377,10 +377,10 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 	switch {
 	case benignUse:
 		add(fBenignUse, fmt.Sprintf("%s: %d successful event(s), no failure, no alert, credentials used by no other source",
-			factorLabel[fBenignUse], g.success), g.cites[catAll])
+			factorLabel[fBenignUse], g.success), g.citesOf(catAll))
 	case reconOnly:
 		add(fReconOnly, fmt.Sprintf("%s: %d connection attempt(s) or probe(s), no credential tried, nothing succeeded, no alert beyond scan detection",
-			factorLabel[fReconOnly], g.events), g.cites[catAll])
+			factorLabel[fReconOnly], g.events), g.citesOf(catAll))
 	}
 	// Row 17 is evidence of dedicated infrastructure only when the sessions
 	// are the attack's: a user's own sessions with its own credentials
@@ -388,20 +388,20 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 	// to them.
 	if g.interactive > 0 && g.victims.n() <= 1 && !scanning && g.users.n() <= th.FewUsers && !benignUse {
 		add(fExclusive, fmt.Sprintf("%s: %d successful logins or long sessions, one victim, %d user name(s), no scanning",
-			factorLabel[fExclusive], g.interactive, g.users.n()), g.cites[catInteractive])
+			factorLabel[fExclusive], g.interactive, g.users.n()), g.citesOf(catInteractive))
 	}
 	if g.tooling && !platformLike {
-		add(fTooling, factorLabel[fTooling]+" in alerts on traffic with this source", g.cites[catTooling])
+		add(fTooling, factorLabel[fTooling]+" in alerts on traffic with this source", g.citesOf(catTooling))
 	}
 	if g.c2 && platformLike {
-		add(fSaaSC2, factorLabel[fSaaSC2]+": C2 alerts on traffic to a shared platform", g.cites[catC2])
+		add(fSaaSC2, factorLabel[fSaaSC2]+": C2 alerts on traffic to a shared platform", g.citesOf(catC2))
 	}
 	if g.fronting && platformLike {
-		add(fFronting, factorLabel[fFronting]+": TLS SNI differs from the HTTP Host on a CDN address", g.cites[catFronting])
+		add(fFronting, factorLabel[fFronting]+": TLS SNI differs from the HTTP Host on a CDN address", g.citesOf(catFronting))
 	}
 	if p, ok := cr.pool[idx]; ok {
 		add(fPool, fmt.Sprintf("%s: %s used from %d ASNs within %g minutes", factorLabel[fPool], p.ident, p.asns, th.PoolWindowMinutes),
-			g.cites[catIdentity])
+			g.citesOf(catIdentity))
 	}
 	if ap, ok := cr.anonPool[idx]; ok {
 		// Row 10 holds only without a proxy flag: the pool's flags are
@@ -414,15 +414,15 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 		}
 		hits = kept
 		add(fAnonPool, fmt.Sprintf("%s: %d of the %d other pool members are flagged as Tor exits, VPNs or proxies",
-			factorLabel[fAnonPool], ap.flagged, ap.others), g.cites[catIdentity])
+			factorLabel[fAnonPool], ap.flagged, ap.others), g.citesOf(catIdentity))
 	}
 	if sb, ok := cr.sibling[idx]; ok {
 		add(fSibling, fmt.Sprintf("%s: %s was also used from %s, flagged as an anonymiser, in the same network %s",
-			factorLabel[fSibling], sb.ident, keys[sb.other], f.asnNet), g.cites[catIdentity])
+			factorLabel[fSibling], sb.ident, keys[sb.other], f.asnNet), g.citesOf(catIdentity))
 	}
 	if t, ok := cr.travel[idx]; ok {
 		add(fTravel, fmt.Sprintf("%s: %s also used from %s, %.0f km away (after accuracy radii) %.2g h apart: %.0f km/h",
-			factorLabel[fTravel], t.ident, keys[t.other], t.km, t.hours, t.kmh), g.cites[catIdentity])
+			factorLabel[fTravel], t.ident, keys[t.other], t.km, t.hours, t.kmh), g.citesOf(catIdentity))
 	}
 	// Domain age (rows 19 and 20): WHOIS creation date against first use.
 	if g.typ == "domain" && !f.created.IsZero() && g.timed {
@@ -437,12 +437,12 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 				text += ", behind a WHOIS privacy service"
 			}
 			hits = append(hits, hit{factor: fFreshDomain, rho: rho, why: why, source: src, text: text,
-				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.cites[catAll])...), total: 1 + g.events})
+				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.citesOf(catAll))...), total: 1 + g.events})
 		case age >= th.EstablishedDomainDays && g.alerts > 0:
 			rho, _, why := b.weight(rel, cred, fEstablishedDomain, time.Time{})
 			text := fmt.Sprintf("%s: registered %s, %.0f days before the first alert", factorLabel[fEstablishedDomain], dateStr(f.created), age)
 			hits = append(hits, hit{factor: fEstablishedDomain, rho: rho, why: why, source: src, text: text,
-				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.cites[catAll])...), total: 1 + g.alerts})
+				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.citesOf(catAll))...), total: 1 + g.alerts})
 		}
 	}
 	return hits
