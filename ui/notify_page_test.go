@@ -34,7 +34,7 @@ func TestNotifyPage(t *testing.T) {
 	}
 	loc := resp.Header.Get("Location")
 	_, page = c.get(loc)
-	if !strings.Contains(page, "Reports prepared") || !strings.Contains(page, "nis2-notification-draft.txt") {
+	if !strings.Contains(page, "Reports prepared") || !strings.Contains(page, "nis2-notification-draft.txt") || !strings.Contains(page, "stix-bundle.json") {
 		t.Fatalf("result page lacks the reports")
 	}
 	prepared := entryKinds(t, f.h.Case)["notification.prepared"] - before["notification.prepared"]
@@ -62,7 +62,7 @@ func TestNotifyPage(t *testing.T) {
 		names = append(names, h.Name)
 	}
 	all := strings.Join(names, " ")
-	for _, want := range []string{"misp-event.json", "nis2-notification-draft.txt", "summary.txt"} {
+	for _, want := range []string{"misp-event.json", "stix-bundle.json", "nis2-notification-draft.txt", "summary.txt"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the archive lacks %s: %v", want, names)
 		}

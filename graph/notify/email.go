@@ -244,7 +244,13 @@ func days(first, last *time.Time) string {
 func writeSummary(dir string, res *Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Abuse reports prepared by Casefile. Nothing has been sent.\n\n")
-	if len(res.Reports) == 0 {
+	switch {
+	case len(res.Reports) > 0:
+	case len(res.Unreached) == 0 && len(res.NotNotified) > 0:
+		fmt.Fprintf(&b, "No abuse report: the sources with an external verdict are all the provider's own services (listed below), which no one outside is to be told about.\n")
+	case len(res.Unreached) == 0:
+		fmt.Fprintf(&b, "No abuse report: no source has a verdict that names someone outside who can act.\n")
+	default:
 		fmt.Fprintf(&b, "No abuse report: no source with an external verdict has a known abuse contact.\n")
 	}
 	for _, r := range res.Reports {

@@ -259,7 +259,7 @@ func TestServicePrincipalNotNotified(t *testing.T) {
 		t.Errorf("the service principal alone: %+v", res)
 	}
 	sum, _ = os.ReadFile(filepath.Join(o.Out, "summary.txt"))
-	if !strings.Contains(string(sum), "No abuse report: no source with an external verdict has a known abuse contact.") {
+	if !strings.Contains(string(sum), "No abuse report: the sources with an external verdict are all the provider's own services") {
 		t.Errorf("summary:\n%s", sum)
 	}
 }
