@@ -354,33 +354,16 @@ func (a *app) startPublishLoop(ctx context.Context, h *casedir.Handle, poll time
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(poll)
-		defer tick.Stop()
-		var last uint64
-		wait := 0 // polls to skip after a failure
-		for {
-			select {
-			case <-lctx.Done():
-				return
-			case <-tick.C:
-			}
-			if h.Log().Size() == last {
-				continue
-			}
-			if wait > 0 {
-				wait--
-				continue
-			}
+		followLog(lctx, h, poll, func(uint64) (uint64, error) {
 			res, err := h.PublishBlobs(lctx)
 			if err != nil {
 				if lctx.Err() == nil {
 					fmt.Fprintf(a.err, "casefile: warning: the log was not published to %s: %v (tried again in a while)\n", h.Blobs.Config().URL(), err)
 				}
-				wait = witnessRetries
-				continue
+				return 0, err
 			}
-			last = res.To
-		}
+			return res.To, nil
+		})
 	}()
 	return func() {
 		cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -164,6 +165,32 @@ func (a *app) startWitnessLoop(ctx context.Context, h *casedir.Handle, poll time
 // checkpoint to the witnesses and the TSA within a poll of its commit
 // (commits in between go together), until ctx ends.
 func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, poll time.Duration) {
+	followLog(ctx, h, poll, func(size uint64) (uint64, error) {
+		p, _, ok, err := witness.Load(h.Case)
+		if err != nil || !ok {
+			return 0, errRetry
+		}
+		res, err := witness.Publish(ctx, h.Case, p, witnessHTTP)
+		if err != nil {
+			fmt.Fprintf(a.err, "casefile: warning: witnessing checkpoint %d: %v\n", size, err)
+			return 0, err
+		}
+		if !res.QuorumMet() {
+			fmt.Fprintf(a.err, "casefile: warning: checkpoint %d has %d of the %d cosignatures the policy asks for\n", res.Size, res.Cosigned, res.Quorum)
+			return 0, errRetry // try again later
+		}
+		return res.Size, nil
+	})
+}
+
+// errRetry makes followLog try again later.
+var errRetry = errors.New("try again later")
+
+// followLog calls publish, until ctx ends, within a poll of each growth of
+// the case's log (commits in between go together). publish returns the
+// log size it brought out; after an error, which publish reports itself,
+// the loop lets witnessRetries polls pass before it tries again.
+func followLog(ctx context.Context, h *casedir.Handle, poll time.Duration, publish func(size uint64) (uint64, error)) {
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	var last uint64
@@ -182,22 +209,12 @@ func (a *app) witnessLoop(ctx context.Context, h *casedir.Handle, poll time.Dura
 			wait--
 			continue
 		}
-		p, _, ok, err := witness.Load(h.Case)
-		if err != nil || !ok {
-			wait = witnessRetries
-			continue
-		}
-		res, err := witness.Publish(ctx, h.Case, p, witnessHTTP)
+		done, err := publish(size)
 		if err != nil {
-			fmt.Fprintf(a.err, "casefile: warning: witnessing checkpoint %d: %v\n", size, err)
 			wait = witnessRetries
 			continue
 		}
-		last = res.Size
-		if !res.QuorumMet() {
-			fmt.Fprintf(a.err, "casefile: warning: checkpoint %d has %d of the %d cosignatures the policy asks for\n", res.Size, res.Cosigned, res.Quorum)
-			last, wait = 0, witnessRetries // try again later
-		}
+		last = done
 	}
 }
 
