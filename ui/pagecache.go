@@ -26,9 +26,20 @@ type pageCache struct {
 	at    pageStamp
 	pages map[pageKey]*cachedPage
 	bytes int
+	// making is the answers being made: a request for one waits for it
+	// rather than making it again (50 clients arriving after an append
+	// cost one rendering, not 50).
+	making map[pageKey]*pageMaking
 	// csrf stands for the session's CSRF token in a cached page; each
 	// answer puts the asking session's own token in its place.
 	csrf string
+}
+
+// pageMaking is an answer being made from the state at.
+type pageMaking struct {
+	at   pageStamp
+	done chan struct{}
+	page *cachedPage
 }
 
 // pageStamp is the state an answer was made from.
@@ -69,18 +80,45 @@ func (s *Server) stamp() pageStamp {
 	return pageStamp{size: size, gen: gen, report: rep, verified: at, busy: busy}
 }
 
-func (c *pageCache) get(k pageKey, at pageStamp) *cachedPage {
+// get returns the answer k kept for the state at; else the answer being
+// made for it, to wait for; else it registers the caller as the one who
+// makes it (and must call done).
+func (c *pageCache) get(k pageKey, at pageStamp) (*cachedPage, *pageMaking, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at != at {
-		return nil
+	if c.at == at {
+		if p := c.pages[k]; p != nil {
+			return p, nil, false
+		}
 	}
-	return c.pages[k]
+	if m := c.making[k]; m != nil && m.at == at {
+		return nil, m, false
+	}
+	m := &pageMaking{at: at, done: make(chan struct{})}
+	if c.making == nil {
+		c.making = map[pageKey]*pageMaking{}
+	}
+	c.making[k] = m
+	return nil, m, true
 }
 
-func (c *pageCache) put(k pageKey, at pageStamp, p *cachedPage) {
+// done ends the making of k's answer: it is kept (when it is a page, not
+// an error) and those waiting for it get it.
+func (c *pageCache) done(k pageKey, m *pageMaking, p *cachedPage) {
+	m.page = p
+	close(m.done)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.making[k] == m {
+		delete(c.making, k)
+	}
+	if p.status == http.StatusOK {
+		c.put(k, m.at, p)
+	}
+}
+
+// put keeps p, made from the state at. c.mu is held.
+func (c *pageCache) put(k pageKey, at pageStamp, p *cachedPage) {
 	if c.at != at {
 		if at.size < c.at.size || at.size == c.at.size && at.gen < c.at.gen {
 			return // made from an older state than the one kept
@@ -120,18 +158,33 @@ func (s *Server) cached(fn http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principalOf(r)
 		k := pageKey{uri: r.URL.RequestURI(), user: p.user.Name, role: p.user.Role}
-		at := s.stamp()
-		if c := s.pages.get(k, at); c != nil {
-			s.pages.write(w, c, p)
-			return
+		kept, making, mine := s.pages.get(k, s.stamp())
+		switch {
+		case kept != nil:
+			s.pages.write(w, kept, p)
+		case !mine:
+			select {
+			case <-making.done:
+			case <-r.Context().Done():
+				return
+			}
+			if making.page.status == http.StatusOK {
+				s.pages.write(w, making.page, p)
+			} else { // an error, perhaps of the request that made it (gone): try again
+				fn(w, r)
+			}
+		default:
+			rec := &pageRecorder{header: http.Header{}, status: http.StatusOK}
+			defer func() {
+				if rec.page == nil { // fn panicked: those waiting get the error page
+					s.pages.done(k, making, &cachedPage{status: http.StatusInternalServerError, header: http.Header{}})
+				}
+			}()
+			fn(rec, r.WithContext(context.WithValue(r.Context(), csrfStandInKey{}, true)))
+			rec.page = &cachedPage{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+			s.pages.done(k, making, rec.page)
+			s.pages.write(w, rec.page, p)
 		}
-		rec := &pageRecorder{header: http.Header{}, status: http.StatusOK}
-		fn(rec, r.WithContext(context.WithValue(r.Context(), csrfStandInKey{}, true)))
-		c := &cachedPage{status: rec.status, header: rec.header, body: rec.body.Bytes()}
-		if c.status == http.StatusOK {
-			s.pages.put(k, at, c)
-		}
-		s.pages.write(w, c, p)
 	}
 }
 
@@ -159,6 +212,7 @@ type pageRecorder struct {
 	status int
 	wrote  bool
 	body   bytes.Buffer
+	page   *cachedPage // the answer, once made
 }
 
 func (p *pageRecorder) Header() http.Header { return p.header }

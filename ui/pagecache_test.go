@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,4 +149,28 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", fmt.Sprint("Bearer ", b.tok))
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestPageCacheConcurrentVisits: sessions asking at once for a page not
+// yet kept each get the page whole, with their own token.
+func TestPageCacheConcurrentVisits(t *testing.T) {
+	f := newFixture(t, "")
+	clients := []*client{f.login(t, "ann"), f.login(t, "ann"), f.login(t, "carl")}
+	bodies := make([][]string, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		bodies[i] = make([]string, 8)
+		for j := range bodies[i] {
+			wg.Go(func() { _, bodies[i][j] = c.get("/sources?sort=indicator") })
+		}
+	}
+	wg.Wait()
+	for i, c := range clients {
+		for _, b := range bodies[i] {
+			m := csrfRE.FindStringSubmatch(b)
+			if m == nil || m[1] != c.csrf || !strings.Contains(b, "</html>") {
+				t.Fatalf("a concurrent visit got a page that is not whole or not its session's")
+			}
+		}
+	}
 }
