@@ -72,10 +72,7 @@ const (
 // stamp is the current state. It is read before an answer is made, so an
 // append during the making leaves the answer under the older state.
 func (s *Server) stamp() pageStamp {
-	size := s.c.Log().Size()
-	s.assess.mu.Lock()
-	gen := s.assess.gen
-	s.assess.mu.Unlock()
+	size, gen := s.c.Log().Size(), s.assess.gen.Load()
 	rep, at, busy := s.verify.state()
 	return pageStamp{size: size, gen: gen, report: rep, verified: at, busy: busy}
 }
