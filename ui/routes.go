@@ -62,7 +62,7 @@ func (s *Server) routes() http.Handler {
 	page("GET", "/ingest", permIngest, h.ingestForm)
 	r.Handle("/ingest", s.needUpload(permIngest, h.ingestUpload)).Methods(http.MethodPost)
 	page("GET", "/ingest/{id}", permIngest, h.ingestResult)
-	page("GET", "/enrich", permIngest, h.enrichForm)
+	page("GET", "/enrich", permIngest, s.cached(h.enrichForm)) // the preserved datasets: from the log
 	page("POST", "/enrich", permIngest, h.enrichRun)
 	r.Handle("/enrich/upload", s.needUpload(permIngest, h.enrichUpload)).Methods(http.MethodPost)
 	page("GET", "/export", permExport, h.exportForm)
