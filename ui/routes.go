@@ -65,7 +65,7 @@ func (s *Server) routes() http.Handler {
 	page("GET", "/enrich", permIngest, s.cached(h.enrichForm)) // the preserved datasets: from the log
 	page("POST", "/enrich", permIngest, h.enrichRun)
 	r.Handle("/enrich/upload", s.needUpload(permIngest, h.enrichUpload)).Methods(http.MethodPost)
-	page("GET", "/export", permExport, h.exportForm)
+	page("GET", "/export", permExport, s.cached(h.exportForm)) // the artefacts and earlier exports: from the log
 	page("POST", "/export", permExport, h.exportCreate)
 	page("GET", "/exports/{id}", permExport, h.exportResult)
 	page("GET", "/exports/{id}/download", permExport, h.exportDownload)
