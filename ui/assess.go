@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph"
@@ -17,7 +18,7 @@ import (
 type assessCache struct {
 	s        *Server
 	mu       sync.Mutex
-	gen      uint64
+	gen      atomic.Uint64 // changed under mu; read without it by the page cache, which must not wait for an assessment
 	res      *attrib.Result
 	resGen   uint64
 	resSize  uint64 // the log size res rests on (for recording it)
@@ -87,7 +88,7 @@ func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
 
 func (a *assessCache) invalidate() {
 	a.mu.Lock()
-	a.gen++
+	a.gen.Add(1)
 	a.mu.Unlock()
 }
 
@@ -101,7 +102,7 @@ func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]in
 func (a *assessCache) resultAt(ctx context.Context) (*attrib.Result, map[string]int, uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.hasRes && a.resGen == a.gen {
+	if a.hasRes && a.resGen == a.gen.Load() {
 		return a.res, a.byInd, a.resSize, nil
 	}
 	var res *attrib.Result
@@ -122,7 +123,7 @@ func (a *assessCache) resultAt(ctx context.Context) (*attrib.Result, map[string]
 // set makes res, assessed over the first size entries, the current
 // assessment. a.mu is held.
 func (a *assessCache) set(res *attrib.Result, size uint64) {
-	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen, size, true
+	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen.Load(), size, true
 	a.orders, a.pages = nil, nil
 	a.byInd = make(map[string]int, len(res.Sources))
 	for i, src := range res.Sources {
@@ -150,14 +151,14 @@ func (a *assessCache) restsOn() uint64 {
 func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.hasInds && a.indsGen == a.gen {
+	if a.hasInds && a.indsGen == a.gen.Load() {
 		return a.inds, nil
 	}
 	inds, err := a.s.events.Indicators()
 	if err != nil {
 		return nil, err
 	}
-	a.inds, a.indsGen, a.hasInds = inds, a.gen, true
+	a.inds, a.indsGen, a.hasInds = inds, a.gen.Load(), true
 	return inds, nil
 }
 
@@ -169,14 +170,14 @@ func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.hasGraph && a.graphGen == a.gen {
+	if a.hasGraph && a.graphGen == a.gen.Load() {
 		return a.graph, nil
 	}
 	g, err := graph.Build(ctx, a.s.c.Case, res)
 	if err != nil {
 		return nil, err
 	}
-	a.graph, a.graphGen, a.hasGraph = g, a.gen, true
+	a.graph, a.graphGen, a.hasGraph = g, a.gen.Load(), true
 	return g, nil
 }
 

@@ -120,9 +120,7 @@ func (s *Server) newView(r *http.Request, title, nav string, d any) *view {
 	if p := principalOf(r); p != nil {
 		u := p.user
 		v.User = &u
-		if p.session != nil {
-			v.CSRF = p.session.csrf
-		}
+		v.CSRF = s.csrfFor(r, p.session)
 	}
 	rep, at, busy := s.verify.state()
 	switch {

@@ -72,6 +72,7 @@ type Server struct {
 	exports  *exportStore
 	notifies notifyStore     // reports prepared by the notify page
 	marks    caseMarks       // saved views and the latest recorded assessment
+	pages    pageCache       // answers of read-only pages, kept while the case is unchanged
 	intake   *intake.Service // preserves and parses uploads (one parse run at a time; uploads stream side by side)
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -121,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
 	s.intake = intake.New(cfg.Case.Case, s.events)
+	s.pages.csrf = randomToken()
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.annots = &annotations{c: cfg.Case.Case}

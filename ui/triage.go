@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/casefile/casefile/graph/attrib"
@@ -24,10 +25,14 @@ type triageTable struct {
 	countryList []string
 }
 
-// tableCache holds the table of the assessment the server shows.
+// tableCache holds the table of the assessment the server shows, and the
+// activity of the sources its rows count, kept while the parsed events are
+// the same (a new assessment after an enrichment or a verdict reuses it).
 type tableCache struct {
-	mu sync.Mutex // held while a table is derived, so it is derived once
-	t  *triageTable
+	mu     sync.Mutex // held while a table is derived, so it is derived once
+	t      *triageTable
+	act    *triage.Activity
+	actKey string // the current parse runs act was counted over
 }
 
 // table returns the sources table of the current assessment.
@@ -42,7 +47,11 @@ func (s *Server) table(ctx context.Context) (*triageTable, error) {
 	if tc.t != nil && tc.t.res == res {
 		return tc.t, nil
 	}
-	rows, err := triage.Rows(ctx, s.c.Case, res)
+	act, err := s.activity(ctx, tc)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := triage.RowsOf(s.c.Case, res, act)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +61,29 @@ func (s *Server) table(ctx context.Context) (*triageTable, error) {
 	}
 	tc.t = t
 	return t, nil
+}
+
+// activity is the activity of the sources of the current events, counted
+// anew only when the parse runs whose events count have changed. tc.mu is
+// held.
+func (s *Server) activity(ctx context.Context, tc *tableCache) (*triage.Activity, error) {
+	runs, err := s.events.Current()
+	if err != nil {
+		return nil, err
+	}
+	var key strings.Builder
+	for _, r := range runs {
+		key.WriteString(r.ID + " " + r.Digest + "\n")
+	}
+	if tc.act != nil && tc.actKey == key.String() {
+		return tc.act, nil
+	}
+	act, err := triage.CountActivity(ctx, s.c.Case)
+	if err != nil {
+		return nil, err
+	}
+	tc.act, tc.actKey = act, key.String()
+	return act, nil
 }
 
 // order is the rows sorted by key, computed once per table and key.

@@ -123,20 +123,21 @@ type activity struct {
 	logins int64
 }
 
-// Rows derives the table rows of res from the case's observations and
-// events: one pass over each. Events are attributed to sources as the
-// assessment attributes them (attrib.SourcesOf), so a row's kind counts
-// add up to its event count.
-func Rows(ctx context.Context, c *evidence.Case, res *attrib.Result) ([]Row, error) {
-	obs, err := observe.All(c)
-	if err != nil {
-		return nil, err
-	}
-	act := make(map[string]*activity, len(res.Sources))
-	for i := range res.Sources {
-		act[res.Sources[i].Indicator] = &activity{}
-	}
-	err = eventstore.New(c).Events(eventstore.Query{}, func(e *parse.Event) error {
+// Activity is what each source did, counted in one pass over the events:
+// its events by kind and its successful logins. It depends on the events
+// alone, not on the assessment, so that a new assessment of the same
+// events (after an enrichment, a verdict) reuses it instead of walking a
+// million events again.
+type Activity struct {
+	bySource map[string]*activity
+}
+
+// CountActivity counts the activity of every source of the case's events.
+// Events are attributed to sources as the assessment attributes them
+// (attrib.SourcesOf), so a row's kind counts add up to its event count.
+func CountActivity(ctx context.Context, c *evidence.Case) (*Activity, error) {
+	act := &Activity{bySource: map[string]*activity{}}
+	err := eventstore.New(c).Events(eventstore.Query{}, func(e *parse.Event) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -146,15 +147,28 @@ func Rows(ctx context.Context, c *evidence.Case, res *attrib.Result) ([]Row, err
 		}
 		login := e.Kind == parse.KindAuth && e.Outcome == parse.OutcomeSuccess
 		attrib.SourcesOf(e, func(ind, _ string) {
-			if a := act[ind]; a != nil {
-				a.kinds[k]++
-				if login {
-					a.logins++
-				}
+			a := act.bySource[ind]
+			if a == nil {
+				a = &activity{}
+				act.bySource[ind] = a
+			}
+			a.kinds[k]++
+			if login {
+				a.logins++
 			}
 		})
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return act, nil
+}
+
+// RowsOf derives the table rows of res from the case's observations and
+// act, the activity counted over the same events as res.
+func RowsOf(c *evidence.Case, res *attrib.Result, act *Activity) ([]Row, error) {
+	obs, err := observe.All(c)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +179,7 @@ func Rows(ctx context.Context, c *evidence.Case, res *attrib.Result) ([]Row, err
 		*r = Row{Indicator: s.Indicator, Type: s.Type, Special: s.Special, Profile: attrib.ProfileOf(obs[s.Indicator]),
 			FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Events: s.Events, Did: s.Did(), Campaign: s.Campaign,
 			Role: s.Role, Probability: s.Probability, Words: s.Words, Confidence: s.Confidence, Risk: s.CollateralRisk}
-		if a := act[s.Indicator]; a != nil {
+		if a := act.bySource[s.Indicator]; a != nil {
 			r.Kinds, r.Logins = a.kinds, a.logins
 		}
 		seen := map[string]bool{}
