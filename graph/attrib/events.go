@@ -101,11 +101,12 @@ func (s *smallSet) n() int {
 }
 
 // agg is what the events say about one source, accumulated in one pass.
+// A case of a million sources holds a million, so its flags come last,
+// together, rather than each padded to a word of its own.
 type agg struct {
 	key, typ      string
 	events        int64
 	first, last   int64 // Unix nanoseconds; events == 0 or no time: 0
-	timed         bool
 	success, fail int64
 	interactive   int64
 	rejected      int64
@@ -114,25 +115,27 @@ type agg struct {
 	users         smallSet
 	victims       smallSet
 	targets       []uint64 // hashes of distinct (dst, port), bounded
-	targetsOver   bool
-	vantage       bool
-	tooling, c2   bool
-	fronting      bool
 	// For the benign-activity factors (25 and 26): events that are not
 	// reconnaissance (a connection attempt, a pre-authentication probe
 	// without a user name, a scan-detection alert), alerts that are not
-	// scan detections, and successful logins without a recorded
-	// credential (generic or no user name, no key).
-	nonRecon     int64
-	scanAlerts   int64
-	infoAlerts   int64 // policy or "not suspicious" alerts (ET POLICY, ET INFO)
+	// scan detections, and (anonymousUse, below) successful logins
+	// without a recorded credential (generic or no user name, no key).
+	nonRecon   int64
+	scanAlerts int64
+	infoAlerts int64               // policy or "not suspicious" alerts (ET POLICY, ET INFO)
+	outbound   int64               // events in which this source was the remote party of an outbound contact
+	names      smallSet            // domain names the victim asked for when it contacted this address
+	cites      citeList            // catAll, which every source has
+	rare       *[nCat - 1]citeList // the other categories, nil until one is cited
+	beh        *behaviour          // what rules found (behaviour.go); nil when nothing
+	logins     *loginList          // accounts it signed into (logins.go); nil when none
+
+	timed        bool // some event has a time (first, last)
+	targetsOver  bool // more distinct targets than targets keeps
+	vantage      bool
+	tooling, c2  bool
+	fronting     bool
 	anonymousUse bool
-	outbound     int64               // events in which this source was the remote party of an outbound contact
-	names        smallSet            // domain names the victim asked for when it contacted this address
-	cites        citeList            // catAll, which every source has
-	rare         *[nCat - 1]citeList // the other categories, nil until one is cited
-	beh          *behaviour          // what rules found (behaviour.go); nil when nothing
-	logins       *loginList          // accounts it signed into (logins.go); nil when none
 }
 
 // citesOf is the source's citations of one category.
