@@ -109,26 +109,21 @@ type agg struct {
 	first, last   int64 // Unix nanoseconds; events == 0 or no time: 0
 	success, fail int64
 	interactive   int64
-	rejected      int64
-	spoofable     int64
-	alerts        int64
 	users         smallSet
 	victims       smallSet
 	targets       []uint64 // hashes of distinct (dst, port), bounded
 	// For the benign-activity factors (25 and 26): events that are not
 	// reconnaissance (a connection attempt, a pre-authentication probe
 	// without a user name, a scan-detection alert), alerts that are not
-	// scan detections, and (anonymousUse, below) successful logins
-	// without a recorded credential (generic or no user name, no key).
-	nonRecon   int64
-	scanAlerts int64
-	infoAlerts int64               // policy or "not suspicious" alerts (ET POLICY, ET INFO)
-	outbound   int64               // events in which this source was the remote party of an outbound contact
-	names      smallSet            // domain names the victim asked for when it contacted this address
-	cites      citeList            // catAll, which every source has
-	rare       *[nCat - 1]citeList // the other categories, nil until one is cited
-	beh        *behaviour          // what rules found (behaviour.go); nil when nothing
-	logins     *loginList          // accounts it signed into (logins.go); nil when none
+	// scan detections (extra), and (anonymousUse, below) successful
+	// logins without a recorded credential (generic or no user name, no
+	// key).
+	nonRecon int64
+	ext      *extra              // alerts, outbound contacts, …; nil until one is counted
+	cites    citeList            // catAll, which every source has
+	rare     *[nCat - 1]citeList // the other categories, nil until one is cited
+	beh      *behaviour          // what rules found (behaviour.go); nil when nothing
+	logins   *loginList          // accounts it signed into (logins.go); nil when none
 
 	timed        bool // some event has a time (first, last)
 	targetsOver  bool // more distinct targets than targets keeps
@@ -136,6 +131,35 @@ type agg struct {
 	tooling, c2  bool
 	fronting     bool
 	anonymousUse bool
+}
+
+// extra holds the tallies most sources of a large case never need, so
+// the aggregate of a source that only tried to log in stays in the
+// 256-byte size class: a million sources are a million aggregates.
+type extra struct {
+	rejected   int64    // connections in a rejected state (rejectedStates)
+	spoofable  int64    // inbound events whose source could be forged
+	alerts     int64    // IDS alerts, of which
+	scanAlerts int64    // scan detections and
+	infoAlerts int64    // policy or "not suspicious" alerts (ET POLICY, ET INFO)
+	outbound   int64    // events in which this source was the remote party of an outbound contact
+	names      smallSet // domain names the victim asked for when it contacted this address
+}
+
+// extras is a copy of the source's extra tallies, zero when it has none.
+func (g *agg) extras() extra {
+	if g.ext == nil {
+		return extra{}
+	}
+	return *g.ext
+}
+
+// extra is the source's extra tallies, to count in.
+func (g *agg) extra() *extra {
+	if g.ext == nil {
+		g.ext = new(extra)
+	}
+	return g.ext
 }
 
 // citesOf is the source's citations of one category.
@@ -367,7 +391,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		}
 	}
 	if rejectedStates[strings.ToUpper(e.Fields["conn_state"])] {
-		g.rejected++
+		g.extra().rejected++
 	}
 	long := false
 	if d, err := strconv.ParseFloat(e.Fields["duration"], 64); err == nil && d >= th.LongSessionSeconds {
@@ -384,11 +408,12 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.nonRecon++
 	}
 	if !inbound {
-		g.outbound++
+		x := g.extra()
+		x.outbound++
 		if g.typ == "ip" {
 			for _, k := range nameFields {
 				if v := contactedName(e.Fields[k]); v != "" {
-					g.names.add(v, maxNames)
+					x.names.add(v, maxNames)
 				}
 			}
 		}
@@ -398,15 +423,16 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.anonymousUse = true
 	}
 	if inbound && spoofable(e) {
-		g.spoofable++
+		g.extra().spoofable++
 	}
 	if e.Kind == parse.KindAlert {
-		g.alerts++
+		x := g.extra()
+		x.alerts++
 		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
 		if scanAlert(e) {
-			g.scanAlerts++
+			x.scanAlerts++
 		} else if informational(e) {
-			g.infoAlerts++
+			x.infoAlerts++
 		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true
