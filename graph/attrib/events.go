@@ -100,6 +100,25 @@ func (s *smallSet) n() int {
 	return len(s.vals)
 }
 
+// oneSet is a smallSet with a bound of 1 without the slice, for the
+// victims every source has: the value and how many were seen, 2 for
+// more than one.
+type oneSet struct {
+	v    string
+	seen uint8
+}
+
+func (s *oneSet) add(v string) {
+	switch {
+	case s.seen == 0:
+		s.v, s.seen = v, 1
+	case s.seen == 1 && v != s.v:
+		s.seen = 2
+	}
+}
+
+func (s *oneSet) n() int { return int(s.seen) }
+
 // agg is what the events say about one source, accumulated in one pass.
 // A case of a million sources holds a million, so its flags come last,
 // together, rather than each padded to a word of its own.
@@ -110,7 +129,7 @@ type agg struct {
 	success, fail int64
 	interactive   int64
 	users         smallSet
-	victims       smallSet
+	victims       oneSet
 	targets       []uint64 // hashes of distinct (dst, port), bounded
 	// For the benign-activity factors (25 and 26): events that are not
 	// reconnaissance (a connection attempt, a pre-authentication probe
@@ -368,7 +387,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	if g.key == e.Dst {
 		victim = e.Src
 	}
-	g.victims.add(victim, 1)
+	g.victims.add(victim)
 	if !g.targetsOver {
 		var h maphash.Hash
 		h.SetSeed(a.seed)
