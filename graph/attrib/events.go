@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unique"
 
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence/parse"
@@ -41,9 +42,16 @@ const (
 	nCat
 )
 
+// cite is one event cited. Its artefact is a unique handle, one word
+// rather than a string's two: a source keeps up to maxCites of them per
+// category, and a case may have a million sources.
 type cite struct {
-	art       string
+	art       unique.Handle[string]
 	line, rec int64
+}
+
+func citeOf(e *parse.Event) cite {
+	return cite{unique.Make(e.Citation.Artefact), e.Citation.Line, e.Citation.Record}
 }
 
 type citeList struct {
@@ -57,18 +65,19 @@ func (c *citeList) add(e *parse.Event) {
 		c.first = make([]cite, 0, maxCites) // one allocation, not four growing ones: there is a list per source
 	}
 	if len(c.first) < maxCites {
-		c.first = append(c.first, cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record})
+		c.first = append(c.first, citeOf(e))
 	}
 }
 
 func (c cite) String() string {
+	art := c.art.Value()
 	switch {
 	case c.line > 0:
-		return c.art + "#L" + strconv.FormatInt(c.line, 10)
+		return art + "#L" + strconv.FormatInt(c.line, 10)
 	case c.rec > 0:
-		return c.art + "#R" + strconv.FormatInt(c.rec, 10)
+		return art + "#R" + strconv.FormatInt(c.rec, 10)
 	}
-	return c.art
+	return art
 }
 
 // smallSet keeps up to a bound of distinct strings and remembers overflow.

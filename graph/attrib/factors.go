@@ -222,9 +222,9 @@ func (b *builder) citeRefs(cl citeList) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range cl.first {
-		if b.in.EntryOf != nil && !seen[c.art] {
-			seen[c.art] = true
-			if n, ok := b.in.EntryOf(c.art); ok {
+		if art := c.art.Value(); b.in.EntryOf != nil && !seen[art] {
+			seen[art] = true
+			if n, ok := b.in.EntryOf(art); ok {
 				out = append(out, "entry:"+strconv.FormatInt(n, 10))
 			}
 		}
