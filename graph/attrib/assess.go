@@ -534,6 +534,6 @@ func (g *agg) seen() (first, last *time.Time) {
 // hitsOf lists the factors that apply to one source.
 func hitsOf(r *resolved, in *Input, g *agg, f *obsFacts, cr *crossResult, idx int32, keys []string) []hit {
 	b := &builder{r: r, in: in, sp: span{g.first, g.last, g.timed}}
-	b.spoof = g.events > 0 && g.spoofable == g.events
+	b.spoof = g.events > 0 && g.extras().spoofable == g.events
 	return b.fromBehaviour(g, b.fromEvents(g, f, b.fromObservations(f), cr, idx, keys))
 }

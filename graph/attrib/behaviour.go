@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unique"
 
 	"github.com/casefile/casefile/evidence/parse"
 	"github.com/casefile/casefile/graph/sigma"
@@ -178,7 +179,7 @@ func (g *agg) ruleHits(rules []*sigma.Rule, classes map[*sigma.Rule]int, e *pars
 				a.rules[i].events++
 			}
 		}
-		if last := len(a.cites.first); last == 0 || a.cites.first[last-1] != (cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record}) {
+		if last := len(a.cites.first); last == 0 || a.cites.first[last-1] != citeOf(e) {
 			a.cites.add(e)
 		}
 	}
@@ -205,7 +206,7 @@ func (a *aggregator) detected(d *sigma.Detection) {
 	// rules over one source's failures): the class's total is the largest
 	// count, not the sum, and each event is cited once.
 	for _, c := range d.Cites {
-		x := cite{c.Artefact, c.Line, c.Record}
+		x := cite{unique.Make(c.Artefact), c.Line, c.Record}
 		if len(acc.cites.first) < maxCites && !slices.Contains(acc.cites.first, x) {
 			acc.cites.first = append(acc.cites.first, x)
 		}

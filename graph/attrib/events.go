@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unique"
 
 	"github.com/casefile/casefile/enrich/indicator"
 	"github.com/casefile/casefile/evidence/parse"
@@ -41,9 +42,16 @@ const (
 	nCat
 )
 
+// cite is one event cited. Its artefact is a unique handle, one word
+// rather than a string's two: a source keeps up to maxCites of them per
+// category, and a case may have a million sources.
 type cite struct {
-	art       string
+	art       unique.Handle[string]
 	line, rec int64
+}
+
+func citeOf(e *parse.Event) cite {
+	return cite{unique.Make(e.Citation.Artefact), e.Citation.Line, e.Citation.Record}
 }
 
 type citeList struct {
@@ -57,18 +65,19 @@ func (c *citeList) add(e *parse.Event) {
 		c.first = make([]cite, 0, maxCites) // one allocation, not four growing ones: there is a list per source
 	}
 	if len(c.first) < maxCites {
-		c.first = append(c.first, cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record})
+		c.first = append(c.first, citeOf(e))
 	}
 }
 
 func (c cite) String() string {
+	art := c.art.Value()
 	switch {
 	case c.line > 0:
-		return c.art + "#L" + strconv.FormatInt(c.line, 10)
+		return art + "#L" + strconv.FormatInt(c.line, 10)
 	case c.rec > 0:
-		return c.art + "#R" + strconv.FormatInt(c.rec, 10)
+		return art + "#R" + strconv.FormatInt(c.rec, 10)
 	}
-	return c.art
+	return art
 }
 
 // smallSet keeps up to a bound of distinct strings and remembers overflow.
@@ -100,39 +109,85 @@ func (s *smallSet) n() int {
 	return len(s.vals)
 }
 
+// oneSet is a smallSet with a bound of 1 without the slice, for the
+// victims every source has: the value and how many were seen, 2 for
+// more than one.
+type oneSet struct {
+	v    string
+	seen uint8
+}
+
+func (s *oneSet) add(v string) {
+	switch {
+	case s.seen == 0:
+		s.v, s.seen = v, 1
+	case s.seen == 1 && v != s.v:
+		s.seen = 2
+	}
+}
+
+func (s *oneSet) n() int { return int(s.seen) }
+
 // agg is what the events say about one source, accumulated in one pass.
+// A case of a million sources holds a million, so its flags come last,
+// together, rather than each padded to a word of its own.
 type agg struct {
 	key, typ      string
 	events        int64
 	first, last   int64 // Unix nanoseconds; events == 0 or no time: 0
-	timed         bool
 	success, fail int64
 	interactive   int64
-	rejected      int64
-	spoofable     int64
-	alerts        int64
 	users         smallSet
-	victims       smallSet
+	victims       oneSet
 	targets       []uint64 // hashes of distinct (dst, port), bounded
-	targetsOver   bool
-	vantage       bool
-	tooling, c2   bool
-	fronting      bool
 	// For the benign-activity factors (25 and 26): events that are not
 	// reconnaissance (a connection attempt, a pre-authentication probe
 	// without a user name, a scan-detection alert), alerts that are not
-	// scan detections, and successful logins without a recorded
-	// credential (generic or no user name, no key).
-	nonRecon     int64
-	scanAlerts   int64
-	infoAlerts   int64 // policy or "not suspicious" alerts (ET POLICY, ET INFO)
+	// scan detections (extra), and (anonymousUse, below) successful
+	// logins without a recorded credential (generic or no user name, no
+	// key).
+	nonRecon int64
+	ext      *extra              // alerts, outbound contacts, …; nil until one is counted
+	cites    citeList            // catAll, which every source has
+	rare     *[nCat - 1]citeList // the other categories, nil until one is cited
+	beh      *behaviour          // what rules found (behaviour.go); nil when nothing
+	logins   *loginList          // accounts it signed into (logins.go); nil when none
+
+	timed        bool // some event has a time (first, last)
+	targetsOver  bool // more distinct targets than targets keeps
+	vantage      bool
+	tooling, c2  bool
+	fronting     bool
 	anonymousUse bool
-	outbound     int64               // events in which this source was the remote party of an outbound contact
-	names        smallSet            // domain names the victim asked for when it contacted this address
-	cites        citeList            // catAll, which every source has
-	rare         *[nCat - 1]citeList // the other categories, nil until one is cited
-	beh          *behaviour          // what rules found (behaviour.go); nil when nothing
-	logins       *loginList          // accounts it signed into (logins.go); nil when none
+}
+
+// extra holds the tallies most sources of a large case never need, so
+// the aggregate of a source that only tried to log in stays in the
+// 256-byte size class: a million sources are a million aggregates.
+type extra struct {
+	rejected   int64    // connections in a rejected state (rejectedStates)
+	spoofable  int64    // inbound events whose source could be forged
+	alerts     int64    // IDS alerts, of which
+	scanAlerts int64    // scan detections and
+	infoAlerts int64    // policy or "not suspicious" alerts (ET POLICY, ET INFO)
+	outbound   int64    // events in which this source was the remote party of an outbound contact
+	names      smallSet // domain names the victim asked for when it contacted this address
+}
+
+// extras is a copy of the source's extra tallies, zero when it has none.
+func (g *agg) extras() extra {
+	if g.ext == nil {
+		return extra{}
+	}
+	return *g.ext
+}
+
+// extra is the source's extra tallies, to count in.
+func (g *agg) extra() *extra {
+	if g.ext == nil {
+		g.ext = new(extra)
+	}
+	return g.ext
 }
 
 // citesOf is the source's citations of one category.
@@ -341,7 +396,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 	if g.key == e.Dst {
 		victim = e.Src
 	}
-	g.victims.add(victim, 1)
+	g.victims.add(victim)
 	if !g.targetsOver {
 		var h maphash.Hash
 		h.SetSeed(a.seed)
@@ -364,7 +419,7 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		}
 	}
 	if rejectedStates[strings.ToUpper(e.Fields["conn_state"])] {
-		g.rejected++
+		g.extra().rejected++
 	}
 	long := false
 	if d, err := strconv.ParseFloat(e.Fields["duration"], 64); err == nil && d >= th.LongSessionSeconds {
@@ -381,11 +436,12 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.nonRecon++
 	}
 	if !inbound {
-		g.outbound++
+		x := g.extra()
+		x.outbound++
 		if g.typ == "ip" {
 			for _, k := range nameFields {
 				if v := contactedName(e.Fields[k]); v != "" {
-					g.names.add(v, maxNames)
+					x.names.add(v, maxNames)
 				}
 			}
 		}
@@ -395,15 +451,16 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.anonymousUse = true
 	}
 	if inbound && spoofable(e) {
-		g.spoofable++
+		g.extra().spoofable++
 	}
 	if e.Kind == parse.KindAlert {
-		g.alerts++
+		x := g.extra()
+		x.alerts++
 		sig := field(e, "signature", "alert.signature", "msg", "rule", "rule_name")
 		if scanAlert(e) {
-			g.scanAlerts++
+			x.scanAlerts++
 		} else if informational(e) {
-			g.infoAlerts++
+			x.infoAlerts++
 		}
 		if hasPhrase(sig, toolingWords) {
 			g.tooling = true

@@ -222,9 +222,9 @@ func (b *builder) citeRefs(cl citeList) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range cl.first {
-		if b.in.EntryOf != nil && !seen[c.art] {
-			seen[c.art] = true
-			if n, ok := b.in.EntryOf(c.art); ok {
+		if art := c.art.Value(); b.in.EntryOf != nil && !seen[art] {
+			seen[art] = true
+			if n, ok := b.in.EntryOf(art); ok {
 				out = append(out, "entry:"+strconv.FormatInt(n, 10))
 			}
 		}
@@ -336,7 +336,7 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 		// Behaviour seen through a proxy belongs to the hidden client.
 		return hits
 	}
-	scanning := g.targetsOver || (g.rejected >= int64(th.ScanTargets) && g.success == 0)
+	scanning := g.targetsOver || (g.extras().rejected >= int64(th.ScanTargets) && g.success == 0)
 	// Rows 25 and 26 (added to the table of ATTRIBUTION.md): what the
 	// source did contains nothing hostile. Every other role is someone
 	// carrying the attacker's traffic, so its events almost always contain
@@ -353,11 +353,11 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 	//   - reconnaissance only: nothing but unanswered or refused
 	//     connections, banner probes that name no user, and scan-detection
 	//     alerts; no credential tried, nothing succeeded.
-	benign := g.events > 0 && g.outbound == 0
+	benign := g.events > 0 && g.extras().outbound == 0
 	// A rule that found hostile behaviour (a web-shell command answered
 	// 200 is a "success") rules out benign use; only scanning is
 	// consistent with reconnaissance only (behaviour.go).
-	benignUse := benign && g.success > 0 && g.fail == 0 && g.alerts == 0 && !g.anonymousUse && !cr.sharedCred[idx] && !g.beh.hostile(-1)
+	benignUse := benign && g.success > 0 && g.fail == 0 && g.extras().alerts == 0 && !g.anonymousUse && !cr.sharedCred[idx] && !g.beh.hostile(-1)
 	reconOnly := benign && g.nonRecon == 0 && g.success == 0 && !g.beh.hostile(fScanning)
 	if benignUse {
 		// Rows 10 and 12 tell attacking sources apart (a bot on a home
@@ -438,11 +438,11 @@ func (b *builder) fromEvents(g *agg, f *obsFacts, hits []hit, cr *crossResult, i
 			}
 			hits = append(hits, hit{factor: fFreshDomain, rho: rho, why: why, source: src, text: text,
 				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.citesOf(catAll))...), total: 1 + g.events})
-		case age >= th.EstablishedDomainDays && g.alerts > 0:
+		case age >= th.EstablishedDomainDays && g.extras().alerts > 0:
 			rho, _, why := b.weight(rel, cred, fEstablishedDomain, time.Time{})
 			text := fmt.Sprintf("%s: registered %s, %.0f days before the first alert", factorLabel[fEstablishedDomain], dateStr(f.created), age)
 			hits = append(hits, hit{factor: fEstablishedDomain, rho: rho, why: why, source: src, text: text,
-				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.citesOf(catAll))...), total: 1 + g.alerts})
+				evidence: append(b.datasetRef(f.createdO.Dataset), b.citeRefs(g.citesOf(catAll))...), total: 1 + g.extras().alerts})
 		}
 	}
 	return hits

@@ -50,7 +50,7 @@ func (g *agg) addLogin(e *parse.Event) {
 	if !e.Time.IsZero() {
 		t = e.Time.UnixNano()
 	}
-	c := cite{e.Citation.Artefact, e.Citation.Line, e.Citation.Record}
+	c := citeOf(e)
 	for i := range ll.l {
 		x := &ll.l[i]
 		if x.user != e.User {

@@ -48,12 +48,12 @@ var contactEvidence = map[int]bool{
 
 // contactedOnly reports whether every event naming the source was an
 // outbound contact from the victim's side.
-func contactedOnly(g *agg) bool { return g.events > 0 && g.outbound == g.events }
+func contactedOnly(g *agg) bool { return g.events > 0 && g.extras().outbound == g.events }
 
 // hostileContact reports whether there is evidence that a contacted
 // destination served command and control, exfiltration or tooling.
 func hostileContact(g *agg, hits []hit) bool {
-	if g.c2 || g.tooling || g.alerts > g.scanAlerts+g.infoAlerts {
+	if x := g.extras(); g.c2 || g.tooling || x.alerts > x.scanAlerts+x.infoAlerts {
 		return true
 	}
 	for _, h := range hits {
@@ -68,7 +68,7 @@ func hostileContact(g *agg, hits []hit) bool {
 // domain name with evidence of hostility (a phishing or C2 domain it
 // resolved to).
 func servedHostile(g *agg, hostileName map[string]bool) bool {
-	for _, n := range g.names.vals {
+	for _, n := range g.extras().names.vals {
 		if hostileName[n] {
 			return true
 		}

@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -239,24 +239,28 @@ type Detection struct {
 // one window for count(field), and for beacon() the intervals between one
 // group's contacts (8 bytes each). So memory does not grow with the
 // number of events; what grows with the groups and strings stays in
-// memory: each group's by-values and count (a few hundred bytes), and the
-// artefact names and distinct values, interned — as an assessment keeps
-// its per-source aggregates. The file takes about 15 bytes per record.
+// memory: each by-value tuple once in its groupSet, each group's count
+// (16 bytes), and the artefact names and distinct values, interned — as
+// an assessment keeps its per-source aggregates. SSH guessing from a
+// million sources keeps about 230 bytes per source (BenchmarkGroupMemory).
+// The file takes about 15 bytes per record.
 type Run struct {
 	e         *Engine
 	c         *evalCtx
-	sets      []map[string][]*group // per by-list: key → a group per rule (Engine.slot)
-	memo      [][]*group            // per by-list: the current event's groups
+	sets      []groupSet // per by-list (Engine.sig)
+	memo      []int32    // per by-list: the current event's row
 	memoEp    []uint32
+	seed      maphash.Seed
 	strs      map[string]uint32 // artefacts and distinct values, interned
 	strList   []string
 	key       []byte
-	groups    []*group // by id
-	recs      []rec    // records not yet spilled
-	cur       rec      // the current event's time and citation, once remembered
-	seq       int64    // events matched so far; cur.seq == seq when cur is current
-	dropped   []int64  // per rule: events beyond maxGroups groups
-	maxGroups int      // MaxGroups; smaller in tests
+	vals      []string
+	groups    []group // by id
+	recs      []rec   // records not yet spilled
+	cur       rec     // the current event's time and citation, once remembered
+	seq       int64   // events matched so far; cur.seq == seq when cur is current
+	dropped   []int64 // per rule: events beyond maxGroups groups
+	maxGroups int     // MaxGroups; smaller in tests
 	sp        spill
 	err       error // the first spill failure, returned by Finish
 
@@ -267,19 +271,12 @@ type Run struct {
 	TempDir string
 }
 
-type group struct {
-	vals []string // values of the rule's by fields
-	rule *Rule
-	id   uint32 // index in Run.groups
-	n    int64  // events remembered
-}
-
 // Start begins a run. Call Finish, or Close to abandon it.
 func (e *Engine) Start() *Run {
 	r := &Run{e: e, c: newEvalCtx(e.acc), strs: map[string]uint32{}, cur: rec{seq: -1}, dropped: make([]int64, len(e.rules)), maxGroups: MaxGroups,
-		sets: make([]map[string][]*group, len(e.width)), memo: make([][]*group, len(e.width)), memoEp: make([]uint32, len(e.width))}
-	for s := range r.sets {
-		r.sets[s] = map[string][]*group{}
+		sets: make([]groupSet, len(e.width)), memo: make([]int32, len(e.width)), memoEp: make([]uint32, len(e.width)), seed: maphash.MakeSeed()}
+	for s, w := range e.width {
+		r.sets[s] = newGroupSet(w)
 	}
 	return r
 }
@@ -311,7 +308,8 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		return // cannot be placed in a window
 	}
 	sig := r.e.sig[i]
-	slots := r.memo[sig]
+	gs := &r.sets[sig]
+	row := r.memo[sig]
 	if r.memoEp[sig] != r.c.epoch {
 		key := r.key[:0]
 		for _, fi := range a.byIdx {
@@ -319,27 +317,27 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 			key = append(key, 0)
 		}
 		r.key = key
-		gs := r.sets[sig]
-		var ok bool
-		if slots, ok = gs[string(key)]; !ok {
-			if len(gs) >= r.maxGroups {
+		h := maphash.Bytes(r.seed, key)
+		if row = gs.find(h, key); row < 0 {
+			if gs.rows() >= r.maxGroups {
 				r.dropped[i]++
 				return
 			}
-			slots = make([]*group, r.e.width[sig])
-			gs[string(key)] = slots
+			r.vals = r.vals[:0]
+			for _, fi := range a.byIdx {
+				r.vals = append(r.vals, r.c.raw(fi))
+			}
+			row = gs.add(h, r.vals)
 		}
-		r.memo[sig], r.memoEp[sig] = slots, r.c.epoch
+		r.memo[sig], r.memoEp[sig] = row, r.c.epoch
 	}
-	g := slots[r.e.slot[i]]
-	if g == nil {
-		g = &group{vals: make([]string, len(a.byIdx)), rule: r.e.rules[i], id: uint32(len(r.groups))}
-		for k, fi := range a.byIdx {
-			g.vals[k] = r.c.raw(fi)
-		}
-		slots[r.e.slot[i]] = g
-		r.groups = append(r.groups, g)
+	slot := &gs.slots[int(row)*gs.width+r.e.slot[i]]
+	if *slot == 0 {
+		r.groups = append(r.groups, group{row: uint32(row), rule: uint32(i)})
+		*slot = uint32(len(r.groups))
 	}
+	gid := *slot - 1
+	g := &r.groups[gid]
 	if r.cur.seq != r.seq {
 		r.cur = rec{seq: r.seq, art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record}
 		if !ev.Time.IsZero() {
@@ -347,7 +345,7 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		}
 	}
 	x := r.cur
-	x.gid = g.id
+	x.gid = gid
 	if a.distinct != "" {
 		x.dv = r.intern(r.c.raw(a.dIdx))
 	}
@@ -427,23 +425,24 @@ func (r *Run) Finish() ([]Detection, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	fired := map[uint32]Detection{}
+	var fired []firedGroup
 	sortRecs(r.recs, len(r.groups))
 	hi := r.cursor()
 	ev := groupEval{lo: r.cursor()}
 	var g *group
+	var gid uint32
 	done := func() {
 		if g != nil {
 			if d, ok := ev.detection(r); ok {
-				fired[g.id] = d
+				fired = append(fired, firedGroup{d: d, g: *g})
 			}
 		}
 	}
 	for x := hi.next(); x != nil; x = hi.next() {
-		if g == nil || x.gid != g.id {
+		if g == nil || x.gid != gid {
 			done()
-			g = r.groups[x.gid]
-			ev.reset(g.rule, g, hi.n-1)
+			g, gid = &r.groups[x.gid], x.gid
+			ev.reset(r.e.rules[g.rule], g, hi.n-1)
 		}
 		ev.add(x)
 	}
@@ -451,31 +450,29 @@ func (r *Run) Finish() ([]Detection, error) {
 		return nil, fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
 	}
 	done()
-	var out []Detection
 	if len(fired) == 0 {
 		return nil, r.Close()
 	}
-	keys := make([][]string, len(r.sets))
-	for s, gs := range r.sets {
-		for k := range gs {
-			keys[s] = append(keys[s], k)
-		}
-		sort.Strings(keys[s])
+	// In rule order, then by the group's key.
+	for k := range fired {
+		fired[k].key = r.sets[r.e.sig[fired[k].g.rule]].key(fired[k].g.row)
 	}
-	for i := range r.e.rules {
-		s := r.e.sig[i]
-		if s < 0 {
-			continue
-		}
-		for _, k := range keys[s] {
-			if g := r.sets[s][k][r.e.slot[i]]; g != nil {
-				if d, ok := fired[g.id]; ok {
-					out = append(out, d)
-				}
-			}
-		}
+	slices.SortFunc(fired, func(x, y firedGroup) int {
+		return cmp.Or(cmp.Compare(x.g.rule, y.g.rule), strings.Compare(x.key, y.key))
+	})
+	out := make([]Detection, len(fired))
+	for k, f := range fired {
+		out[k] = f.d
 	}
 	return out, r.Close()
+}
+
+// firedGroup is a detection and its group, with the group's key (the by
+// values, each followed by a NUL byte) that orders a rule's detections.
+type firedGroup struct {
+	d   Detection
+	g   group
+	key string
 }
 
 // Close removes the run's temporary file and lets its records go. Finish

@@ -148,7 +148,7 @@ func (e *groupEval) detection(r *Run) (Detection, bool) {
 	if e.best < 0 || !a.fires(e.best) {
 		return Detection{}, false
 	}
-	d := Detection{Rule: e.rule, Group: groupMap(a, e.g), Count: e.best, Events: e.n,
+	d := Detection{Rule: e.rule, Group: r.groupMap(a, e.g), Count: e.best, Events: e.n,
 		First: time.Unix(0, e.first).UTC(), Last: time.Unix(0, e.last).UTC(), Cites: r.citations(e.cites)}
 	if e.w == math.MaxInt64 && e.firstT == 0 {
 		d.First, d.Last = time.Time{}, time.Time{}
@@ -171,14 +171,15 @@ func (e *groupEval) beacon(r *Run) (Detection, bool) {
 	if float64(median(e.iv)) > e.rule.jit*float64(med) {
 		return Detection{}, false
 	}
-	return Detection{Rule: e.rule, Group: groupMap(a, e.g), Count: e.kept, Events: e.n, Interval: time.Duration(med),
+	return Detection{Rule: e.rule, Group: r.groupMap(a, e.g), Count: e.kept, Events: e.n, Interval: time.Duration(med),
 		First: time.Unix(0, e.first).UTC(), Last: time.Unix(0, e.lastKept).UTC(), Cites: r.citations(e.cites)}, true
 }
 
-func groupMap(a *aggregation, g *group) map[string]string {
+func (r *Run) groupMap(a *aggregation, g *group) map[string]string {
 	m := make(map[string]string, len(a.by))
+	vals := r.sets[r.e.sig[g.rule]].vals(g.row)
 	for k, b := range a.by {
-		m[b] = g.vals[k]
+		m[b] = vals[k]
 	}
 	return m
 }
