@@ -3,13 +3,10 @@ package export
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/casefile/casefile/evidence/annotate"
 	"github.com/casefile/casefile/evidence/export/stixtest"
@@ -174,7 +171,6 @@ func resignPackage(t *testing.T, tc *testCase, dir string) {
 // TestCuratedSTIXSchemas validates the curated indicators and the TLP
 // marking definitions they add against the OASIS STIX 2.1 schemas.
 func TestCuratedSTIXSchemas(t *testing.T) {
-	c, byName, _ := stixtest.Schemas(t)
 	tc := newTestCase(t)
 	annotateCase(t, tc)
 	out := filepath.Join(t.TempDir(), "pkg")
@@ -183,29 +179,12 @@ func TestCuratedSTIXSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b struct {
-		Objects []map[string]any `json:"objects"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		t.Fatal(err)
-	}
 	checked := map[string]int{}
-	for _, o := range b.Objects {
+	for _, o := range stixtest.Validate(t, raw) { // every object, the bundle and its references
 		labels, _ := o["labels"].([]any)
-		curated := len(labels) > 0 && labels[0] == curatedLabel
-		if !curated && o["type"] != "marking-definition" {
-			continue
+		if curated := len(labels) > 0 && labels[0] == curatedLabel; curated || o["type"] == "marking-definition" {
+			checked[o["type"].(string)]++
 		}
-		sch, err := c.Compile(byName[o["type"].(string)])
-		if err != nil {
-			t.Fatal(err)
-		}
-		ob, _ := json.Marshal(o)
-		v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(ob))
-		if err := sch.Validate(v); err != nil {
-			t.Fatalf("%s %s: %v", o["type"], o["id"], err)
-		}
-		checked[o["type"].(string)]++
 	}
 	// The bundle's TLP:AMBER, and TLP:GREEN for 185.220.101.4; evil.example's
 	// AMBER+STRICT is AMBER.
