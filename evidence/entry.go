@@ -116,11 +116,22 @@ func prepareEntry(kind, actor string, p []byte, limit int) (entryParts, error) {
 	return entryParts{kind: kind, actor: actor, payload: p, pre: b.Bytes(), split: split}, nil
 }
 
+// entryTime is an entry time with its canonical text, formatted once for
+// all the entries of a commit (they share the commit's instant).
+type entryTime struct {
+	t    time.Time
+	text []byte
+}
+
+func newEntryTime(t time.Time) entryTime {
+	t = t.UTC()
+	return entryTime{t: t, text: t.AppendFormat(nil, TimeFormat)}
+}
+
 // entry joins the parts with index, time and prev into an entry. Its
 // canonical bytes are appended to buf (which may be nil), which is
 // returned, so that a commit can encode many entries into one allocation.
-func (ep *entryParts) entry(index uint64, t time.Time, prev [32]byte, buf []byte) (*Entry, []byte) {
-	t = t.UTC()
+func (ep *entryParts) entry(index uint64, t entryTime, prev [32]byte, buf []byte) (*Entry, []byte) {
 	start := len(buf)
 	buf = append(buf, ep.pre[:ep.split]...)
 	buf = strconv.AppendUint(buf, index, 10)
@@ -129,10 +140,10 @@ func (ep *entryParts) entry(index uint64, t time.Time, prev [32]byte, buf []byte
 	buf = hex.AppendEncode(buf, prev[:])
 	prevHex := string(buf[at:])
 	buf = append(buf, `","time":"`...)
-	buf = t.AppendFormat(buf, TimeFormat)
+	buf = append(buf, t.text...)
 	buf = append(buf, `"}`...)
 	raw := buf[start:len(buf):len(buf)]
-	return &Entry{Index: index, Time: t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}, buf
+	return &Entry{Index: index, Time: t.t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}, buf
 }
 
 // ParseEntry reads a stored entry strictly: it must be canonical JSON with

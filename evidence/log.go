@@ -294,6 +294,13 @@ func (l *Log) commit(reqs []*appendReq) {
 		sums = append(sums, s.hash[:]...)
 		lastHash = s.index
 	}
+	// The entries of a commit share its instant, never earlier than the
+	// last entry's.
+	now := l.now()
+	if now.Before(st.lastTime) {
+		now = st.lastTime
+	}
+	at := newEntryTime(now)
 	all := make([]*Entry, 0, n)
 	for _, r := range reqs {
 		for i := range r.ops {
@@ -304,20 +311,16 @@ func (l *Log) commit(reqs []*appendReq) {
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
 		for i := range r.drafts {
-			t := l.now().UTC()
-			if t.Before(st.lastTime) {
-				t = st.lastTime // entry times never go backwards
-			}
 			var e *Entry
 			if len(ends) > 0 {
 				raws = append(raws, '\n')
 			}
-			e, raws = r.drafts[i].entry(st.size, t, st.last, raws)
+			e, raws = r.drafts[i].entry(st.size, at, st.last, raws)
 			ends = append(ends, len(raws))
 			all = append(all, e)
 			st.size++
 			st.last = e.Hash()
-			st.lastTime = t
+			st.lastTime = at.t
 			r.entries = append(r.entries, e)
 		}
 	}
