@@ -128,10 +128,10 @@ func newEntryTime(t time.Time) entryTime {
 	return entryTime{t: t, text: t.AppendFormat(nil, TimeFormat)}
 }
 
-// entry joins the parts with index, time and prev into an entry. Its
+// entry joins the parts with index, time and prev into entry e. Its
 // canonical bytes are appended to buf (which may be nil), which is
 // returned, so that a commit can encode many entries into one allocation.
-func (ep *entryParts) entry(index uint64, t entryTime, prev [32]byte, buf []byte) (*Entry, []byte) {
+func (ep *entryParts) entry(e *Entry, index uint64, t entryTime, prev [32]byte, buf []byte) []byte {
 	start := len(buf)
 	buf = append(buf, ep.pre[:ep.split]...)
 	buf = strconv.AppendUint(buf, index, 10)
@@ -143,7 +143,8 @@ func (ep *entryParts) entry(index uint64, t entryTime, prev [32]byte, buf []byte
 	buf = append(buf, t.text...)
 	buf = append(buf, `"}`...)
 	raw := buf[start:len(buf):len(buf)]
-	return &Entry{Index: index, Time: t.t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}, buf
+	*e = Entry{Index: index, Time: t.t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}
+	return buf
 }
 
 // ParseEntry reads a stored entry strictly: it must be canonical JSON with

@@ -21,8 +21,8 @@ func TestEntryPartsJoin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e *Entry
-		e, buf = p.entry(uint64(1000+i), newEntryTime(at), prev, buf)
+		e := new(Entry)
+		buf = p.entry(e, uint64(1000+i), newEntryTime(at), prev, buf)
 		got, err := ParseEntry(e.Raw)
 		if err != nil {
 			t.Fatalf("%s: %v", e.Raw, err)
@@ -52,7 +52,8 @@ func TestPrepareEntryBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := p.entry(^uint64(0), newEntryTime(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)), [32]byte{}, nil)
+	e := new(Entry)
+	p.entry(e, ^uint64(0), newEntryTime(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)), [32]byte{}, nil)
 	if len(e.Raw) > MaxEntrySize {
 		t.Fatalf("entry of %d bytes passed the bound of %d", len(e.Raw), MaxEntrySize)
 	}

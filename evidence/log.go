@@ -301,7 +301,22 @@ func (l *Log) commit(reqs []*appendReq) {
 		now = st.lastTime
 	}
 	at := newEntryTime(now)
+	// Each entry names the hash of the one before, so encoding is
+	// sequential; the leaf hashes are not: each leafChunk of entries is
+	// hashed in a goroutine of its own as soon as it is encoded.
+	const leafChunk = 256
 	all := make([]*Entry, 0, n)
+	slab := make([]Entry, n)
+	leaves := make([]tlog.Hash, n)
+	var hashing sync.WaitGroup
+	hashLeaves := func(lo, hi int) {
+		part := all[lo:hi]
+		hashing.Go(func() {
+			for j, e := range part {
+				leaves[lo+j] = e.LeafHash()
+			}
+		})
+	}
 	for _, r := range reqs {
 		for i := range r.ops {
 			if op := &r.ops[i]; op.StampIndex {
@@ -311,27 +326,24 @@ func (l *Log) commit(reqs []*appendReq) {
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
 		for i := range r.drafts {
-			var e *Entry
 			if len(ends) > 0 {
 				raws = append(raws, '\n')
 			}
-			e, raws = r.drafts[i].entry(st.size, at, st.last, raws)
+			e := &slab[len(all)]
+			raws = r.drafts[i].entry(e, st.size, at, st.last, raws)
 			ends = append(ends, len(raws))
 			all = append(all, e)
+			if len(all)%leafChunk == 0 {
+				hashLeaves(len(all)-leafChunk, len(all))
+			}
 			st.size++
 			st.last = e.Hash()
 			st.lastTime = at.t
 			r.entries = append(r.entries, e)
 		}
 	}
-	// Each entry names the hash of the one before, so the loop above is
-	// sequential; the leaf hashes are not.
-	leaves := make([]tlog.Hash, len(all))
-	inParallel(len(all), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			leaves[i] = all[i].LeafHash()
-		}
-	})
+	hashLeaves(len(all)-len(all)%leafChunk, len(all))
+	hashing.Wait()
 	for _, h := range leaves {
 		st.tree.append(h, emit)
 	}
