@@ -93,7 +93,7 @@ type storedEntry struct {
 // the run's start. Numbers may thus repeat or skip in a damaged store;
 // verification reports both.
 func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
-	next, known := from, false
+	next, known := from, from == 0 // where the entries before from end is not known
 	err := b.Scan(prefixEntry, indexKey(prefixEntry, from), func(k, v []byte) error {
 		i, ok := keyIndex(prefixEntry, k)
 		next, known = i+1, ok

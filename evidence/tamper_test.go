@@ -371,3 +371,35 @@ func TestTamperEveryByteOfARun(t *testing.T) {
 		}
 	}
 }
+
+// TestTamperImportedRunFromZero: in a copy imported from published tiles
+// entry 0 shares its run with those after it; removing it is named.
+func TestTamperImportedRunFromZero(t *testing.T) {
+	c, _ := runFixture(t, backends[0])
+	b := backends[0].open(t)
+	im, err := evidence.NewImporter(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e, err := range c.Walk(0, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := im.Entry(e.Raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Finish(c.Log().Checkpoint()); err != nil {
+		t.Fatal(err)
+	}
+	if runs := entryRuns(t, b); len(runs) != 1 || runs[0].first() != 0 {
+		t.Fatalf("imported runs: %d", len(runs))
+	}
+	copied := reopen(t, c, b)
+	if r, err := copied.Verify(context.Background(), evidence.VerifyOptions{SkipContent: true}); err != nil || !r.OK {
+		t.Fatalf("imported copy: %v %+v", err, r.Problems)
+	}
+	removeStoredEntry(t, b, 0)
+	r, _ := reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{SkipContent: true})
+	wantFirst(t, r, evidence.ProblemEntry, "entry 0", "entries 0 to 0 are missing")
+}
