@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ func TestEntryPartsJoin(t *testing.T) {
 	var buf []byte
 	var raws [][]byte
 	for i, actor := range []string{"Ann \"A\" <a@example.org>\n", "Bob", ""} {
-		p, err := prepareEntry("note.added", actor, []byte(`{"n":1}`), 0)
+		p, err := prepareEntry("note.added", actor, json.RawMessage(`{"n":1}`), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestEntryPartsJoin(t *testing.T) {
 // TestPrepareEntryBound: whatever fits prepareEntry's bound fits
 // MaxEntrySize at any index and time; one byte more is refused.
 func TestPrepareEntryBound(t *testing.T) {
-	payload := func(n int) []byte { return []byte(`{"a":"` + strings.Repeat("a", n) + `"}`) }
+	payload := func(n int) json.RawMessage { return json.RawMessage(`{"a":"` + strings.Repeat("a", n) + `"}`) }
 	fixed := len(`{"actor":"","index":,"kind":"k","payload":,"prev":"`)
 	fits := payload(MaxEntrySize - maxEntryTail - fixed - len(`{"a":""}`))
 	p, err := prepareEntry("k", "", fits, 0)

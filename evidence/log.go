@@ -377,21 +377,15 @@ func (l *Log) commit(reqs []*appendReq) {
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
 // each entry does not depend on its place in the log, in the caller's
 // goroutines: a long list is split across the processors, since encoding
-// payloads with encoding/json costs more than the commit's own work.
+// payloads costs more than the commit's own work.
 func prepareDrafts(drafts []Draft, limit int) ([]entryParts, error) {
 	prep := make([]entryParts, len(drafts))
 	errs := make([]error, len(drafts))
 	prepare := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d := drafts[i]
-			payload := d.Payload
-			if payload == nil {
-				payload = struct{}{}
-			}
-			p, err := Canonical(payload)
-			if err == nil {
-				prep[i], err = prepareEntry(d.Kind, d.Actor, p, limit)
-			}
+			var err error
+			prep[i], err = prepareEntry(d.Kind, d.Actor, d.Payload, limit)
 			if err != nil {
 				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 			}
