@@ -53,23 +53,34 @@ func (r entryRun) first() (uint64, bool) {
 }
 
 // readEntry returns the canonical bytes of entry i: from the first run
-// ending at i or later, if it holds i, else from e/<i>.
+// ending at i or later, if it holds i, else from e/<i>. Only entry i's
+// bytes are copied out of the run.
 func readEntry(b Backend, i uint64) ([]byte, error) {
-	var run entryRun
+	var raw []byte
 	found := false
 	err := b.Scan(prefixEntryRun, indexKey(prefixEntryRun, i), func(k, v []byte) error {
 		last, ok := keyIndex(prefixEntryRun, k)
 		if !ok {
 			return fmt.Errorf("malformed entry run key %x", k)
 		}
-		run, found = splitRun(last, bytes.Clone(v)), true
+		n := uint64(bytes.Count(v, []byte{'\n'})) + 1
+		if n > last+1 || last+1-n > i {
+			return errStopScan // a malformed run, or one starting after i
+		}
+		for skip := last - i; skip > 0; skip-- { // from the end: the run ends at last
+			v = v[:bytes.LastIndexByte(v, '\n')]
+		}
+		if at := bytes.LastIndexByte(v, '\n'); at >= 0 {
+			v = v[at+1:]
+		}
+		raw, found = bytes.Clone(v), true
 		return errStopScan
 	})
 	if err != nil && !errors.Is(err, errStopScan) {
 		return nil, err
 	}
-	if f, ok := run.first(); found && ok && f <= i {
-		return run.parts[i-f], nil
+	if found {
+		return raw, nil
 	}
 	return b.Get(indexKey(prefixEntry, i))
 }
