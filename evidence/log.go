@@ -306,10 +306,13 @@ func (l *Log) commit(reqs []*appendReq) {
 	// hashed in a goroutine of its own as soon as it is encoded.
 	const leafChunk = 256
 	all := make([]*Entry, 0, n)
-	slab := make([]Entry, n)
+	ents := make([]Entry, n) // one allocation for the commit's entries
 	leaves := make([]tlog.Hash, n)
 	var hashing sync.WaitGroup
 	hashLeaves := func(lo, hi int) {
+		if lo == hi {
+			return
+		}
 		part := all[lo:hi]
 		hashing.Go(func() {
 			for j, e := range part {
@@ -329,7 +332,7 @@ func (l *Log) commit(reqs []*appendReq) {
 			if len(ends) > 0 {
 				raws = append(raws, '\n')
 			}
-			e := &slab[len(all)]
+			e := &ents[len(all)]
 			raws = r.drafts[i].entry(e, st.size, at, st.last, raws)
 			ends = append(ends, len(raws))
 			all = append(all, e)
