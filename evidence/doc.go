@@ -42,11 +42,14 @@
 // holds a raw newline and a run reads as JSON lines: split the value at
 // each newline, and the n parts of the run under er/<L> are entries
 // L-n+1 … L, in order. Entry i is in the first run whose key is i or
-// more. Cases written before 2026-12-05 store each entry under a key of
-// its own (e/<index>); they open, verify and prove as before, and their
-// later commits add runs after their single entries. A reader takes the
-// single entries first, then the runs, and requires them to give every
-// index once, in order, each entry's own index member naming its place.
+// more. (A copy imported for `casefile verify --from` cuts its runs by
+// import batch, not by the commits that wrote the entries; a reader never
+// depends on where a run ends.) Cases written before 2026-12-05 store
+// each entry under a key of its own (e/<index>); they open, verify and
+// prove as before, and their later commits add runs after their single
+// entries. A reader takes the single entries first, then the runs, and
+// requires them to give every index once, in order, each entry's own
+// index member naming its place.
 //
 // # Canonical JSON
 //
@@ -133,7 +136,7 @@
 // (AppendAtomic, WriteDerived):
 //
 //	layout                               the store layout version, in decimal ASCII (below)
-//	er/<index, 8 bytes big-endian>       up to 256 consecutive canonical entries of one commit, '\n' between them, the last at that index
+//	er/<index, 8 bytes big-endian>       up to 256 consecutive canonical entries written together, '\n' between them, the last at that index
 //	e/<index, 8 bytes big-endian>        one entry's canonical bytes (cases written before entry runs)
 //	hr/<tlog stored-hash index, 8 bytes> up to 31 consecutive 32-byte tree hashes of one commit, end to end, the last at that index
 //	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash (cases written before hash runs)
