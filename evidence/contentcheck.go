@@ -19,13 +19,108 @@ type chunkFault struct {
 	length bool // the chunk hashes to its name but is not as long as the record's sizes say
 }
 
-// hashChunks reads the chunks of ar in order and checks each against its
-// name (and its length against the record) on every core: one reader, as
-// many hashers as cores. With whole set, the bytes are also written to it
-// in order (the whole-content digests, on a core of their own). It returns
-// the damaged chunk nearest the start, or nil; reading stops at the first
-// damage found, and every chunk before it is checked by then.
+// faults keeps the damaged chunk nearest the start of an artefact.
+type faults struct {
+	mu    sync.Mutex
+	first *chunkFault
+	stop  atomic.Bool // set at the first fault: read no further
+}
+
+func (fs *faults) add(f *chunkFault) {
+	fs.mu.Lock()
+	if fs.first == nil || f.i < fs.first.i {
+		fs.first = f
+	}
+	fs.mu.Unlock()
+	fs.stop.Store(true)
+}
+
+// check compares chunk i of ar, which hashed to got and is n bytes long,
+// with its name and with the record's sizes.
+func (fs *faults) check(ar *ArtefactReader, i int, got [32]byte, n int64) {
+	sum := ar.chunks[i]
+	if got != sum {
+		fs.add(&chunkFault{i: i, sum: sum, err: errChunkHash})
+	} else if want := ar.chunkLen(i); n != int64(want) {
+		fs.add(&chunkFault{i: i, sum: sum, length: true, err: fmt.Errorf("%d bytes where the record's sizes say %d", n, want)})
+	}
+}
+
+// readHash reads chunk sum and hashes it, streaming when the store can.
+func (c *Case) readHash(sum [32]byte) (got [32]byte, n int64, err error) {
+	if cs, ok := c.chunks.(ChunkStreamer); ok {
+		h := sha256.New()
+		n, err = cs.StreamChunk(sum, h)
+		h.Sum(got[:0])
+		return got, n, err
+	}
+	data, err := c.chunks.Get(sum)
+	return sha256.Sum256(data), int64(len(data)), err
+}
+
+// hashChunks checks every chunk of ar against its name and its length
+// against the record. Without whole, the chunks are read and hashed in any
+// order by as many workers as the store wants reads in flight (one per
+// core for local packs): each byte is hashed once, on every core. With
+// whole, they are read in order (with read-ahead) and also written to
+// whole, the whole-content digests, on a core of their own. It returns the
+// damaged chunk nearest the start, or nil; reading stops at the first
+// damage found, every chunk before it being checked by then.
 func (c *Case) hashChunks(ctx context.Context, ar *ArtefactReader, whole io.Writer, r *Report, progress func(int64), checked map[Digest]bool) *chunkFault {
+	var fs faults
+	if whole == nil {
+		c.hashChunksUnordered(ctx, ar, &fs, r, progress, checked)
+	} else {
+		c.hashChunksInOrder(ctx, ar, whole, &fs, r, progress, checked)
+	}
+	return fs.first
+}
+
+func (c *Case) hashChunksUnordered(ctx context.Context, ar *ArtefactReader, fs *faults, r *Report, progress func(int64), checked map[Digest]bool) {
+	workers := runtime.GOMAXPROCS(0)
+	if p, ok := c.chunks.(ParallelReader); ok {
+		workers = max(workers, p.ReadParallelism())
+	}
+	var (
+		next   atomic.Int64
+		read   = make([]bool, len(ar.chunks)) // by index: each written by one worker
+		mu     sync.Mutex                     // serialises progress and r.Bytes
+		hashed int64
+	)
+	var wg sync.WaitGroup
+	for range min(workers, len(ar.chunks)) {
+		wg.Go(func() {
+			for !fs.stop.Load() && ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(ar.chunks) {
+					return
+				}
+				got, n, err := c.readHash(ar.chunks[i])
+				read[i] = true
+				if err != nil {
+					fs.add(&chunkFault{i: i, sum: ar.chunks[i], err: err})
+					return
+				}
+				fs.check(ar, i, got, n)
+				mu.Lock()
+				hashed += n
+				if progress != nil {
+					progress(n)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	r.Bytes += hashed
+	for i, ok := range read {
+		if ok {
+			checked[Digest(ar.chunks[i])] = true
+		}
+	}
+}
+
+func (c *Case) hashChunksInOrder(ctx context.Context, ar *ArtefactReader, whole io.Writer, fs *faults, r *Report, progress func(int64), checked map[Digest]bool) {
 	if p, ok := c.chunks.(Prefetcher); ok {
 		defer p.Prefetch(ar.chunks)()
 	}
@@ -35,60 +130,34 @@ func (c *Case) hashChunks(ctx context.Context, ar *ArtefactReader, whole io.Writ
 	}
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan job, 2*workers)
-	var (
-		mu    sync.Mutex
-		first *chunkFault
-		stop  atomic.Bool
-	)
-	fault := func(f *chunkFault) {
-		mu.Lock()
-		if first == nil || f.i < first.i {
-			first = f
-		}
-		mu.Unlock()
-		stop.Store(true)
-	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
-				sum := ar.chunks[j.i]
-				if sha256.Sum256(j.data) != sum {
-					fault(&chunkFault{i: j.i, sum: sum, err: errChunkHash})
-				} else if want := ar.chunkLen(j.i); len(j.data) != want {
-					fault(&chunkFault{i: j.i, sum: sum, length: true,
-						err: fmt.Errorf("%d bytes where the record's sizes say %d", len(j.data), want)})
-				}
+				fs.check(ar, j.i, sha256.Sum256(j.data), int64(len(j.data)))
 			}
 		})
 	}
-	var content chan []byte
-	hashed := make(chan struct{})
-	if whole != nil {
-		content = make(chan []byte, 4)
-		go func() {
-			for data := range content {
-				whole.Write(data)
-			}
-			close(hashed)
-		}()
-	} else {
-		close(hashed)
-	}
+	content := make(chan []byte, 4)
+	written := make(chan struct{})
+	go func() {
+		for data := range content {
+			whole.Write(data)
+		}
+		close(written)
+	}()
 	for i, sum := range ar.chunks {
-		if stop.Load() || ctx.Err() != nil {
+		if fs.stop.Load() || ctx.Err() != nil {
 			break
 		}
 		data, err := c.chunks.Get(sum)
 		checked[Digest(sum)] = true
 		if err != nil {
-			fault(&chunkFault{i: i, sum: sum, err: err})
+			fs.add(&chunkFault{i: i, sum: sum, err: err})
 			break
 		}
 		jobs <- job{i, data}
-		if content != nil {
-			content <- data
-		}
+		content <- data
 		r.Bytes += int64(len(data))
 		if progress != nil {
 			progress(int64(len(data)))
@@ -96,11 +165,8 @@ func (c *Case) hashChunks(ctx context.Context, ar *ArtefactReader, whole io.Writ
 	}
 	close(jobs)
 	wg.Wait()
-	if content != nil {
-		close(content)
-	}
-	<-hashed
-	return first
+	close(content)
+	<-written
 }
 
 // recordClaims returns the distinct record_sha256 values the entries
