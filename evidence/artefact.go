@@ -246,6 +246,12 @@ func readRecord(b Backend, d Digest) (*artefactRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseRecord(d, raw)
+}
+
+// parseRecord reads the stored record of artefact d and checks that its
+// sizes and counts agree with one another.
+func parseRecord(d Digest, raw []byte) (*artefactRecord, error) {
 	var rec artefactRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, fmt.Errorf("artefact record %s: %w", d, err)
@@ -282,6 +288,12 @@ func (c *Case) openArtefact(d Digest) (*ArtefactReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.artefactReader(d, rec)
+}
+
+// artefactReader reads the chunk-list pages of rec (each checked against
+// its hash) into a reader over artefact d.
+func (c *Case) artefactReader(d Digest, rec *artefactRecord) (*ArtefactReader, error) {
 	ar := &ArtefactReader{ch: c.chunks, digest: d, rec: rec}
 	for i, ph := range rec.Pages {
 		ps, err := ParseDigest(ph)
@@ -325,6 +337,12 @@ func readChunk(ch Chunks, sum [32]byte) ([]byte, error) {
 		return nil, &ChunkError{Digest(sum), errChunkHash}
 	}
 	return data, nil
+}
+
+// chunkLen is the length chunk i must have by the record's sizes.
+func (r *ArtefactReader) chunkLen(i int) int {
+	cs := int64(r.rec.ChunkSize)
+	return int(min(cs, r.rec.Size-int64(i)*cs))
 }
 
 // Size is the artefact's length in bytes.

@@ -176,6 +176,23 @@
 // stored as chunks. Identical content is stored once; each ingest of it
 // is a custody entry of its own.
 //
+// The artefact.ingested entry names the content's SHA-256 and, since
+// record_sha256 was added, the hex SHA-256 of the record's stored bytes
+// (the record is canonical JSON: {"chunk_size":…,"chunks":…,"pages":[…],
+// "size":…}). The signed log then commits to the exact list of chunks:
+// the content is proven by checking that the record hashes to
+// record_sha256, each page and each chunk to the hash that names it, each
+// chunk's length and the counts to the record's size and chunk size. Each
+// byte is hashed once and the chunks are checked in any order, on every
+// core — local verify and verify --from alike, so a big artefact is
+// verified in parallel wherever it is kept. That proves the bytes are the
+// ones hashed at ingest, when the content SHA-256 (and MD5, SHA-1) were
+// computed from them and signed with the record's hash. An artefact whose
+// entries carry no record_sha256 (ingested before it existed) is proven
+// by recomputing its whole-content SHA-256 and the MD5/SHA-1 recorded, in
+// one sequential pass; VerifyOptions.FullHash (verify --full-hash) does
+// that for every artefact, when the standard digests must be recomputed.
+//
 // A case created with `casefile init --blobs s3://BUCKET/PREFIX` keeps its
 // chunks as objects under PREFIX (evidence/s3blobs), written with Object
 // Lock retention, and publishes a complete copy of the case beside them
@@ -209,10 +226,14 @@
 //     (title, id, origin, key fingerprint), when asked (VerifyOptions.Expect);
 //   - a log that does not extend a checkpoint kept outside the case
 //     (VerifyOptions.Trusted): shortened or forked;
-//   - an artefact whose bytes do not hash to its name, whose size or
-//     recorded MD5/SHA-1 differs from its entries, that no entry names, or
-//     that an entry names but is not stored; a chunk that does not hash to
-//     its key; damage to the store's own files.
+//   - an artefact whose record does not hash to the record_sha256 its
+//     entries recorded; whose bytes do not hash to its name (recomputed
+//     for artefacts without record_sha256, or with FullHash); whose size or
+//     recorded MD5/SHA-1 (recomputed likewise) differs from its entries,
+//     that no entry names, or that an entry names but is not stored; a
+//     chunk or chunk-list page that does not hash to its key, is missing,
+//     or whose length disagrees with the record; damage to the store's own
+//     files.
 //
 // Verification cannot prove by itself that the signing key was not used
 // by someone else, nor that the log was not rewritten whole with the same

@@ -1,7 +1,10 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -55,6 +58,16 @@ type IngestPayload struct {
 	Note        string `json:"note,omitempty"`
 	Vantage     string `json:"vantage,omitempty"`
 	Duplicate   bool   `json:"duplicate"` // the same bytes were already in the store
+	// RecordSHA256 is the hex SHA-256 of the artefact record's stored bytes
+	// (a/<sha256>: size, chunk size, chunk count, chunk-list pages). With
+	// it the signed log commits to the exact list of chunks the bytes were
+	// stored in, so verify proves the content by hashing each chunk against
+	// its name, in parallel, instead of hashing the whole artefact again in
+	// one sequential pass (verify --full-hash still does that). Empty in
+	// entries written before it existed, and in a duplicate ingest whose
+	// stored record is not the one these bytes make (damaged, or another
+	// layout): those artefacts are verified by their whole-content hash.
+	RecordSHA256 string `json:"record_sha256,omitempty"`
 	// Warnings are what the examiner must know about how the bytes were
 	// read, e.g. that the file changed while it was read.
 	Warnings []string `json:"warnings,omitempty"`
@@ -101,13 +114,19 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 	if opt.Check != nil {
 		warnings = opt.Check(sums.size)
 	}
+	rec, err := Canonical(sums.record())
+	if err != nil {
+		return nil, err
+	}
 	var ops []Op
+	recordSum := sha256.Sum256(rec)
+	recordHex := hex.EncodeToString(recordSum[:])
 	if !dup {
-		rec, err := Canonical(sums.record())
-		if err != nil {
-			return nil, err
-		}
 		ops = []Op{{Key: key, Value: rec}}
+	} else if stored, err := c.b.Get(key); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	} else if !bytes.Equal(stored, rec) {
+		recordHex = "" // not the record these bytes make: verify hashes the whole content
 	}
 	name, e1 := EscapeName(meta.Name)
 	path, e2 := EscapeName(meta.Path)
@@ -116,6 +135,7 @@ func (c *Case) Ingest(ctx context.Context, r io.Reader, meta ArtefactMeta, opt I
 		Size: sums.size, Name: name, Path: path, NameEscaped: e1 || e2,
 		ModTime: fmtTime(meta.ModTime), AccessTime: fmtTime(meta.AccessTime), ChangeTime: fmtTime(meta.ChangeTime),
 		Source: meta.Source, Note: meta.Note, Vantage: meta.Vantage, Duplicate: dup, Warnings: warnings,
+		RecordSHA256: recordHex,
 	}
 	drafts := []Draft{{Kind: KindArtefactIngested, Actor: opt.Actor, Payload: p}}
 	es, err := c.log.appendWith(ctx, ops, drafts)

@@ -245,7 +245,7 @@ func printStorage(a *app, sr *storageReport) {
 // verifyFrom verifies the copy of a case published in a bucket, without
 // any local case: the key comes from --key, or from the bucket when its
 // fingerprint is the one given with --fingerprint.
-func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprint string, skipContent bool, trusted *evidence.TrustedCheckpoint) error {
+func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprint string, opt evidence.VerifyOptions) error {
 	cfg, err := s3blobs.ParseURL(from)
 	if err != nil {
 		return usageError{fmt.Errorf("--from: %w", err)}
@@ -288,8 +288,8 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 	if err != nil {
 		return verifyError{fmt.Errorf("verification failed: %w", err)}
 	}
-	expect := &evidence.CaseExpect{Title: info.Title, CaseID: info.CaseID, Origin: cp.Log().Origin(), KeyFingerprint: fp}
-	r, err := cp.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent, Trusted: trusted, Expect: expect})
+	opt.Expect = &evidence.CaseExpect{Title: info.Title, CaseID: info.CaseID, Origin: cp.Log().Origin(), KeyFingerprint: fp}
+	r, err := cp.Verify(ctx(cmd), opt)
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 		return err
 	}
 	sr.check(r)
-	return a.finishVerify(cfg.URL(), r, verifyExtras{storage: sr}, skipContent)
+	return a.finishVerify(cfg.URL(), r, verifyExtras{storage: sr}, opt.SkipContent)
 }
 
 // copyMemoryLimit is the soft heap limit of verify --from. Writing the

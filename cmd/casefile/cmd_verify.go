@@ -20,7 +20,7 @@ import (
 )
 
 func (a *app) verifyCmd() *cobra.Command {
-	var skipContent, doRecover, offline bool
+	var skipContent, fullHash, doRecover, offline bool
 	var checkpoint, tsaRoots string
 	var from, endpoint, keyFile, fingerprint string
 	var witnesses []string
@@ -46,7 +46,15 @@ storage (casefile init --blobs), on any machine and without the case
 directory: the checkpoint's signature, the tiles against its root, every
 entry's chain, every artefact and chunk re-hashed from the bucket, Object
 Lock and legal hold. Give the case key (--key public-key.pem) or the
-fingerprint written down at init (--fingerprint).`,
+fingerprint written down at init (--fingerprint).
+
+An artefact's content is proven through the chunk list its custody entry
+commits to (record_sha256): its record, each chunk-list page and each chunk
+must hash to what names it, on every core, each byte hashed once. Artefacts
+ingested before record_sha256 existed have their whole SHA-256 (and recorded
+MD5/SHA-1) recomputed. --full-hash recomputes the whole-content SHA-256, MD5
+and SHA-1 of every artefact as well, for whoever asks for the standard digests
+recomputed (one pass per artefact, on one core: slower on big artefacts).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var trusted *evidence.TrustedCheckpoint
@@ -58,7 +66,7 @@ fingerprint written down at init (--fingerprint).`,
 				trusted = &t
 			}
 			if from != "" {
-				return a.verifyFrom(cmd, from, endpoint, keyFile, fingerprint, skipContent, trusted)
+				return a.verifyFrom(cmd, from, endpoint, keyFile, fingerprint, evidence.VerifyOptions{SkipContent: skipContent, FullHash: fullHash, Trusted: trusted})
 			}
 			roots, err := loadTimestampRoots(tsaRoots)
 			if err != nil {
@@ -74,7 +82,7 @@ fingerprint written down at init (--fingerprint).`,
 				return err
 			}
 			defer h.Close()
-			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent, Trusted: trusted})
+			r, err := h.Verify(ctx(cmd), evidence.VerifyOptions{SkipContent: skipContent, FullHash: fullHash, Trusted: trusted})
 			if err != nil {
 				return err
 			}
@@ -121,6 +129,7 @@ fingerprint written down at init (--fingerprint).`,
 	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "a witness you trust, URL+VKEY, to ask as well as the case's own (catches a case rewritten to before its witnesses were configured)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not ask the case's witnesses what they cosigned; check only the cosignatures and timestamps stored in the case")
 	cmd.Flags().BoolVar(&skipContent, "skip-content", false, "check the log and checkpoints only, not the artefact bytes nor the events and observations derived from them")
+	cmd.Flags().BoolVar(&fullHash, "full-hash", false, "also recompute every artefact's whole-content SHA-256 (and the MD5/SHA-1 recorded), not only its chunks against the chunk list the log commits to")
 	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a checkpoint kept outside the case (a checkpoint file, or SIZE:ROOT as written down): prove the log extends it")
 	cmd.Flags().StringVar(&tsaRoots, "tsa-roots", "", "certificates (PEM) of the time-stamping authorities you trust: every timestamp must chain to one")
 	cmd.Flags().StringVar(&from, "from", "", "verify the copy of a case in object storage, s3://BUCKET/PREFIX, without the case directory")
@@ -212,6 +221,9 @@ func printReport(a *app, where string, r *evidence.Report, x verifyExtras, skipC
 		fmt.Fprintf(a.out, "  artefacts    %d (content not re-hashed: --skip-content)\n", r.Artefacts)
 	} else {
 		fmt.Fprintf(a.out, "  artefacts    %d, %s re-hashed; %d chunks checked\n", r.Artefacts, evidence.HumanBytes(r.Bytes), r.Chunks)
+		if r.ByChunkList > 0 {
+			fmt.Fprintf(a.out, "               %d proven chunk by chunk against the chunk list their entries commit to (--full-hash also recomputes their whole SHA-256)\n", r.ByChunkList)
+		}
 	}
 	if t := r.Trusted; t != nil {
 		state := "NOT extended"

@@ -55,7 +55,10 @@ func TestS3Case(t *testing.T) {
 
 	t.Chdir(t.TempDir()) // another machine: nothing of the case here
 	from := []string{"verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--key", filepath.Join(dir, "public-key.pem")}
-	mustContain(cli(0, from...), "entries      6", "INTACT", "SET by entry 3")
+	mustContain(cli(0, from...), "entries      6", "INTACT", "SET by entry 3", "1 proven chunk by chunk against the chunk list")
+	if out := cli(0, append(from, "--full-hash")...); !strings.Contains(out, "INTACT") || strings.Contains(out, "proven chunk by chunk") {
+		t.Fatalf("verify --from --full-hash recomputes the whole SHA-256:\n%s", out)
+	}
 	cli(2, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint) // no key given
 	cli(1, "verify", "--from", "s3://evidence/acme", "--s3-endpoint", srv.Endpoint, "--fingerprint", "sha256:00")
 

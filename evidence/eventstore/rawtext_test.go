@@ -122,4 +122,8 @@ func TestPostingsInParts(t *testing.T) {
 	if ps := verify(); len(ps) == 0 || !strings.Contains(strings.Join(ps, "\n"), "is missing") {
 		t.Fatalf("a deleted part is not found: %q", ps)
 	}
+	b.Delete(keysOf(t, c, "xt/")[1])
+	if ps := verify(); !strings.Contains(strings.Join(ps, "\n"), "the search index of part 1 of run "+run.ID) {
+		t.Fatalf("a deleted time column of part 1 is not named: %q", ps)
+	}
 }

@@ -2,7 +2,13 @@ package s3blobs
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"sync"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/casefile/casefile/evidence"
 )
 
 // readAhead is how many chunks are fetched ahead of a sequential reader:
@@ -87,3 +93,40 @@ func (p *prefetcher) take(sum [32]byte) ([]byte, error, bool) {
 	<-ra.slots
 	return data, err, true
 }
+
+// ReadParallelism is how many chunks a reader that needs no order keeps
+// in flight: as many as the read-ahead.
+func (s *Store) ReadParallelism() int { return readAhead }
+
+var _ evidence.ParallelReader = (*Store)(nil)
+
+// StreamChunk copies chunk sum from the bucket (or from memory while it
+// uploads) to w, with no buffer of the chunk's size.
+func (s *Store) StreamChunk(sum [32]byte, w io.Writer) (int64, error) {
+	s.up.mu.Lock()
+	data, ok := s.up.pending[sum]
+	s.up.mu.Unlock()
+	if ok {
+		n, err := w.Write(data)
+		return int64(n), err
+	}
+	const limit = 64 << 20
+	rel := chunkRel(sum)
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	o, err := s.c.GetObject(ctx, s.cfg.Bucket, s.cfg.key(rel), minio.GetObjectOptions{})
+	if err != nil {
+		return 0, s.objectErr(rel, err)
+	}
+	defer o.Close()
+	n, err := io.Copy(w, io.LimitReader(o, limit+1))
+	if err != nil {
+		return n, s.objectErr(rel, err)
+	}
+	if n > limit {
+		return n, fmt.Errorf("%s/%s: more than the %d bytes expected", s.cfg.URL(), rel, limit)
+	}
+	return n, nil
+}
+
+var _ evidence.ChunkStreamer = (*Store)(nil)

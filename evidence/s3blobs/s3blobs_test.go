@@ -392,3 +392,26 @@ func TestHistoryPublishedSince(t *testing.T) {
 		t.Fatalf("without the version read: %+v, %v", hr, err)
 	}
 }
+
+// A record rewritten in the bucket to the chunk list of another artefact
+// (every chunk valid) is named by verify --from: the entry commits to the
+// record's hash.
+func TestTamperedRecordNamed(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	a := ingest(t, h, "disk.img", randomBytes(t, evidence.ChunkSize*5/2))
+	b := ingest(t, h, "other.img", randomBytes(t, evidence.ChunkSize*5/2))
+	publish(t, h)
+	other, err := h.ArtefactRecordJSON(b.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimPrefix(h.Blobs.Config().Prefix+"/artefacts/"+a.Digest.Hex(), "/")
+	if _, err := srv.Client.PutObject(context.Background(), "evidence", key, bytes.NewReader(other), int64(len(other)), minio.PutObjectOptions{}); err != nil {
+		t.Fatalf("second client could not write a new version: %v", err)
+	}
+	r := verify(t, readCopy(t, h).Case)
+	if p := r.First(); p == nil || p.Where != "artefact "+a.Digest.String() || !strings.Contains(p.Detail, "the record was changed") {
+		t.Fatalf("problems %+v do not name the record of %s", r.Problems, a.Digest)
+	}
+}

@@ -1,0 +1,24 @@
+package evidence
+
+import (
+	"context"
+	"io"
+)
+
+// IngestWithoutRecordHash preserves r as binaries before record_sha256
+// did: the entry names the content's SHA-256 but not its record, so
+// verify proves it by the whole-content hash.
+func (c *Case) IngestWithoutRecordHash(ctx context.Context, r io.Reader, name string) (Digest, error) {
+	sums, err := storeContent(c.chunks, r, true, nil)
+	if err != nil {
+		return Digest{}, err
+	}
+	rec, err := Canonical(sums.record())
+	if err != nil {
+		return Digest{}, err
+	}
+	p := IngestPayload{Artefact: sums.sha256.String(), SHA256: sums.sha256.Hex(), MD5: sums.md5, SHA1: sums.sha1, Size: sums.size, Name: name}
+	ops := []Op{{Key: hashKey(prefixArtefact, sums.sha256), Value: rec}}
+	_, err = c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: "T", Payload: p}})
+	return sums.sha256, err
+}
