@@ -122,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
 	s.intake = intake.New(cfg.Case.Case, s.events)
-	s.pages.csrf = randomToken()
+	s.pages.init()
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.annots = &annotations{c: cfg.Case.Case}
