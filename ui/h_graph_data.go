@@ -189,6 +189,9 @@ type graphPageData struct {
 	Kinds     []facet
 	Campaigns []string
 	Query     string
+	// Nodes and Edges count the whole graph, which the JSON API gives
+	// PageLimit nodes at a time.
+	Nodes, Edges, PageLimit, MaxLimit int
 }
 
 type facet struct {
@@ -198,7 +201,7 @@ type facet struct {
 }
 
 func graphPageOf(res *attrib.Result, g *graph.Graph, q url.Values) graphPageData {
-	d := graphPageData{F: graphFilterOf(q), Query: q.Encode()}
+	d := graphPageData{F: graphFilterOf(q), Query: q.Encode(), Nodes: len(g.Nodes), Edges: len(g.Edges), PageLimit: graphPageLimit, MaxLimit: maxLimit}
 	roles := map[string]int{}
 	for _, s := range res.Sources {
 		roles[s.Role]++
