@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 // catalog is an in-memory index of the custody log: one line per entry and
@@ -38,6 +39,17 @@ type catalog struct {
 var activityKinds = map[string]bool{
 	KindEvidenceViewed: true, KindUserLogin: true, KindUserLoginFailed: true, KindUserLogout: true,
 	KindExportDownloaded: true, KindVerifyStarted: true,
+}
+
+// parseRuns counts the parse runs recorded (events.parsed entries): the
+// events change with them only. -1 when the log cannot be read.
+func (k *catalog) parseRuns() int {
+	n := -1
+	k.with(func(k *catalog) error {
+		n = k.kinds[eventstore.KindEventsParsed]
+		return nil
+	})
+	return n
 }
 
 // contentSize is the log size after its last entry that is not an

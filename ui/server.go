@@ -80,6 +80,7 @@ type Server struct {
 	bg       sync.WaitGroup
 	warmKick chan struct{}    // asks the warming (assess_warm.go) for a round; nil: none runs
 	searches chan struct{}    // the searches running (search.go)
+	found    searchCache      // answers of searches (search.go)
 	now      func() time.Time // token expiry is judged by it
 }
 
