@@ -86,10 +86,13 @@ func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
 	return o
 }
 
+// invalidate says the case changed in a way that can change the
+// assessment; the next use makes it anew (or the warming does first).
 func (a *assessCache) invalidate() {
 	a.mu.Lock()
 	a.gen.Add(1)
 	a.mu.Unlock()
+	a.s.kickWarm()
 }
 
 // result returns the assessment of every source, computing it when stale.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 // catalog is an in-memory index of the custody log: one line per entry and
@@ -26,6 +27,41 @@ type catalog struct {
 	actors    map[string]bool
 	kinds     map[string]int
 	users     *userClaims // what the entries say the user and token records are
+	// content is the log size after the last entry that is not an
+	// activity entry (activityKinds).
+	content uint64
+}
+
+// activityKinds are the entries that record what people did without
+// changing the case: views, logins and logouts, downloads. Only the pages
+// that list them (the custody log, the evidence with its views, the
+// overview, the users and their last login) change with them.
+var activityKinds = map[string]bool{
+	KindEvidenceViewed: true, KindUserLogin: true, KindUserLoginFailed: true, KindUserLogout: true,
+	KindExportDownloaded: true, KindVerifyStarted: true,
+}
+
+// parseRuns counts the parse runs recorded (events.parsed entries): the
+// events change with them only. -1 when the log cannot be read.
+func (k *catalog) parseRuns() int {
+	n := -1
+	k.with(func(k *catalog) error {
+		n = k.kinds[eventstore.KindEventsParsed]
+		return nil
+	})
+	return n
+}
+
+// contentSize is the log size after its last entry that is not an
+// activity entry, caught up with the log of size size; size itself when
+// the log cannot be read.
+func (k *catalog) contentSize(size uint64) uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.refresh(); err != nil {
+		return size
+	}
+	return k.content
 }
 
 // entryLine is one custody entry as lists show it.
@@ -118,6 +154,9 @@ func (k *catalog) refresh() error {
 		}
 		k.users.note(e) // a bad user entry is verification's to report
 		k.entries = append(k.entries, l)
+		if !activityKinds[e.Kind] {
+			k.content = e.Index + 1
+		}
 		k.actors[e.Actor] = true
 		k.kinds[e.Kind]++
 		return nil

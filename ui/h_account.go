@@ -37,6 +37,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	now := h.s.now()
+	keepUntil(r, tokensChange(ts, now)) // the active tokens counted in d.Me, and those listed
 	for _, t := range ts {
 		if t.User == p.user.Name {
 			d.Tokens = append(d.Tokens, tokenRow{Token: t, State: t.State(now)})

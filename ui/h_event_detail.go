@@ -28,8 +28,10 @@ type eventDetail struct {
 	LineWhy   string // why the line is not shown
 	Artefact  string // its name
 	Permalink string
-	Recorded  *evidence.Entry // the view of the line, shown in the pane
-	Annot     annotRef        // its tags, star and comments, and the forms to add them
+	// RecordedHole stands for the note naming the entry that records
+	// this view of the line (recordLineView fills it).
+	RecordedHole string
+	Annot        annotRef // its tags, star and comments, and the forms to add them
 }
 
 func detailPath(run string, seq uint32) string {
@@ -37,9 +39,12 @@ func detailPath(run string, seq uint32) string {
 }
 
 // eventDetailPage shows one event: every field, its citation, and the
-// line it was read from, read back from the preserved artefact (recorded
-// as an evidence.viewed entry, as the content view records its pages).
-// The timeline loads it into its detail pane; it is a page of its own too.
+// line it was read from, read back from the preserved artefact. The
+// timeline loads it into its detail pane; it is a page of its own too.
+// The page is made for the page cache (routes.go): the line shown is
+// recorded as an evidence.viewed entry for each visit by recordLineView,
+// as the content view records its pages, and the page keeps what that
+// entry says (lineView).
 func (h *handler) eventDetailPage(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	vars := mux.Vars(r)
@@ -107,18 +112,50 @@ func (h *handler) eventDetailPage(w http.ResponseWriter, r *http.Request) {
 			d.LineWhy = "The line could not be read: " + err.Error()
 			break
 		}
-		p := principalOf(r)
-		payload := map[string]any{"artefact": c.Artefact, "mode": "line", "offset": c.Offset, "bytes": len(line),
-			"lines": strconv.FormatInt(c.Line, 10) + "-" + strconv.FormatInt(c.Line, 10), "user": p.user.Name, "role": p.user.Role}
-		es, err := s.c.Append(r.Context(), evidence.Draft{Kind: KindEvidenceViewed, Actor: actorOf(p), Payload: payload})
-		if err != nil {
-			s.fail(w, r, false, http.StatusInternalServerError, err)
+		m := makingOf(r)
+		if m == nil { // only recordLineView records the view: never show the line without it
+			s.fail(w, r, false, http.StatusInternalServerError, errors.New("the event page was made outside the page cache"))
 			return
 		}
-		d.Recorded = es[0]
-		d.Line, d.LineCut = string(line), cut
+		m.note = &lineView{artefact: c.Artefact, offset: c.Offset, bytes: len(line), line: c.Line}
+		d.Line, d.LineCut, d.RecordedHole = string(line), cut, s.pages.standIn[holeRecorded]
 	}
 	s.render(w, r, http.StatusOK, "event", v)
+}
+
+// lineView is what showing an event's preserved line records.
+type lineView struct {
+	artefact string
+	offset   int64
+	bytes    int
+	line     int64
+}
+
+// recordLineView records the view of the line an event page shows, before
+// the page is sent: the custody log must name everyone who saw the
+// evidence, so no line leaves without its entry committed, durably (a view
+// recorded lazily could be lost to a power failure after the line was
+// shown). It returns the page's note saying so. Visitors at once do not
+// each wait for a commit of their own: the log commits the views queued
+// while one commit runs together, with one fsync (evidence.Log.Append).
+func (h *handler) recordLineView(r *http.Request, page *cachedPage) ([]byte, error) {
+	lv, _ := page.note.(*lineView)
+	if lv == nil {
+		return nil, nil // no line shown
+	}
+	p := principalOf(r)
+	lines := strconv.FormatInt(lv.line, 10)
+	payload := map[string]any{"artefact": lv.artefact, "mode": "line", "offset": lv.offset, "bytes": lv.bytes,
+		"lines": lines + "-" + lines, "user": p.user.Name, "role": p.user.Role}
+	es, err := h.s.c.Append(r.Context(), evidence.Draft{Kind: KindEvidenceViewed, Actor: actorOf(p), Payload: payload})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := h.s.tpl.pages["event"].ExecuteTemplate(&b, "event-recorded", es[0]); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // readPreservedLine reads the cited line from the preserved artefact.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -94,23 +95,30 @@ func set(list []string) map[string]bool {
 // observations folded into counted edges (graph.Overview). ?expand=ID
 // unfolds a group or a source.
 func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
-	g, err := h.s.assess.graphOf(r.Context())
+	b, err := h.s.graphData(r.Context(), r.URL.Query(), r.URL.RawQuery)
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
-	res, byInd, err := h.s.assess.result(r.Context())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// graphData is the graph page's data for the query q (raw: as sent).
+func (s *Server) graphData(ctx context.Context, q url.Values, raw string) ([]byte, error) {
+	g, err := s.assess.graphOf(ctx)
 	if err != nil {
-		h.s.fail(w, r, true, http.StatusInternalServerError, err)
-		return
+		return nil, err
+	}
+	res, byInd, err := s.assess.result(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// The overview rests on the assessment alone: kept with it, so that an
 	// append that changes no assessment (a view, a note) costs no new one
 	// (seconds for 100,000 sources).
-	b := h.s.assess.page(res, "graph/data.json?"+r.URL.RawQuery, func() []byte { return graphDataOf(g, res, byInd, r.URL.Query()) })
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(b)
+	return s.assess.page(res, "graph/data.json?"+raw, func() []byte { return graphDataOf(g, res, byInd, q) }), nil
 }
 
 // graphDataOf is the graph page's data for the filter in q, encoded.
@@ -181,6 +189,9 @@ type graphPageData struct {
 	Kinds     []facet
 	Campaigns []string
 	Query     string
+	// Nodes and Edges count the whole graph, which the JSON API gives
+	// PageLimit nodes at a time.
+	Nodes, Edges, PageLimit, MaxLimit int
 }
 
 type facet struct {
@@ -190,7 +201,7 @@ type facet struct {
 }
 
 func graphPageOf(res *attrib.Result, g *graph.Graph, q url.Values) graphPageData {
-	d := graphPageData{F: graphFilterOf(q), Query: q.Encode()}
+	d := graphPageData{F: graphFilterOf(q), Query: q.Encode(), Nodes: len(g.Nodes), Edges: len(g.Edges), PageLimit: graphPageLimit, MaxLimit: maxLimit}
 	roles := map[string]int{}
 	for _, s := range res.Sources {
 		roles[s.Role]++

@@ -1,6 +1,9 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 type usersData struct {
 	Users        []UserRow
@@ -39,6 +42,7 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	now := h.s.now()
+	keepUntil(r, tokensChange(ts, now))
 	for _, t := range ts {
 		d.Tokens = append(d.Tokens, tokenRow{Token: t, State: t.State(now)})
 	}
@@ -48,4 +52,19 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 	d.Users = us
 	d.Roles = []string{RoleViewer, RoleCounsel, RoleAnalyst, RoleAdmin}
 	h.s.render(w, r, status, "users", h.s.newView(r, "Users", "users", d))
+}
+
+// tokensChange is when the first of ts that is active at now expires (a
+// page listing it is true until then); zero when none is.
+func tokensChange(ts []Token, now time.Time) time.Time {
+	var first time.Time
+	for _, t := range ts {
+		if !t.usable(now) {
+			continue
+		}
+		if exp, err := time.Parse(time.RFC3339, t.Expires); err == nil && (first.IsZero() || exp.Before(first)) {
+			first = exp
+		}
+	}
+	return first
 }

@@ -59,5 +59,12 @@ func (s *Server) TokenIdentity(tok string) (*Identity, error) {
 // an upload, a command run for the CLI) runs and returns the function that
 // lets the next one in. Appends to the log need no such lock (the log
 // serialises them); derived data written by two parse or enrichment runs at
-// once would interleave.
-func (s *Server) Exclusive() (unlock func()) { return s.intake.Exclusive() }
+// once would interleave. What the holder wrote (events, observations, a
+// verdict) can change the assessment: unlocking makes it anew.
+func (s *Server) Exclusive() (unlock func()) {
+	release := s.intake.Exclusive()
+	return func() {
+		s.assess.invalidate()
+		release()
+	}
+}

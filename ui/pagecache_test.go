@@ -109,7 +109,7 @@ func TestPageCacheSessionsKeepTheirOwn(t *testing.T) {
 				t.Errorf("a page carries the CSRF token %q, not the session's own", m[1])
 			}
 		}
-		if strings.Contains(body, f.srv.pages.csrf) {
+		if strings.Contains(body, f.srv.pages.standIn[holeCSRF]) {
 			t.Errorf("a page carries the cache's stand-in token")
 		}
 	}

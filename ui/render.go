@@ -83,15 +83,17 @@ func parseTemplates() (*templates, error) {
 
 // view is what every page template receives.
 type view struct {
-	Title    string
-	Nav      string
-	User     *User
-	CSRF     string
-	Case     string
-	Badge    badge
-	Static   string          // cache-busting version of the assets
-	Recorded *evidence.Entry // the custody entry recording this view, if any
-	D        any
+	Title string
+	Nav   string
+	User  *User
+	CSRF  string
+	Case  string
+	Badge badge
+	// BadgeHole stands for the badge in a page made for the cache.
+	BadgeHole string
+	Static    string          // cache-busting version of the assets
+	Recorded  *evidence.Entry // the custody entry recording this view, if any
+	D         any
 }
 
 type badge struct {
@@ -122,25 +124,9 @@ func (s *Server) newView(r *http.Request, title, nav string, d any) *view {
 		v.User = &u
 		v.CSRF = s.csrfFor(r, p.session)
 	}
-	rep, at, busy := s.verify.state()
-	switch {
-	case rep == nil && busy:
-		v.Badge = badge{State: "checking", Detail: "verification running"}
-	case rep == nil:
-		v.Badge = badge{State: "unchecked", Detail: "not verified since the server started"}
-	case rep.OK:
-		v.Badge = badge{State: "intact", At: at.Format("15:04"), Detail: fmt.Sprintf("%d entries, %d artefacts re-hashed", rep.Entries, rep.Artefacts)}
-	default:
-		v.Badge = badge{State: "damaged", At: at.Format("15:04"), Detail: rep.First().Where + ": " + rep.First().Detail}
-	}
-	if rep != nil {
-		if size := s.c.Log().Size(); size > rep.Entries {
-			v.Badge.Newer = size - rep.Entries
-			v.Badge.Detail += fmt.Sprintf("; %d newer entries (from #%d) not yet checked", v.Badge.Newer, rep.Entries)
-		}
-	}
-	if busy && rep != nil {
-		v.Badge.Detail += " (a new check is running)"
+	v.Badge = s.badgeNow()
+	if makingOf(r) != nil {
+		v.BadgeHole = s.pages.standIn[holeBadge] // the header's badge, filled when sent (pagecache.go)
 	}
 	return v
 }

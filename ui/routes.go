@@ -20,10 +20,15 @@ func (s *Server) routes() http.Handler {
 	}
 	// Read-only pages and lists that show only what derives from the log
 	// are answered from the page cache while the case is unchanged
-	// (pagecache.go); pages that record a view or show the server's own
-	// state (sessions, uploads, exports) are not.
-	cachedPage := func(path string, fn http.HandlerFunc) { page("GET", path, permRead, s.cached(fn)) }
-	cachedAPI := func(path string, fn http.HandlerFunc) { api("GET", path, permRead, s.cached(fn)) }
+	// (pagecache.go): those that list activity entries (views, logins,
+	// downloads) while the log does not grow (logPage, logAPI), the others
+	// while only activity entries are appended (cachedPage, cachedAPI).
+	// Pages that show the server's own state (uploads, exports, the
+	// verification run) are not cached.
+	logPage := func(path string, fn http.HandlerFunc) { page("GET", path, permRead, s.cached(fn)) }
+	logAPI := func(path string, fn http.HandlerFunc) { api("GET", path, permRead, s.cached(fn)) }
+	cachedPage := func(path string, fn http.HandlerFunc) { page("GET", path, permRead, s.cachedContent(fn)) }
+	cachedAPI := func(path string, fn http.HandlerFunc) { api("GET", path, permRead, s.cachedContent(fn)) }
 
 	// Public: the login form and the assets.
 	r.HandleFunc("/login", h.loginForm).Methods(http.MethodGet)
@@ -31,13 +36,13 @@ func (s *Server) routes() http.Handler {
 	r.PathPrefix("/static/").Handler(s.static.handler).Methods(http.MethodGet)
 
 	page("POST", "/logout", permRead, h.logout)
-	cachedPage("/", h.overview)
+	logPage("/", h.overview)
 	page("POST", "/verify", permVerify, h.verifyRun)
-	cachedPage("/evidence", h.evidenceList)
-	cachedPage("/evidence/{sha}", h.evidenceDetail)
+	logPage("/evidence", h.evidenceList)
+	logPage("/evidence/{sha}", h.evidenceDetail)
 	page("GET", "/evidence/{sha}/content", permContent, h.evidenceContent)
 	cachedPage("/events", h.eventList)
-	page("GET", "/events/{run:[0-9a-f]{16}}/{seq:[0-9]+}", permRead, h.eventDetailPage)
+	page("GET", "/events/{run:[0-9a-f]{16}}/{seq:[0-9]+}", permRead, s.cachedBy(false, h.eventDetailPage, h.recordLineView)) // each visit records the line shown
 	page("POST", "/events/saved", permIngest, h.searchSave)
 	cachedPage("/sources", h.sourceList)
 	cachedPage("/sources/{indicator}", h.sourceDetail)
@@ -57,37 +62,37 @@ func (s *Server) routes() http.Handler {
 	page("POST", "/assess", permIngest, h.assessRecord)
 	cachedPage("/graph", h.graphPage)
 	cachedPage("/graph/data.json", h.graphData)
-	cachedPage("/custody", h.custodyLog)
-	cachedPage("/custody/{index:[0-9]+}", h.custodyEntry)
-	page("GET", "/ingest", permIngest, h.ingestForm)
+	logPage("/custody", h.custodyLog)
+	logPage("/custody/{index:[0-9]+}", h.custodyEntry)
+	page("GET", "/ingest", permIngest, s.cachedContent(h.ingestForm))
 	r.Handle("/ingest", s.needUpload(permIngest, h.ingestUpload)).Methods(http.MethodPost)
 	page("GET", "/ingest/{id}", permIngest, h.ingestResult)
-	page("GET", "/enrich", permIngest, s.cached(h.enrichForm)) // the preserved datasets: from the log
+	page("GET", "/enrich", permIngest, s.cachedContent(h.enrichForm)) // the preserved datasets: from the log
 	page("POST", "/enrich", permIngest, h.enrichRun)
 	r.Handle("/enrich/upload", s.needUpload(permIngest, h.enrichUpload)).Methods(http.MethodPost)
 	page("GET", "/export", permExport, s.cached(h.exportForm)) // the artefacts and earlier exports: from the log
 	page("POST", "/export", permExport, h.exportCreate)
 	page("GET", "/exports/{id}", permExport, h.exportResult)
 	page("GET", "/exports/{id}/download", permExport, h.exportDownload)
-	page("GET", "/notify", permExport, h.notifyPage)
+	page("GET", "/notify", permExport, s.cachedContent(h.notifyPage))
 	page("POST", "/notify", permExport, h.notifyCreate)
 	page("GET", "/notify/{id}", permExport, h.notifyResult)
 	page("GET", "/notify/{id}/download", permExport, h.notifyDownload)
-	page("GET", "/users", permAdmin, h.userList)
+	page("GET", "/users", permAdmin, s.cached(h.userList)) // last logins: from the log
 	page("POST", "/users", permAdmin, h.userAdd)
 	page("POST", "/users/{name}/disable", permAdmin, h.userDisable())
 	page("POST", "/users/{name}/enable", permAdmin, h.userEnable())
 	page("POST", "/users/{name}/role", permAdmin, h.userRole())
 	page("POST", "/users/{name}/revoke-tokens", permAdmin, h.userRevokeTokens())
-	page("GET", "/account", permRead, h.account)
+	page("GET", "/account", permRead, s.cached(h.account))
 	page("POST", "/users/{name}/token", permRead, h.userToken)   // one's own (checked)
 	page("POST", "/tokens/{id}/revoke", permRead, h.tokenRevoke) // an admin any, others their own (checked)
 
 	api("GET", "/verify", permRead, h.apiVerify)
 	api("POST", "/verify", permVerify, h.apiVerifyRun)
-	cachedAPI("/log", h.apiLog)
-	cachedAPI("/artefacts", h.apiArtefacts)
-	cachedAPI("/artefacts/{sha}", h.apiArtefact)
+	logAPI("/log", h.apiLog)
+	logAPI("/artefacts", h.apiArtefacts)
+	logAPI("/artefacts/{sha}", h.apiArtefact)
 	cachedAPI("/events", h.apiEvents)
 	cachedAPI("/searches", h.apiSearches)
 	cachedAPI("/indicators", h.apiIndicators)

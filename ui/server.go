@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -77,6 +78,9 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
+	warmKick chan struct{}    // asks the warming (assess_warm.go) for a round; nil: none runs
+	searches chan struct{}    // the searches running (search.go)
+	found    searchCache      // answers of searches (search.go)
 	now      func() time.Time // token expiry is judged by it
 }
 
@@ -122,7 +126,8 @@ func New(cfg Config) (*Server, error) {
 		exports: &exportStore{dir: filepath.Join(tmp), byID: map[string]*exportFile{}},
 	}
 	s.intake = intake.New(cfg.Case.Case, s.events)
-	s.pages.csrf = randomToken()
+	s.searches = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	s.pages.init()
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
 	s.assess = &assessCache{s: s}
 	s.annots = &annotations{c: cfg.Case.Case}
