@@ -178,13 +178,20 @@ func AssessEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *s
 type pending struct {
 	*attrib.Pending
 	override map[string]*attrib.Examiner
+	// streamErr is the first failure to read the events, which a sharded
+	// assessment reads again in Each.
+	streamErr *error
 }
 
 func (p pending) Each(fn func(*attrib.Source) error) error {
-	return p.Pending.Each(func(s *attrib.Source) error {
+	err := p.Pending.Each(func(s *attrib.Source) error {
 		attachOverride(s, p.override)
 		return fn(s)
 	})
+	if *p.streamErr != nil {
+		return *p.streamErr
+	}
+	return err
 }
 
 // prepare reads the case's events (streamed, not held in memory) and
@@ -220,7 +227,10 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 			return i, ok
 		},
 		Stream: func(yield func(parse.Event) bool) {
-			streamErr = es.Events(eventstore.Query{}, func(e *parse.Event) error {
+			// A sharded assessment reads the events more than once, and
+			// stops reading when it learns it must shard: keep the
+			// first real failure.
+			err := es.Events(eventstore.Query{}, func(e *parse.Event) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -229,6 +239,9 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 				}
 				return nil
 			})
+			if err != nil && err != errStop && streamErr == nil {
+				streamErr = err
+			}
 		},
 	}
 	for a := range f.vantage {
@@ -238,10 +251,10 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 	if err != nil {
 		return pending{}, err
 	}
-	if streamErr != nil && streamErr != errStop {
+	if streamErr != nil {
 		return pending{}, streamErr
 	}
-	return pending{p, f.override}, nil
+	return pending{p, f.override, &streamErr}, nil
 }
 
 var errStop = fmt.Errorf("stop")
