@@ -23,7 +23,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
@@ -247,6 +249,13 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 	for a := range f.vantage {
 		in.VantageProxy[a] = true
 	}
+	if v := os.Getenv("CASEFILE_ASSESS_SHARD_SOURCES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return pending{}, fmt.Errorf("CASEFILE_ASSESS_SHARD_SOURCES=%q: not a number of sources", v)
+		}
+		in.ShardSources = n
+	}
 	p, err := attrib.Prepare(m, in, only)
 	if err != nil {
 		return pending{}, err
@@ -340,22 +349,21 @@ func ResultRoot(res *attrib.Result) (string, [][]byte, error) {
 // with which result (its per-source root), and keeps the leaves of that
 // root beside the log in the same atomic commit.
 func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
-	root, leaves, err := ResultRoot(res)
+	leaves, err := Leaves(res)
 	if err != nil {
 		return nil, err
 	}
-	op, err := resultleaves.Op(root, leaves)
+	w := resultleaves.NewWriter(c)
+	for _, l := range leaves {
+		if err := w.Add(l); err != nil {
+			return nil, err
+		}
+	}
+	root, op, err := w.Finish()
 	if err != nil {
 		return nil, err
 	}
-	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize,
-		ResultRoot: root, Sources: len(res.Sources), Only: only, LeavesKept: true}
-	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries", p.Sources, p.Model, treeSize)
-	es, err := c.AppendAtomic(ctx, []evidence.Op{op}, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
-	if err != nil {
-		return nil, err
-	}
-	return es[0], nil
+	return appendAssessment(ctx, c, res, root, len(res.Sources), op, treeSize, only, actor)
 }
 
 // AssessAndRecord is what `casefile assess` does and the workbench's

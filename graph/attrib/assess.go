@@ -57,6 +57,8 @@ type Input struct {
 	// events again once per shard of that many sources, so that memory
 	// stays bounded: 0 means DefaultShardSources, a negative number never.
 	// Stream must then give the same events each time it is read.
+	// graph.Assess takes it from CASEFILE_ASSESS_SHARD_SOURCES when set
+	// (to measure, or to assess in less memory still).
 	ShardSources int
 	// TempDir is where a sharded assessment writes its shards' results
 	// ("": the system's temporary directory); they are removed after.
