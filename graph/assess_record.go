@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -96,9 +97,10 @@ const leafSortBudget = 64 << 20
 // leafSorter sorts leaves by indicator, in memory up to leafSortBudget and
 // through sorted runs in temporary files past it.
 type leafSorter struct {
-	mem   []sortLeaf
-	bytes int
-	runs  []*os.File
+	budget int // 0: leafSortBudget
+	mem    []sortLeaf
+	bytes  int
+	runs   []*os.File
 }
 
 type sortLeaf struct {
@@ -109,7 +111,7 @@ type sortLeaf struct {
 func (s *leafSorter) add(ind string, leaf []byte) error {
 	s.mem = append(s.mem, sortLeaf{ind, leaf})
 	s.bytes += len(ind) + len(leaf) + 64
-	if s.bytes >= leafSortBudget {
+	if s.bytes >= cmp.Or(s.budget, leafSortBudget) {
 		return s.spill()
 	}
 	return nil
