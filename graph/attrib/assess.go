@@ -52,10 +52,11 @@ type Input struct {
 	// Rules are the Sigma rules whose hits become behaviour factors
 	// (behaviour.go); nil means the built-in set, sigma.Builtin().
 	Rules *sigma.Engine
-	// ShardSources is the number of sources above which an assessment of
-	// every source shards its per-source work (shard.go), reading the
-	// events again once per shard of that many sources, so that memory
-	// stays bounded: 0 means DefaultShardSources, a negative number never.
+	// ShardSources is the number of sources of one shard: an assessment
+	// of every source of more than half that many shards its per-source
+	// work (shard.go), reading the events again once per shard, so that
+	// memory stays bounded. 0 means DefaultShardSources, a negative
+	// number never.
 	// Stream must then give the same events each time it is read.
 	// graph.Assess takes it from CASEFILE_ASSESS_SHARD_SOURCES when set
 	// (to measure, or to assess in less memory still).
@@ -296,7 +297,10 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	if only != nil || limit < 0 {
 		limit = 0 // the sources named are judged from one pass
 	}
-	if !a.feed(&in, limit) {
+	// One pass holds, besides the aggregates, the Sigma groups and
+	// records that a shard pass does not: about twice the memory per
+	// source. It gives up at half a shard.
+	if !a.feed(&in, (limit+1)/2) {
 		// Too many sources to hold at once: start again, sharded. What
 		// the pass gathered goes back to the system before the census.
 		a.run.Close()

@@ -15,10 +15,11 @@ import (
 	"github.com/casefile/casefile/graph/sigma"
 )
 
-// DefaultShardSources is the number of sources above which an assessment
-// shards its per-source work (Input.ShardSources): about 300 MiB of
-// aggregates, a third of the 1 GiB a case of a million sources is to be
-// assessed in (issue 18).
+// DefaultShardSources is the number of sources of one shard of an
+// assessment (Input.ShardSources): about 200 MiB of aggregates, beside
+// the census's 200–300 MiB, within the 1 GiB a case of a million sources
+// is to be assessed in (issue 18). One pass, which holds the Sigma groups
+// too, gives up at half of it.
 const DefaultShardSources = 500_000
 
 // maxShards bounds the passes of a sharded assessment: past it, shards
@@ -27,8 +28,8 @@ const maxShards = 64
 
 // A sharded assessment. A case of a million sources cannot hold every
 // source's aggregate at once (some 600 bytes each, with the Sigma groups),
-// so past Input.ShardSources sources Prepare starts again and reads the
-// events 1+K times:
+// so past half Input.ShardSources sources Prepare starts again and reads
+// the events 1+K times:
 //
 //   - the census: every event, every rule (the aggregate rules' groups are
 //     the census's only large memory), the identities behind the
