@@ -127,4 +127,3 @@ func indicatorsInMemory(s *Store) ([]*Summary, error) {
 	})
 	return out, err
 }
-
