@@ -232,7 +232,7 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 			// A sharded assessment reads the events more than once, and
 			// stops reading when it learns it must shard: keep the
 			// first real failure.
-			err := es.Events(eventstore.Query{}, func(e *parse.Event) error {
+			err := es.EachEvent(func(e *parse.Event) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
