@@ -359,6 +359,9 @@ func field(e *parse.Event, names ...string) string {
 
 // add folds one event into the sources it names.
 func (a *aggregator) add(e *parse.Event) {
+	if a.pass != nil && !a.pass.wants(a, e) {
+		return // a shard pass, and none of the event's sources is its
+	}
 	a.hits = a.hits[:0]
 	a.run.Match(e, a.collect)
 	emit := func(key, typ string) {

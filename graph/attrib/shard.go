@@ -145,6 +145,27 @@ func (p *shardPass) emit(a *aggregator, key, typ string, e *parse.Event, inbound
 	}
 }
 
+// wants reports whether the pass folds any source of e: the census folds
+// every event, a shard pass only those naming one of its sources (most
+// events of a pass are not its, and the rules need not see them).
+func (p *shardPass) wants(a *aggregator, e *parse.Event) bool {
+	if p.census {
+		return true
+	}
+	want := false
+	check := func(key, _ string) {
+		if i, ok := p.c.index[key]; !ok || p.folds(i) {
+			want = true // one of its sources, or one the census did not see (emit says so)
+		}
+	}
+	if a.in.Sources != nil {
+		a.in.Sources(e, check)
+	} else {
+		SourcesOf(e, check)
+	}
+	return want
+}
+
 // detected is the aggregate a detection about key is recorded on in this
 // pass, nil when another pass records it.
 func (p *shardPass) detected(key string) *agg {
