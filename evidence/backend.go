@@ -51,12 +51,14 @@ type Backend interface {
 
 // Key spaces.
 var (
-	prefixEntry      = []byte("e/")  // e/<index BE64> → canonical entry
-	prefixHash       = []byte("h/")  // h/<stored hash index BE64> → 32-byte tlog hash (cases written before hash runs)
-	prefixHashRun    = []byte("hr/") // hr/<stored hash index BE64> → consecutive tlog hashes ending at that index
-	prefixCheckpoint = []byte("k/")  // k/<tree size BE64> → signed checkpoint note
-	prefixChunk      = []byte("c/")  // c/<sha256 of chunk> → chunk bytes
-	prefixArtefact   = []byte("a/")  // a/<sha256 of content> → artefact record (JSON)
+	prefixEntry      = []byte("e/")     // e/<index BE64> → canonical entry (cases written before entry runs)
+	prefixEntryRun   = []byte("er/")    // er/<index BE64> → consecutive canonical entries of one commit, '\n'-joined, the last at that index
+	prefixHash       = []byte("h/")     // h/<stored hash index BE64> → 32-byte tlog hash (cases written before hash runs)
+	prefixHashRun    = []byte("hr/")    // hr/<stored hash index BE64> → consecutive tlog hashes ending at that index
+	prefixCheckpoint = []byte("k/")     // k/<tree size BE64> → signed checkpoint note
+	prefixChunk      = []byte("c/")     // c/<sha256 of chunk> → chunk bytes
+	prefixArtefact   = []byte("a/")     // a/<sha256 of content> → artefact record (JSON)
+	keyLayout        = []byte("layout") // the store layout version, in decimal (layout.go)
 )
 
 func indexKey(prefix []byte, n uint64) []byte {

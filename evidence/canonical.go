@@ -22,8 +22,19 @@ const maxCanonicalDepth = 64
 // characters, everything else verbatim UTF-8), integers as plain decimal and
 // other numbers in the shortest form that round-trips (ECMAScript style).
 //
-// v is first encoded with encoding/json, so struct tags apply.
+// v is encoded as encoding/json encodes it, so struct tags apply (common
+// payload shapes take a shorter path to the same bytes: canonfast.go).
 func Canonical(v any) ([]byte, error) {
+	var fast bytes.Buffer
+	fast.Grow(256)
+	if canonicalFast(&fast, v, 0) {
+		return fast.Bytes(), nil
+	}
+	return canonicalGeneral(v)
+}
+
+// canonicalGeneral is Canonical for any value encoding/json encodes.
+func canonicalGeneral(v any) ([]byte, error) {
 	if raw, ok := v.(json.RawMessage); ok && checkCanonicalFast(raw) == nil {
 		return raw, nil // already canonical: used as is
 	}

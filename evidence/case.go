@@ -113,7 +113,7 @@ func (c *Case) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
 
 // Entry reads and strictly parses entry i.
 func (c *Case) Entry(i uint64) (*Entry, error) {
-	raw, err := c.b.Get(indexKey(prefixEntry, i))
+	raw, err := readEntry(c.b, i)
 	if err != nil {
 		return nil, fmt.Errorf("entry %d: %w", i, err)
 	}
@@ -146,9 +146,9 @@ type DerivedReader interface {
 // Close closes the backend.
 func (c *Case) Close() error { return c.b.Close() }
 
-// reservedPrefixes are the key spaces of the log and the artefacts, which
-// only this package writes.
-var reservedPrefixes = [][]byte{prefixEntry, prefixHash, prefixHashRun, prefixCheckpoint, prefixChunk, prefixArtefact}
+// reservedPrefixes are the key spaces of the log and the artefacts, and
+// the layout key, which only this package writes.
+var reservedPrefixes = [][]byte{prefixEntry, prefixEntryRun, prefixHash, prefixHashRun, prefixCheckpoint, prefixChunk, prefixArtefact, keyLayout}
 
 // AppendAtomic commits drafts together with ops in one atomic, durable
 // batch: a package keeping derived data (an index, a parse run) uses it so

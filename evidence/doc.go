@@ -33,6 +33,24 @@
 // only if it is already canonical: re-encoding is never needed to check a
 // hash, and two spellings of one entry cannot both be valid.
 //
+// Entries are stored in runs: the entries one commit adds are consecutive,
+// and are written under a few keys er/<index of the run's last entry>,
+// each holding the canonical bytes of up to 256 entries (and, unless one
+// entry is longer, up to 64 KiB) joined by a single newline byte (0x0a),
+// with none before the first or after the last. Canonical JSON writes
+// every control character in a string as an escape, so an entry never
+// holds a raw newline and a run reads as JSON lines: split the value at
+// each newline, and the n parts of the run under er/<L> are entries
+// L-n+1 … L, in order. Entry i is in the first run whose key is i or
+// more. (A copy imported for `casefile verify --from` cuts its runs by
+// import batch, not by the commits that wrote the entries; a reader never
+// depends on where a run ends.) Cases written before 2026-12-05 store
+// each entry under a key of its own (e/<index>); they open, verify and
+// prove as before, and their later commits add runs after their single
+// entries. A reader takes the single entries first, then the runs, and
+// requires them to give every index once, in order, each entry's own
+// index member naming its place.
+//
 // # Canonical JSON
 //
 // Canonical JSON (Canonical, CheckCanonical) is RFC 8785 (JCS) with one
@@ -114,15 +132,29 @@
 //
 // A case is stored in an ordered key-value Backend (Badger on disk; memory
 // in tests). Keys start with a short prefix that says who owns them. This
-// package owns the first six and refuses writes to them from any other
+// package owns the first eight and refuses writes to them from any other
 // (AppendAtomic, WriteDerived):
 //
-//	e/<index, 8 bytes big-endian>        an entry's canonical bytes
+//	layout                               the store layout version, in decimal ASCII (below)
+//	er/<index, 8 bytes big-endian>       up to 256 consecutive canonical entries written together, '\n' between them, the last at that index
+//	e/<index, 8 bytes big-endian>        one entry's canonical bytes (cases written before entry runs)
 //	hr/<tlog stored-hash index, 8 bytes> up to 31 consecutive 32-byte tree hashes of one commit, end to end, the last at that index
 //	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash (cases written before hash runs)
 //	k/<tree size, 8 bytes>               the signed checkpoint of that size
 //	c/<SHA-256 of the chunk>             one chunk of artefact bytes (or a chunk-list page)
 //	a/<SHA-256 of the artefact>          the artefact record: size, chunk size, chunk-list pages (JSON)
+//
+// The layout version says which of these key spaces the log uses: 1,
+// entries and tree hashes one per key (e/, h/); 2, tree hashes in runs
+// (hr/); 3, entries in runs too (er/). It is written with a case's first
+// commit, and with the first commit a newer Casefile makes to an older
+// case, whose earlier keys stay as they are (so a case of layout 3 may
+// still hold e/ and h/ keys for its first entries). Cases written before
+// the version existed have no layout key. A Casefile that finds a layout
+// newer than it knows refuses to open the case, saying so (ErrNewerLayout),
+// rather than reporting keys it cannot read as damage. The key is not
+// signed: it tells a reader how to read, and verification checks what it
+// reads, not the key.
 //
 // Derived data lives beside the log under prefixes of the packages that
 // derive it, written in the same atomic batch as the entry that records
@@ -170,6 +202,8 @@
 //
 //   - an entry that is not canonical, lacks a member, is stored under
 //     another index than it names (reordered), or is missing (removed);
+//     entry runs that overlap, leave a gap, or hold fewer or more entries
+//     than their keys say, each named by the index of the entry concerned;
 //   - a broken hash chain, including an entry 0 whose prev is not
 //     GenesisPrev;
 //   - a stored tree hash that does not match the entries;

@@ -79,24 +79,23 @@ type entryParts struct {
 // key and value, and the closing bytes.
 const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}`)
 
-// prepareEntry checks kind, actor and payload (a canonical JSON object)
-// and encodes the parts of the entry that do not depend on its place in
-// the log. It refuses an entry that could exceed MaxEntrySize whatever
-// its index and time, or limit when it is set (a case kept in object
-// storage, whose log is published as tlog-tiles).
-func prepareEntry(kind, actor string, p []byte, limit int) (entryParts, error) {
+// prepareEntry checks kind and actor, encodes the payload (which must
+// encode as a JSON object; nil is the empty object) as canonical JSON, and
+// encodes the parts of the entry that do not depend on its place in the
+// log. The payload is written straight into the entry's bytes. It refuses
+// an entry that could exceed MaxEntrySize whatever its index and time, or
+// limit when it is set (a case kept in object storage, whose log is
+// published as tlog-tiles).
+func prepareEntry(kind, actor string, payload any, limit int) (entryParts, error) {
 	if kind == "" || len(kind) > maxKindLen {
 		return entryParts{}, fmt.Errorf("entry kind %q: empty or too long", kind)
 	}
 	if len(actor) > maxActLen {
 		return entryParts{}, errors.New("entry actor too long")
 	}
-	if len(p) == 0 || p[0] != '{' {
-		return entryParts{}, errors.New("entry payload must be a JSON object")
-	}
 	// Keys in canonical (sorted) order: actor, index, kind, payload, prev, time.
 	var b bytes.Buffer
-	b.Grow(len(p) + len(kind) + len(actor) + 64)
+	b.Grow(len(kind) + len(actor) + 320)
 	b.WriteString(`{"actor":`)
 	writeCanonicalString(&b, actor)
 	b.WriteString(`,"index":`)
@@ -104,7 +103,22 @@ func prepareEntry(kind, actor string, p []byte, limit int) (entryParts, error) {
 	b.WriteString(`,"kind":`)
 	writeCanonicalString(&b, kind)
 	b.WriteString(`,"payload":`)
-	b.Write(p)
+	at := b.Len()
+	switch {
+	case payload == nil:
+		b.WriteString("{}")
+	case !canonicalFast(&b, payload, 0):
+		b.Truncate(at)
+		p, err := canonicalGeneral(payload)
+		if err != nil {
+			return entryParts{}, err
+		}
+		b.Write(p)
+	}
+	end := b.Len()
+	if b.Bytes()[at] != '{' {
+		return entryParts{}, errors.New("entry payload must be a JSON object")
+	}
 	b.WriteString(`,"prev":"`)
 	n := b.Len() + maxEntryTail
 	if limit > 0 && n > limit {
@@ -113,14 +127,26 @@ func prepareEntry(kind, actor string, p []byte, limit int) (entryParts, error) {
 	if n > MaxEntrySize {
 		return entryParts{}, fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
 	}
-	return entryParts{kind: kind, actor: actor, payload: p, pre: b.Bytes(), split: split}, nil
+	pre := b.Bytes()
+	return entryParts{kind: kind, actor: actor, payload: pre[at:end:end], pre: pre, split: split}, nil
 }
 
-// entry joins the parts with index, time and prev into an entry. Its
+// entryTime is an entry time with its canonical text, formatted once for
+// all the entries of a commit (they share the commit's instant).
+type entryTime struct {
+	t    time.Time
+	text []byte
+}
+
+func newEntryTime(t time.Time) entryTime {
+	t = t.UTC()
+	return entryTime{t: t, text: t.AppendFormat(nil, TimeFormat)}
+}
+
+// entry joins the parts with index, time and prev into entry e. Its
 // canonical bytes are appended to buf (which may be nil), which is
 // returned, so that a commit can encode many entries into one allocation.
-func (ep *entryParts) entry(index uint64, t time.Time, prev [32]byte, buf []byte) (*Entry, []byte) {
-	t = t.UTC()
+func (ep *entryParts) entry(e *Entry, index uint64, t entryTime, prev [32]byte, buf []byte) []byte {
 	start := len(buf)
 	buf = append(buf, ep.pre[:ep.split]...)
 	buf = strconv.AppendUint(buf, index, 10)
@@ -129,10 +155,11 @@ func (ep *entryParts) entry(index uint64, t time.Time, prev [32]byte, buf []byte
 	buf = hex.AppendEncode(buf, prev[:])
 	prevHex := string(buf[at:])
 	buf = append(buf, `","time":"`...)
-	buf = t.AppendFormat(buf, TimeFormat)
+	buf = append(buf, t.text...)
 	buf = append(buf, `"}`...)
 	raw := buf[start:len(buf):len(buf)]
-	return &Entry{Index: index, Time: t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}, buf
+	*e = Entry{Index: index, Time: t.t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}
+	return buf
 }
 
 // ParseEntry reads a stored entry strictly: it must be canonical JSON with

@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,12 @@ func TestEntryPartsJoin(t *testing.T) {
 	var buf []byte
 	var raws [][]byte
 	for i, actor := range []string{"Ann \"A\" <a@example.org>\n", "Bob", ""} {
-		p, err := prepareEntry("note.added", actor, []byte(`{"n":1}`), 0)
+		p, err := prepareEntry("note.added", actor, json.RawMessage(`{"n":1}`), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e *Entry
-		e, buf = p.entry(uint64(1000+i), at, prev, buf)
+		e := new(Entry)
+		buf = p.entry(e, uint64(1000+i), newEntryTime(at), prev, buf)
 		got, err := ParseEntry(e.Raw)
 		if err != nil {
 			t.Fatalf("%s: %v", e.Raw, err)
@@ -45,14 +46,15 @@ func TestEntryPartsJoin(t *testing.T) {
 // TestPrepareEntryBound: whatever fits prepareEntry's bound fits
 // MaxEntrySize at any index and time; one byte more is refused.
 func TestPrepareEntryBound(t *testing.T) {
-	payload := func(n int) []byte { return []byte(`{"a":"` + strings.Repeat("a", n) + `"}`) }
+	payload := func(n int) json.RawMessage { return json.RawMessage(`{"a":"` + strings.Repeat("a", n) + `"}`) }
 	fixed := len(`{"actor":"","index":,"kind":"k","payload":,"prev":"`)
 	fits := payload(MaxEntrySize - maxEntryTail - fixed - len(`{"a":""}`))
 	p, err := prepareEntry("k", "", fits, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := p.entry(^uint64(0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), [32]byte{}, nil)
+	e := new(Entry)
+	p.entry(e, ^uint64(0), newEntryTime(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)), [32]byte{}, nil)
 	if len(e.Raw) > MaxEntrySize {
 		t.Fatalf("entry of %d bytes passed the bound of %d", len(e.Raw), MaxEntrySize)
 	}

@@ -42,6 +42,9 @@ type Log struct {
 	// maxEntry, when set, bounds one new entry below MaxEntrySize (a
 	// case published as tlog-tiles: Config.MaxEntry).
 	maxEntry int
+	// layout is the store layout version stored (0: none); a commit
+	// writes storeLayout when it differs.
+	layout int
 
 	mu    sync.RWMutex // guards st and checkpoint
 	st    logState
@@ -79,11 +82,17 @@ type appendReq struct {
 }
 
 func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
-	l := &Log{b: b, origin: origin, signer: signer, now: time.Now}
+	layout, err := readLayout(b)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{b: b, origin: origin, signer: signer, now: time.Now, layout: layout}
 	key, msg, err := b.Last(prefixCheckpoint)
 	if errors.Is(err, ErrNotFound) {
-		if err := b.Keys(prefixEntry, nil, func([]byte) error { return errors.New("entries without checkpoint") }); err != nil {
-			return nil, fmt.Errorf("open log: %w", err)
+		for _, p := range [][]byte{prefixEntry, prefixEntryRun} {
+			if err := b.Keys(p, nil, func([]byte) error { return errors.New("entries without checkpoint") }); err != nil {
+				return nil, fmt.Errorf("open log: %w", err)
+			}
 		}
 		return l, nil
 	}
@@ -103,7 +112,7 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 // loadTail reads what appending needs: the last entry and the right edge of
 // the Merkle tree.
 func (l *Log) loadTail(size uint64) error {
-	raw, err := l.b.Get(indexKey(prefixEntry, size-1))
+	raw, err := readEntry(l.b, size-1)
 	if err != nil {
 		return fmt.Errorf("entry %d of checkpoint size %d: %w", size-1, size, err)
 	}
@@ -262,28 +271,55 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.RUnlock()
 	st.tree = st.tree.clone()
 
-	// Keys and entry bytes are cut from one slab each, and the tree
-	// hashes go into a few runs (hashruns.go): a commit of many entries
-	// would otherwise allocate and write several times per entry. Each
-	// entry adds about two tree hashes.
-	n, rawLen, nops := 0, 0, 2
+	// The entries are encoded into one slab, '\n' between them, and
+	// written as a few runs of it (entryruns.go); the tree hashes go into
+	// runs too (hashruns.go): a commit of many entries would otherwise
+	// allocate and write several times per entry. Each entry adds about
+	// two tree hashes.
+	n, rawLen, nops := 0, 0, 3
 	for _, r := range reqs {
 		n += len(r.drafts)
 		nops += len(r.ops)
 		for i := range r.drafts {
-			rawLen += len(r.drafts[i].pre) + maxEntryTail
+			rawLen += len(r.drafts[i].pre) + maxEntryTail + 1
 		}
 	}
-	ops := make([]Op, 0, nops+n+(2*n+64)/maxRunHashes)
-	keys := make([]byte, 0, (len(prefixEntry)+8)*n)
+	ops := make([]Op, 0, nops+n/maxRunEntries+rawLen/maxRunBytes+2+(2*n+64)/maxRunHashes)
 	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
 	raws := make([]byte, 0, rawLen)
+	ends := make([]int, 0, n)
+	firstIndex := st.size
 	lastHash := int64(-1)
 	emit := func(s storedHash) {
 		sums = append(sums, s.hash[:]...)
 		lastHash = s.index
 	}
+	// The entries of a commit share its instant, never earlier than the
+	// last entry's.
+	now := l.now()
+	if now.Before(st.lastTime) {
+		now = st.lastTime
+	}
+	at := newEntryTime(now)
+	// Each entry names the hash of the one before, so encoding is
+	// sequential; the leaf hashes are not: each leafChunk of entries is
+	// hashed in a goroutine of its own as soon as it is encoded.
+	const leafChunk = 256
 	all := make([]*Entry, 0, n)
+	ents := make([]Entry, n) // one allocation for the commit's entries
+	leaves := make([]tlog.Hash, n)
+	var hashing sync.WaitGroup
+	hashLeaves := func(lo, hi int) {
+		if lo == hi {
+			return
+		}
+		part := all[lo:hi]
+		hashing.Go(func() {
+			for j, e := range part {
+				leaves[lo+j] = e.LeafHash()
+			}
+		})
+	}
 	for _, r := range reqs {
 		for i := range r.ops {
 			if op := &r.ops[i]; op.StampIndex {
@@ -293,34 +329,32 @@ func (l *Log) commit(reqs []*appendReq) {
 		ops = append(ops, r.ops...)
 		r.entries = make([]*Entry, 0, len(r.drafts))
 		for i := range r.drafts {
-			t := l.now().UTC()
-			if t.Before(st.lastTime) {
-				t = st.lastTime // entry times never go backwards
+			if len(ends) > 0 {
+				raws = append(raws, '\n')
 			}
-			var e *Entry
-			e, raws = r.drafts[i].entry(st.size, t, st.last, raws)
-			at := len(keys)
-			keys = binary.BigEndian.AppendUint64(append(keys, prefixEntry...), st.size)
-			ops = append(ops, Op{Key: keys[at:len(keys):len(keys)], Value: e.Raw})
+			e := &ents[len(all)]
+			raws = r.drafts[i].entry(e, st.size, at, st.last, raws)
+			ends = append(ends, len(raws))
 			all = append(all, e)
+			if len(all)%leafChunk == 0 {
+				hashLeaves(len(all)-leafChunk, len(all))
+			}
 			st.size++
 			st.last = e.Hash()
-			st.lastTime = t
+			st.lastTime = at.t
 			r.entries = append(r.entries, e)
 		}
 	}
-	// Each entry names the hash of the one before, so the loop above is
-	// sequential; the leaf hashes are not.
-	leaves := make([]tlog.Hash, len(all))
-	inParallel(len(all), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			leaves[i] = all[i].LeafHash()
-		}
-	})
+	hashLeaves(len(all)-len(all)%leafChunk, len(all))
+	hashing.Wait()
 	for _, h := range leaves {
 		st.tree.append(h, emit)
 	}
+	ops = entryRunOps(ops, firstIndex, raws, ends)
 	ops = hashRunOps(ops, lastHash, sums)
+	if l.layout != storeLayout {
+		ops = append(ops, layoutOp())
+	}
 	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
 	msg, err := SignCheckpoint(ck, l.signer)
 	if err == nil {
@@ -340,26 +374,21 @@ func (l *Log) commit(reqs []*appendReq) {
 	l.mu.Lock()
 	l.st, l.ckpt = st, msg
 	l.mu.Unlock()
+	l.layout = storeLayout
 }
 
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
 // each entry does not depend on its place in the log, in the caller's
 // goroutines: a long list is split across the processors, since encoding
-// payloads with encoding/json costs more than the commit's own work.
+// payloads costs more than the commit's own work.
 func prepareDrafts(drafts []Draft, limit int) ([]entryParts, error) {
 	prep := make([]entryParts, len(drafts))
 	errs := make([]error, len(drafts))
 	prepare := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d := drafts[i]
-			payload := d.Payload
-			if payload == nil {
-				payload = struct{}{}
-			}
-			p, err := Canonical(payload)
-			if err == nil {
-				prep[i], err = prepareEntry(d.Kind, d.Actor, p, limit)
-			}
+			var err error
+			prep[i], err = prepareEntry(d.Kind, d.Actor, d.Payload, limit)
 			if err != nil {
 				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 			}

@@ -111,14 +111,14 @@ func rewrite(t *testing.T, c *evidence.Case, b tamperable, i uint64, recomputeCh
 	}
 	raws[i] = bytes.Replace(raws[i], []byte(`"n":1`), []byte(`"n":7`), 1)
 	if !recomputeChain {
-		b.Corrupt(key("e/", i), raws[i])
+		setStoredEntry(t, b, i, raws[i])
 	} else {
 		for j := i + 1; j < uint64(len(raws)); j++ {
 			prev := sha256.Sum256(raws[j-1])
 			raws[j] = []byte(strings.Replace(string(raws[j]), `"prev":"`+string(raws[j])[strings.Index(string(raws[j]), `"prev":"`)+8:strings.Index(string(raws[j]), `"prev":"`)+8+64], `"prev":"`+hex.EncodeToString(prev[:]), 1))
 		}
 		for j := i; j < uint64(len(raws)); j++ {
-			b.Corrupt(key("e/", j), raws[j])
+			setStoredEntry(t, b, j, raws[j])
 		}
 	}
 	if recomputeTree {
@@ -167,8 +167,8 @@ func TestTamperTruncatedTail(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b, _ := fixture(t, bk)
 		n := c.Log().Size()
-		b.Delete(key("e/", n-1))
-		b.Delete(key("e/", n-2))
+		removeStoredEntry(t, b, n-1)
+		removeStoredEntry(t, b, n-2)
 		r := mustVerify(t, reopen(t, c, b))
 		wantFirst(t, r, evidence.ProblemCheckpoint, "checkpoint 7", "signed for 7 entries but only 6 are stored")
 		if p := r.Problems[len(r.Problems)-1]; p.Where != "checkpoint 8" {
@@ -180,7 +180,7 @@ func TestTamperTruncatedTail(t *testing.T) {
 func TestTamperRemovedEntry(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b, _ := fixture(t, bk)
-		b.Delete(key("e/", 3))
+		removeStoredEntry(t, b, 3)
 		r := mustVerify(t, reopen(t, c, b))
 		wantFirst(t, r, evidence.ProblemEntry, "entry 3", "entries 3 to 3 are missing")
 	})
@@ -189,12 +189,11 @@ func TestTamperRemovedEntry(t *testing.T) {
 func TestTamperReorderedEntries(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b, _ := fixture(t, bk)
-		e5, _ := b.Get(key("e/", 5))
-		e6, _ := b.Get(key("e/", 6))
-		b.Corrupt(key("e/", 5), e6)
-		b.Corrupt(key("e/", 6), e5)
+		e5, e6 := getStoredEntry(t, b, 5), getStoredEntry(t, b, 6)
+		setStoredEntry(t, b, 5, e6)
+		setStoredEntry(t, b, 6, e5)
 		r := mustVerify(t, reopen(t, c, b))
-		wantFirst(t, r, evidence.ProblemEntry, "entry 5", "says it is entry 6 (reordered?)")
+		wantFirst(t, r, evidence.ProblemEntry, "entry 5", "says it is entry 6 (reordered?")
 	})
 }
 
@@ -265,14 +264,142 @@ func TestTamperArtefactRecordMissing(t *testing.T) {
 
 func TestTamperEveryByteOfAnEntry(t *testing.T) {
 	c, b, _ := fixture(t, backends[0])
-	raw, _ := b.Get(key("e/", 4))
+	raw := bytes.Clone(getStoredEntry(t, b, 4))
 	for i := range raw {
 		bad := bytes.Clone(raw)
 		bad[i] ^= 0x01
-		b.Corrupt(key("e/", 4), bad)
+		setStoredEntry(t, b, 4, bad)
 		r, err := reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{SkipContent: true})
 		if err != nil || r.OK {
 			t.Fatalf("flipping byte %d of entry 4 went unnoticed", i)
 		}
 	}
+}
+
+// runFixture builds a case whose entries are in runs of several: entry 0,
+// then commits of 20 (entries 1–20), 10 (21–30) and 1 (31) entries.
+func runFixture(t *testing.T, bk backendKind) (*evidence.Case, tamperable) {
+	t.Helper()
+	c, b := newCase(t, bk)
+	ctx := context.Background()
+	n := 0
+	for _, size := range []int{20, 10, 1} {
+		var drafts []evidence.Draft
+		for range size {
+			n++
+			drafts = append(drafts, evidence.Draft{Kind: "note.added", Actor: "T", Payload: map[string]any{"n": n}})
+		}
+		if _, err := c.Append(ctx, drafts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := entryRuns(t, b)
+	if len(runs) != 4 || runs[1].last != 20 || len(runs[1].parts) != 20 || runs[2].last != 30 {
+		t.Fatalf("fixture runs: %d", len(runs))
+	}
+	if r := mustVerify(t, c); !r.OK {
+		t.Fatalf("fresh fixture does not verify: %+v", r.Problems)
+	}
+	return c, b
+}
+
+// TestTamperEntryRuns: damage to entries kept in runs is found and named
+// by the index of the entry it concerns.
+func TestTamperEntryRuns(t *testing.T) {
+	swap := func(t *testing.T, b tamperable, i, j uint64) {
+		ei, ej := bytes.Clone(getStoredEntry(t, b, i)), bytes.Clone(getStoredEntry(t, b, j))
+		setStoredEntry(t, b, i, ej)
+		setStoredEntry(t, b, j, ei)
+	}
+	cases := []struct {
+		name                string
+		tamper              func(t *testing.T, b tamperable)
+		kind, where, detail string
+	}{
+		{"changed byte", func(t *testing.T, b tamperable) {
+			setStoredEntry(t, b, 7, bytes.Replace(getStoredEntry(t, b, 7), []byte(`"n":7`), []byte(`"n":9`), 1))
+		}, evidence.ProblemEntry, "entry 7", "stored tree hash"},
+		{"raw newline in an entry", func(t *testing.T, b tamperable) {
+			setStoredEntry(t, b, 7, bytes.Replace(getStoredEntry(t, b, 7), []byte(`"kind":"`), []byte("\"kind\":\"\n"), 1))
+		}, evidence.ProblemEntry, "entry 7", "unreadable"},
+		{"entry removed inside a run", func(t *testing.T, b tamperable) { removeStoredEntry(t, b, 7) },
+			evidence.ProblemEntry, "entry 7", "says it is entry 8 (reordered? or removed?)"},
+		{"first entry of a run removed", func(t *testing.T, b tamperable) { removeStoredEntry(t, b, 21) },
+			evidence.ProblemEntry, "entry 21", "entries 21 to 21 are missing"},
+		{"last entry of a run removed", func(t *testing.T, b tamperable) { removeStoredEntry(t, b, 20) },
+			evidence.ProblemEntry, "entry 20", "entries 20 to 20 are missing"},
+		{"entries reordered in a run", func(t *testing.T, b tamperable) { swap(t, b, 7, 8) },
+			evidence.ProblemEntry, "entry 7", "says it is entry 8"},
+		{"entries moved between runs", func(t *testing.T, b tamperable) { swap(t, b, 20, 21) },
+			evidence.ProblemEntry, "entry 20", "says it is entry 21"},
+		{"run removed", func(t *testing.T, b tamperable) { b.Delete(key("er/", 20)) },
+			evidence.ProblemEntry, "entry 1", "entries 1 to 20 are missing"},
+		{"runs overlap", func(t *testing.T, b tamperable) {
+			r, _ := runOf(t, b, 21)
+			r.parts = append([][]byte{getStoredEntry(t, b, 20)}, r.parts...)
+			b.Corrupt(key("er/", r.last), r.value())
+		}, evidence.ProblemEntry, "entry 20", "stored twice"},
+		{"tail truncated", func(t *testing.T, b tamperable) { b.Delete(key("er/", 31)); b.Delete(key("er/", 30)) },
+			evidence.ProblemCheckpoint, "checkpoint 31", "signed for 31 entries but only 21 are stored"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, bk backendKind) {
+				c, b := runFixture(t, bk)
+				tc.tamper(t, b)
+				wantFirst(t, mustVerify(t, reopen(t, c, b)), tc.kind, tc.where, tc.detail)
+			})
+		})
+	}
+}
+
+// TestTamperEveryByteOfARun flips every byte of an entry inside a run
+// and of the separators either side of it.
+func TestTamperEveryByteOfARun(t *testing.T) {
+	c, b := runFixture(t, backends[0])
+	r, _ := runOf(t, b, 7)
+	v := r.value()
+	from := bytes.Index(v, getStoredEntry(t, b, 7)) - 1
+	to := from + len(getStoredEntry(t, b, 7)) + 2
+	for i := from; i < to; i++ {
+		bad := bytes.Clone(v)
+		bad[i] ^= 0x01
+		b.Corrupt(key("er/", r.last), bad)
+		rep, err := reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{SkipContent: true})
+		if err != nil || rep.OK {
+			t.Fatalf("flipping byte %d of the run ending at %d went unnoticed", i, r.last)
+		}
+	}
+}
+
+// TestTamperImportedRunFromZero: in a copy imported from published tiles
+// entry 0 shares its run with those after it; removing it is named.
+func TestTamperImportedRunFromZero(t *testing.T) {
+	c, _ := runFixture(t, backends[0])
+	b := backends[0].open(t)
+	im, err := evidence.NewImporter(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e, err := range c.Walk(0, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := im.Entry(e.Raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Finish(c.Log().Checkpoint()); err != nil {
+		t.Fatal(err)
+	}
+	if runs := entryRuns(t, b); len(runs) != 1 || runs[0].first() != 0 {
+		t.Fatalf("imported runs: %d", len(runs))
+	}
+	copied := reopen(t, c, b)
+	if r, err := copied.Verify(context.Background(), evidence.VerifyOptions{SkipContent: true}); err != nil || !r.OK {
+		t.Fatalf("imported copy: %v %+v", err, r.Problems)
+	}
+	removeStoredEntry(t, b, 0)
+	r, _ := reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{SkipContent: true})
+	wantFirst(t, r, evidence.ProblemEntry, "entry 0", "entries 0 to 0 are missing")
 }

@@ -70,7 +70,7 @@ func TestVerifyTruncationNeedsTrustedCheckpoint(t *testing.T) {
 		n := c.Log().Size()
 		cut := n - 2
 		for i := cut; i < n; i++ {
-			b.Delete(key("e/", i))
+			removeStoredEntry(t, b, i)
 			b.Delete(key("k/", i+1))
 		}
 		dropStoredHashesFrom(t, b, uint64(tlog.StoredHashCount(int64(cut))))

@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,15 +25,15 @@ func (c *Case) Walk(from, to uint64) iter.Seq2[*Entry, error] {
 			return
 		}
 		stopped := errors.New("stopped") // only this walk's own break
-		err := c.b.Scan(prefixEntry, indexKey(prefixEntry, from), func(k, v []byte) error {
-			i, ok := keyIndex(prefixEntry, k)
-			if !ok {
+		err := scanEntries(c.b, from, func(se storedEntry) error {
+			i := se.index
+			if !se.keyOK {
 				return nil
 			}
 			if i >= to {
 				return stopped
 			}
-			e, err := ParseEntry(bytes.Clone(v))
+			e, err := ParseEntry(se.raw)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", i, err)
 			}

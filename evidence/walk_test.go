@@ -48,7 +48,7 @@ func TestTamperGenesisPrev(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.Corrupt(key("e/", 0), bytes.Replace(e0.Raw, []byte(evidence.GenesisPrev), []byte(strings.Repeat("ab", 32)), 1))
+		setStoredEntry(t, b, 0, bytes.Replace(e0.Raw, []byte(evidence.GenesisPrev), []byte(strings.Repeat("ab", 32)), 1))
 		r := mustVerify(t, reopen(t, c, b))
 		found := false
 		for _, p := range r.Problems {

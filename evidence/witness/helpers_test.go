@@ -72,7 +72,7 @@ func snapshot(t testing.TB, c *evidence.Case) *memstore.Store {
 	t.Helper()
 	s := memstore.New()
 	var ops []evidence.Op
-	for _, p := range []string{"e/", "h/", "hr/", "k/", "c/", "a/", "wc/", "wt/", "wg/"} {
+	for _, p := range []string{"e/", "er/", "h/", "hr/", "k/", "c/", "a/", "layout", "wc/", "wt/", "wg/"} {
 		err := c.Derived().Scan([]byte(p), nil, func(k, v []byte) error {
 			ops = append(ops, evidence.Op{Key: bytes.Clone(k), Value: bytes.Clone(v)})
 			return nil

@@ -1,0 +1,119 @@
+package evidence
+
+import (
+	"bytes"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// canonicalFast writes the payload shapes most entries have (maps of
+// strings, integers, booleans, and such maps and lists nested) straight
+// as canonical JSON: encoding/json's reflection and the check of its
+// output were most of the cost of appending such an entry. It returns
+// false, leaving buf to be discarded, for anything else (a struct, a
+// float, a named type, invalid UTF-8, deep nesting): Canonical then takes
+// the general path, whose output is the same for every value handled
+// here (TestCanonicalFastMatchesGeneral).
+func canonicalFast(buf *bytes.Buffer, v any, depth int) bool {
+	if depth > maxCanonicalDepth/2 {
+		return false
+	}
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case string:
+		if !utf8.ValidString(x) {
+			return false
+		}
+		writeCanonicalString(buf, x)
+	case int:
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), int64(x), 10))
+	case int64:
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), x, 10))
+	case int32:
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), int64(x), 10))
+	case uint32:
+		buf.Write(strconv.AppendUint(buf.AvailableBuffer(), uint64(x), 10))
+	case uint64:
+		if x > math.MaxInt64 {
+			return false // canonical form is a double's
+		}
+		buf.Write(strconv.AppendUint(buf.AvailableBuffer(), x, 10))
+	case []any:
+		if x == nil {
+			buf.WriteString("null") // as encoding/json writes a nil slice
+			return true
+		}
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if !canonicalFast(buf, e, depth+1) {
+				return false
+			}
+		}
+		buf.WriteByte(']')
+	case []string:
+		if x == nil {
+			buf.WriteString("null")
+			return true
+		}
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if !canonicalFast(buf, e, depth+1) {
+				return false
+			}
+		}
+		buf.WriteByte(']')
+	case map[string]any:
+		return canonicalMap(buf, x, depth)
+	case map[string]string:
+		return canonicalMap(buf, x, depth)
+	case map[string]int:
+		return canonicalMap(buf, x, depth)
+	case map[string]int64:
+		return canonicalMap(buf, x, depth)
+	default:
+		return false
+	}
+	return true
+}
+
+// canonicalMap writes an object, its members sorted as canonical JSON
+// sorts them (by UTF-16 code units).
+func canonicalMap[V any](buf *bytes.Buffer, m map[string]V, depth int) bool {
+	if m == nil {
+		buf.WriteString("null") // as encoding/json writes a nil map
+		return true
+	}
+	var small [16]string
+	keys := small[:0]
+	for k := range m {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareUTF16)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeCanonicalString(buf, k)
+		buf.WriteByte(':')
+		if !canonicalFast(buf, any(m[k]), depth+1) {
+			return false
+		}
+	}
+	buf.WriteByte('}')
+	return true
+}
