@@ -164,7 +164,13 @@
 //	xs/1/ xt/1/ xr/   evidence/eventstore: the search index (terms, time columns, records per part of a run)
 //	ss/               evidence/eventstore: the latest search.saved entry of each name
 //	o/ q/             enrich/observe: observations by indicator, sources consulted
-//	rl/               evidence/resultleaves: the per-source leaves of an assessment (s2)
+//	rl/               evidence/resultleaves: the per-source leaves of an assessment (s2), or past
+//	                  8 MiB of leaves (since issue 18) s2 of a manifest ("#parts" and the hex SHA-256
+//	                  of each part, a line each) committed with the entry; records of earlier cases
+//	                  are read and verified as before
+//	rlp/              evidence/resultleaves: one part of a large result's leaves, keyed by the SHA-256
+//	                  of the stored value, written before the entry (a part no manifest names is
+//	                  left by an interrupted recording and read by nothing)
 //	wg/ wc/ wt/       evidence/witness: the witnessing policy, cosignatures, timestamps
 //	u/ t/             ui: workbench users and API tokens (bound to user.* entries)
 //	ws/               ui: workbench sessions, keyed by a hash of the cookie (not evidence; outside the log)

@@ -23,7 +23,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/casefile/casefile/enrich"
@@ -178,13 +180,20 @@ func AssessEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *s
 type pending struct {
 	*attrib.Pending
 	override map[string]*attrib.Examiner
+	// streamErr is the first failure to read the events, which a sharded
+	// assessment reads again in Each.
+	streamErr *error
 }
 
 func (p pending) Each(fn func(*attrib.Source) error) error {
-	return p.Pending.Each(func(s *attrib.Source) error {
+	err := p.Pending.Each(func(s *attrib.Source) error {
 		attachOverride(s, p.override)
 		return fn(s)
 	})
+	if *p.streamErr != nil {
+		return *p.streamErr
+	}
+	return err
 }
 
 // prepare reads the case's events (streamed, not held in memory) and
@@ -220,7 +229,10 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 			return i, ok
 		},
 		Stream: func(yield func(parse.Event) bool) {
-			streamErr = es.Events(eventstore.Query{}, func(e *parse.Event) error {
+			// A sharded assessment reads the events more than once, and
+			// stops reading when it learns it must shard: keep the
+			// first real failure.
+			err := es.EachEvent(func(e *parse.Event) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -229,19 +241,29 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 				}
 				return nil
 			})
+			if err != nil && err != errStop && streamErr == nil {
+				streamErr = err
+			}
 		},
 	}
 	for a := range f.vantage {
 		in.VantageProxy[a] = true
 	}
+	if v := os.Getenv("CASEFILE_ASSESS_SHARD_SOURCES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return pending{}, fmt.Errorf("CASEFILE_ASSESS_SHARD_SOURCES=%q: not a number of sources", v)
+		}
+		in.ShardSources = n
+	}
 	p, err := attrib.Prepare(m, in, only)
 	if err != nil {
 		return pending{}, err
 	}
-	if streamErr != nil && streamErr != errStop {
+	if streamErr != nil {
 		return pending{}, streamErr
 	}
-	return pending{p, f.override}, nil
+	return pending{p, f.override, &streamErr}, nil
 }
 
 var errStop = fmt.Errorf("stop")
@@ -327,22 +349,21 @@ func ResultRoot(res *attrib.Result) (string, [][]byte, error) {
 // with which result (its per-source root), and keeps the leaves of that
 // root beside the log in the same atomic commit.
 func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
-	root, leaves, err := ResultRoot(res)
+	leaves, err := Leaves(res)
 	if err != nil {
 		return nil, err
 	}
-	op, err := resultleaves.Op(root, leaves)
+	w := resultleaves.NewWriter(c)
+	for _, l := range leaves {
+		if err := w.Add(l); err != nil {
+			return nil, err
+		}
+	}
+	root, op, err := w.Finish()
 	if err != nil {
 		return nil, err
 	}
-	p := AssessmentPayload{Model: res.Model, ModelDigest: res.ModelDigest, Rules: res.Rules, RulesDigest: res.RulesDigest, TreeSize: treeSize,
-		ResultRoot: root, Sources: len(res.Sources), Only: only, LeavesKept: true}
-	p.Summary = fmt.Sprintf("assessed %d sources with %s over the first %d entries", p.Sources, p.Model, treeSize)
-	es, err := c.AppendAtomic(ctx, []evidence.Op{op}, evidence.Draft{Kind: KindAssessment, Actor: actor, Payload: p})
-	if err != nil {
-		return nil, err
-	}
-	return es[0], nil
+	return appendAssessment(ctx, c, res, root, len(res.Sources), op, treeSize, only, actor)
 }
 
 // AssessAndRecord is what `casefile assess` does and the workbench's

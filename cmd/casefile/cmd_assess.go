@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,20 @@ func loadRules(dir string) (*sigma.Engine, error) {
 	return u, nil
 }
 
+// assessMemoryLimit is the soft heap limit of an assessment. A sharded
+// assessment of a million sources (graph/attrib/shard.go) holds 300–450
+// MiB live, but the default GC pacing lets the heap grow to twice that
+// before collecting: 1.5 GiB of RSS where 1 GiB is the target (issue 18).
+const assessMemoryLimit = 768 << 20
+
+// boundAssessMemory sets assessMemoryLimit unless GOMEMLIMIT, or a lower
+// limit already set, says otherwise.
+func boundAssessMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) > assessMemoryLimit {
+		debug.SetMemoryLimit(assessMemoryLimit)
+	}
+}
+
 func (a *app) assessCmd() *cobra.Command {
 	var modelPath, rulesDir string
 	var printRules bool
@@ -97,49 +112,56 @@ never replaces the model's: both are shown side by side from then on.`,
 				}
 				return nil
 			}
+			boundAssessMemory()
 			h, err := a.openCase(cmd, !noRecord)
 			if err != nil {
 				return err
 			}
 			defer h.Close()
-			if noRecord && a.json {
-				// Nothing to record: each source is written as judged.
-				var w *attrib.JSONWriter
-				err := graph.AssessEach(ctx(cmd), h.Case, m, rules, only,
-					func(head *attrib.Result) error { w = attrib.NewJSONWriter(a.out, head); return nil },
-					func(s *attrib.Source) error { return w.Source(s) })
-				if err != nil {
-					return err
+			// Each source is written as judged, and the leaves recorded are
+			// sorted apart (graph.AssessRecordEach): memory does not grow
+			// with the sources.
+			var head *attrib.Result
+			var jw *attrib.JSONWriter
+			var tw *attrib.TextWriter
+			dl := &displayLines{w: a.out}
+			onHead := func(r *attrib.Result) error {
+				head = r
+				if a.json {
+					jw = attrib.NewJSONWriter(a.out, r)
 				}
-				return w.Close()
+				return nil
 			}
-			var res *attrib.Result
-			if noRecord {
-				res, err = graph.AssessWith(ctx(cmd), h.Case, m, rules, only)
-			} else {
-				var e *evidence.Entry
-				res, e, err = graph.AssessAndRecord(ctx(cmd), h.Case, m, rules, only, a.actor())
-				if err == nil && !a.json {
-					defer fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s; rules %s, %s).\n", e.Index, res.Model, res.ModelDigest, res.Rules, res.RulesDigest)
+			onSource := func(s *attrib.Source) error {
+				if a.json {
+					return jw.Source(s)
 				}
+				if tw == nil {
+					tw = attrib.NewTextWriter(dl, head)
+				}
+				return tw.Source(s)
+			}
+			var e *evidence.Entry
+			if noRecord {
+				err = graph.AssessEach(ctx(cmd), h.Case, m, rules, only, onHead, onSource)
+			} else {
+				e, err = graph.AssessRecordEach(ctx(cmd), h.Case, m, rules, only, a.actor(), onHead, onSource)
 			}
 			if err != nil {
 				return err
 			}
 			if a.json {
-				enc := json.NewEncoder(a.out)
-				enc.SetEscapeHTML(false)
-				return enc.Encode(res)
+				return jw.Close()
 			}
-			if len(res.Sources) == 0 {
+			if tw == nil {
 				fmt.Fprintln(a.out, "No source indicators to assess: ingest logs first (casefile ingest).")
-				return nil
-			}
-			w := &displayLines{w: a.out}
-			if err := res.Text(w); err != nil {
+			} else if err := dl.Close(); err != nil {
 				return err
 			}
-			return w.Close()
+			if e != nil {
+				fmt.Fprintf(a.out, "\nRecorded as custody entry #%d (%s, model %s; rules %s, %s).\n", e.Index, head.Model, head.ModelDigest, head.Rules, head.RulesDigest)
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()

@@ -39,20 +39,18 @@ func (a *app) indicatorsCmd() *cobra.Command {
 				return err
 			}
 			defer h.Close()
-			inds, err := eventstore.New(h.Case).Indicators()
-			if err != nil {
-				return err
-			}
 			obs, err := observe.All(h.Case)
 			if err != nil {
 				return err
 			}
 			// Each indicator is written as it is made: on a case of a million
 			// sources the whole listing would be another copy of the index.
+			// The summaries come sorted, a bounded number held at a time
+			// (eventstore.EachIndicator).
 			each := func(fn func(indicatorJSON) error) error {
-				for _, i := range inds {
+				return eventstore.New(h.Case).EachIndicator(func(i *eventstore.Summary) error {
 					if typ != "" && string(i.Type) != typ {
-						continue
+						return nil
 					}
 					j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
 						Artefacts: i.Artefacts, Observations: obs[i.Value]}
@@ -62,11 +60,8 @@ func (a *app) indicatorsCmd() *cobra.Command {
 					if !i.FirstSeen.IsZero() {
 						j.FirstSeen, j.LastSeen = i.FirstSeen.Format(timeJSON), i.LastSeen.Format(timeJSON)
 					}
-					if err := fn(j); err != nil {
-						return err
-					}
-				}
-				return nil
+					return fn(j)
+				})
 			}
 			if a.json {
 				return writeIndicatorsJSON(a.out, each)

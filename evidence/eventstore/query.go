@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
+	"math"
 	"strings"
 	"time"
 
@@ -294,64 +294,13 @@ type Summary struct {
 	Artefacts []string       `json:"artefacts"`
 }
 
-// Indicators returns every indicator of the case, most frequent first.
+// Indicators returns every indicator of the case, most frequent first
+// (EachIndicator, all held at once).
 func (s *Store) Indicators() ([]*Summary, error) {
-	runs, err := s.Current()
-	if err != nil {
-		return nil, err
-	}
-	committed := map[[8]byte]*Run{}
-	for _, r := range runs {
-		committed[r.id()] = r
-	}
 	var out []*Summary
-	byKey := map[string]*Summary{}
-	scan := func(prefix []byte, split func([]byte) (indicator.Type, string, [8]byte, bool)) error {
-		return s.c.Derived().Scan(prefix, nil, func(k, v []byte) error {
-			typ, val, id, ok := split(k)
-			r := committed[id]
-			if !ok || r == nil {
-				return nil // a run interrupted before its entry was committed
-			}
-			p, err := decodePosting(v, false)
-			if err != nil {
-				return fmt.Errorf("indicator %s %q: %w", typ, val, err)
-			}
-			cur := byKey[string(typ)+"\x00"+val]
-			if cur == nil {
-				cur = &Summary{Type: typ, Value: val}
-				if typ == indicator.TypeIP {
-					if a, ok := indicator.NormalizeIP(val); ok {
-						cur.Special = indicator.Special(a)
-					}
-				}
-				byKey[string(typ)+"\x00"+val] = cur
-				out = append(out, cur)
-			}
-			cur.Count += p.count
-			if p.first != 0 {
-				if f := time.Unix(0, p.first).UTC(); cur.FirstSeen.IsZero() || f.Before(cur.FirstSeen) {
-					cur.FirstSeen = f
-				}
-				if l := time.Unix(0, p.last).UTC(); l.After(cur.LastSeen) {
-					cur.LastSeen = l
-				}
-			}
-			if !contains(cur.Artefacts, r.Artefact) {
-				cur.Artefacts = append(cur.Artefacts, r.Artefact)
-			}
-			return nil
-		})
-	}
-	err = scan(prefixPosting, splitPostingKey)
-	if err == nil {
-		err = scan(prefixPart, splitPartKey)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Type < out[j].Type || out[i].Type == out[j].Type && out[i].Value < out[j].Value
+	err := s.eachIndicator(math.MaxInt, func(x *Summary) error {
+		out = append(out, x)
+		return nil
 	})
 	return out, err
 }

@@ -6,9 +6,10 @@
 // verify against the entry's root, never trusted without that check.
 //
 // Key space: rl/<the 32-byte root> → s2(the leaves, each followed by a
-// newline). Keying by root rather than by entry index lets the record be
-// written before the entry has an index; two entries with the same result
-// share one record.
+// newline), or for a result of more than PartBytes of leaves s2(a manifest
+// of parts) and the parts under rlp/ (parts.go). Keying by root rather
+// than by entry index lets the record be written before the entry has an
+// index; two entries with the same result share one record.
 package resultleaves
 
 import (
@@ -55,49 +56,36 @@ func Op(root string, leaves [][]byte) (evidence.Op, error) {
 var ErrNotKept = errors.New("the leaves of this result are not kept")
 
 // Read returns the leaves kept for root, checked against it: a record
-// that does not hash to root is an error, never leaves.
+// that does not hash to root is an error, never leaves. Each gives them
+// one at a time, for a result too large to hold.
 func Read(c *evidence.Case, root string) ([][]byte, error) {
+	var leaves [][]byte
+	err := Each(c, root, func(l []byte) error {
+		leaves = append(leaves, bytes.Clone(l))
+		return nil
+	})
+	return leaves, err
+}
+
+// Each gives the leaves kept for root to fn in order, after checking them
+// against root (so reading them twice): a record that does not hash to
+// root is an error, and fn is not called.
+func Each(c *evidence.Case, root string, fn func(leaf []byte) error) error {
 	h, err := evidence.ParseRoot(root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v, err := c.Derived().Get(key(h[:]))
 	if errors.Is(err, evidence.ErrNotFound) {
-		return nil, ErrNotKept
+		return ErrNotKept
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	leaves, err := decode(v)
-	if err != nil {
-		return nil, err
+	if got, err := rootOfKept(c, v); err != nil || got != root {
+		return fmt.Errorf("the leaves kept for result_root %s are not those it commits to", root)
 	}
-	if got, err := rootOf(leaves); err != nil || got != root {
-		return nil, fmt.Errorf("the leaves kept for result_root %s are not those it commits to", root)
-	}
-	return leaves, nil
-}
-
-func decode(v []byte) ([][]byte, error) {
-	raw, err := s2.Decode(nil, v)
-	if err != nil {
-		return nil, fmt.Errorf("kept result leaves: %w", err)
-	}
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	if raw[len(raw)-1] != '\n' {
-		return nil, errors.New("kept result leaves: the last leaf is cut short")
-	}
-	return bytes.Split(raw[:len(raw)-1], []byte("\n")), nil
-}
-
-func rootOf(leaves [][]byte) (string, error) {
-	t, err := evidence.NewLeafTree(leaves)
-	if err != nil {
-		return "", err
-	}
-	return evidence.EncodeRoot(t.Root()), nil
+	return each(c, v, fn)
 }
 
 // Kept reads from an assessment entry's payload its result_root and
@@ -166,14 +154,14 @@ func Verify(ctx context.Context, c *evidence.Case, add func(where, detail string
 			add("kept result leaves "+root, "no assessment entry records this result_root")
 			return ctx.Err()
 		}
-		leaves, err := decode(v)
-		got := ""
-		if err == nil {
-			got, err = rootOf(leaves)
-		}
+		got, err := rootOfKept(c, v)
 		if err != nil || got != root {
+			why := ""
+			if err != nil {
+				why = " (" + err.Error() + ")"
+			}
 			for _, i := range ents {
-				add(fmt.Sprintf("entry %d", i), "the per-source leaves kept for it are not those its result_root commits to")
+				add(fmt.Sprintf("entry %d", i), "the per-source leaves kept for it are not those its result_root commits to"+why)
 			}
 		}
 		return ctx.Err()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,18 @@ type Input struct {
 	// Rules are the Sigma rules whose hits become behaviour factors
 	// (behaviour.go); nil means the built-in set, sigma.Builtin().
 	Rules *sigma.Engine
+	// ShardSources is the number of sources of one shard: an assessment
+	// of every source of more than half that many shards its per-source
+	// work (shard.go), reading the events again once per shard, so that
+	// memory stays bounded. 0 means DefaultShardSources, a negative
+	// number never.
+	// Stream must then give the same events each time it is read.
+	// graph.Assess takes it from CASEFILE_ASSESS_SHARD_SOURCES when set
+	// (to measure, or to assess in less memory still).
+	ShardSources int
+	// TempDir is where a sharded assessment writes its shards' results
+	// ("": the system's temporary directory); they are removed after.
+	TempDir string
 }
 
 // Dataset is one dataset consulted for enrichment.
@@ -258,6 +271,9 @@ type Pending struct {
 	// every source is judged once (no list of indicators named).
 	release bool
 	done    bool
+	// sh, when set, is the sharded assessment of a large case (shard.go):
+	// aggs is nil and Each reads the events again.
+	sh *sharded
 }
 
 // Prepare reads the events and observations of in and computes what
@@ -277,13 +293,20 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	}
 	a := newAggregator(r, &in, rules)
 	defer a.run.Close()
-	for i := range in.Events {
-		a.add(&in.Events[i])
+	limit := cmp.Or(in.ShardSources, DefaultShardSources)
+	if only != nil || limit < 0 {
+		limit = 0 // the sources named are judged from one pass
 	}
-	if in.Stream != nil {
-		for e := range in.Stream {
-			a.add(&e)
-		}
+	// One pass holds, besides the aggregates, the Sigma groups and
+	// records that a shard pass does not: about twice the memory per
+	// source. It gives up at half a shard.
+	if !a.feed(&in, (limit+1)/2) {
+		// Too many sources to hold at once: start again, sharded. What
+		// the pass gathered goes back to the system before the census.
+		a.run.Close()
+		a = nil
+		debug.FreeOSMemory()
+		return prepareSharded(m, r, &in, rules, limit)
 	}
 	ds, err := a.run.Finish()
 	if err != nil {
@@ -312,7 +335,7 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	p.facts = make([]*obsFacts, len(a.aggs))
 	for i, g := range a.aggs {
 		p.keys[i] = g.key
-		p.facts[i] = factsOf(g, in.Observations[g.key])
+		p.facts[i] = factsOf(g.key, g.typ, in.Observations[g.key])
 	}
 	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
 	p.cov = newCoverage(in.Datasets, in.Observations, r)
@@ -363,15 +386,15 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 var noFacts obsFacts
 
 // factsOf reads what was observed about one source.
-func factsOf(g *agg, obs []enrich.Observation) *obsFacts {
-	special := g.typ == "ip" && isSpecialIP(g.key)
+func factsOf(key, typ string, obs []enrich.Observation) *obsFacts {
+	special := typ == "ip" && isSpecialIP(key)
 	if len(obs) == 0 && !special {
 		return &noFacts
 	}
 	f := new(obsFacts)
 	readObservations(obs, f)
 	if special && f.special == "" {
-		f.special = specialName(g.key)
+		f.special = specialName(key)
 	}
 	return f
 }
@@ -384,7 +407,12 @@ func (p *Pending) Head() *Result {
 }
 
 // Len is the number of sources Each judges.
-func (p *Pending) Len() int { return len(p.pick) }
+func (p *Pending) Len() int {
+	if p.sh != nil {
+		return len(p.keys)
+	}
+	return len(p.pick)
+}
 
 // Each judges the sources one by one, in the order of Result.Sources, and
 // calls fn with each; s is fn's to keep. It can be called once: an
@@ -395,6 +423,9 @@ func (p *Pending) Each(fn func(s *Source) error) error {
 		return errors.New("attrib: the sources of an assessment are judged once")
 	}
 	p.done = true
+	if p.sh != nil {
+		return p.eachSharded(fn)
+	}
 	for _, i := range p.pick {
 		s := assessOne(p.r, p.in, p.aggs[i], p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
 		if ci, ok := p.cr.campaignOf[i]; ok {

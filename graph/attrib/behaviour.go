@@ -191,7 +191,14 @@ func (a *aggregator) detected(d *sigma.Detection) {
 	if key == "" {
 		return
 	}
-	_, g := a.source(key, typeOf(key))
+	var g *agg
+	if a.pass != nil {
+		if g = a.pass.detected(key); g == nil {
+			return // folded in another pass
+		}
+	} else {
+		_, g = a.source(key, typeOf(key))
+	}
 	if g.beh == nil {
 		g.beh = &behaviour{}
 	}

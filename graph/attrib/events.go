@@ -234,6 +234,9 @@ type aggregator struct {
 	hits    []*sigma.Rule
 	collect func(*sigma.Rule)
 	classes map[*sigma.Rule]int
+	// pass, when set, is the pass of a sharded assessment (shard.go) this
+	// aggregator runs: it decides which sources are folded.
+	pass *shardPass
 }
 
 func newAggregator(r *resolved, in *Input, rules *sigma.Engine) *aggregator {
@@ -247,6 +250,9 @@ func newAggregator(r *resolved, in *Input, rules *sigma.Engine) *aggregator {
 }
 
 func (a *aggregator) source(key, typ string) (int32, *agg) {
+	if a.pass != nil {
+		return a.pass.source(key, typ)
+	}
 	if i, ok := a.index[key]; ok {
 		return i, a.aggs[i]
 	}
@@ -353,11 +359,19 @@ func field(e *parse.Event, names ...string) string {
 
 // add folds one event into the sources it names.
 func (a *aggregator) add(e *parse.Event) {
+	if a.pass != nil && !a.pass.wants(a, e) {
+		return // a shard pass, and none of the event's sources is its
+	}
 	a.hits = a.hits[:0]
 	a.run.Match(e, a.collect)
 	emit := func(key, typ string) {
+		inbound := (key == e.Src && !answer(e)) || key == e.SrcService
+		if a.pass != nil {
+			a.pass.emit(a, key, typ, e, inbound)
+			return
+		}
 		idx, g := a.source(key, typ)
-		a.fold(idx, g, e, (key == e.Src && !answer(e)) || key == e.SrcService)
+		a.fold(idx, g, e, inbound)
 	}
 	if a.in.Sources != nil {
 		a.in.Sources(e, emit)
@@ -482,9 +496,15 @@ func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {
 		g.vantage = true
 		g.cite(catVantage, e)
 	}
-	if inbound && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI) {
+	if usesIdentity(e, inbound) {
 		a.identities(idx, g, e)
 	}
+}
+
+// usesIdentity reports whether an event tells which credentials, keys or
+// client fingerprints a source used (identities).
+func usesIdentity(e *parse.Event, inbound bool) bool {
+	return inbound && (e.Kind == parse.KindAuth || e.Kind == parse.KindAPI)
 }
 
 // scanAlert reports whether an alert only detects scanning: an Emerging
@@ -537,7 +557,9 @@ func spoofable(e *parse.Event) bool {
 }
 
 // identities records which credentials, keys and client fingerprints the
-// source used, for the cross-source factors.
+// source used, for the cross-source factors, and cites the event on g.
+// A sharded assessment records them in its census (g nil: the source is
+// not folded there) and only cites them in its shard passes.
 func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	var t int64
 	if !e.Time.IsZero() {
@@ -548,7 +570,7 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	ok := e.Outcome == parse.OutcomeSuccess
 	got := false
 	var mat uint32 // the secret behind an account use, when the log names it
-	if m := field(e, "key_fingerprint", "ssh_key", "fingerprint", "access_key_id"); m != "" {
+	if m := field(e, "key_fingerprint", "ssh_key", "fingerprint", "access_key_id"); m != "" && (a.pass == nil || a.pass.census) {
 		if mat = a.matIndex[m]; mat == 0 {
 			mat = uint32(len(a.matIndex) + 1)
 			a.matIndex[m] = mat
@@ -556,6 +578,10 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	}
 	rec := func(kind, v string) {
 		if v == "" {
+			return
+		}
+		if a.pass != nil && !a.pass.census {
+			got = true
 			return
 		}
 		k := kind + ":" + v
@@ -578,7 +604,7 @@ func (a *aggregator) identities(idx int32, g *agg, e *parse.Event) {
 	rec("ssh-key", field(e, "key_fingerprint", "ssh_key", "fingerprint"))
 	rec("user-agent", field(e, "user_agent", "useragent", "ua"))
 	rec("ja3", field(e, "ja3", "ja4", "ja3_hash"))
-	if got {
+	if got && g != nil {
 		g.cite(catIdentity, e)
 	}
 }

@@ -226,27 +226,47 @@ func wouldChange(r *resolved, s *Source, g *agg, f *obsFacts, hits []hit, cov *c
 // can follow: the judgement, the confidence, the risk of acting against it,
 // what to do, and what would change the judgement.
 func (r *Result) Text(w io.Writer) error {
+	t := NewTextWriter(w, r)
+	for i := range r.Sources {
+		t.Source(&r.Sources[i])
+	}
+	return t.ew.err
+}
+
+// TextWriter writes what Result.Text writes one source at a time, for a
+// result too large to hold.
+type TextWriter struct {
+	ew   *errWriter
+	head *Result
+}
+
+// NewTextWriter writes head's lines before its sources; head's own
+// Sources are not written (give them to Source).
+func NewTextWriter(w io.Writer, head *Result) *TextWriter {
 	ew := &errWriter{w: w}
-	ew.printf("Attribution assessment (model %s, %s)\n", r.Model, r.ModelDigest)
-	for _, n := range r.NotEvaluated {
+	ew.printf("Attribution assessment (model %s, %s)\n", head.Model, head.ModelDigest)
+	for _, n := range head.NotEvaluated {
 		ew.printf("Not evaluated: %d events that rule %s matched, beyond the %d groups (sources) it can keep; what it would have found for them is missing.\n",
 			n.Events, n.Rule, sigma.MaxGroups)
 	}
-	for i := range r.Sources {
-		s := &r.Sources[i]
-		ew.printf("\n%s\n", statement(s))
-		if s.Examiner != nil {
-			ew.printf("  %s\n", s.Examiner.Text())
-		}
-		ew.printf("  Recommendation: %s\n", s.Recommendation)
-		if len(s.WouldChange) > 0 {
-			ew.printf("  What would change this: %s.\n", strings.Join(s.WouldChange, "; "))
-		}
-		if s.Campaign != "" {
-			for _, c := range r.Campaigns {
-				if c.ID == s.Campaign {
-					ew.printf("  Part of %s: %d sources sharing %s.\n", c.ID, len(c.Members), strings.Join(c.Identities, ", "))
-				}
+	return &TextWriter{ew: ew, head: head}
+}
+
+// Source writes the statement of the next source.
+func (t *TextWriter) Source(s *Source) error {
+	ew := t.ew
+	ew.printf("\n%s\n", statement(s))
+	if s.Examiner != nil {
+		ew.printf("  %s\n", s.Examiner.Text())
+	}
+	ew.printf("  Recommendation: %s\n", s.Recommendation)
+	if len(s.WouldChange) > 0 {
+		ew.printf("  What would change this: %s.\n", strings.Join(s.WouldChange, "; "))
+	}
+	if s.Campaign != "" {
+		for _, c := range t.head.Campaigns {
+			if c.ID == s.Campaign {
+				ew.printf("  Part of %s: %d sources sharing %s.\n", c.ID, len(c.Members), strings.Join(c.Identities, ", "))
 			}
 		}
 	}

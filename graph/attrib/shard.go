@@ -1,0 +1,383 @@
+package attrib
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
+)
+
+// DefaultShardSources is the number of sources of one shard of an
+// assessment (Input.ShardSources): about 200 MiB of aggregates, beside
+// the census's 200–300 MiB, within the 1 GiB a case of a million sources
+// is to be assessed in (issue 18). One pass, which holds the Sigma groups
+// too, gives up at half of it.
+const DefaultShardSources = 500_000
+
+// maxShards bounds the passes of a sharded assessment: past it, shards
+// grow rather than the time.
+const maxShards = 64
+
+// A sharded assessment. A case of a million sources cannot hold every
+// source's aggregate at once (some 600 bytes each, with the Sigma groups),
+// so past half Input.ShardSources sources Prepare starts again and reads
+// the events 1+K times:
+//
+//   - the census: every event, every rule (the aggregate rules' groups are
+//     the census's only large memory), the identities behind the
+//     cross-source factors exactly as one pass records them, and per source
+//     only its name, type and number of events; domain names are folded
+//     whole, because whether one was hostile decides how the addresses
+//     that served it are judged (hostileName), before any is judged;
+//   - K shard passes, K = sources / ShardSources rounded up: pass k folds
+//     only the sources whose name hashes to shard k (the plain rules' hits,
+//     then the census's detections about them), judges them busiest first,
+//     and writes their assessments to a temporary file;
+//   - Each merges the K files in the order of Result.Sources.
+//
+// Sources are numbered in the census as one pass numbers them, and every
+// source is folded from the same events in the same order, so the result
+// is the one pass's, byte for byte (TestShardedAssessmentSame).
+type sharded struct {
+	c       *census
+	n       int // shards
+	rules   *sigma.Engine
+	seed    maphash.Seed
+	tempDir string
+	dets    []sigma.Detection // the census's detections, in its order
+}
+
+// census is what the census keeps of every source, by source number.
+type census struct {
+	keys   []string
+	typs   []string
+	events []int64        // events of the sources not folded whole
+	full   map[int32]*agg // domain names, folded whole
+	index  map[string]int32
+}
+
+func (c *census) eventsOf(i int32) int64 {
+	if g := c.full[i]; g != nil {
+		return g.events
+	}
+	return c.events[i]
+}
+
+// shardPass is one pass of a sharded assessment: the census, or shard k
+// of n.
+type shardPass struct {
+	census bool
+	c      *census
+	sh     *sharded
+	k      int
+	aggs   map[int32]*agg // shard pass: the shard's sources folded so far
+	err    error
+}
+
+// errCaseChanged says that the events read again were not those the
+// census read.
+var errCaseChanged = errors.New("attrib: the case's events changed while it was assessed; assess it again")
+
+func (s *sharded) shardOf(key string) int {
+	return int(maphash.String(s.seed, key) % uint64(s.n))
+}
+
+// folds reports whether shard pass p folds source i.
+func (p *shardPass) folds(i int32) bool {
+	return p.c.full[i] == nil && p.sh.shardOf(p.c.keys[i]) == p.k
+}
+
+func (p *shardPass) agg(i int32) *agg {
+	g := p.aggs[i]
+	if g == nil {
+		g = &agg{key: p.c.keys[i], typ: p.c.typs[i]}
+		p.aggs[i] = g
+	}
+	return g
+}
+
+// source numbers a source in the census; g is its aggregate when it is
+// folded whole there (a domain name), else nil.
+func (p *shardPass) source(key, typ string) (int32, *agg) {
+	c := p.c
+	if i, ok := c.index[key]; ok {
+		return i, c.full[i]
+	}
+	i := int32(len(c.keys))
+	c.index[key] = i
+	c.keys, c.typs, c.events = append(c.keys, key), append(c.typs, typ), append(c.events, 0)
+	if typ != "domain" {
+		return i, nil
+	}
+	g := &agg{key: key, typ: typ}
+	c.full[i] = g
+	return i, g
+}
+
+func (p *shardPass) emit(a *aggregator, key, typ string, e *parse.Event, inbound bool) {
+	if p.census {
+		i, g := p.source(key, typ)
+		if g != nil {
+			a.fold(i, g, e, inbound)
+			return
+		}
+		p.c.events[i]++
+		if usesIdentity(e, inbound) {
+			a.identities(i, nil, e)
+		}
+		return
+	}
+	i, ok := p.c.index[key]
+	if !ok {
+		p.err = errCaseChanged
+		return
+	}
+	if p.folds(i) {
+		a.fold(i, p.agg(i), e, inbound)
+	}
+}
+
+// wants reports whether the pass folds any source of e: the census folds
+// every event, a shard pass only those naming one of its sources (most
+// events of a pass are not its, and the rules need not see them).
+func (p *shardPass) wants(a *aggregator, e *parse.Event) bool {
+	if p.census {
+		return true
+	}
+	want := false
+	check := func(key, _ string) {
+		if i, ok := p.c.index[key]; !ok || p.folds(i) {
+			want = true // one of its sources, or one the census did not see (emit says so)
+		}
+	}
+	if a.in.Sources != nil {
+		a.in.Sources(e, check)
+	} else {
+		SourcesOf(e, check)
+	}
+	return want
+}
+
+// detected is the aggregate a detection about key is recorded on in this
+// pass, nil when another pass records it.
+func (p *shardPass) detected(key string) *agg {
+	if p.census {
+		_, g := p.source(key, typeOf(key))
+		return g
+	}
+	i, ok := p.c.index[key]
+	if !ok {
+		p.err = errCaseChanged
+		return nil
+	}
+	if !p.folds(i) {
+		return nil
+	}
+	return p.agg(i)
+}
+
+// feed reads every event of in into a; with limit > 0 it stops, false,
+// once a holds more than limit sources.
+func (a *aggregator) feed(in *Input, limit int) bool {
+	for i := range in.Events {
+		a.add(&in.Events[i])
+		if limit > 0 && len(a.aggs) > limit {
+			return false
+		}
+	}
+	if in.Stream != nil {
+		for e := range in.Stream {
+			a.add(&e)
+			if limit > 0 && len(a.aggs) > limit {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// prepareSharded is Prepare for a case of more than limit sources (only
+// nil): the census, then what the sources' assessments share.
+func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit int) (*Pending, error) {
+	c := &census{full: map[int32]*agg{}, index: map[string]int32{}}
+	sh := &sharded{c: c, rules: rules, seed: maphash.MakeSeed(), tempDir: in.TempDir}
+	a := newAggregator(r, in, rules)
+	defer a.run.Close()
+	a.pass = &shardPass{census: true, c: c, sh: sh}
+	a.feed(in, 0)
+	ds, err := a.run.Finish()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		a.detected(&d)
+	}
+	sh.dets = ds
+	var notEvaluated []RuleEvents
+	for _, d := range a.run.Dropped() {
+		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
+	}
+	obsKeys := make([]string, 0, len(in.Observations))
+	for k := range in.Observations {
+		obsKeys = append(obsKeys, k)
+	}
+	slices.Sort(obsKeys)
+	for _, k := range obsKeys {
+		a.source(k, typeOf(k))
+	}
+	sh.n = min(max(1, (len(c.keys)-len(c.full)+limit-1)/limit), maxShards)
+	p := &Pending{r: r, in: in, release: true, keys: c.keys, sh: sh,
+		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
+	p.facts = make([]*obsFacts, len(c.keys))
+	for i, k := range c.keys {
+		p.facts[i] = factsOf(k, c.typs[i], in.Observations[k])
+	}
+	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
+	a.recs, a.idNames, a.idIndex, a.matIndex = nil, nil, nil, nil
+	p.cov = newCoverage(in.Datasets, in.Observations, r)
+	p.hostileName = map[string]bool{}
+	for i, g := range c.full {
+		if hostileContact(g, hitsOf(r, in, g, p.facts[i], &p.cr, i, p.keys)) {
+			p.hostileName[g.key] = true
+		}
+	}
+	// Every source is judged: every campaign is the result's, in order.
+	used := map[int]bool{}
+	for _, ci := range p.cr.campaignOf {
+		used[ci] = true
+	}
+	for ci, cp := range p.cr.campaigns {
+		if used[ci] {
+			p.head.Campaigns = append(p.head.Campaigns, cp)
+		}
+	}
+	return p, nil
+}
+
+// eachSharded is Each of a sharded assessment: the shard passes, then the
+// merge of their results.
+func (p *Pending) eachSharded(fn func(s *Source) error) error {
+	sh := p.sh
+	files := make([]*os.File, 0, sh.n)
+	defer func() {
+		for _, f := range files {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	for k := range sh.n {
+		f, err := os.CreateTemp(sh.tempDir, "casefile-assess-*")
+		if err != nil {
+			return fmt.Errorf("attrib: cannot create a temporary file for the assessment (set TMPDIR to a directory with room): %w", err)
+		}
+		files = append(files, f)
+		if err := p.judgeShard(k, f); err != nil {
+			return err
+		}
+	}
+	return mergeShards(files, fn)
+}
+
+// judgeShard folds the sources of shard k from every event, judges them
+// busiest first and writes their assessments to w, one JSON line each.
+func (p *Pending) judgeShard(k int, f *os.File) error {
+	sh, c := p.sh, p.sh.c
+	a := newAggregator(p.r, p.in, sh.rules)
+	a.run.Plain = true
+	defer a.run.Close()
+	pass := &shardPass{c: c, sh: sh, k: k, aggs: map[int32]*agg{}}
+	a.pass = pass
+	a.feed(p.in, 0)
+	for _, d := range sh.dets {
+		a.detected(&d)
+	}
+	if pass.err != nil {
+		return pass.err
+	}
+	var mine []int32
+	for i := range c.keys {
+		if sh.shardOf(c.keys[i]) == k {
+			mine = append(mine, int32(i))
+		}
+	}
+	slices.SortFunc(mine, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(c.eventsOf(y), c.eventsOf(x)), cmp.Compare(c.keys[x], c.keys[y]))
+	})
+	w := bufio.NewWriterSize(f, 1<<20)
+	enc := json.NewEncoder(w)
+	for _, i := range mine {
+		g := c.full[i]
+		if g == nil {
+			g = pass.agg(i)
+			if g.events != c.events[i] {
+				return errCaseChanged
+			}
+		}
+		s := assessOne(p.r, p.in, g, p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
+		if ci, ok := p.cr.campaignOf[i]; ok {
+			s.Campaign = p.cr.campaigns[ci].ID
+		}
+		delete(pass.aggs, i)
+		delete(c.full, i)
+		if err := enc.Encode(&s); err != nil {
+			return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return err
+}
+
+// mergeShards gives the assessments of the shards' files to fn in the
+// order of Result.Sources (busiest first, then by indicator), each file
+// being in that order already.
+func mergeShards(files []*os.File, fn func(s *Source) error) error {
+	decs := make([]*json.Decoder, len(files))
+	heads := make([]*Source, len(files))
+	next := func(k int) error {
+		var s Source
+		if err := decs[k].Decode(&s); err != nil {
+			heads[k] = nil
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("attrib: reading the assessment back from a temporary file: %w", err)
+		}
+		heads[k] = &s
+		return nil
+	}
+	for k, f := range files {
+		decs[k] = json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+		if err := next(k); err != nil {
+			return err
+		}
+	}
+	for {
+		best := -1
+		for k, s := range heads {
+			if s != nil && (best < 0 || cmp.Or(cmp.Compare(heads[best].Events, s.Events), cmp.Compare(s.Indicator, heads[best].Indicator)) < 0) {
+				best = k
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		s := heads[best]
+		if err := next(best); err != nil {
+			return err
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+}
