@@ -61,8 +61,13 @@ func loadRules(dir string) (*sigma.Engine, error) {
 const assessMemoryLimit = 768 << 20
 
 // boundAssessMemory sets assessMemoryLimit unless GOMEMLIMIT, or a lower
-// limit already set, says otherwise.
-func boundAssessMemory() {
+// limit already set, says otherwise. The limit is the process's: an
+// assessment run inside `serve` for a client (a.relay) leaves the server's
+// alone, whose pages and caches are not the assessment's to squeeze.
+func (a *app) boundAssessMemory() {
+	if a.relay != nil {
+		return
+	}
 	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) > assessMemoryLimit {
 		debug.SetMemoryLimit(assessMemoryLimit)
 	}
@@ -112,7 +117,7 @@ never replaces the model's: both are shown side by side from then on.`,
 				}
 				return nil
 			}
-			boundAssessMemory()
+			a.boundAssessMemory()
 			h, err := a.openCase(cmd, !noRecord)
 			if err != nil {
 				return err
