@@ -308,23 +308,11 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 		debug.FreeOSMemory()
 		return prepareSharded(m, r, &in, rules, limit)
 	}
-	ds, err := a.run.Finish()
+	_, notEvaluated, err := a.finishRules()
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range ds {
-		a.detected(&d)
-	}
-	var notEvaluated []RuleEvents
-	for _, d := range a.run.Dropped() {
-		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
-	}
-	obsKeys := make([]string, 0, len(in.Observations))
-	for k := range in.Observations {
-		obsKeys = append(obsKeys, k)
-	}
-	slices.Sort(obsKeys)
-	for _, k := range obsKeys {
+	for _, k := range sortedKeys(in.Observations) {
 		if _, ok := a.index[k]; !ok {
 			a.source(k, typeOf(k))
 		}

@@ -345,3 +345,30 @@ func hostileListed(fs []Factor) bool {
 	}
 	return false
 }
+
+// finishRules ends the pass's Sigma run: its detections, each credited to
+// its source, and the rules left unevaluated (too many groups).
+func (a *aggregator) finishRules() ([]sigma.Detection, []RuleEvents, error) {
+	ds, err := a.run.Finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range ds {
+		a.detected(&ds[i])
+	}
+	var notEvaluated []RuleEvents
+	for _, d := range a.run.Dropped() {
+		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
+	}
+	return ds, notEvaluated, nil
+}
+
+// sortedKeys are m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

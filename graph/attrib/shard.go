@@ -213,24 +213,12 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 	defer a.run.Close()
 	a.pass = &shardPass{census: true, c: c, sh: sh}
 	a.feed(in, 0)
-	ds, err := a.run.Finish()
+	ds, notEvaluated, err := a.finishRules()
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range ds {
-		a.detected(&d)
-	}
 	sh.dets = ds
-	var notEvaluated []RuleEvents
-	for _, d := range a.run.Dropped() {
-		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
-	}
-	obsKeys := make([]string, 0, len(in.Observations))
-	for k := range in.Observations {
-		obsKeys = append(obsKeys, k)
-	}
-	slices.Sort(obsKeys)
-	for _, k := range obsKeys {
+	for _, k := range sortedKeys(in.Observations) {
 		a.source(k, typeOf(k))
 	}
 	sh.n = min(max(1, (len(c.keys)-len(c.full)+limit-1)/limit), maxShards)
