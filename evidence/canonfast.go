@@ -44,35 +44,9 @@ func canonicalFast(buf *bytes.Buffer, v any, depth int) bool {
 		}
 		buf.Write(strconv.AppendUint(buf.AvailableBuffer(), x, 10))
 	case []any:
-		if x == nil {
-			buf.WriteString("null") // as encoding/json writes a nil slice
-			return true
-		}
-		buf.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if !canonicalFast(buf, e, depth+1) {
-				return false
-			}
-		}
-		buf.WriteByte(']')
+		return canonicalList(buf, x, depth)
 	case []string:
-		if x == nil {
-			buf.WriteString("null")
-			return true
-		}
-		buf.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if !canonicalFast(buf, e, depth+1) {
-				return false
-			}
-		}
-		buf.WriteByte(']')
+		return canonicalList(buf, x, depth)
 	case map[string]any:
 		return canonicalMap(buf, x, depth)
 	case map[string]string:
@@ -84,6 +58,25 @@ func canonicalFast(buf *bytes.Buffer, v any, depth int) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// canonicalList writes an array.
+func canonicalList[E any](buf *bytes.Buffer, x []E, depth int) bool {
+	if x == nil {
+		buf.WriteString("null") // as encoding/json writes a nil slice
+		return true
+	}
+	buf.WriteByte('[')
+	for i, e := range x {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if !canonicalFast(buf, any(e), depth+1) {
+			return false
+		}
+	}
+	buf.WriteByte(']')
 	return true
 }
 
