@@ -39,7 +39,7 @@ func readLayout(b Backend) (int, error) {
 		return 0, fmt.Errorf("%w: the store layout key holds %d bytes that are not a layout number", ErrStoreDamaged, len(v))
 	}
 	if n > storeLayout {
-		return n, &classed{fmt.Sprintf("this case was written by a newer Casefile (store layout %d); this version reads up to %d", n, storeLayout), ErrNewerLayout}
+		return n, &classed{fmt.Sprintf("this case was written by a newer Casefile (store layout %d); this version reads up to %d (if no newer Casefile ever wrote to it, its layout key was altered: treat the store as damaged)", n, storeLayout), ErrNewerLayout}
 	}
 	return n, nil
 }
