@@ -22,10 +22,18 @@ type runView struct {
 type evidenceDetailData struct {
 	A       *artefactInfo
 	Runs    []runView
-	Custody []entryLine
+	Custody []entryLine // the first maxCustodyShown entries naming the artefact
+	// CustodyTotal is how many entries name it: an artefact read often
+	// (every view is an entry) has tens of thousands, which belong on the
+	// custody log's pages, not on this one.
+	CustodyTotal int
 	Binary  bool
 	Annot   annotRef // tags, star and comments on the artefact
 }
+
+// maxCustodyShown bounds the custody history on an artefact's page; the
+// rest is a link to the custody log filtered by the artefact.
+const maxCustodyShown = 100
 
 // evidenceDetail shows one artefact: what it is, its custody history, how
 // it was parsed and which lines could not be read.
@@ -37,7 +45,7 @@ func (h *handler) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	d := evidenceDetailData{A: a}
 	var err error
-	d.Custody, _, err = s.cat.query(logFilter{Artefact: hx})
+	d.Custody, d.CustodyTotal, err = s.cat.query(logFilter{Artefact: hx, Limit: maxCustodyShown})
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
