@@ -27,8 +27,8 @@ type evidenceDetailData struct {
 	// (every view is an entry) has tens of thousands, which belong on the
 	// custody log's pages, not on this one.
 	CustodyTotal int
-	Binary  bool
-	Annot   annotRef // tags, star and comments on the artefact
+	Binary       bool
+	Annot        annotRef // tags, star and comments on the artefact
 }
 
 // maxCustodyShown bounds the custody history on an artefact's page; the
