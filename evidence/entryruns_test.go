@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/tlog"
-
 	"github.com/casefile/casefile/evidence"
 )
 
@@ -200,26 +198,7 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 				break
 			}
 		}
-		for i := range size {
-			e, err := c.Entry(i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := c.InclusionProof(i, size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tlog.CheckRecord(p, int64(size), ck.Root, int64(i), e.LeafHash()); err != nil {
-				t.Fatalf("inclusion of %d: %v", i, err)
-			}
-		}
-		p, err := c.ConsistencyProof(oldSize, size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tlog.CheckTree(p, int64(size), ck.Root, int64(oldSize), oldCk.Root); err != nil {
-			t.Fatalf("consistency across layouts: %v", err)
-		}
+		checkProofsAcrossLayouts(t, c, oldSize, oldCk, ck)
 		// A changed old single entry is found as before.
 		raw := bytes.Clone(getStoredEntry(t, b, 3))
 		setStoredEntry(t, b, 3, bytes.Replace(raw, []byte(`"n":2`), []byte(`"n":7`), 1))

@@ -164,26 +164,7 @@ func TestSingleHashCaseOpensVerifiesAndAppends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range size {
-			e, err := c.Entry(i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := c.InclusionProof(i, size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tlog.CheckRecord(p, int64(size), ck.Root, int64(i), e.LeafHash()); err != nil {
-				t.Fatalf("inclusion of %d: %v", i, err)
-			}
-		}
-		p, err := c.ConsistencyProof(oldSize, size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tlog.CheckTree(p, int64(size), ck.Root, int64(oldSize), oldCk.Root); err != nil {
-			t.Fatalf("consistency across layouts: %v", err)
-		}
+		checkProofsAcrossLayouts(t, c, oldSize, oldCk, ck)
 		// A single hash flipped is found as before.
 		h := bytes.Clone(storedHash(t, b, 3))
 		h[0] ^= 0x80

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/memstore"
@@ -78,4 +79,32 @@ func mustVerify(t *testing.T, c *evidence.Case) *evidence.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// checkProofsAcrossLayouts proves every entry of c included in the
+// checkpoint ck, and ck consistent with the older oldCk of size oldSize:
+// the proofs of a case whose keys changed layout between the two.
+func checkProofsAcrossLayouts(t *testing.T, c *evidence.Case, oldSize uint64, oldCk, ck evidence.Checkpoint) {
+	t.Helper()
+	size := ck.Size
+	for i := range size {
+		e, err := c.Entry(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.InclusionProof(i, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckRecord(p, int64(size), ck.Root, int64(i), e.LeafHash()); err != nil {
+			t.Fatalf("inclusion of %d: %v", i, err)
+		}
+	}
+	p, err := c.ConsistencyProof(oldSize, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tlog.CheckTree(p, int64(size), ck.Root, int64(oldSize), oldCk.Root); err != nil {
+		t.Fatalf("consistency across layouts: %v", err)
+	}
 }
