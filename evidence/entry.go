@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -92,6 +93,15 @@ func prepareEntry(kind, actor string, payload any, limit int) (entryParts, error
 	}
 	if len(actor) > maxActLen {
 		return entryParts{}, errors.New("entry actor too long")
+	}
+	// An entry is read back strictly (ParseEntry), and canonical JSON is
+	// UTF-8: a kind or actor in another encoding (a Latin-1 examiner name)
+	// would make an entry no reader accepts, the case damaged for good.
+	if !utf8.ValidString(kind) {
+		return entryParts{}, fmt.Errorf("entry kind %q is not UTF-8 text", kind)
+	}
+	if !utf8.ValidString(actor) {
+		return entryParts{}, fmt.Errorf("the name of who acts, %q, is not UTF-8 text (from a terminal or environment in another encoding, such as Latin-1?): give it in UTF-8", actor)
 	}
 	// Keys in canonical (sorted) order: actor, index, kind, payload, prev, time.
 	var b bytes.Buffer

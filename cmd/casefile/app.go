@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -126,6 +127,9 @@ compromised third party or an abused platform), and exports a signed package
 that counsel and police can verify offline.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return a.checkExaminer()
+		},
 		PersistentPostRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.publishAfterWrite(cmd)
 		},
@@ -167,8 +171,21 @@ func (a *app) actor() string {
 		user = "unknown"
 	}
 	host, _ := os.Hostname()
+	// A guess, unlike a stated examiner: bytes that are not UTF-8 are
+	// replaced rather than refused (entries are UTF-8 text).
+	user, host = strings.ToValidUTF8(user, "\uFFFD"), strings.ToValidUTF8(host, "\uFFFD")
 	a.hint("no examiner given: recorded as %q; pass --examiner \"Name <email>\" or set CASEFILE_EXAMINER", user+"@"+host)
 	return user + "@" + host + " (examiner not stated)"
+}
+
+// checkExaminer refuses, before anything is written, an examiner name that
+// is not UTF-8 text: entries are, and the evidence store would refuse the
+// first entry of the command, after other work (a new case's keys).
+func (a *app) checkExaminer() error {
+	if !utf8.ValidString(a.examiner) {
+		return usagef("the examiner %q is not UTF-8 text: the terminal or CASEFILE_EXAMINER uses another encoding (Latin-1?); give the name in UTF-8 (nothing was written)", a.examiner)
+	}
+	return nil
 }
 
 func (a *app) hint(format string, args ...any) {

@@ -71,6 +71,7 @@ func relayClient(ctx context.Context, conn net.Conn, args []string, io stdio, ge
 			req.Env[n] = v
 		}
 	}
+	req.exact()
 	b, _ := json.Marshal(req)
 	fc := &frameConn{w: conn}
 	if err := fc.send(frameRequest, b); err != nil {

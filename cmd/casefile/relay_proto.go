@@ -38,6 +38,44 @@ type relayRequest struct {
 	Args []string          `json:"args"`
 	Cwd  string            `json:"cwd"`
 	Env  map[string]string `json:"env"`
+	// Exact holds the same as bytes: JSON strings are UTF-8, and an
+	// argument that is not (a file name in Latin-1 is a valid Unix path)
+	// would reach the server with its bytes replaced. A server reads the
+	// bytes when they are there (servers before them read the strings).
+	Exact *relayExact `json:"exact,omitempty"`
+}
+
+type relayExact struct {
+	Args [][]byte          `json:"args"`
+	Cwd  []byte            `json:"cwd"`
+	Env  map[string][]byte `json:"env"`
+}
+
+// exact fills r.Exact from r's strings.
+func (r *relayRequest) exact() {
+	x := &relayExact{Cwd: []byte(r.Cwd), Env: map[string][]byte{}}
+	for _, a := range r.Args {
+		x.Args = append(x.Args, []byte(a))
+	}
+	for k, v := range r.Env {
+		x.Env[k] = []byte(v)
+	}
+	r.Exact = x
+}
+
+// fromExact sets r's strings from r.Exact, when it is there.
+func (r *relayRequest) fromExact() {
+	x := r.Exact
+	if x == nil {
+		return
+	}
+	r.Args, r.Cwd, r.Env = nil, string(x.Cwd), map[string]string{}
+	for _, a := range x.Args {
+		r.Args = append(r.Args, string(a))
+	}
+	for k, v := range x.Env {
+		r.Env[k] = string(v)
+	}
 }
 
 // relayEnv names the environment variables a relayed command sees (the

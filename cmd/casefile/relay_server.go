@@ -103,6 +103,7 @@ func (rs *relayServer) handle(conn net.Conn) {
 	if err != nil || t != frameRequest || json.Unmarshal(p, &req) != nil {
 		return
 	}
+	req.fromExact()
 	ctx, cancel := context.WithCancel(rs.ctx)
 	defer cancel()
 	fc := &frameConn{w: conn}

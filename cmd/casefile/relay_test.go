@@ -165,6 +165,21 @@ func TestCommandsRunThroughTheServer(t *testing.T) {
 	if entry.ReplaceAllString(o1, "") != entry.ReplaceAllString(o2, "") || e1 != e2 || !strings.Contains(o1, "5000 events") {
 		t.Fatalf("ingest of stdin through the server differs from a direct run:\n--- served\n%s%s--- direct\n%s%s", o1, e1, o2, e2)
 	}
+	// Arguments and environment reach the server byte for byte: a file
+	// named in Latin-1 is the file ingested and the name recorded, as in a
+	// direct run; an examiner named in Latin-1 is refused on both.
+	latin1 := filepath.Join(dir, "caf\xe9.log")
+	os.WriteFile(latin1, []byte("Mar  3 10:00:04 web01 sshd[4]: Failed password for root from 192.0.2.77 port 2 ssh2\n"), 0o644)
+	o1, e1 = served.with("CASEFILE_TOKEN", annTok).run(0, "ingest", "--year", "2026", latin1)
+	o2, e2 = direct.run(0, "ingest", "--year", "2026", latin1)
+	if entry.ReplaceAllString(o1, "") != entry.ReplaceAllString(o2, "") || e1 != e2 || !strings.Contains(o1, `caf\xe9.log`) {
+		t.Fatalf("ingest of a Latin-1 file name through the server differs from a direct run:\n--- served\n%s%s--- direct\n%s%s", o1, e1, o2, e2)
+	}
+	_, e1 = served.with("CASEFILE_TOKEN", annTok).with("CASEFILE_EXAMINER", "Jos\xe9").run(exitUsage, "log")
+	_, e2 = direct.with("CASEFILE_EXAMINER", "Jos\xe9").run(exitUsage, "log")
+	if e1 != e2 || !strings.Contains(e1, `the examiner "Jos\xe9" is not UTF-8 text`) {
+		t.Fatalf("a Latin-1 examiner:\n--- served\n%s--- direct\n%s", e1, e2)
+	}
 	out, _ := served.run(0, "log", "--json")
 	if !strings.Contains(out, `ann (casefile CLI through the workbench, token `) {
 		t.Fatalf("the ingest entries do not name ann:\n%s", out)
