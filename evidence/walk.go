@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +18,21 @@ import (
 // Walk does not check the chain; a reader that needs it feeds the entries
 // to a ChainChecker.
 func (c *Case) Walk(from, to uint64) iter.Seq2[*Entry, error] {
+	return c.walk(from, to, nil)
+}
+
+// WalkKinds is Walk over the entries whose kind keep accepts; the others
+// are skipped without being parsed. A reader that folds a few kinds (the
+// annotations, the saved views) then pays little for the entries that make
+// most of a busy log, views and logins: parsing one strictly costs more
+// than reading it. An entry whose kind cannot be read that cheaply is
+// parsed, so a malformed entry of a kept kind still ends the walk; one of
+// another kind is left to verification, which parses every entry.
+func (c *Case) WalkKinds(from, to uint64, keep func(kind string) bool) iter.Seq2[*Entry, error] {
+	return c.walk(from, to, keep)
+}
+
+func (c *Case) walk(from, to uint64, keep func(kind string) bool) iter.Seq2[*Entry, error] {
 	if to == 0 {
 		to = c.log.Size()
 	}
@@ -33,6 +49,11 @@ func (c *Case) Walk(from, to uint64) iter.Seq2[*Entry, error] {
 			if i >= to {
 				return stopped
 			}
+			if keep != nil {
+				if k, ok := rawKind(se.raw); ok && !keep(k) {
+					return nil
+				}
+			}
 			e, err := ParseEntry(se.raw)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", i, err)
@@ -48,10 +69,39 @@ func (c *Case) Walk(from, to uint64) iter.Seq2[*Entry, error] {
 	}
 }
 
+// rawKind reads the kind of a stored entry without parsing it. Canonical
+// JSON sorts the keys, so the entry's own "kind" comes before its payload
+// (actor, index, kind, payload, …), and a string value cannot hold the
+// key's bytes (its quotes are escaped): the first `"kind":"` is the
+// entry's. ok is false for a kind with an escape, or none found.
+func rawKind(raw []byte) (string, bool) {
+	const key = `"kind":"`
+	at := bytes.Index(raw, []byte(key))
+	if at < 0 {
+		return "", false
+	}
+	v := raw[at+len(key):]
+	end := bytes.IndexByte(v, '"')
+	if end < 0 || bytes.IndexByte(v[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(v[:end]), true
+}
+
 // Entries calls fn for every committed entry from index from, in order
 // (Walk with a callback: an error from fn ends the walk and is returned).
 func (c *Case) Entries(from uint64, fn func(*Entry) error) error {
-	for e, err := range c.Walk(from, 0) {
+	return each(c.Walk(from, 0), fn)
+}
+
+// EntriesOfKinds is Entries for the entries in [from, to) whose kind keep
+// accepts (WalkKinds).
+func (c *Case) EntriesOfKinds(from, to uint64, keep func(kind string) bool, fn func(*Entry) error) error {
+	return each(c.WalkKinds(from, to, keep), fn)
+}
+
+func each(walk iter.Seq2[*Entry, error], fn func(*Entry) error) error {
+	for e, err := range walk {
 		if err != nil {
 			return err
 		}

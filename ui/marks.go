@@ -77,7 +77,12 @@ func (m *caseMarks) readAll(c *evidence.Case, fn func(m *caseMarks)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if size := c.Log().Size(); m.next < size {
-		err := c.Entries(m.next, func(e *evidence.Entry) error {
+		// Only the kinds read here are parsed (views and logins are most
+		// of a busy log).
+		keep := func(k string) bool {
+			return graph.AffectsAssessment(k) || k == graph.KindAssessment || k == KindViewSaved
+		}
+		err := c.EntriesOfKinds(m.next, size, keep, func(e *evidence.Entry) error {
 			if graph.AffectsAssessment(e.Kind) {
 				m.affecting = append(m.affecting, e.Index)
 			}
@@ -104,12 +109,12 @@ func (m *caseMarks) readAll(c *evidence.Case, fn func(m *caseMarks)) error {
 					m.views = append(m.views, v)
 				}
 			}
-			m.next = e.Index + 1
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		m.next = size
 	}
 	fn(m)
 	return nil
