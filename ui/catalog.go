@@ -99,13 +99,6 @@ func newCatalog(c *evidence.Case) *catalog {
 	return &catalog{c: c, arts: evidence.NewArtefactIndex(), artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
 }
 
-// payloadRefs holds the payload fields the catalog looks at.
-type payloadRefs struct {
-	Artefact string `json:"artefact"`
-	Dataset  string `json:"dataset"`
-	User     string `json:"user"`
-}
-
 // refresh reads the entries added since the last call. Callers hold mu.
 func (k *catalog) refresh() error {
 	next := uint64(len(k.entries))
@@ -114,18 +107,20 @@ func (k *catalog) refresh() error {
 	}
 	return k.c.Entries(next, func(e *evidence.Entry) error {
 		sum := e.Hash()
+		// The payload is decoded once, for the summary and the references.
+		var pm map[string]any
+		decoded := json.Unmarshal(e.Payload, &pm) == nil
 		l := entryLine{Index: e.Index, Time: e.Time, Kind: e.Kind, Actor: e.Actor, Prev: e.Prev,
-			Hash: hex.EncodeToString(sum[:]), Summary: describe(e)}
-		var p payloadRefs
-		json.Unmarshal(e.Payload, &p)
-		ref := p.Artefact
+			Hash: hex.EncodeToString(sum[:]), Summary: describe(e, pm, decoded)}
+		str := func(k string) string { v, _ := pm[k].(string); return v }
+		ref := str("artefact")
 		if ref == "" {
-			ref = p.Dataset
+			ref = str("dataset")
 		}
 		if h := strings.TrimPrefix(ref, "sha256:"); isHex64(h) {
 			l.Artefact = h
 		}
-		l.User = p.User
+		l.User = str("user")
 		k.arts.Add(e) // a bad ingest entry is verification's to report
 		if l.Artefact != "" {
 			a := k.artefacts[l.Artefact]
@@ -147,7 +142,7 @@ func (k *catalog) refresh() error {
 				case KindEvidenceViewed:
 					a.Viewed++
 				}
-				if p.Dataset != "" {
+				if str("dataset") != "" {
 					a.Dataset = true
 				}
 			}
@@ -283,11 +278,11 @@ func (k *catalog) facets() (kinds, actors []string, err error) {
 	return
 }
 
-// describe says what an entry records; the kinds this package writes get
+// describe says what an entry records, given its payload p decoded (ok
+// false when it could not be); the kinds this package writes get
 // sentences of their own.
-func describe(e *evidence.Entry) string {
-	var p map[string]any
-	if json.Unmarshal(e.Payload, &p) != nil {
+func describe(e *evidence.Entry, p map[string]any, ok bool) string {
+	if !ok {
 		return evidence.Describe(e)
 	}
 	str := func(k string) string { v, _ := p[k].(string); return v }
@@ -322,7 +317,7 @@ func describe(e *evidence.Entry) string {
 	case KindUserTokenRevoked:
 		return fmt.Sprintf("API token %s of %s revoked", str("token_id"), str("user"))
 	case KindEvidenceViewed:
-		what := fmt.Sprintf("bytes %v–%v", p["offset"], num(p["offset"])+num(p["bytes"]))
+		what := fmt.Sprintf("bytes %d–%d", num(p["offset"]), num(p["offset"])+num(p["bytes"]))
 		if l := str("lines"); l != "" {
 			what = "lines " + l
 		}

@@ -43,3 +43,18 @@ func TestEvidencePageBoundsItsHistory(t *testing.T) {
 		t.Errorf("the page does not say how many entries there are and link to them all (custody log shows %d views)", total)
 	}
 }
+
+// TestViewSummaryNamesLargeOffsets: a view far into an artefact is
+// summarised with its byte offsets as numbers, not in exponent notation.
+func TestViewSummaryNamesLargeOffsets(t *testing.T) {
+	f := newFixture(t, "")
+	ann := f.login(t, "ann")
+	hx := f.auth.Hex()
+	if _, err := f.h.Case.Append(context.Background(), evidence.Draft{Kind: KindEvidenceViewed, Actor: testExaminer, Payload: map[string]any{
+		"artefact": f.auth.String(), "mode": "bytes", "offset": 12345678, "bytes": 4096, "user": "ann", "role": "analyst"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := ann.get("/custody?artefact=" + hx); !strings.Contains(body, "viewed bytes 12345678–12349774 of") {
+		t.Fatalf("the view's summary does not give its offsets:\n%s", body)
+	}
+}
