@@ -105,3 +105,21 @@ func (c badgerChunks) CheckLayout(problem func(where, detail string)) error {
 func (c badgerChunks) Discard(sums [][32]byte) error {
 	return c.packs().(evidence.Discarder).Discard(sums)
 }
+
+// The entry files are those of whichever store is open at the time of
+// each call, as the chunks are.
+func (b *badgerBackend) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
+	return b.store().AppendEntryRuns(runs, sync)
+}
+func (b *badgerBackend) ReadEntryRun(ptr []byte) ([]byte, error) {
+	return b.store().ReadEntryRun(ptr)
+}
+func (b *badgerBackend) EntryRunsAfter(after []byte) ([]evidence.EntryRun, int64, error) {
+	return b.store().EntryRunsAfter(after)
+}
+func (b *badgerBackend) TruncateEntryRuns(keep []byte) error {
+	return b.store().TruncateEntryRuns(keep)
+}
+func (b *badgerBackend) CheckEntryFiles(indexed [][]byte, problem func(where, detail string)) error {
+	return b.store().CheckEntryFiles(indexed, problem)
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -36,8 +37,10 @@ type Log struct {
 	origin string
 	signer note.Signer
 	now    func() time.Time
-	// damaged is set when the log's tail could not be read at open; the log
-	// can then be read and verified but not appended to.
+	// damaged is set when the log's tail could not be read at open, or
+	// when a failed commit's records could not be taken back out of the
+	// entry files; the log can then be read and verified but not appended
+	// to. Guarded by mu.
 	damaged error
 	// maxEntry, when set, bounds one new entry below MaxEntrySize (a
 	// case published as tlog-tiles: Config.MaxEntry).
@@ -45,6 +48,16 @@ type Log struct {
 	// layout is the store layout version stored (0: none); a commit
 	// writes storeLayout when it differs.
 	layout int
+	// files, when the backend keeps entry runs in files of its own, takes
+	// durable commits' entries (entryfiles.go); lastPtr is the pointer of
+	// the last record indexed.
+	files   EntryFiles
+	lastPtr []byte
+	// unsynced counts the backend writes not made durable (lazy commits,
+	// WriteDerived) since the last durable batch: while it is not zero, a
+	// commit's records in the entry files are acknowledged only with a
+	// durable batch, since a power cut could lose the writes before them.
+	unsynced atomic.Uint64
 
 	mu    sync.RWMutex // guards st and checkpoint
 	st    logState
@@ -87,6 +100,13 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{b: b, origin: origin, signer: signer, now: time.Now, layout: layout}
+	if ef, ok := b.(EntryFiles); ok {
+		l.files = ef
+		l.lastPtr, err = b.Get(keyEntryFiles)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+	}
 	key, msg, err := b.Last(prefixCheckpoint)
 	if errors.Is(err, ErrNotFound) {
 		for _, p := range [][]byte{prefixEntry, prefixEntryRun} {
@@ -94,18 +114,22 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 				return nil, fmt.Errorf("open log: %w", err)
 			}
 		}
-		return l, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
+	} else {
+		size, ok := keyIndex(prefixCheckpoint, key)
+		if !ok || size == 0 {
+			return nil, errors.New("open log: malformed checkpoint key")
+		}
+		l.st, l.ckpt = logState{size: size}, msg
+		// A store that cannot be appended to can still be listed and verified.
+		l.damaged = l.loadTail(size)
 	}
-	size, ok := keyIndex(prefixCheckpoint, key)
-	if !ok || size == 0 {
-		return nil, errors.New("open log: malformed checkpoint key")
+	if l.files != nil && signer != nil && l.damaged == nil {
+		if err := l.recoverEntryFiles(); err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
 	}
-	l.st, l.ckpt = logState{size: size}, msg
-	// A store that cannot be appended to can still be listed and verified.
-	l.damaged = l.loadTail(size)
 	return l, nil
 }
 
@@ -165,8 +189,11 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if l.signer == nil {
 		return nil, ErrReadOnly
 	}
-	if l.damaged != nil {
-		return nil, fmt.Errorf("the case store is damaged (%v): nothing can be added; run casefile verify", l.damaged)
+	l.mu.RLock()
+	damaged := l.damaged
+	l.mu.RUnlock()
+	if damaged != nil {
+		return nil, fmt.Errorf("the case store is damaged (%v): nothing can be added; run casefile verify", damaged)
 	}
 	if len(drafts) == 0 {
 		return nil, nil
@@ -350,31 +377,91 @@ func (l *Log) commit(reqs []*appendReq) {
 	for _, h := range leaves {
 		st.tree.append(h, emit)
 	}
-	ops = entryRunOps(ops, firstIndex, raws, ends)
-	ops = hashRunOps(ops, lastHash, sums)
-	if l.layout != storeLayout {
-		ops = append(ops, layoutOp())
+	durable := false
+	for _, r := range reqs {
+		durable = durable || !r.lazy
 	}
-	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
-	msg, err := SignCheckpoint(ck, l.signer)
-	if err == nil {
-		ops = append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg})
-		durable := false
-		for _, r := range reqs {
-			durable = durable || !r.lazy
-		}
-		err = l.b.Write(ops, durable)
-	}
+	err := l.write(ops, st, firstIndex, raws, ends, sums, lastHash, durable)
 	if err != nil {
 		for _, r := range reqs {
 			r.entries, r.err = nil, fmt.Errorf("commit entries: %w", err)
 		}
-		return
+	}
+}
+
+// write commits a new state of the log: ops (the requests' own), the
+// entries (their canonical bytes in slab, entry j ending at ends[j], the
+// first at index first), the tree hashes since the last commit (sums,
+// the last numbered lastHash) and a signed checkpoint of st.
+//
+// A durable commit to a backend with entry files writes the entries
+// there first, with one fdatasync, then the batch indexing them; the
+// batch is durable only when the records say they need it (WithBatch:
+// the commit carries ops, or writes before it are not durable): an
+// entries-only commit is whole once its records are on disk, since a
+// writable open indexes records the batch did not (recoverEntryFiles).
+// Lazy commits keep their entries inline, as before layout 4: their
+// batch may reach the disk through the database's own flushes, and must
+// then never name records a power cut lost.
+func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int, sums []byte, lastHash int64, durable bool) error {
+	var runs []EntryRun
+	unsynced := l.unsynced.Load()
+	batchDurable := durable
+	if l.files != nil && durable {
+		batchDurable = len(ops) > 0 || unsynced != 0
+		runs = entryFileRuns(first, slab, ends, batchDurable)
+	} else {
+		ops = entryRunOps(ops, first, slab, ends)
+	}
+	ops, msg, err := l.seal(ops, st, sums, lastHash)
+	if err != nil {
+		return err
+	}
+	if runs != nil {
+		if err := l.files.AppendEntryRuns(runs, true); err != nil {
+			return err
+		}
+		ops = entryPointerOps(ops, runs)
+	}
+	if !batchDurable && runs == nil {
+		l.unsynced.Add(1)
+	}
+	if err := l.b.Write(ops, batchDurable); err != nil {
+		if runs != nil {
+			if terr := l.files.TruncateEntryRuns(l.lastPtr); terr != nil {
+				l.mu.Lock()
+				l.damaged = fmt.Errorf("a failed commit's entries could not be removed from the entry files: %v", terr)
+				l.mu.Unlock()
+			}
+		}
+		return err
+	}
+	if batchDurable {
+		l.unsynced.CompareAndSwap(unsynced, 0)
 	}
 	l.mu.Lock()
 	l.st, l.ckpt = st, msg
+	if runs != nil {
+		l.lastPtr = runs[len(runs)-1].Ptr
+	}
 	l.mu.Unlock()
 	l.layout = storeLayout
+	return nil
+}
+
+// seal appends to ops the tree hashes since the last commit, the layout
+// version when the store has an older one, and the signed checkpoint of
+// st, which it returns.
+func (l *Log) seal(ops []Op, st logState, sums []byte, lastHash int64) ([]Op, []byte, error) {
+	ops = hashRunOps(ops, lastHash, sums)
+	if l.layout != storeLayout {
+		ops = append(ops, layoutOp())
+	}
+	msg, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}, l.signer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg}), msg, nil
 }
 
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
