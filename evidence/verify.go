@@ -294,8 +294,8 @@ type parsedEntry struct {
 	// runErr and ptr are those of storedEntry.
 	runErr error
 	ptr    []byte
-	sum   [32]byte  // SHA-256 of the canonical bytes (what the next prev names)
-	leaf  tlog.Hash // RFC 6962 leaf hash
+	sum    [32]byte  // SHA-256 of the canonical bytes (what the next prev names)
+	leaf   tlog.Hash // RFC 6962 leaf hash
 }
 
 // scanParsed reads the entries in order and hands them to fn in order,
