@@ -22,3 +22,8 @@ func (c *Case) IngestWithoutRecordHash(ctx context.Context, r io.Reader, name st
 	_, err = c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: "T", Payload: p}})
 	return sums.sha256, err
 }
+
+// LoseBatches makes c's commits to the entry files stop once the records
+// are on disk, as a power cut before their batch reached the disk would:
+// the commit fails, and the case must be closed and opened again.
+func LoseBatches(c *Case) { c.log.loseBatches = true }

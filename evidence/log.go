@@ -58,6 +58,10 @@ type Log struct {
 	// commit's records in the entry files are acknowledged only with a
 	// durable batch, since a power cut could lose the writes before them.
 	unsynced atomic.Uint64
+	// loseBatches, set by tests, makes commits to the entry files stop
+	// after the records are on disk, as a power cut before the batch
+	// reached the disk would.
+	loseBatches bool
 
 	mu    sync.RWMutex // guards st and checkpoint
 	st    logState
@@ -422,6 +426,9 @@ func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int
 			return err
 		}
 		ops = entryPointerOps(ops, runs)
+		if l.loseBatches {
+			return errors.New("test: the batch was lost")
+		}
 	}
 	if !batchDurable && runs == nil {
 		l.unsynced.Add(1)

@@ -54,9 +54,10 @@ func openEntryFiles(dir string, readOnly bool) (*entryFiles, error) {
 		return nil, err
 	}
 	f.curID = 1
-	if len(ids) > 0 {
-		f.curID = ids[len(ids)-1]
+	if len(ids) == 0 {
+		return f, nil // the first commit creates it: a missing file the index names is not replaced by an empty one
 	}
+	f.curID = ids[len(ids)-1]
 	return f, f.openCurrent()
 }
 
@@ -133,8 +134,10 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 	for _, r := range runs {
 		n += recordHeaderLen + len(r.Body) + 1
 	}
-	if f.curSize > 0 && f.curSize+int64(n) > maxEntryFile {
-		f.curID++
+	if f.cur == nil || f.curSize > 0 && f.curSize+int64(n) > maxEntryFile {
+		if f.cur != nil {
+			f.curID++
+		}
 		if err := f.openCurrent(); err != nil {
 			return err
 		}
