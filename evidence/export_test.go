@@ -3,6 +3,8 @@ package evidence
 import (
 	"context"
 	"io"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // IngestWithoutRecordHash preserves r as binaries before record_sha256
@@ -27,3 +29,7 @@ func (c *Case) IngestWithoutRecordHash(ctx context.Context, r io.Reader, name st
 // are on disk, as a power cut before their batch reached the disk would:
 // the commit fails, and the case must be closed and opened again.
 func LoseBatches(c *Case) { c.log.loseBatches = true }
+
+// SignerOf is the key c signs checkpoints with, to open its backend
+// again for writing.
+func SignerOf(c *Case) note.Signer { return c.log.signer }

@@ -1,0 +1,288 @@
+package evidence_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/casefile/casefile/evidence"
+)
+
+var badgerKind = backendKind{"badger", openBadger}
+
+// entryFile is the path of a test case's only entry file.
+func entryFile(b tamperable) string {
+	return filepath.Join(b.(*badgerBackend).dir, "entries", "entries-000001.log")
+}
+
+// editEntryFile rewrites the entry file with the store closed, as an
+// attacker with disk access (or a crash) would.
+func editEntryFile(t *testing.T, b tamperable, fn func(data []byte) []byte) {
+	t.Helper()
+	b.(*badgerBackend).edit(func(dir string) error {
+		p := entryFile(b)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, fn(data), 0o600)
+	})
+}
+
+func readEntryFile(t *testing.T, b tamperable) []byte {
+	t.Helper()
+	data, err := os.ReadFile(entryFile(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// wantProblem fails unless r reports a problem of kind at where whose
+// detail holds detail.
+func wantProblem(t *testing.T, r *evidence.Report, kind, where, detail string) {
+	t.Helper()
+	if r.OK {
+		t.Fatalf("damage not detected: %+v", r)
+	}
+	for _, p := range r.Problems {
+		if p.Kind == kind && p.Where == where && strings.Contains(p.Detail, detail) {
+			return
+		}
+	}
+	t.Fatalf("no problem %q at %q with %q in %+v", kind, where, detail, r.Problems)
+}
+
+// record encodes an entry record as badgerstore writes it (doc.go).
+func record(first uint64, count, flags int, body []byte) []byte {
+	hdr := fmt.Appendf(nil, "#casefile-entries first=%020d count=%06d flags=%d bytes=%010d crc32c=", first, count, flags, len(body))
+	tab := crc32.MakeTable(crc32.Castagnoli)
+	c := crc32.Update(crc32.Checksum(hdr, tab), tab, body)
+	return append(append(fmt.Appendf(hdr, "%08x\n", c), body...), '\n')
+}
+
+// TestEntryFilesHoldDurableCommits: a durable commit's entries are in the
+// entry file as JSON lines between record headers, and its er/ keys hold
+// pointers, not entries.
+func TestEntryFilesHoldDurableCommits(t *testing.T) {
+	_, b := runFixture(t, badgerKind)
+	data := readEntryFile(t, b)
+	if got := bytes.Count(data, []byte("#casefile-entries ")); got != 4 {
+		t.Fatalf("%d records for 4 commits:\n%s", got, data)
+	}
+	if !bytes.Contains(data, []byte("\n{")) || !bytes.Contains(data, []byte(`"n":20`)) {
+		t.Fatalf("entries not readable in the file:\n%s", data)
+	}
+	err := b.Scan([]byte("er/"), nil, func(k, v []byte) error {
+		if v[0] == '{' {
+			return fmt.Errorf("run %x kept inline", k)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTamperEntryFiles(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(data []byte) []byte
+		check  func(t *testing.T, r *evidence.Report)
+	}{
+		{"byte flipped in an entry", func(d []byte) []byte {
+			return bytes.Replace(d, []byte(`"n":25}`), []byte(`"n":52}`), 1)
+		}, func(t *testing.T, r *evidence.Report) {
+			wantProblem(t, r, evidence.ProblemEntry, "entry 25", "stored tree hash")
+			wantProblem(t, r, evidence.ProblemStore, "entry 21", "do not match its checksum")
+		}},
+		{"cut inside the last indexed record", func(d []byte) []byte { return d[:len(d)-10] },
+			func(t *testing.T, r *evidence.Report) {
+				wantProblem(t, r, evidence.ProblemStore, "entry 31", "the file ends inside the record")
+			}},
+		{"file deleted", nil, func(t *testing.T, r *evidence.Report) {
+			wantProblem(t, r, evidence.ProblemStore, "entry file 1", "named by 4 entry run(s) of the index but missing")
+			wantProblem(t, r, evidence.ProblemStore, "entry 0", "missing")
+		}},
+		{"record replaced by another valid one", func(d []byte) []byte {
+			at := bytes.LastIndex(d, []byte("#casefile-entries "))
+			forged := bytes.Replace(d[at:], []byte(`"n":31}`), []byte(`"n":13}`), 1)
+			body := forged[bytes.IndexByte(forged, '\n')+1 : len(forged)-1]
+			return append(d[:at:at], record(31, 1, 2, body)...)
+		}, func(t *testing.T, r *evidence.Report) {
+			wantProblem(t, r, evidence.ProblemEntry, "entry 31", "stored tree hash")
+		}},
+		{"records swapped", func(d []byte) []byte {
+			at := bytes.LastIndex(d, []byte("#casefile-entries "))
+			last := d[at:]
+			first := d[:bytes.Index(d[1:], []byte("#casefile-entries "))+1]
+			mid := d[len(first):at]
+			return append(append(append([]byte(nil), last...), mid...), first...)
+		}, func(t *testing.T, r *evidence.Report) {
+			wantProblem(t, r, evidence.ProblemStore, "entry file 1 offset 0", "not the one the index names")
+		}},
+		{"garbage appended", func(d []byte) []byte { return append(d, "{\"index\":32}\n"...) },
+			func(t *testing.T, r *evidence.Report) {
+				wantProblem(t, r, evidence.ProblemStore, "entry files", "13 more bytes forming no record")
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, b := runFixture(t, badgerKind)
+			if tc.tamper == nil {
+				b.(*badgerBackend).edit(func(string) error { return os.Remove(entryFile(b)) })
+			} else {
+				editEntryFile(t, b, tc.tamper)
+			}
+			before, _ := os.ReadFile(entryFile(b))
+			tc.check(t, mustVerify(t, reopen(t, c, b)))
+			if after, _ := os.ReadFile(entryFile(b)); !bytes.Equal(before, after) {
+				t.Fatal("verification changed the entry file")
+			}
+		})
+	}
+}
+
+func notes(n int) []evidence.Draft {
+	var d []evidence.Draft
+	for i := range n {
+		d = append(d, evidence.Draft{Kind: "note.added", Actor: "T", Payload: map[string]int{"lost": i}})
+	}
+	return d
+}
+
+func openWritable(t *testing.T, c *evidence.Case, b tamperable) (*evidence.Case, error) {
+	t.Helper()
+	return evidence.Open(b, evidence.Config{Signer: evidence.SignerOf(c), Verifier: c.Verifier()})
+}
+
+// TestPowerCutAfterEntryFileSync: the entry files hold a commit made
+// durable whose batch a power cut lost. A read-only verification says so;
+// a writable open indexes it, and the case verifies with it.
+func TestPowerCutAfterEntryFileSync(t *testing.T) {
+	c, b := runFixture(t, badgerKind)
+	ctx := context.Background()
+	size := c.Log().Size()
+	evidence.LoseBatches(c)
+	if _, err := c.Append(ctx, notes(300)...); err == nil {
+		t.Fatal("the lost batch was acknowledged")
+	}
+	r := mustVerify(t, reopen(t, c, b))
+	wantProblem(t, r, evidence.ProblemStore, "entry files", fmt.Sprintf("entries %d to %d were made durable but are not yet indexed", size, size+299))
+	c2, err := openWritable(t, c, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c2.Log().Size(); got != size+300 {
+		t.Fatalf("size after recovery %d, want %d", got, size+300)
+	}
+	if r := mustVerify(t, c2); !r.OK || r.Entries != size+300 {
+		t.Fatalf("after recovery: %+v", r)
+	}
+	if e, err := c2.Entry(size + 299); err != nil || !strings.Contains(string(e.Raw), `"lost":299`) {
+		t.Fatalf("last recovered entry: %v", err)
+	}
+	if _, err := c2.Append(ctx, notes(2)...); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustVerify(t, reopen(t, c, b)); !r.OK {
+		t.Fatalf("after an append to the recovered case: %+v", r.Problems)
+	}
+}
+
+// TestUnacknowledgedRecordsCut: records that were never acknowledged (a
+// commit with ops whose batch is missing, a torn write) are removed by a
+// writable open, and nothing of them is left.
+func TestUnacknowledgedRecordsCut(t *testing.T) {
+	for _, name := range []string{"ops commit", "torn tail"} {
+		t.Run(name, func(t *testing.T) {
+			c, b := runFixture(t, badgerKind)
+			ctx := context.Background()
+			size := c.Log().Size()
+			before := readEntryFile(t, b)
+			if name == "ops commit" {
+				evidence.LoseBatches(c)
+				if _, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte("x/derived"), Value: []byte("v")}}, notes(3)...); err == nil {
+					t.Fatal("the lost batch was acknowledged")
+				}
+			} else {
+				editEntryFile(t, b, func(d []byte) []byte {
+					return append(d, record(size, 1, 2, []byte(`{"index":`))[:60]...)
+				})
+			}
+			if len(readEntryFile(t, b)) == len(before) {
+				t.Fatal("nothing written past the indexed records")
+			}
+			wantProblem(t, mustVerify(t, reopen(t, c, b)), evidence.ProblemStore, "entry files", "a command that writes to the case removes them")
+			c2, err := openWritable(t, c, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c2.Log().Size(); got != size {
+				t.Fatalf("size %d, want %d", got, size)
+			}
+			if !bytes.Equal(readEntryFile(t, b), before) {
+				t.Fatal("the unacknowledged records were not cut off")
+			}
+			if _, err := b.Get([]byte("x/derived")); !errors.Is(err, evidence.ErrNotFound) {
+				t.Fatalf("the lost commit's op: %v", err)
+			}
+			if r := mustVerify(t, c2); !r.OK {
+				t.Fatalf("after the cut: %+v", r.Problems)
+			}
+		})
+	}
+}
+
+// TestEntryFileRecordNotContinuingIsDamage: complete records past the
+// index that do not continue the log are not cut: the writable open fails
+// and changes nothing.
+func TestEntryFileRecordNotContinuingIsDamage(t *testing.T) {
+	c, b := runFixture(t, badgerKind)
+	ctx := context.Background()
+	evidence.LoseBatches(c)
+	for range 2 { // the second commit repeats the first's indexes
+		if _, err := c.Append(ctx, notes(2)...); err == nil {
+			t.Fatal("the lost batch was acknowledged")
+		}
+	}
+	before := readEntryFile(t, b)
+	_, err := openWritable(t, c, b)
+	if !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), "does not continue it") {
+		t.Fatalf("open: %v", err)
+	}
+	if !bytes.Equal(readEntryFile(t, b), before) {
+		t.Fatal("the open changed the entry file")
+	}
+	wantProblem(t, mustVerify(t, reopen(t, c, b)), evidence.ProblemStore, "entry files", "does not continue it")
+}
+
+// TestLazyCommitsStayInline: lazy commits keep their entries in the
+// store's own batch (the database may flush it before any sync, so it
+// must not name records a power cut could lose), and the next durable
+// commit after them must come with its batch.
+func TestLazyCommitsStayInline(t *testing.T) {
+	c, b := newCase(t, badgerKind)
+	ctx := context.Background()
+	before := readEntryFile(t, b)
+	if _, err := c.AppendLazy(ctx, nil, notes(3)...); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readEntryFile(t, b), before) {
+		t.Fatal("a lazy commit wrote to the entry file")
+	}
+	evidence.LoseBatches(c)
+	if _, err := c.Append(ctx, notes(1)...); err == nil {
+		t.Fatal("the lost batch was acknowledged")
+	}
+	data := readEntryFile(t, b)
+	if !bytes.Contains(data[len(before):], []byte(" flags=3 ")) {
+		t.Fatalf("a durable commit after a lazy one is not marked as needing its batch:\n%s", data[len(before):])
+	}
+}
