@@ -145,8 +145,11 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 	if err := roomFor(f.dir, int64(n)); err != nil {
 		return err
 	}
-	buf := make([]byte, 0, n)
-	off := f.curSize
+	// Each record as three parts: its header, the run (not copied), and
+	// the closing newline.
+	hdrs := make([]byte, 0, len(runs)*recordHeaderLen)
+	parts := make([][]byte, 0, 3*len(runs))
+	at := f.curSize
 	for i := range runs {
 		r := &runs[i]
 		var flags uint8
@@ -156,11 +159,13 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 		if r.EndsCommit {
 			flags |= flagEndsCommit
 		}
-		at := len(buf)
-		buf = encodeRecord(buf, r.First, r.Count, flags, r.Body)
-		r.Ptr = pointer{f.curID, off + int64(at), r.First, uint32(r.Count), uint32(len(r.Body))}.encode()
+		h := len(hdrs)
+		hdrs = appendHeader(hdrs, r.First, r.Count, flags, r.Body)
+		parts = append(parts, hdrs[h:len(hdrs):len(hdrs)], r.Body, newline)
+		r.Ptr = pointer{f.curID, at, r.First, uint32(r.Count), uint32(len(r.Body))}.encode()
+		at += int64(recordHeaderLen + len(r.Body) + 1)
 	}
-	if _, err := f.cur.Write(buf); err != nil {
+	if err := writeAll(f.cur, parts); err != nil {
 		if terr := f.cur.Truncate(f.curSize); terr != nil {
 			return fmt.Errorf("entry file %d: %w (and cutting off the partial write failed: %v)", f.curID, err, terr)
 		}
@@ -371,4 +376,12 @@ func completeRecordIn(b []byte) bool {
 		}
 		b = b[i+1:]
 	}
+}
+
+var newline = []byte{'\n'}
+
+// writeJoined writes bufs, in order, as one buffer.
+func writeJoined(f *os.File, bufs [][]byte) error {
+	_, err := f.Write(bytes.Join(bufs, nil))
+	return err
 }

@@ -48,12 +48,17 @@ const (
 
 // encodeRecord appends the record of body to dst.
 func encodeRecord(dst []byte, first uint64, count int, flags uint8, body []byte) []byte {
+	dst = appendHeader(dst, first, count, flags, body)
+	dst = append(dst, body...)
+	return append(dst, '\n')
+}
+
+// appendHeader appends the header of the record of body to dst.
+func appendHeader(dst []byte, first uint64, count int, flags uint8, body []byte) []byte {
 	start := len(dst)
 	dst = fmt.Appendf(dst, recordFormat, first, count, flags, len(body))
 	c := crc32.Update(crc32.Checksum(dst[start:], castagnoli), castagnoli, body)
-	dst = fmt.Appendf(dst, "%08x\n", c)
-	dst = append(dst, body...)
-	return append(dst, '\n')
+	return fmt.Appendf(dst, "%08x\n", c)
 }
 
 // errTorn is a record cut short or failing its checksum.
