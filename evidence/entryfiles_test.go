@@ -93,16 +93,16 @@ func TestEntryFilesHoldDurableCommits(t *testing.T) {
 func TestTamperEntryFiles(t *testing.T) {
 	cases := []struct {
 		name   string
-		tamper func(data []byte) []byte
+		tamper func(b tamperable, data []byte) []byte
 		check  func(t *testing.T, r *evidence.Report)
 	}{
-		{"byte flipped in an entry", func(d []byte) []byte {
+		{"byte flipped in an entry", func(_ tamperable, d []byte) []byte {
 			return bytes.Replace(d, []byte(`"n":25}`), []byte(`"n":52}`), 1)
 		}, func(t *testing.T, r *evidence.Report) {
 			wantProblem(t, r, evidence.ProblemEntry, "entry 25", "stored tree hash")
 			wantProblem(t, r, evidence.ProblemStore, "entry 21", "do not match its checksum")
 		}},
-		{"cut inside the last indexed record", func(d []byte) []byte { return d[:len(d)-10] },
+		{"cut inside the last indexed record", func(_ tamperable, d []byte) []byte { return d[:len(d)-10] },
 			func(t *testing.T, r *evidence.Report) {
 				wantProblem(t, r, evidence.ProblemStore, "entry 31", "the file ends inside the record")
 			}},
@@ -110,7 +110,7 @@ func TestTamperEntryFiles(t *testing.T) {
 			wantProblem(t, r, evidence.ProblemStore, "entry file 1", "named by 4 entry run(s) of the index but missing")
 			wantProblem(t, r, evidence.ProblemStore, "entry 0", "missing")
 		}},
-		{"record replaced by another valid one", func(d []byte) []byte {
+		{"record replaced by another valid one", func(_ tamperable, d []byte) []byte {
 			at := bytes.LastIndex(d, []byte("#casefile-entries "))
 			forged := bytes.Replace(d[at:], []byte(`"n":31}`), []byte(`"n":13}`), 1)
 			body := forged[bytes.IndexByte(forged, '\n')+1 : len(forged)-1]
@@ -118,7 +118,7 @@ func TestTamperEntryFiles(t *testing.T) {
 		}, func(t *testing.T, r *evidence.Report) {
 			wantProblem(t, r, evidence.ProblemEntry, "entry 31", "stored tree hash")
 		}},
-		{"records swapped", func(d []byte) []byte {
+		{"records swapped", func(_ tamperable, d []byte) []byte {
 			at := bytes.LastIndex(d, []byte("#casefile-entries "))
 			last := d[at:]
 			first := d[:bytes.Index(d[1:], []byte("#casefile-entries "))+1]
@@ -127,7 +127,13 @@ func TestTamperEntryFiles(t *testing.T) {
 		}, func(t *testing.T, r *evidence.Report) {
 			wantProblem(t, r, evidence.ProblemStore, "entry file 1 offset 0", "not the one the index names")
 		}},
-		{"garbage appended", func(d []byte) []byte { return append(d, "{\"index\":32}\n"...) },
+		{"stray file", func(b tamperable, d []byte) []byte {
+			os.WriteFile(filepath.Join(filepath.Dir(entryFile(b)), "entries-1.log"), d, 0o600)
+			return d
+		}, func(t *testing.T, r *evidence.Report) {
+			wantProblem(t, r, evidence.ProblemStore, "entries/entries-1.log", "unexpected file")
+		}},
+		{"garbage appended", func(_ tamperable, d []byte) []byte { return append(d, "{\"index\":32}\n"...) },
 			func(t *testing.T, r *evidence.Report) {
 				wantProblem(t, r, evidence.ProblemStore, "entry files", "13 more bytes forming no record")
 			}},
@@ -138,7 +144,7 @@ func TestTamperEntryFiles(t *testing.T) {
 			if tc.tamper == nil {
 				b.(*badgerBackend).edit(func(string) error { return os.Remove(entryFile(b)) })
 			} else {
-				editEntryFile(t, b, tc.tamper)
+				editEntryFile(t, b, func(d []byte) []byte { return tc.tamper(b, d) })
 			}
 			before, _ := os.ReadFile(entryFile(b))
 			tc.check(t, mustVerify(t, reopen(t, c, b)))
@@ -285,4 +291,44 @@ func TestLazyCommitsStayInline(t *testing.T) {
 	if !bytes.Contains(data[len(before):], []byte(" flags=3 ")) {
 		t.Fatalf("a durable commit after a lazy one is not marked as needing its batch:\n%s", data[len(before):])
 	}
+}
+
+// TestEntryFileDamageRefusedAtOpen: a missing entry file the index names
+// is left missing (the case opens to be verified, not appended to); an
+// unindexed record damaged in the middle of others (no torn write looks
+// like that) makes a writable open fail, leaving the file as it is.
+func TestEntryFileDamageRefusedAtOpen(t *testing.T) {
+	t.Run("file missing", func(t *testing.T) {
+		c, b := runFixture(t, badgerKind)
+		b.(*badgerBackend).edit(func(string) error { return os.Remove(entryFile(b)) })
+		c2, err := openWritable(t, c, b) // opens to be verified, not appended to
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c2.Append(context.Background(), notes(1)...); err == nil || !strings.Contains(err.Error(), "entries-000001.log named by the index is missing") {
+			t.Fatalf("append: %v", err)
+		}
+		if _, err := os.Stat(entryFile(b)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the open created the missing file: %v", err)
+		}
+	})
+	t.Run("damaged record before a whole one", func(t *testing.T) {
+		c, b := runFixture(t, badgerKind)
+		evidence.LoseBatches(c)
+		if _, err := c.Append(context.Background(), notes(3)...); err == nil {
+			t.Fatal("the lost batch was acknowledged")
+		}
+		size := c.Log().Size()
+		editEntryFile(t, b, func(d []byte) []byte {
+			d = bytes.Replace(d, []byte(`"lost":1}`), []byte(`"lost":7}`), 1)
+			return append(d, record(size+3, 1, 2, []byte(`{}`))...)
+		})
+		before := readEntryFile(t, b)
+		if _, err := openWritable(t, c, b); !errors.Is(err, evidence.ErrStoreDamaged) || !strings.Contains(err.Error(), "not a torn write") {
+			t.Fatalf("open: %v", err)
+		}
+		if !bytes.Equal(readEntryFile(t, b), before) {
+			t.Fatal("the open changed the entry file")
+		}
+	})
 }

@@ -34,6 +34,13 @@ func (s *Store) CheckEntryFiles(indexed [][]byte, problem func(where, detail str
 	if err != nil {
 		return err
 	}
+	if ents, err := os.ReadDir(f.dir); err == nil {
+		for _, e := range ents {
+			if !e.Type().IsRegular() || !entryFileName.MatchString(e.Name()) {
+				problem("entries/"+e.Name(), "unexpected file in the entry file directory")
+			}
+		}
+	}
 	onDisk := map[uint32]bool{}
 	for _, id := range ids {
 		onDisk[id] = true
