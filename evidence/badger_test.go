@@ -37,6 +37,20 @@ func (b *badgerBackend) reopen() {
 	b.cur.Store(s)
 }
 
+// readOnly opens the store read-only until the next edit or reopen, as
+// verification opens a case: nothing is recovered or cut.
+func (b *badgerBackend) readOnly() {
+	b.t.Helper()
+	if err := b.store().Close(); err != nil {
+		b.t.Fatalf("close the store: %v", err)
+	}
+	s, err := badgerstore.Open(b.dir, badgerstore.Options{ReadOnly: true})
+	if err != nil {
+		b.t.Fatalf("open the store read-only: %v", err)
+	}
+	b.cur.Store(s)
+}
+
 // edit closes the store, applies fn to its directory and opens it again.
 func (b *badgerBackend) edit(fn func(dir string) error) {
 	b.t.Helper()
@@ -120,6 +134,7 @@ func (b *badgerBackend) EntryRunsAfter(after []byte) ([]evidence.EntryRun, int64
 func (b *badgerBackend) TruncateEntryRuns(keep []byte) error {
 	return b.store().TruncateEntryRuns(keep)
 }
+func (b *badgerBackend) WritableEntryFiles() bool { return b.store().WritableEntryFiles() }
 func (b *badgerBackend) CheckEntryFiles(indexed [][]byte, problem func(where, detail string)) error {
 	return b.store().CheckEntryFiles(indexed, problem)
 }

@@ -31,6 +31,9 @@ type EntryFiles interface {
 	// TruncateEntryRuns removes every byte after the record keep names
 	// (nil: every record): records never acknowledged, a torn write.
 	TruncateEntryRuns(keep []byte) error
+	// WritableEntryFiles says whether the store was opened for writing,
+	// so that TruncateEntryRuns may be called.
+	WritableEntryFiles() bool
 	// CheckEntryFiles reports, through problem, every byte of the entry
 	// files that belongs to none of the indexed records (in log order),
 	// or whose record does not match its pointer, except what follows the

@@ -35,6 +35,16 @@ func editEntryFile(t *testing.T, b tamperable, fn func(data []byte) []byte) {
 	})
 }
 
+// verifyReadOnly verifies the case in b as `casefile verify` does, with
+// the store opened read-only, and opens it writable again.
+func verifyReadOnly(t *testing.T, c *evidence.Case, b tamperable) *evidence.Report {
+	t.Helper()
+	bb := b.(*badgerBackend)
+	bb.readOnly()
+	defer bb.edit(func(string) error { return nil })
+	return mustVerify(t, reopen(t, c, b))
+}
+
 func readEntryFile(t *testing.T, b tamperable) []byte {
 	t.Helper()
 	data, err := os.ReadFile(entryFile(b))
@@ -147,7 +157,7 @@ func TestTamperEntryFiles(t *testing.T) {
 				editEntryFile(t, b, func(d []byte) []byte { return tc.tamper(b, d) })
 			}
 			before, _ := os.ReadFile(entryFile(b))
-			tc.check(t, mustVerify(t, reopen(t, c, b)))
+			tc.check(t, verifyReadOnly(t, c, b))
 			if after, _ := os.ReadFile(entryFile(b)); !bytes.Equal(before, after) {
 				t.Fatal("verification changed the entry file")
 			}
@@ -179,7 +189,7 @@ func TestPowerCutAfterEntryFileSync(t *testing.T) {
 	if _, err := c.Append(ctx, notes(300)...); err == nil {
 		t.Fatal("the lost batch was acknowledged")
 	}
-	r := mustVerify(t, reopen(t, c, b))
+	r := verifyReadOnly(t, c, b)
 	wantProblem(t, r, evidence.ProblemStore, "entry files", fmt.Sprintf("entries %d to %d were made durable but are not yet indexed", size, size+299))
 	c2, err := openWritable(t, c, b)
 	if err != nil {
@@ -197,7 +207,7 @@ func TestPowerCutAfterEntryFileSync(t *testing.T) {
 	if _, err := c2.Append(ctx, notes(2)...); err != nil {
 		t.Fatal(err)
 	}
-	if r := mustVerify(t, reopen(t, c, b)); !r.OK {
+	if r := verifyReadOnly(t, c, b); !r.OK {
 		t.Fatalf("after an append to the recovered case: %+v", r.Problems)
 	}
 }
@@ -225,7 +235,7 @@ func TestUnacknowledgedRecordsCut(t *testing.T) {
 			if len(readEntryFile(t, b)) == len(before) {
 				t.Fatal("nothing written past the indexed records")
 			}
-			wantProblem(t, mustVerify(t, reopen(t, c, b)), evidence.ProblemStore, "entry files", "a command that writes to the case removes them")
+			wantProblem(t, verifyReadOnly(t, c, b), evidence.ProblemStore, "entry files", "a command that writes to the case removes them")
 			c2, err := openWritable(t, c, b)
 			if err != nil {
 				t.Fatal(err)
@@ -266,7 +276,7 @@ func TestEntryFileRecordNotContinuingIsDamage(t *testing.T) {
 	if !bytes.Equal(readEntryFile(t, b), before) {
 		t.Fatal("the open changed the entry file")
 	}
-	wantProblem(t, mustVerify(t, reopen(t, c, b)), evidence.ProblemStore, "entry files", "does not continue it")
+	wantProblem(t, verifyReadOnly(t, c, b), evidence.ProblemStore, "entry files", "does not continue it")
 }
 
 // TestLazyCommitsStayInline: lazy commits keep their entries in the
@@ -329,6 +339,41 @@ func TestEntryFileDamageRefusedAtOpen(t *testing.T) {
 		}
 		if !bytes.Equal(readEntryFile(t, b), before) {
 			t.Fatal("the open changed the entry file")
+		}
+	})
+}
+
+// TestRecoverWithoutKey: a writable open without the signing key (the
+// database's recovery after a kill) cuts records never acknowledged but
+// keeps acknowledged ones, which only an open that can sign indexes.
+func TestRecoverWithoutKey(t *testing.T) {
+	ctx := context.Background()
+	t.Run("ops commit cut", func(t *testing.T) {
+		c, b := runFixture(t, badgerKind)
+		before := readEntryFile(t, b)
+		evidence.LoseBatches(c)
+		if _, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte("x/derived"), Value: []byte("v")}}, notes(2)...); err == nil {
+			t.Fatal("the lost batch was acknowledged")
+		}
+		reopen(t, c, b)
+		if !bytes.Equal(readEntryFile(t, b), before) {
+			t.Fatal("the record never acknowledged was not cut")
+		}
+	})
+	t.Run("entries kept", func(t *testing.T) {
+		c, b := runFixture(t, badgerKind)
+		size := c.Log().Size()
+		evidence.LoseBatches(c)
+		if _, err := c.Append(ctx, notes(2)...); err == nil {
+			t.Fatal("the lost batch was acknowledged")
+		}
+		lost := readEntryFile(t, b)
+		if c2 := reopen(t, c, b); c2.Log().Size() != size || !bytes.Equal(readEntryFile(t, b), lost) {
+			t.Fatal("an open without the key changed the acknowledged records")
+		}
+		c3, err := openWritable(t, c, b)
+		if err != nil || c3.Log().Size() != size+2 {
+			t.Fatalf("open with the key: %v", err)
 		}
 	})
 }

@@ -93,8 +93,19 @@ func checkContinues(r EntryRun, size uint64, last [32]byte) (uint64, [32]byte, e
 
 // recoverEntryFiles, at a writable open, removes the records never
 // acknowledged and indexes the acknowledged ones (judgeTail), with a new
-// signed checkpoint.
+// signed checkpoint. Without the signing key (a store opened writable to
+// let the database recover) it only removes: the acknowledged records
+// wait for an open that can sign, and damage is left for verification
+// to report.
 func (l *Log) recoverEntryFiles() error {
+	err := l.recoverTail()
+	if err != nil && l.signer == nil {
+		return nil // left as it is, for verification to report
+	}
+	return err
+}
+
+func (l *Log) recoverTail() error {
 	runs, torn, err := l.files.EntryRunsAfter(l.lastPtr)
 	if err != nil {
 		return err
@@ -115,7 +126,7 @@ func (l *Log) recoverEntryFiles() error {
 			return err
 		}
 	}
-	if len(t.ack) == 0 {
+	if len(t.ack) == 0 || l.signer == nil {
 		return nil
 	}
 	return l.reindex(t.ack)

@@ -310,4 +310,9 @@ func dropUnindexedEntryRecords(t *testing.T, b tamperable) {
 	if err := ef.TruncateEntryRuns(last); err != nil {
 		t.Fatal(err)
 	}
+	if last == nil {
+		b.Delete([]byte("entryfiles"))
+	} else {
+		b.Corrupt([]byte("entryfiles"), last)
+	}
 }

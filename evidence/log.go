@@ -129,7 +129,7 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 		// A store that cannot be appended to can still be listed and verified.
 		l.damaged = l.loadTail(size)
 	}
-	if l.files != nil && signer != nil && l.damaged == nil {
+	if l.files != nil && l.damaged == nil && l.files.WritableEntryFiles() {
 		if err := l.recoverEntryFiles(); err != nil {
 			return nil, fmt.Errorf("open log: %w", err)
 		}

@@ -277,6 +277,9 @@ func (s *Store) EntryRunsAfter(after []byte) (runs []evidence.EntryRun, torn int
 	return runs, torn, nil
 }
 
+// WritableEntryFiles implements evidence.EntryFiles.
+func (s *Store) WritableEntryFiles() bool { return !s.entries.readOnly }
+
 // TruncateEntryRuns implements evidence.EntryFiles: the file of keep is
 // cut after it and later files emptied (nil: every file emptied).
 func (s *Store) TruncateEntryRuns(keep []byte) error {
