@@ -377,98 +377,23 @@ func (l *Log) commit(reqs []*appendReq) {
 		}
 	}
 	hashLeaves(len(all)-len(all)%leafChunk, len(all))
-	hashing.Wait()
-	for _, h := range leaves {
-		st.tree.append(h, emit)
-	}
 	durable := false
 	for _, r := range reqs {
 		durable = durable || !r.lazy
 	}
-	err := l.write(ops, st, firstIndex, raws, ends, sums, lastHash, durable)
+	// The entries go to the entry files (and the disk) while the tree
+	// and the checkpoint are computed.
+	fw := l.startFileWrite(firstIndex, raws, ends, len(ops) > 0, durable)
+	hashing.Wait()
+	for _, h := range leaves {
+		st.tree.append(h, emit)
+	}
+	err := l.write(ops, st, firstIndex, raws, ends, sums, lastHash, durable, fw)
 	if err != nil {
 		for _, r := range reqs {
 			r.entries, r.err = nil, fmt.Errorf("commit entries: %w", err)
 		}
 	}
-}
-
-// write commits a new state of the log: ops (the requests' own), the
-// entries (their canonical bytes in slab, entry j ending at ends[j], the
-// first at index first), the tree hashes since the last commit (sums,
-// the last numbered lastHash) and a signed checkpoint of st.
-//
-// A durable commit to a backend with entry files writes the entries
-// there first, with one fdatasync, then the batch indexing them; the
-// batch is durable only when the records say they need it (WithBatch:
-// the commit carries ops, or writes before it are not durable): an
-// entries-only commit is whole once its records are on disk, since a
-// writable open indexes records the batch did not (recoverEntryFiles).
-// Lazy commits keep their entries inline, as before layout 4: their
-// batch may reach the disk through the database's own flushes, and must
-// then never name records a power cut lost.
-func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int, sums []byte, lastHash int64, durable bool) error {
-	var runs []EntryRun
-	unsynced := l.unsynced.Load()
-	batchDurable := durable
-	if l.files != nil && durable {
-		batchDurable = len(ops) > 0 || unsynced != 0
-		runs = entryFileRuns(first, slab, ends, batchDurable)
-	} else {
-		ops = entryRunOps(ops, first, slab, ends)
-	}
-	ops, msg, err := l.seal(ops, st, sums, lastHash)
-	if err != nil {
-		return err
-	}
-	if runs != nil {
-		if err := l.files.AppendEntryRuns(runs, true); err != nil {
-			return err
-		}
-		ops = entryPointerOps(ops, runs)
-		if l.loseBatches {
-			return errors.New("test: the batch was lost")
-		}
-	}
-	if !batchDurable && runs == nil {
-		l.unsynced.Add(1)
-	}
-	if err := l.b.Write(ops, batchDurable); err != nil {
-		if runs != nil {
-			if terr := l.files.TruncateEntryRuns(l.lastPtr); terr != nil {
-				l.mu.Lock()
-				l.damaged = fmt.Errorf("a failed commit's entries could not be removed from the entry files: %v", terr)
-				l.mu.Unlock()
-			}
-		}
-		return err
-	}
-	if batchDurable {
-		l.unsynced.CompareAndSwap(unsynced, 0)
-	}
-	l.mu.Lock()
-	l.st, l.ckpt = st, msg
-	if runs != nil {
-		l.lastPtr = runs[len(runs)-1].Ptr
-	}
-	l.mu.Unlock()
-	l.layout = storeLayout
-	return nil
-}
-
-// seal appends to ops the tree hashes since the last commit, the layout
-// version when the store has an older one, and the signed checkpoint of
-// st, which it returns.
-func (l *Log) seal(ops []Op, st logState, sums []byte, lastHash int64) ([]Op, []byte, error) {
-	ops = hashRunOps(ops, lastHash, sums)
-	if l.layout != storeLayout {
-		ops = append(ops, layoutOp())
-	}
-	msg, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}, l.signer)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg}), msg, nil
 }
 
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
