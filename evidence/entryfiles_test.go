@@ -3,6 +3,7 @@ package evidence_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/casefile/casefile/evidence"
 )
@@ -209,6 +212,51 @@ func TestPowerCutAfterEntryFileSync(t *testing.T) {
 	}
 	if r := verifyReadOnly(t, c, b); !r.OK {
 		t.Fatalf("after an append to the recovered case: %+v", r.Problems)
+	}
+}
+
+// TestPowerCutLosesSeveralCommits: each commit the entry files kept gets
+// its checkpoint back, the very note it signed.
+func TestPowerCutLosesSeveralCommits(t *testing.T) {
+	c, b := runFixture(t, badgerKind)
+	ctx := context.Background()
+	size := c.Log().Size()
+	var notes2 [][]byte
+	for i := range 3 {
+		if _, err := c.Append(ctx, notes(1+i)...); err != nil {
+			t.Fatal(err)
+		}
+		notes2 = append(notes2, c.Log().Checkpoint())
+	}
+	// The batches of the three commits are lost: their keys go, as after
+	// a power cut before the database reached the disk.
+	var ptr []byte
+	err := b.Scan([]byte("er/"), nil, func(k, v []byte) error {
+		if binary.BigEndian.Uint64(k[3:]) == size-1 {
+			ptr = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil || ptr == nil {
+		t.Fatalf("the last run before the lost commits: %v", err)
+	}
+	for _, end := range []uint64{size + 1, size + 3, size + 6} {
+		b.Delete(key("er/", end-1))
+		b.Delete(key("k/", end))
+	}
+	dropStoredHashesFrom(t, b, uint64(tlog.StoredHashCount(int64(size))))
+	b.Corrupt([]byte("entryfiles"), ptr)
+	c2, err := openWritable(t, c, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range []uint64{size + 1, size + 3, size + 6} {
+		if got, err := b.Get(key("k/", at)); err != nil || !bytes.Equal(got, notes2[i]) {
+			t.Fatalf("checkpoint %d after recovery: %v\n%s\nwant\n%s", at, err, got, notes2[i])
+		}
+	}
+	if r := mustVerify(t, c2); !r.OK || r.Entries != size+6 {
+		t.Fatalf("after recovery: %+v", r)
 	}
 }
 

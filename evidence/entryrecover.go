@@ -133,8 +133,9 @@ func (l *Log) recoverTail() error {
 }
 
 // reindex writes, durably, the index of runs already in the entry files
-// and checked to continue the log: their pointers, tree hashes and a
-// signed checkpoint.
+// and checked to continue the log: their pointers, tree hashes and the
+// signed checkpoint of each commit they hold (Ed25519 signatures are
+// deterministic: the same notes the commits signed).
 func (l *Log) reindex(runs []EntryRun) error {
 	st := l.st
 	st.tree = st.tree.clone()
@@ -144,7 +145,8 @@ func (l *Log) reindex(runs []EntryRun) error {
 		sums = append(sums, s.hash[:]...)
 		lastHash = s.index
 	}
-	for _, r := range runs {
+	var ops []Op
+	for i, r := range runs {
 		for _, raw := range bytes.Split(r.Body, []byte{'\n'}) {
 			e, err := ParseEntry(raw)
 			if err != nil {
@@ -153,8 +155,15 @@ func (l *Log) reindex(runs []EntryRun) error {
 			st.tree.append(e.LeafHash(), emit)
 			st.size, st.last, st.lastTime = st.size+1, e.Hash(), e.Time
 		}
+		if r.EndsCommit && i < len(runs)-1 { // the last commit's is seal's
+			msg, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}, l.signer)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg})
+		}
 	}
-	ops, msg, err := l.seal(entryPointerOps(nil, runs), st, sums, lastHash)
+	ops, msg, err := l.seal(entryPointerOps(ops, runs), st, sums, lastHash)
 	if err != nil {
 		return err
 	}
