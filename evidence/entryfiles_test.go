@@ -425,3 +425,78 @@ func TestRecoverWithoutKey(t *testing.T) {
 		}
 	})
 }
+
+// TestLayout3CaseAppendsToEntryFiles: a case of layout 3 (every run inline
+// in its er/ key) opens and verifies; its next durable commits go to the
+// entry files, and the log verifies, walks and proves across both.
+func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
+	b := openBadger(t)
+	s, v := testKeys(t)
+	ctx := context.Background()
+	inline := struct{ tamperable }{b} // a backend without entry files writes layout 3's runs
+	c, err := evidence.Open(inline, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "layout 3"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Append(ctx, notes(40)...); err != nil {
+		t.Fatal(err)
+	}
+	b.Corrupt([]byte("layout"), []byte("3"))
+	oldSize := c.Log().Size()
+	_, oldCk, err := c.CheckpointAt(oldSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustVerify(t, c); !r.OK {
+		t.Fatalf("layout 3 case: %+v", r.Problems)
+	}
+	if _, err := c.Append(ctx, notes(30)...); err != nil {
+		t.Fatal(err)
+	}
+	if got := layoutOf(t, b); got != "4" {
+		t.Fatalf("layout after the first append: %q", got)
+	}
+	var inlineRuns, pointers int
+	err = b.Scan([]byte("er/"), nil, func(_, v []byte) error {
+		if v[0] == '{' {
+			inlineRuns++
+		} else {
+			pointers++
+		}
+		return nil
+	})
+	if err != nil || inlineRuns == 0 || pointers == 0 {
+		t.Fatalf("%d inline runs, %d in the entry files: %v", inlineRuns, pointers, err)
+	}
+	if r := verifyReadOnly(t, c, b); !r.OK || r.Entries != oldSize+30 {
+		t.Fatalf("after appending to the entry files: %+v", r)
+	}
+	c, err = evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ch evidence.ChainChecker
+	for e, err := range c.Walk(0, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, ck, err := c.CheckpointAt(c.Log().Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.CheckCheckpoint(ck); err != nil {
+		t.Fatalf("walk across layouts: %v", err)
+	}
+	checkProofsAcrossLayouts(t, c, oldSize, oldCk, ck)
+}
