@@ -11,13 +11,13 @@ import (
 // database sync: the run's er/ key then holds a pointer to its record
 // (any value not starting with '{', which every inline run starts with).
 // The Backend batch that indexes a record is written after the record is
-// on disk; see commitToFiles and recoverEntryFiles for what that means
+// on disk; see Log.write and recoverEntryFiles for what that means
 // after a crash.
 type EntryFiles interface {
-	// AppendEntryRuns writes one record per run, all with one write, and,
-	// when sync is set, makes them durable before returning. It sets each
-	// run's Ptr, the value to store under its er/ key.
-	AppendEntryRuns(runs []EntryRun, sync bool) error
+	// AppendEntryRuns writes one record per run, all with one write, and
+	// makes them durable before returning. It sets each run's Ptr, the
+	// value to store under its er/ key.
+	AppendEntryRuns(runs []EntryRun) error
 	// ReadEntryRun returns the body of the record ptr names. When the
 	// record's checksum does not match, it returns the body it read with
 	// an error wrapping ErrStoreDamaged, so that verification can still

@@ -26,7 +26,7 @@ func (l *Log) startFileWrite(first uint64, slab []byte, ends []int, hasOps, dura
 	unsynced := l.unsynced.Load()
 	withBatch := hasOps || unsynced != 0
 	fw := &fileWrite{runs: entryFileRuns(first, slab, ends, withBatch), withBatch: withBatch, unsynced: unsynced, done: make(chan error, 1)}
-	go func() { fw.done <- l.files.AppendEntryRuns(fw.runs, true) }()
+	go func() { fw.done <- l.files.AppendEntryRuns(fw.runs) }()
 	return fw
 }
 

@@ -123,7 +123,7 @@ func (f *entryFiles) file(id uint32) (*os.File, error) {
 
 // AppendEntryRuns implements evidence.EntryFiles. A failed write cuts off
 // whatever part of it reached the file.
-func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
+func (s *Store) AppendEntryRuns(runs []evidence.EntryRun) error {
 	f := s.entries
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -148,7 +148,6 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 	// Each record as three parts: its header, the run (not copied), and
 	// the closing newline.
 	hdrs := make([]byte, 0, len(runs)*recordHeaderLen)
-	parts := make([][]byte, 0, 3*len(runs))
 	at := f.curSize
 	for i := range runs {
 		r := &runs[i]
@@ -159,11 +158,13 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 		if r.EndsCommit {
 			flags |= flagEndsCommit
 		}
-		h := len(hdrs)
 		hdrs = appendHeader(hdrs, r.First, r.Count, flags, r.Body)
-		parts = append(parts, hdrs[h:len(hdrs):len(hdrs)], r.Body, newline)
 		r.Ptr = pointer{f.curID, at, r.First, uint32(r.Count), uint32(len(r.Body))}.encode()
 		at += int64(recordHeaderLen + len(r.Body) + 1)
+	}
+	parts := make([][]byte, 0, 3*len(runs))
+	for i, r := range runs {
+		parts = append(parts, hdrs[i*recordHeaderLen:(i+1)*recordHeaderLen], r.Body, newline)
 	}
 	if err := writeAll(f.cur, parts); err != nil {
 		if terr := f.cur.Truncate(f.curSize); terr != nil {
@@ -175,9 +176,6 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, sync bool) error {
 		return fmt.Errorf("entry file %d: %w", f.curID, err)
 	}
 	f.curSize += int64(n)
-	if !sync {
-		return nil
-	}
 	if err := fdatasync(f.cur); err != nil {
 		return fmt.Errorf("sync entry file %d: %w", f.curID, err)
 	}
