@@ -139,7 +139,10 @@ func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
 			next, known = last+1, true
 			return err
 		}
-		run := splitRun(last, bytes.Clone(v))
+		if ptr == nil {
+			v = bytes.Clone(v) // the store's buffer; a record read is the caller's already
+		}
+		run := splitRun(last, v)
 		start, fits := run.first()
 		if known && (!fits || start != next) {
 			if e, err := ParseEntry(run.parts[0]); err == nil && e.Index == next {
