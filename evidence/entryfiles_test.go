@@ -500,3 +500,50 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 	}
 	checkProofsAcrossLayouts(t, c, oldSize, oldCk, ck)
 }
+
+// failingWrites is a badger backend whose batches fail while fail is set.
+type failingWrites struct {
+	*badgerBackend
+	fail bool
+}
+
+func (f *failingWrites) Write(ops []evidence.Op, durable bool) error {
+	if f.fail {
+		return errors.New("the database refused the batch")
+	}
+	return f.badgerBackend.Write(ops, durable)
+}
+
+// TestFailedBatchCutsItsRecords: a commit whose batch fails takes its
+// records back out of the entry file, so that no open indexes entries
+// whose commit returned an error.
+func TestFailedBatchCutsItsRecords(t *testing.T) {
+	b := &failingWrites{badgerBackend: openBadger(t).(*badgerBackend)}
+	s, v := testKeys(t)
+	ctx := context.Background()
+	c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	before := readEntryFile(t, b.badgerBackend)
+	b.fail = true
+	if _, err := c.Append(ctx, notes(5)...); err == nil {
+		t.Fatal("a failed batch was acknowledged")
+	}
+	if !bytes.Equal(readEntryFile(t, b.badgerBackend), before) {
+		t.Fatal("the failed commit's records are still in the entry file")
+	}
+	b.fail = false
+	if _, err := c.Append(ctx, notes(2)...); err != nil {
+		t.Fatal(err)
+	}
+	if c2, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v}); err != nil || c2.Log().Size() != 3 {
+		t.Fatalf("reopen: %v", err)
+	}
+	if r := verifyReadOnly(t, c, b.badgerBackend); !r.OK || r.Entries != 3 {
+		t.Fatalf("after a failed commit: %+v", r)
+	}
+}
