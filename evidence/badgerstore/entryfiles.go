@@ -28,12 +28,15 @@ type entryFiles struct {
 	dir      string
 	readOnly bool
 
+	// mu serialises appends and cuts (held through the fdatasync); fmu
+	// guards files, so that reads do not wait for a commit's sync.
 	mu      sync.Mutex
 	cur     *os.File
 	curID   uint32
 	curSize int64
-	files   map[uint32]*os.File
 	newFile bool
+	fmu     sync.RWMutex
+	files   map[uint32]*os.File
 }
 
 // maxEntryFile is the size past which a commit starts a new entry file.
@@ -95,18 +98,26 @@ func (f *entryFiles) openCurrent() error {
 		fh.Close()
 		return err
 	}
+	f.fmu.Lock()
 	if old := f.files[f.curID]; old != nil {
 		old.Close()
 	}
-	f.cur, f.curSize, f.newFile = fh, st.Size(), st.Size() == 0
 	f.files[f.curID] = fh
+	f.fmu.Unlock()
+	f.cur, f.curSize, f.newFile = fh, st.Size(), st.Size() == 0
 	return nil
 }
 
 // file returns the open entry file id, opening it for reading if needed.
 func (f *entryFiles) file(id uint32) (*os.File, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.fmu.RLock()
+	fh := f.files[id]
+	f.fmu.RUnlock()
+	if fh != nil {
+		return fh, nil
+	}
+	f.fmu.Lock()
+	defer f.fmu.Unlock()
 	if fh := f.files[id]; fh != nil {
 		return fh, nil
 	}
@@ -175,10 +186,13 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun) error {
 		}
 		return fmt.Errorf("entry file %d: %w", f.curID, err)
 	}
-	f.curSize += int64(n)
 	if err := fdatasync(f.cur); err != nil {
+		if terr := f.cur.Truncate(f.curSize); terr != nil {
+			return fmt.Errorf("sync entry file %d: %w (and cutting off the records not synced failed: %v)", f.curID, err, terr)
+		}
 		return fmt.Errorf("sync entry file %d: %w", f.curID, err)
 	}
+	f.curSize += int64(n)
 	if f.newFile {
 		if d, err := os.Open(f.dir); err == nil {
 			err = d.Sync()
@@ -318,8 +332,8 @@ func (s *Store) TruncateEntryRuns(keep []byte) error {
 }
 
 func (f *entryFiles) close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.fmu.Lock()
+	defer f.fmu.Unlock()
 	var first error
 	for _, fh := range f.files {
 		if err := fh.Close(); err != nil && first == nil {
