@@ -547,3 +547,24 @@ func TestFailedBatchCutsItsRecords(t *testing.T) {
 		t.Fatalf("after a failed commit: %+v", r)
 	}
 }
+
+// TestTamperEntryFilesKey: the key recovery starts from must name the
+// last indexed record.
+func TestTamperEntryFilesKey(t *testing.T) {
+	c, b := runFixture(t, badgerKind)
+	var first []byte
+	err := b.Scan([]byte("er/"), nil, func(_, v []byte) error {
+		if first == nil {
+			first = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Corrupt([]byte("entryfiles"), first)
+	wantProblem(t, verifyReadOnly(t, c, b), evidence.ProblemStore, "entry files", "the key entryfiles does not name the last record")
+	if _, err := openWritable(t, c, b); !errors.Is(err, evidence.ErrStoreDamaged) {
+		t.Fatalf("writable open: %v", err)
+	}
+}

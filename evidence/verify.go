@@ -165,7 +165,7 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 		c.verifyTrusted(r, t, root, ok, latest)
 	}
 	if ef, ok := c.b.(EntryFiles); ok {
-		verifyEntryFiles(r, ef, tail)
+		verifyEntryFiles(r, c.b, ef, tail)
 	}
 	stored := c.storedArtefacts(r)
 	release()

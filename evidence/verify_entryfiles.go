@@ -1,6 +1,10 @@
 package evidence
 
-import "fmt"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
 
 // walkedLog is what verification's walk of the entries found: the
 // pointers of the runs kept in entry files, in log order, and the log's
@@ -16,7 +20,7 @@ type walkedLog struct {
 // last one. Records after it are reported for what they are (judgeTail):
 // acknowledged entries not yet indexed, or an interrupted commit's bytes,
 // which a writable open indexes or removes; this check changes nothing.
-func verifyEntryFiles(r *Report, ef EntryFiles, w walkedLog) {
+func verifyEntryFiles(r *Report, b Backend, ef EntryFiles, w walkedLog) {
 	problem := func(where, detail string) { r.add(ProblemStore, where, "%s", detail) }
 	if err := ef.CheckEntryFiles(w.ptrs, problem); err != nil {
 		r.add(ProblemStore, "entry files", "cannot check the entry files: %v", err)
@@ -24,6 +28,12 @@ func verifyEntryFiles(r *Report, ef EntryFiles, w walkedLog) {
 	var after []byte
 	if len(w.ptrs) > 0 {
 		after = w.ptrs[len(w.ptrs)-1]
+	}
+	// Recovery looks for records after the one this key names.
+	if key, err := b.Get(keyEntryFiles); err != nil && !errors.Is(err, ErrNotFound) {
+		r.add(ProblemStore, "entry files", "cannot read the key naming the last indexed record: %v", err)
+	} else if !bytes.Equal(key, after) {
+		r.add(ProblemStore, "entry files", "the key entryfiles does not name the last record the entry runs point to (changed?)")
 	}
 	runs, torn, err := ef.EntryRunsAfter(after)
 	if err != nil {
