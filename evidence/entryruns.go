@@ -97,12 +97,12 @@ type storedEntry struct {
 	key   []byte
 	keyOK bool
 	raw   []byte
-	// runErr, on the first entry of a run kept in the entry files, is
-	// what is wrong with its record (its entries may still be there to
-	// be checked one by one).
+	// runErr, on the first entry visited of a run kept in the entry
+	// files, is what is wrong with its record (its entries may still be
+	// there to be checked one by one).
 	runErr error
-	// ptr, on the first entry of a run kept in the entry files, is its
-	// er/ value: the record's pointer.
+	// ptr, on the first entry visited of a run kept in the entry files,
+	// is its er/ value: the record's pointer.
 	ptr []byte
 }
 
@@ -158,10 +158,8 @@ func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
 			if i < from {
 				continue
 			}
-			se := storedEntry{index: i, key: key, keyOK: true, raw: p}
-			if j == 0 {
-				se.runErr, se.ptr = runErr, ptr
-			}
+			se := storedEntry{index: i, key: key, keyOK: true, raw: p, runErr: runErr, ptr: ptr}
+			runErr, ptr = nil, nil
 			if err := fn(se); err != nil {
 				return err
 			}

@@ -33,6 +33,9 @@ func (c *Case) Walk(from, to uint64) iter.Seq2[*Entry, error] {
 			if i >= to {
 				return stopped
 			}
+			if se.runErr != nil {
+				return fmt.Errorf("entry %d: %w", i, se.runErr)
+			}
 			e, err := ParseEntry(se.raw)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", i, err)
