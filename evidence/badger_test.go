@@ -37,6 +37,20 @@ func (b *badgerBackend) reopen() {
 	b.cur.Store(s)
 }
 
+// readOnly opens the store read-only until the next edit or reopen, as
+// verification opens a case: nothing is recovered or cut.
+func (b *badgerBackend) readOnly() {
+	b.t.Helper()
+	if err := b.store().Close(); err != nil {
+		b.t.Fatalf("close the store: %v", err)
+	}
+	s, err := badgerstore.Open(b.dir, badgerstore.Options{ReadOnly: true})
+	if err != nil {
+		b.t.Fatalf("open the store read-only: %v", err)
+	}
+	b.cur.Store(s)
+}
+
 // edit closes the store, applies fn to its directory and opens it again.
 func (b *badgerBackend) edit(fn func(dir string) error) {
 	b.t.Helper()
@@ -104,4 +118,23 @@ func (c badgerChunks) CheckLayout(problem func(where, detail string)) error {
 }
 func (c badgerChunks) Discard(sums [][32]byte) error {
 	return c.packs().(evidence.Discarder).Discard(sums)
+}
+
+// The entry files are those of whichever store is open at the time of
+// each call, as the chunks are.
+func (b *badgerBackend) AppendEntryRuns(runs []evidence.EntryRun) error {
+	return b.store().AppendEntryRuns(runs)
+}
+func (b *badgerBackend) ReadEntryRun(ptr []byte) ([]byte, error) {
+	return b.store().ReadEntryRun(ptr)
+}
+func (b *badgerBackend) EntryRunsAfter(after []byte) ([]evidence.EntryRun, int64, error) {
+	return b.store().EntryRunsAfter(after)
+}
+func (b *badgerBackend) TruncateEntryRuns(keep []byte) error {
+	return b.store().TruncateEntryRuns(keep)
+}
+func (b *badgerBackend) WritableEntryFiles() bool { return b.store().WritableEntryFiles() }
+func (b *badgerBackend) CheckEntryFiles(indexed [][]byte, problem func(where, detail string)) error {
+	return b.store().CheckEntryFiles(indexed, problem)
 }

@@ -148,7 +148,7 @@ func (c *Case) Close() error { return c.b.Close() }
 
 // reservedPrefixes are the key spaces of the log and the artefacts, and
 // the layout key, which only this package writes.
-var reservedPrefixes = [][]byte{prefixEntry, prefixEntryRun, prefixHash, prefixHashRun, prefixCheckpoint, prefixChunk, prefixArtefact, keyLayout}
+var reservedPrefixes = [][]byte{prefixEntry, prefixEntryRun, prefixHash, prefixHashRun, prefixCheckpoint, prefixChunk, prefixArtefact, keyLayout, keyEntryFiles}
 
 // AppendAtomic commits drafts together with ops in one atomic, durable
 // batch: a package keeping derived data (an index, a parse run) uses it so
@@ -205,6 +205,9 @@ func (c *Case) WriteDerived(ops []Op, durable bool) error {
 		if op.StampIndex {
 			return fmt.Errorf("write derived: key %q: only ops committed with entries can be stamped", op.Key)
 		}
+	}
+	if !durable {
+		c.log.unsynced.Add(1)
 	}
 	return c.b.Write(ops, durable)
 }

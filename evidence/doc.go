@@ -51,6 +51,47 @@
 // requires them to give every index once, in order, each entry's own
 // index member naming its place.
 //
+// # Entry files
+//
+// A store that keeps files of its own (EntryFiles: Badger on disk, since
+// store layout 4) takes the runs of durable commits out of the database:
+// they are appended to <store>/entries/entries-NNNNNN.log (a new file
+// past 1 GiB) with one write and one fdatasync per commit, and the run's
+// er/ key holds a pointer to its record instead of its entries (a value
+// not starting with '{', which every run kept in the key starts with;
+// the key entryfiles holds the last indexed record's pointer). Each
+// record is one header line, the run exactly as it would stand in its
+// key, and a newline:
+//
+//	#casefile-entries first=<20 digits> count=<6 digits> flags=<1 digit> bytes=<10 digits> crc32c=<8 hex digits>
+//	{first entry}
+//	…
+//	{last entry}
+//
+// first is the index of the run's first entry, count the number of
+// entries, bytes the length of the entries with the newlines between
+// them, crc32c the CRC-32C (Castagnoli) of the header up to and including
+// "crc32c=" followed by those bytes. flags is 2 on the last record of a
+// commit, plus 1 when the commit is acknowledged only with the database
+// batch that indexes it (it carried other writes, such as derived data,
+// or followed writes not yet durable). So the files read without the
+// database: every line not starting with "#casefile-entries " is an
+// entry, in log order, as canonical JSON.
+//
+// A record is written, and made durable, before the batch indexing it:
+// an entries-only commit is acknowledged once its records are on disk.
+// After a power cut the index may lack records the files hold: a
+// writable open indexes the whole commits of entries only that continue
+// the log (with a new signed checkpoint), and removes what was never
+// acknowledged (a commit whose last record, or whose batch when flags
+// has 1, is missing; bytes forming no record). Anything else past the
+// index (a record that does not continue the log, records after one
+// never acknowledged) is damage: the open fails and nothing is changed.
+// Verification changes nothing: it reports records not yet indexed as
+// such, and any byte of the files outside the indexed records. Lazy
+// commits (AppendLazy) keep their runs in their keys as before, since the
+// database may write their batch to disk before any sync.
+//
 // # Canonical JSON
 //
 // Canonical JSON (Canonical, CheckCanonical) is RFC 8785 (JCS) with one
@@ -132,11 +173,12 @@
 //
 // A case is stored in an ordered key-value Backend (Badger on disk; memory
 // in tests). Keys start with a short prefix that says who owns them. This
-// package owns the first eight and refuses writes to them from any other
+// package owns the first nine and refuses writes to them from any other
 // (AppendAtomic, WriteDerived):
 //
 //	layout                               the store layout version, in decimal ASCII (below)
-//	er/<index, 8 bytes big-endian>       up to 256 consecutive canonical entries written together, '\n' between them, the last at that index
+//	entryfiles                           the pointer of the last record of the entry files indexed (layout 4)
+//	er/<index, 8 bytes big-endian>       up to 256 consecutive canonical entries written together, '\n' between them, the last at that index, or a pointer to their record in the entry files
 //	e/<index, 8 bytes big-endian>        one entry's canonical bytes (cases written before entry runs)
 //	hr/<tlog stored-hash index, 8 bytes> up to 31 consecutive 32-byte tree hashes of one commit, end to end, the last at that index
 //	h/<tlog stored-hash index, 8 bytes>  one 32-byte Merkle tree hash (cases written before hash runs)
@@ -146,7 +188,8 @@
 //
 // The layout version says which of these key spaces the log uses: 1,
 // entries and tree hashes one per key (e/, h/); 2, tree hashes in runs
-// (hr/); 3, entries in runs too (er/). It is written with a case's first
+// (hr/); 3, entries in runs too (er/); 4, the runs of durable commits in
+// entry files, er/ holding pointers to them (above). It is written with a case's first
 // commit, and with the first commit a newer Casefile makes to an older
 // case, whose earlier keys stay as they are (so a case of layout 3 may
 // still hold e/ and h/ keys for its first entries). Cases written before

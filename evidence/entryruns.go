@@ -63,6 +63,10 @@ func readEntry(b Backend, i uint64) ([]byte, error) {
 		if !ok {
 			return fmt.Errorf("malformed entry run key %x", k)
 		}
+		v, err := runBytes(b, v)
+		if err != nil {
+			return fmt.Errorf("entry run %d: %w", last, err)
+		}
 		n := uint64(bytes.Count(v, []byte{'\n'})) + 1
 		if n > last+1 || last+1-n > i {
 			return errStopScan // a malformed run, or one starting after i
@@ -93,6 +97,13 @@ type storedEntry struct {
 	key   []byte
 	keyOK bool
 	raw   []byte
+	// runErr, on the first entry visited of a run kept in the entry
+	// files, is what is wrong with its record (its entries may still be
+	// there to be checked one by one).
+	runErr error
+	// ptr, on the first entry visited of a run kept in the entry files,
+	// is its er/ value: the record's pointer.
+	ptr []byte
 }
 
 // scanEntries visits the stored entries in order from index from: first
@@ -118,7 +129,20 @@ func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
 		if !ok {
 			return fn(storedEntry{key: bytes.Clone(k)})
 		}
-		run := splitRun(last, bytes.Clone(v))
+		var ptr []byte
+		if isRunPointer(v) {
+			ptr = bytes.Clone(v)
+		}
+		v, runErr := runBytes(b, v)
+		if v == nil && runErr != nil {
+			err := fn(storedEntry{index: last, key: bytes.Clone(k), keyOK: true, runErr: runErr, ptr: ptr})
+			next, known = last+1, true
+			return err
+		}
+		if ptr == nil {
+			v = bytes.Clone(v) // the store's buffer; a record read is the caller's already
+		}
+		run := splitRun(last, v)
 		start, fits := run.first()
 		if known && (!fits || start != next) {
 			if e, err := ParseEntry(run.parts[0]); err == nil && e.Index == next {
@@ -134,7 +158,9 @@ func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
 			if i < from {
 				continue
 			}
-			if err := fn(storedEntry{index: i, key: key, keyOK: true, raw: p}); err != nil {
+			se := storedEntry{index: i, key: key, keyOK: true, raw: p, runErr: runErr, ptr: ptr}
+			runErr, ptr = nil, nil
+			if err := fn(se); err != nil {
 				return err
 			}
 		}
@@ -143,20 +169,50 @@ func scanEntries(b Backend, from uint64, fn func(storedEntry) error) error {
 	})
 }
 
-// entryRunOps appends to ops the writes of a commit's entries: slab holds
-// their canonical bytes joined by '\n', ends[j] the end of entry j in
-// slab, and the first is entry first. They are cut into runs of at most
-// maxRunEntries entries and, unless one entry is longer, maxRunBytes.
-// The runs' values are slices of slab.
-func entryRunOps(ops []Op, first uint64, slab []byte, ends []int) []Op {
+// runBounds cuts a commit's entries into runs: ends[j] is the end of
+// entry j in the slab of their canonical bytes joined by '\n'. Each run
+// holds at most maxRunEntries entries and, unless one entry is longer,
+// maxRunBytes; fn gets the entries lo … hi-1 of each run and its bytes'
+// bounds in the slab.
+func runBounds(ends []int, fn func(lo, hi, start, end int)) {
 	start, j0 := 0, 0
 	for j := range ends {
 		n := j - j0 + 1
 		if j == len(ends)-1 || n == maxRunEntries || ends[j+1]-start > maxRunBytes {
-			v := slab[start:ends[j]:ends[j]]
-			ops = append(ops, Op{Key: indexKey(prefixEntryRun, first+uint64(j)), Value: v})
+			fn(j0, j+1, start, ends[j])
 			start, j0 = ends[j]+1, j+1
 		}
 	}
+}
+
+// entryRunOps appends to ops the writes of a commit's entries kept inline:
+// slab holds their canonical bytes joined by '\n', ends[j] the end of
+// entry j in slab, and the first is entry first. The runs' values are
+// slices of slab.
+func entryRunOps(ops []Op, first uint64, slab []byte, ends []int) []Op {
+	runBounds(ends, func(_, hi, start, end int) {
+		ops = append(ops, Op{Key: indexKey(prefixEntryRun, first+uint64(hi-1)), Value: slab[start:end:end]})
+	})
 	return ops
+}
+
+// entryFileRuns is the records of a commit's entries kept in the entry
+// files (see entryRunOps for slab and ends).
+func entryFileRuns(first uint64, slab []byte, ends []int, withBatch bool) []EntryRun {
+	var runs []EntryRun
+	runBounds(ends, func(lo, hi, start, end int) {
+		runs = append(runs, EntryRun{First: first + uint64(lo), Count: hi - lo, WithBatch: withBatch, Body: slab[start:end:end]})
+	})
+	runs[len(runs)-1].EndsCommit = true
+	return runs
+}
+
+// entryPointerOps appends to ops the index of runs written to the entry
+// files: each run's pointer under its er/ key, and the last run's under
+// keyEntryFiles.
+func entryPointerOps(ops []Op, runs []EntryRun) []Op {
+	for _, r := range runs {
+		ops = append(ops, Op{Key: indexKey(prefixEntryRun, r.First+uint64(r.Count)-1), Value: r.Ptr})
+	}
+	return append(ops, Op{Key: keyEntryFiles, Value: runs[len(runs)-1].Ptr})
 }

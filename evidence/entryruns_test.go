@@ -28,6 +28,13 @@ func entryRuns(t *testing.T, b tamperable) []storedEntryRun {
 	t.Helper()
 	var runs []storedEntryRun
 	err := b.Scan([]byte("er/"), nil, func(k, v []byte) error {
+		if ef, ok := b.(evidence.EntryFiles); ok && len(v) > 0 && v[0] != '{' {
+			body, err := ef.ReadEntryRun(v)
+			if err != nil {
+				return err
+			}
+			v = body
+		}
 		runs = append(runs, storedEntryRun{binary.BigEndian.Uint64(k[3:]), bytes.Split(bytes.Clone(v), []byte{'\n'})})
 		return nil
 	})
@@ -101,6 +108,12 @@ func toSingleEntries(t *testing.T, b tamperable) {
 		}
 	}
 	b.Delete([]byte("layout"))
+	if ef, ok := b.(evidence.EntryFiles); ok { // layouts before 4 had none
+		b.Delete([]byte("entryfiles"))
+		if err := ef.TruncateEntryRuns(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func layoutOf(t *testing.T, b tamperable) string {
@@ -132,8 +145,8 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "old"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := layoutOf(t, b); got != "3" {
-			t.Fatalf("a new case's layout is %q, want 3", got)
+		if got := layoutOf(t, b); got != "4" {
+			t.Fatalf("a new case's layout is %q, want 4", got)
 		}
 		var drafts []evidence.Draft
 		for i := range 9 {
@@ -165,8 +178,8 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		if n := len(entryRuns(t, b)); n != 2 {
 			t.Fatalf("two commits after conversion wrote %d entry runs", n)
 		}
-		if got := layoutOf(t, b); got != "3" {
-			t.Fatalf("layout after the first append to an old case: %q, want 3", got)
+		if got := layoutOf(t, b); got != "4" {
+			t.Fatalf("layout after the first append to an old case: %q, want 4", got)
 		}
 		c = open()
 		if r := mustVerify(t, c); !r.OK {
@@ -212,10 +225,10 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 func TestNewerLayoutRefused(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b := newCase(t, bk)
-		b.Corrupt([]byte("layout"), []byte("4"))
+		b.Corrupt([]byte("layout"), []byte("5"))
 		_, err := evidence.Open(b, evidence.Config{Verifier: c.Verifier()})
 		if !errors.Is(err, evidence.ErrNewerLayout) || errors.Is(err, evidence.ErrStoreDamaged) ||
-			!strings.Contains(fmtErr(err), "this case was written by a newer Casefile (store layout 4); this version reads up to 3") {
+			!strings.Contains(fmtErr(err), "this case was written by a newer Casefile (store layout 5); this version reads up to 4") {
 			t.Fatalf("newer layout: %v", err)
 		}
 		for _, bad := range []string{"x", "03", "0", ""} {
@@ -272,5 +285,34 @@ func TestEntryRunsOfALongCommit(t *testing.T) {
 	}
 	if r := mustVerify(t, c); !r.OK {
 		t.Fatalf("%+v", r.Problems)
+	}
+}
+
+// dropUnindexedEntryRecords cuts from the entry files, when b has them,
+// every record after the last one an er/ key points to, as an attacker
+// removing entries from the index would to hide them.
+func dropUnindexedEntryRecords(t *testing.T, b tamperable) {
+	t.Helper()
+	ef, ok := b.(evidence.EntryFiles)
+	if !ok {
+		return
+	}
+	var last []byte
+	err := b.Scan([]byte("er/"), nil, func(_, v []byte) error {
+		if len(v) > 0 && v[0] != '{' {
+			last = bytes.Clone(v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ef.TruncateEntryRuns(last); err != nil {
+		t.Fatal(err)
+	}
+	if last == nil {
+		b.Delete([]byte("entryfiles"))
+	} else {
+		b.Corrupt([]byte("entryfiles"), last)
 	}
 }

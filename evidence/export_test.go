@@ -3,6 +3,8 @@ package evidence
 import (
 	"context"
 	"io"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // IngestWithoutRecordHash preserves r as binaries before record_sha256
@@ -22,3 +24,12 @@ func (c *Case) IngestWithoutRecordHash(ctx context.Context, r io.Reader, name st
 	_, err = c.log.appendWith(ctx, ops, []Draft{{Kind: KindArtefactIngested, Actor: "T", Payload: p}})
 	return sums.sha256, err
 }
+
+// LoseBatches makes c's commits to the entry files stop once the records
+// are on disk, as a power cut before their batch reached the disk would:
+// the commit fails, and the case must be closed and opened again.
+func LoseBatches(c *Case) { c.log.loseBatches = true }
+
+// SignerOf is the key c signs checkpoints with, to open its backend
+// again for writing.
+func SignerOf(c *Case) note.Signer { return c.log.signer }

@@ -13,13 +13,15 @@ import (
 //	1  entries and tree hashes one per key (e/, h/)
 //	2  tree hashes in runs (hr/)
 //	3  entries in runs too (er/)
+//	4  entry runs of durable commits in entry files beside the store,
+//	   er/ holding pointers to them (EntryFiles)
 //
 // It is written, in decimal, under the key "layout" with a case's first
 // commit, and with the first commit a newer Casefile makes to an older
 // case (whose earlier entries and hashes keep their keys). Cases written
 // before the version existed have no such key; their keys say what they
 // hold.
-const storeLayout = 3
+const storeLayout = 4
 
 // ErrNewerLayout is wrapped by Open's error for a case whose store layout
 // is newer than this Casefile reads.

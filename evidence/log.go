@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -36,8 +37,10 @@ type Log struct {
 	origin string
 	signer note.Signer
 	now    func() time.Time
-	// damaged is set when the log's tail could not be read at open; the log
-	// can then be read and verified but not appended to.
+	// damaged is set when the log's tail could not be read at open, or
+	// when a failed commit's records could not be taken back out of the
+	// entry files; the log can then be read and verified but not appended
+	// to. Guarded by mu.
 	damaged error
 	// maxEntry, when set, bounds one new entry below MaxEntrySize (a
 	// case published as tlog-tiles: Config.MaxEntry).
@@ -45,6 +48,20 @@ type Log struct {
 	// layout is the store layout version stored (0: none); a commit
 	// writes storeLayout when it differs.
 	layout int
+	// files, when the backend keeps entry runs in files of its own, takes
+	// durable commits' entries (entryfiles.go); lastPtr is the pointer of
+	// the last record indexed.
+	files   EntryFiles
+	lastPtr []byte
+	// unsynced counts the backend writes not made durable (lazy commits,
+	// WriteDerived) since the last durable batch: while it is not zero, a
+	// commit's records in the entry files are acknowledged only with a
+	// durable batch, since a power cut could lose the writes before them.
+	unsynced atomic.Uint64
+	// loseBatches, set by tests, makes commits to the entry files stop
+	// after the records are on disk, as a power cut before the batch
+	// reached the disk would.
+	loseBatches bool
 
 	mu    sync.RWMutex // guards st and checkpoint
 	st    logState
@@ -87,6 +104,13 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{b: b, origin: origin, signer: signer, now: time.Now, layout: layout}
+	if ef, ok := b.(EntryFiles); ok {
+		l.files = ef
+		l.lastPtr, err = b.Get(keyEntryFiles)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+	}
 	key, msg, err := b.Last(prefixCheckpoint)
 	if errors.Is(err, ErrNotFound) {
 		for _, p := range [][]byte{prefixEntry, prefixEntryRun} {
@@ -94,18 +118,22 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 				return nil, fmt.Errorf("open log: %w", err)
 			}
 		}
-		return l, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
+	} else {
+		size, ok := keyIndex(prefixCheckpoint, key)
+		if !ok || size == 0 {
+			return nil, errors.New("open log: malformed checkpoint key")
+		}
+		l.st, l.ckpt = logState{size: size}, msg
+		// A store that cannot be appended to can still be listed and verified.
+		l.damaged = l.loadTail(size)
 	}
-	size, ok := keyIndex(prefixCheckpoint, key)
-	if !ok || size == 0 {
-		return nil, errors.New("open log: malformed checkpoint key")
+	if l.files != nil && l.damaged == nil && l.files.WritableEntryFiles() {
+		if err := l.recoverEntryFiles(); err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
 	}
-	l.st, l.ckpt = logState{size: size}, msg
-	// A store that cannot be appended to can still be listed and verified.
-	l.damaged = l.loadTail(size)
 	return l, nil
 }
 
@@ -165,8 +193,11 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if l.signer == nil {
 		return nil, ErrReadOnly
 	}
-	if l.damaged != nil {
-		return nil, fmt.Errorf("the case store is damaged (%v): nothing can be added; run casefile verify", l.damaged)
+	l.mu.RLock()
+	damaged := l.damaged
+	l.mu.RUnlock()
+	if damaged != nil {
+		return nil, fmt.Errorf("the case store is damaged (%v): nothing can be added; run casefile verify", damaged)
 	}
 	if len(drafts) == 0 {
 		return nil, nil
@@ -346,35 +377,23 @@ func (l *Log) commit(reqs []*appendReq) {
 		}
 	}
 	hashLeaves(len(all)-len(all)%leafChunk, len(all))
+	durable := false
+	for _, r := range reqs {
+		durable = durable || !r.lazy
+	}
+	// The entries go to the entry files (and the disk) while the tree
+	// and the checkpoint are computed.
+	fw := l.startFileWrite(firstIndex, raws, ends, len(ops) > 0, durable)
 	hashing.Wait()
 	for _, h := range leaves {
 		st.tree.append(h, emit)
 	}
-	ops = entryRunOps(ops, firstIndex, raws, ends)
-	ops = hashRunOps(ops, lastHash, sums)
-	if l.layout != storeLayout {
-		ops = append(ops, layoutOp())
-	}
-	ck := Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}
-	msg, err := SignCheckpoint(ck, l.signer)
-	if err == nil {
-		ops = append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg})
-		durable := false
-		for _, r := range reqs {
-			durable = durable || !r.lazy
-		}
-		err = l.b.Write(ops, durable)
-	}
+	err := l.write(ops, st, firstIndex, raws, ends, sums, lastHash, durable, fw)
 	if err != nil {
 		for _, r := range reqs {
 			r.entries, r.err = nil, fmt.Errorf("commit entries: %w", err)
 		}
-		return
 	}
-	l.mu.Lock()
-	l.st, l.ckpt = st, msg
-	l.mu.Unlock()
-	l.layout = storeLayout
 }
 
 // prepareDrafts canonicalises the drafts' payloads and encodes what of

@@ -154,7 +154,7 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 		i := sort.Search(len(sizes), func(i int) bool { return sizes[i] >= t.Size })
 		sizes = slices.Insert(sizes, i, t.Size)
 	}
-	roots, claims, first := c.verifyEntries(ctx, r, sizes)
+	roots, claims, first, tail := c.verifyEntries(ctx, r, sizes)
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
@@ -163,6 +163,9 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 	if t := opt.Trusted; t != nil {
 		root, ok := roots[t.Size]
 		c.verifyTrusted(r, t, root, ok, latest)
+	}
+	if ef, ok := c.b.(EntryFiles); ok {
+		verifyEntryFiles(r, c.b, ef, tail)
 	}
 	stored := c.storedArtefacts(r)
 	release()
@@ -186,8 +189,9 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 // verifyEntries walks the entries in order, checking each one and
 // rebuilding the Merkle tree; it returns the recomputed root for every
 // checkpoint size and what the entries claim about artefacts.
-func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, *ArtefactIndex, *Entry) {
+func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (map[uint64]tlog.Hash, *ArtefactIndex, *Entry, walkedLog) {
 	var first *Entry
+	var walked walkedLog
 	roots := make(map[uint64]tlog.Hash, len(sizes))
 	claims := NewArtefactIndex()
 	hashes, stopHashes := c.streamHashes()
@@ -222,6 +226,12 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 		if !it.keyOK {
 			r.add(ProblemEntry, fmt.Sprintf("key %x", it.key), "malformed entry or entry run key")
 			return
+		}
+		if it.runErr != nil {
+			r.add(ProblemStore, fmt.Sprintf("entry %d", i), "the entry file record of the entry run holding it: %v", it.runErr)
+		}
+		if it.ptr != nil {
+			walked.ptrs = append(walked.ptrs, it.ptr)
 		}
 		if i < next {
 			// Runs that overlap, or a run holding more entries than its
@@ -269,7 +279,8 @@ func (c *Case) verifyEntries(ctx context.Context, r *Report, sizes []uint64) (ma
 		r.add(ProblemStore, fmt.Sprintf("entry %d", next), "cannot read entries: %v", err)
 	}
 	r.Entries = next
-	return roots, claims, first
+	walked.size, walked.last = next, prev
+	return roots, claims, first, walked
 }
 
 // parsedEntry is one stored entry with the work that does not depend on
@@ -280,8 +291,11 @@ type parsedEntry struct {
 	keyOK bool
 	e     *Entry
 	err   error
-	sum   [32]byte  // SHA-256 of the canonical bytes (what the next prev names)
-	leaf  tlog.Hash // RFC 6962 leaf hash
+	// runErr and ptr are those of storedEntry.
+	runErr error
+	ptr    []byte
+	sum    [32]byte  // SHA-256 of the canonical bytes (what the next prev names)
+	leaf   tlog.Hash // RFC 6962 leaf hash
 }
 
 // scanParsed reads the entries in order and hands them to fn in order,
@@ -324,7 +338,7 @@ func (c *Case) scanParsed(ctx context.Context, fn func(*parsedEntry)) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			cur.items = append(cur.items, parsedEntry{key: se.key, index: se.index, keyOK: se.keyOK, e: &Entry{Raw: se.raw}})
+			cur.items = append(cur.items, parsedEntry{key: se.key, index: se.index, keyOK: se.keyOK, e: &Entry{Raw: se.raw}, runErr: se.runErr, ptr: se.ptr})
 			if len(cur.items) == batchSize {
 				flush()
 			}

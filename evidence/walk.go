@@ -49,6 +49,9 @@ func (c *Case) walk(from, to uint64, keep func(kind string) bool) iter.Seq2[*Ent
 			if i >= to {
 				return stopped
 			}
+			if se.runErr != nil {
+				return fmt.Errorf("entry %d: %w", i, se.runErr)
+			}
 			if keep != nil {
 				if k, ok := rawKind(se.raw); ok && !keep(k) {
 					return nil

@@ -97,11 +97,11 @@ recomputed (one pass per artefact, on one core: slower on big artefacts).`,
 				}
 			}
 			users, err := ui.VerifyUsers(ctx(cmd), h.Case, r) // workbench users and tokens against their entries
-			if err != nil {
+			if err := damageReported(cmd, r, "workbench users", err); err != nil {
 				return err
 			}
 			wr, err := a.checkWitnessing(cmd, h, offline, witnesses, roots)
-			if err != nil {
+			if err := damageReported(cmd, r, "witnessing", err); err != nil {
 				return err
 			}
 			if wr != nil {
@@ -138,6 +138,17 @@ recomputed (one pass per artefact, on one core: slower on big artefacts).`,
 	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "with --from: the key fingerprint written down at init (accepts the key published in the bucket if it matches)")
 	cmd.Flags().BoolVar(&doRecover, "recover", false, "first let the database replay the log a killed command left (this writes to the case; needed once after a crash)")
 	return cmd
+}
+
+// damageReported adds err to the report when it is damage of the store
+// (entries that cannot be read, which Verify has named already) and
+// returns nil; any other error it returns, to stop the command.
+func damageReported(cmd *cobra.Command, r *evidence.Report, what string, err error) error {
+	if err == nil || ctx(cmd).Err() != nil || !errors.Is(err, evidence.ErrStoreDamaged) {
+		return err
+	}
+	r.AddProblem(evidence.ProblemStore, what, err.Error())
+	return nil
 }
 
 // readTrustedCheckpoint reads --checkpoint: SIZE:ROOT, or a file.

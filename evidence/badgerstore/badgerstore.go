@@ -50,13 +50,15 @@ var ErrNeedsRecovery = errors.New("the store was left open by an interrupted com
 // Store is a Badger database holding one case, with its artefact chunks
 // in pack files beside it.
 type Store struct {
-	db    *badger.DB
-	dir   string
-	packs *packs
+	db      *badger.DB
+	dir     string
+	packs   *packs
+	entries *entryFiles
 }
 
 // Open opens (creating if needed) the store in dir: the Badger database in
-// dir/db and the chunk packs in dir/packs.
+// dir/db, the chunk packs in dir/packs and the custody entry runs in
+// dir/entries.
 func Open(dir string, o Options) (s *Store, err error) {
 	defer recoverPanic(&err, "open store")
 	dbDir := filepath.Join(dir, "db")
@@ -76,7 +78,13 @@ func Open(dir string, o Options) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return &Store{db: db, dir: dbDir, packs: p}, nil
+	ef, err := openEntryFiles(filepath.Join(dir, "entries"), o.ReadOnly)
+	if err != nil {
+		p.close()
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dbDir, packs: p, entries: ef}, nil
 }
 
 // valueThreshold is the size above which Badger keeps a value in its value
@@ -379,6 +387,9 @@ func (s *Store) Write(ops []evidence.Op, durable bool) (err error) {
 func (s *Store) Close() (err error) {
 	defer recoverPanic(&err, "close")
 	err = s.packs.close()
+	if e := s.entries.close(); e != nil && err == nil {
+		err = e
+	}
 	if e := clean(s.db.Close()); e != nil {
 		err = e
 	}

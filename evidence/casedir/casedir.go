@@ -198,8 +198,10 @@ type OpenOptions struct {
 	Passphrase func() ([]byte, error)
 	// Recover opens the store writable (even without a passphrase) and
 	// lets Badger repair what a killed command left (see
-	// badgerstore.Options.Recover); unindexed pack tails are cut. No
-	// entry is added.
+	// badgerstore.Options.Recover); unindexed pack tails, and records of
+	// the entry files never acknowledged, are cut. No entry is added:
+	// entries a commit made durable in the entry files but did not index
+	// wait for an open with the passphrase, which indexes them.
 	Recover bool
 	// Writable opens the store writable without unlocking the key: for
 	// data kept beside the log that needs no signature (the cosignatures

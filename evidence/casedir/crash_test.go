@@ -181,6 +181,16 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("round %d: open after kill: %v", round, err)
 		}
 		r, err := h.Verify(context.Background(), evidence.VerifyOptions{})
+		if err == nil && onlyUnindexedEntries(r) {
+			// Killed between an entries-only commit's entry file sync
+			// and its batch: its entries are durable but only an open
+			// that can sign indexes them.
+			h.Close()
+			if h, err = casedir.Open(dir, casedir.OpenOptions{Passphrase: passFn(pass)}); err != nil {
+				t.Fatalf("round %d: open with the key after kill: %v", round, err)
+			}
+			r, err = h.Verify(context.Background(), evidence.VerifyOptions{})
+		}
 		if err == nil {
 			_, err = observe.VerifyDerived(context.Background(), h.Case, r)
 		}
@@ -205,4 +215,10 @@ func TestCrashSafety(t *testing.T) {
 		h.Close()
 	}
 	t.Logf("%d kills, %d artefacts committed and intact", kills, len(committed))
+}
+
+// onlyUnindexedEntries says whether the one problem r reports is entries
+// made durable but not yet indexed.
+func onlyUnindexedEntries(r *evidence.Report) bool {
+	return len(r.Problems) == 1 && strings.Contains(r.Problems[0].Detail, "made durable but are not yet indexed")
 }

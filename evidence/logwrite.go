@@ -1,0 +1,107 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+)
+
+// fileWrite is a commit's write to the entry files, under way while the
+// rest of the commit is computed.
+type fileWrite struct {
+	runs      []EntryRun
+	withBatch bool
+	unsynced  uint64 // l.unsynced when the commit began
+	done      chan error
+}
+
+// startFileWrite starts writing a durable commit's entries to the entry
+// files, when the backend has them, and making them durable; nil when
+// the entries stay inline. The records are acknowledged only with the
+// commit's batch (WithBatch) when the commit carries ops or follows
+// writes not yet durable.
+func (l *Log) startFileWrite(first uint64, slab []byte, ends []int, hasOps, durable bool) *fileWrite {
+	if l.files == nil || !durable {
+		return nil
+	}
+	unsynced := l.unsynced.Load()
+	withBatch := hasOps || unsynced != 0
+	fw := &fileWrite{runs: entryFileRuns(first, slab, ends, withBatch), withBatch: withBatch, unsynced: unsynced, done: make(chan error, 1)}
+	go func() { fw.done <- l.files.AppendEntryRuns(fw.runs) }()
+	return fw
+}
+
+// write commits a new state of the log: ops (the requests' own), the
+// entries (their canonical bytes in slab, entry j ending at ends[j], the
+// first at index first), the tree hashes since the last commit (sums,
+// the last numbered lastHash) and a signed checkpoint of st.
+//
+// A durable commit to a backend with entry files has written the entries
+// there (fw), with one fdatasync, before the batch indexing them; the
+// batch is durable only when the records say they need it (WithBatch):
+// an entries-only commit is whole once its records are on disk, since a
+// writable open indexes records the batch did not (recoverEntryFiles).
+// Records of a commit that fails are cut off again. Lazy commits keep
+// their entries inline, as before layout 4: their batch may reach the
+// disk through the database's own flushes, and must then never name
+// records a power cut lost.
+func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int, sums []byte, lastHash int64, durable bool, fw *fileWrite) error {
+	batchDurable, unsynced := durable, l.unsynced.Load()
+	if fw != nil {
+		batchDurable, unsynced = fw.withBatch, fw.unsynced
+	} else {
+		ops = entryRunOps(ops, first, slab, ends)
+	}
+	ops, msg, err := l.seal(ops, st, sums, lastHash)
+	if fw != nil {
+		if ferr := <-fw.done; ferr != nil {
+			return ferr // nothing of it is left in the files
+		}
+		if err == nil {
+			ops = entryPointerOps(ops, fw.runs)
+			if l.loseBatches {
+				return errors.New("test: the batch was lost")
+			}
+		}
+	} else if !batchDurable {
+		l.unsynced.Add(1)
+	}
+	if err == nil {
+		err = l.b.Write(ops, batchDurable)
+	}
+	if err != nil {
+		if fw != nil {
+			if terr := l.files.TruncateEntryRuns(l.lastPtr); terr != nil {
+				l.mu.Lock()
+				l.damaged = fmt.Errorf("a failed commit's entries could not be removed from the entry files: %v", terr)
+				l.mu.Unlock()
+			}
+		}
+		return err
+	}
+	if batchDurable {
+		l.unsynced.CompareAndSwap(unsynced, 0)
+	}
+	l.mu.Lock()
+	l.st, l.ckpt = st, msg
+	if fw != nil {
+		l.lastPtr = fw.runs[len(fw.runs)-1].Ptr
+	}
+	l.mu.Unlock()
+	l.layout = storeLayout
+	return nil
+}
+
+// seal appends to ops the tree hashes since the last commit, the layout
+// version when the store has an older one, and the signed checkpoint of
+// st, which it returns.
+func (l *Log) seal(ops []Op, st logState, sums []byte, lastHash int64) ([]Op, []byte, error) {
+	ops = hashRunOps(ops, lastHash, sums)
+	if l.layout != storeLayout {
+		ops = append(ops, layoutOp())
+	}
+	msg, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: st.size, Root: st.tree.root()}, l.signer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(ops, Op{Key: indexKey(prefixCheckpoint, st.size), Value: msg}), msg, nil
+}
