@@ -26,7 +26,12 @@ type catalog struct {
 	order     []string                 // artefact hexes, first ingest first
 	actors    map[string]bool
 	kinds     map[string]int
-	users     *userClaims // what the entries say the user and token records are
+	// byKind and byArtefact list, in log order, the entries of each kind
+	// and those naming each artefact, so that a filtered list (the exports,
+	// an artefact's history) does not walk a log of many views.
+	byKind     map[string][]uint64
+	byArtefact map[string][]uint64
+	users      *userClaims // what the entries say the user and token records are
 	// content is the log size after the last entry that is not an
 	// activity entry (activityKinds).
 	content uint64
@@ -96,7 +101,8 @@ type artefactInfo struct {
 }
 
 func newCatalog(c *evidence.Case) *catalog {
-	return &catalog{c: c, arts: evidence.NewArtefactIndex(), artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{}, users: newUserClaims()}
+	return &catalog{c: c, arts: evidence.NewArtefactIndex(), artefacts: map[string]*artefactInfo{}, actors: map[string]bool{}, kinds: map[string]int{},
+		byKind: map[string][]uint64{}, byArtefact: map[string][]uint64{}, users: newUserClaims()}
 }
 
 // refresh reads the entries added since the last call. Callers hold mu.
@@ -154,6 +160,10 @@ func (k *catalog) refresh() error {
 		}
 		k.actors[e.Actor] = true
 		k.kinds[e.Kind]++
+		k.byKind[e.Kind] = append(k.byKind[e.Kind], e.Index)
+		if l.Artefact != "" {
+			k.byArtefact[l.Artefact] = append(k.byArtefact[l.Artefact], e.Index)
+		}
 		return nil
 	})
 }
@@ -236,11 +246,25 @@ type logFilter struct {
 func (k *catalog) query(f logFilter) (page []entryLine, total int, err error) {
 	text := strings.ToLower(f.Text)
 	err = k.with(func(k *catalog) error {
+		// The entries that can match: those of the artefact or the kind
+		// asked for, or all.
+		var of []uint64
 		n := len(k.entries)
+		switch {
+		case f.Artefact != "":
+			of = k.byArtefact[f.Artefact]
+			n = len(of)
+		case f.Kind != "":
+			of = k.byKind[f.Kind]
+			n = len(of)
+		}
 		for i := 0; i < n; i++ {
 			j := i
 			if f.Newest {
 				j = n - 1 - i
+			}
+			if of != nil {
+				j = int(of[j])
 			}
 			e := &k.entries[j]
 			if f.Kind != "" && e.Kind != f.Kind || f.Actor != "" && e.Actor != f.Actor || f.Artefact != "" && e.Artefact != f.Artefact {
@@ -260,6 +284,18 @@ func (k *catalog) query(f logFilter) (page []entryLine, total int, err error) {
 		return nil
 	})
 	return page, total, err
+}
+
+// line returns the list line of entry i, false when the log has no such
+// entry.
+func (k *catalog) line(i uint64) (l entryLine, ok bool, err error) {
+	err = k.with(func(k *catalog) error {
+		if i < uint64(len(k.entries)) {
+			l, ok = k.entries[i], true
+		}
+		return nil
+	})
+	return l, ok, err
 }
 
 // facets lists the kinds and actors seen, sorted.

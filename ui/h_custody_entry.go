@@ -47,9 +47,8 @@ func (h *handler) custodyEntry(w http.ResponseWriter, r *http.Request) {
 	if i > 0 {
 		d.PrevIdx = i - 1
 	}
-	rows, _, _ := s.cat.query(logFilter{Offset: int(i), Limit: 1})
-	if len(rows) == 1 {
-		d.Artefact = rows[0].Artefact
+	if l, ok, _ := s.cat.line(i); ok {
+		d.Artefact = l.Artefact
 	}
 	s.render(w, r, http.StatusOK, "custody_entry", s.newView(r, "Custody entry #"+strconv.FormatUint(i, 10), "custody", d))
 }
