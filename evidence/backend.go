@@ -30,7 +30,9 @@ type Op struct {
 //
 // Contract, checked by evidence/storetest for every implementation:
 //   - Write applies all ops or none, also across a crash; when durable is true
-//     the batch is on stable storage when Write returns nil.
+//     the batch is on stable storage when Write returns nil. It keeps no
+//     reference to the ops' keys or values once it returns (callers reuse
+//     their buffers).
 //   - Get, Has, Last and Scan see every Write that returned nil.
 //   - Scan visits keys with the prefix in ascending byte order, starting at
 //     start (inclusive; nil means the first key); value is only valid during

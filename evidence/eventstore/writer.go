@@ -48,6 +48,7 @@ type runWriter struct {
 	seq      uint32
 	block    uint32
 	buf      bytes.Buffer
+	enc      []byte // the compressed block, reused: WriteDerived has copied it when it returns
 	digest   hash.Hash
 	mal      bytes.Buffer
 	malBlock uint32
@@ -273,7 +274,8 @@ func (w *runWriter) flushBlock() error {
 		return nil
 	}
 	w.digest.Write(w.buf.Bytes()) // the digest is of every line in order: a block at a time
-	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: s2.Encode(nil, w.buf.Bytes())}}, false)
+	w.enc = s2.Encode(w.enc[:cap(w.enc)], w.buf.Bytes())
+	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: w.enc}}, false)
 	w.block++
 	w.buf.Reset()
 	return err

@@ -96,10 +96,12 @@ func Run(t *testing.T, open func(t *testing.T) evidence.Backend) {
 	t.Run("LargeValue", func(t *testing.T) {
 		b := open(t)
 		big := bytes.Repeat([]byte{0xab}, 1<<20)
-		if err := b.Write([]evidence.Op{{Key: []byte("c/big"), Value: big}}, true); err != nil {
+		want := bytes.Clone(big)
+		if err := b.Write([]evidence.Op{{Key: []byte("c/big"), Value: big}}, false); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := b.Get([]byte("c/big")); err != nil || !bytes.Equal(got, big) {
+		big[0], big[len(big)-1] = 0, 0 // the caller reuses its buffer once Write returns
+		if got, err := b.Get([]byte("c/big")); err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("1 MiB value did not round-trip: %v", err)
 		}
 	})
