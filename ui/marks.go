@@ -109,6 +109,7 @@ func (m *caseMarks) readAll(c *evidence.Case, fn func(m *caseMarks)) error {
 					m.views = append(m.views, v)
 				}
 			}
+			m.next = e.Index + 1 // a walk that fails later resumes after it
 			return nil
 		})
 		if err != nil {
