@@ -482,22 +482,7 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ch evidence.ChainChecker
-	for e, err := range c.Walk(0, 0) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.Add(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, ck, err := c.CheckpointAt(c.Log().Size())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.CheckCheckpoint(ck); err != nil {
-		t.Fatalf("walk across layouts: %v", err)
-	}
+	ck := checkWalk(t, c)
 	checkProofsAcrossLayouts(t, c, oldSize, oldCk, ck)
 }
 

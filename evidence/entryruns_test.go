@@ -185,23 +185,7 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		if r := mustVerify(t, c); !r.OK {
 			t.Fatalf("case with single entries and runs does not verify: %+v", r.Problems)
 		}
-		size := c.Log().Size()
-		var ch evidence.ChainChecker
-		for e, err := range c.Walk(0, 0) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := ch.Add(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		_, ck, err := c.CheckpointAt(size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.CheckCheckpoint(ck); err != nil {
-			t.Fatalf("walk across layouts: %v", err)
-		}
+		ck := checkWalk(t, c)
 		// A walk starting inside either layout starts at its entry.
 		for _, from := range []uint64{3, oldSize, oldSize + 4} {
 			for e, err := range c.Walk(from, from+2) {

@@ -108,3 +108,26 @@ func checkProofsAcrossLayouts(t *testing.T, c *evidence.Case, oldSize uint64, ol
 		t.Fatalf("consistency across layouts: %v", err)
 	}
 }
+
+// checkWalk walks the whole log through a ChainChecker and checks it
+// against the latest checkpoint, which it returns.
+func checkWalk(t *testing.T, c *evidence.Case) evidence.Checkpoint {
+	t.Helper()
+	var ch evidence.ChainChecker
+	for e, err := range c.Walk(0, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, ck, err := c.CheckpointAt(c.Log().Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.CheckCheckpoint(ck); err != nil {
+		t.Fatalf("walk: %v", err)
+	}
+	return ck
+}

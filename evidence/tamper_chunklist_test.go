@@ -87,15 +87,7 @@ func TestTamperChunkSwappedForAnotherValidChunk(t *testing.T) {
 func TestTamperRecordChanged(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b, res, content := chunkListFixture(t, bk)
-		swapped := slices.Concat(chunkOf(content, 0), chunkOf(content, 1), chunkOf(content, 0), chunkOf(content, 3))
-		other, err := c.Ingest(context.Background(), bytes.NewReader(swapped), evidence.ArtefactMeta{Name: "other.img"}, evidence.IngestOptions{Actor: "T"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec, err := b.Get(digestKey("a/", other.Digest))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec, _ := swappedRecord(t, c, b, content)
 		b.Corrupt(digestKey("a/", res.Digest), rec)
 		r := mustVerify(t, reopen(t, c, b))
 		wantFirst(t, r, evidence.ProblemArtefact, "artefact "+res.Digest.String(), "entry 1 recorded")
@@ -103,7 +95,7 @@ func TestTamperRecordChanged(t *testing.T) {
 			t.Fatalf("not classed as a content mismatch: %+v", r.First())
 		}
 		// --full-hash finds it too, by the same record check.
-		r, err = reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{FullHash: true})
+		r, err := reopen(t, c, b).Verify(context.Background(), evidence.VerifyOptions{FullHash: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,17 +144,27 @@ func TestTamperRecordOfArtefactWithoutRecordHash(t *testing.T) {
 		if r := mustVerify(t, c); !r.OK || r.ByChunkList != 0 || r.Bytes != int64(len(content)) {
 			t.Fatalf("old artefact: ok %v, %d by chunk list, %d bytes: %+v", r.OK, r.ByChunkList, r.Bytes, r.Problems)
 		}
-		swapped := slices.Concat(chunkOf(content, 0), chunkOf(content, 1), chunkOf(content, 0), chunkOf(content, 3))
-		other, err := c.Ingest(context.Background(), bytes.NewReader(swapped), evidence.ArtefactMeta{Name: "other.img"}, evidence.IngestOptions{Actor: "T"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec, err := b.Get(digestKey("a/", other.Digest))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec, other := swappedRecord(t, c, b, content)
 		b.Corrupt(digestKey("a/", d), rec)
 		r := mustVerify(t, reopen(t, c, b))
-		wantFirst(t, r, evidence.ProblemArtefact, "artefact "+d.String(), "content hashes to "+other.Digest.String())
+		wantFirst(t, r, evidence.ProblemArtefact, "artefact "+d.String(), "content hashes to "+other.String())
 	})
+}
+
+// swappedRecord ingests an artefact of content's size made of content's own
+// chunks in another order (chunks 0, 1, 0, 3) and returns its stored record
+// (a chunk list of valid chunks for an attacker to put in place of
+// content's) and its digest.
+func swappedRecord(t *testing.T, c *evidence.Case, b tamperable, content []byte) ([]byte, evidence.Digest) {
+	t.Helper()
+	swapped := slices.Concat(chunkOf(content, 0), chunkOf(content, 1), chunkOf(content, 0), chunkOf(content, 3))
+	other, err := c.Ingest(context.Background(), bytes.NewReader(swapped), evidence.ArtefactMeta{Name: "other.img"}, evidence.IngestOptions{Actor: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.Get(digestKey("a/", other.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, other.Digest
 }

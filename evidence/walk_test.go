@@ -95,22 +95,7 @@ func TestWalkAndChain(t *testing.T) {
 			break
 		}
 	}
-	var ch evidence.ChainChecker
-	for e, err := range c.Walk(0, 0) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ch.Add(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, ck, err := c.CheckpointAt(c.Log().Size())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.CheckCheckpoint(ck); err != nil {
-		t.Fatal(err)
-	}
+	checkWalk(t, c)
 	e3, _ := c.Entry(3)
 	var short evidence.ChainChecker
 	if err := short.Add(e3); !errors.Is(err, evidence.ErrEntryMissing) {

@@ -3,6 +3,7 @@ package graph
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,7 +184,7 @@ func (g *Graph) Overview(res *attrib.Result, o OverviewOptions) (*Graph, Overvie
 			n.Weight += x.s.Events
 		}
 	}
-	for _, id := range sortedKeys(campaigns) {
+	for _, id := range slices.Sorted(maps.Keys(campaigns)) {
 		list := campaigns[id]
 		label := fmt.Sprintf("campaign %s: %s sources", id, commas(len(list)))
 		group("campaign:"+id, NodeCampaign, label, "", list)
@@ -192,7 +193,7 @@ func (g *Graph) Overview(res *attrib.Result, o OverviewOptions) (*Graph, Overvie
 		}
 	}
 	roles := slices.Clone(roleOrder)
-	for _, r := range sortedKeys(byRole) {
+	for _, r := range slices.Sorted(maps.Keys(byRole)) {
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}
@@ -215,7 +216,7 @@ func (g *Graph) Overview(res *attrib.Result, o OverviewOptions) (*Graph, Overvie
 		for _, x := range list {
 			byASN[g.asnOf(x.id, out)] = append(byASN[g.asnOf(x.id, out)], x)
 		}
-		keys := sortedKeys(byASN)
+		keys := slices.Sorted(maps.Keys(byASN))
 		slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(len(byASN[b]), len(byASN[a])) })
 		var rest []src
 		groups := 0
@@ -378,15 +379,6 @@ func (g *Graph) unfold(id string, out, in map[string][]*Edge, add func(*Node)) {
 		}
 		front = next
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // commas writes n with thousands separators: 1,900.

@@ -251,3 +251,16 @@ func (f *fixture) addLog(t testing.TB, name string, data []byte) {
 	}
 	f.srv.assess.invalidate()
 }
+
+// ingestAndParse preserves a log and parses it directly in the case,
+// without the server being told (as a command run through its socket).
+func (f *fixture) ingestAndParse(t *testing.T, name string, log []byte) {
+	t.Helper()
+	res, err := f.h.Ingest(context.Background(), bytes.NewReader(log), evidence.ArtefactMeta{Name: name}, evidence.IngestOptions{Actor: testExaminer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eventstore.New(f.h.Case).Parse(context.Background(), res.Digest, eventstore.ParseOptions{Name: name, Year: 2026, Actor: testExaminer}); err != nil {
+		t.Fatal(err)
+	}
+}

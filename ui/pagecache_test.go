@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/annotate"
-	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 // TestPageCacheFollowsAppends reads pages and lists twice (the second
@@ -52,13 +49,7 @@ func TestPageCacheFollowsAppends(t *testing.T) {
 	// A log, preserved and parsed directly in the case (the assessment is
 	// not told, as with a command run through the socket).
 	log := []byte("Nov 20 10:00:00 newhost01 sshd[1]: Failed password for root from 203.0.113.77 port 4000 ssh2\n")
-	res, err := f.h.Ingest(context.Background(), bytes.NewReader(log), evidence.ArtefactMeta{Name: "newhost01.log"}, evidence.IngestOptions{Actor: testExaminer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := eventstore.New(f.h.Case).Parse(context.Background(), res.Digest, eventstore.ParseOptions{Name: "newhost01.log", Year: 2026, Actor: testExaminer}); err != nil {
-		t.Fatal(err)
-	}
+	f.ingestAndParse(t, "newhost01.log", log)
 	if _, body := ann.get("/events?q=newhost01"); !strings.Contains(body, "203.0.113.77") {
 		t.Errorf("the events page does not show the event parsed since it was last shown")
 	}

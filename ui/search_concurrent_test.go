@@ -1,15 +1,11 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/casefile/casefile/evidence"
-	"github.com/casefile/casefile/evidence/eventstore"
 )
 
 // TestSearchBesideARunningOne: a search is answered while another one
@@ -39,13 +35,7 @@ func TestCommandThroughTheServerRenewsTheAssessment(t *testing.T) {
 	}
 	unlock := f.srv.Exclusive()
 	log := []byte("Nov 20 10:00:00 newhost01 sshd[1]: Failed password for root from 203.0.113.77 port 4000 ssh2\n")
-	res, err := f.h.Ingest(context.Background(), bytes.NewReader(log), evidence.ArtefactMeta{Name: "newhost01.log"}, evidence.IngestOptions{Actor: testExaminer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := eventstore.New(f.h.Case).Parse(context.Background(), res.Digest, eventstore.ParseOptions{Name: "newhost01.log", Year: 2026, Actor: testExaminer}); err != nil {
-		t.Fatal(err)
-	}
+	f.ingestAndParse(t, "newhost01.log", log)
 	unlock()
 	if _, body := ann.get("/sources"); !strings.Contains(body, "/sources/203.0.113.77") {
 		t.Error("the sources page does not show the source ingested by the command")

@@ -89,13 +89,8 @@ func (f *entryFiles) path(id uint32) string {
 }
 
 func (f *entryFiles) openCurrent() error {
-	fh, err := os.OpenFile(f.path(f.curID), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	fh, size, err := openAppend(f.path(f.curID))
 	if err != nil {
-		return err
-	}
-	st, err := fh.Stat()
-	if err != nil {
-		fh.Close()
 		return err
 	}
 	f.fmu.Lock()
@@ -104,7 +99,7 @@ func (f *entryFiles) openCurrent() error {
 	}
 	f.files[f.curID] = fh
 	f.fmu.Unlock()
-	f.cur, f.curSize, f.newFile = fh, st.Size(), st.Size() == 0
+	f.cur, f.curSize, f.newFile = fh, size, size == 0
 	return nil
 }
 
@@ -194,12 +189,8 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun) error {
 	}
 	f.curSize += int64(n)
 	if f.newFile {
-		if d, err := os.Open(f.dir); err == nil {
-			err = d.Sync()
-			d.Close()
-			if err != nil {
-				return fmt.Errorf("sync entry directory: %w", err)
-			}
+		if err := syncDir(f.dir); err != nil {
+			return fmt.Errorf("sync entry directory: %w", err)
 		}
 		f.newFile = false
 	}
@@ -334,13 +325,7 @@ func (s *Store) TruncateEntryRuns(keep []byte) error {
 func (f *entryFiles) close() error {
 	f.fmu.Lock()
 	defer f.fmu.Unlock()
-	var first error
-	for _, fh := range f.files {
-		if err := fh.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return closeFiles(f.files)
 }
 
 // truncateSync cuts the file at path to size and makes that durable.

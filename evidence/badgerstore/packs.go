@@ -171,19 +171,14 @@ func decodeLocation(v []byte) (location, error) {
 func (p *packs) path(id uint32) string { return filepath.Join(p.dir, fmt.Sprintf("pack-%06d.dat", id)) }
 
 func (p *packs) openCurrent() error {
-	f, err := os.OpenFile(p.path(p.curID), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, size, err := openAppend(p.path(p.curID))
 	if err != nil {
 		return err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	if st.Size() == 0 {
+	if size == 0 {
 		p.newFile = true
 	}
-	p.cur, p.curSize, p.flushed = f, st.Size(), st.Size()
+	p.cur, p.curSize, p.flushed = f, size, size
 	p.files[p.curID] = f
 	return nil
 }
@@ -378,10 +373,7 @@ func (p *packs) syncLocked() (err error) {
 		}
 	}
 	if p.newFile {
-		if d, err := os.Open(p.dir); err == nil {
-			d.Sync()
-			d.Close()
-		}
+		syncDir(p.dir) // best effort, as before: the pack's own sync holds its bytes
 		p.newFile = false
 	}
 	clear(p.dirty)
@@ -421,13 +413,7 @@ func (p *packs) Each(fn func([32]byte) error) error {
 func (p *packs) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var first error
-	for _, f := range p.files {
-		if err := f.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return closeFiles(p.files)
 }
 
 // Locate says where the bytes of the indexed chunk sum lie on disk: the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -312,7 +313,7 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range sortedKeys(in.Observations) {
+	for _, k := range slices.Sorted(maps.Keys(in.Observations)) {
 		if _, ok := a.index[k]; !ok {
 			a.source(k, typeOf(k))
 		}

@@ -362,13 +362,3 @@ func (a *aggregator) finishRules() ([]sigma.Detection, []RuleEvents, error) {
 	}
 	return ds, notEvaluated, nil
 }
-
-// sortedKeys are m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -218,7 +219,7 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 		return nil, err
 	}
 	sh.dets = ds
-	for _, k := range sortedKeys(in.Observations) {
+	for _, k := range slices.Sorted(maps.Keys(in.Observations)) {
 		a.source(k, typeOf(k))
 	}
 	sh.n = min(max(1, (len(c.keys)-len(c.full)+limit-1)/limit), maxShards)
