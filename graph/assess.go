@@ -28,7 +28,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
@@ -199,31 +198,16 @@ func (p pending) Each(fn func(*attrib.Source) error) error {
 // prepare reads the case's events (streamed, not held in memory) and
 // observations into an attrib.Pending.
 func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts) (pending, error) {
-	located, err := observe.AllLocated(c)
-	if err != nil {
-		return pending{}, err
-	}
-	obs := make(map[string][]enrich.Observation, len(located))
-	recordedIn := map[[2]string]int64{} // indicator, dataset → observations.recorded entry
-	for ind, list := range located {
-		for _, lo := range list {
-			obs[ind] = append(obs[ind], lo.Observation)
-			if lo.Entry >= 0 {
-				recordedIn[[2]string{ind, lo.Dataset}] = lo.Entry
-			}
-		}
-	}
+	obs := &caseObservations{c: c}
 	es := eventstore.New(c)
 	var streamErr error
 	in := attrib.Input{
-		Rules:        rules,
-		Observations: obs,
-		ObservedIn: func(ind, dataset string) (int64, bool) {
-			i, ok := recordedIn[[2]string{ind, dataset}]
-			return i, ok
-		},
-		Datasets:     f.datasets,
-		VantageProxy: map[string]bool{},
+		Rules:          rules,
+		EachObserved:   obs.each,
+		ObservationsOf: obs.of,
+		ObservedIn:     obs.recordedIn,
+		Datasets:       f.datasets,
+		VantageProxy:   map[string]bool{},
 		EntryOf: func(d string) (int64, bool) {
 			i, ok := f.entryOf[d]
 			return i, ok

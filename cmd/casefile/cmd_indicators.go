@@ -39,21 +39,28 @@ func (a *app) indicatorsCmd() *cobra.Command {
 				return err
 			}
 			defer h.Close()
-			obs, err := observe.All(h.Case)
+			enriched, err := observe.Any(h.Case)
 			if err != nil {
 				return err
 			}
-			// Each indicator is written as it is made: on a case of a million
-			// sources the whole listing would be another copy of the index.
-			// The summaries come sorted, a bounded number held at a time
-			// (eventstore.EachIndicator).
+			// Each indicator is written as it is made, with its observations
+			// read for it: on a case of a million sources the whole listing,
+			// or every observation, would be another copy of the index (6 GB
+			// for a million enriched sources). The summaries come sorted, a
+			// bounded number held at a time (eventstore.EachIndicator).
 			each := func(fn func(indicatorJSON) error) error {
 				return eventstore.New(h.Case).EachIndicator(func(i *eventstore.Summary) error {
 					if typ != "" && string(i.Type) != typ {
 						return nil
 					}
 					j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
-						Artefacts: i.Artefacts, Observations: obs[i.Value]}
+						Artefacts: i.Artefacts}
+					if enriched {
+						var err error
+						if j.Observations, err = observe.Observations(h.Case, i.Value); err != nil {
+							return err
+						}
+					}
 					if j.Observations == nil {
 						j.Observations = []enrich.Observation{}
 					}

@@ -138,12 +138,14 @@ func (it *item) check(entry int64) error {
 	return nil
 }
 
-// collect reads the index values under prefix, in key order (indicator,
-// then dataset digest). Literal arrays are decoded at once; references are
-// resolved by resolve.
-func collect(c *evidence.Case, prefix []byte) ([]item, error) {
-	var items []item
-	err := c.Derived().Scan(prefix, nil, func(k, v []byte) error {
+// scan decodes the index values under prefix in key order (indicator,
+// then dataset digest) and gives them to fn one at a time, so that a case
+// of a million indicators is never held whole. References into entries
+// (cases recorded before the per-leaf commitment) are resolved through a
+// few entries kept read.
+func scan(c *evidence.Case, prefix []byte, fn func(item) error) error {
+	entries := entryCache{c: c}
+	return c.Derived().Scan(prefix, nil, func(k, v []byte) error {
 		ind, _, ok := bytes.Cut(k[len(prefixObs):], []byte{0})
 		if !ok {
 			return errors.New("malformed observation index key")
@@ -174,6 +176,7 @@ func collect(c *evidence.Case, prefix []byte) ([]item, error) {
 			if err := it.check(int64(r.entry)); err != nil {
 				return err
 			}
+			r.leaves = nil // decoded: the caller needs the entry and the first index only
 			it.run = &r
 		default:
 			r, err := parseRef(v)
@@ -181,57 +184,78 @@ func collect(c *evidence.Case, prefix []byte) ([]item, error) {
 				return fmt.Errorf("observations of %s: %w", ind, err)
 			}
 			it.ref = &r
-		}
-		items = append(items, it)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return items, resolve(c, items)
-}
-
-// resolve reads every referenced entry once, in log order, and decodes the
-// observations each reference points at.
-func resolve(c *evidence.Case, items []item) error {
-	byEntry := map[uint64][]int{}
-	for i := range items {
-		if r := items[i].ref; r != nil {
-			byEntry[r.entry] = append(byEntry[r.entry], i)
-		}
-	}
-	order := make([]uint64, 0, len(byEntry))
-	for e := range byEntry {
-		order = append(order, e)
-	}
-	slices.Sort(order)
-	var buf []byte
-	for _, idx := range order {
-		e, err := c.Entry(idx)
-		if errors.Is(err, evidence.ErrNotFound) || err == nil && e.Index != idx {
-			return fmt.Errorf("observation index points at entry %d, which is not in the log: the index is damaged", idx)
-		}
-		if err != nil {
-			return fmt.Errorf("observation index: %w", err)
-		}
-		if e.Kind != KindObservations {
-			return fmt.Errorf("observation index points at entry %d, a %s entry: the index is damaged", idx, e.Kind)
-		}
-		for _, i := range byEntry[idx] {
-			r := items[i].ref
-			if r.off+r.n > len(e.Payload) {
-				return fmt.Errorf("observation index points past the end of entry %d: the index is damaged", idx)
-			}
-			buf = append(append(append(buf[:0], '['), e.Payload[r.off:r.off+r.n]...), ']')
-			if err := json.Unmarshal(buf, &items[i].list); err != nil {
-				return fmt.Errorf("observations of %s in entry %d: %w", items[i].ind, idx, err)
-			}
-			if err := items[i].check(int64(idx)); err != nil {
+			if err := entries.resolve(&it); err != nil {
 				return err
 			}
 		}
+		return fn(it)
+	})
+}
+
+// collect is scan with every item kept.
+func collect(c *evidence.Case, prefix []byte) ([]item, error) {
+	var items []item
+	err := scan(c, prefix, func(it item) error {
+		items = append(items, it)
+		return nil
+	})
+	return items, err
+}
+
+// entryCache keeps the last few observations.recorded entries references
+// pointed into: consecutive indicators point into the same few entries
+// (one per dataset), and such an entry may hold every observation of a
+// dataset.
+type entryCache struct {
+	c     *evidence.Case
+	order []uint64
+	byIdx map[uint64]*evidence.Entry
+}
+
+const entryCacheSize = 16
+
+func (ec *entryCache) entry(idx uint64) (*evidence.Entry, error) {
+	if e := ec.byIdx[idx]; e != nil {
+		return e, nil
 	}
-	return nil
+	e, err := ec.c.Entry(idx)
+	if errors.Is(err, evidence.ErrNotFound) || err == nil && e.Index != idx {
+		return nil, fmt.Errorf("observation index points at entry %d, which is not in the log: the index is damaged", idx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("observation index: %w", err)
+	}
+	if e.Kind != KindObservations {
+		return nil, fmt.Errorf("observation index points at entry %d, a %s entry: the index is damaged", idx, e.Kind)
+	}
+	if ec.byIdx == nil {
+		ec.byIdx = map[uint64]*evidence.Entry{}
+	}
+	if len(ec.order) == entryCacheSize {
+		delete(ec.byIdx, ec.order[0])
+		ec.order = ec.order[1:]
+	}
+	ec.order = append(ec.order, idx)
+	ec.byIdx[idx] = e
+	return e, nil
+}
+
+// resolve decodes the observations the reference of it points at.
+func (ec *entryCache) resolve(it *item) error {
+	r := it.ref
+	e, err := ec.entry(r.entry)
+	if err != nil {
+		return err
+	}
+	if r.off+r.n > len(e.Payload) {
+		return fmt.Errorf("observation index points past the end of entry %d: the index is damaged", r.entry)
+	}
+	buf := make([]byte, 0, r.n+2)
+	buf = append(append(append(buf, '['), e.Payload[r.off:r.off+r.n]...), ']')
+	if err := json.Unmarshal(buf, &it.list); err != nil {
+		return fmt.Errorf("observations of %s in entry %d: %w", it.ind, r.entry, err)
+	}
+	return it.check(int64(r.entry))
 }
 
 // Observations returns what every source said about one indicator, in
@@ -263,39 +287,77 @@ func LocatedOf(c *evidence.Case, indicator string) ([]Located, error) {
 }
 
 func located(c *evidence.Case, prefix []byte) (map[string][]Located, error) {
-	items, err := collect(c, prefix)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string][]Located{}
-	for _, it := range items {
-		entry := int64(-1)
-		switch {
-		case it.ref != nil:
-			entry = int64(it.ref.entry)
-		case it.run != nil:
-			entry = int64(it.run.entry)
-		}
-		for _, o := range it.list {
-			out[it.ind] = append(out[it.ind], Located{o, entry})
-		}
-	}
-	return out, nil
+	err := scan(c, prefix, func(it item) error {
+		out[it.ind] = appendLocated(out[it.ind], &it)
+		return nil
+	})
+	return out, err
 }
+
+// EachLocated gives fn what every source said about each indicator, one
+// indicator at a time in key order (byte order of the indicators), each
+// observation with the entry that records it. Unlike AllLocated it holds
+// one indicator's observations at a time, whatever the size of the case.
+func EachLocated(c *evidence.Case, fn func(indicator string, list []Located) error) error {
+	var cur string
+	var list []Located
+	err := scan(c, prefixObs, func(it item) error {
+		if it.ind != cur && len(list) > 0 {
+			if err := fn(cur, list); err != nil {
+				return err
+			}
+			list = nil
+		}
+		cur = it.ind
+		list = appendLocated(list, &it)
+		return nil
+	})
+	if err == nil && len(list) > 0 {
+		err = fn(cur, list)
+	}
+	return err
+}
+
+func appendLocated(out []Located, it *item) []Located {
+	entry := int64(-1)
+	switch {
+	case it.ref != nil:
+		entry = int64(it.ref.entry)
+	case it.run != nil:
+		entry = int64(it.run.entry)
+	}
+	for _, o := range it.list {
+		out = append(out, Located{o, entry})
+	}
+	return out
+}
+
+// Any reports whether anything was recorded about any indicator.
+func Any(c *evidence.Case) (bool, error) {
+	found := false
+	err := c.Derived().Keys(prefixObs, nil, func([]byte) error {
+		found = true
+		return errStopScan
+	})
+	if err == errStopScan {
+		err = nil
+	}
+	return found, err
+}
+
+var errStopScan = errors.New("stop")
 
 // All returns every recorded observation, by indicator.
 func All(c *evidence.Case) (map[string][]enrich.Observation, error) {
-	items, err := collect(c, prefixObs)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string][]enrich.Observation{}
-	for _, it := range items {
+	err := scan(c, prefixObs, func(it item) error {
 		if len(it.list) > 0 {
 			out[it.ind] = append(out[it.ind], it.list...)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Leaf is one observation as a leaf of the entry that commits to it.

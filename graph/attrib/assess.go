@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"maps"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -32,6 +31,13 @@ type Input struct {
 	Stream iter.Seq[parse.Event]
 	// Observations by indicator, as the enrichers recorded them.
 	Observations map[string][]enrich.Observation
+	// EachObserved and ObservationsOf, when both are set, replace
+	// Observations for a case too large to hold them: EachObserved gives
+	// every indicator's observations once, in byte order of the indicators,
+	// and ObservationsOf one indicator's again when it is judged. The
+	// slice EachObserved gives is valid only during the call.
+	EachObserved   func(fn func(indicator string, obs []enrich.Observation) error) error
+	ObservationsOf func(indicator string) ([]enrich.Observation, error)
 	// Datasets consulted, including those that matched nothing (a Tor list
 	// without the address is still a Tor list covering that date).
 	// Datasets seen in Observations are added automatically.
@@ -262,7 +268,9 @@ type Pending struct {
 	in          *Input
 	head        Result
 	aggs        []*agg
-	facts       []*obsFacts // noFacts for most sources of a large case
+	obs         observed
+	observedSrc []bool       // by source: something was observed about it
+	cross       []crossFacts // by source: what cross-source factors compare
 	keys        []string
 	cr          crossResult
 	cov         *coverage
@@ -313,26 +321,34 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range slices.Sorted(maps.Keys(in.Observations)) {
-		if _, ok := a.index[k]; !ok {
-			a.source(k, typeOf(k))
-		}
-	}
-	p := &Pending{r: r, in: &in, aggs: a.aggs, release: only == nil,
+	p := &Pending{r: r, in: &in, release: only == nil, obs: in.observed(), cov: newCoverage(in.Datasets, r),
 		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
+	p.cross, p.observedSrc, err = readObserved(p.obs, func(k string) int32 {
+		i, _ := a.source(k, typeOf(k))
+		return i
+	}, p.cov)
+	if err != nil {
+		return nil, err
+	}
+	p.aggs = a.aggs
+	p.cross = append(p.cross, make([]crossFacts, len(a.aggs)-len(p.cross))...)
 	p.keys = make([]string, len(a.aggs))
-	p.facts = make([]*obsFacts, len(a.aggs))
 	for i, g := range a.aggs {
 		p.keys[i] = g.key
-		p.facts[i] = factsOf(g.key, g.typ, in.Observations[g.key])
 	}
-	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
-	p.cov = newCoverage(in.Datasets, in.Observations, r)
+	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.cross)
 	// Domains with evidence of hostility: an address the victim contacted
 	// for one of them is judged by the roles too.
 	p.hostileName = map[string]bool{}
 	for i, g := range a.aggs {
-		if g.typ == "domain" && hostileContact(g, hitsOf(r, &in, g, p.facts[i], &p.cr, int32(i), p.keys)) {
+		if g.typ != "domain" {
+			continue
+		}
+		f, err := p.factsFor(int32(i), g.key, g.typ)
+		if err != nil {
+			return nil, err
+		}
+		if hostileContact(g, hitsOf(r, &in, g, f, &p.cr, int32(i), p.keys)) {
 			p.hostileName[g.key] = true
 		}
 	}
@@ -416,12 +432,17 @@ func (p *Pending) Each(fn func(s *Source) error) error {
 		return p.eachSharded(fn)
 	}
 	for _, i := range p.pick {
-		s := assessOne(p.r, p.in, p.aggs[i], p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
+		g := p.aggs[i]
+		f, err := p.factsFor(i, g.key, g.typ)
+		if err != nil {
+			return err
+		}
+		s := assessOne(p.r, p.in, g, f, &p.cr, i, p.keys, p.cov, p.hostileName)
 		if ci, ok := p.cr.campaignOf[i]; ok {
 			s.Campaign = p.cr.campaigns[ci].ID
 		}
 		if p.release {
-			p.aggs[i], p.facts[i] = nil, nil
+			p.aggs[i] = nil
 		}
 		if err := fn(&s); err != nil {
 			return err

@@ -71,7 +71,7 @@ type crossResult struct {
 // crossSource finds rotating pools (≥ PoolMinASNs distinct ASNs using one
 // identity within PoolWindowMinutes), impossible travel between consecutive
 // successful uses of one identity, and the campaigns the pools imply.
-func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, facts []*obsFacts) crossResult {
+func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, facts []crossFacts) crossResult {
 	th := &r.m.Thresholds
 	res := crossResult{pool: map[int32]poolInfo{}, travel: map[int32]travelInfo{}, campaignOf: map[int32]int{}, sharedCred: map[int32]bool{}, anonPool: map[int32]anonPoolInfo{}, sibling: map[int32]siblingInfo{}}
 	slices.SortFunc(recs, func(a, b idRec) int {
@@ -206,13 +206,13 @@ func crossSource(r *resolved, recs []idRec, idNames []string, keys []string, fac
 // rotating-pool members count and are judged, so a source that merely
 // shares a credential with relays (the false-flag slip, a hijacked server
 // logged into after a pool guessed the password) is never pulled in.
-func anonPools(minMembers int, ms []int32, facts []*obsFacts, pool map[int32]poolInfo, out map[int32]anonPoolInfo) {
+func anonPools(minMembers int, ms []int32, facts []crossFacts, pool map[int32]poolInfo, out map[int32]anonPoolInfo) {
 	var in []int32
 	flagged := 0
 	for _, s := range ms {
 		if _, ok := pool[s]; ok {
 			in = append(in, s)
-			if facts[s].anonymiser() {
+			if facts[s].anon {
 				flagged++
 			}
 		}
@@ -222,7 +222,7 @@ func anonPools(minMembers int, ms []int32, facts []*obsFacts, pool map[int32]poo
 	}
 	for _, s := range in {
 		f := flagged
-		if facts[s].anonymiser() {
+		if facts[s].anon {
 			f--
 		}
 		if others := len(in) - 1; 2*f > others {
@@ -302,10 +302,10 @@ func markShared(run []idRec, out map[int32]bool) {
 // account or key, is most likely one more exit of that service that the
 // lists missed. A source in another network (the operator's own server,
 // the false-flag slip) is never pulled in, however it used the credential.
-func siblings(run []idRec, name string, facts []*obsFacts, out map[int32]siblingInfo) {
+func siblings(run []idRec, name string, facts []crossFacts, out map[int32]siblingInfo) {
 	flagged := map[string]int32{} // network → a flagged source in it
 	for _, rc := range run {
-		if f := facts[rc.src]; f.asnNet != "" && f.anonymiser() {
+		if f := facts[rc.src]; f.asnNet != "" && f.anon {
 			if _, ok := flagged[f.asnNet]; !ok {
 				flagged[f.asnNet] = int32(rc.src)
 			}
@@ -316,7 +316,7 @@ func siblings(run []idRec, name string, facts []*obsFacts, out map[int32]sibling
 	}
 	for _, rc := range run {
 		f := facts[rc.src]
-		if f.asnNet == "" || f.anonymiser() {
+		if f.asnNet == "" || f.anon {
 			continue
 		}
 		if other, ok := flagged[f.asnNet]; ok {
@@ -331,7 +331,7 @@ func siblings(run []idRec, name string, facts []*obsFacts, out map[int32]sibling
 // located sources that would need more than limit km/h, after subtracting
 // both accuracy radii from the distance. An endpoint is not marked when the
 // other one is a flagged anonymiser.
-func travel(limit float64, run []idRec, name string, facts []*obsFacts, out map[int32]travelInfo) {
+func travel(limit float64, run []idRec, name string, facts []crossFacts, out map[int32]travelInfo) {
 	prev := -1
 	for k := range run {
 		if !run[k].success {
@@ -354,11 +354,11 @@ func travel(limit float64, run []idRec, name string, facts []*obsFacts, out map[
 					// connection between two VPN sessions).
 					ti := travelInfo{ident: name, km: km, hours: h, kmh: kmh}
 					ti.other = int32(run[k].src)
-					if _, ok := out[int32(run[prev].src)]; !ok && !b.anonymiser() {
+					if _, ok := out[int32(run[prev].src)]; !ok && !b.anon {
 						out[int32(run[prev].src)] = ti
 					}
 					ti.other = int32(run[prev].src)
-					if _, ok := out[int32(run[k].src)]; !ok && !a.anonymiser() {
+					if _, ok := out[int32(run[k].src)]; !ok && !a.anon {
 						out[int32(run[k].src)] = ti
 					}
 				}

@@ -27,35 +27,38 @@ func specialName(s string) string {
 type coverage struct {
 	torDates []int64
 	window   int64
+	seen     map[string]bool // dataset and date of each of torDates
 }
 
-func newCoverage(ds []Dataset, obs map[string][]enrich.Observation, r *resolved) *coverage {
-	c := &coverage{window: r.torWindow}
-	seen := map[string]bool{}
-	addTor := func(digest string, t time.Time) {
-		if t.IsZero() || seen[digest+t.String()] {
-			return
-		}
-		seen[digest+t.String()] = true
-		c.torDates = append(c.torDates, t.UnixNano())
-	}
+func newCoverage(ds []Dataset, r *resolved) *coverage {
+	c := &coverage{window: r.torWindow, seen: map[string]bool{}}
 	for _, d := range ds {
 		if d.SourceType == enrich.TypeTorExits {
-			addTor(d.Digest, d.Date)
-		}
-	}
-	// A list covers its publication date and the times of its own
-	// ExitAddress lines (a list fetched days after the events still says
-	// which addresses were exits on the event date).
-	for _, list := range obs {
-		for i := range list {
-			if o := &list[i]; o.SourceType == enrich.TypeTorExits {
-				addTor(o.Dataset, o.DatasetDate)
-				addTor(o.Dataset, o.ValidAt)
-			}
+			c.addTor(d.Digest, d.Date)
 		}
 	}
 	return c
+}
+
+// observed notes the Tor lists among one indicator's observations: a list
+// covers its publication date and the times of its own ExitAddress lines
+// (a list fetched days after the events still says which addresses were
+// exits on the event date).
+func (c *coverage) observed(list []enrich.Observation) {
+	for i := range list {
+		if o := &list[i]; o.SourceType == enrich.TypeTorExits {
+			c.addTor(o.Dataset, o.DatasetDate)
+			c.addTor(o.Dataset, o.ValidAt)
+		}
+	}
+}
+
+func (c *coverage) addTor(digest string, t time.Time) {
+	if t.IsZero() || c.seen[digest+t.String()] {
+		return
+	}
+	c.seen[digest+t.String()] = true
+	c.torDates = append(c.torDates, t.UnixNano())
 }
 
 // torCovered reports whether a Tor list dated within the window of the

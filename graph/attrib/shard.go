@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"maps"
 	"os"
 	"slices"
 
@@ -219,22 +218,27 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 		return nil, err
 	}
 	sh.dets = ds
-	for _, k := range slices.Sorted(maps.Keys(in.Observations)) {
-		a.source(k, typeOf(k))
+	p := &Pending{r: r, in: in, release: true, sh: sh, obs: in.observed(), cov: newCoverage(in.Datasets, r),
+		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
+	p.cross, p.observedSrc, err = readObserved(p.obs, func(k string) int32 {
+		i, _ := a.source(k, typeOf(k))
+		return i
+	}, p.cov)
+	if err != nil {
+		return nil, err
 	}
 	sh.n = min(max(1, (len(c.keys)-len(c.full)+limit-1)/limit), maxShards)
-	p := &Pending{r: r, in: in, release: true, keys: c.keys, sh: sh,
-		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
-	p.facts = make([]*obsFacts, len(c.keys))
-	for i, k := range c.keys {
-		p.facts[i] = factsOf(k, c.typs[i], in.Observations[k])
-	}
-	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.facts)
+	p.keys = c.keys
+	p.cross = append(p.cross, make([]crossFacts, len(c.keys)-len(p.cross))...)
+	p.cr = crossSource(r, a.recs, a.idNames, p.keys, p.cross)
 	a.recs, a.idNames, a.idIndex, a.matIndex = nil, nil, nil, nil
-	p.cov = newCoverage(in.Datasets, in.Observations, r)
 	p.hostileName = map[string]bool{}
 	for i, g := range c.full {
-		if hostileContact(g, hitsOf(r, in, g, p.facts[i], &p.cr, i, p.keys)) {
+		f, err := p.factsFor(i, g.key, g.typ)
+		if err != nil {
+			return nil, err
+		}
+		if hostileContact(g, hitsOf(r, in, g, f, &p.cr, i, p.keys)) {
 			p.hostileName[g.key] = true
 		}
 	}
@@ -310,7 +314,11 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 				return errCaseChanged
 			}
 		}
-		s := assessOne(p.r, p.in, g, p.facts[i], &p.cr, i, p.keys, p.cov, p.hostileName)
+		f, err := p.factsFor(i, c.keys[i], c.typs[i])
+		if err != nil {
+			return err
+		}
+		s := assessOne(p.r, p.in, g, f, &p.cr, i, p.keys, p.cov, p.hostileName)
 		if ci, ok := p.cr.campaignOf[i]; ok {
 			s.Campaign = p.cr.campaigns[ci].ID
 		}
