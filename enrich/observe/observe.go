@@ -113,53 +113,78 @@ func (r *Recorder) Known(indicator, dataset string) (bool, error) {
 // not asked again). Indicators already recorded for this source are
 // skipped. It returns the number of observations recorded.
 func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]enrich.Observation) (int, error) {
+	rec, err := r.Begin(ctx, src)
+	if err != nil {
+		return 0, err
+	}
+	inds := make([]string, 0, len(byInd))
+	for ind := range byInd {
+		inds = append(inds, ind)
+	}
+	sort.Strings(inds)
+	for _, ind := range inds {
+		if err := rec.Add(ind, byInd[ind]); err != nil {
+			break // Close says why
+		}
+	}
+	return rec.Close()
+}
+
+// Recording is Record one indicator at a time, for a source consulted
+// about more indicators than fit in memory at once (a million addresses
+// looked up in a city database: 6 GB as one map): Add them in byte order,
+// then Close. It holds the observations of one entry at a time.
+type Recording struct {
+	r       *Recorder
+	src     Source
+	key     string
+	marker  []byte
+	seen    bool // the source was consulted before: skip what it already said
+	date    string
+	begun   bool
+	last    string // the indicator added last
+	commits chan obsBatch
+	result  chan error
+	total   int // observations committed (the committing goroutine's until Close)
+	sent    bool
+	err     error
+	// the entry being built
+	elems                  [][]byte // each observation's canonical JSON
+	spans                  []obsSpan
+	taken, n, size, misses int
+}
+
+type obsBatch struct {
+	ops []evidence.Op
+	p   json.RawMessage
+	n   int
+}
+
+type obsSpan struct {
+	ind      string
+	from, to int // elems[from:to] are the indicator's observations
+}
+
+// Begin starts recording what src said. Entries are encoded by the caller
+// of Add and committed by a second goroutine without waiting for the disk;
+// one durable barrier at Close covers them all (after a power failure the
+// log would end, whole, before them).
+func (r *Recorder) Begin(ctx context.Context, src Source) (*Recording, error) {
 	key := src.key()
 	// A source consulted for the first time needs no per-indicator check.
 	marker := append(bytes.Clone(prefixConsulted), key...)
 	seen, err := r.c.Derived().Has(marker)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	inds := make([]string, 0, len(byInd))
-	misses := 0
-	for ind, list := range byInd {
-		if len(list) == 0 && !src.KeepMisses {
-			misses++
-			continue
-		}
-		if seen {
-			known, err := r.Known(ind, key)
-			if err != nil {
-				return 0, err
-			}
-			if known {
-				continue
-			}
-		}
-		inds = append(inds, ind)
-	}
-	if seen && len(inds) == 0 {
-		return 0, nil // nothing new
-	}
-	sort.Strings(inds)
-	date := ""
+	rec := &Recording{r: r, src: src, key: key, marker: marker, seen: seen,
+		commits: make(chan obsBatch, 2), result: make(chan error, 1)}
 	if !src.Date.IsZero() {
-		date = src.Date.UTC().Format(time.RFC3339)
+		rec.date = src.Date.UTC().Format(time.RFC3339)
 	}
-	// Batches are encoded here and committed by a second goroutine without
-	// waiting for the disk; one durable barrier at the end covers them all
-	// (after a power failure the log would end, whole, before them).
-	type batch struct {
-		ops []evidence.Op
-		p   json.RawMessage
-		n   int
-	}
-	commits := make(chan batch, 2)
-	result := make(chan error, 1)
-	total := 0
 	go func() {
 		var err error
-		for b := range commits {
+		for b := range rec.commits {
 			if err == nil {
 				var es []*evidence.Entry
 				es, err = r.c.AppendLazy(ctx, b.ops, evidence.Draft{Kind: KindObservations, Actor: r.actor, Payload: b.p})
@@ -168,70 +193,105 @@ func (r *Recorder) Record(ctx context.Context, src Source, byInd map[string][]en
 					err = errors.New("observations: the log stored the payload other than built; the index written with it is wrong (casefile verify names the entry)")
 				}
 				if err == nil {
-					total += b.n
+					rec.total += b.n
 				}
 			}
 		}
 		if err == nil {
 			err = r.c.WriteDerived(nil, true) // one durable barrier for every batch
 		}
-		result <- err
+		rec.result <- err
 	}()
-	wait := func() error { return <-result }
-	fail := func(err error) (int, error) {
-		close(commits)
-		wait()
-		return total, err
+	return rec, nil
+}
+
+// Add records what the source said about ind (nothing: a miss). Indicators
+// come in byte order, each once.
+func (rec *Recording) Add(ind string, list []enrich.Observation) error {
+	if rec.err != nil {
+		return rec.err
 	}
-	for first := true; first || len(inds) > 0; first, misses = false, 0 {
-		ops := []evidence.Op{{Key: marker, Value: []byte{1}}}
-		var elems [][]byte // each observation's canonical JSON
-		type span struct {
-			ind      string
-			from, to int // elems[from:to] are the indicator's observations
-		}
-		var spans []span
-		taken, n, size := 0, 0, 0
-		for _, ind := range inds {
-			list := byInd[ind]
-			if n > 0 && (n+len(list) > perEntry || size > entryBytes) {
-				break
-			}
-			for i := range list {
-				list[i].Reliability = r.rating(&list[i])
-			}
-			start := len(elems)
-			for i := range list {
-				b, err := canonicalObservation(&list[i])
-				if err != nil {
-					return fail(err)
-				}
-				elems = append(elems, b)
-				size += len(b) + 1
-			}
-			spans = append(spans, span{ind, start, len(elems)})
-			n += len(list)
-			taken++
-		}
-		inds = inds[taken:]
-		p, err := payloadJSON(src, date, taken, misses, elems)
+	if rec.begun && ind <= rec.last {
+		rec.err = fmt.Errorf("observations: %q recorded after %q: indicators must come once each, in order", ind, rec.last)
+		return rec.err
+	}
+	rec.begun, rec.last = true, ind
+	if len(list) == 0 && !rec.src.KeepMisses {
+		rec.misses++
+		return nil
+	}
+	if rec.seen {
+		known, err := rec.r.Known(ind, rec.key)
 		if err != nil {
-			return fail(err)
+			rec.err = err
+			return err
 		}
-		// The index holds the observations (the entry only their root):
-		// the commit stamps each value with the entry's log index.
-		for _, sp := range spans {
-			op := evidence.Op{Key: obsKey(sp.ind, key), Value: []byte("[]")}
-			if sp.to > sp.from {
-				op.Value, op.StampIndex = leavesValue(sp.from, elems[sp.from:sp.to]), true
-			}
-			ops = append(ops, op)
+		if known {
+			return nil
 		}
-		commits <- batch{ops, p, n}
 	}
-	close(commits)
-	err = wait()
-	return total, err
+	if rec.n > 0 && (rec.n+len(list) > perEntry || rec.size > entryBytes) {
+		if err := rec.flush(); err != nil {
+			return err
+		}
+	}
+	start := len(rec.elems)
+	for i := range list {
+		list[i].Reliability = rec.r.rating(&list[i])
+		b, err := canonicalObservation(&list[i])
+		if err != nil {
+			rec.err = err
+			return err
+		}
+		rec.elems = append(rec.elems, b)
+		rec.size += len(b) + 1
+	}
+	rec.spans = append(rec.spans, obsSpan{ind, start, len(rec.elems)})
+	rec.n += len(list)
+	rec.taken++
+	return nil
+}
+
+// flush sends the entry built so far to be committed.
+func (rec *Recording) flush() error {
+	p, err := payloadJSON(rec.src, rec.date, rec.taken, rec.misses, rec.elems)
+	if err != nil {
+		rec.err = err
+		return err
+	}
+	// The index holds the observations (the entry only their root):
+	// the commit stamps each value with the entry's log index.
+	ops := make([]evidence.Op, 0, 1+len(rec.spans))
+	ops = append(ops, evidence.Op{Key: rec.marker, Value: []byte{1}})
+	for _, sp := range rec.spans {
+		op := evidence.Op{Key: obsKey(sp.ind, rec.key), Value: []byte("[]")}
+		if sp.to > sp.from {
+			op.Value, op.StampIndex = leavesValue(sp.from, rec.elems[sp.from:sp.to]), true
+		}
+		ops = append(ops, op)
+	}
+	rec.commits <- obsBatch{ops, p, rec.n}
+	rec.sent = true
+	rec.elems, rec.spans = nil, nil
+	rec.taken, rec.n, rec.size, rec.misses = 0, 0, 0, 0
+	return nil
+}
+
+// Close commits the last entry, waits for every entry to be committed and
+// made durable, and returns the number of observations recorded. A source
+// consulted for the first time gets an entry even when it said nothing (its
+// misses are counted there); one consulted before gets none when it said
+// nothing new.
+func (rec *Recording) Close() (int, error) {
+	if rec.err == nil && (rec.taken > 0 || !rec.sent && !rec.seen || rec.misses > 0 && rec.sent) {
+		rec.flush()
+	}
+	close(rec.commits)
+	err := <-rec.result
+	if rec.err != nil {
+		err = rec.err
+	}
+	return rec.total, err
 }
 
 // canonicalObservation encodes o as canonical JSON. Observation writes its

@@ -185,10 +185,19 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 		return nil, r.failed(ctx, pd.d, pd.name, err)
 	}
 	dr.Source, dr.Type, dr.Date = ds.Name(), ds.Type(), ds.Date()
-	byInd := make(map[string][]enrich.Observation, len(inds))
+	// Looked up in byte order and recorded as they come, one entry's
+	// observations held at a time. Of indicators with the same value (of
+	// two types), the last in inds is recorded, as a map of them did.
+	sorted := slices.Clone(inds)
+	slices.SortStableFunc(sorted, func(a, b *eventstore.Summary) int { return strings.Compare(a.Value, b.Value) })
+	rec, err := r.Begin(ctx, Source{Dataset: pd.d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()})
+	if err != nil {
+		return nil, err
+	}
 	vds, _ := ds.(enrich.ValueDataset)
-	for _, s := range inds {
+	for k, s := range sorted {
 		if err := ctx.Err(); err != nil {
+			rec.Close()
 			return nil, err
 		}
 		var obs []enrich.Observation
@@ -208,10 +217,14 @@ func (r *Recorder) dataset(ctx context.Context, df DatasetFile, inds []*eventsto
 		if len(obs) > 0 {
 			dr.Matched++
 		}
-		byInd[s.Value] = obs
+		if k+1 < len(sorted) && sorted[k+1].Value == s.Value {
+			continue
+		}
+		if err := rec.Add(s.Value, obs); err != nil {
+			break // Close says why
+		}
 	}
-	n, err := r.Record(ctx, Source{Dataset: pd.d.String(), Name: ds.Name(), Type: ds.Type(), Date: ds.Date()}, byInd)
-	dr.Recorded = n
+	dr.Recorded, err = rec.Close()
 	return dr, err
 }
 
