@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -95,6 +96,9 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = errors.New("interrupted before finishing")
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		err = fmt.Errorf("stopped: the output was closed before the command finished (%w); the case was closed cleanly", err)
 	}
 	var ue usageError
 	var ve verifyError

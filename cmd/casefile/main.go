@@ -34,6 +34,16 @@ func runWithSignals(args []string, io stdio, getenv func(string) string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	// A closed standard output (`casefile assess | head`) must not kill the
+	// process where it stands: killed by SIGPIPE in the middle of a write to
+	// the case, it left the store to be recovered by `verify --recover`
+	// before any other command would read it. Asked for, SIGPIPE is
+	// delivered here (and dropped), and the write fails with EPIPE: the
+	// command stops as on any error, closing the case. (Notify, not Ignore:
+	// an ignored signal would stay ignored in the programs casefile runs.)
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, io, getenv) }()
 	select {

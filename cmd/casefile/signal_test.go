@@ -125,3 +125,55 @@ func TestSignalEndsCommandAndReleasesLock(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedOutputLeavesTheCaseClean runs commands that write to the case
+// with their standard output already closed (`casefile assess | head`
+// when head has exited): each finishes, or stops with an error saying so,
+// rather than being killed by SIGPIPE with the store open, which left
+// every later command asking for `verify --recover`.
+func TestClosedOutputLeavesTheCaseClean(t *testing.T) {
+	bin, err := exec.LookPath("casefile") // the test binary, as set up by testscript.Main
+	if err != nil {
+		t.Skipf("casefile command not on PATH: %v", err)
+	}
+	dir, env, cli := faultEnv(t)
+	logf := filepath.Join(dir, "auth.log")
+	os.WriteFile(logf, []byte(authLines), 0o644)
+	for _, args := range [][]string{{"ingest", "--year", "2026", logf}, {"assess"}, {"enrich", "--tor-exits", torList(t, dir)}} {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr.Close() // the reader has gone before the first byte
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = pw, &stderr
+		err = cmd.Run()
+		pw.Close()
+		var ee *exec.ExitError
+		if err != nil && (!errors.As(err, &ee) || ee.ExitCode() != exitFailure || !strings.Contains(stderr.String(), "the output was closed")) {
+			t.Fatalf("%s with its output closed: %v, want success or exit %d saying so: %s", args[0], err, exitFailure, stderr.String())
+		}
+		t.Logf("%s with its output closed: %v %s", args[0], err, stderr.String())
+		if code, out := cli("log"); code != 0 {
+			t.Fatalf("log after %s with its output closed: %d\n%s", args[0], code, out)
+		}
+	}
+	if code, out := cli("verify"); code != 0 {
+		t.Fatalf("verify: %d\n%s", code, out)
+	}
+}
+
+const authLines = `Nov 20 09:02:19 web01 sshd[31002]: Failed password for root from 185.220.101.4 port 55335 ssh2
+Nov 20 09:02:22 web01 sshd[31003]: Failed password for admin from 203.0.113.9 port 57812 ssh2
+Nov 20 09:20:00 web01 sshd[31099]: Accepted password for deploy from 89.160.20.130 port 51514 ssh2
+`
+
+// torList writes a Tor exit list naming one address of authLines.
+func torList(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "exits.txt")
+	os.WriteFile(p, []byte("ExitNode 0011BD2485AD45D984EC4159C88FC066E5E3300E\nPublished 2026-11-20 08:00:00\nLastStatus 2026-11-20 09:00:00\nExitAddress 185.220.101.4 2026-11-20 09:00:00\n"), 0o644)
+	return p
+}
