@@ -319,12 +319,11 @@ func (g *Graph) indicatorNode(id string, weight int64) *Node {
 	return n
 }
 
+// addObservations adds what every source said, read one indicator at a
+// time (a case's observations held whole took gigabytes at a million
+// sources).
 func (g *Graph) addObservations(c *evidence.Case, f *caseFacts) error {
-	all, err := observe.AllLocated(c)
-	if err != nil {
-		return err
-	}
-	for ind, list := range all {
+	return observe.EachLocated(c, func(ind string, list []observe.Located) error {
 		var indID string
 		if a, ok := indicator.NormalizeIP(ind); ok {
 			indID = indicatorID(indicator.TypeIP, a.String())
@@ -361,8 +360,8 @@ func (g *Graph) addObservations(c *evidence.Case, f *caseFacts) error {
 			}
 			g.infrastructure(indID, o, oc)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // infrastructure adds the network, ASN and organisation an observation names.
