@@ -147,7 +147,9 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma
 	}
 	res := p.Head()
 	res.Sources = make([]attrib.Source, 0, p.Len())
+	var st attrib.Strings // a result held whole keeps one copy of each text its sources share
 	err = p.Each(func(s *attrib.Source) error {
+		st.Source(s)
 		res.Sources = append(res.Sources, *s)
 		return nil
 	})

@@ -253,7 +253,9 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 	}
 	res := p.Head()
 	res.Sources = make([]Source, 0, p.Len())
+	var st Strings
 	err = p.Each(func(s *Source) error {
+		st.Source(s)
 		res.Sources = append(res.Sources, *s)
 		return nil
 	})
