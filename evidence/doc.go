@@ -92,6 +92,25 @@
 // commits (AppendLazy) keep their runs in their keys as before, since the
 // database may write their batch to disk before any sync.
 //
+// # Value files
+//
+// Since store layout 5, derived data written with Op.Bulk (event and
+// malformed-line blocks, postings parts, search index chunks and times,
+// result leaf parts) may be kept by the backend outside its index:
+// Badger on disk appends each such value of 1 KiB or more to
+// <store>/values/values-NNNNNN.dat (a new file for each process that
+// writes them, and past 1 GiB) and stores under its key a 17-byte pointer
+// (0x01, file number, offset, value length) marked by Badger's per-entry
+// user meta byte, so that values written before stay readable as they
+// are. A record is "CFV1", the key length (2 bytes), the value length
+// (4), the CRC-32C (Castagnoli, 4) of the two lengths, the key and the
+// value, then the key and the value. A durable write makes the value
+// files durable (fdatasync) before its batch; a read checks the record's
+// key, length and checksum and reports a mismatch, or a missing or cut
+// file, as store damage naming the file and offset. The log, its
+// checkpoints, artefacts and every op committed with entries stay in
+// the database.
+//
 // # Canonical JSON
 //
 // Canonical JSON (Canonical, CheckCanonical) is RFC 8785 (JCS) with one
@@ -189,9 +208,10 @@
 // The layout version says which of these key spaces the log uses: 1,
 // entries and tree hashes one per key (e/, h/); 2, tree hashes in runs
 // (hr/); 3, entries in runs too (er/); 4, the runs of durable commits in
-// entry files, er/ holding pointers to them (above). It is written with a case's first
+// entry files, er/ holding pointers to them (above); 5, bulk derived
+// values possibly in value files (above). It is written with a case's first
 // commit, and with the first commit a newer Casefile makes to an older
-// case, whose earlier keys stay as they are (so a case of layout 3 may
+// case (layout 5 also with the first bulk value WriteDerived stores in it), whose earlier keys stay as they are (so a case of layout 3 may
 // still hold e/ and h/ keys for its first entries). Cases written before
 // the version existed have no layout key. A Casefile that finds a layout
 // newer than it knows refuses to open the case, saying so (ErrNewerLayout),

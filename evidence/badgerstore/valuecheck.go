@@ -18,12 +18,18 @@ import (
 // verification, which reads every value the log accounts for (a pointer
 // to missing or changed bytes fails that read).
 //
-// Values are not written meanwhile (the check holds the append lock), so
-// that a record being written is not taken for a torn one.
+// Values written meanwhile are not looked at: the file this process
+// appends to is checked up to its end when the check began (records are
+// appended whole under the append lock), so that a record being written
+// is not taken for a torn one, and writers do not wait for the check.
 func (s *Store) CheckValues(problem func(where, detail string)) error {
 	v := s.values
 	v.mu.Lock()
-	defer v.mu.Unlock()
+	cur, curSize := v.curID, v.curSize
+	if v.cur == nil {
+		cur = 0
+	}
+	v.mu.Unlock()
 	ents, err := os.ReadDir(v.dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -41,15 +47,20 @@ func (s *Store) CheckValues(problem func(where, detail string)) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := v.checkFile(id, problem); err != nil {
+		end := int64(-1)
+		if id == cur {
+			end = curSize
+		}
+		if err := v.checkFile(id, end, problem); err != nil {
 			problem(fmt.Sprintf("value file %d", id), err.Error())
 		}
 	}
 	return nil
 }
 
-// checkFile walks the records of one value file.
-func (v *valueFiles) checkFile(id uint32, problem func(where, detail string)) error {
+// checkFile walks the records of one value file, up to end when it is
+// not negative.
+func (v *valueFiles) checkFile(id uint32, end int64, problem func(where, detail string)) error {
 	f, err := os.Open(v.path(id))
 	if err != nil {
 		return err
@@ -60,6 +71,9 @@ func (v *valueFiles) checkFile(id uint32, problem func(where, detail string)) er
 		return err
 	}
 	size := st.Size()
+	if end >= 0 {
+		size = min(size, end)
+	}
 	var buf []byte
 	for at := int64(0); at < size; {
 		n, err := recordAt(f, at, size, &buf)
