@@ -114,11 +114,15 @@ func Run(t *testing.T, open func(t *testing.T) evidence.Backend) {
 			wg.Go(func() {
 				for i := range 50 {
 					k := fmt.Appendf(nil, "x/%d/%03d", g, i)
-					if err := b.Write([]evidence.Op{{Key: k, Value: k}}, i%10 == 0); err != nil {
+					val, bulk := k, i%3 == 0 // every third a bulk value of 2 KiB
+					if bulk {
+						val = bytes.Repeat(k, 2048/len(k)+1)
+					}
+					if err := b.Write([]evidence.Op{{Key: k, Value: val, Bulk: bulk}}, i%10 == 0); err != nil {
 						t.Error(err)
 						return
 					}
-					if v, err := b.Get(k); err != nil || !bytes.Equal(v, k) {
+					if v, err := b.Get(k); err != nil || !bytes.Equal(v, val) {
 						t.Errorf("read own write %s: %v", k, err)
 						return
 					}
