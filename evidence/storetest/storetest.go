@@ -194,7 +194,7 @@ func bulkValues(t *testing.T, b evidence.Backend) {
 	var seen []string
 	err := b.Scan([]byte("v/"), nil, func(k, v []byte) error {
 		if !bytes.Equal(v, want[string(k)]) {
-			return fmt.Errorf("Scan: %s has %d bytes, want %d", k, len(v), len(want[string(k)]))
+			return fmt.Errorf("scan: %s has %d bytes, want %d", k, len(v), len(want[string(k)]))
 		}
 		seen = append(seen, string(k))
 		return nil
