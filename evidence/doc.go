@@ -107,9 +107,15 @@
 // value, then the key and the value. A durable write makes the value
 // files durable (fdatasync) before its batch; a read checks the record's
 // key, length and checksum and reports a mismatch, or a missing or cut
-// file, as store damage naming the file and offset. The log, its
-// checkpoints, artefacts and every op committed with entries stay in
-// the database.
+// file, as store damage naming the file and offset. A non-durable write's
+// pointer may survive a power cut that loses its record (the database
+// writes when it likes): a read of it is then such damage. Only derived
+// data never recorded can be in that state (a parse run's record is
+// committed after a durable write of its data), which nothing reads and a
+// new parse writes again; verification walks the files' records and takes
+// a torn record at the end of a file for such a cut write, since each
+// process appends to files of its own. The log, its checkpoints,
+// artefacts and every op committed with entries stay in the database.
 //
 // # Canonical JSON
 //
