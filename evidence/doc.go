@@ -104,7 +104,8 @@
 // user meta byte, so that values written before stay readable as they
 // are. A record is "CFV1", the key length (2 bytes), the value length
 // (4), the CRC-32C (Castagnoli, 4) of the two lengths, the key and the
-// value, then the key and the value. A durable write makes the value
+// value, the CRC-32C (4) of the 14 header bytes before it, then the key
+// and the value (integers big-endian). A durable write makes the value
 // files durable (fdatasync) before its batch; a read checks the record's
 // key, length and checksum and reports a mismatch, or a missing or cut
 // file, as store damage naming the file and offset. A non-durable write's
@@ -112,9 +113,10 @@
 // writes when it likes): a read of it is then such damage. Only derived
 // data never recorded can be in that state (a parse run's record is
 // committed after a durable write of its data), which nothing reads and a
-// new parse writes again; verification walks the files' records and takes
-// a torn record at the end of a file for such a cut write, since each
-// process appends to files of its own. The log, its checkpoints,
+// new parse writes again. Verification walks the files' records: each
+// process appends to files of its own, so only a record cut short by the
+// end of a file (or zero bytes there) is what a kill or power cut leaves;
+// any other byte that fails a checksum is reported. The log, its checkpoints,
 // artefacts and every op committed with entries stay in the database.
 //
 // # Canonical JSON

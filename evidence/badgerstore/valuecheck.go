@@ -10,10 +10,12 @@ import (
 )
 
 // CheckValues implements evidence.ValueChecker: each value file must read
-// as records back to back, each matching its checksum, up to its end or to
-// a torn record at its end (a write cut short by a kill or a power cut:
-// nothing is ever appended after it, values.go). Bad bytes followed by a
-// whole record are reported, as are files of the wrong name. Whether the
+// as records back to back, each matching its checksums, up to its end or
+// to a record cut short at its end (a write cut by a kill or a power cut:
+// nothing is ever appended after it, values.go), or to zero bytes a power
+// cut left. Anything else is reported (a changed byte anywhere makes a
+// checksum fail: the header has its own, so a changed length is not taken
+// for a cut record), as are files of the wrong name. Whether the
 // records hold the values their keys should is for the derived data's
 // verification, which reads every value the log accounts for (a pointer
 // to missing or changed bytes fails that read).
@@ -74,43 +76,59 @@ func (v *valueFiles) checkFile(id uint32, end int64, problem func(where, detail 
 	if end >= 0 {
 		size = min(size, end)
 	}
+	where := func(off int64) string { return fmt.Sprintf("value file %d offset %d", id, off) }
 	var buf []byte
 	for at := int64(0); at < size; {
 		n, err := recordAt(f, at, size, &buf)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
-		}
-		if n > 0 {
+		case n > 0:
 			at += n
 			continue
+		case n == cut:
+			return nil // a write cut short, which nothing follows
 		}
 		next, err := nextRecord(f, at+1, size, &buf)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
+		case next >= 0:
+			problem(where(at), fmt.Sprintf("%d bytes do not read as a value record, and records follow them (changed or damaged)", next-at))
+			at = next
+			continue
 		}
-		if next < 0 {
-			return nil // a torn tail
+		if zero, err := allZero(f, at, size); err != nil || zero {
+			return err // the end of a file a power cut left unwritten
 		}
-		problem(fmt.Sprintf("value file %d offset %d", id, at), fmt.Sprintf("%d bytes do not read as a value record, and records follow them (changed or damaged)", next-at))
-		at = next
+		problem(where(at), fmt.Sprintf("the last %d bytes do not read as a value record (changed or damaged)", size-at))
+		return nil
 	}
 	return nil
 }
 
+// cut is what recordAt returns for a record cut short by the end of the
+// file: too short for a header, or a header that matches its checksum and
+// says the record goes on past the end.
+const cut = -1
+
 // recordAt returns the length of the whole, valid record at off in f
-// (size bytes long), 0 when there is none.
+// (size bytes long), cut for one cut short, 0 when there is none.
 func recordAt(f *os.File, off, size int64, buf *[]byte) (int64, error) {
 	var hdr [valueHeader]byte
 	if off+valueHeader > size {
-		return 0, nil
+		return cut, nil
 	}
 	if _, err := f.ReadAt(hdr[:], off); err != nil {
 		return 0, err
 	}
 	klen, vlen, crc, ok := valueRecordHeader(hdr[:])
 	n := int64(valueHeader) + int64(klen) + int64(vlen)
-	if !ok || off+n > size {
+	switch {
+	case !ok:
 		return 0, nil
+	case off+n > size:
+		return cut, nil
 	}
 	*buf = slices.Grow((*buf)[:0], int(n-valueHeader))[:n-valueHeader]
 	if _, err := f.ReadAt(*buf, off+valueHeader); err != nil && !errors.Is(err, io.EOF) {
@@ -120,6 +138,23 @@ func recordAt(f *os.File, off, size int64, buf *[]byte) (int64, error) {
 		return 0, nil
 	}
 	return n, nil
+}
+
+// allZero says whether f holds only zero bytes from off to size.
+func allZero(f *os.File, off, size int64) (bool, error) {
+	w := make([]byte, min(size-off, 1<<20))
+	for at := off; at < size; at += int64(len(w)) {
+		k, err := f.ReadAt(w[:min(int64(len(w)), size-at)], at)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return false, err
+		}
+		for _, b := range w[:k] {
+			if b != 0 {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // nextRecord returns the offset of the first whole record at or after

@@ -33,11 +33,12 @@ import (
 //
 // A record is
 //
-//	"CFV1" | key length (2) | value length (4) | CRC-32C (4) | key | value
+//	"CFV1" | key length (2) | value length (4) | CRC-32C (4) | header CRC-32C (4) | key | value
 //
-// (lengths and CRC big-endian; the CRC, Castagnoli, covers the two lengths,
-// the key and the value), so that a file reads without the index and a
-// pointer swapped to another key's record is caught. A pointer is 0x01,
+// (big-endian; the first CRC, Castagnoli, covers the two lengths, the key
+// and the value, the header's the 14 bytes before it), so that a file
+// reads without the index, a pointer swapped to another key's record is
+// caught, and a changed length is told from a record cut short. A pointer is 0x01,
 // the file number (4 bytes), the record's offset (8) and the value's
 // length (4).
 //
@@ -79,7 +80,7 @@ const (
 	// own value threshold does.
 	minBulk       = valueThreshold
 	maxValueFile  = 1 << 30
-	valueHeader   = 14
+	valueHeader   = 18
 	valuePtrLen   = 17
 	valueMagic    = "CFV1"
 	metaValueFile = 0x01 // Badger UserMeta: the value is a pointer into the value files
@@ -129,14 +130,15 @@ func isBulk(op evidence.Op) bool {
 	return op.Bulk && len(op.Value) >= minBulk && len(op.Key) <= maxValueKey
 }
 
-// appendRecord appends the header of the record of key and value to dst.
+// appendValueHeader appends the header of the record of key and value to
+// dst.
 func appendValueHeader(dst, key, value []byte) []byte {
 	start := len(dst)
 	dst = append(dst, valueMagic...)
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(key)))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(value)))
-	c := valueCRC(dst[start+4:], key, value)
-	return binary.BigEndian.AppendUint32(dst, c)
+	dst = binary.BigEndian.AppendUint32(dst, valueCRC(dst[start+4:], key, value))
+	return binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
 
 func valueCRC(lengths, key, value []byte) uint32 {
@@ -311,7 +313,7 @@ func checkValueRecord(b, key []byte, n uint32) error {
 	klen, vlen, crc, ok := valueRecordHeader(b)
 	switch {
 	case !ok:
-		return errors.New("no value record there")
+		return errors.New("no value record there (its header is changed or missing)")
 	case klen != len(key) || vlen != n || string(b[valueHeader:valueHeader+klen]) != string(key):
 		return errors.New("the record there is not the one the index names (another key, or another length)")
 	case valueCRC(b[4:10], key, b[valueHeader+klen:]) != crc:
@@ -320,9 +322,10 @@ func checkValueRecord(b, key []byte, n uint32) error {
 	return nil
 }
 
-// valueRecordHeader reads the header at the start of b.
+// valueRecordHeader reads the header at the start of b, which must match
+// its checksum.
 func valueRecordHeader(b []byte) (klen int, vlen, crc uint32, ok bool) {
-	if len(b) < valueHeader || string(b[:4]) != valueMagic {
+	if len(b) < valueHeader || string(b[:4]) != valueMagic || crc32.Checksum(b[:14], castagnoli) != binary.BigEndian.Uint32(b[14:]) {
 		return 0, 0, 0, false
 	}
 	return int(binary.BigEndian.Uint16(b[4:])), binary.BigEndian.Uint32(b[6:]), binary.BigEndian.Uint32(b[10:]), true

@@ -159,7 +159,7 @@ func wantDamage(t *testing.T, s *badgerstore.Store, key []byte, detail string) {
 // offset; the record walk of verification reports bad bytes that whole
 // records follow, and stray files.
 func TestDamagedValueFiles(t *testing.T) {
-	rec := int64(14 + 6 + 16<<10/7*7) // header, key "v/0000", value
+	rec := int64(18 + 6 + 16<<10/7*7) // header, key "v/0000", value
 	t.Run("flipped", func(t *testing.T) {
 		s, ops, problems := damagedValues(t, func(p string, data []byte) {
 			data[rec+rec/2] ^= 1 // in the second record
@@ -173,12 +173,37 @@ func TestDamagedValueFiles(t *testing.T) {
 			t.Fatalf("record walk: %q", problems)
 		}
 	})
+	t.Run("last record", func(t *testing.T) {
+		// Damage at the end of a file is not taken for a write cut short:
+		// a changed value or length fails a checksum.
+		for _, at := range []int64{2*rec + 8, 2*rec + 100} { // the value length, the value
+			s, ops, problems := damagedValues(t, func(p string, data []byte) {
+				data[at] ^= 1
+				os.WriteFile(p, data, 0o600)
+			})
+			if _, err := s.Get(ops[2].Key); !errors.Is(err, evidence.ErrStoreDamaged) {
+				t.Fatalf("byte %d: Get: %v", at, err)
+			}
+			if len(problems) != 1 || !strings.HasPrefix(problems[0], fmt.Sprintf("value file 1 offset %d: the last %d bytes do not read as a value record", 2*rec, rec)) {
+				t.Fatalf("byte %d: record walk: %q", at, problems)
+			}
+		}
+	})
+	t.Run("zeros", func(t *testing.T) {
+		// What a power cut can leave at the end of a file.
+		_, _, problems := damagedValues(t, func(p string, data []byte) {
+			os.WriteFile(p, append(data, make([]byte, 5000)...), 0o600)
+		})
+		if problems != nil {
+			t.Fatalf("zeros at the end: %q", problems)
+		}
+	})
 	t.Run("header", func(t *testing.T) {
 		s, ops, problems := damagedValues(t, func(p string, data []byte) {
 			data[0] = 'X'
 			os.WriteFile(p, data, 0o600)
 		})
-		wantDamage(t, s, ops[0].Key, "value file 1 offset 0: no value record there")
+		wantDamage(t, s, ops[0].Key, "value file 1 offset 0: no value record there (its header is changed or missing)")
 		if len(problems) != 1 || !strings.HasPrefix(problems[0], "value file 1 offset 0:") {
 			t.Fatalf("record walk: %q", problems)
 		}
@@ -207,7 +232,7 @@ func TestDamagedValueFiles(t *testing.T) {
 			copy(data[rec:2*rec], data[:rec]) // the second record replaced by the first
 			os.WriteFile(p, data, 0o600)
 		})
-		wantDamage(t, s, ops[1].Key, "is not the one the index names")
+		wantDamage(t, s, ops[1].Key, "is not the one the index names (another key, or another length)")
 	})
 }
 
