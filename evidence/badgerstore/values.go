@@ -38,15 +38,15 @@ import (
 // (big-endian; the first CRC, Castagnoli, covers the two lengths, the key
 // and the value, the header's the 14 bytes before it), so that a file
 // reads without the index, a pointer swapped to another key's record is
-// caught, and a changed length is told from a record cut short. A pointer is 0x01,
-// the file number (4 bytes), the record's offset (8) and the value's
-// length (4).
+// caught, and a changed length is told from a record cut short. A pointer
+// is 0x01, the file number (4 bytes), the record's offset (8) and the
+// value's length (4).
 //
 // Each process that writes bulk values starts a new file (and another
 // past maxValueFile), so that a write cut short by a kill or a power cut
-// can only leave a torn record at the end of a file, which no later write
-// follows: CheckValues accepts such a tail and reports bad bytes anywhere
-// else. A durable Write makes the files written since the last one
+// can only leave a record cut short (or zeros) at the end of a file, which
+// no later write follows: CheckValues accepts such a tail and reports any
+// other byte that fails a checksum. A durable Write makes the files written since the last one
 // durable (fdatasync) before it commits and syncs its batch, so that a
 // durable pointer never names bytes a power cut can lose. A non-durable
 // Write's pointer can reach the disk before its record does, since Badger
@@ -119,8 +119,8 @@ func decodeValuePtr(b []byte) (valuePtr, error) {
 		return valuePtr{}, fmt.Errorf("%w: a key marked as pointing into the value files holds %d bytes that are not a pointer", evidence.ErrStoreDamaged, len(b))
 	}
 	p := valuePtr{binary.BigEndian.Uint32(b[1:]), int64(binary.BigEndian.Uint64(b[5:])), binary.BigEndian.Uint32(b[13:])}
-	if p.off < 0 || p.off > maxValueFile {
-		return valuePtr{}, fmt.Errorf("%w: a value file pointer names offset %d, past the largest file", evidence.ErrStoreDamaged, p.off)
+	if p.off < 0 || p.off > 1<<40 { // a file grows past maxValueFile only by the records of one write
+		return valuePtr{}, fmt.Errorf("%w: a value file pointer names offset %d, past any file's end", evidence.ErrStoreDamaged, p.off)
 	}
 	return p, nil
 }
