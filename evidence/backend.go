@@ -24,6 +24,12 @@ type Op struct {
 	// op, so that derived data can point at the entry it derives from.
 	// Backends ignore it.
 	StampIndex bool
+	// Bulk marks a large derived value that is read in sequence, not
+	// looked up at random (an event block, a postings part, a search index
+	// chunk): a backend may keep it outside its index, where reading it
+	// does not keep it in memory. Only Case.WriteDerived accepts it; the
+	// log, its artefacts and the ops committed with entries never move.
+	Bulk bool
 }
 
 // Backend is the ordered key-value storage a Case is built on.

@@ -98,6 +98,12 @@ func (b *badgerBackend) Write(ops []evidence.Op, durable bool) error {
 }
 func (b *badgerBackend) Close() error { return b.store().Close() }
 
+// CheckValues passes on the store's check of its value files
+// (evidence.ValueChecker).
+func (b *badgerBackend) CheckValues(problem func(where, detail string)) error {
+	return b.store().CheckValues(problem)
+}
+
 // Chunks implements evidence.ChunkProvider with the pack files of whichever
 // store is open at the time of each call.
 func (b *badgerBackend) Chunks() evidence.Chunks { return badgerChunks{b} }

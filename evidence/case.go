@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -16,6 +17,9 @@ type Case struct {
 	chunks   Chunks
 	log      *Log
 	verifier note.Verifier
+	// bulkLayout is set once the store holds this version's layout
+	// number, so that WriteDerived need not write it with bulk values.
+	bulkLayout atomic.Bool
 }
 
 // Config says how to open a Case. Signer may be nil to open it read-only
@@ -62,7 +66,9 @@ func Open(b Backend, cfg Config) (*Case, error) {
 	if cfg.MaxEntry > 0 && cfg.MaxEntry < MaxEntrySize {
 		l.maxEntry = cfg.MaxEntry
 	}
-	return &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier}, nil
+	c := &Case{b: b, chunks: ch, log: l, verifier: cfg.Verifier}
+	c.bulkLayout.Store(l.layout == storeLayout)
+	return c, nil
 }
 
 // CaseInfo is the payload of the case.created entry.
@@ -189,12 +195,17 @@ func checkOps(ops []Op, drafts int) error {
 		if op.StampIndex && len(op.Value) < 8 {
 			return fmt.Errorf("append atomic: key %q: a stamped value needs 8 bytes for the index", op.Key)
 		}
+		if op.Bulk {
+			return fmt.Errorf("append atomic: key %q: bulk values are written with WriteDerived, not with entries", op.Key)
+		}
 	}
 	return nil
 }
 
 // WriteDerived stores derived data (events, index pages) outside the log's
-// key spaces, durably when durable is set.
+// key spaces, durably when durable is set. Ops marked Bulk may be kept by
+// the backend outside its index (Op.Bulk); the first such write to a case
+// of an older layout writes this version's layout with them.
 func (c *Case) WriteDerived(ops []Op, durable bool) error {
 	for _, op := range ops {
 		for _, p := range reservedPrefixes {
@@ -209,5 +220,12 @@ func (c *Case) WriteDerived(ops []Op, durable bool) error {
 	if !durable {
 		c.log.unsynced.Add(1)
 	}
-	return c.b.Write(ops, durable)
+	withLayout := c.bulkLayoutOps(ops)
+	if err := c.b.Write(withLayout, durable); err != nil {
+		return err
+	}
+	if len(withLayout) > len(ops) {
+		c.bulkLayout.Store(true)
+	}
+	return nil
 }

@@ -92,6 +92,33 @@
 // commits (AppendLazy) keep their runs in their keys as before, since the
 // database may write their batch to disk before any sync.
 //
+// # Value files
+//
+// Since store layout 5, derived data written with Op.Bulk (event and
+// malformed-line blocks, postings parts, search index chunks and times,
+// result leaf parts) may be kept by the backend outside its index:
+// Badger on disk appends each such value of 1 KiB or more to
+// <store>/values/values-NNNNNN.dat (a new file for each process that
+// writes them, and past 1 GiB) and stores under its key a 17-byte pointer
+// (0x01, file number, offset, value length) marked by Badger's per-entry
+// user meta byte, so that values written before stay readable as they
+// are. A record is "CFV1", the key length (2 bytes), the value length
+// (4), the CRC-32C (Castagnoli, 4) of the two lengths, the key and the
+// value, the CRC-32C (4) of the 14 header bytes before it, then the key
+// and the value (integers big-endian). A durable write makes the value
+// files durable (fdatasync) before its batch; a read checks the record's
+// key, length and checksum and reports a mismatch, or a missing or cut
+// file, as store damage naming the file and offset. A non-durable write's
+// pointer may survive a power cut that loses its record (the database
+// writes when it likes): a read of it is then such damage. Only derived
+// data never recorded can be in that state (a parse run's record is
+// committed after a durable write of its data), which nothing reads and a
+// new parse writes again. Verification walks the files' records: each
+// process appends to files of its own, so only a record cut short by the
+// end of a file (or zero bytes there) is what a kill or power cut leaves;
+// any other byte that fails a checksum is reported. The log, its checkpoints,
+// artefacts and every op committed with entries stay in the database.
+//
 // # Canonical JSON
 //
 // Canonical JSON (Canonical, CheckCanonical) is RFC 8785 (JCS) with one
@@ -189,9 +216,10 @@
 // The layout version says which of these key spaces the log uses: 1,
 // entries and tree hashes one per key (e/, h/); 2, tree hashes in runs
 // (hr/); 3, entries in runs too (er/); 4, the runs of durable commits in
-// entry files, er/ holding pointers to them (above). It is written with a case's first
+// entry files, er/ holding pointers to them (above); 5, bulk derived
+// values possibly in value files (above). It is written with a case's first
 // commit, and with the first commit a newer Casefile makes to an older
-// case, whose earlier keys stay as they are (so a case of layout 3 may
+// case (layout 5 also with the first bulk value WriteDerived stores in it), whose earlier keys stay as they are (so a case of layout 3 may
 // still hold e/ and h/ keys for its first entries). Cases written before
 // the version existed have no layout key. A Casefile that finds a layout
 // newer than it knows refuses to open the case, saying so (ErrNewerLayout),

@@ -460,7 +460,7 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 	if _, err := c.Append(ctx, notes(30)...); err != nil {
 		t.Fatal(err)
 	}
-	if got := layoutOf(t, b); got != "4" {
+	if got := layoutOf(t, b); got != "5" {
 		t.Fatalf("layout after the first append: %q", got)
 	}
 	var inlineRuns, pointers int

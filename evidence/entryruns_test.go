@@ -145,7 +145,7 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "old"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := layoutOf(t, b); got != "4" {
+		if got := layoutOf(t, b); got != "5" {
 			t.Fatalf("a new case's layout is %q, want 4", got)
 		}
 		var drafts []evidence.Draft
@@ -178,7 +178,7 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		if n := len(entryRuns(t, b)); n != 2 {
 			t.Fatalf("two commits after conversion wrote %d entry runs", n)
 		}
-		if got := layoutOf(t, b); got != "4" {
+		if got := layoutOf(t, b); got != "5" {
 			t.Fatalf("layout after the first append to an old case: %q, want 4", got)
 		}
 		c = open()
@@ -209,10 +209,10 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 func TestNewerLayoutRefused(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b := newCase(t, bk)
-		b.Corrupt([]byte("layout"), []byte("5"))
+		b.Corrupt([]byte("layout"), []byte("6"))
 		_, err := evidence.Open(b, evidence.Config{Verifier: c.Verifier()})
 		if !errors.Is(err, evidence.ErrNewerLayout) || errors.Is(err, evidence.ErrStoreDamaged) ||
-			!strings.Contains(fmtErr(err), "this case was written by a newer Casefile (store layout 5); this version reads up to 4") {
+			!strings.Contains(fmtErr(err), "this case was written by a newer Casefile (store layout 6); this version reads up to 5") {
 			t.Fatalf("newer layout: %v", err)
 		}
 		for _, bad := range []string{"x", "03", "0", ""} {

@@ -3,6 +3,7 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -15,13 +16,18 @@ import (
 //	3  entries in runs too (er/)
 //	4  entry runs of durable commits in entry files beside the store,
 //	   er/ holding pointers to them (EntryFiles)
+//	5  bulk derived values (Op.Bulk: event blocks, postings, search index
+//	   and result leaf parts) possibly in value files beside the store,
+//	   their keys holding pointers the backend marks as such
 //
 // It is written, in decimal, under the key "layout" with a case's first
 // commit, and with the first commit a newer Casefile makes to an older
 // case (whose earlier entries and hashes keep their keys). Cases written
 // before the version existed have no such key; their keys say what they
-// hold.
-const storeLayout = 4
+// hold. Bulk derived values are written outside the log's commits, so
+// WriteDerived writes the layout too with the first bulk value it stores
+// in an older case (bulkLayoutOps).
+const storeLayout = 5
 
 // ErrNewerLayout is wrapped by Open's error for a case whose store layout
 // is newer than this Casefile reads.
@@ -49,4 +55,15 @@ func readLayout(b Backend) (int, error) {
 // layoutOp is the write of this version's layout number.
 func layoutOp() Op {
 	return Op{Key: keyLayout, Value: []byte(strconv.Itoa(storeLayout))}
+}
+
+// bulkLayoutOps adds the layout write to ops when they hold a bulk value
+// and the store's layout is older than this version's: a Casefile that
+// cannot read values kept outside the index then refuses the case by
+// name (ErrNewerLayout) instead of reading pointers as values.
+func (c *Case) bulkLayoutOps(ops []Op) []Op {
+	if c.bulkLayout.Load() || !slices.ContainsFunc(ops, func(op Op) bool { return op.Bulk }) {
+		return ops
+	}
+	return append(ops[:len(ops):len(ops)], layoutOp())
 }

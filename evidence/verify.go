@@ -180,6 +180,11 @@ func (c *Case) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 				r.add(ProblemStore, "packs", "cannot check the pack files: %v", err)
 			}
 		}
+		if vc, ok := c.b.(ValueChecker); ok {
+			if err := vc.CheckValues(func(where, detail string) { r.add(ProblemStore, where, "%s", detail) }); err != nil {
+				r.add(ProblemStore, "values", "cannot check the value files: %v", err)
+			}
+		}
 	}
 	r.NotProven = r.unproven()
 	r.OK = len(r.Problems) == 0 && r.Dropped == 0

@@ -17,6 +17,14 @@ type LayoutChecker interface {
 	CheckLayout(problem func(where, detail string)) error
 }
 
+// ValueChecker is a Backend that keeps values in files of its own (Op.Bulk)
+// and can check them beyond the values read: every record well-formed, no
+// stray file. The values themselves are checked where they are read (the
+// derived data's verification recomputes them from the artefacts).
+type ValueChecker interface {
+	CheckValues(problem func(where, detail string)) error
+}
+
 // Discarder is a Chunks store that can take back chunks put by an ingest
 // that then failed: each sum gives back one Put made since the last Sync,
 // and bytes no Put waits for any more are removed where possible.

@@ -1,10 +1,39 @@
 package badgerstore
 
-import "os"
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+)
 
-// What the append-only files beside Badger (chunk packs, entry files)
-// share: opening the current file for appending, making a new file's name
-// durable, closing the files opened for reading.
+// What the append-only files beside Badger (chunk packs, entry files,
+// value files) share: listing them, opening the current file for
+// appending, making a new file's name durable, closing the files opened
+// for reading.
+
+// fileIDs lists the numbers of the regular files in dir whose names match
+// name (its first group: the number), in order; none when dir is missing.
+func fileIDs(dir string, name *regexp.Regexp) ([]uint32, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []uint32
+	for _, e := range ents {
+		if m := name.FindStringSubmatch(e.Name()); m != nil && e.Type().IsRegular() {
+			id, _ := strconv.ParseUint(m[1], 10, 32)
+			ids = append(ids, uint32(id))
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
 
 // openAppend opens (creating) the file at path for appending and returns
 // its size.

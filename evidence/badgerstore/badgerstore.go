@@ -54,11 +54,12 @@ type Store struct {
 	dir     string
 	packs   *packs
 	entries *entryFiles
+	values  *valueFiles
 }
 
 // Open opens (creating if needed) the store in dir: the Badger database in
-// dir/db, the chunk packs in dir/packs and the custody entry runs in
-// dir/entries.
+// dir/db, the chunk packs in dir/packs, the custody entry runs in
+// dir/entries and bulk derived values in dir/values.
 func Open(dir string, o Options) (s *Store, err error) {
 	defer recoverPanic(&err, "open store")
 	dbDir := filepath.Join(dir, "db")
@@ -84,7 +85,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return &Store{db: db, dir: dbDir, packs: p, entries: ef}, nil
+	return &Store{db: db, dir: dbDir, packs: p, entries: ef, values: openValueFiles(filepath.Join(dir, "values"), o.ReadOnly)}, nil
 }
 
 // valueThreshold is the size above which Badger keeps a value in its value
@@ -267,7 +268,7 @@ func (s *Store) Get(key []byte) (v []byte, err error) {
 		if err != nil {
 			return err
 		}
-		v, err = valueCopy(it)
+		v, err = s.ownedValue(it)
 		return err
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -303,7 +304,7 @@ func (s *Store) Last(prefix []byte) (k, v []byte, err error) {
 		}
 		k = it.Item().KeyCopy(nil)
 		var err error
-		v, err = valueCopy(it.Item())
+		v, err = s.ownedValue(it.Item())
 		return err
 	})
 	if errors.Is(err, evidence.ErrNotFound) {
@@ -312,10 +313,12 @@ func (s *Store) Last(prefix []byte) (k, v []byte, err error) {
 	return k, v, clean(err)
 }
 
-// Scan implements evidence.Backend.
+// Scan implements evidence.Backend. Values read from the value files
+// share one buffer: a value is only valid during fn.
 func (s *Store) Scan(prefix, start []byte, fn func(key, value []byte) error) error {
+	var buf []byte
 	return s.iterate(prefix, start, func(it *badger.Item) error {
-		return value(it, func(v []byte) error { return fn(it.Key(), v) })
+		return s.itemValue(it, &buf, func(v []byte) error { return fn(it.Key(), v) })
 	})
 }
 
@@ -355,9 +358,13 @@ func (s *Store) iterate(prefix, start []byte, fn func(*badger.Item) error) (err 
 	return clean(err)
 }
 
-// Write implements evidence.Backend.
+// Write implements evidence.Backend. Bulk values of minBulk bytes or more
+// are written to the value files first and their keys given pointers to
+// them; a durable write makes the value files durable before the batch
+// that points into them (values.go).
 func (s *Store) Write(ops []evidence.Op, durable bool) (err error) {
 	defer recoverPanic(&err, "write")
+	var ptrs [][]byte
 	if len(ops) > 0 {
 		n := int64(0)
 		for _, op := range ops {
@@ -366,10 +373,25 @@ func (s *Store) Write(ops []evidence.Op, durable bool) (err error) {
 		if err := roomFor(s.dir, n); err != nil {
 			return err
 		}
+		if ptrs, err = s.values.append(ops); err != nil {
+			return err
+		}
+	}
+	if durable {
+		if err := s.values.sync(); err != nil {
+			return err
+		}
+	}
+	if len(ops) > 0 {
 		txn := s.db.NewTransaction(true)
 		defer txn.Discard()
-		for _, op := range ops {
-			if err := txn.Set(op.Key, op.Value); err != nil {
+		for i, op := range ops {
+			if ptrs != nil && ptrs[i] != nil {
+				err = txn.SetEntry(badger.NewEntry(op.Key, ptrs[i]).WithMeta(metaValueFile))
+			} else {
+				err = txn.Set(op.Key, op.Value)
+			}
+			if err != nil {
 				return clean(err)
 			}
 		}
@@ -388,6 +410,9 @@ func (s *Store) Close() (err error) {
 	defer recoverPanic(&err, "close")
 	err = s.packs.close()
 	if e := s.entries.close(); e != nil && err == nil {
+		err = e
+	}
+	if e := s.values.close(); e != nil && err == nil {
 		err = e
 	}
 	if e := clean(s.db.Close()); e != nil {

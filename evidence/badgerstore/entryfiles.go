@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
 	"sync"
 	"syscall"
 
@@ -65,24 +63,7 @@ func openEntryFiles(dir string, readOnly bool) (*entryFiles, error) {
 }
 
 // ids lists the entry files present, in order.
-func (f *entryFiles) ids() ([]uint32, error) {
-	ents, err := os.ReadDir(f.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var ids []uint32
-	for _, e := range ents {
-		if m := entryFileName.FindStringSubmatch(e.Name()); m != nil && e.Type().IsRegular() {
-			id, _ := strconv.ParseUint(m[1], 10, 32)
-			ids = append(ids, uint32(id))
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids, nil
-}
+func (f *entryFiles) ids() ([]uint32, error) { return fileIDs(f.dir, entryFileName) }
 
 func (f *entryFiles) path(id uint32) string {
 	return filepath.Join(f.dir, fmt.Sprintf("entries-%06d.log", id))

@@ -45,7 +45,10 @@ const (
 	opsPerWrite   = 4096
 )
 
-// Key spaces (outside the evidence package's).
+// Key spaces (outside the evidence package's). Blocks, postings parts and
+// the search index (search_index.go) are written as bulk values
+// (evidence.Op.Bulk): read in sequence, the Badger store keeps them in
+// value files read with pread rather than in its memory-mapped value log.
 var (
 	prefixRun       = []byte("r/")  // r/<run id 8> → Run (JSON), committed with the entry
 	prefixBlock     = []byte("v/")  // v/<run id 8><block BE32> → s2(JSON Lines of events)

@@ -129,7 +129,8 @@ func (p *partBuilder) add(e *parse.Event) {
 	})
 }
 
-// ops encodes the part: its chunks of postings, then its times.
+// ops encodes the part: its chunks of postings, then its times (bulk
+// values: evidence.Op.Bulk).
 func (p *partBuilder) ops(id [8]byte, part uint32) []evidence.Op {
 	keys := make([]string, 0, len(p.terms))
 	for k := range p.terms {
@@ -144,7 +145,7 @@ func (p *partBuilder) ops(id [8]byte, part uint32) []evidence.Op {
 		chunk = appendPosting(chunk, p.terms[k])
 		if len(chunk) >= chunkBytes || i == len(keys)-1 {
 			key := blockKey(prefixSearch, id, part)
-			ops = append(ops, evidence.Op{Key: append(key, k...), Value: s2.Encode(nil, chunk)})
+			ops = append(ops, evidence.Op{Key: append(key, k...), Value: s2.Encode(nil, chunk), Bulk: true})
 			chunk = chunk[:0]
 		}
 	}
@@ -154,7 +155,7 @@ func (p *partBuilder) ops(id [8]byte, part uint32) []evidence.Op {
 		t = binary.AppendVarint(t, v-prev)
 		prev = v
 	}
-	return append(ops, evidence.Op{Key: blockKey(prefixTimes, id, part), Value: s2.Encode(nil, t)})
+	return append(ops, evidence.Op{Key: blockKey(prefixTimes, id, part), Value: s2.Encode(nil, t), Bulk: true})
 }
 
 // appendPosting: 0, uvarint n, n uint16 LE; or 1 and the bitset's words LE.

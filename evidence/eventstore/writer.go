@@ -263,7 +263,7 @@ func (w *runWriter) writeMalformed() error {
 	if w.mal.Len() == 0 {
 		return nil
 	}
-	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixMalformed, w.id, w.malBlock), Value: bytes.Clone(w.mal.Bytes())}}, false)
+	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixMalformed, w.id, w.malBlock), Value: bytes.Clone(w.mal.Bytes()), Bulk: true}}, false)
 	w.malBlock++
 	w.mal.Reset()
 	return err
@@ -275,7 +275,7 @@ func (w *runWriter) flushBlock() error {
 	}
 	w.digest.Write(w.buf.Bytes()) // the digest is of every line in order: a block at a time
 	w.enc = s2.Encode(w.enc[:cap(w.enc)], w.buf.Bytes())
-	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: w.enc}}, false)
+	err := w.c.WriteDerived([]evidence.Op{{Key: blockKey(prefixBlock, w.id, w.block), Value: w.enc, Bulk: true}}, false)
 	w.block++
 	w.buf.Reset()
 	return err
@@ -313,7 +313,7 @@ func (w *runWriter) writePart(durable bool) error {
 	ops := make([]evidence.Op, 0, min(len(keys), opsPerWrite))
 	for _, k := range keys {
 		typ, val, _ := strings.Cut(k, "\x00")
-		ops = append(ops, evidence.Op{Key: partKey(indicator.Type(typ), val, w.id, w.part), Value: encodePosting(w.postings[k])})
+		ops = append(ops, evidence.Op{Key: partKey(indicator.Type(typ), val, w.id, w.part), Value: encodePosting(w.postings[k]), Bulk: true})
 		w.distinct[indicatorHash(k)] = struct{}{}
 		if len(ops) == opsPerWrite {
 			if err := w.c.WriteDerived(ops, false); err != nil {

@@ -65,7 +65,7 @@ func (w *Writer) Add(leaf []byte) error {
 func (w *Writer) flush() error {
 	v := s2.Encode(nil, w.buf.Bytes())
 	sum := sha256.Sum256(v)
-	if err := w.c.WriteDerived([]evidence.Op{{Key: partKey(sum[:]), Value: v}}, false); err != nil {
+	if err := w.c.WriteDerived([]evidence.Op{{Key: partKey(sum[:]), Value: v, Bulk: true}}, false); err != nil {
 		return fmt.Errorf("keeping the result leaves: %w", err)
 	}
 	w.parts = append(w.parts, sum)

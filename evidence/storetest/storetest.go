@@ -1,6 +1,7 @@
 // Package storetest is the test suite every evidence.Backend must pass. It
 // checks the contract written on evidence.Backend: atomic batches, ordered
-// scans, Last, values not retained, errors free of stored values.
+// scans, Last, values not retained, errors free of stored values, and
+// bulk values (evidence.Op.Bulk) reading back like any other.
 package storetest
 
 import (
@@ -105,6 +106,7 @@ func Run(t *testing.T, open func(t *testing.T) evidence.Backend) {
 			t.Fatalf("1 MiB value did not round-trip: %v", err)
 		}
 	})
+	t.Run("BulkValues", func(t *testing.T) { bulkValues(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) {
 		b := open(t)
 		var wg sync.WaitGroup
@@ -112,11 +114,15 @@ func Run(t *testing.T, open func(t *testing.T) evidence.Backend) {
 			wg.Go(func() {
 				for i := range 50 {
 					k := fmt.Appendf(nil, "x/%d/%03d", g, i)
-					if err := b.Write([]evidence.Op{{Key: k, Value: k}}, i%10 == 0); err != nil {
+					val, bulk := k, i%3 == 0 // every third a bulk value of 2 KiB
+					if bulk {
+						val = bytes.Repeat(k, 2048/len(k)+1)
+					}
+					if err := b.Write([]evidence.Op{{Key: k, Value: val, Bulk: bulk}}, i%10 == 0); err != nil {
 						t.Error(err)
 						return
 					}
-					if v, err := b.Get(k); err != nil || !bytes.Equal(v, k) {
+					if v, err := b.Get(k); err != nil || !bytes.Equal(v, val) {
 						t.Errorf("read own write %s: %v", k, err)
 						return
 					}
@@ -141,4 +147,70 @@ func Run(t *testing.T, open func(t *testing.T) evidence.Backend) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// bulkValues writes values marked Bulk, of sizes on both sides of the
+// 1 KiB a backend may keep outside its index from, beside ordinary ones,
+// durably and not, overwrites bulk values with ordinary ones and the other
+// way round, and reads them all back with Get, Scan and Last after the
+// caller has cleared its buffers.
+func bulkValues(t *testing.T, b evidence.Backend) {
+	want := map[string][]byte{}
+	write := func(durable bool, ops ...evidence.Op) {
+		t.Helper()
+		if err := b.Write(ops, durable); err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range ops {
+			want[string(op.Key)] = bytes.Clone(op.Value)
+			clear(op.Value) // the caller reuses its buffer
+		}
+	}
+	val := func(key string, n int) []byte {
+		v := make([]byte, n)
+		for i := range v {
+			v[i] = key[i%len(key)] ^ byte(i/len(key))
+		}
+		return v
+	}
+	sizes := []int{0, 100, 1023, 1024, 1025, 64 << 10, 700 << 10}
+	var ops []evidence.Op
+	for i, n := range sizes {
+		k := fmt.Sprintf("v/%02d", i)
+		ops = append(ops, evidence.Op{Key: []byte(k), Value: val(k, n), Bulk: true})
+	}
+	write(false, ops[:4]...)
+	write(true, ops[4:]...)
+	write(false, evidence.Op{Key: []byte("v/10"), Value: val("v/10", 4096)}, evidence.Op{Key: []byte("v/11"), Value: val("v/11", 4096), Bulk: true})
+	write(true) // a barrier after a non-durable bulk write
+	// Overwrites both ways: the key reads as its last write.
+	write(false, evidence.Op{Key: []byte("v/05"), Value: val("v/05x", 2000)}, evidence.Op{Key: []byte("v/10"), Value: val("v/10x", 3000), Bulk: true})
+
+	for k, w := range want {
+		if got, err := b.Get([]byte(k)); err != nil || !bytes.Equal(got, w) {
+			t.Fatalf("Get %s: %d bytes, %v; want %d bytes", k, len(got), err, len(w))
+		}
+	}
+	var seen []string
+	err := b.Scan([]byte("v/"), nil, func(k, v []byte) error {
+		if !bytes.Equal(v, want[string(k)]) {
+			return fmt.Errorf("scan: %s has %d bytes, want %d", k, len(v), len(want[string(k)]))
+		}
+		seen = append(seen, string(k))
+		return nil
+	})
+	if err != nil || len(seen) != len(want) {
+		t.Fatalf("Scan saw %v: %v", seen, err)
+	}
+	seen = seen[:0]
+	b.Scan([]byte("v/"), []byte("v/05"), func(k, _ []byte) error { seen = append(seen, string(k)); return nil })
+	if fmt.Sprint(seen) != "[v/05 v/06 v/10 v/11]" {
+		t.Fatalf("Scan from v/05: %v", seen)
+	}
+	if k, v, err := b.Last([]byte("v/0")); err != nil || string(k) != "v/06" || !bytes.Equal(v, want["v/06"]) {
+		t.Fatalf("Last = %s, %d bytes, %v", k, len(v), err)
+	}
+	if ok, err := b.Has([]byte("v/06")); !ok || err != nil {
+		t.Fatalf("Has of a bulk value = %v, %v", ok, err)
+	}
 }

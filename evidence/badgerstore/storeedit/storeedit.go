@@ -10,6 +10,12 @@
 // would: it opens the Badger database in DIR/db directly, and writes pack
 // files with plain file writes. A store still open in this process must be
 // closed first; Badger's directory lock refuses a second open.
+//
+// A bulk value of 1 KiB or more (evidence.Op.Bulk) is kept in the store's
+// value files, its key holding a pointer marked by Badger's user meta
+// byte: Scan and First return that pointer, and Set replaces it with a
+// plain value. Tests change the values themselves in the files
+// (store/values/values-NNNNNN.dat), as an attacker would.
 package storeedit
 
 import (
