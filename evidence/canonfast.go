@@ -87,23 +87,27 @@ func canonicalMap[V any](buf *bytes.Buffer, m map[string]V, depth int) bool {
 		buf.WriteString("null") // as encoding/json writes a nil map
 		return true
 	}
-	var small [16]string
-	keys := small[:0]
-	for k := range m {
+	type member struct {
+		k string
+		v V
+	}
+	var small [16]member
+	members := small[:0]
+	for k, v := range m {
 		if !utf8.ValidString(k) {
 			return false
 		}
-		keys = append(keys, k)
+		members = append(members, member{k, v})
 	}
-	slices.SortFunc(keys, compareUTF16)
+	slices.SortFunc(members, func(a, b member) int { return compareUTF16(a.k, b.k) })
 	buf.WriteByte('{')
-	for i, k := range keys {
+	for i, kv := range members {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		writeCanonicalString(buf, k)
+		writeCanonicalString(buf, kv.k)
 		buf.WriteByte(':')
-		if !canonicalFast(buf, any(m[k]), depth+1) {
+		if !canonicalFast(buf, any(kv.v), depth+1) {
 			return false
 		}
 	}
