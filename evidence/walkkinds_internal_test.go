@@ -22,7 +22,7 @@ func FuzzRawKind(f *testing.F) {
 			return
 		}
 		var e Entry
-		raw := parts[0].entry(&e, 7, newEntryTime(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)), [32]byte{}, nil)
+		raw := joinEntry(&e, &parts[0], 7, newEntryTime(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)), [32]byte{}, nil)
 		parsed, err := ParseEntry(raw)
 		if err != nil {
 			t.Fatalf("a prepared entry does not parse: %v", err)
