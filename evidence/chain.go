@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 
@@ -24,8 +25,10 @@ import (
 // not need (leaf hashes, the Entry values) is left for finish, while they
 // are written.
 
-// chainChunk is how many entries one goroutine encodes at a time.
-const chainChunk = 32
+// chainChunk is how many entries one goroutine encodes at a time;
+// chainSpins how many times the chain yields, waiting for a chunk, before
+// it blocks.
+const chainChunk, chainSpins = 32, 100
 
 // entryChain is one commit's encoding.
 type entryChain struct {
@@ -40,7 +43,10 @@ type entryChain struct {
 	// hash of entry j's bytes before prev.
 	hashers []hash.Hash
 	next    atomic.Int64 // the next chunk to encode
-	ready   []chan struct{}
+	// ready[c] is set, and done[c] closed, when the other goroutine has
+	// encoded chunk c; nil when there is no other goroutine (one chunk).
+	ready []atomic.Bool
+	done  []chan struct{}
 }
 
 // timeKey and entryEnd surround an entry's time, after its prev.
@@ -67,9 +73,9 @@ func newEntryChain(parts []*entryParts, first uint64, at entryTime, hashers []ha
 		for len(ec.hashers) < n {
 			ec.hashers = append(ec.hashers, sha256.New())
 		}
-		ec.ready = make([]chan struct{}, chunks)
-		for c := range ec.ready {
-			ec.ready[c] = make(chan struct{})
+		ec.ready, ec.done = make([]atomic.Bool, chunks), make([]chan struct{}, chunks)
+		for c := range ec.done {
+			ec.done[c] = make(chan struct{})
 		}
 	}
 	return ec
@@ -129,7 +135,8 @@ func (ec *entryChain) run(prev [32]byte) [32]byte {
 					return
 				}
 				ec.encode(c, true)
-				close(ec.ready[c])
+				ec.ready[c].Store(true)
+				close(ec.done[c])
 			}
 		}()
 	}
@@ -138,8 +145,15 @@ func (ec *entryChain) run(prev [32]byte) [32]byte {
 		own := ec.next.CompareAndSwap(int64(c), int64(c+1))
 		if own {
 			ec.encode(c, false)
-		} else {
-			<-ec.ready[c]
+		}
+		for spins := 0; !own && !ec.ready[c].Load(); spins++ {
+			// A chunk takes microseconds: parked at once, the chain
+			// could wait longer for its goroutine to be woken again.
+			if spins < chainSpins {
+				runtime.Gosched()
+				continue
+			}
+			<-ec.done[c]
 		}
 		for j := c * chainChunk; j < min((c+1)*chainChunk, len(ec.parts)); j++ {
 			at := ec.prevAt[j]

@@ -32,7 +32,8 @@ func runChain(parts []*entryParts, first uint64, at entryTime, prev [32]byte, wa
 	case way == chainAhead && chunks > 1:
 		for c := range ec.ready {
 			ec.encode(c, true)
-			close(ec.ready[c])
+			ec.ready[c].Store(true)
+			close(ec.done[c])
 		}
 		ec.next.Store(chunks)
 	case way == chainItself:
@@ -105,7 +106,7 @@ func TestChainHashes(t *testing.T) {
 				}
 				drafts[i] = Draft{Kind: kind, Actor: actor, Payload: payload}
 			}
-			prep, err := prepareDrafts(drafts, 0)
+			prep, _, err := prepareDrafts(drafts, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func FuzzEntryChain(f *testing.F) {
 				drafts[i].Payload = map[string]any{"i": i, "p": p}
 			}
 		}
-		prep, err := prepareDrafts(drafts, 0)
+		prep, _, err := prepareDrafts(drafts, 0)
 		if err != nil {
 			return
 		}

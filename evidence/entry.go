@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -96,12 +97,34 @@ type partsEncoder struct {
 	mid         []byte // `,"kind":K,"payload":`
 }
 
-// newPartsEncoder returns an encoder for n drafts. It refuses an entry
+// partsEncoders keeps encoders, and their buffers, from one append to the
+// next: a batch's parts are garbage once it is committed, and a new
+// buffer of hundreds of KiB per batch was zeroed and collected each time.
+var partsEncoders sync.Pool
+
+// maxKeptParts bounds the buffer of an encoder kept for reuse.
+const maxKeptParts = 4 << 20
+
+// getPartsEncoder returns an encoder for n drafts. It refuses an entry
 // that could exceed MaxEntrySize whatever its index and time, or limit
 // when it is set (a case kept in object storage, whose log is published
 // as tlog-tiles).
-func newPartsEncoder(n, limit int) *partsEncoder {
-	return &partsEncoder{limit: limit, expect: n}
+func getPartsEncoder(n, limit int) *partsEncoder {
+	pe, _ := partsEncoders.Get().(*partsEncoder)
+	if pe == nil {
+		pe = new(partsEncoder)
+	}
+	pe.limit, pe.expect = limit, n
+	pe.buf.Reset()
+	return pe
+}
+
+// putPartsEncoder gives pe back for reuse; the parts it made must no
+// longer be used.
+func putPartsEncoder(pe *partsEncoder) {
+	if pe.buf.Cap() <= maxKeptParts {
+		partsEncoders.Put(pe)
+	}
 }
 
 // setKindActor checks kind and actor and encodes what of the entry they
@@ -155,7 +178,7 @@ func (pe *partsEncoder) prepare(kind, actor string, payload any) (entryParts, er
 		return entryParts{}, err
 	}
 	if pe.expect--; start == 0 && pe.expect > 0 {
-		b.Grow(pe.expect * (b.Len() + b.Len()/8)) // the first entry's copy becomes garbage
+		b.Grow(pe.expect * (b.Len() + b.Len()/8)) // a new buffer leaves the first entry's parts in the old one
 	}
 	return ep, nil
 }

@@ -13,7 +13,7 @@ import (
 
 // prepareEntry prepares one draft's parts.
 func prepareEntry(kind, actor string, payload any, limit int) (entryParts, error) {
-	return newPartsEncoder(1, limit).prepare(kind, actor, payload)
+	return getPartsEncoder(1, limit).prepare(kind, actor, payload)
 }
 
 // joinEntry is the plain join of an entry's parts with its index, time and

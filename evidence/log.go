@@ -206,10 +206,13 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	prep, err := prepareDrafts(drafts, l.maxEntry)
+	prep, release, err := prepareDrafts(drafts, l.maxEntry)
 	if err != nil {
 		return nil, err
 	}
+	// Once committed, the entries have bytes of their own (entryChain):
+	// the parts' buffers go back for the next append.
+	defer release()
 	// Split into commits that fit one backend transaction, by count and
 	// by size; ops go with the first.
 	var reqs []*appendReq
@@ -378,28 +381,39 @@ func (l *Log) commit(reqs []*appendReq) {
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
 // each entry does not depend on its place in the log, in the caller's
 // goroutines: a long list is split across the processors, since encoding
-// payloads costs more than the commit's own work.
-func prepareDrafts(drafts []Draft, limit int) ([]entryParts, error) {
-	prep := make([]entryParts, len(drafts))
+// payloads costs more than the commit's own work. release gives the
+// parts' buffers back for reuse: the parts must not be used after it.
+func prepareDrafts(drafts []Draft, limit int) (prep []entryParts, release func(), err error) {
+	prep = make([]entryParts, len(drafts))
 	errs := make([]error, len(drafts))
+	var mu sync.Mutex
+	var used []*partsEncoder
 	prepare := func(lo, hi int) {
-		pe := newPartsEncoder(hi-lo, limit)
+		pe := getPartsEncoder(hi-lo, limit)
 		for i := lo; i < hi; i++ {
 			d := drafts[i]
 			var err error
-			prep[i], err = pe.prepare(d.Kind, d.Actor, d.Payload)
-			if err != nil {
+			if prep[i], err = pe.prepare(d.Kind, d.Actor, d.Payload); err != nil {
 				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 			}
 		}
+		mu.Lock()
+		used = append(used, pe)
+		mu.Unlock()
 	}
 	inParallel(len(drafts), prepare)
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	release = func() {
+		for _, pe := range used {
+			putPartsEncoder(pe)
 		}
 	}
-	return prep, nil
+	for _, err := range errs {
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+	}
+	return prep, release, nil
 }
 
 // parallelItems is how many drafts or entries are worth a goroutine of
@@ -417,8 +431,9 @@ func inParallel(n int, fn func(lo, hi int)) {
 	}
 	var wg sync.WaitGroup
 	per := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += per {
+	for lo := per; lo < n; lo += per {
 		wg.Go(func() { fn(lo, min(lo+per, n)) })
 	}
+	fn(0, per) // the caller's goroutine takes a range too: one fewer to wake
 	wg.Wait()
 }

@@ -17,7 +17,7 @@ func FuzzRawKind(f *testing.F) {
 		if err := json.Unmarshal([]byte(payload), &p); err != nil {
 			return
 		}
-		parts, err := prepareDrafts([]Draft{{Kind: kind, Actor: actor, Payload: p}}, 0)
+		parts, _, err := prepareDrafts([]Draft{{Kind: kind, Actor: actor, Payload: p}}, 0)
 		if err != nil {
 			return
 		}
