@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf16"
 )
@@ -23,6 +24,16 @@ func TestCanonicalFastMatchesGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
 		values = append(values, randomPayload(rng, 0))
+	}
+	// Each character that is not written as it is, or not ASCII, at each
+	// place of strings around the word size the plain ones are found by.
+	for n := range 20 {
+		for at := range n {
+			for _, c := range []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "é", "\u2028", "😀"} {
+				s := strings.Repeat("a", at) + c + strings.Repeat("b", n-at-1)
+				values = append(values, s, map[string]any{s: s})
+			}
+		}
 	}
 	for _, v := range values {
 		var fast bytes.Buffer
