@@ -79,8 +79,8 @@ type entryParts struct {
 
 func (ep *entryParts) payloadLen() int { return ep.payEnd - ep.payAt }
 
-// maxEntryTail bounds what entry adds to pre: the index, prev, the time
-// key and value, and the closing bytes.
+// maxEntryTail bounds what a commit adds to pre (entryChain): the index,
+// prev, the time key and value, and the closing bytes.
 const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}`)
 
 // partsEncoder encodes the parts of a run of drafts (prepare) into one
@@ -178,7 +178,10 @@ func (pe *partsEncoder) prepare(kind, actor string, payload any) (entryParts, er
 		return entryParts{}, err
 	}
 	if pe.expect--; start == 0 && pe.expect > 0 {
-		b.Grow(pe.expect * (b.Len() + b.Len()/8)) // a new buffer leaves the first entry's parts in the old one
+		// Room for the others if they are like the first, within reason
+		// (a large first entry says little of the rest). A new buffer
+		// leaves the first entry's parts in the old one.
+		b.Grow(min(pe.expect*(b.Len()+b.Len()/8), maxCommitBytes))
 	}
 	return ep, nil
 }

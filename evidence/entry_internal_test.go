@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,4 +89,24 @@ func TestPrepareEntryBound(t *testing.T) {
 	if _, err := prepareEntry("k", "", payload(len(fits)-len(`{"a":""}`)+1), 0); err == nil {
 		t.Fatal("entry one byte over the bound accepted")
 	}
+}
+
+// TestPrepareSizesItsBufferWithinReason: a batch whose first draft is
+// large does not make the encoder reserve that size for every other one.
+func TestPrepareSizesItsBufferWithinReason(t *testing.T) {
+	drafts := []Draft{{Kind: "k", Payload: map[string]string{"a": strings.Repeat("a", 900<<10)}}}
+	for range 1000 {
+		drafts = append(drafts, Draft{Kind: "k", Payload: map[string]int{"i": 1}})
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	prep, release, err := prepareDrafts(drafts, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Fatalf("preparing %d drafts (%d bytes of payloads) allocated %d MiB", len(prep), 900<<10+1000*7, n>>20)
+	}
+	release()
 }
