@@ -360,6 +360,13 @@ func (l *Log) commit(reqs []*appendReq) {
 	// The entries go to the entry files (and the disk) while the tree
 	// and the checkpoint are computed.
 	fw := l.startFileWrite(firstIndex, chain.slab, chain.ends, len(ops) > 0, durable)
+	if fw != nil {
+		// The write's goroutine runs at once on this processor, and this
+		// one goes on where another picks it up: otherwise the write, on
+		// the path of every synced append, waited for another processor
+		// to be woken and take it (20-30 µs of ~180 per synced append).
+		runtime.Gosched()
+	}
 	ents, leaves := chain.finish()
 	for _, r := range reqs {
 		r.entries = make([]*Entry, len(r.drafts))
