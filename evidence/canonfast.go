@@ -26,10 +26,7 @@ func canonicalFast(buf *bytes.Buffer, v any, depth int) bool {
 	case bool:
 		buf.WriteString(strconv.FormatBool(x))
 	case string:
-		if !utf8.ValidString(x) {
-			return false
-		}
-		writeCanonicalString(buf, x)
+		return canonicalText(buf, x)
 	case int:
 		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), int64(x), 10))
 	case int64:
@@ -87,26 +84,58 @@ func canonicalMap[V any](buf *bytes.Buffer, m map[string]V, depth int) bool {
 		buf.WriteString("null") // as encoding/json writes a nil map
 		return true
 	}
-	var small [16]string
-	keys := small[:0]
-	for k := range m {
-		if !utf8.ValidString(k) {
-			return false
-		}
-		keys = append(keys, k)
+	type member struct {
+		k string
+		v V
 	}
-	slices.SortFunc(keys, compareUTF16)
+	var small [16]member
+	members := small[:0]
+	for k, v := range m {
+		members = append(members, member{k, v})
+	}
+	slices.SortFunc(members, func(a, b member) int { return compareUTF16(a.k, b.k) })
 	buf.WriteByte('{')
-	for i, k := range keys {
+	for i, kv := range members {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		writeCanonicalString(buf, k)
+		if !canonicalText(buf, kv.k) {
+			return false
+		}
 		buf.WriteByte(':')
-		if !canonicalFast(buf, any(m[k]), depth+1) {
+		if !canonicalFast(buf, any(kv.v), depth+1) {
 			return false
 		}
 	}
 	buf.WriteByte('}')
+	return true
+}
+
+// canonicalText writes s as a JSON string, or returns false when it is not
+// UTF-8. Most strings are printable ASCII, which needs neither escapes nor
+// a check of its encoding: those are found a word at a time (plainRun) and
+// copied whole.
+func canonicalText(buf *bytes.Buffer, s string) bool {
+	if plainRun(s) < len(s)-len(s)%8 || !plainTail(s[len(s)-len(s)%8:]) {
+		if !utf8.ValidString(s) {
+			return false
+		}
+		writeCanonicalString(buf, s)
+		return true
+	}
+	b := append(buf.AvailableBuffer(), '"')
+	b = append(b, s...)
+	buf.Write(append(b, '"'))
+	return true
+}
+
+// plainTail reports whether every byte of s is printable ASCII other than
+// a quote or backslash.
+func plainTail(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
 	return true
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // TestCanonicalFastMatchesGeneral: for every value the fast path takes,
@@ -21,6 +24,16 @@ func TestCanonicalFastMatchesGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
 		values = append(values, randomPayload(rng, 0))
+	}
+	// Each character that is not written as it is, or not ASCII, at each
+	// place of strings around the word size the plain ones are found by.
+	for n := range 20 {
+		for at := range n {
+			for _, c := range []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "é", "\u2028", "😀"} {
+				s := strings.Repeat("a", at) + c + strings.Repeat("b", n-at-1)
+				values = append(values, s, map[string]any{s: s})
+			}
+		}
 	}
 	for _, v := range values {
 		var fast bytes.Buffer
@@ -86,5 +99,31 @@ func randomPayload(rng *rand.Rand, depth int) any {
 			m[str()] = str()
 		}
 		return m
+	}
+}
+
+// TestCompareUTF16: the byte-order shortcut orders every pair of strings
+// as their UTF-16 code units do, around the characters where UTF-8 and
+// UTF-16 order differ (U+E000–U+FFFF against those above U+FFFF).
+func TestCompareUTF16(t *testing.T) {
+	chars := []string{"", "a", "B", "\x7f", "é", "è", "\u0800", "\ud7ff", "\ue000", "\uefff", "\uffff", "😀", "\U00010000", "\U0010ffff", "日"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	str := func() string {
+		s := ""
+		for range rng.IntN(4) {
+			s += chars[rng.IntN(len(chars))]
+		}
+		return s
+	}
+	sign := func(n int) int { return min(max(n, -1), 1) }
+	for range 20000 {
+		a, b := str(), str()
+		if rng.IntN(4) == 0 {
+			b = a + str()
+		}
+		want := sign(slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b))))
+		if got := sign(compareUTF16(a, b)); got != want {
+			t.Fatalf("compareUTF16(%+q, %+q) = %d, UTF-16 order %d", a, b, got, want)
+		}
 	}
 }

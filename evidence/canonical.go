@@ -2,13 +2,13 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -154,11 +154,23 @@ func canonicalNumber(s string) (string, error) {
 	return string(b), nil
 }
 
+// compareUTF16 orders strings (valid UTF-8) by their UTF-16 code units.
+// That is their byte order except where one has a character U+E000–U+FFFF
+// and the other one above U+FFFF at the same place (UTF-8 lead bytes 0xEE
+// and up on both sides: surrogates sort below U+E000), so only there are
+// they converted.
 func compareUTF16(a, b string) int {
-	if isPlainASCII([]byte(a)) && isPlainASCII([]byte(b)) {
-		return strings.Compare(a, b)
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
 	}
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	switch {
+	case i == len(a) || i == len(b):
+		return cmp.Compare(len(a), len(b))
+	case a[i] < 0xee || b[i] < 0xee:
+		return cmp.Compare(a[i], b[i])
+	}
+	ua, ub := utf16.Encode([]rune(a[i:])), utf16.Encode([]rune(b[i:]))
 	return slices.Compare(ua, ub)
 }
 
@@ -167,12 +179,17 @@ const hexDigits = "0123456789abcdef"
 func writeCanonicalString(buf *bytes.Buffer, s string) {
 	buf.WriteByte('"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+			continue
+		}
 		c := s[i]
+		i++
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
-		buf.WriteString(s[start:i])
+		buf.WriteString(s[start : i-1])
 		switch c {
 		case '"':
 			buf.WriteString(`\"`)
@@ -193,7 +210,7 @@ func writeCanonicalString(buf *bytes.Buffer, s string) {
 			buf.WriteByte(hexDigits[c>>4])
 			buf.WriteByte(hexDigits[c&0xf])
 		}
-		start = i + 1
+		start = i
 	}
 	buf.WriteString(s[start:])
 	buf.WriteByte('"')

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -69,55 +70,133 @@ func (e *Entry) LeafHash() tlog.Hash { return tlog.RecordHash(e.Raw) }
 // the one before), the parts are not.
 type entryParts struct {
 	kind, actor string
-	payload     []byte
 	// pre is `{"actor":A,"index":` then `,"kind":K,"payload":P,"prev":"`;
-	// the index goes at split.
-	pre   []byte
-	split int
+	// the index goes at split, the payload is pre[payAt:payEnd].
+	pre           []byte
+	split         int
+	payAt, payEnd int
 }
 
-// maxEntryTail bounds what entry adds to pre: the index, prev, the time
-// key and value, and the closing bytes.
+func (ep *entryParts) payloadLen() int { return ep.payEnd - ep.payAt }
+
+// maxEntryTail bounds what a commit adds to pre (entryChain): the index,
+// prev, the time key and value, and the closing bytes.
 const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}`)
 
-// prepareEntry checks kind and actor, encodes the payload (which must
-// encode as a JSON object; nil is the empty object) as canonical JSON, and
-// encodes the parts of the entry that do not depend on its place in the
-// log. The payload is written straight into the entry's bytes. It refuses
-// an entry that could exceed MaxEntrySize whatever its index and time, or
-// limit when it is set (a case kept in object storage, whose log is
-// published as tlog-tiles).
-func prepareEntry(kind, actor string, payload any, limit int) (entryParts, error) {
+// partsEncoder encodes the parts of a run of drafts (prepare) into one
+// buffer, and what drafts with the same kind and actor as the one before
+// share (most of a batch: an examiner's observations) only once: a buffer
+// and the checks of kind and actor per entry were a third of preparing it.
+type partsEncoder struct {
+	limit       int
+	buf         bytes.Buffer
+	expect      int // drafts still to come, to size buf after the first
+	kind, actor string
+	known       bool   // kind and actor checked, head and mid theirs
+	head        []byte // `{"actor":A,"index":`
+	mid         []byte // `,"kind":K,"payload":`
+}
+
+// partsEncoders keeps encoders, and their buffers, from one append to the
+// next: a batch's parts are garbage once it is committed, and a new
+// buffer of hundreds of KiB per batch was zeroed and collected each time.
+var partsEncoders sync.Pool
+
+// maxKeptParts bounds the buffer of an encoder kept for reuse.
+const maxKeptParts = 4 << 20
+
+// getPartsEncoder returns an encoder for n drafts. It refuses an entry
+// that could exceed MaxEntrySize whatever its index and time, or limit
+// when it is set (a case kept in object storage, whose log is published
+// as tlog-tiles).
+func getPartsEncoder(n, limit int) *partsEncoder {
+	pe, _ := partsEncoders.Get().(*partsEncoder)
+	if pe == nil {
+		pe = new(partsEncoder)
+	}
+	pe.limit, pe.expect = limit, n
+	pe.buf.Reset()
+	return pe
+}
+
+// putPartsEncoder gives pe back for reuse; the parts it made must no
+// longer be used.
+func putPartsEncoder(pe *partsEncoder) {
+	if pe.buf.Cap() <= maxKeptParts {
+		partsEncoders.Put(pe)
+	}
+}
+
+// setKindActor checks kind and actor and encodes what of the entry they
+// make.
+func (pe *partsEncoder) setKindActor(kind, actor string) error {
 	if kind == "" || len(kind) > maxKindLen {
-		return entryParts{}, fmt.Errorf("entry kind %q: empty or too long", kind)
+		return fmt.Errorf("entry kind %q: empty or too long", kind)
 	}
 	if len(actor) > maxActLen {
-		return entryParts{}, errors.New("entry actor too long")
+		return errors.New("entry actor too long")
 	}
 	// An entry is read back strictly (ParseEntry), and canonical JSON is
 	// UTF-8: a kind or actor in another encoding (a Latin-1 examiner name)
 	// would make an entry no reader accepts, the case damaged for good.
 	if !utf8.ValidString(kind) {
-		return entryParts{}, fmt.Errorf("entry kind %q is not UTF-8 text", kind)
+		return fmt.Errorf("entry kind %q is not UTF-8 text", kind)
 	}
 	if !utf8.ValidString(actor) {
-		return entryParts{}, fmt.Errorf("the name of who acts, %q, is not UTF-8 text (from a terminal or environment in another encoding, such as Latin-1?): give it in UTF-8", actor)
+		return fmt.Errorf("the name of who acts, %q, is not UTF-8 text (from a terminal or environment in another encoding, such as Latin-1?): give it in UTF-8", actor)
 	}
 	// Keys in canonical (sorted) order: actor, index, kind, payload, prev, time.
 	var b bytes.Buffer
-	b.Grow(len(kind) + len(actor) + 320)
 	b.WriteString(`{"actor":`)
 	writeCanonicalString(&b, actor)
 	b.WriteString(`,"index":`)
-	split := b.Len()
+	head := b.Len()
 	b.WriteString(`,"kind":`)
 	writeCanonicalString(&b, kind)
 	b.WriteString(`,"payload":`)
+	pe.head, pe.mid = b.Bytes()[:head:head], b.Bytes()[head:]
+	pe.kind, pe.actor, pe.known = kind, actor, true
+	return nil
+}
+
+// prepare checks kind and actor, encodes the payload (which must encode
+// as a JSON object; nil is the empty object) as canonical JSON, and
+// encodes the parts of the entry that do not depend on its place in the
+// log. The payload is written straight into the entry's bytes.
+func (pe *partsEncoder) prepare(kind, actor string, payload any) (entryParts, error) {
+	if !pe.known || kind != pe.kind || actor != pe.actor {
+		pe.known = false
+		if err := pe.setKindActor(kind, actor); err != nil {
+			return entryParts{}, err
+		}
+	}
+	b := &pe.buf
+	start := b.Len()
+	ep, err := pe.encode(kind, payload)
+	if err != nil {
+		b.Truncate(start)
+		return entryParts{}, err
+	}
+	if pe.expect--; start == 0 && pe.expect > 0 {
+		// Room for the others if they are like the first, within reason
+		// (a large first entry says little of the rest). A new buffer
+		// leaves the first entry's parts in the old one.
+		b.Grow(min(pe.expect*(b.Len()+b.Len()/8), maxCommitBytes))
+	}
+	return ep, nil
+}
+
+func (pe *partsEncoder) encode(kind string, payload any) (entryParts, error) {
+	b := &pe.buf
+	start := b.Len()
+	b.Write(pe.head)
+	split := b.Len()
+	b.Write(pe.mid)
 	at := b.Len()
 	switch {
 	case payload == nil:
 		b.WriteString("{}")
-	case !canonicalFast(&b, payload, 0):
+	case !canonicalFast(b, payload, 0):
 		b.Truncate(at)
 		p, err := canonicalGeneral(payload)
 		if err != nil {
@@ -130,15 +209,15 @@ func prepareEntry(kind, actor string, payload any, limit int) (entryParts, error
 		return entryParts{}, errors.New("entry payload must be a JSON object")
 	}
 	b.WriteString(`,"prev":"`)
-	n := b.Len() + maxEntryTail
-	if limit > 0 && n > limit {
-		return entryParts{}, fmt.Errorf("entry of kind %s would be up to %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", kind, n, limit, MaxTileEntry)
+	n := b.Len() - start + maxEntryTail
+	if pe.limit > 0 && n > pe.limit {
+		return entryParts{}, fmt.Errorf("entry of kind %s would be up to %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", kind, n, pe.limit, MaxTileEntry)
 	}
 	if n > MaxEntrySize {
 		return entryParts{}, fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
 	}
-	pre := b.Bytes()
-	return entryParts{kind: kind, actor: actor, payload: pre[at:end:end], pre: pre, split: split}, nil
+	pre := b.Bytes()[start:b.Len():b.Len()]
+	return entryParts{kind: pe.kind, actor: pe.actor, pre: pre, split: split - start, payAt: at - start, payEnd: end - start}, nil
 }
 
 // entryTime is an entry time with its canonical text, formatted once for
@@ -151,25 +230,6 @@ type entryTime struct {
 func newEntryTime(t time.Time) entryTime {
 	t = t.UTC()
 	return entryTime{t: t, text: t.AppendFormat(nil, TimeFormat)}
-}
-
-// entry joins the parts with index, time and prev into entry e. Its
-// canonical bytes are appended to buf (which may be nil), which is
-// returned, so that a commit can encode many entries into one allocation.
-func (ep *entryParts) entry(e *Entry, index uint64, t entryTime, prev [32]byte, buf []byte) []byte {
-	start := len(buf)
-	buf = append(buf, ep.pre[:ep.split]...)
-	buf = strconv.AppendUint(buf, index, 10)
-	buf = append(buf, ep.pre[ep.split:]...)
-	at := len(buf)
-	buf = hex.AppendEncode(buf, prev[:])
-	prevHex := string(buf[at:])
-	buf = append(buf, `","time":"`...)
-	buf = append(buf, t.text...)
-	buf = append(buf, `"}`...)
-	raw := buf[start:len(buf):len(buf)]
-	*e = Entry{Index: index, Time: t.t, Kind: ep.kind, Actor: ep.actor, Prev: prevHex, Payload: ep.payload, Raw: raw}
-	return buf
 }
 
 // ParseEntry reads a stored entry strictly: it must be canonical JSON with

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -262,6 +263,57 @@ func TestStampIndexNamesTheCommittedEntry(t *testing.T) {
 		}
 		if err := c.WriteDerived([]evidence.Op{{Key: []byte("x/d"), Value: make([]byte, 8), StampIndex: true}}, false); err == nil {
 			t.Error("WriteDerived accepted a stamped op (there is no entry to name)")
+		}
+	})
+}
+
+// TestAppendedEntriesKeepTheirBytes: the entries an Append returns keep
+// their bytes and fields while later batches reuse the buffers theirs were
+// prepared in, and are the entries the log holds, under concurrent
+// batches (group commits of several).
+func TestAppendedEntriesKeepTheirBytes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, bk backendKind) {
+		c, _ := newCase(t, bk)
+		ctx := context.Background()
+		var mu sync.Mutex
+		var kept []*evidence.Entry
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for b := range 5 {
+					drafts := make([]evidence.Draft, 100+w*70)
+					for i := range drafts {
+						drafts[i] = evidence.Draft{Kind: fmt.Sprintf("k%d", i%3), Actor: fmt.Sprint("worker ", w),
+							Payload: map[string]any{"w": w, "b": b, "i": i, "text": strings.Repeat(fmt.Sprint(w, b, i), i%9)}}
+					}
+					es, err := c.Append(ctx, drafts...)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					kept = append(kept, es...)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for _, e := range kept {
+			stored, err := c.Entry(e.Index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := evidence.ParseEntry(e.Raw)
+			if err != nil {
+				t.Fatalf("entry %d: %v", e.Index, err)
+			}
+			if !bytes.Equal(stored.Raw, e.Raw) || !bytes.Equal(parsed.Payload, e.Payload) || parsed.Prev != e.Prev ||
+				parsed.Kind != e.Kind || parsed.Actor != e.Actor || !parsed.Time.Equal(e.Time) || parsed.Index != e.Index {
+				t.Fatalf("entry %d returned by Append:\n%+v\nnow stored as %s", e.Index, e, stored.Raw)
+			}
+		}
+		if r := mustVerify(t, c); !r.OK || r.Entries != uint64(len(kept))+1 {
+			t.Fatalf("%+v", r)
 		}
 	})
 }

@@ -80,12 +80,31 @@ func AppendJSONString(dst []byte, s string) []byte {
 // as it is (no control character, quote or backslash): the common case,
 // tested a word at a time (exact bit tricks, no false answers).
 func plain8(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs } // a zero byte in v
-	bad := w&highs |                                                 // not ASCII
-		(w-0x20*ones)&^w&highs | // below 0x20
-		zero(w^'"'*ones) | zero(w^'\\'*ones)
-	return bad == 0
+	return plainWord(w)
+}
+
+// plainRun is how many of the first bytes of s, in whole words of 8, are
+// what plain8 accepts.
+func plainRun(s string) int {
+	n := 0
+	for ; n+8 <= len(s); n += 8 {
+		w := uint64(s[n]) | uint64(s[n+1])<<8 | uint64(s[n+2])<<16 | uint64(s[n+3])<<24 |
+			uint64(s[n+4])<<32 | uint64(s[n+5])<<40 | uint64(s[n+6])<<48 | uint64(s[n+7])<<56
+		if !plainWord(w) {
+			break
+		}
+	}
+	return n
+}
+
+// plainWord is plain8 of the bytes of w.
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := w^'"'*ones, w^'\\'*ones // a zero byte where a quote or backslash was
+	bad := w |                      // not ASCII
+		(w-0x20*ones)&^w | // below 0x20
+		(q-ones)&^q | (b-ones)&^b
+	return bad&highs == 0
 }

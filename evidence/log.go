@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ type Log struct {
 	qmu   sync.Mutex // guards queue and leading
 	queue []*appendReq
 	lead  bool
+	// hashers are the SHA-256 states of the last commit's entries,
+	// reused by the next (entryChain). Guarded by held.
+	hashers []hash.Hash
 	// held is taken by each commit and by Verify while it reads the log,
 	// so that a verification in a process that also appends (the
 	// workbench) reads one state: entries, checkpoints and artefact
@@ -202,10 +206,13 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 	if len(drafts) == 0 {
 		return nil, nil
 	}
-	prep, err := prepareDrafts(drafts, l.maxEntry)
+	prep, release, err := prepareDrafts(drafts, l.maxEntry)
 	if err != nil {
 		return nil, err
 	}
+	// Once committed, the entries have bytes of their own (entryChain):
+	// the parts' buffers go back for the next append.
+	defer release()
 	// Split into commits that fit one backend transaction, by count and
 	// by size; ops go with the first.
 	var reqs []*appendReq
@@ -216,7 +223,7 @@ func (l *Log) appendReqs(ctx context.Context, ops []Op, drafts []Draft, lazy boo
 		}
 		n := 0
 		for n < len(prep) && n < maxCommitEntries {
-			sz := len(prep[n].payload) + entryOverhead
+			sz := prep[n].payloadLen() + entryOverhead
 			if n > 0 && size+sz > maxCommitBytes {
 				break
 			}
@@ -280,7 +287,7 @@ const entryOverhead = 400
 func opsBytes(r *appendReq) int {
 	n := 0
 	for _, d := range r.drafts {
-		n += len(d.payload) + entryOverhead
+		n += d.payloadLen() + entryOverhead
 	}
 	for _, o := range r.ops {
 		n += len(o.Key) + len(o.Value)
@@ -307,23 +314,16 @@ func (l *Log) commit(reqs []*appendReq) {
 	// runs too (hashruns.go): a commit of many entries would otherwise
 	// allocate and write several times per entry. Each entry adds about
 	// two tree hashes.
-	n, rawLen, nops := 0, 0, 3
+	n, nops := 0, 3
 	for _, r := range reqs {
 		n += len(r.drafts)
 		nops += len(r.ops)
-		for i := range r.drafts {
-			rawLen += len(r.drafts[i].pre) + maxEntryTail + 1
-		}
 	}
-	ops := make([]Op, 0, nops+n/maxRunEntries+rawLen/maxRunBytes+2+(2*n+64)/maxRunHashes)
-	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
-	raws := make([]byte, 0, rawLen)
-	ends := make([]int, 0, n)
-	firstIndex := st.size
-	lastHash := int64(-1)
-	emit := func(s storedHash) {
-		sums = append(sums, s.hash[:]...)
-		lastHash = s.index
+	parts := make([]*entryParts, 0, n)
+	for _, r := range reqs {
+		for i := range r.drafts {
+			parts = append(parts, &r.drafts[i])
+		}
 	}
 	// The entries of a commit share its instant, never earlier than the
 	// last entry's.
@@ -332,24 +332,15 @@ func (l *Log) commit(reqs []*appendReq) {
 		now = st.lastTime
 	}
 	at := newEntryTime(now)
-	// Each entry names the hash of the one before, so encoding is
-	// sequential; the leaf hashes are not: each leafChunk of entries is
-	// hashed in a goroutine of its own as soon as it is encoded.
-	const leafChunk = 256
-	all := make([]*Entry, 0, n)
-	ents := make([]Entry, n) // one allocation for the commit's entries
-	leaves := make([]tlog.Hash, n)
-	var hashing sync.WaitGroup
-	hashLeaves := func(lo, hi int) {
-		if lo == hi {
-			return
-		}
-		part := all[lo:hi]
-		hashing.Go(func() {
-			for j, e := range part {
-				leaves[lo+j] = e.LeafHash()
-			}
-		})
+	firstIndex := st.size
+	chain := newEntryChain(parts, firstIndex, at, l.hashers)
+	l.hashers = chain.hashers
+	ops := make([]Op, 0, nops+n/maxRunEntries+len(chain.slab)/maxRunBytes+2+(2*n+64)/maxRunHashes)
+	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
+	lastHash := int64(-1)
+	emit := func(s storedHash) {
+		sums = append(sums, s.hash[:]...)
+		lastHash = s.index
 	}
 	for _, r := range reqs {
 		for i := range r.ops {
@@ -358,37 +349,35 @@ func (l *Log) commit(reqs []*appendReq) {
 			}
 		}
 		ops = append(ops, r.ops...)
-		r.entries = make([]*Entry, 0, len(r.drafts))
-		for i := range r.drafts {
-			if len(ends) > 0 {
-				raws = append(raws, '\n')
-			}
-			e := &ents[len(all)]
-			raws = r.drafts[i].entry(e, st.size, at, st.last, raws)
-			ends = append(ends, len(raws))
-			all = append(all, e)
-			if len(all)%leafChunk == 0 {
-				hashLeaves(len(all)-leafChunk, len(all))
-			}
-			st.size++
-			st.last = e.Hash()
-			st.lastTime = at.t
-			r.entries = append(r.entries, e)
-		}
+		st.size += uint64(len(r.drafts))
 	}
-	hashLeaves(len(all)-len(all)%leafChunk, len(all))
+	st.last = chain.run(st.last)
+	st.lastTime = at.t
 	durable := false
 	for _, r := range reqs {
 		durable = durable || !r.lazy
 	}
 	// The entries go to the entry files (and the disk) while the tree
 	// and the checkpoint are computed.
-	fw := l.startFileWrite(firstIndex, raws, ends, len(ops) > 0, durable)
-	hashing.Wait()
+	fw := l.startFileWrite(firstIndex, chain.slab, chain.ends, len(ops) > 0, durable)
+	if fw != nil {
+		// The write's goroutine runs at once on this processor, and this
+		// one goes on where another picks it up: otherwise the write, on
+		// the path of every synced append, waited for another processor
+		// to be woken and take it (20-30 µs of ~180 per synced append).
+		runtime.Gosched()
+	}
+	ents, leaves := chain.finish()
+	for _, r := range reqs {
+		r.entries = make([]*Entry, len(r.drafts))
+		for i := range r.entries {
+			r.entries[i], ents = &ents[0], ents[1:]
+		}
+	}
 	for _, h := range leaves {
 		st.tree.append(h, emit)
 	}
-	err := l.write(ops, st, firstIndex, raws, ends, sums, lastHash, durable, fw)
+	err := l.write(ops, st, firstIndex, chain.slab, chain.ends, sums, lastHash, durable, fw)
 	if err != nil {
 		for _, r := range reqs {
 			r.entries, r.err = nil, fmt.Errorf("commit entries: %w", err)
@@ -399,27 +388,39 @@ func (l *Log) commit(reqs []*appendReq) {
 // prepareDrafts canonicalises the drafts' payloads and encodes what of
 // each entry does not depend on its place in the log, in the caller's
 // goroutines: a long list is split across the processors, since encoding
-// payloads costs more than the commit's own work.
-func prepareDrafts(drafts []Draft, limit int) ([]entryParts, error) {
-	prep := make([]entryParts, len(drafts))
+// payloads costs more than the commit's own work. release gives the
+// parts' buffers back for reuse: the parts must not be used after it.
+func prepareDrafts(drafts []Draft, limit int) (prep []entryParts, release func(), err error) {
+	prep = make([]entryParts, len(drafts))
 	errs := make([]error, len(drafts))
+	var mu sync.Mutex
+	var used []*partsEncoder
 	prepare := func(lo, hi int) {
+		pe := getPartsEncoder(hi-lo, limit)
 		for i := lo; i < hi; i++ {
 			d := drafts[i]
 			var err error
-			prep[i], err = prepareEntry(d.Kind, d.Actor, d.Payload, limit)
-			if err != nil {
+			if prep[i], err = pe.prepare(d.Kind, d.Actor, d.Payload); err != nil {
 				errs[i] = fmt.Errorf("draft %d (%s): %w", i, d.Kind, err)
 			}
 		}
+		mu.Lock()
+		used = append(used, pe)
+		mu.Unlock()
 	}
 	inParallel(len(drafts), prepare)
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	release = func() {
+		for _, pe := range used {
+			putPartsEncoder(pe)
 		}
 	}
-	return prep, nil
+	for _, err := range errs {
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+	}
+	return prep, release, nil
 }
 
 // parallelItems is how many drafts or entries are worth a goroutine of
@@ -437,8 +438,9 @@ func inParallel(n int, fn func(lo, hi int)) {
 	}
 	var wg sync.WaitGroup
 	per := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += per {
+	for lo := per; lo < n; lo += per {
 		wg.Go(func() { fn(lo, min(lo+per, n)) })
 	}
+	fn(0, per) // the caller's goroutine takes a range too: one fewer to wake
 	wg.Wait()
 }

@@ -17,12 +17,12 @@ func FuzzRawKind(f *testing.F) {
 		if err := json.Unmarshal([]byte(payload), &p); err != nil {
 			return
 		}
-		parts, err := prepareDrafts([]Draft{{Kind: kind, Actor: actor, Payload: p}}, 0)
+		parts, _, err := prepareDrafts([]Draft{{Kind: kind, Actor: actor, Payload: p}}, 0)
 		if err != nil {
 			return
 		}
 		var e Entry
-		raw := parts[0].entry(&e, 7, newEntryTime(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)), [32]byte{}, nil)
+		raw := joinEntry(&e, &parts[0], 7, newEntryTime(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)), [32]byte{}, nil)
 		parsed, err := ParseEntry(raw)
 		if err != nil {
 			t.Fatalf("a prepared entry does not parse: %v", err)

@@ -1,0 +1,198 @@
+package evidence
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// A commit encodes its entries into one slab, '\n' between them, and hashes
+// each: entry j names the SHA-256 of entry j-1's bytes (prev), so the
+// hashes are a chain, computed one after the other, and the entry files
+// can be written only once the last is known. What comes before prev in an
+// entry (actor, index, kind, payload: canonical JSON sorts the keys) does
+// not depend on the chain: a second goroutine copies it into the slab and
+// hashes it, each entry into a SHA-256 state of its own, ahead of the
+// chain; the chain then hashes only prev, the time and the closing bytes
+// from that state. Whenever the chain catches up, it encodes the next
+// chunk of entries itself and hashes them whole. Either way the digest is
+// SHA-256 of the whole entry (TestChainHashes). What the entry files do
+// not need (leaf hashes, the Entry values) is left for finish, while they
+// are written.
+
+// chainChunk is how many entries one goroutine encodes at a time;
+// chainSpins how many times the chain yields, waiting for a chunk, before
+// it blocks.
+const chainChunk, chainSpins = 32, 100
+
+// entryChain is one commit's encoding.
+type entryChain struct {
+	parts []*entryParts
+	first uint64 // log index of parts[0]
+	at    entryTime
+	slab  []byte
+	// Entry j is slab[start(j):ends[j]]; its prev (64 hex digits) starts
+	// at prevAt[j].
+	ends, prevAt []int
+	// hashers[j], for the chunks the other goroutine encodes, holds the
+	// hash of entry j's bytes before prev.
+	hashers []hash.Hash
+	next    atomic.Int64 // the next chunk to encode
+	// ready[c] is set, and done[c] closed, when the other goroutine has
+	// encoded chunk c; nil when there is no other goroutine (one chunk).
+	ready []atomic.Bool
+	done  []chan struct{}
+}
+
+// timeKey and entryEnd surround an entry's time, after its prev.
+const timeKey, entryEnd = `","time":"`, `"}`
+
+// newEntryChain lays out the entries of parts, the first at index first,
+// in one slab. hashers is reused from the commit before (nil at first):
+// the chain's, grown when it needs more, replaces it.
+func newEntryChain(parts []*entryParts, first uint64, at entryTime, hashers []hash.Hash) *entryChain {
+	n := len(parts)
+	ec := &entryChain{parts: parts, first: first, at: at, ends: make([]int, n), prevAt: make([]int, n), hashers: hashers}
+	off := 0
+	for j, p := range parts {
+		if j > 0 {
+			off++ // '\n'
+		}
+		ec.prevAt[j] = off + len(p.pre) + digits(first+uint64(j))
+		off = ec.prevAt[j] + 2*sha256.Size + len(timeKey) + len(at.text) + len(entryEnd)
+		ec.ends[j] = off
+	}
+	ec.slab = make([]byte, off)
+	chunks := (n + chainChunk - 1) / chainChunk
+	if chunks > 1 {
+		for len(ec.hashers) < n {
+			ec.hashers = append(ec.hashers, sha256.New())
+		}
+		ec.ready, ec.done = make([]atomic.Bool, chunks), make([]chan struct{}, chunks)
+		for c := range ec.done {
+			ec.done[c] = make(chan struct{})
+		}
+	}
+	return ec
+}
+
+// digits is how many decimal digits u has.
+func digits(u uint64) int {
+	n := 1
+	for ; u >= 10; u /= 10 {
+		n++
+	}
+	return n
+}
+
+func (ec *entryChain) start(j int) int {
+	if j == 0 {
+		return 0
+	}
+	return ec.ends[j-1] + 1
+}
+
+// raw is entry j's canonical bytes.
+func (ec *entryChain) raw(j int) []byte { return ec.slab[ec.start(j):ec.ends[j]:ec.ends[j]] }
+
+// encode writes the entries of chunk c, all but their prev, and with
+// hashers hashes each up to its prev.
+func (ec *entryChain) encode(c int, hashers bool) {
+	for j := c * chainChunk; j < min((c+1)*chainChunk, len(ec.parts)); j++ {
+		p, s, w := ec.parts[j], ec.slab, ec.start(j)
+		w += copy(s[w:], p.pre[:p.split])
+		w += len(strconv.AppendUint(s[w:w], ec.first+uint64(j), 10))
+		w += copy(s[w:], p.pre[p.split:])
+		w += 2 * sha256.Size
+		w += copy(s[w:], timeKey)
+		w += copy(s[w:], ec.at.text)
+		w += copy(s[w:], entryEnd)
+		if w < len(s) {
+			s[w] = '\n'
+		}
+		if hashers {
+			h := ec.hashers[j]
+			h.Reset()
+			h.Write(s[ec.start(j):ec.prevAt[j]])
+		}
+	}
+}
+
+// run encodes the entries and hashes the chain from prev, the hash of the
+// entry before the first; it returns the last entry's hash.
+func (ec *entryChain) run(prev [32]byte) [32]byte {
+	chunks := (len(ec.parts) + chainChunk - 1) / chainChunk
+	if ec.ready != nil { // more than one chunk
+		go func() {
+			for {
+				c := int(ec.next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				ec.encode(c, true)
+				ec.ready[c].Store(true)
+				close(ec.done[c])
+			}
+		}()
+	}
+	var sum [32]byte
+	for c := range chunks {
+		own := ec.next.CompareAndSwap(int64(c), int64(c+1))
+		if own {
+			ec.encode(c, false)
+		}
+		for spins := 0; !own && !ec.ready[c].Load(); spins++ {
+			// A chunk takes microseconds: parked at once, the chain
+			// could wait longer for its goroutine to be woken again.
+			if spins < chainSpins {
+				runtime.Gosched()
+				continue
+			}
+			<-ec.done[c]
+		}
+		for j := c * chainChunk; j < min((c+1)*chainChunk, len(ec.parts)); j++ {
+			at := ec.prevAt[j]
+			hex.Encode(ec.slab[at:at+2*sha256.Size], prev[:])
+			if own {
+				prev = sha256.Sum256(ec.raw(j))
+				continue
+			}
+			h := ec.hashers[j]
+			h.Write(ec.slab[at:ec.ends[j]])
+			h.Sum(sum[:0])
+			prev = sum
+		}
+	}
+	return prev
+}
+
+// finish makes the Entry values of the chain's entries and their tree
+// leaf hashes (RFC 6962: SHA-256 of 0x00 and the entry), on every
+// processor when there are many.
+func (ec *entryChain) finish() ([]Entry, []tlog.Hash) {
+	ents := make([]Entry, len(ec.parts))
+	leaves := make([]tlog.Hash, len(ec.parts))
+	inParallel(len(ec.parts), func(lo, hi int) {
+		h := sha256.New()
+		for j := lo; j < hi; j++ {
+			p, raw := ec.parts[j], ec.raw(j)
+			h.Reset()
+			h.Write(leafPrefix)
+			h.Write(raw)
+			h.Sum(leaves[j][:0])
+			shift := ec.prevAt[j] - ec.start(j) - len(p.pre) // the index's digits
+			at := ec.prevAt[j] - ec.start(j)
+			ents[j] = Entry{Index: ec.first + uint64(j), Time: ec.at.t, Kind: p.kind, Actor: p.actor,
+				Prev: string(raw[at : at+2*sha256.Size]), Payload: raw[p.payAt+shift : p.payEnd+shift : p.payEnd+shift], Raw: raw}
+		}
+	})
+	return ents, leaves
+}
+
+// leafPrefix starts the bytes of a tree leaf hash (tlog.RecordHash).
+var leafPrefix = []byte{0}
