@@ -18,15 +18,7 @@ import (
 // exactly one entry (looked_up and not_listed add up), and EachLocated
 // streams exactly what AllLocated holds, in byte order.
 func TestRecordingStreamsEveryIndicatorOnce(t *testing.T) {
-	ctx := context.Background()
-	c, err := memstore.NewCase(ctx, "T", "T")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := observe.NewRecorder(c, "T", nil).Begin(ctx, observe.Source{Dataset: ds, Name: "big", Type: enrich.TypeMMDB})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, rec := beginRecording(t)
 	const n = 12000
 	listed := 0
 	for i := range n {
@@ -81,10 +73,9 @@ func TestRecordingStreamsEveryIndicatorOnce(t *testing.T) {
 	}
 }
 
-// Indicators must come in byte order, each once: anything else is refused
-// (the index keys of a later entry would otherwise overwrite an earlier
-// one's), and Close says so.
-func TestRecordingRefusesIndicatorsOutOfOrder(t *testing.T) {
+// beginRecording starts recording a dataset in a new case.
+func beginRecording(t *testing.T) (*evidence.Case, *observe.Recording) {
+	t.Helper()
 	ctx := context.Background()
 	c, err := memstore.NewCase(ctx, "T", "T")
 	if err != nil {
@@ -94,6 +85,14 @@ func TestRecordingRefusesIndicatorsOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, rec
+}
+
+// Indicators must come in byte order, each once: anything else is refused
+// (the index keys of a later entry would otherwise overwrite an earlier
+// one's), and Close says so.
+func TestRecordingRefusesIndicatorsOutOfOrder(t *testing.T) {
+	_, rec := beginRecording(t)
 	ob := func(ip string) []enrich.Observation {
 		return []enrich.Observation{{Dataset: ds, Indicator: ip, Source: "big", SourceType: enrich.TypeMMDB}}
 	}

@@ -325,11 +325,7 @@ func Prepare(m *Model, in Input, only []string) (*Pending, error) {
 	}
 	p := &Pending{r: r, in: &in, release: only == nil, obs: in.observed(), cov: newCoverage(in.Datasets, r),
 		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
-	p.cross, p.observedSrc, err = readObserved(p.obs, func(k string) int32 {
-		i, _ := a.source(k, typeOf(k))
-		return i
-	}, p.cov)
-	if err != nil {
+	if err := p.readObserved(a); err != nil {
 		return nil, err
 	}
 	p.aggs = a.aggs

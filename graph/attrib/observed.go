@@ -45,29 +45,30 @@ type crossFacts struct {
 	geo, anon          bool
 }
 
-// readObserved reads every indicator's observations once: source registers
-// each (numbering those only observed after those of the events, in byte
-// order, as before), the coverage notes the Tor lists, and what the
-// cross-source factors compare is kept by source number, with which
-// sources were observed at all (only those are read again when judged).
-func readObserved(o observed, source func(key string) int32, cov *coverage) (cross []crossFacts, seen []bool, err error) {
-	err = o.each(func(key string, obs []enrich.Observation) error {
-		i := int(source(key))
+// readObserved reads every indicator's observations once: a registers
+// each as a source (numbering those only observed after those of the
+// events, in byte order, as before), the coverage notes the Tor lists, and
+// p keeps by source number what the cross-source factors compare, and
+// which sources were observed at all (only those are read again when
+// judged).
+func (p *Pending) readObserved(a *aggregator) error {
+	return p.obs.each(func(key string, obs []enrich.Observation) error {
+		i32, _ := a.source(key, typeOf(key))
+		i := int(i32)
 		if len(obs) == 0 {
 			return nil
 		}
-		if i >= len(cross) {
-			cross = append(cross, make([]crossFacts, i+1-len(cross))...)
-			seen = append(seen, make([]bool, i+1-len(seen))...)
+		if i >= len(p.cross) {
+			p.cross = append(p.cross, make([]crossFacts, i+1-len(p.cross))...)
+			p.observedSrc = append(p.observedSrc, make([]bool, i+1-len(p.observedSrc))...)
 		}
 		var f obsFacts
 		readObservations(obs, &f)
-		cross[i] = f.cross()
-		seen[i] = true
-		cov.observed(obs)
+		p.cross[i] = f.cross()
+		p.observedSrc[i] = true
+		p.cov.observed(obs)
 		return nil
 	})
-	return cross, seen, err
 }
 
 func (f *obsFacts) cross() crossFacts {

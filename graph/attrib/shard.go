@@ -220,11 +220,7 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 	sh.dets = ds
 	p := &Pending{r: r, in: in, release: true, sh: sh, obs: in.observed(), cov: newCoverage(in.Datasets, r),
 		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
-	p.cross, p.observedSrc, err = readObserved(p.obs, func(k string) int32 {
-		i, _ := a.source(k, typeOf(k))
-		return i
-	}, p.cov)
-	if err != nil {
+	if err := p.readObserved(a); err != nil {
 		return nil, err
 	}
 	sh.n = min(max(1, (len(c.keys)-len(c.full)+limit-1)/limit), maxShards)
