@@ -145,15 +145,7 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma
 	if err != nil {
 		return nil, err
 	}
-	res := p.Head()
-	res.Sources = make([]attrib.Source, 0, p.Len())
-	var st attrib.Strings // a result held whole keeps one copy of each text its sources share
-	err = p.Each(func(s *attrib.Source) error {
-		st.Source(s)
-		res.Sources = append(res.Sources, *s)
-		return nil
-	})
-	return res, err
+	return attrib.Collect(p.Head(), p.Len(), p.Each)
 }
 
 // AssessEach is AssessWith giving the result piecewise, for a case too

@@ -39,7 +39,7 @@ func (a *app) indicatorsCmd() *cobra.Command {
 				return err
 			}
 			defer h.Close()
-			enriched, err := observe.Any(h.Case)
+			observed, err := observe.Lookup(h.Case)
 			if err != nil {
 				return err
 			}
@@ -55,11 +55,9 @@ func (a *app) indicatorsCmd() *cobra.Command {
 					}
 					j := indicatorJSON{Value: i.Value, Type: string(i.Type), Count: i.Count, Special: i.Special,
 						Artefacts: i.Artefacts}
-					if enriched {
-						var err error
-						if j.Observations, err = observe.Observations(h.Case, i.Value); err != nil {
-							return err
-						}
+					var err error
+					if j.Observations, err = observed(i.Value); err != nil {
+						return err
 					}
 					if j.Observations == nil {
 						j.Observations = []enrich.Observation{}

@@ -333,17 +333,23 @@ func appendLocated(out []Located, it *item) []Located {
 	return out
 }
 
-// Any reports whether anything was recorded about any indicator.
-func Any(c *evidence.Case) (bool, error) {
+// Lookup returns Observations for c, made to be called for each of many
+// indicators: when nothing was recorded about any indicator it reads
+// nothing at all (a million indicators of a case never enriched would
+// each cost a lookup).
+func Lookup(c *evidence.Case) (func(indicator string) ([]enrich.Observation, error), error) {
 	found := false
 	err := c.Derived().Keys(prefixObs, nil, func([]byte) error {
 		found = true
 		return errStopScan
 	})
-	if err == errStopScan {
-		err = nil
+	if err != nil && err != errStopScan {
+		return nil, err
 	}
-	return found, err
+	if !found {
+		return func(string) ([]enrich.Observation, error) { return nil, nil }, nil
+	}
+	return func(ind string) ([]enrich.Observation, error) { return Observations(c, ind) }, nil
 }
 
 var errStopScan = errors.New("stop")

@@ -2,11 +2,16 @@ package badgerstore
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
+
+	"github.com/casefile/casefile/evidence"
 )
 
 // What the append-only files beside Badger (chunk packs, entry files,
@@ -60,6 +65,32 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// openForReading returns files[id], opening the file at path(id) for
+// reading the first time (under mu, which guards files); what names the
+// kind of file ("entry file") when the index names one that is missing.
+func openForReading(mu *sync.RWMutex, files map[uint32]*os.File, id uint32, path func(uint32) string, what string) (*os.File, error) {
+	mu.RLock()
+	f := files[id]
+	mu.RUnlock()
+	if f != nil {
+		return f, nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if f := files[id]; f != nil {
+		return f, nil
+	}
+	f, err := os.Open(path(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s %s named by the index is missing", evidence.ErrStoreDamaged, what, filepath.Base(path(id)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	files[id] = f
+	return f, nil
 }
 
 // closeFiles closes every file of files, returning the first error.

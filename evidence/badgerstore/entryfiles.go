@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,26 +85,7 @@ func (f *entryFiles) openCurrent() error {
 
 // file returns the open entry file id, opening it for reading if needed.
 func (f *entryFiles) file(id uint32) (*os.File, error) {
-	f.fmu.RLock()
-	fh := f.files[id]
-	f.fmu.RUnlock()
-	if fh != nil {
-		return fh, nil
-	}
-	f.fmu.Lock()
-	defer f.fmu.Unlock()
-	if fh := f.files[id]; fh != nil {
-		return fh, nil
-	}
-	fh, err := os.Open(f.path(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: entry file %s named by the index is missing", evidence.ErrStoreDamaged, filepath.Base(f.path(id)))
-	}
-	if err != nil {
-		return nil, err
-	}
-	f.files[id] = fh
-	return fh, nil
+	return openForReading(&f.fmu, f.files, id, f.path, "entry file")
 }
 
 // AppendEntryRuns implements evidence.EntryFiles. A failed write cuts off

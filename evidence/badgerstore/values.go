@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -252,26 +251,7 @@ func (v *valueFiles) sync() error {
 
 // file returns the open value file id, opening it for reading if needed.
 func (v *valueFiles) file(id uint32) (*os.File, error) {
-	v.fmu.RLock()
-	f := v.files[id]
-	v.fmu.RUnlock()
-	if f != nil {
-		return f, nil
-	}
-	v.fmu.Lock()
-	defer v.fmu.Unlock()
-	if f := v.files[id]; f != nil {
-		return f, nil
-	}
-	f, err := os.Open(v.path(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: value file %s named by the index is missing", evidence.ErrStoreDamaged, filepath.Base(v.path(id)))
-	}
-	if err != nil {
-		return nil, err
-	}
-	v.files[id] = f
-	return f, nil
+	return openForReading(&v.fmu, v.files, id, v.path, "value file")
 }
 
 // read returns the value of key that ptr points to, read into *buf (grown

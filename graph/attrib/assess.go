@@ -251,15 +251,20 @@ func Assess(m *Model, in Input, only []string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := p.Head()
-	res.Sources = make([]Source, 0, p.Len())
-	var st Strings
-	err = p.Each(func(s *Source) error {
-		st.Source(s)
-		res.Sources = append(res.Sources, *s)
+	return Collect(p.Head(), p.Len(), p.Each)
+}
+
+// Collect holds a whole result: head and the n sources each gives, the
+// texts they repeat kept once (sharedStrings).
+func Collect(head *Result, n int, each func(fn func(s *Source) error) error) (*Result, error) {
+	head.Sources = make([]Source, 0, n)
+	var st sharedStrings
+	err := each(func(s *Source) error {
+		st.source(s)
+		head.Sources = append(head.Sources, *s)
 		return nil
 	})
-	return res, err
+	return head, err
 }
 
 // Pending is an assessment whose events have all been read and whose

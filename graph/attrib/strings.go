@@ -1,17 +1,17 @@
 package attrib
 
-// Strings gives the strings that repeat across the assessments of a
-// case's sources one copy each, for a result held whole (Assess, the
-// workbench): recommendations, the would-change lists, the factors' texts,
-// their reliability reasoning and sources. Over 100,000 enriched sources
+// sharedStrings gives the strings that repeat across the assessments of a
+// case's sources one copy each, for a result held whole (Collect):
+// recommendations, the would-change lists, the factors' texts, their
+// reliability reasoning and sources. Over 100,000 enriched sources
 // these came to 90 MB of strings, of which 1,978 were distinct. At most
 // maxShared distinct strings are kept; past that, only those already kept
 // are shared (a source's own citations are mostly its own).
-type Strings struct{ m map[string]string }
+type sharedStrings struct{ m map[string]string }
 
 const maxShared = 1 << 16
 
-func (st *Strings) share(s *string) {
+func (st *sharedStrings) share(s *string) {
 	if *s == "" {
 		return
 	}
@@ -27,8 +27,8 @@ func (st *Strings) share(s *string) {
 	}
 }
 
-// Source makes the strings of s share the copies kept so far.
-func (st *Strings) Source(s *Source) {
+// source makes the strings of s share the copies kept so far.
+func (st *sharedStrings) source(s *Source) {
 	for _, p := range []*string{&s.Type, &s.Role, &s.Words, &s.Confidence, &s.Recommendation, &s.Because, &s.Campaign, &s.Special} {
 		st.share(p)
 	}

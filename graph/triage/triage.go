@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/casefile/casefile/enrich"
 	"github.com/casefile/casefile/enrich/observe"
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/eventstore"
@@ -169,7 +168,7 @@ func CountActivity(ctx context.Context, c *evidence.Case) (*Activity, error) {
 // RowsOf derives the table rows of res from the case's observations and
 // act, the activity counted over the same events as res.
 func RowsOf(c *evidence.Case, res *attrib.Result, act *Activity) ([]Row, error) {
-	enriched, err := observe.Any(c)
+	observed, err := observe.Lookup(c)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +176,9 @@ func RowsOf(c *evidence.Case, res *attrib.Result, act *Activity) ([]Row, error) 
 	for i := range res.Sources {
 		s := &res.Sources[i]
 		r := &rows[i]
-		var obs []enrich.Observation // read per source: every observation of a large case at once is gigabytes
-		if enriched {
-			if obs, err = observe.Observations(c, s.Indicator); err != nil {
-				return nil, err
-			}
+		obs, err := observed(s.Indicator) // per source: every observation of a large case at once is gigabytes
+		if err != nil {
+			return nil, err
 		}
 		*r = Row{Indicator: s.Indicator, Type: s.Type, Special: s.Special, Profile: attrib.ProfileOf(obs),
 			FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Events: s.Events, Did: s.Did(), Campaign: s.Campaign,
