@@ -62,7 +62,7 @@ func leavesValue(first int, elems [][]byte) []byte {
 type leafRun struct {
 	entry  uint64
 	first  uint64
-	leaves []json.RawMessage
+	leaves [][]byte // slices of the value read
 }
 
 func parseLeaves(v []byte) (leafRun, error) {
@@ -77,10 +77,63 @@ func parseLeaves(v []byte) (leafRun, error) {
 		return leafRun{}, bad
 	}
 	r.first = first
-	if err := json.Unmarshal(rest[k:], &r.leaves); err != nil || len(r.leaves) == 0 {
+	leaves, ok := splitObjects(rest[k:])
+	if !ok {
 		return leafRun{}, bad
 	}
+	r.leaves = leaves
 	return r, nil
+}
+
+// splitObjects splits a JSON array of one or more objects into the
+// objects' bytes (slices of b, not copies), finding where each ends by its
+// braces and quotes: a scan per byte, where encoding/json's would validate
+// and copy each leaf before it is decoded and validated again. What it
+// refuses is not such an array; what it accepts is one exactly when every
+// part it gives is a valid JSON value, which whoever reads a part checks
+// (decoding it, or comparing it to its hash in the entry's root).
+func splitObjects(b []byte) ([][]byte, bool) {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	var out [][]byte
+	i := 1
+	for {
+		if i >= len(b) || b[i] != '{' {
+			return nil, false
+		}
+		start, depth := i, 0
+	scan:
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					i++
+					break scan
+				}
+			case '"':
+				for i++; i < len(b) && b[i] != '"'; i++ {
+					if b[i] == '\\' {
+						i++
+					}
+				}
+			}
+		}
+		if depth != 0 || i >= len(b) {
+			return nil, false
+		}
+		out = append(out, b[start:i])
+		switch b[i] {
+		case ',':
+			i++
+		case ']':
+			return out, i == len(b)-1
+		default:
+			return nil, false
+		}
+	}
 }
 
 // ref is a parsed reference.
@@ -169,7 +222,7 @@ func scan(c *evidence.Case, prefix []byte, fn func(item) error) error {
 			}
 			it.list = make([]enrich.Observation, len(r.leaves))
 			for i, l := range r.leaves {
-				if err := json.Unmarshal(l, &it.list[i]); err != nil {
+				if err := it.list[i].DecodeJSON(l); err != nil {
 					return fmt.Errorf("observations of %s: %w", ind, err)
 				}
 			}
