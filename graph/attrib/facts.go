@@ -413,10 +413,10 @@ func get(m map[string]any, name string) (any, bool) {
 	if v, ok := m[name]; ok {
 		return v, true
 	}
-	parts := strings.Split(name, ".")
-	if len(parts) == 1 {
-		return nil, false
+	if strings.IndexByte(name, '.') < 0 {
+		return nil, false // most names are looked up so, for each observation: no split
 	}
+	parts := strings.Split(name, ".")
 	var cur any = m
 	for _, p := range parts {
 		mm, ok := cur.(map[string]any)

@@ -3,7 +3,7 @@ package attrib
 import (
 	"bufio"
 	"cmp"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -276,7 +276,7 @@ func (p *Pending) eachSharded(fn func(s *Source) error) error {
 }
 
 // judgeShard folds the sources of shard k from every event, judges them
-// busiest first and writes their assessments to w, one JSON line each.
+// busiest first and writes their assessments to w, each as shardcodec.go encodes it, behind its length.
 func (p *Pending) judgeShard(k int, f *os.File) error {
 	sh, c := p.sh, p.sh.c
 	a := newAggregator(p.r, p.in, sh.rules)
@@ -301,7 +301,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 		return cmp.Or(cmp.Compare(c.eventsOf(y), c.eventsOf(x)), cmp.Compare(c.keys[x], c.keys[y]))
 	})
 	w := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(w)
+	var rec, head []byte // a source's encoding (shardcodec.go), its length
 	for _, i := range mine {
 		g := c.full[i]
 		if g == nil {
@@ -320,7 +320,9 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 		}
 		delete(pass.aggs, i)
 		delete(c.full, i)
-		if err := enc.Encode(&s); err != nil {
+		rec = appendSource(rec[:0], &s)
+		w.Write(binary.AppendUvarint(head[:0], uint64(len(rec))))
+		if _, err := w.Write(rec); err != nil {
 			return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
 		}
 	}
@@ -335,22 +337,34 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 // order of Result.Sources (busiest first, then by indicator), each file
 // being in that order already.
 func mergeShards(files []*os.File, fn func(s *Source) error) error {
-	decs := make([]*json.Decoder, len(files))
+	rs := make([]*bufio.Reader, len(files))
 	heads := make([]*Source, len(files))
+	var rec []byte
 	next := func(k int) error {
+		heads[k] = nil
+		n, err := binary.ReadUvarint(rs[k])
+		if err == io.EOF {
+			return nil
+		}
+		if err == nil && n > 1<<30 {
+			err = errSourceCodec
+		}
+		if err == nil {
+			rec = slices.Grow(rec[:0], int(n))[:n]
+			_, err = io.ReadFull(rs[k], rec)
+		}
 		var s Source
-		if err := decs[k].Decode(&s); err != nil {
-			heads[k] = nil
-			if err == io.EOF {
-				return nil
-			}
+		if err == nil {
+			s, err = decodeSource(rec)
+		}
+		if err != nil {
 			return fmt.Errorf("attrib: reading the assessment back from a temporary file: %w", err)
 		}
 		heads[k] = &s
 		return nil
 	}
 	for k, f := range files {
-		decs[k] = json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+		rs[k] = bufio.NewReaderSize(f, 1<<20)
 		if err := next(k); err != nil {
 			return err
 		}
