@@ -16,9 +16,21 @@ import (
 type caseObservations struct {
 	c *evidence.Case
 
-	mu   sync.Mutex
-	ind  string           // the indicator read last by of
-	from map[string]int64 // its datasets → the observations.recorded entry
+	mu     sync.Mutex
+	recent [recentObserved]observedEntries // the indicators read last by of, oldest replaced first
+	next   int
+}
+
+// recentObserved is how many indicators' entries of keeps: sources are
+// judged on several processors at once, each reading its source's
+// observations and then asking where each was recorded.
+const recentObserved = 16
+
+// observedEntries is, for one indicator, the observations.recorded entry of
+// each dataset that said something about it.
+type observedEntries struct {
+	ind  string
+	from map[string]int64
 }
 
 func (o *caseObservations) each(fn func(indicator string, obs []enrich.Observation) error) error {
@@ -33,9 +45,16 @@ func (o *caseObservations) each(fn func(indicator string, obs []enrich.Observati
 }
 
 func (o *caseObservations) of(ind string) ([]enrich.Observation, error) {
+	list, _, err := o.read(ind)
+	return list, err
+}
+
+// read reads ind's observations and the entries that recorded them, and
+// keeps the entries for recordedIn.
+func (o *caseObservations) read(ind string) ([]enrich.Observation, map[string]int64, error) {
 	located, err := observe.LocatedOf(o.c, ind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	from := make(map[string]int64, len(located))
 	list := make([]enrich.Observation, len(located))
@@ -46,25 +65,33 @@ func (o *caseObservations) of(ind string) ([]enrich.Observation, error) {
 		}
 	}
 	o.mu.Lock()
-	o.ind, o.from = ind, from
+	o.recent[o.next] = observedEntries{ind, from}
+	o.next = (o.next + 1) % recentObserved
 	o.mu.Unlock()
-	return list, nil
+	return list, from, nil
+}
+
+// entriesOf is the entries of ind when of read it lately.
+func (o *caseObservations) entriesOf(ind string) (map[string]int64, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.recent {
+		if r.from != nil && r.ind == ind {
+			return r.from, true
+		}
+	}
+	return nil, false
 }
 
 // recordedIn is attrib.Input.ObservedIn: the entry that recorded what
 // dataset said about ind.
 func (o *caseObservations) recordedIn(ind, dataset string) (int64, bool) {
-	o.mu.Lock()
-	same := o.ind == ind
-	from := o.from
-	o.mu.Unlock()
-	if !same {
-		if _, err := o.of(ind); err != nil {
+	from, ok := o.entriesOf(ind)
+	if !ok {
+		var err error
+		if _, from, err = o.read(ind); err != nil {
 			return 0, false
 		}
-		o.mu.Lock()
-		from = o.from
-		o.mu.Unlock()
 	}
 	i, ok := from[dataset]
 	return i, ok

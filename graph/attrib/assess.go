@@ -36,6 +36,8 @@ type Input struct {
 	// every indicator's observations once, in byte order of the indicators,
 	// and ObservationsOf one indicator's again when it is judged. The
 	// slice EachObserved gives is valid only during the call.
+	// Sources are judged on several processors at once: ObservationsOf,
+	// EntryOf and ObservedIn may be called concurrently.
 	EachObserved   func(fn func(indicator string, obs []enrich.Observation) error) error
 	ObservationsOf func(indicator string) ([]enrich.Observation, error)
 	// Datasets consulted, including those that matched nothing (a Tor list
@@ -434,24 +436,29 @@ func (p *Pending) Each(fn func(s *Source) error) error {
 	if p.sh != nil {
 		return p.eachSharded(fn)
 	}
-	for _, i := range p.pick {
-		g := p.aggs[i]
-		f, err := p.factsFor(i, g.key, g.typ)
-		if err != nil {
-			return err
-		}
-		s := assessOne(p.r, p.in, g, f, &p.cr, i, p.keys, p.cov, p.hostileName)
-		if ci, ok := p.cr.campaignOf[i]; ok {
-			s.Campaign = p.cr.campaigns[ci].ID
-		}
+	return judgeInOrder(len(p.pick), func(k int) (Source, error) {
+		i := p.pick[k]
+		return p.judge(i, p.aggs[i])
+	}, func(k int, s *Source) error {
 		if p.release {
-			p.aggs[i] = nil
+			p.aggs[p.pick[k]] = nil
 		}
-		if err := fn(&s); err != nil {
-			return err
-		}
+		return fn(s)
+	})
+}
+
+// judge judges source i, folded into g. It may run on several
+// processors at once (judgeInOrder).
+func (p *Pending) judge(i int32, g *agg) (Source, error) {
+	f, err := p.factsFor(i, g.key, g.typ)
+	if err != nil {
+		return Source{}, err
 	}
-	return nil
+	s := assessOne(p.r, p.in, g, f, &p.cr, i, p.keys, p.cov, p.hostileName)
+	if ci, ok := p.cr.campaignOf[i]; ok {
+		s.Campaign = p.cr.campaigns[ci].ID
+	}
+	return s, nil
 }
 
 // assessOne combines the factors of one source.

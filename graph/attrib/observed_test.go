@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/casefile/casefile/enrich"
@@ -44,7 +45,10 @@ func TestStreamedObservationsSame(t *testing.T) {
 					return nil
 				}
 				asked := map[string]int{}
+				var mu sync.Mutex // sources are judged concurrently
 				streamed.ObservationsOf = func(k string) ([]enrich.Observation, error) {
+					mu.Lock()
+					defer mu.Unlock()
 					asked[k]++
 					if len(m[k]) == 0 {
 						t.Errorf("observations of %s read again, though nothing was observed about it", k)

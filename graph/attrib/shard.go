@@ -302,34 +302,36 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	})
 	w := bufio.NewWriterSize(f, 1<<20)
 	var rec, head []byte // a source's encoding (shardcodec.go), its length
-	for _, i := range mine {
+	err := judgeInOrder(len(mine), func(k int) (Source, error) {
+		i := mine[k]
 		g := c.full[i]
 		if g == nil {
-			g = pass.agg(i)
+			if g = pass.aggs[i]; g == nil {
+				g = &agg{key: c.keys[i], typ: c.typs[i]} // no event of it in this pass
+			}
 			if g.events != c.events[i] {
-				return errCaseChanged
+				return Source{}, errCaseChanged
 			}
 		}
-		f, err := p.factsFor(i, c.keys[i], c.typs[i])
-		if err != nil {
-			return err
-		}
-		s := assessOne(p.r, p.in, g, f, &p.cr, i, p.keys, p.cov, p.hostileName)
-		if ci, ok := p.cr.campaignOf[i]; ok {
-			s.Campaign = p.cr.campaigns[ci].ID
-		}
+		return p.judge(i, g)
+	}, func(k int, s *Source) error {
+		i := mine[k]
 		delete(pass.aggs, i)
 		delete(c.full, i)
-		rec = appendSource(rec[:0], &s)
+		rec = appendSource(rec[:0], s)
 		w.Write(binary.AppendUvarint(head[:0], uint64(len(rec))))
 		if _, err := w.Write(rec); err != nil {
 			return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
 	}
-	_, err := f.Seek(0, io.SeekStart)
+	_, err = f.Seek(0, io.SeekStart)
 	return err
 }
 
