@@ -318,7 +318,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 		i := mine[k]
 		delete(pass.aggs, i)
 		delete(c.full, i)
-		rec = appendSource(rec[:0], s)
+		rec = AppendSource(rec[:0], s)
 		w.Write(binary.AppendUvarint(head[:0], uint64(len(rec))))
 		if _, err := w.Write(rec); err != nil {
 			return fmt.Errorf("attrib: writing the assessment to a temporary file: %w", err)
@@ -357,7 +357,7 @@ func mergeShards(files []*os.File, fn func(s *Source) error) error {
 		}
 		var s Source
 		if err == nil {
-			s, err = decodeSource(rec)
+			s, err = ReadSource(rec)
 		}
 		if err != nil {
 			return fmt.Errorf("attrib: reading the assessment back from a temporary file: %w", err)

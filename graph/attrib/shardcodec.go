@@ -8,18 +8,20 @@ import (
 )
 
 // A sharded assessment writes each judged source to its shard's temporary
-// file and reads it back in the order of Result.Sources (shard.go).
+// file and reads it back in the order of Result.Sources (shard.go), and
+// the workbench keeps the sources it shows in a temporary file too.
 // Through encoding/json that round trip cost some 40 µs a source, a third
 // of the assessment of a million enriched sources; this form costs a
 // fraction of it. It keeps every value exactly as judged (nil and empty
 // lists apart, unrounded floats, times with their offset), so the merge
-// gives what one pass gives, and it is read only by the process that
-// wrote it, moments later: it is no file format. TestSourceCodecRoundTrip
-// fills every field of Source by reflection, so a field added to Source
-// and forgotten here fails it.
+// gives what one pass gives. TestSourceCodecRoundTrip fills every field of
+// Source by reflection, so a field added to Source and forgotten here
+// fails it.
 
-// appendSource appends s's encoding to b.
-func appendSource(b []byte, s *Source) []byte {
+// AppendSource appends a binary form of s to b, for the process that
+// wrote it to read back with ReadSource: it is no file format, and must
+// not outlive the process (a later version may read it otherwise).
+func AppendSource(b []byte, s *Source) []byte {
 	e := srcEnc{b}
 	e.str(s.Indicator)
 	e.str(s.Type)
@@ -151,15 +153,15 @@ func (e *srcEnc) timePtr(t *time.Time) {
 // errSourceCodec says a temporary file did not hold what was written to it.
 var errSourceCodec = errors.New("attrib: an assessment read back from its temporary file is damaged")
 
-// srcDec reads what appendSource wrote; a short or malformed input sets
+// srcDec reads what AppendSource wrote; a short or malformed input sets
 // err and reads as zeros from then on.
 type srcDec struct {
 	b   []byte
 	err error
 }
 
-// decodeSource reads one source appendSource wrote.
-func decodeSource(b []byte) (Source, error) {
+// ReadSource reads one source AppendSource wrote.
+func ReadSource(b []byte) (Source, error) {
 	d := srcDec{b: b}
 	var s Source
 	s.Indicator = d.str()

@@ -59,8 +59,8 @@ func TestSourceCodecRoundTrip(t *testing.T) {
 	fill(t, reflect.ValueOf(&full).Elem(), 0)
 	empty := Source{Factors: []Factor{{Evidence: []string{}, Rules: []RuleRef{{}}}}, WouldChange: []string{}, Logins: []Login{}}
 	for name, s := range map[string]Source{"every field": full, "zero": {}, "empty lists": empty} {
-		b := appendSource(nil, &s)
-		got, err := decodeSource(b)
+		b := AppendSource(nil, &s)
+		got, err := ReadSource(b)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -68,11 +68,11 @@ func TestSourceCodecRoundTrip(t *testing.T) {
 			t.Errorf("%s: read back\n%+v\nwant\n%+v", name, got, s)
 		}
 		for cut := range len(b) {
-			if _, err := decodeSource(b[:cut]); err == nil {
+			if _, err := ReadSource(b[:cut]); err == nil {
 				t.Fatalf("%s: cut to %d of %d bytes, read without error", name, cut, len(b))
 			}
 		}
-		if _, err := decodeSource(append(b, 0)); err == nil {
+		if _, err := ReadSource(append(b, 0)); err == nil {
 			t.Errorf("%s: a byte too many read without error", name)
 		}
 	}
@@ -83,9 +83,9 @@ func TestSourceCodecRoundTrip(t *testing.T) {
 func FuzzDecodeSource(f *testing.F) {
 	var full Source
 	fill(&testing.T{}, reflect.ValueOf(&full).Elem(), 0)
-	f.Add(appendSource(nil, &full))
-	f.Add(appendSource(nil, &Source{}))
+	f.Add(AppendSource(nil, &full))
+	f.Add(AppendSource(nil, &Source{}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		decodeSource(b)
+		ReadSource(b)
 	})
 }
