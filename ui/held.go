@@ -241,8 +241,9 @@ type heldBuilder struct {
 	h     *heldAssessment
 	w     *bufio.Writer
 	off   int64
-	strs  map[string]string // the rows' repeated texts, kept once
-	times []time.Time       // the rows' first and last seen, allocated in slabs
+	strs  map[string]string   // the rows' repeated texts, kept once
+	lists map[string][]string // and their lists of texts (Did, Rules)
+	times []time.Time         // the rows' first and last seen, allocated in slabs
 }
 
 // newHeldBuilder starts a held assessment whose spill file is made in dir.
@@ -253,7 +254,7 @@ func newHeldBuilder(dir string) (*heldBuilder, error) {
 	}
 	sp := &spillFile{path: f.Name(), f: f}
 	return &heldBuilder{h: &heldAssessment{spill: sp, byInd: map[string]int{}}, w: bufio.NewWriterSize(f, 1<<20),
-		strs: map[string]string{}}, nil
+		strs: map[string]string{}, lists: map[string][]string{}}, nil
 }
 
 // head keeps the result without its sources.
@@ -282,12 +283,7 @@ func (b *heldBuilder) add(s *attrib.Source) error {
 	r.Indicator = strings.Clone(r.Indicator)
 	r.Type, r.Special, r.Campaign = b.str(r.Type), b.str(r.Special), b.str(r.Campaign)
 	r.Role, r.Words, r.Confidence, r.Verdict = b.str(r.Role), b.str(r.Words), b.str(r.Confidence), b.str(r.Verdict)
-	for i := range r.Did {
-		r.Did[i] = b.str(r.Did[i])
-	}
-	for i := range r.Rules {
-		r.Rules[i] = b.str(r.Rules[i])
-	}
+	r.Did, r.Rules = b.list(r.Did), b.list(r.Rules)
 	r.FirstSeen, r.LastSeen = b.time(r.FirstSeen), b.time(r.LastSeen)
 	b.h.byInd[r.Indicator] = len(b.h.rows)
 	b.h.rows = append(b.h.rows, r)
@@ -304,6 +300,24 @@ func (b *heldBuilder) str(s string) string {
 	s = strings.Clone(s)
 	b.strs[s] = s
 	return s
+}
+
+// list is l kept once for all the rows that repeat it (rows are only
+// read).
+func (b *heldBuilder) list(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	k := strings.Join(l, "\x00")
+	if kept, ok := b.lists[k]; ok {
+		return kept
+	}
+	kept := make([]string, len(l))
+	for i, x := range l {
+		kept[i] = b.str(x)
+	}
+	b.lists[k] = kept
+	return kept
 }
 
 func (b *heldBuilder) time(t *time.Time) *time.Time {
@@ -327,7 +341,7 @@ func (b *heldBuilder) finish() (*heldAssessment, error) {
 		b.abort()
 		return nil, errors.New("the assessment gave no head")
 	}
-	b.strs, b.times = nil, nil
+	b.strs, b.lists, b.times = nil, nil, nil
 	return b.h, nil
 }
 
