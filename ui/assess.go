@@ -175,13 +175,6 @@ func (a *assessCache) close() {
 	}
 }
 
-// restsOn is the log size the current assessment was made over.
-func (a *assessCache) restsOn() uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.resSize
-}
-
 // indicators returns the case's indicators, most frequent first.
 func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
 	a.mu.Lock()
