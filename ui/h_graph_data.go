@@ -122,7 +122,7 @@ func (s *Server) graphData(ctx context.Context, q url.Values, raw string) ([]byt
 	// The overview rests on the assessment alone: kept with it, so that an
 	// append that changes no assessment (a view, a note) costs no new one
 	// (seconds for 100,000 sources).
-	return s.assess.page(res, "graph/data.json?"+raw, func() []byte { return graphDataOf(g, res.thin(nil), res.byInd, q) }), nil
+	return s.assess.page(res, "graph/data.json?"+raw, func() []byte { return graphDataOf(g, res.thin(nil, true), res.byInd, q) }), nil
 }
 
 // graphDataOf is the graph page's data for the filter in q, encoded.

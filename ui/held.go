@@ -92,12 +92,12 @@ func (h *heldAssessment) result() (*attrib.Result, error) {
 // sources cannot afford (issue 18).
 func (h *heldAssessment) graphable() bool { return len(h.rows) <= warmGraphSources }
 
-// thin is the result with, for each source, only what its row holds (no
-// factors, hypotheses, logins or recommendation): what the graph's
-// overview (graph.Graph.Overview) and an explanation's other campaign
-// members read, without reading each source back. only, when not nil,
-// picks the sources.
-func (h *heldAssessment) thin(only []int) *attrib.Result {
+// thin is the result with, for each source picked (or every source:
+// all), only what its row holds (no factors, hypotheses, logins or
+// recommendation): what the graph's overview (graph.Graph.Overview) and
+// an explanation's other campaign members read, without reading each
+// source back.
+func (h *heldAssessment) thin(pick []int, all bool) *attrib.Result {
 	r := *h.head
 	add := func(i int) {
 		w := &h.rows[i]
@@ -105,13 +105,13 @@ func (h *heldAssessment) thin(only []int) *attrib.Result {
 			Probability: w.Probability, Words: w.Words, Confidence: w.Confidence, CollateralRisk: w.Risk, Campaign: w.Campaign,
 			Events: w.Events, FirstSeen: w.FirstSeen, LastSeen: w.LastSeen})
 	}
-	if only == nil {
+	if all {
 		r.Sources = make([]attrib.Source, 0, len(h.rows))
 		for i := range h.rows {
 			add(i)
 		}
 	}
-	for _, i := range only {
+	for _, i := range pick {
 		add(i)
 	}
 	return &r
@@ -132,7 +132,7 @@ func (h *heldAssessment) explained(s *attrib.Source) *attrib.Result {
 			}
 		}
 	}
-	r := h.thin(members)
+	r := h.thin(members, false)
 	r.Sources = append([]attrib.Source{*s}, r.Sources...)
 	return r
 }

@@ -94,6 +94,9 @@ func TestHeldAssessmentAnswersAsTheWholeResult(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if n := len(held.explained(s).Sources); src.Campaign == "" && n != 1 {
+					t.Errorf("%s, in no campaign: its explanation reads %d sources, want itself alone", src.Indicator, n)
+				}
 				if got, exp := h.explanation(ctx, held.explained(s), s), h.explanation(ctx, want, src); got != exp {
 					t.Errorf("%s: the explanation differs", src.Indicator)
 				}
