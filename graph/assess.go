@@ -289,21 +289,32 @@ func Digest(res *attrib.Result) (string, error) {
 // Leaves are the leaves of an assessment's result tree: the canonical JSON
 // of each source's assessment, sorted by indicator.
 func Leaves(res *attrib.Result) ([][]byte, error) {
-	srcs := make([]*attrib.Source, len(res.Sources))
-	for i := range res.Sources {
-		srcs[i] = &res.Sources[i]
+	return LeavesOf(len(res.Sources), func(i int) string { return res.Sources[i].Indicator },
+		func(i int) (*attrib.Source, error) { return &res.Sources[i], nil })
+}
+
+// LeavesOf is Leaves of an assessment not held whole: n sources, the
+// indicator of each, and each source read when its leaf is made.
+func LeavesOf(n int, indicator func(i int) string, source func(i int) (*attrib.Source, error)) ([][]byte, error) {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
 	}
-	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Indicator < srcs[j].Indicator })
-	out := make([][]byte, len(srcs))
-	for i, s := range srcs {
-		if i > 0 && s.Indicator == srcs[i-1].Indicator {
-			return nil, fmt.Errorf("assessment: source %s is assessed twice", s.Indicator)
+	sort.SliceStable(idx, func(i, j int) bool { return indicator(idx[i]) < indicator(idx[j]) })
+	out := make([][]byte, n)
+	for k, i := range idx {
+		if k > 0 && indicator(i) == indicator(idx[k-1]) {
+			return nil, fmt.Errorf("assessment: source %s is assessed twice", indicator(i))
+		}
+		s, err := source(i)
+		if err != nil {
+			return nil, err
 		}
 		b, err := evidence.Canonical(s)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = b
+		out[k] = b
 	}
 	return out, nil
 }
@@ -315,11 +326,17 @@ func ResultRoot(res *attrib.Result) (string, [][]byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	root, err := RootOf(leaves)
+	return root, leaves, err
+}
+
+// RootOf is the result root over leaves (Leaves, LeavesOf).
+func RootOf(leaves [][]byte) (string, error) {
 	t, err := evidence.NewLeafTree(leaves)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	return evidence.EncodeRoot(t.Root()), leaves, nil
+	return evidence.EncodeRoot(t.Root()), nil
 }
 
 // Record appends the assessment.recorded entry: which model, over which
@@ -331,6 +348,12 @@ func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize 
 	if err != nil {
 		return nil, err
 	}
+	return RecordLeaves(ctx, c, res, leaves, treeSize, only, actor)
+}
+
+// RecordLeaves is Record of the assessment head describes (its Sources
+// are not read) whose leaves are given, for an assessment not held whole.
+func RecordLeaves(ctx context.Context, c *evidence.Case, head *attrib.Result, leaves [][]byte, treeSize uint64, only []string, actor string) (*evidence.Entry, error) {
 	w := resultleaves.NewWriter(c)
 	for _, l := range leaves {
 		if err := w.Add(l); err != nil {
@@ -341,7 +364,7 @@ func Record(ctx context.Context, c *evidence.Case, res *attrib.Result, treeSize 
 	if err != nil {
 		return nil, err
 	}
-	return appendAssessment(ctx, c, res, root, len(res.Sources), op, treeSize, only, actor)
+	return appendAssessment(ctx, c, head, root, len(leaves), op, treeSize, only, actor)
 }
 
 // AssessAndRecord is what `casefile assess` does and the workbench's

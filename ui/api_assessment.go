@@ -15,11 +15,12 @@ import (
 // apiAssessment pages through the assessment (`assess --json`), in the
 // table's order (?sort, ?dir).
 func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
-	res, _, err := h.s.assess.result(r.Context())
+	res, done, err := h.s.assess.result(r.Context())
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
+	defer done()
 	q := r.URL.Query()
 	off, lim := paging(q, defaultLimit)
 	key := q.Get("sort")
@@ -27,18 +28,28 @@ func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
 		key = "events"
 	}
 	desc := q.Get("dir") != "asc"
+	var readErr error
 	body := h.s.assess.page(res, fmt.Sprint(key, desc, off, lim), func() []byte {
 		idx := h.s.assess.order(res, key, desc)
 		total := len(idx)
-		page := make([]attrib.Source, 0, lim)
+		page := make([]attrib.Source, 0, min(lim, total))
 		for _, i := range idx[min(off, total):min(off+lim, total)] {
-			page = append(page, res.Sources[i])
+			s, err := res.source(i)
+			if err != nil {
+				readErr = err
+				return nil
+			}
+			page = append(page, *s)
 		}
 		var b bytes.Buffer
-		json.NewEncoder(&b).Encode(map[string]any{"model": res.Model, "model_digest": res.ModelDigest, "sources": page,
-			"campaigns": res.Campaigns, "total": total, "offset": off, "limit": lim})
+		json.NewEncoder(&b).Encode(map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "sources": page,
+			"campaigns": res.head.Campaigns, "total": total, "offset": off, "limit": lim})
 		return b.Bytes()
 	})
+	if readErr != nil {
+		h.s.fail(w, r, true, http.StatusInternalServerError, readErr)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
@@ -52,17 +63,22 @@ func (h *handler) apiAssessmentOne(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, true, http.StatusNotFound, err)
 		return
 	}
-	res, byInd, err := h.s.assess.result(r.Context())
+	res, done, err := h.s.assess.result(r.Context())
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
-	i, ok := byInd[ind]
+	defer done()
+	i, ok := res.byInd[ind]
 	if !ok {
 		h.s.fail(w, r, true, http.StatusNotFound, nil)
 		return
 	}
-	src := res.Sources[i]
-	writeJSON(w, http.StatusOK, map[string]any{"model": res.Model, "model_digest": res.ModelDigest, "source": src,
+	src, err := res.source(i)
+	if err != nil {
+		h.s.fail(w, r, true, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "source": src,
 		"statement": src.Statement()})
 }

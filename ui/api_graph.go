@@ -33,6 +33,9 @@ type graphPage struct {
 // it leaves). Next names the next page, so that reading every page gives
 // the whole graph, each node and edge once.
 func (h *handler) apiGraph(w http.ResponseWriter, r *http.Request) {
+	if h.s.graphTooLarge(w, r) {
+		return
+	}
 	g, err := h.s.assess.graphOf(r.Context())
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)

@@ -27,7 +27,7 @@ func (h *handler) apiSources(w http.ResponseWriter, r *http.Request) {
 	if rows == nil {
 		rows = []*triage.Row{}
 	}
-	out := map[string]any{"model": t.res.Model, "model_digest": t.res.ModelDigest, "tree_size": t.size,
+	out := map[string]any{"model": t.res.head.Model, "model_digest": t.res.head.ModelDigest, "tree_size": t.size,
 		"recorded": st.Recorded, "sources": rows, "total": p.Total, "all": len(t.rows), "offset": tq.Offset, "limit": tq.Limit,
 		"sort": tq.Sort, "desc": tq.Desc, "filter": tq.F.Values()}
 	views := []map[string]any{}

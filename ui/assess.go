@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -19,10 +20,9 @@ type assessCache struct {
 	s        *Server
 	mu       sync.Mutex
 	gen      atomic.Uint64 // changed under mu; read without it by the page cache, which must not wait for an assessment
-	res      *attrib.Result
+	held     *heldAssessment
 	resGen   uint64
-	resSize  uint64 // the log size res rests on (for recording it)
-	byInd    map[string]int
+	resSize  uint64 // the log size held rests on (for recording it)
 	inds     []*eventstore.Summary
 	indsGen  uint64
 	graph    *graph.Graph
@@ -30,18 +30,18 @@ type assessCache struct {
 	hasRes   bool
 	hasInds  bool
 	hasGraph bool
-	orders   map[orderKey][]int // sorted source orders of res
-	pages    map[string][]byte  // encoded API pages of res, by query
-	table    tableCache         // the sources table of res (triage.go)
+	orders   map[orderKey][]int // sorted source orders of held
+	pages    map[string][]byte  // encoded API pages of held, by query
+	table    tableCache         // the sources table of held (triage.go)
 }
 
 // maxCachedPages bounds the encoded assessment pages kept per assessment.
 const maxCachedPages = 256
 
-// page returns the cached encoding of an API page of res, or makes it.
-func (a *assessCache) page(res *attrib.Result, key string, build func() []byte) []byte {
+// page returns the cached encoding of an API page of h, or makes it.
+func (a *assessCache) page(h *heldAssessment, key string, build func() []byte) []byte {
 	a.mu.Lock()
-	if res == a.res {
+	if h == a.held {
 		if b, ok := a.pages[key]; ok {
 			a.mu.Unlock()
 			return b
@@ -51,7 +51,7 @@ func (a *assessCache) page(res *attrib.Result, key string, build func() []byte) 
 	b := build()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if res == a.res && len(a.pages) < maxCachedPages {
+	if h == a.held && len(a.pages) < maxCachedPages && b != nil {
 		if a.pages == nil {
 			a.pages = map[string][]byte{}
 		}
@@ -65,14 +65,14 @@ type orderKey struct {
 	desc bool
 }
 
-// order returns the sources of res in the order of the table's sort key,
+// order returns the sources of h in the order of the table's sort key,
 // computed once per assessment (sorting 10,000 sources per request would
 // cost more than the rest of the page).
-func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
+func (a *assessCache) order(h *heldAssessment, key string, desc bool) []int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if res != a.res {
-		return sourceOrder(res.Sources, key, desc)
+	if h != a.held {
+		return sourceOrder(h.rows, key, desc)
 	}
 	k := orderKey{key, desc}
 	if o, ok := a.orders[k]; ok {
@@ -81,7 +81,7 @@ func (a *assessCache) order(res *attrib.Result, key string, desc bool) []int {
 	if a.orders == nil {
 		a.orders = map[orderKey][]int{}
 	}
-	o := sourceOrder(res.Sources, key, desc)
+	o := sourceOrder(h.rows, key, desc)
 	a.orders[k] = o
 	return o
 }
@@ -95,59 +95,84 @@ func (a *assessCache) invalidate() {
 	a.s.kickWarm()
 }
 
-// result returns the assessment of every source, computing it when stale.
-func (a *assessCache) result(ctx context.Context) (*attrib.Result, map[string]int, error) {
-	res, byInd, _, err := a.resultAt(ctx)
-	return res, byInd, err
+// result returns the assessment of every source, making it when stale,
+// and done, to be called once the page has read the sources it shows
+// (heldAssessment.use).
+func (a *assessCache) result(ctx context.Context) (h *heldAssessment, done func(), err error) {
+	h, _, done, err = a.resultAt(ctx)
+	return h, done, err
 }
 
 // resultAt is result with the log size the assessment rests on.
-func (a *assessCache) resultAt(ctx context.Context) (*attrib.Result, map[string]int, uint64, error) {
+func (a *assessCache) resultAt(ctx context.Context) (*heldAssessment, uint64, func(), error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.hasRes && a.resGen == a.gen.Load() {
-		return a.res, a.byInd, a.resSize, nil
+		return a.held, a.resSize, a.held.use(), nil
 	}
-	var res *attrib.Result
-	var err error
 	size := a.s.c.Log().Size()
+	b, err := newHeldBuilder(a.s.tmp)
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	if a.s.cfg.Assess != nil {
-		res, err = a.s.cfg.Assess(ctx, a.s.c.Case)
+		err = assessWith(ctx, a.s, b)
 	} else {
-		res, err = assessCase(ctx, a.s)
+		err = graph.AssessEach(ctx, a.s.c.Case, attrib.DefaultModel(), nil, nil, b.head, b.add)
 	}
 	if err != nil {
-		return nil, nil, 0, err
+		b.abort()
+		return nil, 0, nil, err
 	}
-	a.set(res, size)
-	return a.res, a.byInd, a.resSize, nil
+	h, err := b.finish()
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	a.set(h, size)
+	return a.held, a.resSize, a.held.use(), nil
 }
 
-// set makes res, assessed over the first size entries, the current
-// assessment. a.mu is held.
-func (a *assessCache) set(res *attrib.Result, size uint64) {
-	a.res, a.resGen, a.resSize, a.hasRes = res, a.gen.Load(), size, true
+// assessWith gives b the assessment of the server's Config.Assess.
+func assessWith(ctx context.Context, s *Server, b *heldBuilder) error {
+	res, err := s.cfg.Assess(ctx, s.c.Case)
+	if err != nil {
+		return err
+	}
+	b.head(res)
+	for i := range res.Sources {
+		if err := b.add(&res.Sources[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// set makes h, assessed over the first size entries, the current
+// assessment, and retires the one it replaces. a.mu is held.
+func (a *assessCache) set(h *heldAssessment, size uint64) {
+	if a.held != nil && a.held != h {
+		a.held.retire()
+	}
+	a.held, a.resGen, a.resSize, a.hasRes = h, a.gen.Load(), size, true
 	a.orders, a.pages = nil, nil
-	a.byInd = make(map[string]int, len(res.Sources))
-	for i, src := range res.Sources {
-		a.byInd[src.Indicator] = i
-	}
 }
 
-// adopt makes res, just assessed over the first size entries and recorded
+// adopt makes h, just assessed over the first size entries and recorded
 // from the workbench, the assessment shown: recording assesses the case
 // anew, so the page shows exactly what the entry records.
-func (a *assessCache) adopt(res *attrib.Result, size uint64) {
+func (a *assessCache) adopt(h *heldAssessment, size uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.set(res, size)
+	a.set(h, size)
 }
 
-// restsOn is the log size the current assessment was made over.
-func (a *assessCache) restsOn() uint64 {
+// close retires the assessment held, on the server's Close.
+func (a *assessCache) close() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.resSize
+	if a.held != nil {
+		a.held.retire()
+	}
 }
 
 // indicators returns the case's indicators, most frequent first.
@@ -165,16 +190,26 @@ func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
 	return inds, nil
 }
 
-// graphOf returns the provenance graph, building it when stale.
+// graphOf returns the provenance graph, building it when stale, from
+// the whole assessment put together again (heldAssessment.result): only
+// for a case of at most warmGraphSources sources (graphable).
 func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
-	res, _, err := a.result(ctx)
+	h, done, err := a.result(ctx)
 	if err != nil {
 		return nil, err
+	}
+	defer done()
+	if !h.graphable() {
+		return nil, fmt.Errorf("the provenance graph of %d sources is not drawn (at most %d)", len(h.rows), warmGraphSources)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.hasGraph && a.graphGen == a.gen.Load() {
 		return a.graph, nil
+	}
+	res, err := h.result()
+	if err != nil {
+		return nil, err
 	}
 	g, err := graph.Build(ctx, a.s.c.Case, res)
 	if err != nil {
@@ -184,13 +219,8 @@ func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
 	return g, nil
 }
 
-// assessCase assesses every source of the case with the default model.
-func assessCase(ctx context.Context, s *Server) (*attrib.Result, error) {
-	return graph.Assess(ctx, s.c.Case, attrib.DefaultModel(), nil)
-}
-
-// sourceOrder sorts assessed sources for the table.
-func sourceOrder(src []attrib.Source, key string, desc bool) []int {
+// sourceOrder sorts assessed sources (their rows) for the table.
+func sourceOrder(src []triage.Row, key string, desc bool) []int {
 	idx := make([]int, len(src))
 	for i := range idx {
 		idx[i] = i
@@ -210,7 +240,7 @@ func sourceOrder(src []attrib.Source, key string, desc bool) []int {
 		case "confidence":
 			return triage.ConfidenceRank(a.Confidence) < triage.ConfidenceRank(b.Confidence)
 		case "risk":
-			return a.CollateralRisk < b.CollateralRisk
+			return a.Risk < b.Risk
 		default: // events
 			return a.Events < b.Events
 		}

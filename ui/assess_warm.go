@@ -41,23 +41,23 @@ func (s *Server) kickWarm() {
 	}
 }
 
-// warmGraphSources is the most sources whose provenance graph the warming
-// builds. The graph of every source is held whole: 100,000 enriched
-// sources took about 2 GB with the rest of the workbench, a million over
-// 20 GB (issue 18). Past it the graph is built only when a graph page is
-// asked for, and the sources' own pages, which do not need it, are not
-// held back by it.
+// warmGraphSources is the most sources whose provenance graph is drawn
+// (heldAssessment.graphable), which the warming then builds. The graph of
+// every source is held whole: 100,000 enriched sources took about 2 GB
+// with the rest of the workbench, a million over 20 GB (issue 18). Past
+// it the graph pages say so and lead to the sources instead.
 var warmGraphSources = 100_000
 
 func (s *Server) warm() {
-	res, _, err := s.assess.result(s.ctx)
+	res, done, err := s.assess.result(s.ctx)
 	if err != nil {
 		if s.ctx.Err() == nil {
 			s.log.Warn("assessing the case in the background", "err", err)
 		}
 		return
 	}
-	if len(res.Sources) <= warmGraphSources {
+	done() // the rows are enough here
+	if res.graphable() {
 		if _, err := s.assess.graphOf(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.log.Warn("building the graph in the background", "err", err)
 		}

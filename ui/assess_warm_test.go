@@ -2,13 +2,14 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
 // TestWarmLeavesTheGraphOfALargeCase: past warmGraphSources sources the
 // warming makes the sources table but not the provenance graph (held
-// whole, it took over 20 GB for a million enriched sources); a graph page
-// still gets it when asked for.
+// whole, it took over 20 GB for a million enriched sources), and the
+// graph pages say why and lead to the sources instead of building it.
 func TestWarmLeavesTheGraphOfALargeCase(t *testing.T) {
 	f := newFixture(t, "")
 	defer func(n int) { warmGraphSources = n }(warmGraphSources)
@@ -17,25 +18,41 @@ func TestWarmLeavesTheGraphOfALargeCase(t *testing.T) {
 		defer f.srv.assess.mu.Unlock()
 		return f.srv.assess.hasGraph && f.srv.assess.graphGen == f.srv.assess.gen.Load() // built, and for the current assessment
 	}
-	res, _, err := f.srv.assess.result(f.srv.ctx)
-	if err != nil || len(res.Sources) == 0 {
-		t.Fatalf("the fixture's assessment: %d sources, %v", len(res.Sources), err)
+	res, done, err := f.srv.assess.result(f.srv.ctx)
+	if err != nil || len(res.rows) == 0 {
+		t.Fatalf("the fixture's assessment: %v", err)
 	}
-	warmGraphSources = len(res.Sources) - 1
+	done()
+	n := len(res.rows)
+	warmGraphSources = n - 1
 	f.srv.warm()
 	f.srv.assess.table.mu.Lock()
 	table := f.srv.assess.table.t != nil
 	f.srv.assess.table.mu.Unlock()
 	if hasGraph() || !table {
-		t.Fatalf("%d sources, over the limit: graph built %v, table made %v; want no graph, a table", len(res.Sources), hasGraph(), table)
+		t.Fatalf("%d sources, over the limit: graph built %v, table made %v; want no graph, a table", n, hasGraph(), table)
 	}
-	if resp, _ := f.login(t, "ann").get("/graph"); resp.StatusCode != http.StatusOK || !hasGraph() {
-		t.Fatalf("graph page: %d, graph built %v", resp.StatusCode, hasGraph())
+	c := f.login(t, "ann")
+	if resp, body := c.get("/graph"); resp.StatusCode != http.StatusOK || hasGraph() ||
+		!strings.Contains(body, "too many to build the whole provenance graph") || !strings.Contains(body, `href="/sources?role=`) ||
+		strings.Contains(body, "graph.js") {
+		t.Fatalf("graph page over the limit: %d, graph built %v:\n%s", resp.StatusCode, hasGraph(), body)
+	}
+	for _, path := range []string{"/api/v1/graph", "/graph/data.json"} {
+		if resp, body := c.get(path); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "too many") {
+			t.Errorf("%s over the limit: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if hasGraph() {
+		t.Error("a graph page over the limit built the graph")
 	}
 	f.srv.assess.invalidate()
-	warmGraphSources = len(res.Sources)
+	warmGraphSources = n
 	f.srv.warm()
 	if !hasGraph() {
 		t.Error("within the limit the warming did not build the graph")
+	}
+	if resp, body := c.get("/graph"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "graph.js") {
+		t.Errorf("graph page within the limit: %d", resp.StatusCode)
 	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"html"
 	"net/http"
 	"os"
@@ -17,10 +16,7 @@ import (
 // relayOf is the first source the fixture's assessment judges role.
 func relayOf(t *testing.T, f *fixture, role string) string {
 	t.Helper()
-	res, _, err := f.srv.assess.result(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := shownResult(t, f)
 	for _, s := range res.Sources {
 		if s.Role == role {
 			return s.Indicator

@@ -14,6 +14,7 @@ import (
 	"github.com/casefile/casefile/evidence/casedir"
 	"github.com/casefile/casefile/evidence/export"
 	"github.com/casefile/casefile/graph"
+	"github.com/casefile/casefile/graph/attrib"
 )
 
 const maxExportsKept = 50
@@ -133,20 +134,42 @@ func (e *exportStore) get(id string) *exportFile {
 // first, by the user, as the CLI's export and notify do, so that what the
 // user hands over rests on a custody entry.
 func (s *Server) recordedFindings(ctx context.Context, p *principal) ([]export.Finding, [][]byte, error) {
-	assessed, _, err := s.assess.result(ctx)
+	assessed, size, done, err := s.assess.resultAt(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	root, leaves, err := graph.ResultRoot(assessed)
+	defer done()
+	// Each source is read back once, for its leaf (in the order of the
+	// indicators) and its finding (in the order of the sources).
+	findings := make([]export.Finding, len(assessed.rows))
+	found := make([]bool, len(assessed.rows))
+	leaves, err := graph.LeavesOf(len(assessed.rows), func(i int) string { return assessed.rows[i].Indicator },
+		func(i int) (*attrib.Source, error) {
+			src, err := assessed.spill.decode(i)
+			if err == nil {
+				findings[i], found[i] = graph.FindingOf(assessed.head, src)
+			}
+			return src, err
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := graph.RootOf(leaves)
 	if err != nil {
 		return nil, nil, err
 	}
 	if last, err := graph.Latest(s.c.Case); err != nil {
 		return nil, nil, err
-	} else if len(leaves) > 0 && !last.Records(assessed, root) {
-		if _, err := graph.Record(ctx, s.c.Case, assessed, s.assess.restsOn(), nil, actorOf(p)); err != nil {
+	} else if len(leaves) > 0 && !last.Records(assessed.head, root) {
+		if _, err := graph.RecordLeaves(ctx, s.c.Case, assessed.head, leaves, size, nil, actorOf(p)); err != nil {
 			return nil, nil, err
 		}
 	}
-	return graph.Findings(assessed), leaves, nil
+	out := findings[:0]
+	for i := range findings {
+		if found[i] {
+			out = append(out, findings[i])
+		}
+	}
+	return out, leaves, nil
 }

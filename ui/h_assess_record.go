@@ -15,19 +15,31 @@ import (
 // (POST /api/v1/assessment) the answer is the entry as JSON.
 func (h *handler) assessRecord(w http.ResponseWriter, r *http.Request) {
 	s := h.s
+	b, err := newHeldBuilder(s.tmp)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
 	unlock := s.Exclusive() // its result leaves are derived data, like a relayed 'casefile assess'
-	res, e, err := graph.AssessAndRecord(r.Context(), s.c.Case, attrib.DefaultModel(), nil, nil, actorOf(principalOf(r)))
+	e, err := graph.AssessRecordEach(r.Context(), s.c.Case, attrib.DefaultModel(), nil, nil, actorOf(principalOf(r)), b.head, b.add)
 	unlock()
+	var held *heldAssessment
+	if err == nil {
+		held, err = b.finish()
+	} else {
+		b.abort()
+	}
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
 	p, err := graph.ReadAssessment(e)
 	if err != nil {
+		held.retire()
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	s.assess.adopt(res, p.TreeSize)
+	s.assess.adopt(held, p.TreeSize)
 	if wantsJSON(r) { // an API token
 		writeJSON(w, http.StatusOK, map[string]any{"entry": e.Index, "time": e.Time.UTC(), "assessment": p})
 		return

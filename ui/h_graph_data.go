@@ -95,6 +95,9 @@ func set(list []string) map[string]bool {
 // observations folded into counted edges (graph.Overview). ?expand=ID
 // unfolds a group or a source.
 func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
+	if h.s.graphTooLarge(w, r) {
+		return
+	}
 	b, err := h.s.graphData(r.Context(), r.URL.Query(), r.URL.RawQuery)
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
@@ -111,14 +114,15 @@ func (s *Server) graphData(ctx context.Context, q url.Values, raw string) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	res, byInd, err := s.assess.result(ctx)
+	res, done, err := s.assess.result(ctx)
 	if err != nil {
 		return nil, err
 	}
+	done()
 	// The overview rests on the assessment alone: kept with it, so that an
 	// append that changes no assessment (a view, a note) costs no new one
 	// (seconds for 100,000 sources).
-	return s.assess.page(res, "graph/data.json?"+raw, func() []byte { return graphDataOf(g, res, byInd, q) }), nil
+	return s.assess.page(res, "graph/data.json?"+raw, func() []byte { return graphDataOf(g, res.thin(nil, true), res.byInd, q) }), nil
 }
 
 // graphDataOf is the graph page's data for the filter in q, encoded.
@@ -192,6 +196,11 @@ type graphPageData struct {
 	// Nodes and Edges count the whole graph, which the JSON API gives
 	// PageLimit nodes at a time.
 	Nodes, Edges, PageLimit, MaxLimit int
+	// TooLarge, for a case whose graph is not drawn, says how many sources
+	// it has (Sources) against the most drawn (Limit); Roles then lead to
+	// the sources table.
+	TooLarge       bool
+	Sources, Limit int
 }
 
 type facet struct {
@@ -200,18 +209,9 @@ type facet struct {
 	Checked bool
 }
 
-func graphPageOf(res *attrib.Result, g *graph.Graph, q url.Values) graphPageData {
+func graphPageOf(res *heldAssessment, g *graph.Graph, q url.Values) graphPageData {
 	d := graphPageData{F: graphFilterOf(q), Query: q.Encode(), Nodes: len(g.Nodes), Edges: len(g.Edges), PageLimit: graphPageLimit, MaxLimit: maxLimit}
-	roles := map[string]int{}
-	for _, s := range res.Sources {
-		roles[s.Role]++
-	}
-	chosen := set(d.F.Roles)
-	for _, r := range attrib.Verdicts() {
-		if roles[r] > 0 {
-			d.Roles = append(d.Roles, facet{r, roles[r], chosen[r]})
-		}
-	}
+	d.Roles = roleFacets(res, set(d.F.Roles))
 	kinds := map[string]int{}
 	for _, n := range g.Nodes {
 		kinds[n.Kind]++
@@ -225,8 +225,32 @@ func graphPageOf(res *attrib.Result, g *graph.Graph, q url.Values) graphPageData
 			d.Kinds = append(d.Kinds, facet{k, kinds[k], want[k]})
 		}
 	}
-	for _, c := range res.Campaigns {
+	for _, c := range res.head.Campaigns {
 		d.Campaigns = append(d.Campaigns, c.ID)
 	}
 	return d
+}
+
+// graphTooLargeOf is the graph page of a case whose graph is not drawn.
+func graphTooLargeOf(res *heldAssessment) graphPageData {
+	d := graphPageData{TooLarge: true, Sources: len(res.rows), Limit: warmGraphSources, Roles: roleFacets(res, nil)}
+	for _, c := range res.head.Campaigns {
+		d.Campaigns = append(d.Campaigns, c.ID)
+	}
+	return d
+}
+
+// roleFacets counts the sources by verdict, in the order of the verdicts.
+func roleFacets(res *heldAssessment, chosen map[string]bool) []facet {
+	roles := map[string]int{}
+	for i := range res.rows {
+		roles[res.rows[i].Role]++
+	}
+	var out []facet
+	for _, r := range attrib.Verdicts() {
+		if roles[r] > 0 {
+			out = append(out, facet{r, roles[r], chosen[r]})
+		}
+	}
+	return out
 }

@@ -64,17 +64,19 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	if inds, err := s.assess.indicators(); err == nil {
 		d.Indicators = len(inds)
 	}
-	if res, _, err := s.assess.result(r.Context()); err == nil {
-		d.Sources = len(res.Sources)
+	if res, done, err := s.assess.result(r.Context()); err == nil {
+		done()
+		d.Sources = len(res.rows)
 		idx := map[string]int{}
 		for _, role := range attrib.Verdicts() {
 			idx[role] = len(d.Roles)
 			d.Roles = append(d.Roles, roleCount{Role: role})
 		}
-		for _, src := range res.Sources {
+		for i := range res.rows {
+			src := &res.rows[i]
 			rc := &d.Roles[idx[src.Role]]
 			rc.N++
-			if src.CollateralRisk > 0.2 {
+			if src.Risk > 0.2 {
 				d.Risky++
 				rc.Risky++
 			}

@@ -71,19 +71,24 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 // refused override, its error.
 func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind string, status int, overrideErr string) {
 	s := h.s
-	res, byInd, err := s.assess.result(r.Context())
+	res, done, err := s.assess.result(r.Context())
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	i, ok := byInd[ind]
+	defer done()
+	i, ok := res.byInd[ind]
 	if !ok {
 		s.fail(w, r, false, http.StatusNotFound, nil)
 		return
 	}
-	src := &res.Sources[i]
+	src, err := res.source(i)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
 	d := sourceDetailData{S: src, Statement: src.Statement(), Roles: attrib.Roles(),
-		Model: res.Model + " " + res.ModelDigest, Warn: src.ThirdPartyRisk, RiskWords: attrib.Words(src.CollateralRisk), RiskSentence: attrib.CollateralSentence(src.CollateralRisk),
+		Model: res.head.Model + " " + res.head.ModelDigest, Warn: src.ThirdPartyRisk, RiskWords: attrib.Words(src.CollateralRisk), RiskSentence: attrib.CollateralSentence(src.CollateralRisk),
 		Judged: attrib.IsRole(src.Role), Verdicts: attrib.Verdicts(), OverrideError: overrideErr}
 	for _, role := range d.Roles {
 		d.Hyp = append(d.Hyp, roleProb{Role: role, P: src.Hypotheses.Get(role), Top: role == src.Role})
@@ -99,13 +104,13 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 		row.More = f.EvidenceN - int64(len(f.Evidence))
 		d.Factors = append(d.Factors, row)
 	}
-	for i := range res.Campaigns {
-		if res.Campaigns[i].ID == src.Campaign {
-			d.Campaign = &res.Campaigns[i]
+	for i := range res.head.Campaigns {
+		if res.head.Campaigns[i].ID == src.Campaign {
+			d.Campaign = &res.head.Campaigns[i]
 		}
 	}
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
-	d.Explanation = h.explanation(r.Context(), res, src)
+	d.Explanation = h.explanation(r.Context(), res.explained(src), src)
 	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetSource, Ref: src.Indicator}, "/sources/"+url.PathEscape(src.Indicator)+"#annotations")
 	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
 }

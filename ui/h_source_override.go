@@ -38,8 +38,9 @@ func (h *handler) sourceOverride(w http.ResponseWriter, r *http.Request) {
 	_, _, err = graph.Override(r.Context(), s.c.Case, attrib.DefaultModel(), ind, r.PostFormValue("role"),
 		r.PostFormValue("rationale"), cites, actorOf(principalOf(r)))
 	if errors.Is(err, graph.ErrOverride) {
-		if _, byInd, rerr := s.assess.result(r.Context()); rerr == nil {
-			if _, known := byInd[ind]; known {
+		if res, done, rerr := s.assess.result(r.Context()); rerr == nil {
+			done()
+			if _, known := res.byInd[ind]; known {
 				h.renderSourceDetail(w, r, ind, http.StatusBadRequest, err.Error())
 				return
 			}

@@ -107,7 +107,7 @@ func (h *handler) renderSources(w http.ResponseWriter, r *http.Request, status i
 	p := t.page(tq.F, tq.Sort, tq.Desc, tq.Offset, tq.Limit)
 	d := sourcesData{Rows: p.Rows, Total: p.Total, All: len(t.rows), Sort: tq.Sort, Dir: "asc", F: tq.F,
 		Roles: attrib.Verdicts(), Confidences: triage.Confidences, Kinds: triage.KindNames, Countries: t.countries(),
-		Offset: tq.Offset, Limit: tq.Limit, Model: t.res.Model + " " + t.res.ModelDigest,
+		Offset: tq.Offset, Limit: tq.Limit, Model: t.res.head.Model + " " + t.res.head.ModelDigest,
 		Record: st, Error: problem}
 	if tq.Desc {
 		d.Dir = "desc"

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -89,10 +88,7 @@ func TestSourceListShowsExaminerAndScope(t *testing.T) {
 // words ("would" only when likely).
 func TestSourceRiskBandFollowsItsWords(t *testing.T) {
 	f := newFixture(t, "tor-bruteforce")
-	res, _, err := f.srv.assess.result(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := shownResult(t, f)
 	ann := f.login(t, "ann")
 	checked := 0
 	for _, s := range res.Sources {

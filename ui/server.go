@@ -140,11 +140,12 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Close stops background work and removes the export packages not yet
-// downloaded. It does not close the case.
+// downloaded and the assessment's spill file (held.go). It does not close the case.
 func (s *Server) Close() error {
 	s.cancel()
 	s.verify.wait()
 	s.bg.Wait()
+	s.assess.close()
 	return os.RemoveAll(s.tmp)
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/triage"
 )
 
@@ -15,9 +14,9 @@ import (
 // events and the observations) and then only read, so paging, filtering
 // and sorting a case of 100,000 sources stays cheap.
 type triageTable struct {
-	res    *attrib.Result
-	size   uint64 // the log size res rests on
-	rows   []triage.Row
+	res    *heldAssessment
+	size   uint64       // the log size res rests on
+	rows   []triage.Row // res's rows, completed (triage.Complete)
 	byInd  map[string]int
 	mu     sync.Mutex
 	orders map[orderKey][]int
@@ -37,10 +36,11 @@ type tableCache struct {
 
 // table returns the sources table of the current assessment.
 func (s *Server) table(ctx context.Context) (*triageTable, error) {
-	res, _, size, err := s.assess.resultAt(ctx)
+	res, size, done, err := s.assess.resultAt(ctx)
 	if err != nil {
 		return nil, err
 	}
+	done() // the table reads the rows alone
 	tc := &s.assess.table
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
@@ -51,8 +51,10 @@ func (s *Server) table(ctx context.Context) (*triageTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := triage.RowsOf(s.c.Case, res, act)
-	if err != nil {
+	// The rows are completed in place, once per assessment (tc.mu is
+	// held): other pages read only what the assessment gave them.
+	rows := res.rows
+	if err := triage.Complete(s.c.Case, rows, act); err != nil {
 		return nil, err
 	}
 	t := &triageTable{res: res, size: size, rows: rows, byInd: make(map[string]int, len(rows))}
@@ -140,7 +142,7 @@ func (s *Server) recordState(t *triageTable) (recordState, error) {
 	err := s.marks.readAll(s.c.Case, func(m *caseMarks) {
 		last := m.last
 		st.Last = last
-		st.Recorded = last != nil && last.Payload.ModelDigest == t.res.ModelDigest && last.Payload.RulesDigest == t.res.RulesDigest &&
+		st.Recorded = last != nil && last.Payload.ModelDigest == t.res.head.ModelDigest && last.Payload.RulesDigest == t.res.head.RulesDigest &&
 			len(last.Payload.Only) == 0 && last.Payload.ResultRoot != "" && !m.changedBetween(last.Payload.TreeSize, t.size)
 	})
 	return st, err

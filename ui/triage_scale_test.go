@@ -22,7 +22,7 @@ func bigTable(n int) *triageTable {
 			Role: attrib.Verdicts()[i%len(attrib.Verdicts())], Probability: float64(i%100) / 100, Confidence: triage.Confidences[i%3], Risk: float64(i%50) / 100}
 		r.Kinds[i%len(r.Kinds)] = r.Events
 	}
-	return &triageTable{res: &attrib.Result{}, rows: rows}
+	return &triageTable{res: &heldAssessment{head: &attrib.Result{}, rows: rows}, rows: rows}
 }
 
 // A case of 100,000 sources pages in well under a second: the first page

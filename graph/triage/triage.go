@@ -165,40 +165,49 @@ func CountActivity(ctx context.Context, c *evidence.Case) (*Activity, error) {
 	return act, nil
 }
 
-// RowsOf derives the table rows of res from the case's observations and
-// act, the activity counted over the same events as res.
-func RowsOf(c *evidence.Case, res *attrib.Result, act *Activity) ([]Row, error) {
-	observed, err := observe.Lookup(c)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]Row, len(res.Sources))
-	for i := range res.Sources {
-		s := &res.Sources[i]
-		r := &rows[i]
-		obs, err := observed(s.Indicator) // per source: every observation of a large case at once is gigabytes
-		if err != nil {
-			return nil, err
-		}
-		*r = Row{Indicator: s.Indicator, Type: s.Type, Special: s.Special, Profile: attrib.ProfileOf(obs),
-			FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Events: s.Events, Did: s.Did(), Campaign: s.Campaign,
-			Role: s.Role, Probability: s.Probability, Words: s.Words, Confidence: s.Confidence, Risk: s.CollateralRisk}
-		if a := act.bySource[s.Indicator]; a != nil {
-			r.Kinds, r.Logins = a.kinds, a.logins
-		}
-		seen := map[string]bool{}
-		for _, f := range s.Factors {
-			for _, ref := range f.Rules {
-				if !seen[ref.ID] {
-					seen[ref.ID] = true
-					r.RuleHits += ref.Events
-					r.Rules = append(r.Rules, ref.Title)
-				}
+// RowOf is the part of a source's row that its assessment gives: all but
+// its profile and activity, which Complete adds. The workbench holds these
+// parts of every source instead of the assessments themselves (a million
+// sources' factors and citations are gigabytes), and completes them when
+// the table is first shown.
+func RowOf(s *attrib.Source) Row {
+	r := Row{Indicator: s.Indicator, Type: s.Type, Special: s.Special,
+		FirstSeen: s.FirstSeen, LastSeen: s.LastSeen, Events: s.Events, Did: s.Did(), Campaign: s.Campaign,
+		Role: s.Role, Probability: s.Probability, Words: s.Words, Confidence: s.Confidence, Risk: s.CollateralRisk}
+	seen := map[string]bool{}
+	for _, f := range s.Factors {
+		for _, ref := range f.Rules {
+			if !seen[ref.ID] {
+				seen[ref.ID] = true
+				r.RuleHits += ref.Events
+				r.Rules = append(r.Rules, ref.Title)
 			}
 		}
-		if x := s.Examiner; x != nil {
-			r.Verdict, r.VerdictEntry = x.Role, x.Entry
+	}
+	if x := s.Examiner; x != nil {
+		r.Verdict, r.VerdictEntry = x.Role, x.Entry
+	}
+	return r
+}
+
+// Complete adds to rows (from RowOf) each source's profile, read from the
+// case's observations, and its activity act, counted over the events the
+// assessment rests on.
+func Complete(c *evidence.Case, rows []Row, act *Activity) error {
+	observed, err := observe.Lookup(c)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		r := &rows[i]
+		obs, err := observed(r.Indicator) // per source: every observation of a large case at once is gigabytes
+		if err != nil {
+			return err
+		}
+		r.Profile = attrib.ProfileOf(obs)
+		if a := act.bySource[r.Indicator]; a != nil {
+			r.Kinds, r.Logins = a.kinds, a.logins
 		}
 	}
-	return rows, nil
+	return nil
 }
