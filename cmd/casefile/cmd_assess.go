@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,25 +53,6 @@ func loadRules(dir string) (*sigma.Engine, error) {
 	return u, nil
 }
 
-// assessMemoryLimit is the soft heap limit of an assessment. A sharded
-// assessment of a million sources (graph/attrib/shard.go) holds 300–450
-// MiB live, but the default GC pacing lets the heap grow to twice that
-// before collecting: 1.5 GiB of RSS where 1 GiB is the target (issue 18).
-const assessMemoryLimit = 768 << 20
-
-// boundAssessMemory sets assessMemoryLimit unless GOMEMLIMIT, or a lower
-// limit already set, says otherwise. The limit is the process's: an
-// assessment run inside `serve` for a client (a.relay) leaves the server's
-// alone, whose pages and caches are not the assessment's to squeeze.
-func (a *app) boundAssessMemory() {
-	if a.relay != nil {
-		return
-	}
-	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) > assessMemoryLimit {
-		debug.SetMemoryLimit(assessMemoryLimit)
-	}
-}
-
 func (a *app) assessCmd() *cobra.Command {
 	var modelPath, rulesDir string
 	var printRules bool
@@ -117,7 +97,7 @@ never replaces the model's: both are shown side by side from then on.`,
 				}
 				return nil
 			}
-			a.boundAssessMemory()
+			a.boundMemory(assessMemoryLimit)
 			h, err := a.openCase(cmd, !noRecord)
 			if err != nil {
 				return err

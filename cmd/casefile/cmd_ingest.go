@@ -67,6 +67,7 @@ parses it too.`,
 			if len(paths) == 0 {
 				return usagef("nothing to ingest: name files, directories or - for standard input")
 			}
+			a.boundMemory(ingestMemoryLimit)
 			h, err := a.openCase(cmd, true)
 			if err != nil {
 				return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -258,7 +257,7 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 	if err != nil {
 		return err
 	}
-	boundCopyMemory()
+	a.boundMemory(copyMemoryLimit)
 	var pubPEM []byte
 	if keyFile != "" {
 		pubPEM, err = os.ReadFile(keyFile)
@@ -299,20 +298,6 @@ func (a *app) verifyFrom(cmd *cobra.Command, from, endpoint, keyFile, fingerprin
 	}
 	sr.check(r)
 	return a.finishVerify(cfg.URL(), r, verifyExtras{storage: sr}, opt.SkipContent)
-}
-
-// copyMemoryLimit is the soft heap limit of verify --from. Writing the
-// copy of the log through Badger churns buffers (tables built at each
-// memtable flush and compaction) faster than the default GC pacing returns
-// them: a log of 10^6 entries peaked at 700 MiB of heap, nearly all
-// garbage; with this limit it stays near 200 MiB whatever the log's length.
-const copyMemoryLimit = 256 << 20
-
-// boundCopyMemory sets copyMemoryLimit unless GOMEMLIMIT sets one.
-func boundCopyMemory() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(copyMemoryLimit)
-	}
 }
 
 // storageSentence is the export report's line on the bucket: where the
