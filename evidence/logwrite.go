@@ -40,10 +40,11 @@ func (l *Log) startFileWrite(first uint64, slab []byte, ends []int, hasOps, dura
 // batch is durable only when the records say they need it (WithBatch):
 // an entries-only commit is whole once its records are on disk, since a
 // writable open indexes records the batch did not (recoverEntryFiles).
-// Records of a commit that fails are cut off again. Lazy commits keep
-// their entries inline, as before layout 4: their batch may reach the
-// disk through the database's own flushes, and must then never name
-// records a power cut lost.
+// Its callers are therefore answered before its batch is written
+// (indexLater). Records of a commit that fails are cut off again. Lazy
+// commits keep their entries inline, as before layout 4: their batch may
+// reach the disk through the database's own flushes, and must then never
+// name records a power cut lost.
 func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int, sums []byte, lastHash int64, durable bool, fw *fileWrite) error {
 	batchDurable, unsynced := durable, l.unsynced.Load()
 	if fw != nil {
@@ -66,6 +67,13 @@ func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int
 		l.unsynced.Add(1)
 	}
 	if err == nil {
+		err = l.settle() // the batch before goes first
+	}
+	if err == nil && fw != nil && !batchDurable {
+		l.indexLater(ops, st, msg, fw.runs[len(fw.runs)-1].Ptr)
+		return nil
+	}
+	if err == nil {
 		err = l.b.Write(ops, batchDurable)
 	}
 	if err != nil {
@@ -81,14 +89,71 @@ func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int
 	if batchDurable {
 		l.unsynced.CompareAndSwap(unsynced, 0)
 	}
-	l.mu.Lock()
-	l.st, l.ckpt = st, msg
+	l.tip, l.layout = st, storeLayout
 	if fw != nil {
 		l.lastPtr = fw.runs[len(fw.runs)-1].Ptr
 	}
-	l.mu.Unlock()
-	l.layout = storeLayout
+	l.publish(st, msg)
 	return nil
+}
+
+// An entries-only durable commit is acknowledged once its records are
+// on disk; the batch indexing them (run pointers, tree hashes,
+// checkpoint) is written after its callers are answered, so that it is
+// not on their path (the next commit's callers are encoding their
+// entries meanwhile). Nothing is lost by it: the batch is not durable
+// anyway, and what a power cut can do to it a kill can too; the next
+// writable open indexes the records from the files. Readers in the
+// process see the commit only once its batch is written: the head (st,
+// ckpt) moves then, and whatever reads the log through the head (Size,
+// Checkpoint, hold, Case.Entry, Case.Close) first waits for the batch
+// (settle), so a caller reads what its append returned. The next commit
+// writes its own batch only after it, in order. A batch that fails
+// leaves the log damaged until it is opened again, which indexes the
+// records: the commit was acknowledged and stays.
+
+// indexWrite is an index batch being written after its commit's callers
+// were answered; err is set before done is closed.
+type indexWrite struct {
+	done chan struct{}
+	err  error
+}
+
+// indexLater writes ops, the index of a commit of state st whose last
+// record is last, after the caller returns (see above).
+func (l *Log) indexLater(ops []Op, st logState, msg, last []byte) {
+	l.tip, l.layout, l.lastPtr = st, storeLayout, last
+	w := &indexWrite{done: make(chan struct{})}
+	l.indexing.Store(w)
+	go func() {
+		defer close(w.done)
+		if err := l.b.Write(ops, false); err != nil {
+			w.err = fmt.Errorf("the index of entries made durable in the entry files could not be written (%v): they are indexed when the case is next opened for writing", err)
+			l.mu.Lock()
+			l.damaged = w.err
+			l.mu.Unlock()
+			return
+		}
+		l.publish(st, msg)
+	}()
+}
+
+// settle waits for the index batch being written, if any, and returns
+// its error.
+func (l *Log) settle() error {
+	w := l.indexing.Load()
+	if w == nil {
+		return nil
+	}
+	<-w.done
+	return w.err
+}
+
+// publish makes st, with checkpoint msg, the head readers see.
+func (l *Log) publish(st logState, msg []byte) {
+	l.mu.Lock()
+	l.st, l.ckpt = st, msg
+	l.mu.Unlock()
 }
 
 // seal appends to ops the tree hashes since the last commit, the layout

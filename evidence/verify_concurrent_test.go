@@ -7,7 +7,10 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/badgerstore"
 )
 
 // A verification in a process that goes on appending (the workbench:
@@ -49,4 +52,77 @@ func TestVerifyWhileAppending(t *testing.T) {
 			t.Fatalf("after: %+v", r.Problems)
 		}
 	})
+}
+
+// TestReadersSeeOnlyIndexedHeads: an entries-only commit answers its
+// callers before its index batch is written. Readers in the process,
+// on a bare store (nothing in the test waits for the index), never see
+// a head whose entries, tree hashes or checkpoint cannot be read yet,
+// and an appender reads back at once the entries its append returned.
+func TestReadersSeeOnlyIndexedHeads(t *testing.T) {
+	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, v := testKeys(t)
+	c, err := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 40 {
+				got, err := c.Append(ctx, notes(1+(i*7+w)%50)...)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				last := got[len(got)-1]
+				if e, err := c.Entry(last.Index); err != nil || !bytes.Equal(e.Raw, last.Raw) {
+					t.Errorf("entry %d just appended: %v", last.Index, err)
+					return
+				}
+				if _, ck, err := c.CheckpointAt(c.Log().Size()); err != nil || ck.Size <= last.Index {
+					t.Errorf("checkpoint after entry %d: %v", last.Index, err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if r := mustVerify(t, c); !r.OK || reads == 0 {
+				t.Fatalf("after %d reads: %+v", reads, r)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+		ckMsg := c.Log().Checkpoint()
+		ck, err := evidence.OpenCheckpoint(ckMsg, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := c.Entry(ck.Size - 1)
+		if err != nil {
+			t.Fatalf("the head's last entry %d: %v", ck.Size-1, err)
+		}
+		p, err := c.InclusionProof(ck.Size-1, ck.Size)
+		if err != nil {
+			t.Fatalf("proof of the head's last entry: %v", err)
+		}
+		if err := tlog.CheckRecord(p, int64(ck.Size), ck.Root, int64(ck.Size-1), e.LeafHash()); err != nil {
+			t.Fatalf("the head's last entry in its checkpoint: %v", err)
+		}
+	}
 }
