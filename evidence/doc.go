@@ -56,7 +56,7 @@
 // A store that keeps files of its own (EntryFiles: Badger on disk, since
 // store layout 4) takes the runs of durable commits out of the database:
 // they are appended to <store>/entries/entries-NNNNNN.log (a new file
-// past 1 GiB) with one write and one fdatasync per commit, and the run's
+// past 1 GiB) with a write per run and one fdatasync per commit, and the run's
 // er/ key holds a pointer to its record instead of its entries (a value
 // not starting with '{', which every run kept in the key starts with;
 // the key entryfiles holds the last indexed record's pointer). Each
@@ -79,7 +79,8 @@
 // entry, in log order, as canonical JSON.
 //
 // A record is written, and made durable, before the batch indexing it:
-// an entries-only commit is acknowledged once its records are on disk.
+// an entries-only commit is acknowledged once its records are on disk,
+// and its batch is written after that.
 // After a power cut the index may lack records the files hold: a
 // writable open indexes the whole commits of entries only that continue
 // the log (with a new signed checkpoint), and removes what was never
