@@ -168,8 +168,8 @@ func (c badgerChunks) Discard(sums [][32]byte) error {
 
 // The entry files are those of whichever store is open at the time of
 // each call, as the chunks are.
-func (b *badgerBackend) AppendEntryRuns(runs []evidence.EntryRun, ready func(i int)) error {
-	return b.store().AppendEntryRuns(runs, ready)
+func (b *badgerBackend) AppendEntryRuns(runs []evidence.EntryRun) error {
+	return b.store().AppendEntryRuns(runs)
 }
 func (b *badgerBackend) ReadEntryRun(ptr []byte) ([]byte, error) {
 	return b.store().ReadEntryRun(ptr)

@@ -47,24 +47,6 @@ type entryChain struct {
 	// encoded chunk c; nil when there is no other goroutine (one chunk).
 	ready []atomic.Bool
 	done  []chan struct{}
-	// runEnds[k], when the entries go to the entry files, is the last
-	// entry of run k; runDone[k] is closed once the chain has written
-	// it, and the run's bytes are final (runsReady).
-	runEnds []int
-	runDone []chan struct{}
-}
-
-// runsReady makes run tell when each of runs (consecutive, covering the
-// chain's entries) is final, and returns the function that waits for
-// run i.
-func (ec *entryChain) runsReady(runs []EntryRun) func(i int) {
-	ec.runEnds, ec.runDone = make([]int, len(runs)), make([]chan struct{}, len(runs))
-	for k, r := range runs {
-		ec.runEnds[k] = int(r.First-ec.first) + r.Count - 1
-		ec.runDone[k] = make(chan struct{})
-	}
-	done := ec.runDone
-	return func(i int) { <-done[i] }
 }
 
 // timeKey and entryEnd surround an entry's time, after its prev.
@@ -159,7 +141,6 @@ func (ec *entryChain) run(prev [32]byte) [32]byte {
 		}()
 	}
 	var sum [32]byte
-	run := 0 // the next run to finish (runEnds)
 	for c := range chunks {
 		own := ec.next.CompareAndSwap(int64(c), int64(c+1))
 		if own {
@@ -177,10 +158,6 @@ func (ec *entryChain) run(prev [32]byte) [32]byte {
 		for j := c * chainChunk; j < min((c+1)*chainChunk, len(ec.parts)); j++ {
 			at := ec.prevAt[j]
 			hex.Encode(ec.slab[at:at+2*sha256.Size], prev[:])
-			if run < len(ec.runEnds) && ec.runEnds[run] == j {
-				close(ec.runDone[run])
-				run++
-			}
 			if own {
 				prev = sha256.Sum256(ec.raw(j))
 				continue

@@ -56,7 +56,7 @@
 // A store that keeps files of its own (EntryFiles: Badger on disk, since
 // store layout 4) takes the runs of durable commits out of the database:
 // they are appended to <store>/entries/entries-NNNNNN.log (a new file
-// past 1 GiB) with a write per run and one fdatasync per commit, and the run's
+// past 1 GiB) with one write and one fdatasync per commit, and the run's
 // er/ key holds a pointer to its record instead of its entries (a value
 // not starting with '{', which every run kept in the key starts with;
 // the key entryfiles holds the last indexed record's pointer). Each

@@ -7,20 +7,17 @@ import (
 
 // EntryFiles is a Backend that keeps entry runs in append-only files of
 // its own (badgerstore, store layout 4), so that a durable commit of
-// entries costs a few writes and one fdatasync of a plain file instead of
-// a database sync: the run's er/ key then holds a pointer to its record
+// entries costs one write and one fdatasync of a plain file instead of a
+// database sync: the run's er/ key then holds a pointer to its record
 // (any value not starting with '{', which every inline run starts with).
 // The Backend batch that indexes a record is written after the record is
 // on disk; see Log.write and recoverEntryFiles for what that means
 // after a crash.
 type EntryFiles interface {
-	// AppendEntryRuns writes one record per run, in order, and makes them
-	// all durable (one sync) before returning. It sets each run's Ptr,
-	// the value to store under its er/ key. A run's Body may still be
-	// being written when it is called: unless ready is nil, it calls
-	// ready(i) before reading run i's, and writes the runs before it
-	// meanwhile.
-	AppendEntryRuns(runs []EntryRun, ready func(i int)) error
+	// AppendEntryRuns writes one record per run, all with one write, and
+	// makes them durable before returning. It sets each run's Ptr, the
+	// value to store under its er/ key.
+	AppendEntryRuns(runs []EntryRun) error
 	// ReadEntryRun returns the body of the record ptr names. When the
 	// record's checksum does not match, it returns the body it read with
 	// an error wrapping ErrStoreDamaged, so that verification can still

@@ -363,20 +363,18 @@ func (l *Log) commit(reqs []*appendReq) {
 		ops = append(ops, r.ops...)
 		st.size += uint64(len(r.drafts))
 	}
+	st.last = chain.run(st.last)
+	st.lastTime = at.t
 	durable := false
 	for _, r := range reqs {
 		durable = durable || !r.lazy
 	}
-	// The entries go to the entry files (and the disk) run by run as the
-	// chain finishes them, and while the tree and the checkpoint are
-	// computed.
-	fw := l.startFileWrite(chain, len(ops) > 0, durable)
-	st.last = chain.run(st.last)
-	st.lastTime = at.t
+	// The entries go to the entry files (and the disk) while the tree
+	// and the checkpoint are computed.
+	fw := l.startFileWrite(firstIndex, chain.slab, chain.ends, len(ops) > 0, durable)
 	if fw != nil {
-		// The write's goroutine, woken by the chain's last run, runs at
-		// once on this processor, and this one goes on where another
-		// picks it up: otherwise the write of that run, on
+		// The write's goroutine runs at once on this processor, and this
+		// one goes on where another picks it up: otherwise the write, on
 		// the path of every synced append, waited for another processor
 		// to be woken and take it (20-30 µs of ~180 per synced append).
 		runtime.Gosched()

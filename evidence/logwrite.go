@@ -16,19 +16,17 @@ type fileWrite struct {
 
 // startFileWrite starts writing a durable commit's entries to the entry
 // files, when the backend has them, and making them durable; nil when
-// the entries stay inline. It starts before the chain is hashed: each
-// run is written as soon as the chain has finished it (ec.runsReady).
-// The records are acknowledged only with the commit's batch (WithBatch)
-// when the commit carries ops or follows writes not yet durable.
-func (l *Log) startFileWrite(ec *entryChain, hasOps, durable bool) *fileWrite {
+// the entries stay inline. The records are acknowledged only with the
+// commit's batch (WithBatch) when the commit carries ops or follows
+// writes not yet durable.
+func (l *Log) startFileWrite(first uint64, slab []byte, ends []int, hasOps, durable bool) *fileWrite {
 	if l.files == nil || !durable {
 		return nil
 	}
 	unsynced := l.unsynced.Load()
 	withBatch := hasOps || unsynced != 0
-	fw := &fileWrite{runs: entryFileRuns(ec.first, ec.slab, ec.ends, withBatch), withBatch: withBatch, unsynced: unsynced, done: make(chan error, 1)}
-	ready := ec.runsReady(fw.runs)
-	go func() { fw.done <- l.files.AppendEntryRuns(fw.runs, ready) }()
+	fw := &fileWrite{runs: entryFileRuns(first, slab, ends, withBatch), withBatch: withBatch, unsynced: unsynced, done: make(chan error, 1)}
+	go func() { fw.done <- l.files.AppendEntryRuns(fw.runs) }()
 	return fw
 }
 

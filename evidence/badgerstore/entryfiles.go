@@ -88,13 +88,9 @@ func (f *entryFiles) file(id uint32) (*os.File, error) {
 	return openForReading(&f.fmu, f.files, id, f.path, "entry file")
 }
 
-// AppendEntryRuns implements evidence.EntryFiles: each record is written
-// as soon as its run is ready, with one writev(2) (header, the run not
-// copied, closing newline), so that copying the commit into the page
-// cache overlaps its hashing. (Starting each record's writeback at once,
-// sync_file_range, made no difference that could be measured.) A failed
-// write cuts off whatever part of the commit reached the file.
-func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, ready func(i int)) error {
+// AppendEntryRuns implements evidence.EntryFiles. A failed write cuts off
+// whatever part of it reached the file.
+func (s *Store) AppendEntryRuns(runs []evidence.EntryRun) error {
 	f := s.entries
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -116,12 +112,11 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, ready func(i int)) err
 	if err := roomFor(f.dir, int64(n)); err != nil {
 		return err
 	}
+	// Each record as three parts: its header, the run (not copied), and
+	// the closing newline.
+	hdrs := make([]byte, 0, len(runs)*recordHeaderLen)
 	at := f.curSize
-	hdr := make([]byte, 0, recordHeaderLen)
 	for i := range runs {
-		if ready != nil {
-			ready(i)
-		}
 		r := &runs[i]
 		var flags uint8
 		if r.WithBatch {
@@ -130,18 +125,22 @@ func (s *Store) AppendEntryRuns(runs []evidence.EntryRun, ready func(i int)) err
 		if r.EndsCommit {
 			flags |= flagEndsCommit
 		}
-		hdr = appendHeader(hdr[:0], r.First, r.Count, flags, r.Body)
+		hdrs = appendHeader(hdrs, r.First, r.Count, flags, r.Body)
 		r.Ptr = pointer{f.curID, at, r.First, uint32(r.Count), uint32(len(r.Body))}.encode()
-		if err := writeAll(f.cur, [][]byte{hdr, r.Body, newline}); err != nil {
-			if terr := f.cur.Truncate(f.curSize); terr != nil {
-				return fmt.Errorf("entry file %d: %w (and cutting off the partial write failed: %v)", f.curID, err, terr)
-			}
-			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-				return fmt.Errorf("disk full writing entry file %d in %s: nothing of the commit was kept; free space and try again: %w", f.curID, f.dir, err)
-			}
-			return fmt.Errorf("entry file %d: %w", f.curID, err)
-		}
 		at += int64(recordHeaderLen + len(r.Body) + 1)
+	}
+	parts := make([][]byte, 0, 3*len(runs))
+	for i, r := range runs {
+		parts = append(parts, hdrs[i*recordHeaderLen:(i+1)*recordHeaderLen], r.Body, newline)
+	}
+	if err := writeAll(f.cur, parts); err != nil {
+		if terr := f.cur.Truncate(f.curSize); terr != nil {
+			return fmt.Errorf("entry file %d: %w (and cutting off the partial write failed: %v)", f.curID, err, terr)
+		}
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return fmt.Errorf("disk full writing entry file %d in %s: nothing of the commit was kept; free space and try again: %w", f.curID, f.dir, err)
+		}
+		return fmt.Errorf("entry file %d: %w", f.curID, err)
 	}
 	if err := fdatasync(f.cur); err != nil {
 		if terr := f.cur.Truncate(f.curSize); terr != nil {

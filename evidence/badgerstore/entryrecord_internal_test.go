@@ -3,10 +3,7 @@ package badgerstore
 import (
 	"bytes"
 	"errors"
-	"os"
 	"testing"
-
-	"github.com/casefile/casefile/evidence"
 )
 
 func TestEntryRecordRoundTrip(t *testing.T) {
@@ -92,45 +89,4 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("accepted bytes it would not write: %q", b)
 		}
 	})
-}
-
-// TestAppendEntryRunsWaitsForEachRun: a run's body is read only once
-// ready says it is final (the chain is still writing it before), and the
-// runs before it are written meanwhile.
-func TestAppendEntryRunsWaitsForEachRun(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	bodies := [][]byte{[]byte(`{"run":0}`), []byte("{\"run\":1}\n{\"run\":2}")}
-	runs := make([]evidence.EntryRun, len(bodies))
-	first := uint64(0)
-	for i, b := range bodies {
-		runs[i] = evidence.EntryRun{First: first, Count: bytes.Count(b, []byte{'\n'}) + 1, EndsCommit: i == len(bodies)-1, Body: bytes.Repeat([]byte{'?'}, len(b))}
-		first += uint64(runs[i].Count)
-	}
-	var order []int
-	err = s.AppendEntryRuns(runs, func(i int) {
-		if i > 0 { // run i-1 is in the file before run i is final
-			data, err := os.ReadFile(s.entries.path(1))
-			if err != nil || !bytes.Contains(data, bodies[i-1]) {
-				t.Errorf("run %d not written before run %d is ready: %v", i-1, i, err)
-			}
-		}
-		order = append(order, i)
-		copy(runs[i].Body, bodies[i])
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(order) != 2 || order[0] != 0 || order[1] != 1 {
-		t.Fatalf("ready called for %v", order)
-	}
-	for i, r := range runs {
-		got, err := s.ReadEntryRun(r.Ptr)
-		if err != nil || !bytes.Equal(got, bodies[i]) {
-			t.Fatalf("run %d reads %q: %v", i, got, err)
-		}
-	}
 }

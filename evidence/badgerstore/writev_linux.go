@@ -7,9 +7,9 @@ import (
 	"unsafe"
 )
 
-// writeAll writes bufs, in order, with one writev(2): an entry record
-// (up to 64 KiB of entries) reaches the file without being copied into
-// one buffer first. A short write is an error; the caller
+// writeAll writes bufs, in order, with one writev(2): a commit's records
+// reach the file without being copied into one buffer first (a batch of
+// 1,000 entries is some 370 KB). A short write is an error; the caller
 // cuts off what reached the file.
 func writeAll(f *os.File, bufs [][]byte) error {
 	iov := make([]syscall.Iovec, 0, len(bufs))
