@@ -378,6 +378,10 @@ func (l *Log) commit(reqs []*appendReq) {
 		// the path of every synced append, waited for another processor
 		// to be woken and take it (20-30 µs of ~180 per synced append).
 		runtime.Gosched()
+		// The last commit's index, if not yet written, is written while
+		// this one's records are made durable; its error is seen again
+		// by write.
+		l.settle()
 	}
 	ents, leaves := chain.finish()
 	for _, r := range reqs {

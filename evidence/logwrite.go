@@ -3,6 +3,8 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 )
 
 // fileWrite is a commit's write to the entry files, under way while the
@@ -100,52 +102,75 @@ func (l *Log) write(ops []Op, st logState, first uint64, slab []byte, ends []int
 // An entries-only durable commit is acknowledged once its records are
 // on disk; the batch indexing them (run pointers, tree hashes,
 // checkpoint) is written after its callers are answered, so that it is
-// not on their path (the next commit's callers are encoding their
-// entries meanwhile). Nothing is lost by it: the batch is not durable
-// anyway, and what a power cut can do to it a kill can too; the next
-// writable open indexes the records from the files. Readers in the
-// process see the commit only once its batch is written: the head (st,
-// ckpt) moves then, and whatever reads the log through the head (Size,
-// Checkpoint, hold, Case.Entry, Case.Close) first waits for the batch
-// (settle), so a caller reads what its append returned. The next commit
-// writes its own batch only after it, in order. A batch that fails
-// leaves the log damaged until it is opened again, which indexes the
-// records: the commit was acknowledged and stays.
+// not on their path. It is written by whoever needs it first: the next
+// commit, while its own records are being made durable (the processors
+// are idle then; at once, it would compete with the next callers'
+// encoding), a reader, or, when neither comes within indexDelay, a
+// timer. Nothing is lost by it: the batch is not durable anyway, and
+// what a power cut can do to it a kill can too; the next writable open
+// indexes the records from the files. Readers in the process see the
+// commit only once its batch is written: the head (st, ckpt) moves then,
+// and whatever reads the log through the head (Size, Checkpoint, hold,
+// Case.Entry, Case.Close) first has the batch written (settle), so a
+// caller reads what its append returned. The next commit writes its own
+// batch only after it, in order. A batch that fails leaves the log
+// damaged until it is opened again, which indexes the records: the
+// commit was acknowledged and stays.
 
-// indexWrite is an index batch being written after its commit's callers
-// were answered; err is set before done is closed.
+// indexDelay bounds how long an acknowledged commit waits for the next
+// commit or a reader to write its index.
+const indexDelay = 2 * time.Millisecond
+
+// indexWrite is an index batch to be written after its commit's callers
+// were answered, once (write); err is set before done is closed.
 type indexWrite struct {
-	done chan struct{}
-	err  error
+	l     *Log
+	ops   []Op
+	st    logState
+	msg   []byte
+	once  sync.Once
+	timer *time.Timer
+	done  chan struct{}
+	err   error
 }
 
-// indexLater writes ops, the index of a commit of state st whose last
-// record is last, after the caller returns (see above).
+// indexLater has ops, the index of a commit of state st whose last
+// record is last, written after the caller returns (see above).
 func (l *Log) indexLater(ops []Op, st logState, msg, last []byte) {
 	l.tip, l.layout, l.lastPtr = st, storeLayout, last
-	w := &indexWrite{done: make(chan struct{})}
+	w := &indexWrite{l: l, ops: ops, st: st, msg: msg, done: make(chan struct{})}
+	w.timer = time.AfterFunc(indexDelay, w.write)
 	l.indexing.Store(w)
-	go func() {
+}
+
+// write writes the batch and moves the head, the first time it is
+// called; later calls wait for the first.
+func (w *indexWrite) write() {
+	w.once.Do(func() {
 		defer close(w.done)
-		if err := l.b.Write(ops, false); err != nil {
+		l := w.l
+		if err := l.b.Write(w.ops, false); err != nil {
 			w.err = fmt.Errorf("the index of entries made durable in the entry files could not be written (%v): they are indexed when the case is next opened for writing", err)
 			l.mu.Lock()
 			l.damaged = w.err
 			l.mu.Unlock()
 			return
 		}
-		l.publish(st, msg)
-	}()
+		l.publish(w.st, w.msg)
+		w.ops = nil
+	})
+	<-w.done
 }
 
-// settle waits for the index batch being written, if any, and returns
-// its error.
+// settle writes the index batch not yet written, if any, or waits for
+// it, and returns its error.
 func (l *Log) settle() error {
 	w := l.indexing.Load()
 	if w == nil {
 		return nil
 	}
-	<-w.done
+	w.timer.Stop() // set before w was stored
+	w.write()
 	return w.err
 }
 
