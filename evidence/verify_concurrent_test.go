@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -124,5 +125,34 @@ func TestReadersSeeOnlyIndexedHeads(t *testing.T) {
 		if err := tlog.CheckRecord(p, int64(ck.Size), ck.Root, int64(ck.Size-1), e.LeafHash()); err != nil {
 			t.Fatalf("the head's last entry in its checkpoint: %v", err)
 		}
+	}
+}
+
+// TestIndexWrittenWithoutReaders: the index of a commit that no later
+// commit or reader asks for is written all the same, soon after.
+func TestIndexWrittenWithoutReaders(t *testing.T) {
+	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, v := testKeys(t)
+	c, err := evidence.Open(st, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(context.Background(), "T", evidence.CaseInfo{Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("k/\x00\x00\x00\x00\x00\x00\x00\x01") // the checkpoint of size 1
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := st.Get(key); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the index of the only commit was never written")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
