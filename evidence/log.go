@@ -73,8 +73,9 @@ type Log struct {
 	// one continues: ahead of st while that commit's index is written
 	// after its callers were answered (indexing). Guarded by held.
 	tip logState
-	// indexing is the index batch of the last commit written after its
-	// callers were answered (indexLater); nil or done when there is none.
+	// indexing is the index batch of the last commit that answered its
+	// callers before writing it (indexLater): nil, written, or waiting
+	// for the next commit, a reader or its timer to write it.
 	indexing atomic.Pointer[indexWrite]
 	qmu      sync.Mutex // guards queue and leading
 	queue    []*appendReq
