@@ -1,6 +1,7 @@
 package evidence_test
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,6 +19,38 @@ type badgerBackend struct {
 	t   *testing.T
 	dir string
 	cur atomic.Pointer[badgerstore.Store]
+	// cases are those opened on the backend (watch): a commit's index
+	// is written after its Append returns, so what the test reads or
+	// edits directly waits for it, as the case's own readers do.
+	mu    sync.Mutex
+	cases []*evidence.Case
+}
+
+// watch makes the backend's direct reads and edits wait for the index of
+// c's last commit.
+func watch(c *evidence.Case, b evidence.Backend) *evidence.Case {
+	if bb, ok := b.(*badgerBackend); ok && c != nil {
+		bb.mu.Lock()
+		bb.cases = append(bb.cases, c)
+		bb.mu.Unlock()
+	}
+	return c
+}
+
+// openOn opens a case on b as evidence.Open does, watched when b is a
+// badgerBackend.
+func openOn(b evidence.Backend, cfg evidence.Config) (*evidence.Case, error) {
+	c, err := evidence.Open(b, cfg)
+	return watch(c, b), err
+}
+
+// settle waits for the index of every watched case's last commit.
+func (b *badgerBackend) settle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range b.cases {
+		evidence.Settle(c)
+	}
 }
 
 func openBadger(t *testing.T) tamperable {
@@ -41,6 +74,7 @@ func (b *badgerBackend) reopen() {
 // verification opens a case: nothing is recovered or cut.
 func (b *badgerBackend) readOnly() {
 	b.t.Helper()
+	b.settle()
 	if err := b.store().Close(); err != nil {
 		b.t.Fatalf("close the store: %v", err)
 	}
@@ -54,6 +88,7 @@ func (b *badgerBackend) readOnly() {
 // edit closes the store, applies fn to its directory and opens it again.
 func (b *badgerBackend) edit(fn func(dir string) error) {
 	b.t.Helper()
+	b.settle()
 	if err := b.store().Close(); err != nil {
 		b.t.Fatalf("close the store to edit it: %v", err)
 	}
@@ -82,21 +117,26 @@ func (b *badgerBackend) CorruptChunk(sum [32]byte, data []byte) error {
 	return err
 }
 
-func (b *badgerBackend) Get(key []byte) ([]byte, error) { return b.store().Get(key) }
-func (b *badgerBackend) Has(key []byte) (bool, error)   { return b.store().Has(key) }
+// The reads wait for the watched cases' index writes (settle), which
+// call only Write.
+func (b *badgerBackend) Get(key []byte) ([]byte, error) { b.settle(); return b.store().Get(key) }
+func (b *badgerBackend) Has(key []byte) (bool, error)   { b.settle(); return b.store().Has(key) }
 func (b *badgerBackend) Last(prefix []byte) ([]byte, []byte, error) {
+	b.settle()
 	return b.store().Last(prefix)
 }
 func (b *badgerBackend) Scan(prefix, start []byte, fn func(key, value []byte) error) error {
+	b.settle()
 	return b.store().Scan(prefix, start, fn)
 }
 func (b *badgerBackend) Keys(prefix, start []byte, fn func(key []byte) error) error {
+	b.settle()
 	return b.store().Keys(prefix, start, fn)
 }
 func (b *badgerBackend) Write(ops []evidence.Op, durable bool) error {
 	return b.store().Write(ops, durable)
 }
-func (b *badgerBackend) Close() error { return b.store().Close() }
+func (b *badgerBackend) Close() error { b.settle(); return b.store().Close() }
 
 // CheckValues passes on the store's check of its value files
 // (evidence.ValueChecker).

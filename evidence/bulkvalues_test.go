@@ -19,7 +19,7 @@ import (
 func TestBulkValuesRaiseTheLayout(t *testing.T) {
 	b := openBadger(t)
 	s, v := testKeys(t)
-	c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	c, err := openOn(b, evidence.Config{Signer: s, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestBulkValuesRaiseTheLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Corrupt([]byte("layout"), []byte("4"))
-	if c, err = evidence.Open(b, evidence.Config{Signer: s, Verifier: v}); err != nil {
+	if c, err = openOn(b, evidence.Config{Signer: s, Verifier: v}); err != nil {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("an event block "), 200)

@@ -119,6 +119,7 @@ func (c *Case) Append(ctx context.Context, drafts ...Draft) ([]*Entry, error) {
 
 // Entry reads and strictly parses entry i.
 func (c *Case) Entry(i uint64) (*Entry, error) {
+	c.log.settle() // an entry just appended is readable
 	raw, err := readEntry(c.b, i)
 	if err != nil {
 		return nil, fmt.Errorf("entry %d: %w", i, err)
@@ -149,8 +150,12 @@ type DerivedReader interface {
 	Keys(prefix, start []byte, fn func(key []byte) error) error
 }
 
-// Close closes the backend.
-func (c *Case) Close() error { return c.b.Close() }
+// Close closes the backend, once the index of the last commit is
+// written.
+func (c *Case) Close() error {
+	c.log.settle()
+	return c.b.Close()
+}
 
 // reservedPrefixes are the key spaces of the log and the artefacts, and
 // the layout key, which only this package writes.

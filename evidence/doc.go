@@ -79,7 +79,8 @@
 // entry, in log order, as canonical JSON.
 //
 // A record is written, and made durable, before the batch indexing it:
-// an entries-only commit is acknowledged once its records are on disk.
+// an entries-only commit is acknowledged once its records are on disk,
+// and its batch is written after that.
 // After a power cut the index may lack records the files hold: a
 // writable open indexes the whole commits of entries only that continue
 // the log (with a new signed checkpoint), and removes what was never

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/casefile/casefile/evidence"
@@ -178,7 +180,7 @@ func notes(n int) []evidence.Draft {
 
 func openWritable(t *testing.T, c *evidence.Case, b tamperable) (*evidence.Case, error) {
 	t.Helper()
-	return evidence.Open(b, evidence.Config{Signer: evidence.SignerOf(c), Verifier: c.Verifier()})
+	return openOn(b, evidence.Config{Signer: evidence.SignerOf(c), Verifier: c.Verifier()})
 }
 
 // TestPowerCutAfterEntryFileSync: the entry files hold a commit made
@@ -450,7 +452,7 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err = evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	c, err = openOn(b, evidence.Config{Signer: s, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +480,7 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 	if r := verifyReadOnly(t, c, b); !r.OK || r.Entries != oldSize+30 {
 		t.Fatalf("after appending to the entry files: %+v", r)
 	}
-	c, err = evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	c, err = openOn(b, evidence.Config{Signer: s, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,47 +491,104 @@ func TestLayout3CaseAppendsToEntryFiles(t *testing.T) {
 // failingWrites is a badger backend whose batches fail while fail is set.
 type failingWrites struct {
 	*badgerBackend
-	fail bool
+	fail atomic.Bool
 }
 
 func (f *failingWrites) Write(ops []evidence.Op, durable bool) error {
-	if f.fail {
+	if f.fail.Load() {
 		return errors.New("the database refused the batch")
 	}
 	return f.badgerBackend.Write(ops, durable)
 }
 
-// TestFailedBatchCutsItsRecords: a commit whose batch fails takes its
-// records back out of the entry file, so that no open indexes entries
-// whose commit returned an error.
-func TestFailedBatchCutsItsRecords(t *testing.T) {
+// newFailingCase creates a case on a backend whose batches can be made
+// to fail.
+func newFailingCase(t *testing.T) (*evidence.Case, *failingWrites, note.Signer) {
+	t.Helper()
 	b := &failingWrites{badgerBackend: openBadger(t).(*badgerBackend)}
 	s, v := testKeys(t)
-	ctx := context.Background()
 	c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Create(ctx, "T", evidence.CaseInfo{Title: "t"}); err != nil {
+	watch(c, b.badgerBackend)
+	if _, err := c.Create(context.Background(), "T", evidence.CaseInfo{Title: "t"}); err != nil {
 		t.Fatal(err)
 	}
+	evidence.Settle(c) // its index is written before any batch fails
+	return c, b, s
+}
+
+// TestFailedBatchCutsItsRecords: a commit acknowledged only with its
+// batch (it carries ops) whose batch fails takes its records back out of
+// the entry file, so that no open indexes entries whose commit returned
+// an error.
+func TestFailedBatchCutsItsRecords(t *testing.T) {
+	c, b, s := newFailingCase(t)
+	ctx := context.Background()
 	before := readEntryFile(t, b.badgerBackend)
-	b.fail = true
-	if _, err := c.Append(ctx, notes(5)...); err == nil {
+	b.fail.Store(true)
+	if _, err := c.AppendAtomic(ctx, []evidence.Op{{Key: []byte("x/derived"), Value: []byte("v")}}, notes(5)...); err == nil {
 		t.Fatal("a failed batch was acknowledged")
 	}
 	if !bytes.Equal(readEntryFile(t, b.badgerBackend), before) {
 		t.Fatal("the failed commit's records are still in the entry file")
 	}
-	b.fail = false
+	b.fail.Store(false)
 	if _, err := c.Append(ctx, notes(2)...); err != nil {
 		t.Fatal(err)
 	}
-	if c2, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v}); err != nil || c2.Log().Size() != 3 {
+	if c2, err := openOn(b, evidence.Config{Signer: s, Verifier: c.Verifier()}); err != nil || c2.Log().Size() != 3 {
 		t.Fatalf("reopen: %v", err)
 	}
 	if r := verifyReadOnly(t, c, b.badgerBackend); !r.OK || r.Entries != 3 {
 		t.Fatalf("after a failed commit: %+v", r)
+	}
+}
+
+// TestIndexFailingAfterAnswerRecovers: an entries-only commit is
+// answered once its records are on disk, and its batch written after.
+// When that batch fails (or the process dies before it), the entries
+// stay acknowledged: the log takes no more appends, its readers see the
+// log as it was, and the next writable open indexes the records, giving
+// the very entries the append returned.
+func TestIndexFailingAfterAnswerRecovers(t *testing.T) {
+	c, b, s := newFailingCase(t)
+	ctx := context.Background()
+	b.fail.Store(true)
+	got, err := c.Append(ctx, notes(300)...)
+	if err != nil {
+		t.Fatalf("entries on disk were not acknowledged: %v", err)
+	}
+	if n := c.Log().Size(); n != 1 {
+		t.Fatalf("readers see %d entries, whose index was never written", n)
+	}
+	if _, err := c.Append(ctx, notes(1)...); err == nil || !strings.Contains(err.Error(), "indexed when the case is next opened for writing") {
+		t.Fatalf("append after a lost index: %v", err)
+	}
+	b.fail.Store(false)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.reopen()
+	c2, err := openOn(b, evidence.Config{Signer: s, Verifier: c.Verifier()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c2.Log().Size(); n != 301 {
+		t.Fatalf("size after recovery %d, want 301", n)
+	}
+	for _, e := range got {
+		stored, err := c2.Entry(e.Index)
+		if err != nil || !bytes.Equal(stored.Raw, e.Raw) {
+			t.Fatalf("entry %d after recovery: %v", e.Index, err)
+		}
+	}
+	if r := mustVerify(t, c2); !r.OK || r.Entries != 301 {
+		t.Fatalf("after recovery: %+v", r)
+	}
+	if _, err := c2.Append(ctx, notes(2)...); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -135,7 +135,7 @@ func TestOldLayoutCaseOpensVerifiesAndAppends(t *testing.T) {
 		s, v := testKeys(t)
 		ctx := context.Background()
 		open := func() *evidence.Case {
-			c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+			c, err := openOn(b, evidence.Config{Signer: s, Verifier: v})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,14 +210,14 @@ func TestNewerLayoutRefused(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		c, b := newCase(t, bk)
 		b.Corrupt([]byte("layout"), []byte("6"))
-		_, err := evidence.Open(b, evidence.Config{Verifier: c.Verifier()})
+		_, err := openOn(b, evidence.Config{Verifier: c.Verifier()})
 		if !errors.Is(err, evidence.ErrNewerLayout) || errors.Is(err, evidence.ErrStoreDamaged) ||
 			!strings.Contains(fmtErr(err), "this case was written by a newer Casefile (store layout 6); this version reads up to 5") {
 			t.Fatalf("newer layout: %v", err)
 		}
 		for _, bad := range []string{"x", "03", "0", ""} {
 			b.Corrupt([]byte("layout"), []byte(bad))
-			if _, err := evidence.Open(b, evidence.Config{Verifier: c.Verifier()}); !errors.Is(err, evidence.ErrStoreDamaged) {
+			if _, err := openOn(b, evidence.Config{Verifier: c.Verifier()}); !errors.Is(err, evidence.ErrStoreDamaged) {
 				t.Fatalf("layout %q: %v", bad, err)
 			}
 		}

@@ -30,6 +30,10 @@ func (c *Case) IngestWithoutRecordHash(ctx context.Context, r io.Reader, name st
 // the commit fails, and the case must be closed and opened again.
 func LoseBatches(c *Case) { c.log.loseBatches = true }
 
+// Settle waits for the index of c's last commit, written after its
+// Append returned, as c's own readers do.
+func Settle(c *Case) { c.log.settle() }
+
 // SignerOf is the key c signs checkpoints with, to open its backend
 // again for writing.
 func SignerOf(c *Case) note.Signer { return c.log.signer }

@@ -114,7 +114,7 @@ func TestSingleHashCaseOpensVerifiesAndAppends(t *testing.T) {
 		s, v := testKeys(t)
 		ctx := context.Background()
 		open := func() *evidence.Case {
-			c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+			c, err := openOn(b, evidence.Config{Signer: s, Verifier: v})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func newCase(t *testing.T, bk backendKind) (*evidence.Case, tamperable) {
 	t.Helper()
 	b := bk.open(t)
 	s, v := testKeys(t)
-	c, err := evidence.Open(b, evidence.Config{Signer: s, Verifier: v})
+	c, err := openOn(b, evidence.Config{Signer: s, Verifier: v})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,12 +64,22 @@ type Log struct {
 	// reached the disk would.
 	loseBatches bool
 
-	mu    sync.RWMutex // guards st and checkpoint
-	st    logState
-	ckpt  []byte
-	qmu   sync.Mutex // guards queue and leading
-	queue []*appendReq
-	lead  bool
+	// st and ckpt are the log's head as readers see it: every key of it
+	// is readable. Guarded by mu.
+	mu   sync.RWMutex
+	st   logState
+	ckpt []byte
+	// tip is the state of the last acknowledged commit, which the next
+	// one continues: ahead of st while that commit's index is written
+	// after its callers were answered (indexing). Guarded by held.
+	tip logState
+	// indexing is the index batch of the last commit that answered its
+	// callers before writing it (indexLater): nil, written, or waiting
+	// for the next commit, a reader or its timer to write it.
+	indexing atomic.Pointer[indexWrite]
+	qmu      sync.Mutex // guards queue and leading
+	queue    []*appendReq
+	lead     bool
 	// hashers are the SHA-256 states of the last commit's entries,
 	// reused by the next (entryChain). Guarded by held.
 	hashers []hash.Hash
@@ -80,9 +90,11 @@ type Log struct {
 	held sync.Mutex
 }
 
-// hold stops commits until release is called.
+// hold stops commits until release is called, once the index of the
+// last one is written.
 func (l *Log) hold() (release func()) {
 	l.held.Lock()
+	l.settle()
 	return l.held.Unlock
 }
 
@@ -138,6 +150,7 @@ func openLog(b Backend, origin string, signer note.Signer) (*Log, error) {
 			return nil, fmt.Errorf("open log: %w", err)
 		}
 	}
+	l.tip = l.st
 	return l, nil
 }
 
@@ -164,6 +177,7 @@ func (l *Log) loadTail(size uint64) error {
 
 // Size returns the number of committed entries.
 func (l *Log) Size() uint64 {
+	l.settle()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.st.size
@@ -171,6 +185,7 @@ func (l *Log) Size() uint64 {
 
 // Checkpoint returns the latest signed checkpoint note, or nil for an empty log.
 func (l *Log) Checkpoint() []byte {
+	l.settle()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.ckpt
@@ -304,9 +319,7 @@ func (l *Log) commit(reqs []*appendReq) {
 			close(r.done)
 		}
 	}()
-	l.mu.RLock()
-	st := l.st
-	l.mu.RUnlock()
+	st := l.tip
 	st.tree = st.tree.clone()
 
 	// The entries are encoded into one slab, '\n' between them, and
@@ -366,6 +379,10 @@ func (l *Log) commit(reqs []*appendReq) {
 		// the path of every synced append, waited for another processor
 		// to be woken and take it (20-30 µs of ~180 per synced append).
 		runtime.Gosched()
+		// The last commit's index, if not yet written, is written while
+		// this one's records are made durable; its error is seen again
+		// by write.
+		l.settle()
 	}
 	ents, leaves := chain.finish()
 	for _, r := range reqs {

@@ -14,7 +14,10 @@ import (
 
 // TreeHashes reads the stored tlog hashes (for tiles). Verification, not
 // this reader, establishes that they are right.
-func (c *Case) TreeHashes() tlog.HashReader { return hashReader{c.b} }
+func (c *Case) TreeHashes() tlog.HashReader {
+	c.log.settle() // the hashes of a commit just acknowledged are readable
+	return hashReader{c.b}
+}
 
 // ArtefactRecordJSON returns the stored record of artefact d: its size and
 // the chunk-list pages its bytes are read through.

@@ -52,7 +52,7 @@ func fixture(t *testing.T, bk backendKind) (*evidence.Case, tamperable, *evidenc
 // reopen opens the damaged backend again, as a later verify run would.
 func reopen(t *testing.T, c *evidence.Case, b evidence.Backend) *evidence.Case {
 	t.Helper()
-	c2, err := evidence.Open(b, evidence.Config{Verifier: c.Verifier()})
+	c2, err := openOn(b, evidence.Config{Verifier: c.Verifier()})
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -217,7 +217,7 @@ func TestTamperCheckpointRoot(t *testing.T) {
 		// check itself, re-sign every checkpoint with a key of the test's
 		// own, one of them over a wrong root, and verify with that key.
 		s, v := testKeys(t)
-		c2, err := evidence.Open(b, evidence.Config{Verifier: v})
+		c2, err := openOn(b, evidence.Config{Verifier: v})
 		if err != nil {
 			t.Fatal(err)
 		}

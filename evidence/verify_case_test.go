@@ -14,7 +14,7 @@ import (
 func TestVerifyEmptyStore(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		_, v := testKeys(t)
-		c, err := evidence.Open(bk.open(t), evidence.Config{Verifier: v})
+		c, err := openOn(bk.open(t), evidence.Config{Verifier: v})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,7 +26,7 @@ func TestVerifyEmptyStore(t *testing.T) {
 func TestVerifyEntryZeroNotCaseCreated(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, bk backendKind) {
 		s, v := testKeys(t)
-		c, err := evidence.Open(bk.open(t), evidence.Config{Signer: s, Verifier: v})
+		c, err := openOn(bk.open(t), evidence.Config{Signer: s, Verifier: v})
 		if err != nil {
 			t.Fatal(err)
 		}

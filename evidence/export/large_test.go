@@ -45,7 +45,8 @@ func largeChild(step, dir string) error {
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	closeStore := b.Close
+	defer func() { closeStore() }()
 	keyFile := filepath.Join(dir, "key.pem")
 	privPEM, err := os.ReadFile(keyFile)
 	if err != nil {
@@ -60,6 +61,7 @@ func largeChild(step, dir string) error {
 	if err != nil {
 		return err
 	}
+	closeStore = c.Close // closes b once the last commit's index is written
 	der, _ := x509.MarshalPKIXPublicKey(s.Public())
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	switch step {
