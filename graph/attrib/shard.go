@@ -276,7 +276,8 @@ func (p *Pending) eachSharded(fn func(s *Source) error) error {
 }
 
 // judgeShard folds the sources of shard k from every event, judges them
-// busiest first and writes their assessments to w, each as shardcodec.go encodes it, behind its length.
+// busiest first and writes their assessments to f, each behind its length
+// in the binary form of shardcodec.go.
 func (p *Pending) judgeShard(k int, f *os.File) error {
 	sh, c := p.sh, p.sh.c
 	a := newAggregator(p.r, p.in, sh.rules)
