@@ -88,10 +88,11 @@ func parseLeaves(v []byte) (leafRun, error) {
 // splitObjects splits a JSON array of one or more objects into the
 // objects' bytes (slices of b, not copies), finding where each ends by its
 // braces and quotes: a scan per byte, where encoding/json's would validate
-// and copy each leaf before it is decoded and validated again. What it
-// refuses is not such an array; what it accepts is one exactly when every
-// part it gives is a valid JSON value, which whoever reads a part checks
-// (decoding it, or comparing it to its hash in the entry's root).
+// and copy each leaf before it is decoded and validated again. It refuses
+// whitespace between the parts, which leavesValue never writes; what it
+// accepts is such an array when every part it gives is a valid JSON
+// value, which whoever reads a part checks (decoding it, or comparing it
+// to its hash in the entry's root). FuzzSplitObjects holds it to that.
 func splitObjects(b []byte) ([][]byte, bool) {
 	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
 		return nil, false
