@@ -2,7 +2,9 @@ package parse
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -102,6 +104,27 @@ func BenchmarkEventDecode(b *testing.B) {
 			if err := d.Decode(line, &e); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	// Every line from another address with another process id, as in a
+	// case of a million sources: the strings that repeat must stay shared
+	// while those that never do pass through.
+	b.Run("EventDecoder-distinct-addresses", func(b *testing.B) {
+		lines := make([][]byte, 100_000)
+		for i := range lines {
+			e := decodeSamples()[0]
+			e.Src = fmt.Sprintf("11.%d.%d.7", i>>8&0xff, i&0xff)
+			e.Fields = map[string]string{"pid": strconv.Itoa(1000 + i), "host": "web01", "program": "sshd"}
+			lines[i] = e.AppendJSON(nil)
+		}
+		d := NewEventDecoder()
+		i := 0
+		for b.Loop() {
+			var e Event
+			if err := d.Decode(lines[i%len(lines)], &e); err != nil {
+				b.Fatal(err)
+			}
+			i++
 		}
 	})
 	b.Run("encoding-json", func(b *testing.B) { // the baseline
