@@ -63,15 +63,17 @@ type Input struct {
 	Rules *sigma.Engine
 	// ShardSources is the number of sources of one shard: an assessment
 	// of every source of more than half that many shards its per-source
-	// work (shard.go), reading the events again once per shard, so that
-	// memory stays bounded. 0 means DefaultShardSources, a negative
-	// number never.
+	// work (shard.go), reading the events once more to count the sources
+	// and write each event to its sources' temporary files, which each
+	// shard then folds, so that memory stays bounded. 0 means
+	// DefaultShardSources, a negative number never.
 	// Stream must then give the same events each time it is read.
 	// graph.Assess takes it from CASEFILE_ASSESS_SHARD_SOURCES when set
 	// (to measure, or to assess in less memory still).
 	ShardSources int
-	// TempDir is where a sharded assessment writes its shards' results
-	// ("": the system's temporary directory); they are removed after.
+	// TempDir is where a sharded assessment writes its events and its
+	// shards' results ("": the system's temporary directory); they are
+	// removed after.
 	TempDir string
 }
 

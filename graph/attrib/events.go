@@ -232,8 +232,12 @@ type aggregator struct {
 	// matched the current event, and each rule's factor.
 	run     *sigma.Run
 	hits    []*sigma.Rule
-	collect func(*sigma.Rule)
 	classes map[*sigma.Rule]int
+	// rules are the rule set's rules in order, numbered by ruleNo, as a
+	// sharded assessment's event files name the rules an event matched.
+	rules  []*sigma.Rule
+	ruleNo map[*sigma.Rule]int
+	hitNos []int
 	// pass, when set, is the pass of a sharded assessment (shard.go) this
 	// aggregator runs: it decides which sources are folded.
 	pass *shardPass
@@ -241,11 +245,11 @@ type aggregator struct {
 
 func newAggregator(r *resolved, in *Input, rules *sigma.Engine) *aggregator {
 	a := &aggregator{r: r, in: in, index: map[string]int32{}, idIndex: map[string]uint32{}, matIndex: map[string]uint32{}, seed: maphash.MakeSeed()}
-	a.run, a.classes = rules.Start(), map[*sigma.Rule]int{}
-	for _, rule := range rules.Rules() {
+	a.run, a.classes, a.rules, a.ruleNo = rules.Start(), map[*sigma.Rule]int{}, rules.Rules(), map[*sigma.Rule]int{}
+	for i, rule := range a.rules {
 		a.classes[rule] = behaviourOf(rule)
+		a.ruleNo[rule] = i
 	}
-	a.collect = func(rule *sigma.Rule) { a.hits = append(a.hits, rule) }
 	return a
 }
 
@@ -357,13 +361,9 @@ func field(e *parse.Event, names ...string) string {
 	return ""
 }
 
-// add folds one event into the sources it names.
+// add folds one event into the sources it names; a.hits are the plain
+// rules it matched (feed).
 func (a *aggregator) add(e *parse.Event) {
-	if a.pass != nil && !a.pass.wants(a, e) {
-		return // a shard pass, and none of the event's sources is its
-	}
-	a.hits = a.hits[:0]
-	a.run.Match(e, a.collect)
 	emit := func(key, typ string) {
 		inbound := (key == e.Src && !answer(e)) || key == e.SrcService
 		if a.pass != nil {
@@ -378,6 +378,19 @@ func (a *aggregator) add(e *parse.Event) {
 	} else {
 		SourcesOf(e, emit)
 	}
+	if a.pass != nil && len(a.pass.pend) > 0 {
+		a.pass.write(a, e)
+	}
+}
+
+// hitNumbers numbers the rules the current event matched (a.hits) by
+// their place in the rule set.
+func (a *aggregator) hitNumbers() []int {
+	a.hitNos = a.hitNos[:0]
+	for _, r := range a.hits {
+		a.hitNos = append(a.hitNos, a.ruleNo[r])
+	}
+	return a.hitNos
 }
 
 func (a *aggregator) fold(idx int32, g *agg, e *parse.Event, inbound bool) {

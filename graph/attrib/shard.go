@@ -9,6 +9,7 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 
 	"github.com/casefile/casefile/evidence/parse"
@@ -29,16 +30,19 @@ const maxShards = 64
 // A sharded assessment. A case of a million sources cannot hold every
 // source's aggregate at once (some 600 bytes each, with the Sigma groups),
 // so past half Input.ShardSources sources Prepare starts again and reads
-// the events 1+K times:
+// the events once more, for the last time:
 //
 //   - the census: every event, every rule (the aggregate rules' groups are
 //     the census's only large memory), the identities behind the
 //     cross-source factors exactly as one pass records them, and per source
 //     only its name, type and number of events; domain names are folded
 //     whole, because whether one was hostile decides how the addresses
-//     that served it are judged (hostileName), before any is judged;
+//     that served it are judged (hostileName), before any is judged. Every
+//     event naming another source is written, with the plain rules it
+//     matched, to the temporary file of that source's bucket
+//     (eventcodec.go);
 //   - K shard passes, K = sources / ShardSources rounded up: pass k folds
-//     only the sources whose name hashes to shard k (the plain rules' hits,
+//     the sources of its buckets from their files (the plain rules' hits,
 //     then the census's detections about them), judges them busiest first,
 //     and writes their assessments to a temporary file;
 //   - Each merges the K files in the order of Result.Sources.
@@ -53,7 +57,12 @@ type sharded struct {
 	seed    maphash.Seed
 	tempDir string
 	dets    []sigma.Detection // the census's detections, in its order
+	files   [shardBuckets]*eventFile
 }
+
+// shardBuckets is the number of files the census writes events to: shard
+// k of n folds the sources of the buckets b with b*n/shardBuckets == k.
+const shardBuckets = maxShards
 
 // census is what the census keeps of every source, by source number.
 type census struct {
@@ -80,15 +89,18 @@ type shardPass struct {
 	k      int
 	aggs   map[int32]*agg // shard pass: the shard's sources folded so far
 	err    error
+	pend   []uint64 // census: the sources of the current event to write, as eventEnc numbers them
 }
 
 // errCaseChanged says that the events read again were not those the
 // census read.
 var errCaseChanged = errors.New("attrib: the case's events changed while it was assessed; assess it again")
 
-func (s *sharded) shardOf(key string) int {
-	return int(maphash.String(s.seed, key) % uint64(s.n))
+func (s *sharded) bucketOf(key string) int {
+	return int(maphash.String(s.seed, key) % shardBuckets)
 }
+
+func (s *sharded) shardOf(key string) int { return s.bucketOf(key) * s.n / shardBuckets }
 
 // folds reports whether shard pass p folds source i.
 func (p *shardPass) folds(i int32) bool {
@@ -122,48 +134,50 @@ func (p *shardPass) source(key, typ string) (int32, *agg) {
 	return i, g
 }
 
+// emit counts an event of source key in the census: folded there when
+// the source is a domain name, else counted and kept for write.
 func (p *shardPass) emit(a *aggregator, key, typ string, e *parse.Event, inbound bool) {
-	if p.census {
-		i, g := p.source(key, typ)
-		if g != nil {
-			a.fold(i, g, e, inbound)
-			return
-		}
-		p.c.events[i]++
-		if usesIdentity(e, inbound) {
-			a.identities(i, nil, e)
-		}
+	i, g := p.source(key, typ)
+	if g != nil {
+		a.fold(i, g, e, inbound)
 		return
 	}
-	i, ok := p.c.index[key]
-	if !ok {
-		p.err = errCaseChanged
-		return
+	p.c.events[i]++
+	if usesIdentity(e, inbound) {
+		a.identities(i, nil, e)
 	}
-	if p.folds(i) {
-		a.fold(i, p.agg(i), e, inbound)
+	n := uint64(i) << 1
+	if inbound {
+		n |= 1
 	}
+	p.pend = append(p.pend, n)
 }
 
-// wants reports whether the pass folds any source of e: the census folds
-// every event, a shard pass only those naming one of its sources (most
-// events of a pass are not its, and the rules need not see them).
-func (p *shardPass) wants(a *aggregator, e *parse.Event) bool {
-	if p.census {
-		return true
-	}
-	want := false
-	check := func(key, _ string) {
-		if i, ok := p.c.index[key]; !ok || p.folds(i) {
-			want = true // one of its sources, or one the census did not see (emit says so)
+// write writes e, with the plain rules it matched, to the files of the
+// buckets of the sources emit kept, one record per bucket.
+func (p *shardPass) write(a *aggregator, e *parse.Event) {
+	sh := p.sh
+	for len(p.pend) > 0 {
+		b := sh.bucketOf(p.c.keys[p.pend[0]>>1])
+		var srcs [4]uint64
+		mine, rest := srcs[:0], p.pend[:0]
+		for _, n := range p.pend {
+			if sh.bucketOf(p.c.keys[n>>1]) == b {
+				mine = append(mine, n)
+			} else {
+				rest = append(rest, n)
+			}
 		}
+		p.pend = rest
+		if p.err != nil {
+			continue
+		}
+		f, err := sh.file(b)
+		if err == nil {
+			err = f.write(mine, a.hitNumbers(), p.c.keys[mine[0]>>1], e)
+		}
+		p.err = err
 	}
-	if a.in.Sources != nil {
-		a.in.Sources(e, check)
-	} else {
-		SourcesOf(e, check)
-	}
-	return want
 }
 
 // detected is the aggregate a detection about key is recorded on in this
@@ -184,26 +198,6 @@ func (p *shardPass) detected(key string) *agg {
 	return p.agg(i)
 }
 
-// feed reads every event of in into a; with limit > 0 it stops, false,
-// once a holds more than limit sources.
-func (a *aggregator) feed(in *Input, limit int) bool {
-	for i := range in.Events {
-		a.add(&in.Events[i])
-		if limit > 0 && len(a.aggs) > limit {
-			return false
-		}
-	}
-	if in.Stream != nil {
-		for e := range in.Stream {
-			a.add(&e)
-			if limit > 0 && len(a.aggs) > limit {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // prepareSharded is Prepare for a case of more than limit sources (only
 // nil): the census, then what the sources' assessments share.
 func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit int) (*Pending, error) {
@@ -212,7 +206,19 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 	a := newAggregator(r, in, rules)
 	defer a.run.Close()
 	a.pass = &shardPass{census: true, c: c, sh: sh}
+	ok := false
+	defer func() {
+		if !ok {
+			sh.closeFiles()
+		}
+	}()
 	a.feed(in, 0)
+	if a.pass.err != nil {
+		return nil, a.pass.err
+	}
+	if err := sh.flush(); err != nil {
+		return nil, err
+	}
 	ds, notEvaluated, err := a.finishRules()
 	if err != nil {
 		return nil, err
@@ -248,6 +254,8 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 			p.head.Campaigns = append(p.head.Campaigns, cp)
 		}
 	}
+	ok = true
+	runtime.AddCleanup(p, (*sharded).closeFiles, sh) // should Each never be called
 	return p, nil
 }
 
@@ -257,6 +265,7 @@ func (p *Pending) eachSharded(fn func(s *Source) error) error {
 	sh := p.sh
 	files := make([]*os.File, 0, sh.n)
 	defer func() {
+		sh.closeFiles()
 		for _, f := range files {
 			f.Close()
 			os.Remove(f.Name())
@@ -275,17 +284,24 @@ func (p *Pending) eachSharded(fn func(s *Source) error) error {
 	return mergeShards(files, fn)
 }
 
-// judgeShard folds the sources of shard k from every event, judges them
-// busiest first and writes their assessments to f, each behind its length
-// in the binary form of shardcodec.go.
+// judgeShard folds the sources of shard k from its buckets' events,
+// judges them busiest first and writes their assessments to f, each
+// behind its length in the binary form of shardcodec.go.
 func (p *Pending) judgeShard(k int, f *os.File) error {
 	sh, c := p.sh, p.sh.c
 	a := newAggregator(p.r, p.in, sh.rules)
-	a.run.Plain = true
 	defer a.run.Close()
 	pass := &shardPass{c: c, sh: sh, k: k, aggs: map[int32]*agg{}}
 	a.pass = pass
-	a.feed(p.in, 0)
+	for b, ef := range sh.files {
+		if ef == nil || b*sh.n/shardBuckets != k {
+			continue
+		}
+		if err := pass.replay(a, ef); err != nil {
+			return err
+		}
+		sh.closeFile(b)
+	}
 	for _, d := range sh.dets {
 		a.detected(&d)
 	}

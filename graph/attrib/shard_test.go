@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/casefile/casefile/evidence/parse"
 )
 
 // TestShardedAssessmentSame checks that an assessment sharded into
@@ -48,4 +50,28 @@ func assessJSON(t *testing.T, in Input) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestShardPassesReadNoEvents checks that a sharded assessment reads the
+// case's events twice, however many shards: the one pass that learns it
+// must shard, and the census, which writes for the shard passes what they
+// fold.
+func TestShardPassesReadNoEvents(t *testing.T) {
+	in := genInput(5_000, 500)
+	stream, reads := in.Stream, 0
+	in.Stream = func(yield func(parse.Event) bool) {
+		reads++
+		stream(yield)
+	}
+	for _, per := range []int{1, 7, 250} {
+		reads = 0
+		in.ShardSources = per
+		in.TempDir = t.TempDir()
+		if _, err := Assess(nil, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		if reads != 2 {
+			t.Errorf("%d sources a shard: the events were read %d times, want 2", per, reads)
+		}
+	}
 }

@@ -269,12 +269,6 @@ type Run struct {
 	// directory). Set them before the first Match.
 	Budget  int64
 	TempDir string
-	// Plain, set before the first Match, makes the run evaluate only the
-	// rules without an aggregation: Match remembers nothing and Finish
-	// finds nothing. A sharded assessment (graph/attrib) runs the
-	// aggregate rules once over the whole case and needs only the plain
-	// rules' hits in each of its later passes.
-	Plain bool
 }
 
 // Start begins a run. Call Finish, or Close to abandon it.
@@ -298,7 +292,7 @@ func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 	r.seq++
 	parser := parserName(ev)
 	for i, rule := range r.e.rules {
-		if r.Plain && rule.agg != nil || !rule.src.ok(ev, parser) || !rule.cond.eval(r.c) {
+		if !rule.src.ok(ev, parser) || !rule.cond.eval(r.c) {
 			continue
 		}
 		if rule.agg == nil {

@@ -1,0 +1,94 @@
+package attrib
+
+import (
+	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
+)
+
+// feedBatch is the number of events the rules run ahead of the folding by.
+const feedBatch = 256
+
+// matched is a batch of events with the plain rules each matched: the
+// hits of event k are hits[ends[k-1]:ends[k]].
+type matched struct {
+	evs  []parse.Event
+	hits []*sigma.Rule
+	ends []int
+}
+
+// feed reads every event of in into a; with limit > 0 it stops, false,
+// once a holds more than limit sources.
+//
+// The rules run on a goroutine of their own, a few batches ahead of the
+// folding, and the stream's reading and decoding on a third: the rules
+// cost as much as the rest of an event's aggregation together, and a
+// case of 10^8 events is otherwise bound by one processor. The events
+// are folded in the order they come, each with its own hits, so the
+// result is the one a single goroutine gives.
+func (a *aggregator) feed(in *Input, limit int) bool {
+	batches := make(chan *matched, 4)
+	free := make(chan *matched, 6)
+	stop := make(chan struct{})
+	go func() {
+		defer close(batches)
+		b := &matched{}
+		collect := func(r *sigma.Rule) { b.hits = append(b.hits, r) }
+		send := func() bool {
+			select {
+			case batches <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case b = <-free:
+				b.evs, b.hits, b.ends = b.evs[:0], b.hits[:0], b.ends[:0]
+			default:
+				b = &matched{}
+			}
+			return true
+		}
+		each := func(e *parse.Event) bool {
+			a.run.Match(e, collect)
+			b.evs = append(b.evs, *e)
+			b.ends = append(b.ends, len(b.hits))
+			return len(b.evs) < feedBatch || send()
+		}
+		for i := range in.Events {
+			if !each(&in.Events[i]) {
+				return
+			}
+		}
+		if in.Stream != nil {
+			for e := range in.Stream {
+				if !each(&e) {
+					return
+				}
+			}
+		}
+		if len(b.evs) > 0 {
+			send()
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range batches { // let the rules' goroutine see stop and go
+		}
+	}()
+	for b := range batches {
+		start := 0
+		for k := range b.evs {
+			a.hits = b.hits[start:b.ends[k]:b.ends[k]]
+			start = b.ends[k]
+			a.add(&b.evs[k])
+			if limit > 0 && len(a.aggs) > limit {
+				return false
+			}
+		}
+		clear(b.evs) // let the events' strings go while the batch waits
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return true
+}
