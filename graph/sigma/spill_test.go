@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,6 +42,20 @@ func text(ds []Detection) string {
 // stream's detections and the sample detections in testdata were made by
 // the engine of commit ec9e801, which kept every record in memory.
 func TestSpillSameDetections(t *testing.T) {
+	eachBuffering(t, testSpillSameDetections)
+}
+
+// eachBuffering runs a test with every group's windows read from the
+// group kept whole, from the second cursor (lo), and with both.
+func eachBuffering(t *testing.T, test func(t *testing.T)) {
+	defer func(was int64) { maxBuffered = was }(maxBuffered)
+	for _, mb := range []int64{maxBuffered, 0, 3} {
+		maxBuffered = mb
+		t.Run(fmt.Sprintf("groups-kept-to-%d", mb), test)
+	}
+}
+
+func testSpillSameDetections(t *testing.T) {
 	e := aggEngine(t)
 	evs := aggStream(1, 12000)
 	all, n := runWith(t, e, evs, 0)
@@ -85,6 +100,10 @@ func TestSpillSameDetections(t *testing.T) {
 // TestSpillRandomBudgets compares spilled and in-memory runs over streams
 // of other seeds and sizes, with budgets from one record up.
 func TestSpillRandomBudgets(t *testing.T) {
+	eachBuffering(t, testSpillRandomBudgets)
+}
+
+func testSpillRandomBudgets(t *testing.T) {
 	e := aggEngine(t)
 	rng := splitmix(42)
 	for seed := uint64(2); seed < 8; seed++ {

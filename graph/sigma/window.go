@@ -14,8 +14,11 @@ import (
 // So it holds no window, only what the figure needs: for count(field) the
 // distinct values in the window and their counts, the window's first
 // MaxCites records (the citations), and for beacon() the intervals
-// between the contacts it kept, 8 bytes each. One is reused for every
-// group.
+// between the contacts it kept, 8 bytes each. A group of at most
+// maxBuffered records (most groups: a million sources of a hundred
+// events each) is instead kept whole as it is fed, and the window's
+// start read from there: lo, a second merge of every spilled run, then
+// reads only up to the large groups. One is reused for every group.
 type groupEval struct {
 	rule     *Rule
 	g        *group
@@ -35,17 +38,30 @@ type groupEval struct {
 	kept     int64 // beacon(): contacts kept, intervals between them
 	iv       []int64
 	lastKept int64
+	// The group's records fed so far when it is kept whole (buffered),
+	// the first at position start; bi of them were read as lo's.
+	buffered bool
+	buf      []rec
+	start    int64
+	bi       int
 }
+
+// maxBuffered is the most records of a group groupEval keeps whole (a
+// variable for tests, which set it to 0 to read every window from lo).
+var maxBuffered int64 = 1 << 12
 
 // reset starts the group whose first record is at position pos.
 func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 	a := rule.agg
-	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1}
+	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1,
+		buf: e.buf[:0], start: pos, buffered: g.n <= maxBuffered}
 	clear(e.counts)
 	if e.counts == nil && a.distinct != "" {
 		e.counts = map[uint32]int{}
 	}
-	for e.lo.n < pos && e.lo.next() != nil { // past the records of earlier groups
+	if !e.buffered {
+		for e.lo.n < pos && e.lo.next() != nil { // past the records of earlier groups
+		}
 	}
 	// No window holds more events (or distinct values, or contacts) than
 	// the group: a group too small for "> N" or ">= N" cannot fire.
@@ -58,13 +74,26 @@ func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 
 // fill reads from lo the window's first records, up to the last fed.
 func (e *groupEval) fill() {
-	for len(e.win) < MaxCites && e.lo.n <= e.pos {
+	for len(e.win) < MaxCites && e.loN() <= e.pos {
+		if e.buffered {
+			e.win = append(e.win, e.buf[e.bi])
+			e.bi++
+			continue
+		}
 		x := e.lo.next()
 		if x == nil {
 			return // lo failed; Finish reports it
 		}
 		e.win = append(e.win, *x)
 	}
+}
+
+// loN is the position of the next record lo gives.
+func (e *groupEval) loN() int64 {
+	if e.buffered {
+		return e.start + int64(e.bi)
+	}
+	return e.lo.n
 }
 
 func (e *groupEval) add(x *rec) {
@@ -80,6 +109,9 @@ func (e *groupEval) add(x *rec) {
 	if e.rule.agg.fn == "beacon" {
 		e.contact(x)
 		return
+	}
+	if e.buffered {
+		e.buf = append(e.buf, *x)
 	}
 	distinct := e.rule.agg.distinct != ""
 	if distinct {
@@ -100,7 +132,7 @@ func (e *groupEval) add(x *rec) {
 	if len(e.win) == 0 {
 		return // lo failed; Finish reports it
 	}
-	lo := e.lo.n - int64(len(e.win)) // the window's first record
+	lo := e.loN() - int64(len(e.win)) // the window's first record
 	n := e.pos - lo + 1
 	if distinct {
 		n = int64(len(e.counts))
