@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unique"
 
 	"github.com/casefile/casefile/evidence/parse"
 	"github.com/casefile/casefile/graph/sigma"
@@ -191,34 +190,9 @@ func (a *aggregator) detected(d *sigma.Detection) {
 	if key == "" {
 		return
 	}
-	var g *agg
-	if a.pass != nil {
-		if g = a.pass.detected(key); g == nil {
-			return // folded in another pass
-		}
-	} else {
-		_, g = a.source(key, typeOf(key))
-	}
-	if g.beh == nil {
-		g.beh = &behaviour{}
-	}
-	acc := g.beh.use(a.classes[d.Rule], d.Rule)
-	for i := range acc.rules {
-		if acc.rules[i].r == d.Rule {
-			acc.rules[i].events += d.Events
-			acc.rules[i].detail = detectionDetail(d)
-		}
-	}
-	// Several rules of one class count the same events (three guessing
-	// rules over one source's failures): the class's total is the largest
-	// count, not the sum, and each event is cited once.
-	for _, c := range d.Cites {
-		x := cite{unique.Make(c.Artefact), c.Line, c.Record}
-		if len(acc.cites.first) < maxCites && !slices.Contains(acc.cites.first, x) {
-			acc.cites.first = append(acc.cites.first, x)
-		}
-	}
-	acc.cites.total = max(acc.cites.total, d.Events)
+	_, g := a.source(key, typeOf(key))
+	x := detectedOf(a, d, "")
+	a.applyDetection(g, &x)
 }
 
 // detectionSource is the indicator an aggregate detection is about.
@@ -356,9 +330,15 @@ func (a *aggregator) finishRules() ([]sigma.Detection, []RuleEvents, error) {
 	for i := range ds {
 		a.detected(&ds[i])
 	}
-	var notEvaluated []RuleEvents
+	return ds, a.notEvaluated(), nil
+}
+
+// notEvaluated are the rules that could not be evaluated over every event
+// (sigma.Run.Dropped).
+func (a *aggregator) notEvaluated() []RuleEvents {
+	var out []RuleEvents
 	for _, d := range a.run.Dropped() {
-		notEvaluated = append(notEvaluated, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
+		out = append(out, RuleEvents{Rule: d.Rule.ID, Events: d.Events})
 	}
-	return ds, notEvaluated, nil
+	return out
 }

@@ -229,7 +229,11 @@ type eventDec struct {
 func (d *eventDec) record(b []byte) error {
 	d.b = b
 	d.srcs = d.srcs[:0]
-	for n := d.count(); n > 0; n-- {
+	n := d.count()
+	if n == 0 { // a detection's record, or damage
+		d.fail()
+	}
+	for ; n > 0; n-- {
 		d.srcs = append(d.srcs, d.uvarint())
 	}
 	d.hits = d.hits[:0]
@@ -260,7 +264,7 @@ func (d *eventDec) record(b []byte) error {
 	ev.Dst = d.str(key)
 	ev.DstPort = int(d.varint())
 	ev.User = d.str(key)
-	n := d.count()
+	n = d.count()
 	if n == 0 {
 		ev.Fields = nil
 	} else {

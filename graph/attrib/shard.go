@@ -56,7 +56,6 @@ type sharded struct {
 	rules   *sigma.Engine
 	seed    maphash.Seed
 	tempDir string
-	dets    []sigma.Detection // the census's detections, in its order
 	files   [shardBuckets]*eventFile
 }
 
@@ -87,7 +86,7 @@ type shardPass struct {
 	c      *census
 	sh     *sharded
 	k      int
-	aggs   map[int32]*agg // shard pass: the shard's sources folded so far
+	aggs   []*agg // shard pass: the shard's sources folded so far, by source number
 	err    error
 	pend   []uint64 // census: the sources of the current event to write, as eventEnc numbers them
 }
@@ -180,24 +179,6 @@ func (p *shardPass) write(a *aggregator, e *parse.Event) {
 	}
 }
 
-// detected is the aggregate a detection about key is recorded on in this
-// pass, nil when another pass records it.
-func (p *shardPass) detected(key string) *agg {
-	if p.census {
-		_, g := p.source(key, typeOf(key))
-		return g
-	}
-	i, ok := p.c.index[key]
-	if !ok {
-		p.err = errCaseChanged
-		return nil
-	}
-	if !p.folds(i) {
-		return nil
-	}
-	return p.agg(i)
-}
-
 // prepareSharded is Prepare for a case of more than limit sources (only
 // nil): the census, then what the sources' assessments share.
 func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit int) (*Pending, error) {
@@ -216,14 +197,10 @@ func prepareSharded(m *Model, r *resolved, in *Input, rules *sigma.Engine, limit
 	if a.pass.err != nil {
 		return nil, a.pass.err
 	}
-	if err := sh.flush(); err != nil {
+	if err := a.pass.censusDetections(a); err != nil {
 		return nil, err
 	}
-	ds, notEvaluated, err := a.finishRules()
-	if err != nil {
-		return nil, err
-	}
-	sh.dets = ds
+	notEvaluated := a.notEvaluated()
 	p := &Pending{r: r, in: in, release: true, sh: sh, obs: in.observed(), cov: newCoverage(in.Datasets, r),
 		head: Result{Model: m.Version, ModelDigest: m.Digest(), Rules: rules.Name(), RulesDigest: rules.Digest(), NotEvaluated: notEvaluated}}
 	if err := p.readObserved(a); err != nil {
@@ -291,22 +268,23 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	sh, c := p.sh, p.sh.c
 	a := newAggregator(p.r, p.in, sh.rules)
 	defer a.run.Close()
-	pass := &shardPass{c: c, sh: sh, k: k, aggs: map[int32]*agg{}}
+	pass := &shardPass{c: c, sh: sh, k: k, aggs: make([]*agg, len(c.keys))}
 	a.pass = pass
+	var dets []detected
 	for b, ef := range sh.files {
 		if ef == nil || b*sh.n/shardBuckets != k {
 			continue
 		}
-		if err := pass.replay(a, ef); err != nil {
+		var err error
+		if dets, err = pass.replay(a, ef, dets); err != nil {
 			return err
 		}
 		sh.closeFile(b)
 	}
-	for _, d := range sh.dets {
-		a.detected(&d)
-	}
-	if pass.err != nil {
-		return pass.err
+	// The detections after every event, each source's in Finish's order.
+	slices.SortFunc(dets, func(x, y detected) int { return cmpDetected(&x, &y) })
+	for i := range dets {
+		a.applyDetection(pass.agg(dets[i].src), &dets[i])
 	}
 	var mine []int32
 	for i := range c.keys {
@@ -333,7 +311,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 		return p.judge(i, g)
 	}, func(k int, s *Source) error {
 		i := mine[k]
-		delete(pass.aggs, i)
+		pass.aggs[i] = nil
 		delete(c.full, i)
 		rec = AppendSource(rec[:0], s)
 		w.Write(binary.AppendUvarint(head[:0], uint64(len(rec))))

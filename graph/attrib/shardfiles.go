@@ -41,6 +41,11 @@ func (s *sharded) file(b int) (*eventFile, error) {
 func (f *eventFile) write(srcs []uint64, hits []int, key string, e *parse.Event) error {
 	f.enc.b = f.enc.b[:0]
 	f.enc.record(srcs, hits, key, e)
+	return f.writeRecord()
+}
+
+// writeRecord writes the record encoded in f.enc.b behind its length.
+func (f *eventFile) writeRecord() error {
 	f.head = binary.AppendUvarint(f.head[:0], uint64(len(f.enc.b)))
 	f.w.Write(f.head)
 	if _, err := f.w.Write(f.enc.b); err != nil {
@@ -127,38 +132,50 @@ func (rr *recordReader) next() ([]byte, error) {
 }
 
 // replay folds the events of bucket file f into the sources of shard
-// pass p, in the order the census read them.
-func (p *shardPass) replay(a *aggregator, f *eventFile) error {
+// pass p, in the order the census read them, and appends its detections
+// to dets.
+func (p *shardPass) replay(a *aggregator, f *eventFile, dets []detected) ([]detected, error) {
 	fail := func(err error) error {
 		return fmt.Errorf("attrib: reading events back from the assessment's temporary file: %w", err)
 	}
 	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
-		return fail(err)
+		return nil, fail(err)
 	}
 	rd := recordReader{r: f.f, buf: make([]byte, 0, 1<<20)}
 	d := eventDec{keys: p.c.keys}
 	for {
 		rec, err := rd.next()
 		if err == io.EOF {
-			return nil
+			return dets, nil
+		}
+		if err == nil && len(rec) > 0 && rec[0] == 0 { // a detection
+			var x detected
+			x, err = d.detectedRecord(rec)
+			if err == nil && (x.src < 0 || int(x.src) >= len(p.c.keys) || !p.folds(x.src) || x.rule >= len(a.rules)) {
+				err = errEventCodec
+			}
+			dets = append(dets, x)
+			if err == nil {
+				continue
+			}
 		}
 		if err == nil {
 			err = d.record(rec)
 		}
 		if err != nil {
-			return fail(err)
+			return nil, fail(err)
 		}
 		a.hits = a.hits[:0]
 		for _, h := range d.hits {
 			if h >= len(a.rules) {
-				return fail(errEventCodec)
+				return nil, fail(errEventCodec)
 			}
 			a.hits = append(a.hits, a.rules[h])
 		}
 		for _, s := range d.srcs {
 			i := s >> 1
 			if i >= uint64(len(p.c.keys)) || !p.folds(int32(i)) {
-				return fail(errEventCodec)
+				return nil, fail(errEventCodec)
 			}
 			a.fold(int32(i), p.agg(int32(i)), &d.ev, s&1 == 1)
 		}

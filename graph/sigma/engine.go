@@ -421,24 +421,54 @@ func (r *Run) Dropped() []Dropped {
 // stable order (rule, then group), and closes the run. It fails only when
 // the records could not be spilled or read back.
 func (r *Run) Finish() ([]Detection, error) {
+	var fired []firedGroup
+	err := r.finish(func(d Detection, g group, key string) error {
+		fired = append(fired, firedGroup{d: d, g: g, key: key})
+		return nil
+	})
+	if err != nil || len(fired) == 0 {
+		return nil, err
+	}
+	// In rule order, then by the group's key.
+	slices.SortFunc(fired, func(x, y firedGroup) int {
+		return cmp.Or(cmp.Compare(x.g.rule, y.g.rule), strings.Compare(x.key, y.key))
+	})
+	out := make([]Detection, len(fired))
+	for k, f := range fired {
+		out[k] = f.d
+	}
+	return out, nil
+}
+
+// FinishEach is Finish for a run whose detections are too many to hold
+// (a rule firing for each of a million sources): it gives fn each
+// detection as its group is evaluated, in no stable order, with the key
+// Finish orders a rule's detections by (the group's values, each followed
+// by a NUL byte), and closes the run. An error from fn stops it.
+func (r *Run) FinishEach(fn func(d *Detection, key string) error) error {
+	return r.finish(func(d Detection, _ group, key string) error { return fn(&d, key) })
+}
+
+// finish evaluates the groups one by one and gives fn each detection.
+func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 	defer r.Close()
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
-	var fired []firedGroup
 	sortRecs(r.recs, len(r.groups))
 	hi := r.cursor()
 	ev := groupEval{lo: r.cursor()}
 	var g *group
 	var gid uint32
+	var err error
 	done := func() {
-		if g != nil {
+		if g != nil && err == nil {
 			if d, ok := ev.detection(r); ok {
-				fired = append(fired, firedGroup{d: d, g: *g})
+				err = fn(d, *g, r.sets[r.e.sig[g.rule]].key(g.row))
 			}
 		}
 	}
-	for x := hi.next(); x != nil; x = hi.next() {
+	for x := hi.next(); x != nil && err == nil; x = hi.next() {
 		if g == nil || x.gid != gid {
 			done()
 			g, gid = &r.groups[x.gid], x.gid
@@ -447,24 +477,10 @@ func (r *Run) Finish() ([]Detection, error) {
 		ev.add(x)
 	}
 	if err := cmp.Or(hi.err, ev.lo.err); err != nil {
-		return nil, fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
+		return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
 	}
 	done()
-	if len(fired) == 0 {
-		return nil, r.Close()
-	}
-	// In rule order, then by the group's key.
-	for k := range fired {
-		fired[k].key = r.sets[r.e.sig[fired[k].g.rule]].key(fired[k].g.row)
-	}
-	slices.SortFunc(fired, func(x, y firedGroup) int {
-		return cmp.Or(cmp.Compare(x.g.rule, y.g.rule), strings.Compare(x.key, y.key))
-	})
-	out := make([]Detection, len(fired))
-	for k, f := range fired {
-		out[k] = f.d
-	}
-	return out, r.Close()
+	return cmp.Or(err, r.Close())
 }
 
 // firedGroup is a detection and its group, with the group's key (the by

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -265,5 +266,48 @@ func BenchmarkSortRecs(b *testing.B) {
 	for range b.N {
 		copy(recs, src)
 		sortRecs(recs, 5000)
+	}
+}
+
+// TestFinishEachSameDetections: FinishEach gives the detections Finish
+// gives, each with the key Finish orders a rule's by, spilled or not.
+func TestFinishEachSameDetections(t *testing.T) {
+	e := aggEngine(t)
+	evs := aggStream(5, 4000)
+	for _, budget := range []int64{0, 11 * recSize} {
+		want, _ := runWith(t, e, evs, budget)
+		if len(want) == 0 {
+			t.Fatal("nothing fired; the stream tests nothing")
+		}
+		r := e.Start()
+		r.Budget, r.TempDir = budget, t.TempDir()
+		for i := range evs {
+			r.Match(&evs[i], func(*Rule) {})
+		}
+		type keyed struct {
+			d   Detection
+			key string
+		}
+		var got []keyed
+		if err := r.FinishEach(func(d *Detection, key string) error {
+			got = append(got, keyed{*d, key})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rank := map[*Rule]int{}
+		for i, rule := range e.Rules() {
+			rank[rule] = i
+		}
+		slices.SortFunc(got, func(x, y keyed) int {
+			return cmp.Or(cmp.Compare(rank[x.d.Rule], rank[y.d.Rule]), strings.Compare(x.key, y.key))
+		})
+		ds := make([]Detection, len(got))
+		for i := range got {
+			ds[i] = got[i].d
+		}
+		if !reflect.DeepEqual(ds, want) {
+			t.Fatalf("budget %d: FinishEach found\n%s\nFinish\n%s", budget, text(ds), text(want))
+		}
 	}
 }
