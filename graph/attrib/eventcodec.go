@@ -265,13 +265,9 @@ func (d *eventDec) record(b []byte) error {
 	ev.DstPort = int(d.varint())
 	ev.User = d.str(key)
 	n = d.count()
-	if n == 0 {
-		ev.Fields = nil
-	} else {
-		if ev.Fields == nil {
-			ev.Fields = make(map[string]string, n)
-		}
-		clear(ev.Fields)
+	ev.Fields = nil
+	if n > 0 {
+		ev.Fields = make(map[string]string, n) // the event's own: a shard pass folds it on another goroutine
 		for ; n > 0; n-- {
 			k := d.str(key)
 			ev.Fields[k] = d.str(key)

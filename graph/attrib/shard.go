@@ -270,16 +270,20 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	defer a.run.Close()
 	pass := &shardPass{c: c, sh: sh, k: k, aggs: make([]*agg, len(c.keys))}
 	a.pass = pass
-	var dets []detected
+	var files []*eventFile
 	for b, ef := range sh.files {
-		if ef == nil || b*sh.n/shardBuckets != k {
-			continue
+		if ef != nil && b*sh.n/shardBuckets == k {
+			files = append(files, ef)
 		}
-		var err error
-		if dets, err = pass.replay(a, ef, dets); err != nil {
-			return err
+	}
+	dets, err := pass.replay(a, files)
+	if err != nil {
+		return err
+	}
+	for b := range sh.files {
+		if b*sh.n/shardBuckets == k {
+			sh.closeFile(b)
 		}
-		sh.closeFile(b)
 	}
 	// The detections after every event, each source's in Finish's order.
 	slices.SortFunc(dets, func(x, y detected) int { return cmpDetected(&x, &y) })
@@ -297,7 +301,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	})
 	w := bufio.NewWriterSize(f, 1<<20)
 	var rec, head []byte // a source's encoding (shardcodec.go), its length
-	err := judgeInOrder(len(mine), func(k int) (Source, error) {
+	err = judgeInOrder(len(mine), func(k int) (Source, error) {
 		i := mine[k]
 		g := c.full[i]
 		if g == nil {

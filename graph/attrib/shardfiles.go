@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/casefile/casefile/evidence/parse"
+	"github.com/casefile/casefile/graph/sigma"
 )
 
 // eventFile is the temporary file of one bucket's events (eventcodec.go),
@@ -131,53 +132,122 @@ func (rr *recordReader) next() ([]byte, error) {
 	}
 }
 
-// replay folds the events of bucket file f into the sources of shard
-// pass p, in the order the census read them, and appends its detections
-// to dets.
-func (p *shardPass) replay(a *aggregator, f *eventFile, dets []detected) ([]detected, error) {
-	fail := func(err error) error {
-		return fmt.Errorf("attrib: reading events back from the assessment's temporary file: %w", err)
+// replayed is a batch of what the bucket files of a shard hold: events,
+// each with its sources and hits (ends into srcs and hits), and
+// detections.
+type replayed struct {
+	evs    []parse.Event
+	srcs   []uint64
+	srcEnd []int
+	hits   []*sigma.Rule
+	hitEnd []int
+	dets   []detected
+	err    error
+}
+
+// replay folds the events of the bucket files into the sources of shard
+// pass p, each file's in the order the census read them, and returns the
+// files' detections. The files are read and decoded on a goroutine of
+// their own, a few batches ahead of the folding.
+func (p *shardPass) replay(a *aggregator, files []*eventFile) ([]detected, error) {
+	batches := make(chan *replayed, 4)
+	stop := make(chan struct{})
+	go func() {
+		defer close(batches)
+		b := &replayed{}
+		send := func() bool {
+			select {
+			case batches <- b:
+				b = &replayed{}
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for _, f := range files {
+			if err := p.read(a, f, &b, send); err != nil {
+				b.err = fmt.Errorf("attrib: reading events back from the assessment's temporary file: %w", err)
+				send()
+				return
+			}
+		}
+		send()
+	}()
+	defer func() {
+		close(stop)
+		for range batches { // let the reader see stop and go
+		}
+	}()
+	var dets []detected
+	for b := range batches {
+		if b.err != nil {
+			return nil, b.err
+		}
+		dets = append(dets, b.dets...)
+		s, h := 0, 0
+		for k := range b.evs {
+			a.hits = b.hits[h:b.hitEnd[k]:b.hitEnd[k]]
+			h = b.hitEnd[k]
+			for _, n := range b.srcs[s:b.srcEnd[k]] {
+				i := int32(n >> 1)
+				a.fold(i, p.agg(i), &b.evs[k], n&1 == 1)
+			}
+			s = b.srcEnd[k]
+		}
 	}
+	return dets, nil
+}
+
+// read decodes bucket file f into batches, calling send with each full
+// one (false: stop).
+func (p *shardPass) read(a *aggregator, f *eventFile, bp **replayed, send func() bool) error {
 	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
-		return nil, fail(err)
+		return err
 	}
 	rd := recordReader{r: f.f, buf: make([]byte, 0, 1<<20)}
 	d := eventDec{keys: p.c.keys}
 	for {
 		rec, err := rd.next()
 		if err == io.EOF {
-			return dets, nil
+			return nil
 		}
-		if err == nil && len(rec) > 0 && rec[0] == 0 { // a detection
-			var x detected
-			x, err = d.detectedRecord(rec)
+		if err != nil {
+			return err
+		}
+		b := *bp
+		if len(rec) == 0 {
+			return errEventCodec
+		}
+		if rec[0] == 0 { // a detection
+			x, err := d.detectedRecord(rec)
 			if err == nil && (x.src < 0 || int(x.src) >= len(p.c.keys) || !p.folds(x.src) || x.rule >= len(a.rules)) {
 				err = errEventCodec
 			}
-			dets = append(dets, x)
-			if err == nil {
-				continue
+			if err != nil {
+				return err
+			}
+			b.dets = append(b.dets, x)
+			continue
+		}
+		if err := d.record(rec); err != nil {
+			return err
+		}
+		for _, n := range d.srcs {
+			if i := n >> 1; i >= uint64(len(p.c.keys)) || !p.folds(int32(i)) {
+				return errEventCodec
 			}
 		}
-		if err == nil {
-			err = d.record(rec)
-		}
-		if err != nil {
-			return nil, fail(err)
-		}
-		a.hits = a.hits[:0]
 		for _, h := range d.hits {
 			if h >= len(a.rules) {
-				return nil, fail(errEventCodec)
+				return errEventCodec
 			}
-			a.hits = append(a.hits, a.rules[h])
+			b.hits = append(b.hits, a.rules[h])
 		}
-		for _, s := range d.srcs {
-			i := s >> 1
-			if i >= uint64(len(p.c.keys)) || !p.folds(int32(i)) {
-				return nil, fail(errEventCodec)
-			}
-			a.fold(int32(i), p.agg(int32(i)), &d.ev, s&1 == 1)
+		b.srcs = append(b.srcs, d.srcs...)
+		b.evs = append(b.evs, d.ev)
+		b.srcEnd, b.hitEnd = append(b.srcEnd, len(b.srcs)), append(b.hitEnd, len(b.hits))
+		if len(b.evs) == feedBatch && !send() {
+			return nil
 		}
 	}
 }

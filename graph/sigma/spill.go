@@ -182,30 +182,49 @@ func (s *source) next() (bool, error) {
 		return false, nil
 	}
 	s.left--
-	d, err := binary.ReadUvarint(s.br)
-	prev := s.cur
-	var f [6]int64
-	for i := 0; i < len(f) && err == nil; i++ {
-		if i == 0 || i == 3 || i == 4 {
-			f[i], err = binary.ReadVarint(s.br)
-		} else {
-			var u uint64
-			u, err = binary.ReadUvarint(s.br)
-			f[i] = int64(u)
+	// A record is seven varints: decode them from the reader's buffer
+	// rather than byte by byte (a third of Finish's time at 10^8 events).
+	b, err := s.br.Peek(maxRecBytes)
+	if len(b) == 0 {
+		if err == nil || err == io.EOF {
+			err = errCorrupt
 		}
-	}
-	if err == io.EOF {
-		err = errCorrupt
-	}
-	if err != nil {
 		return false, err
 	}
-	s.cur = rec{gid: prev.gid + uint32(d), t: f[0], seq: f[1], art: uint32(f[2]), line: f[3], rec: f[4], dv: uint32(f[5])}
+	pos, bad := 0, false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b[pos:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		pos += n
+		return v
+	}
+	sv := func() int64 {
+		v, n := binary.Varint(b[pos:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		pos += n
+		return v
+	}
+	prev := s.cur
+	d := uv()
+	s.cur = rec{gid: prev.gid + uint32(d), t: sv(), seq: int64(uv()), art: uint32(uv()), line: sv(), rec: sv(), dv: uint32(uv())}
+	if bad {
+		return false, errCorrupt
+	}
+	s.br.Discard(pos)
 	if d == 0 {
 		s.cur.t += prev.t
 	}
 	return true, nil
 }
+
+// maxRecBytes is the longest a record appendRec writes can be.
+const maxRecBytes = 7 * binary.MaxVarintLen64
 
 // cursor reads every record in cmpRec order: the runs in the file and
 // the records in memory, merged. Finish uses two, one at the end of the
@@ -231,7 +250,7 @@ func (r *Run) cursor() *cursor {
 	start := int64(0)
 	for i, end := range r.sp.ends {
 		sr := io.NewSectionReader(r.sp.f, start, end-start)
-		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 16)))), left: r.sp.lens[i]})
+		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 2*maxRecBytes)))), left: r.sp.lens[i]})
 		start = end
 	}
 	for _, s := range srcs {
