@@ -87,6 +87,7 @@ type shardPass struct {
 	sh     *sharded
 	k      int
 	aggs   []*agg // shard pass: the shard's sources folded so far, by source number
+	folded []bool // shard pass: by source number, whether it folds the source
 	err    error
 	pend   []uint64 // census: the sources of the current event to write, as eventEnc numbers them
 }
@@ -102,9 +103,7 @@ func (s *sharded) bucketOf(key string) int {
 func (s *sharded) shardOf(key string) int { return s.bucketOf(key) * s.n / shardBuckets }
 
 // folds reports whether shard pass p folds source i.
-func (p *shardPass) folds(i int32) bool {
-	return p.c.full[i] == nil && p.sh.shardOf(p.c.keys[i]) == p.k
-}
+func (p *shardPass) folds(i int32) bool { return p.folded[i] }
 
 func (p *shardPass) agg(i int32) *agg {
 	g := p.aggs[i]
@@ -270,6 +269,14 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	defer a.run.Close()
 	pass := &shardPass{c: c, sh: sh, k: k, aggs: make([]*agg, len(c.keys))}
 	a.pass = pass
+	var mine []int32 // the sources judged in this pass
+	pass.folded = make([]bool, len(c.keys))
+	for i := range c.keys {
+		if sh.shardOf(c.keys[i]) == k {
+			mine = append(mine, int32(i))
+			pass.folded[i] = c.full[int32(i)] == nil
+		}
+	}
 	var files []*eventFile
 	for b, ef := range sh.files {
 		if ef != nil && b*sh.n/shardBuckets == k {
@@ -289,12 +296,6 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	slices.SortFunc(dets, func(x, y detected) int { return cmpDetected(&x, &y) })
 	for i := range dets {
 		a.applyDetection(pass.agg(dets[i].src), &dets[i])
-	}
-	var mine []int32
-	for i := range c.keys {
-		if sh.shardOf(c.keys[i]) == k {
-			mine = append(mine, int32(i))
-		}
 	}
 	slices.SortFunc(mine, func(x, y int32) int {
 		return cmp.Or(cmp.Compare(c.eventsOf(y), c.eventsOf(x)), cmp.Compare(c.keys[x], c.keys[y]))

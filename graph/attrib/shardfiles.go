@@ -151,18 +151,24 @@ type replayed struct {
 // their own, a few batches ahead of the folding.
 func (p *shardPass) replay(a *aggregator, files []*eventFile) ([]detected, error) {
 	batches := make(chan *replayed, 4)
+	free := make(chan *replayed, 6)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
-		b := &replayed{}
+		b := newReplayed()
 		send := func() bool {
 			select {
 			case batches <- b:
-				b = &replayed{}
-				return true
 			case <-stop:
 				return false
 			}
+			select {
+			case b = <-free:
+				b.evs, b.srcs, b.srcEnd, b.hits, b.hitEnd, b.dets = b.evs[:0], b.srcs[:0], b.srcEnd[:0], b.hits[:0], b.hitEnd[:0], b.dets[:0]
+			default:
+				b = newReplayed()
+			}
+			return true
 		}
 		for _, f := range files {
 			if err := p.read(a, f, &b, send); err != nil {
@@ -194,8 +200,17 @@ func (p *shardPass) replay(a *aggregator, files []*eventFile) ([]detected, error
 			}
 			s = b.srcEnd[k]
 		}
+		select {
+		case free <- b:
+		default:
+		}
 	}
 	return dets, nil
+}
+
+func newReplayed() *replayed {
+	return &replayed{evs: make([]parse.Event, 0, feedBatch), srcs: make([]uint64, 0, feedBatch), srcEnd: make([]int, 0, feedBatch),
+		hits: make([]*sigma.Rule, 0, feedBatch), hitEnd: make([]int, 0, feedBatch)}
 }
 
 // read decodes bucket file f into batches, calling send with each full
