@@ -173,20 +173,13 @@ func AssessEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *s
 type pending struct {
 	*attrib.Pending
 	override map[string]*attrib.Examiner
-	// streamErr is the first failure to read the events, which a sharded
-	// assessment reads again in Each.
-	streamErr *error
 }
 
 func (p pending) Each(fn func(*attrib.Source) error) error {
-	err := p.Pending.Each(func(s *attrib.Source) error {
+	return p.Pending.Each(func(s *attrib.Source) error {
 		attachOverride(s, p.override)
 		return fn(s)
 	})
-	if *p.streamErr != nil {
-		return *p.streamErr
-	}
-	return err
 }
 
 // prepare reads the case's events (streamed, not held in memory) and
@@ -207,9 +200,8 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 			return i, ok
 		},
 		Stream: func(yield func(parse.Event) bool) {
-			// A sharded assessment reads the events more than once, and
-			// stops reading when it learns it must shard: keep the
-			// first real failure.
+			// An assessment that learns it must shard stops reading and
+			// reads the events again: keep the first real failure.
 			err := es.EachEvent(func(e *parse.Event) error {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -241,7 +233,7 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 	if streamErr != nil {
 		return pending{}, streamErr
 	}
-	return pending{p, f.override, &streamErr}, nil
+	return pending{p, f.override}, nil
 }
 
 var errStop = fmt.Errorf("stop")

@@ -292,7 +292,7 @@ type Pending struct {
 	release bool
 	done    bool
 	// sh, when set, is the sharded assessment of a large case (shard.go):
-	// aggs is nil and Each reads the events again.
+	// aggs is nil and Each folds the sources from the census's files.
 	sh *sharded
 }
 

@@ -253,6 +253,7 @@ func (p *Pending) eachSharded(fn func(s *Source) error) error {
 			return fmt.Errorf("attrib: cannot create a temporary file for the assessment (set TMPDIR to a directory with room): %w", err)
 		}
 		files = append(files, f)
+		os.Remove(f.Name()) // gone with the process where the system allows it; else removed below
 		if err := p.judgeShard(k, f); err != nil {
 			return err
 		}
