@@ -26,18 +26,11 @@ const (
 // (as a log reuses them), and returns the chain, the last hash, the
 // entries and their leaf hashes.
 func runChain(parts []*entryParts, first uint64, at entryTime, prev [32]byte, way chainWay, hashers []hash.Hash) (*entryChain, [32]byte, []Entry, []tlog.Hash) {
-	ec := newEntryChain(parts, first, at, hashers)
-	chunks := int64((len(parts) + chainChunk - 1) / chainChunk)
-	switch {
-	case way == chainAhead && chunks > 1:
-		for c := range ec.ready {
-			ec.encode(c, true)
-			ec.ready[c].Store(true)
-			close(ec.done[c])
+	ec := newEntryChain(parts, first, at, hashers, way != chainItself)
+	if way == chainAhead {
+		for c := range ec.done {
+			<-ec.done[c] // every chunk encoded by the other goroutine
 		}
-		ec.next.Store(chunks)
-	case way == chainItself:
-		ec.ready = nil // no other goroutine
 	}
 	last := ec.run(prev)
 	ents, leaves := ec.finish()

@@ -346,15 +346,9 @@ func (l *Log) commit(reqs []*appendReq) {
 	}
 	at := newEntryTime(now)
 	firstIndex := st.size
-	chain := newEntryChain(parts, firstIndex, at, l.hashers)
+	chain := newEntryChain(parts, firstIndex, at, l.hashers, true)
 	l.hashers = chain.hashers
 	ops := make([]Op, 0, nops+n/maxRunEntries+len(chain.slab)/maxRunBytes+2+(2*n+64)/maxRunHashes)
-	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
-	lastHash := int64(-1)
-	emit := func(s storedHash) {
-		sums = append(sums, s.hash[:]...)
-		lastHash = s.index
-	}
 	for _, r := range reqs {
 		for i := range r.ops {
 			if op := &r.ops[i]; op.StampIndex {
@@ -390,6 +384,12 @@ func (l *Log) commit(reqs []*appendReq) {
 		for i := range r.entries {
 			r.entries[i], ents = &ents[0], ents[1:]
 		}
+	}
+	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
+	lastHash := int64(-1)
+	emit := func(s storedHash) {
+		sums = append(sums, s.hash[:]...)
+		lastHash = s.index
 	}
 	for _, h := range leaves {
 		st.tree.append(h, emit)
