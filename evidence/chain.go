@@ -66,6 +66,16 @@ type entryChain struct {
 	out           sync.Once
 	ents          []Entry
 	leaves        []tlog.Hash
+	// tree, when set, is given the leaf hashes chunk by chunk, in order,
+	// as they are made, by whichever goroutine finishes the chunk that
+	// lets it go on (feedTree): the Merkle tree grows beside the chain
+	// instead of after it. chunkDone[c] is set once chunk c is finished;
+	// treed counts the chunks given; feeding is held by the goroutine
+	// giving them.
+	tree      func([]tlog.Hash)
+	chunkDone []atomic.Bool
+	treed     atomic.Int64
+	feeding   atomic.Bool
 }
 
 // timeKey and entryEnd surround an entry's time, after its prev.
@@ -213,11 +223,37 @@ func (ec *entryChain) run(prev [32]byte) [32]byte {
 
 // finish returns the Entry values of the chain's entries and their tree
 // leaf hashes (RFC 6962: SHA-256 of 0x00 and the entry), once run has
-// returned, making those the chain's second goroutine has not.
+// returned, making those the chain's second goroutine has not; tree has
+// been given every leaf when it returns.
 func (ec *entryChain) finish() ([]Entry, []tlog.Hash) {
+	chunks := int64(ec.chunks())
 	ec.finishChunks(false)
-	wait(func() bool { return ec.finished.Load() == int64(ec.chunks()) }, ec.allFinished)
+	wait(func() bool { return ec.finished.Load() == chunks }, ec.allFinished)
+	for ec.tree != nil && ec.treed.Load() < chunks {
+		ec.feedTree() // or wait for the goroutine feeding it
+		if ec.treed.Load() < chunks {
+			runtime.Gosched()
+		}
+	}
 	return ec.ents, ec.leaves
+}
+
+// feedTree gives tree the leaves of the finished chunks next in order,
+// unless another goroutine is giving them: that one then sees the chunks
+// finished meanwhile (set before this looked at feeding).
+func (ec *entryChain) feedTree() {
+	chunks := int64(ec.chunks())
+	for ec.tree != nil {
+		t := ec.treed.Load()
+		if t >= chunks || !ec.chunkDone[t].Load() || !ec.feeding.CompareAndSwap(false, true) {
+			return
+		}
+		for t = ec.treed.Load(); t < chunks && ec.chunkDone[t].Load(); t++ {
+			ec.tree(ec.leaves[t*chainChunk : min((t+1)*chainChunk, int64(len(ec.leaves)))])
+			ec.treed.Store(t + 1)
+		}
+		ec.feeding.Store(false)
+	}
 }
 
 // linkSpins is how many times in a row the second goroutine yields,
@@ -233,7 +269,9 @@ const linkSpins = 200
 // goroutine (second) waits for the chain to link the next one for a while.
 func (ec *entryChain) finishChunks(second bool) {
 	chunks := int64(ec.chunks())
-	ec.out.Do(func() { ec.ents, ec.leaves = make([]Entry, len(ec.parts)), make([]tlog.Hash, len(ec.parts)) })
+	ec.out.Do(func() {
+		ec.ents, ec.leaves, ec.chunkDone = make([]Entry, len(ec.parts)), make([]tlog.Hash, len(ec.parts)), make([]atomic.Bool, chunks)
+	})
 	h := sha256.New()
 	for spins := 0; ; {
 		c := ec.fin.Load()
@@ -262,6 +300,8 @@ func (ec *entryChain) finishChunks(second bool) {
 			ec.ents[j] = Entry{Index: ec.first + uint64(j), Time: ec.at.t, Kind: p.kind, Actor: p.actor,
 				Prev: string(raw[at : at+2*sha256.Size]), Payload: raw[p.payAt+shift : p.payEnd+shift : p.payEnd+shift], Raw: raw}
 		}
+		ec.chunkDone[c].Store(true)
+		ec.feedTree()
 		if ec.finished.Add(1) == chunks {
 			close(ec.allFinished)
 		}

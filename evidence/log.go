@@ -348,6 +348,21 @@ func (l *Log) commit(reqs []*appendReq) {
 	firstIndex := st.size
 	chain := newEntryChain(parts, firstIndex, at, l.hashers, true)
 	l.hashers = chain.hashers
+	// The tree grows as the chain's leaf hashes are made (feedTree).
+	var sums []byte
+	lastHash := int64(-1)
+	emit := func(s storedHash) {
+		sums = append(sums, s.hash[:]...)
+		lastHash = s.index
+	}
+	chain.tree = func(leaves []tlog.Hash) {
+		if sums == nil {
+			sums = make([]byte, 0, len(tlog.Hash{})*(2*n+64))
+		}
+		for _, h := range leaves {
+			st.tree.append(h, emit)
+		}
+	}
 	ops := make([]Op, 0, nops+n/maxRunEntries+len(chain.slab)/maxRunBytes+2+(2*n+64)/maxRunHashes)
 	for _, r := range reqs {
 		for i := range r.ops {
@@ -378,21 +393,12 @@ func (l *Log) commit(reqs []*appendReq) {
 		// by write.
 		l.settle()
 	}
-	ents, leaves := chain.finish()
+	ents, _ := chain.finish() // the leaves went to the tree
 	for _, r := range reqs {
 		r.entries = make([]*Entry, len(r.drafts))
 		for i := range r.entries {
 			r.entries[i], ents = &ents[0], ents[1:]
 		}
-	}
-	sums := make([]byte, 0, len(tlog.Hash{})*(2*n+64))
-	lastHash := int64(-1)
-	emit := func(s storedHash) {
-		sums = append(sums, s.hash[:]...)
-		lastHash = s.index
-	}
-	for _, h := range leaves {
-		st.tree.append(h, emit)
 	}
 	err := l.write(ops, st, firstIndex, chain.slab, chain.ends, sums, lastHash, durable, fw)
 	if err != nil {
