@@ -23,12 +23,13 @@ import (
 // from that state. Whenever the chain catches up, it encodes the next
 // chunk of entries itself and hashes them whole. Either way the digest is
 // SHA-256 of the whole entry (TestChainHashes). What the entry files do
-// not need (leaf hashes, the Entry values) is kept off their path: the
-// second goroutine, once nothing is left to encode, makes them for each
-// chunk the chain has linked, following it, and finish makes the rest
-// while the files are written. (Goroutines of their own for them, started
-// after the chain, waited for a processor: the entry files' write holds
-// one in its system call, and the commit the other.)
+// not need (leaf hashes, the Entry values, the Merkle tree's new hashes)
+// is kept off their path: the second goroutine, once nothing is left to
+// encode, makes them for each chunk the chain has linked, following it,
+// and finish makes the rest while the files are written. (Goroutines of
+// their own for them, started after the chain, waited for a processor:
+// the entry files' write holds one in its system call, and the commit
+// the other.)
 
 // chainChunk is how many entries one goroutine encodes at a time;
 // chainSpins how many times the chain yields, waiting for a chunk, before
