@@ -101,11 +101,15 @@ func newEntryChain(parts []*entryParts, first uint64, at entryTime, hashers []ha
 	}
 	ec.ends, ec.prevAt = make([]int, n), make([]int, n)
 	off := 0
+	nd, next := digitsUntil(first) // the index's digits, counted again at next
 	for j, p := range parts {
 		if j > 0 {
 			off++ // '\n'
 		}
-		ec.prevAt[j] = off + len(p.pre) + digits(first+uint64(j))
+		if i := first + uint64(j); i == next {
+			nd, next = digitsUntil(i)
+		}
+		ec.prevAt[j] = off + len(p.pre) + nd
 		off = ec.prevAt[j] + 2*sha256.Size + len(timeKey) + len(at.text) + len(entryEnd)
 		ec.ends[j] = off
 	}
@@ -152,13 +156,18 @@ func wait(ok func() bool, ch chan struct{}) {
 	}
 }
 
-// digits is how many decimal digits u has.
-func digits(u uint64) int {
-	n := 1
-	for ; u >= 10; u /= 10 {
+// digitsUntil is how many decimal digits u has, and the least number
+// above u with more (a power of ten; 0, where the indexes wrap, above
+// those of 20 digits).
+func digitsUntil(u uint64) (n int, next uint64) {
+	n, next = 1, 10
+	for ; u >= next && next != 1e19; next *= 10 {
 		n++
 	}
-	return n
+	if u >= next {
+		return 20, 0
+	}
+	return n, next
 }
 
 func (ec *entryChain) start(j int) int {
