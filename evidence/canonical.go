@@ -25,10 +25,8 @@ const maxCanonicalDepth = 64
 // v is encoded as encoding/json encodes it, so struct tags apply (common
 // payload shapes take a shorter path to the same bytes: canonfast.go).
 func Canonical(v any) ([]byte, error) {
-	var fast bytes.Buffer
-	fast.Grow(256)
-	if canonicalFast(&fast, v, 0) {
-		return fast.Bytes(), nil
+	if fast, ok := appendCanonicalFast(make([]byte, 0, 256), v, 0); ok {
+		return fast, nil
 	}
 	return canonicalGeneral(v)
 }
@@ -92,7 +90,7 @@ func encodeCanonical(buf *bytes.Buffer, v any, depth int) error {
 			buf.WriteString("false")
 		}
 	case string:
-		writeCanonicalString(buf, x)
+		buf.Write(appendCanonicalString(buf.AvailableBuffer(), x))
 	case json.Number:
 		s, err := canonicalNumber(string(x))
 		if err != nil {
@@ -121,7 +119,7 @@ func encodeCanonical(buf *bytes.Buffer, v any, depth int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeCanonicalString(buf, k)
+			buf.Write(appendCanonicalString(buf.AvailableBuffer(), k))
 			buf.WriteByte(':')
 			if err := encodeCanonical(buf, x[k], depth+1); err != nil {
 				return err
@@ -176,8 +174,10 @@ func compareUTF16(a, b string) int {
 
 const hexDigits = "0123456789abcdef"
 
-func writeCanonicalString(buf *bytes.Buffer, s string) {
-	buf.WriteByte('"')
+// appendCanonicalString appends s, valid UTF-8, as a canonical JSON
+// string.
+func appendCanonicalString(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) && plain8(s[i:i+8]) {
@@ -189,29 +189,27 @@ func writeCanonicalString(buf *bytes.Buffer, s string) {
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
-		buf.WriteString(s[start : i-1])
+		b = append(b, s[start:i-1]...)
 		switch c {
 		case '"':
-			buf.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\\':
-			buf.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '\b':
-			buf.WriteString(`\b`)
+			b = append(b, `\b`...)
 		case '\f':
-			buf.WriteString(`\f`)
+			b = append(b, `\f`...)
 		case '\n':
-			buf.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\r':
-			buf.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case '\t':
-			buf.WriteString(`\t`)
+			b = append(b, `\t`...)
 		default:
-			buf.WriteString(`\u00`)
-			buf.WriteByte(hexDigits[c>>4])
-			buf.WriteByte(hexDigits[c&0xf])
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		start = i
 	}
-	buf.WriteString(s[start:])
-	buf.WriteByte('"')
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -24,24 +25,20 @@ const (
 // runChain encodes parts as a commit does, the first at index first after
 // the entry whose hash is prev, with the hash states of the chain before
 // (as a log reuses them), and returns the chain, the last hash, the
-// entries and their leaf hashes.
-func runChain(parts []*entryParts, first uint64, at entryTime, prev [32]byte, way chainWay, hashers []hash.Hash) (*entryChain, [32]byte, []Entry, []tlog.Hash) {
-	ec := newEntryChain(parts, first, at, hashers)
-	chunks := int64((len(parts) + chainChunk - 1) / chainChunk)
-	switch {
-	case way == chainAhead && chunks > 1:
-		for c := range ec.ready {
-			ec.encode(c, true)
-			ec.ready[c].Store(true)
-			close(ec.done[c])
+// entries and their leaf hashes, and the leaf hashes its tree was given,
+// in the order given.
+func runChain(parts []*entryParts, first uint64, at entryTime, prev [32]byte, way chainWay, hashers []hash.Hash) (*entryChain, [32]byte, []Entry, []tlog.Hash, []tlog.Hash) {
+	ec := newEntryChain(parts, first, at, hashers, way != chainItself)
+	if way == chainAhead {
+		for c := range ec.done {
+			<-ec.done[c] // every chunk encoded by the other goroutine
 		}
-		ec.next.Store(chunks)
-	case way == chainItself:
-		ec.ready = nil // no other goroutine
 	}
+	var fed []tlog.Hash
+	ec.tree = func(l []tlog.Hash) { fed = append(fed, l...) }
 	last := ec.run(prev)
 	ents, leaves := ec.finish()
-	return ec, last, ents, leaves
+	return ec, last, ents, leaves, fed
 }
 
 // checkChain compares a chain's output with the plain join of each entry
@@ -49,7 +46,10 @@ func runChain(parts []*entryParts, first uint64, at entryTime, prev [32]byte, wa
 // It returns the chain's hash states for the next.
 func checkChain(t *testing.T, parts []*entryParts, first uint64, at entryTime, prev [32]byte, way chainWay, hashers []hash.Hash) []hash.Hash {
 	t.Helper()
-	ec, last, ents, leaves := runChain(parts, first, at, prev, way, hashers)
+	ec, last, ents, leaves, fed := runChain(parts, first, at, prev, way, hashers)
+	if !slices.Equal(fed, leaves) {
+		t.Fatalf("way %d: the tree was not given the leaf hashes in order", way)
+	}
 	var want []byte
 	for j, p := range parts {
 		if j > 0 {
@@ -85,7 +85,8 @@ func checkChain(t *testing.T, parts []*entryParts, first uint64, at entryTime, p
 // TestChainHashes: a commit's entries, whichever goroutine encodes and
 // hashes them, are byte for byte the plain join of their parts, each
 // entry's prev is sha256.Sum256 of the one before, and the leaf hashes
-// and Entry values are those of the bytes.
+// and Entry values are those of the bytes; the tree is given the leaf
+// hashes in order.
 func TestChainHashes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	actors := []string{"Ann Analyst <ann@example.org>", "", "Jos\u00e9 \"J\" \\ <j@example.org>\n", "日本 😀"}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -89,7 +90,7 @@ const maxEntryTail = 20 + 64 + len(`","time":"`) + len(TimeFormat) + 8 + len(`"}
 // and the checks of kind and actor per entry were a third of preparing it.
 type partsEncoder struct {
 	limit       int
-	buf         bytes.Buffer
+	buf         []byte
 	expect      int // drafts still to come, to size buf after the first
 	kind, actor string
 	known       bool   // kind and actor checked, head and mid theirs
@@ -115,14 +116,14 @@ func getPartsEncoder(n, limit int) *partsEncoder {
 		pe = new(partsEncoder)
 	}
 	pe.limit, pe.expect = limit, n
-	pe.buf.Reset()
+	pe.buf = pe.buf[:0]
 	return pe
 }
 
 // putPartsEncoder gives pe back for reuse; the parts it made must no
 // longer be used.
 func putPartsEncoder(pe *partsEncoder) {
-	if pe.buf.Cap() <= maxKeptParts {
+	if cap(pe.buf) <= maxKeptParts {
 		partsEncoders.Put(pe)
 	}
 }
@@ -146,15 +147,13 @@ func (pe *partsEncoder) setKindActor(kind, actor string) error {
 		return fmt.Errorf("the name of who acts, %q, is not UTF-8 text (from a terminal or environment in another encoding, such as Latin-1?): give it in UTF-8", actor)
 	}
 	// Keys in canonical (sorted) order: actor, index, kind, payload, prev, time.
-	var b bytes.Buffer
-	b.WriteString(`{"actor":`)
-	writeCanonicalString(&b, actor)
-	b.WriteString(`,"index":`)
-	head := b.Len()
-	b.WriteString(`,"kind":`)
-	writeCanonicalString(&b, kind)
-	b.WriteString(`,"payload":`)
-	pe.head, pe.mid = b.Bytes()[:head:head], b.Bytes()[head:]
+	b := appendCanonicalString([]byte(`{"actor":`), actor)
+	b = append(b, `,"index":`...)
+	head := len(b)
+	b = append(b, `,"kind":`...)
+	b = appendCanonicalString(b, kind)
+	b = append(b, `,"payload":`...)
+	pe.head, pe.mid = b[:head:head], b[head:]
 	pe.kind, pe.actor, pe.known = kind, actor, true
 	return nil
 }
@@ -170,53 +169,55 @@ func (pe *partsEncoder) prepare(kind, actor string, payload any) (entryParts, er
 			return entryParts{}, err
 		}
 	}
-	b := &pe.buf
-	start := b.Len()
+	start := len(pe.buf)
 	ep, err := pe.encode(kind, payload)
 	if err != nil {
-		b.Truncate(start)
+		pe.buf = pe.buf[:start]
 		return entryParts{}, err
 	}
 	if pe.expect--; start == 0 && pe.expect > 0 {
 		// Room for the others if they are like the first, within reason
 		// (a large first entry says little of the rest). A new buffer
 		// leaves the first entry's parts in the old one.
-		b.Grow(min(pe.expect*(b.Len()+b.Len()/8), maxCommitBytes))
+		pe.buf = slices.Grow(pe.buf, min(pe.expect*(len(pe.buf)+len(pe.buf)/8), maxCommitBytes))
 	}
 	return ep, nil
 }
 
+// encode appends the parts to pe.buf; on an error the caller cuts it
+// back.
 func (pe *partsEncoder) encode(kind string, payload any) (entryParts, error) {
-	b := &pe.buf
-	start := b.Len()
-	b.Write(pe.head)
-	split := b.Len()
-	b.Write(pe.mid)
-	at := b.Len()
-	switch {
-	case payload == nil:
-		b.WriteString("{}")
-	case !canonicalFast(b, payload, 0):
-		b.Truncate(at)
+	start := len(pe.buf)
+	b := append(pe.buf, pe.head...)
+	split := len(b)
+	b = append(b, pe.mid...)
+	at := len(b)
+	ok := payload == nil
+	if ok {
+		b = append(b, "{}"...)
+	} else if b, ok = appendCanonicalFast(b, payload, 0); !ok {
 		p, err := canonicalGeneral(payload)
 		if err != nil {
+			pe.buf = b
 			return entryParts{}, err
 		}
-		b.Write(p)
+		b = append(b[:at], p...)
 	}
-	end := b.Len()
-	if b.Bytes()[at] != '{' {
+	pe.buf = b
+	end := len(b)
+	if b[at] != '{' {
 		return entryParts{}, errors.New("entry payload must be a JSON object")
 	}
-	b.WriteString(`,"prev":"`)
-	n := b.Len() - start + maxEntryTail
+	b = append(b, `,"prev":"`...)
+	pe.buf = b
+	n := len(b) - start + maxEntryTail
 	if pe.limit > 0 && n > pe.limit {
 		return entryParts{}, fmt.Errorf("entry of kind %s would be up to %d bytes, more than the %d an entry of a case kept in object storage may have (its log is published as C2SP tlog-tiles, whose entries are at most %d bytes)", kind, n, pe.limit, MaxTileEntry)
 	}
 	if n > MaxEntrySize {
 		return entryParts{}, fmt.Errorf("entry of kind %s would be %d bytes, more than %d", kind, n, MaxEntrySize)
 	}
-	pre := b.Bytes()[start:b.Len():b.Len()]
+	pre := b[start:len(b):len(b)]
 	return entryParts{kind: pe.kind, actor: pe.actor, pre: pre, split: split - start, payAt: at - start, payEnd: end - start}, nil
 }
 
