@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casefile/casefile/evidence/parse"
@@ -449,15 +451,40 @@ func (r *Run) FinishEach(fn func(d *Detection, key string) error) error {
 	return r.finish(func(d Detection, _ group, key string) error { return fn(&d, key) })
 }
 
-// finish evaluates the groups one by one and gives fn each detection.
+// finish evaluates the groups and gives fn each detection, one call at a
+// time. The groups of each part (partOf) are evaluated on a goroutine of
+// their own: at 10^8 events Finish was a minute and a half of one
+// processor while the other waited.
 func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 	defer r.Close()
 	if r.err != nil {
 		return r.err
 	}
 	sortRecs(r.recs, len(r.groups))
-	hi := r.cursor()
-	ev := groupEval{lo: r.cursor()}
+	var mu sync.Mutex
+	var stop atomic.Bool
+	errs := make([]error, finishParts)
+	var wg sync.WaitGroup
+	for part := range finishParts {
+		wg.Go(func() {
+			errs[part] = r.finishPart(part, &stop, func(d Detection, g group, key string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				return fn(d, g, key)
+			})
+			if errs[part] != nil {
+				stop.Store(true)
+			}
+		})
+	}
+	wg.Wait()
+	return cmp.Or(cmp.Or(errs...), r.Close())
+}
+
+// finishPart evaluates the groups of one part, until stop.
+func (r *Run) finishPart(part int, stop *atomic.Bool, fn func(d Detection, g group, key string) error) error {
+	hi := r.cursor(part)
+	ev := groupEval{newLo: func() *cursor { return r.cursor(part) }}
 	var g *group
 	var gid uint32
 	var err error
@@ -468,7 +495,7 @@ func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 			}
 		}
 	}
-	for x := hi.next(); x != nil && err == nil; x = hi.next() {
+	for x := hi.next(); x != nil && err == nil && !stop.Load(); x = hi.next() {
 		if g == nil || x.gid != gid {
 			done()
 			g, gid = &r.groups[x.gid], x.gid
@@ -476,11 +503,15 @@ func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 		}
 		ev.add(x)
 	}
-	if err := cmp.Or(hi.err, ev.lo.err); err != nil {
-		return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", err)
+	readErr := hi.err
+	if ev.lo != nil {
+		readErr = cmp.Or(readErr, ev.lo.err)
+	}
+	if readErr != nil {
+		return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", readErr)
 	}
 	done()
-	return cmp.Or(err, r.Close())
+	return err
 }
 
 // firedGroup is a detection and its group, with the group's key (the by

@@ -90,12 +90,20 @@ type spill struct {
 	name string  // to remove at close; "" when already unlinked
 	ends []int64 // end offset of each run written
 	lens []int64 // and its number of records
+	part []int   // and the part of the groups it holds (partOf)
 	off  int64
 	w    *bufio.Writer
 	b    []byte
 }
 
-// write sorts recs and appends them to the file as one run.
+// finishParts is the number of parts Finish evaluates the groups in, each
+// on a goroutine of its own: group g is in part partOf(g). Each write
+// spills one run per part, so that a part's merge reads its own runs.
+const finishParts = 2
+
+func partOf(gid uint32) int { return int(gid % finishParts) }
+
+// write sorts recs and appends them to the file as one run per part.
 func (s *spill) write(dir string, recs []rec, groups int) error {
 	if s.f == nil {
 		f, err := os.CreateTemp(dir, "casefile-sigma-*.spill")
@@ -109,21 +117,29 @@ func (s *spill) write(dir string, recs []rec, groups int) error {
 		s.w = bufio.NewWriterSize(f, 1<<20)
 	}
 	sortRecs(recs, groups)
-	var prev rec
-	for i := range recs {
-		s.b = appendRec(s.b[:0], &recs[i], &prev)
-		prev = recs[i]
-		n, err := s.w.Write(s.b)
-		s.off += int64(n)
-		if err != nil {
+	for part := range finishParts {
+		var prev rec
+		written := int64(0)
+		for i := range recs {
+			if partOf(recs[i].gid) != part {
+				continue
+			}
+			s.b = appendRec(s.b[:0], &recs[i], &prev)
+			prev = recs[i]
+			n, err := s.w.Write(s.b)
+			s.off += int64(n)
+			written++
+			if err != nil {
+				return err
+			}
+		}
+		if err := s.w.Flush(); err != nil {
 			return err
 		}
+		s.ends = append(s.ends, s.off)
+		s.lens = append(s.lens, written)
+		s.part = append(s.part, part)
 	}
-	if err := s.w.Flush(); err != nil {
-		return err
-	}
-	s.ends = append(s.ends, s.off)
-	s.lens = append(s.lens, int64(len(recs)))
 	return nil
 }
 
@@ -164,7 +180,8 @@ var errCorrupt = errors.New("the file is shorter than what was written to it")
 // records still in memory.
 type source struct {
 	cur  rec
-	mem  []rec
+	mem  []rec // the records in memory, of every part
+	part int   // of which those of this part are read
 	br   *bufio.Reader
 	left int64 // records of the run not read yet
 }
@@ -172,6 +189,9 @@ type source struct {
 // next moves to the following record; false at the end of the run.
 func (s *source) next() (bool, error) {
 	if s.br == nil {
+		for len(s.mem) > 0 && partOf(s.mem[0].gid) != s.part {
+			s.mem = s.mem[1:]
+		}
 		if len(s.mem) == 0 {
 			return false, nil
 		}
@@ -226,31 +246,35 @@ func (s *source) next() (bool, error) {
 // maxRecBytes is the longest a record appendRec writes can be.
 const maxRecBytes = 7 * binary.MaxVarintLen64
 
-// cursor reads every record in cmpRec order: the runs in the file and
-// the records in memory, merged. Finish uses two, one at the end of the
-// window and one at its start, so no window is held in memory.
+// cursor reads every record of one part in cmpRec order: the runs in the
+// file and the records in memory, merged. Finish uses two per part, one
+// at the end of the window and one at its start, so no window is held in
+// memory.
 type cursor struct {
-	mem  []rec     // nothing spilled: the records, sorted
+	mem  *source   // nothing spilled: the records, sorted
 	heap bool      // something spilled:
 	h    []*source // a binary heap of the runs by their current record
 	n    int64     // records read
 	err  error
 }
 
-// cursor starts a cursor; Finish sorted the records in memory. The
-// runs' readers share a quarter of the budget, at most 64 KiB each.
-func (r *Run) cursor() *cursor {
+// cursor starts a cursor over part's records; Finish sorted the records
+// in memory. The runs' readers share a quarter of the budget, at most
+// 64 KiB each.
+func (r *Run) cursor(part int) *cursor {
 	c := &cursor{heap: r.sp.f != nil}
 	if !c.heap {
-		c.mem = r.recs
+		c.mem = &source{mem: r.recs, part: part}
 		return c
 	}
 	size := min(max(r.budget()/4/int64(len(r.sp.ends)), 4<<10), 64<<10)
-	srcs := []*source{{mem: r.recs}}
+	srcs := []*source{{mem: r.recs, part: part}}
 	start := int64(0)
 	for i, end := range r.sp.ends {
-		sr := io.NewSectionReader(r.sp.f, start, end-start)
-		srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 2*maxRecBytes)))), left: r.sp.lens[i]})
+		if r.sp.part[i] == part {
+			sr := io.NewSectionReader(r.sp.f, start, end-start)
+			srcs = append(srcs, &source{br: bufio.NewReaderSize(sr, int(min(size, max(end-start, 2*maxRecBytes)))), left: r.sp.lens[i]})
+		}
 		start = end
 	}
 	for _, s := range srcs {
@@ -292,11 +316,11 @@ func (c *cursor) down(i int) {
 // the end or after an error (c.err).
 func (c *cursor) next() *rec {
 	if !c.heap {
-		if c.n >= int64(len(c.mem)) {
+		if ok, _ := c.mem.next(); !ok {
 			return nil
 		}
 		c.n++
-		return &c.mem[c.n-1]
+		return &c.mem.cur
 	}
 	if c.n > 0 && len(c.h) > 0 { // move past the record returned last
 		ok, err := c.h[0].next()

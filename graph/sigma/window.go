@@ -27,6 +27,7 @@ type groupEval struct {
 	n        int64 // records fed
 	pos      int64 // the position of the record fed last among all records
 	lo       *cursor
+	newLo    func() *cursor // starts lo, when a group first needs it
 	win      []rec // the window's first records, read from lo
 	counts   map[uint32]int
 	best     int64 // the largest figure of any window, and that window's
@@ -53,13 +54,16 @@ var maxBuffered int64 = 1 << 12
 // reset starts the group whose first record is at position pos.
 func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 	a := rule.agg
-	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1,
+	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, newLo: e.newLo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1,
 		buf: e.buf[:0], start: pos, buffered: g.n <= maxBuffered}
 	clear(e.counts)
 	if e.counts == nil && a.distinct != "" {
 		e.counts = map[uint32]int{}
 	}
 	if !e.buffered {
+		if e.lo == nil {
+			e.lo = e.newLo()
+		}
 		for e.lo.n < pos && e.lo.next() != nil { // past the records of earlier groups
 		}
 	}
