@@ -2,7 +2,6 @@ package attrib
 
 import (
 	"encoding/binary"
-	"errors"
 	"time"
 
 	"github.com/casefile/casefile/evidence/parse"
@@ -40,10 +39,6 @@ const (
 	maxTable  = 1024
 	maxTabled = 128
 )
-
-// errEventCodec says a temporary file of events did not hold what was
-// written to it.
-var errEventCodec = errors.New("attrib: events read back from the assessment's temporary file are damaged")
 
 // eventEnc writes the records of one file. A record is its sources (each
 // number shifted left, the low bit set when the source is the event's
@@ -213,8 +208,7 @@ func (e *eventEnc) str(s string, repeats int, key string) (uint32, bool) {
 // what a record gives is valid until the next is read, but its strings
 // are the caller's to keep.
 type eventDec struct {
-	b                    []byte
-	err                  error
+	binReader
 	tab                  []string
 	t                    int64
 	off, line, recNumber int64
@@ -247,7 +241,7 @@ func (d *eventDec) record(b []byte) error {
 	ev := &d.ev
 	ev.Time = time.Time{}
 	if d.byte() == 1 {
-		d.t += d.varint()
+		d.t += d.i64()
 		ns := d.uvarint()
 		if ns >= 1e9 {
 			d.fail()
@@ -259,10 +253,10 @@ func (d *eventDec) record(b []byte) error {
 	ev.Action = d.str(key)
 	ev.Outcome = d.str(key)
 	ev.Src = d.str(key)
-	ev.SrcPort = int(d.varint())
+	ev.SrcPort = int(d.i64())
 	ev.SrcService = d.str(key)
 	ev.Dst = d.str(key)
-	ev.DstPort = int(d.varint())
+	ev.DstPort = int(d.i64())
 	ev.User = d.str(key)
 	n = d.count()
 	ev.Fields = nil
@@ -275,9 +269,9 @@ func (d *eventDec) record(b []byte) error {
 	}
 	c := &ev.Citation
 	c.Artefact = d.str(key)
-	d.off += d.varint()
-	d.line += d.varint()
-	d.recNumber += d.varint()
+	d.off += d.i64()
+	d.line += d.i64()
+	d.recNumber += d.i64()
 	c.Offset, c.Line, c.Record = d.off, d.line, d.recNumber
 	c.Member = d.str(key)
 	c.Parser = d.str(key)
@@ -287,8 +281,6 @@ func (d *eventDec) record(b []byte) error {
 	return d.err
 }
 
-func (d *eventDec) fail() { d.err, d.b = errEventCodec, nil }
-
 func (d *eventDec) byte() byte {
 	if len(d.b) == 0 {
 		d.fail()
@@ -296,26 +288,6 @@ func (d *eventDec) byte() byte {
 	}
 	v := d.b[0]
 	d.b = d.b[1:]
-	return v
-}
-
-func (d *eventDec) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *eventDec) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
 	return v
 }
 

@@ -107,15 +107,15 @@ func TestEventRecordDamaged(t *testing.T) {
 	rec := enc.b
 	for n := range len(rec) {
 		d := eventDec{keys: []string{"a", "b"}}
-		if err := d.record(rec[:n]); !errors.Is(err, errEventCodec) {
-			t.Fatalf("cut at %d of %d: %v, want errEventCodec", n, len(rec), err)
+		if err := d.record(rec[:n]); !errors.Is(err, errDamaged) {
+			t.Fatalf("cut at %d of %d: %v, want errDamaged", n, len(rec), err)
 		}
 	}
 	for i := range rec {
 		b := append([]byte(nil), rec...)
 		b[i] ^= 0x5a
 		d := eventDec{keys: []string{"a", "b"}}
-		if err := d.record(b); err != nil && !errors.Is(err, errEventCodec) {
+		if err := d.record(b); err != nil && !errors.Is(err, errDamaged) {
 			t.Fatalf("flip at %d: %v", i, err)
 		}
 	}
@@ -131,11 +131,11 @@ func FuzzEventRecord(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := eventDec{keys: []string{"a", "b"}}
-		if err := d.record(b); err != nil && !errors.Is(err, errEventCodec) {
-			t.Fatalf("%v, want errEventCodec", err)
+		if err := d.record(b); err != nil && !errors.Is(err, errDamaged) {
+			t.Fatalf("%v, want errDamaged", err)
 		}
-		if err := d.record(b); err != nil && !errors.Is(err, errEventCodec) { // with what the first read tabled
-			t.Fatalf("%v, want errEventCodec", err)
+		if err := d.record(b); err != nil && !errors.Is(err, errDamaged) { // with what the first read tabled
+			t.Fatalf("%v, want errDamaged", err)
 		}
 	})
 }

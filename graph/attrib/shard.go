@@ -350,7 +350,7 @@ func mergeShards(files []*os.File, fn func(s *Source) error) error {
 			return nil
 		}
 		if err == nil && n > 1<<30 {
-			err = errSourceCodec
+			err = errDamaged
 		}
 		if err == nil {
 			rec = slices.Grow(rec[:0], int(n))[:n]

@@ -150,19 +150,46 @@ func (e *srcEnc) timePtr(t *time.Time) {
 	}
 }
 
-// errSourceCodec says a temporary file did not hold what was written to it.
-var errSourceCodec = errors.New("attrib: an assessment read back from its temporary file is damaged")
+// errDamaged says a temporary file of the assessment (judged sources,
+// events for the shards) did not hold what was written to it.
+var errDamaged = errors.New("attrib: a temporary file of the assessment does not read back as written (damaged)")
 
-// srcDec reads what AppendSource wrote; a short or malformed input sets
-// err and reads as zeros from then on.
-type srcDec struct {
+// binReader reads the varints of the process-local forms (AppendSource's,
+// eventcodec.go's); a short or malformed input sets err and reads as
+// zeros from then on.
+type binReader struct {
 	b   []byte
 	err error
 }
 
+func (d *binReader) fail() { d.err, d.b = errDamaged, nil }
+
+func (d *binReader) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *binReader) i64() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// srcDec reads what AppendSource wrote.
+type srcDec struct{ binReader }
+
 // ReadSource reads one source AppendSource wrote.
 func ReadSource(b []byte) (Source, error) {
-	d := srcDec{b: b}
+	d := srcDec{binReader{b: b}}
 	var s Source
 	s.Indicator = d.str()
 	s.Type = d.str()
@@ -203,7 +230,7 @@ func ReadSource(b []byte) (Source, error) {
 		s.Examiner = &Examiner{Role: d.str(), Rationale: d.str(), Cites: d.strs(), Actor: d.str(), Time: d.time(), Entry: d.i64(), ModelRole: d.str()}
 	}
 	if d.err == nil && len(d.b) != 0 {
-		d.err = errSourceCodec
+		d.fail()
 	}
 	return s, d.err
 }
@@ -231,18 +258,6 @@ func (d *srcDec) factor(f *Factor) {
 	}
 }
 
-func (d *srcDec) fail() { d.err, d.b = errSourceCodec, nil }
-
-func (d *srcDec) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
 func (d *srcDec) str() string {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
@@ -252,16 +267,6 @@ func (d *srcDec) str() string {
 	s := string(d.b[:n])
 	d.b = d.b[n:]
 	return s
-}
-
-func (d *srcDec) i64() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
 }
 
 func (d *srcDec) f64() float64 {

@@ -139,11 +139,11 @@ func (d *eventDec) detectedRecord(b []byte) (detected, error) {
 	d.b = b[1:]
 	x := detected{src: int32(d.uvarint()), rule: int(d.uvarint())}
 	x.key = d.str("")
-	x.events = d.varint()
+	x.events = d.i64()
 	x.detail = d.str("")
 	for n := d.count(); n > 0; n-- {
 		art := d.str("")
-		x.cites = append(x.cites, cite{unique.Make(art), d.varint(), d.varint()})
+		x.cites = append(x.cites, cite{unique.Make(art), d.i64(), d.i64()})
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail()

@@ -101,7 +101,7 @@ func (rr *recordReader) next() ([]byte, error) {
 	for {
 		n, k := binary.Uvarint(rr.buf[rr.pos:])
 		if k > 0 && n > 1<<26 || k < 0 {
-			return nil, errEventCodec
+			return nil, errDamaged
 		}
 		if k > 0 && uint64(len(rr.buf)-rr.pos-k) >= n {
 			rec := rr.buf[rr.pos+k : rr.pos+k+int(n)]
@@ -231,12 +231,12 @@ func (p *shardPass) read(a *aggregator, f *eventFile, bp **replayed, send func()
 		}
 		b := *bp
 		if len(rec) == 0 {
-			return errEventCodec
+			return errDamaged
 		}
 		if rec[0] == 0 { // a detection
 			x, err := d.detectedRecord(rec)
 			if err == nil && (x.src < 0 || int(x.src) >= len(p.c.keys) || !p.folds(x.src) || x.rule >= len(a.rules)) {
-				err = errEventCodec
+				err = errDamaged
 			}
 			if err != nil {
 				return err
@@ -249,12 +249,12 @@ func (p *shardPass) read(a *aggregator, f *eventFile, bp **replayed, send func()
 		}
 		for _, n := range d.srcs {
 			if i := n >> 1; i >= uint64(len(p.c.keys)) || !p.folds(int32(i)) {
-				return errEventCodec
+				return errDamaged
 			}
 		}
 		for _, h := range d.hits {
 			if h >= len(a.rules) {
-				return errEventCodec
+				return errDamaged
 			}
 			b.hits = append(b.hits, a.rules[h])
 		}
