@@ -28,7 +28,7 @@ type groupEval struct {
 	pos      int64 // the position of the record fed last among all records
 	lo       *cursor
 	newLo    func() *cursor // starts lo, when a group first needs it
-	win      []rec // the window's first records, read from lo
+	win      []rec          // the window's first records, read from lo
 	counts   map[uint32]int
 	best     int64 // the largest figure of any window, and that window's
 	bestLo   int64 // first record (a position),
