@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -85,16 +84,11 @@ type shardPass struct {
 	census bool
 	c      *census
 	sh     *sharded
-	k      int
 	aggs   []*agg // shard pass: the shard's sources folded so far, by source number
 	folded []bool // shard pass: by source number, whether it folds the source
 	err    error
 	pend   []uint64 // census: the sources of the current event to write, as eventEnc numbers them
 }
-
-// errCaseChanged says that the events read again were not those the
-// census read.
-var errCaseChanged = errors.New("attrib: the case's events changed while it was assessed; assess it again")
 
 func (s *sharded) bucketOf(key string) int {
 	return int(maphash.String(s.seed, key) % shardBuckets)
@@ -268,7 +262,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 	sh, c := p.sh, p.sh.c
 	a := newAggregator(p.r, p.in, sh.rules)
 	defer a.run.Close()
-	pass := &shardPass{c: c, sh: sh, k: k, aggs: make([]*agg, len(c.keys))}
+	pass := &shardPass{c: c, sh: sh, aggs: make([]*agg, len(c.keys))}
 	a.pass = pass
 	var mine []int32 // the sources judged in this pass
 	pass.folded = make([]bool, len(c.keys))
@@ -311,7 +305,7 @@ func (p *Pending) judgeShard(k int, f *os.File) error {
 				g = &agg{key: c.keys[i], typ: c.typs[i]} // no event of it in this pass
 			}
 			if g.events != c.events[i] {
-				return Source{}, errCaseChanged
+				return Source{}, errDamaged // the files do not hold the events the census counted
 			}
 		}
 		return p.judge(i, g)
