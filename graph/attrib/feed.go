@@ -26,29 +26,12 @@ type matched struct {
 // are folded in the order they come, each with its own hits, so the
 // result is the one a single goroutine gives.
 func (a *aggregator) feed(in *Input, limit int) bool {
-	batches := make(chan *matched, 4)
-	free := make(chan *matched, 6)
-	stop := make(chan struct{})
-	go func() {
-		defer close(batches)
-		b := &matched{}
-		collect := func(r *sigma.Rule) { b.hits = append(b.hits, r) }
-		send := func() bool {
-			select {
-			case batches <- b:
-			case <-stop:
-				return false
-			}
-			select {
-			case b = <-free:
-				b.evs, b.hits, b.ends = b.evs[:0], b.hits[:0], b.ends[:0]
-			default:
-				b = &matched{}
-			}
-			return true
-		}
+	reset := func(b *matched) { b.evs, b.hits, b.ends = b.evs[:0], b.hits[:0], b.ends[:0] }
+	produce := func(bp **matched, send func() bool) {
+		collect := func(r *sigma.Rule) { (*bp).hits = append((*bp).hits, r) }
 		each := func(e *parse.Event) bool {
 			a.run.Match(e, collect)
+			b := *bp
 			b.evs = append(b.evs, *e)
 			b.ends = append(b.ends, len(b.hits))
 			return len(b.evs) < feedBatch || send()
@@ -65,16 +48,11 @@ func (a *aggregator) feed(in *Input, limit int) bool {
 				}
 			}
 		}
-		if len(b.evs) > 0 {
+		if len((*bp).evs) > 0 {
 			send()
 		}
-	}()
-	defer func() {
-		close(stop)
-		for range batches { // let the rules' goroutine see stop and go
-		}
-	}()
-	for b := range batches {
+	}
+	return ahead(func() *matched { return &matched{} }, reset, produce, func(b *matched) bool {
 		start := 0
 		for k := range b.evs {
 			a.hits = b.hits[start:b.ends[k]:b.ends[k]]
@@ -85,6 +63,47 @@ func (a *aggregator) feed(in *Input, limit int) bool {
 			}
 		}
 		clear(b.evs) // let the events' strings go while the batch waits
+		return true
+	})
+}
+
+// ahead runs produce on a goroutine of its own, a few batches ahead of
+// consume, which is given them in order. produce fills *b and calls send
+// to hand it over and get a fresh one (false: consume has stopped, and
+// produce should return); the batches consume is done with come back to
+// produce, reset, rather than new ones. ahead returns false when consume
+// did (it stopped early).
+func ahead[B any](fresh func() *B, reset func(*B), produce func(b **B, send func() bool), consume func(*B) bool) bool {
+	batches := make(chan *B, 4)
+	free := make(chan *B, 6)
+	stop := make(chan struct{})
+	go func() {
+		defer close(batches)
+		b := fresh()
+		produce(&b, func() bool {
+			select {
+			case batches <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case b = <-free:
+				reset(b)
+			default:
+				b = fresh()
+			}
+			return true
+		})
+	}()
+	defer func() {
+		close(stop)
+		for range batches { // let produce see stop and go
+		}
+	}()
+	for b := range batches {
+		if !consume(b) {
+			return false
+		}
 		select {
 		case free <- b:
 		default:

@@ -150,44 +150,24 @@ type replayed struct {
 // files' detections. The files are read and decoded on a goroutine of
 // their own, a few batches ahead of the folding.
 func (p *shardPass) replay(a *aggregator, files []*eventFile) ([]detected, error) {
-	batches := make(chan *replayed, 4)
-	free := make(chan *replayed, 6)
-	stop := make(chan struct{})
-	go func() {
-		defer close(batches)
-		b := newReplayed()
-		send := func() bool {
-			select {
-			case batches <- b:
-			case <-stop:
-				return false
-			}
-			select {
-			case b = <-free:
-				b.evs, b.srcs, b.srcEnd, b.hits, b.hitEnd, b.dets = b.evs[:0], b.srcs[:0], b.srcEnd[:0], b.hits[:0], b.hitEnd[:0], b.dets[:0]
-			default:
-				b = newReplayed()
-			}
-			return true
-		}
+	reset := func(b *replayed) {
+		b.evs, b.srcs, b.srcEnd, b.hits, b.hitEnd, b.dets = b.evs[:0], b.srcs[:0], b.srcEnd[:0], b.hits[:0], b.hitEnd[:0], b.dets[:0]
+	}
+	produce := func(bp **replayed, send func() bool) {
 		for _, f := range files {
-			if err := p.read(a, f, &b, send); err != nil {
-				b.err = fmt.Errorf("attrib: reading events back from the assessment's temporary file: %w", err)
+			if err := p.read(a, f, bp, send); err != nil {
+				(*bp).err = fmt.Errorf("attrib: reading events back from the assessment's temporary file: %w", err)
 				send()
 				return
 			}
 		}
 		send()
-	}()
-	defer func() {
-		close(stop)
-		for range batches { // let the reader see stop and go
-		}
-	}()
+	}
 	var dets []detected
-	for b := range batches {
-		if b.err != nil {
-			return nil, b.err
+	var err error
+	ahead(newReplayed, reset, produce, func(b *replayed) bool {
+		if err = b.err; err != nil {
+			return false
 		}
 		dets = append(dets, b.dets...)
 		s, h := 0, 0
@@ -200,10 +180,10 @@ func (p *shardPass) replay(a *aggregator, files []*eventFile) ([]detected, error
 			}
 			s = b.srcEnd[k]
 		}
-		select {
-		case free <- b:
-		default:
-		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return dets, nil
 }
