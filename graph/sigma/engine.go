@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -32,19 +33,67 @@ type Engine struct {
 	acc    []accessor
 	digest string
 	name   string
-	// Aggregate rules with the same "by" fields share one group lookup per
-	// event: sig[i] numbers rule i's by-list (−1: no aggregation), slot[i]
-	// is its place among the rules of that list, width[s] their number.
+	// Aggregate rules that match the same events into the same groups
+	// (the same logsource, condition, by-list and distinct field: rules
+	// differing only in window or threshold, like the password-guessing
+	// rules) share one stream of records, remembered by the first of them
+	// (the leader): lead[i] is rule i's leader (−1: no aggregation),
+	// members[l] the rules of leader l's stream, in order, and
+	// keepNoTime[l] says whether one of them counts events without a time.
+	lead       []int
+	members    [][]int
+	keepNoTime []bool
+	// Leaders with the same "by" fields share one group lookup per event:
+	// sig[i] numbers rule i's by-list (−1: no aggregation), slot[i] is its
+	// leader's place among the leaders of that list, width[s] their number.
 	sig, slot, width []int
 }
 
-// layout fills sig, slot and width.
+// shareStreams lets rules share records (a variable for the test that
+// compares sharing with none).
+var shareStreams = true
+
+// needsTime says whether an aggregation can only count events with a
+// time: a window places them, beacon() measures their intervals.
+func needsTime(a *aggregation) bool { return a.window > 0 || a.fn == "beacon" }
+
+// sameRecords says whether two aggregate rules remember the same records:
+// they match the same events (the compiled logsource and condition are
+// equal) and group and count them by the same fields.
+func sameRecords(x, y *Rule) bool {
+	return x.agg.distinct == y.agg.distinct && slices.Equal(x.agg.by, y.agg.by) &&
+		reflect.DeepEqual(x.src, y.src) && reflect.DeepEqual(x.cond, y.cond)
+}
+
+// layout fills lead, members, keepNoTime, sig, slot and width.
 func (e *Engine) layout() {
-	idx := map[string]int{}
-	e.sig, e.slot, e.width = make([]int, len(e.rules)), make([]int, len(e.rules)), nil
+	n := len(e.rules)
+	e.lead, e.members, e.keepNoTime = make([]int, n), make([][]int, n), make([]bool, n)
+	var leaders []int
 	for i, r := range e.rules {
-		e.sig[i] = -1
+		e.lead[i] = -1
 		if r.agg == nil {
+			continue
+		}
+		e.lead[i] = i
+		for _, l := range leaders {
+			if shareStreams && sameRecords(e.rules[l], r) {
+				e.lead[i] = l
+				break
+			}
+		}
+		l := e.lead[i]
+		if l == i {
+			leaders = append(leaders, i)
+		}
+		e.members[l] = append(e.members[l], i)
+		e.keepNoTime[l] = e.keepNoTime[l] || !needsTime(r.agg)
+	}
+	idx := map[string]int{}
+	e.sig, e.slot, e.width = make([]int, n), make([]int, n), nil
+	for i, r := range e.rules {
+		e.sig[i], e.slot[i] = -1, -1
+		if r.agg == nil || e.lead[i] != i {
 			continue
 		}
 		k := strings.Join(r.agg.by, "\x00")
@@ -56,6 +105,11 @@ func (e *Engine) layout() {
 		}
 		e.sig[i], e.slot[i] = s, e.width[s]
 		e.width[s]++
+	}
+	for i, l := range e.lead {
+		if l >= 0 {
+			e.sig[i] = e.sig[l]
+		}
 	}
 }
 
@@ -231,7 +285,8 @@ type Detection struct {
 // Run evaluates an engine over a stream of events. It is not safe for
 // concurrent use.
 //
-// Aggregate rules remember, per rule and group, each event they matched:
+// Aggregate rules remember, per stream (rules that match and group the
+// same events share one, Engine.lead) and group, each event they matched:
 // its time, citation and distinct value (a record of 48 bytes). Events
 // arrive in artefact order, not time order, so the windows can only be
 // evaluated at the end. Beyond Budget bytes of records the run sorts them
@@ -294,6 +349,9 @@ func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 	r.seq++
 	parser := parserName(ev)
 	for i, rule := range r.e.rules {
+		if l := r.e.lead[i]; l >= 0 && l != i {
+			continue // its leader remembers the event for it
+		}
 		if !rule.src.ok(ev, parser) || !rule.cond.eval(r.c) {
 			continue
 		}
@@ -306,8 +364,9 @@ func (r *Run) Match(ev *parse.Event, hit func(*Rule)) {
 }
 
 func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
-	if ev.Time.IsZero() && a.window > 0 || ev.Time.IsZero() && a.fn == "beacon" {
-		return // cannot be placed in a window
+	noTime := ev.Time.IsZero()
+	if noTime && !r.e.keepNoTime[i] {
+		return // no rule of the stream can place it
 	}
 	sig := r.e.sig[i]
 	gs := &r.sets[sig]
@@ -322,7 +381,11 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 		h := maphash.Bytes(r.seed, key)
 		if row = gs.find(h, key); row < 0 {
 			if gs.rows() >= r.maxGroups {
-				r.dropped[i]++
+				for _, m := range r.e.members[i] {
+					if !noTime || !needsTime(r.e.rules[m].agg) {
+						r.dropped[m]++
+					}
+				}
 				return
 			}
 			r.vals = r.vals[:0]
@@ -341,7 +404,7 @@ func (r *Run) remember(i int, a *aggregation, ev *parse.Event) {
 	gid := *slot - 1
 	g := &r.groups[gid]
 	if r.cur.seq != r.seq {
-		r.cur = rec{seq: r.seq, art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record}
+		r.cur = rec{seq: r.seq, art: r.intern(ev.Citation.Artefact), line: ev.Citation.Line, rec: ev.Citation.Record, noTime: noTime}
 		if !ev.Time.IsZero() {
 			r.cur.t = ev.Time.UnixNano()
 		}
@@ -424,8 +487,8 @@ func (r *Run) Dropped() []Dropped {
 // the records could not be spilled or read back.
 func (r *Run) Finish() ([]Detection, error) {
 	var fired []firedGroup
-	err := r.finish(func(d Detection, g group, key string) error {
-		fired = append(fired, firedGroup{d: d, g: g, key: key})
+	err := r.finish(func(d Detection, rule int, key string) error {
+		fired = append(fired, firedGroup{d: d, rule: rule, key: key})
 		return nil
 	})
 	if err != nil || len(fired) == 0 {
@@ -433,7 +496,7 @@ func (r *Run) Finish() ([]Detection, error) {
 	}
 	// In rule order, then by the group's key.
 	slices.SortFunc(fired, func(x, y firedGroup) int {
-		return cmp.Or(cmp.Compare(x.g.rule, y.g.rule), strings.Compare(x.key, y.key))
+		return cmp.Or(cmp.Compare(x.rule, y.rule), strings.Compare(x.key, y.key))
 	})
 	out := make([]Detection, len(fired))
 	for k, f := range fired {
@@ -448,14 +511,14 @@ func (r *Run) Finish() ([]Detection, error) {
 // Finish orders a rule's detections by (the group's values, each followed
 // by a NUL byte), and closes the run. An error from fn stops it.
 func (r *Run) FinishEach(fn func(d *Detection, key string) error) error {
-	return r.finish(func(d Detection, _ group, key string) error { return fn(&d, key) })
+	return r.finish(func(d Detection, _ int, key string) error { return fn(&d, key) })
 }
 
 // finish evaluates the groups and gives fn each detection, one call at a
 // time. The groups of each part (partOf) are evaluated on a goroutine of
 // their own: at 10^8 events Finish was a minute and a half of one
 // processor while the other waited.
-func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
+func (r *Run) finish(fn func(d Detection, rule int, key string) error) error {
 	defer r.Close()
 	if r.err != nil {
 		return r.err
@@ -467,10 +530,10 @@ func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 	var wg sync.WaitGroup
 	for part := range finishParts {
 		wg.Go(func() {
-			errs[part] = r.finishPart(part, &stop, func(d Detection, g group, key string) error {
+			errs[part] = r.finishPart(part, &stop, func(d Detection, rule int, key string) error {
 				mu.Lock()
 				defer mu.Unlock()
-				return fn(d, g, key)
+				return fn(d, rule, key)
 			})
 			if errs[part] != nil {
 				stop.Store(true)
@@ -481,17 +544,29 @@ func (r *Run) finish(fn func(d Detection, g group, key string) error) error {
 	return cmp.Or(cmp.Or(errs...), r.Close())
 }
 
-// finishPart evaluates the groups of one part, until stop.
-func (r *Run) finishPart(part int, stop *atomic.Bool, fn func(d Detection, g group, key string) error) error {
+// finishPart evaluates the groups of one part, until stop: each group's
+// records are fed to one groupEval per rule of its stream.
+func (r *Run) finishPart(part int, stop *atomic.Bool, fn func(d Detection, rule int, key string) error) error {
 	hi := r.cursor(part)
-	ev := groupEval{newLo: func() *cursor { return r.cursor(part) }}
+	var evs []groupEval
 	var g *group
+	var members []int
 	var gid uint32
 	var err error
 	done := func() {
-		if g != nil && err == nil {
-			if d, ok := ev.detection(r); ok {
-				err = fn(d, *g, r.sets[r.e.sig[g.rule]].key(g.row))
+		if g == nil {
+			return
+		}
+		key, keyed := "", false
+		for k, m := range members {
+			if err != nil {
+				return
+			}
+			if d, ok := evs[k].detection(r); ok {
+				if !keyed {
+					key, keyed = r.sets[r.e.sig[g.rule]].key(g.row), true
+				}
+				err = fn(d, m, key)
 			}
 		}
 	}
@@ -499,13 +574,23 @@ func (r *Run) finishPart(part int, stop *atomic.Bool, fn func(d Detection, g gro
 		if g == nil || x.gid != gid {
 			done()
 			g, gid = &r.groups[x.gid], x.gid
-			ev.reset(r.e.rules[g.rule], g, hi.n-1)
+			members = r.e.members[g.rule]
+			for len(evs) < len(members) {
+				evs = append(evs, groupEval{newLo: func() *cursor { return r.cursor(part) }})
+			}
+			for k, m := range members {
+				evs[k].reset(r.e.rules[m], g, hi.n-1)
+			}
 		}
-		ev.add(x)
+		for k := range members {
+			evs[k].add(x)
+		}
 	}
 	readErr := hi.err
-	if ev.lo != nil {
-		readErr = cmp.Or(readErr, ev.lo.err)
+	for k := range evs {
+		if evs[k].lo != nil {
+			readErr = cmp.Or(readErr, evs[k].lo.err)
+		}
 	}
 	if readErr != nil {
 		return fmt.Errorf("sigma: reading back the aggregation records spilled to a temporary file: %w", readErr)
@@ -514,12 +599,12 @@ func (r *Run) finishPart(part int, stop *atomic.Bool, fn func(d Detection, g gro
 	return err
 }
 
-// firedGroup is a detection and its group, with the group's key (the by
-// values, each followed by a NUL byte) that orders a rule's detections.
+// firedGroup is a detection with its rule's index and its group's key
+// (the by values, each followed by a NUL byte), which order detections.
 type firedGroup struct {
-	d   Detection
-	g   group
-	key string
+	d    Detection
+	rule int
+	key  string
 }
 
 // Close removes the run's temporary file and lets its records go. Finish

@@ -23,6 +23,7 @@ type rec struct {
 	gid       uint32
 	art       uint32 // interned artefact
 	dv        uint32 // interned distinct value, for count(field)
+	noTime    bool   // the event has no time (t is 0)
 }
 
 const recSize = int64(unsafe.Sizeof(rec{}))
@@ -158,7 +159,8 @@ func (s *spill) close() error {
 }
 
 // appendRec encodes x after prev in its run: sorted runs make the group
-// and, within a group, the time small deltas.
+// and, within a group, the time small deltas. The match order carries
+// noTime in its lowest bit.
 func appendRec(b []byte, x, prev *rec) []byte {
 	b = binary.AppendUvarint(b, uint64(x.gid-prev.gid))
 	base := int64(0)
@@ -166,7 +168,11 @@ func appendRec(b []byte, x, prev *rec) []byte {
 		base = prev.t
 	}
 	b = binary.AppendVarint(b, x.t-base)
-	b = binary.AppendUvarint(b, uint64(x.seq))
+	seq := uint64(x.seq) << 1
+	if x.noTime {
+		seq |= 1
+	}
+	b = binary.AppendUvarint(b, seq)
 	b = binary.AppendUvarint(b, uint64(x.art))
 	b = binary.AppendVarint(b, x.line)
 	b = binary.AppendVarint(b, x.rec)
@@ -232,7 +238,10 @@ func (s *source) next() (bool, error) {
 	}
 	prev := s.cur
 	d := uv()
-	s.cur = rec{gid: prev.gid + uint32(d), t: sv(), seq: int64(uv()), art: uint32(uv()), line: sv(), rec: sv(), dv: uint32(uv())}
+	s.cur = rec{gid: prev.gid + uint32(d), t: sv()}
+	seq := uv()
+	s.cur.seq, s.cur.noTime = int64(seq>>1), seq&1 == 1
+	s.cur.art, s.cur.line, s.cur.rec, s.cur.dv = uint32(uv()), sv(), sv(), uint32(uv())
 	if bad {
 		return false, errCorrupt
 	}

@@ -19,19 +19,25 @@ import (
 // events each) is instead kept whole as it is fed, and the window's
 // start read from there: lo, a second merge of every spilled run, then
 // reads only up to the large groups. One is reused for every group.
+//
+// A stream shared with a rule that counts events without a time holds
+// records without one (rec.noTime); a rule that needs a time skips them,
+// from both cursors, so its records are counted by the positions among
+// those it took (n and taken).
 type groupEval struct {
 	rule     *Rule
 	g        *group
 	skip     bool  // the group is too small to fire
+	needT    bool  // records without a time are not the rule's
 	w        int64 // the window in ns; MaxInt64 without a timeframe
-	n        int64 // records fed
-	pos      int64 // the position of the record fed last among all records
+	n        int64 // records fed (and taken)
+	taken    int64 // of them, how many lo (or the buffer) gave so far
 	lo       *cursor
 	newLo    func() *cursor // starts lo, when a group first needs it
 	win      []rec          // the window's first records, read from lo
 	counts   map[uint32]int
 	best     int64 // the largest figure of any window, and that window's
-	bestLo   int64 // first record (a position),
+	bestLo   int64 // first record (its place among those taken),
 	first    int64 // its time, the time of its last record,
 	last     int64
 	cites    []rec // and its first records
@@ -39,37 +45,35 @@ type groupEval struct {
 	kept     int64 // beacon(): contacts kept, intervals between them
 	iv       []int64
 	lastKept int64
-	// The group's records fed so far when it is kept whole (buffered),
-	// the first at position start; bi of them were read as lo's.
+	// The group's records fed so far when it is kept whole (buffered).
 	buffered bool
 	buf      []rec
-	start    int64
-	bi       int
 }
 
 // maxBuffered is the most records of a group groupEval keeps whole (a
 // variable for tests, which set it to 0 to read every window from lo).
 var maxBuffered int64 = 1 << 12
 
-// reset starts the group whose first record is at position pos.
+// reset starts the group whose first record is at position pos among all
+// the records the cursors read.
 func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 	a := rule.agg
-	*e = groupEval{rule: rule, g: g, pos: pos, lo: e.lo, newLo: e.newLo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1,
-		buf: e.buf[:0], start: pos, buffered: g.n <= maxBuffered}
+	*e = groupEval{rule: rule, g: g, lo: e.lo, newLo: e.newLo, win: e.win[:0], counts: e.counts, cites: e.cites[:0], iv: e.iv[:0], best: -1, bestLo: -1,
+		buf: e.buf[:0], buffered: g.n <= maxBuffered, needT: needsTime(a)}
 	clear(e.counts)
 	if e.counts == nil && a.distinct != "" {
 		e.counts = map[uint32]int{}
 	}
-	if !e.buffered {
+	// No window holds more events (or distinct values, or contacts) than
+	// the group: a group too small for "> N" or ">= N" cannot fire.
+	e.skip = (a.op == ">" || a.op == ">=") && !a.fires(g.n)
+	if !e.buffered && !e.skip {
 		if e.lo == nil {
 			e.lo = e.newLo()
 		}
 		for e.lo.n < pos && e.lo.next() != nil { // past the records of earlier groups
 		}
 	}
-	// No window holds more events (or distinct values, or contacts) than
-	// the group: a group too small for "> N" or ">= N" cannot fire.
-	e.skip = (a.op == ">" || a.op == ">=") && !a.fires(g.n)
 	e.w = int64(a.window)
 	if e.w == 0 {
 		e.w = math.MaxInt64
@@ -78,36 +82,30 @@ func (e *groupEval) reset(rule *Rule, g *group, pos int64) {
 
 // fill reads from lo the window's first records, up to the last fed.
 func (e *groupEval) fill() {
-	for len(e.win) < MaxCites && e.loN() <= e.pos {
+	for len(e.win) < MaxCites && e.taken < e.n {
 		if e.buffered {
-			e.win = append(e.win, e.buf[e.bi])
-			e.bi++
+			e.win = append(e.win, e.buf[e.taken])
+			e.taken++
 			continue
 		}
 		x := e.lo.next()
 		if x == nil {
 			return // lo failed; Finish reports it
 		}
+		if e.needT && x.noTime {
+			continue
+		}
 		e.win = append(e.win, *x)
+		e.taken++
 	}
-}
-
-// loN is the position of the next record lo gives.
-func (e *groupEval) loN() int64 {
-	if e.buffered {
-		return e.start + int64(e.bi)
-	}
-	return e.lo.n
 }
 
 func (e *groupEval) add(x *rec) {
-	if e.skip {
+	if e.skip || e.needT && x.noTime {
 		return
 	}
 	if e.n == 0 {
 		e.firstT = x.t
-	} else {
-		e.pos++
 	}
 	e.n++
 	if e.rule.agg.fn == "beacon" {
@@ -136,8 +134,8 @@ func (e *groupEval) add(x *rec) {
 	if len(e.win) == 0 {
 		return // lo failed; Finish reports it
 	}
-	lo := e.loN() - int64(len(e.win)) // the window's first record
-	n := e.pos - lo + 1
+	lo := e.taken - int64(len(e.win)) // the window's first record
+	n := e.n - lo
 	if distinct {
 		n = int64(len(e.counts))
 	}
