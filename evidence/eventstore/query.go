@@ -275,11 +275,31 @@ func blockLines(v []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event block: %w", err)
 	}
-	raw = bytes.TrimSuffix(raw, []byte("\n"))
-	if len(raw) == 0 {
-		return nil, nil
+	var lines [][]byte
+	eachLine(raw, func(line []byte) error {
+		lines = append(lines, line)
+		return nil
+	})
+	return lines, nil
+}
+
+// eachLine gives fn each line of a decompressed block: the lines between
+// its newlines, the block's last newline ending the last one.
+func eachLine(raw []byte, fn func(line []byte) error) error {
+	body := bytes.TrimSuffix(raw, []byte("\n"))
+	if len(body) == 0 {
+		return nil
 	}
-	return bytes.Split(raw, []byte("\n")), nil
+	for {
+		nl := bytes.IndexByte(body, '\n')
+		if nl < 0 {
+			return fn(body)
+		}
+		if err := fn(body[:nl]); err != nil {
+			return err
+		}
+		body = body[nl+1:]
+	}
 }
 
 // Summary is what the case knows about one indicator, merged over every
