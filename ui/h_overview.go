@@ -15,21 +15,23 @@ type roleCount struct {
 }
 
 type overviewData struct {
-	Info        evidence.CaseInfo
-	Dir         string
-	Examiners   []string
-	Entries     int
-	Artefacts   int
-	Events      int64
-	Malformed   int64
-	Indicators  int
-	Sources     int
-	Risky       int
-	Roles       []roleCount
-	Report      *evidence.Report
-	Checkpoint  *evidence.CheckpointInfo
-	Recent      []entryLine
-	AssessError bool
+	Info       evidence.CaseInfo
+	Dir        string
+	Examiners  []string
+	Entries    int
+	Artefacts  int
+	Events     int64
+	Malformed  int64
+	Indicators int
+	Sources    int
+	Risky      int
+	Roles      []roleCount
+	Report     *evidence.Report
+	Checkpoint *evidence.CheckpointInfo
+	Recent     []entryLine
+	// Assessed is false while no assessment is held: Sources and Risky
+	// count nothing yet (the page's notice says why).
+	Assessed bool
 }
 
 // overview shows the case at a glance: who, how much, whether it verifies.
@@ -64,8 +66,19 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	if inds, err := s.assess.indicators(); err == nil {
 		d.Indicators = len(inds)
 	}
-	if res, done, err := s.assess.result(r.Context()); err == nil {
-		done()
+	// The overview is not replaced by the page saying that the
+	// assessment is being made: it says so above what rests on the log.
+	v := s.assess.view(r.Context())
+	v.done() // the rows are enough
+	if v.note != nil {
+		keepUntil(r, s.now())
+		if err := s.changes(v.note); err != nil {
+			s.fail(w, r, false, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	if res := v.h; res != nil {
+		d.Assessed = true
 		d.Sources = len(res.rows)
 		idx := map[string]int{}
 		for _, role := range attrib.Verdicts() {
@@ -81,9 +94,6 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 				rc.Risky++
 			}
 		}
-	} else {
-		s.log.Error("assessment", "err", err)
-		d.AssessError = true
 	}
 	d.Report, _, _ = s.verify.state()
 	if note := s.c.Log().Checkpoint(); note != nil {
@@ -91,5 +101,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 			d.Checkpoint = &evidence.CheckpointInfo{Size: cp.Size, Root: base64.StdEncoding.EncodeToString(cp.Root[:])}
 		}
 	}
-	s.render(w, r, http.StatusOK, "overview", s.newView(r, "Overview", "overview", d))
+	page := s.newView(r, "Overview", "overview", d)
+	page.Assess = v.note
+	s.render(w, r, http.StatusOK, "overview", page)
 }

@@ -38,14 +38,9 @@ func (h *handler) sourceOverride(w http.ResponseWriter, r *http.Request) {
 	_, _, err = graph.Override(r.Context(), s.c.Case, attrib.DefaultModel(), ind, r.PostFormValue("role"),
 		r.PostFormValue("rationale"), cites, actorOf(principalOf(r)))
 	if errors.Is(err, graph.ErrOverride) {
-		if res, done, rerr := s.assess.result(r.Context()); rerr == nil {
-			done()
-			if _, known := res.byInd[ind]; known {
-				h.renderSourceDetail(w, r, ind, http.StatusBadRequest, err.Error())
-				return
-			}
-		}
-		s.fail(w, r, false, http.StatusNotFound, err)
+		// The source is shown with the error (a source the assessment
+		// shown does not hold is not found).
+		h.renderSourceDetail(w, r, ind, http.StatusBadRequest, err.Error())
 		return
 	}
 	if err != nil {
