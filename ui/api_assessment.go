@@ -78,6 +78,10 @@ func (h *handler) apiAssessmentOne(w http.ResponseWriter, r *http.Request) {
 	defer v.done()
 	res := v.h
 	i, ok := res.byInd[ind]
+	if !ok && v.note != nil && v.note.Making {
+		h.s.notYet(w, r, true, v.note) // perhaps a source of the newer assessment
+		return
+	}
 	if !ok {
 		h.s.fail(w, r, true, http.StatusNotFound, nil)
 		return

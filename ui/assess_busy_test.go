@@ -165,6 +165,14 @@ func TestPagesAnswerWhileTheAssessmentIsMade(t *testing.T) {
 	if _, body := quick(t, ann, "/sources/203.0.113.9"); !strings.Contains(body, "Not the assessment of the case as it stands") {
 		t.Fatalf("a source's page after a change does not say it is of an earlier assessment:\n%s", body)
 	}
+	// A source only the newer assessment holds is being made, not missing.
+	if resp, body := quick(t, ann, "/sources/185.220.101.77"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "The assessment of the case is being made") || !strings.Contains(body, "not in the earlier assessment") {
+		t.Fatalf("the page of a source only the newer assessment holds: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := quick(t, api, "/api/v1/assessment/185.220.101.77"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("the API's answer on a source only the newer assessment holds: %d %s", resp.StatusCode, body)
+	}
 	if _, body := quick(t, ann, "/"); !strings.Contains(body, "Not the assessment of the case as it stands") || !strings.Contains(body, "sources assessed") {
 		t.Fatalf("the overview after a change:\n%s", body)
 	}
@@ -177,6 +185,9 @@ func TestPagesAnswerWhileTheAssessmentIsMade(t *testing.T) {
 	g.let(t, f, nil)
 	if _, body := quick(t, ann, "/sources"); strings.Contains(body, "assessment-notice") || !strings.Contains(body, "/sources/185.220.101.77") {
 		t.Fatalf("/sources once the newer assessment is made:\n%s", body)
+	}
+	if resp, body := quick(t, ann, "/sources/185.220.101.77"); resp.StatusCode != http.StatusOK || strings.Contains(body, "assessment-notice") {
+		t.Fatalf("the new source's page once the newer assessment is made: %d\n%s", resp.StatusCode, body)
 	}
 	if s := st(t, api); !s.Current || s.TreeSize < changed {
 		t.Fatalf("/api/v1/sources once the newer assessment is made: %+v", s)
@@ -270,7 +281,9 @@ func TestExportWaitsForTheCaseAsItStands(t *testing.T) {
 	g.let(t, f, nil)
 	f.addLog(t, "late.log", []byte("Nov 20 10:00:00 web01 sshd[1]: Failed password for root from 185.220.101.77 port 4000 ssh2\n"))
 	changed := f.h.Log().Size()
-	quick(t, ann, "/sources") // the earlier one is shown; the newer is held up
+	if _, body := quick(t, ann, "/export"); !strings.Contains(body, "A package made now waits for it") {
+		t.Fatalf("the export form does not say that a package waits for the newer assessment:\n%s", body)
+	}
 	go func() {
 		time.Sleep(200 * time.Millisecond)
 		g.gate <- nil

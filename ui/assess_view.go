@@ -50,6 +50,9 @@ type assessNotice struct {
 	// many others.
 	Changes []entryLine
 	More    int
+	// Waits, when set, says what the page would make that waits for the
+	// newer assessment (an export records the case as it stands).
+	Waits string
 }
 
 // assessWait is the server's Config.AssessWait, or its default.
@@ -96,6 +99,22 @@ func (a *assessCache) view(ctx context.Context) *assessView {
 	}
 	v.note = n
 	return v
+}
+
+// note is what a page of r that shows only part of the assessment (the
+// overview's counts) or none of it but rests on it (the export and notify
+// forms) says of it, nil when it is of the case as it stands, and the
+// assessment held (nil: none yet), for the page to read before it
+// returns. Such a page is not replaced by the one saying the assessment
+// is being made.
+func (s *Server) note(r *http.Request) (*assessNotice, *heldAssessment, error) {
+	v := s.assess.view(r.Context())
+	v.done() // the rows are enough
+	if v.note == nil {
+		return nil, v.h, nil
+	}
+	keepUntil(r, s.now())
+	return v.note, v.h, s.changes(v.note)
 }
 
 // changes lists the entries since the assessment n shows that can change
@@ -178,7 +197,14 @@ func (s *Server) assessed(w http.ResponseWriter, r *http.Request, api bool) *ass
 	if v.h != nil {
 		return v
 	}
-	n := v.note
+	s.notYet(w, r, api, v.note)
+	return nil
+}
+
+// notYet answers r, which needs an assessment not made yet (or one that
+// only the newer assessment n tells of, a source just ingested), saying
+// that it is being made, or why it failed.
+func (s *Server) notYet(w http.ResponseWriter, r *http.Request, api bool, n *assessNotice) {
 	if api || wantsJSON(r) {
 		status, msg := http.StatusServiceUnavailable, "The assessment of the case is being made; ask again later."
 		if n.Failed != "" && !n.Making {
@@ -187,7 +213,7 @@ func (s *Server) assessed(w http.ResponseWriter, r *http.Request, api bool) *ass
 			w.Header().Set("Retry-After", strconv.Itoa(assessRefresh))
 		}
 		writeJSON(w, status, map[string]any{"error": msg, "status": status, "assessment_state": n.state()})
-		return nil
+		return
 	}
 	status := http.StatusOK
 	if n.Failed != "" && !n.Making {
@@ -196,7 +222,6 @@ func (s *Server) assessed(w http.ResponseWriter, r *http.Request, api bool) *ass
 	page := s.newView(r, "Assessment being made", navOf(r), n)
 	page.Refresh = assessRefresh
 	s.render(w, r, status, "assessing", page)
-	return nil
 }
 
 // assessState is what an API answer says of the assessment it rests on.

@@ -68,16 +68,12 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	// The overview is not replaced by the page saying that the
 	// assessment is being made: it says so above what rests on the log.
-	v := s.assess.view(r.Context())
-	v.done() // the rows are enough
-	if v.note != nil {
-		keepUntil(r, s.now())
-		if err := s.changes(v.note); err != nil {
-			s.fail(w, r, false, http.StatusInternalServerError, err)
-			return
-		}
+	note, res, err := s.note(r)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
 	}
-	if res := v.h; res != nil {
+	if res != nil {
 		d.Assessed = true
 		d.Sources = len(res.rows)
 		idx := map[string]int{}
@@ -102,6 +98,6 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page := s.newView(r, "Overview", "overview", d)
-	page.Assess = v.note
+	page.Assess = note
 	s.render(w, r, http.StatusOK, "overview", page)
 }

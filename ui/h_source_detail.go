@@ -78,6 +78,10 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 	defer v.done()
 	res := v.h
 	i, ok := res.byInd[ind]
+	if !ok && v.note != nil && v.note.Making {
+		s.notYet(w, r, false, v.note) // perhaps a source of the newer assessment
+		return
+	}
 	if !ok {
 		s.fail(w, r, false, http.StatusNotFound, nil)
 		return
