@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph"
 	"github.com/casefile/casefile/graph/triage"
 )
@@ -41,10 +40,7 @@ type assessCache struct {
 	pages   map[string][]byte  // encoded API pages of held, by query
 	table   tableCache         // what the sources tables are derived from (triage.go)
 
-	indsMu  sync.Mutex // held while the indicators are listed, so they are listed once
-	inds    []*eventstore.Summary
-	indsGen uint64
-	hasInds bool
+	inds indicatorCache // the case's indicators (assess_inds.go)
 
 	graphMu    sync.Mutex // held while the graph is built, so it is built once
 	graph      *graph.Graph
@@ -161,21 +157,6 @@ func (a *assessCache) close() {
 	if a.held != nil {
 		a.held.retire()
 	}
-}
-
-// indicators returns the case's indicators, most frequent first.
-func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
-	a.indsMu.Lock()
-	defer a.indsMu.Unlock()
-	if a.hasInds && a.indsGen == a.gen.Load() {
-		return a.inds, nil
-	}
-	inds, err := a.s.events.Indicators()
-	if err != nil {
-		return nil, err
-	}
-	a.inds, a.indsGen, a.hasInds = inds, a.gen.Load(), true
-	return inds, nil
 }
 
 // graphOf returns the provenance graph of h, building it when it is not

@@ -305,3 +305,24 @@ func TestExportWaitsForTheCaseAsItStands(t *testing.T) {
 		t.Fatalf("the export's findings rest on %d entries (the case has %d), the new source among them: %v", last.TreeSize, changed, found)
 	}
 }
+
+// TestIndicatorsListedOncePerEvents: the indicators are listed again when
+// the parsed events change, not after a verdict or an enrichment (seconds
+// for millions of events, which the overview would wait for).
+func TestIndicatorsListedOncePerEvents(t *testing.T) {
+	f := newFixture(t, "")
+	first, err := f.srv.assess.indicators()
+	if err != nil || len(first) == 0 {
+		t.Fatalf("indicators: %d, %v", len(first), err)
+	}
+	f.srv.assess.invalidate() // as a verdict does
+	again, err := f.srv.assess.indicators()
+	if err != nil || &again[0] != &first[0] {
+		t.Fatalf("the indicators were listed again after a change that left the events: %v", err)
+	}
+	f.addLog(t, "late.log", []byte("Nov 20 10:00:00 web01 sshd[1]: Failed password for root from 185.220.101.77 port 4000 ssh2\n"))
+	after, err := f.srv.assess.indicators()
+	if err != nil || len(after) != len(first)+1 {
+		t.Fatalf("after new events: %d indicators, had %d: %v", len(after), len(first), err)
+	}
+}

@@ -226,7 +226,7 @@ func (s *Server) notYet(w http.ResponseWriter, r *http.Request, api bool, n *ass
 
 // assessState is what an API answer says of the assessment it rests on.
 type assessState struct {
-	TreeSize uint64 `json:"tree_size"` // the log entries the answer rests on
+	TreeSize uint64 `json:"tree_size,omitempty"` // the log entries the answer rests on (none: no assessment yet)
 	// Current is false when the case changed since: the answer is of an
 	// earlier assessment, and a newer one is being made (Assessing) or
 	// failed (Error).

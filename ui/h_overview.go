@@ -29,6 +29,8 @@ type overviewData struct {
 	Report     *evidence.Report
 	Checkpoint *evidence.CheckpointInfo
 	Recent     []entryLine
+	// Listed is false while the indicators are being listed.
+	Listed bool
 	// Assessed is false while no assessment is held: Sources and Risky
 	// count nothing yet (the page's notice says why).
 	Assessed bool
@@ -63,8 +65,16 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		d.Events += run.Events
 		d.Malformed += run.Malformed
 	}
-	if inds, err := s.assess.indicators(); err == nil {
-		d.Indicators = len(inds)
+	// Listing the indicators of millions of events takes seconds, after
+	// each upload: the overview waits for it as briefly as for the
+	// assessment, then says they are being listed.
+	inds, listed, err := s.assess.indicatorsWithin(r.Context(), s.now().Add(s.assessWait()))
+	if err != nil {
+		s.log.Warn("listing the indicators", "err", err)
+	}
+	d.Indicators, d.Listed = len(inds), listed
+	if !listed {
+		keepUntil(r, s.now())
 	}
 	// The overview is not replaced by the page saying that the
 	// assessment is being made: it says so above what rests on the log.

@@ -62,23 +62,34 @@ func (s *Server) tableOf(ctx context.Context, h *heldAssessment, size uint64) (*
 // anew only when the parse runs whose events count have changed. tc.mu is
 // held.
 func (s *Server) activity(ctx context.Context, tc *tableCache) (*triage.Activity, error) {
-	runs, err := s.events.Current()
+	key, err := s.runsKey()
 	if err != nil {
 		return nil, err
 	}
-	var key strings.Builder
-	for _, r := range runs {
-		key.WriteString(r.ID + " " + r.Digest + "\n")
-	}
-	if tc.act != nil && tc.actKey == key.String() {
+	if tc.act != nil && tc.actKey == key {
 		return tc.act, nil
 	}
 	act, err := triage.CountActivity(ctx, s.c.Case)
 	if err != nil {
 		return nil, err
 	}
-	tc.act, tc.actKey = act, key.String()
+	tc.act, tc.actKey = act, key
 	return act, nil
+}
+
+// runsKey names the current parse runs: what the sources' activity and the
+// indicators are counted over, which an enrichment or a verdict leaves as
+// they are.
+func (s *Server) runsKey() (string, error) {
+	runs, err := s.events.Current()
+	if err != nil {
+		return "", err
+	}
+	var key strings.Builder
+	for _, r := range runs {
+		key.WriteString(r.ID + " " + r.Digest + "\n")
+	}
+	return key.String(), nil
 }
 
 // order is the rows sorted by key, computed once per table and key.
