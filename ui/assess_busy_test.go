@@ -20,6 +20,7 @@ import (
 // the server's Config.Assess, standing for the ten minutes of a large case.
 type heldUp struct {
 	gate chan error
+	edit func(*attrib.Result) // when set, changes what is assessed
 }
 
 func (g *heldUp) assess(ctx context.Context, c *evidence.Case) (*attrib.Result, error) {
@@ -31,7 +32,11 @@ func (g *heldUp) assess(ctx context.Context, c *evidence.Case) (*attrib.Result, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return graph.Assess(ctx, c, attrib.DefaultModel(), nil)
+	res, err := graph.Assess(ctx, c, attrib.DefaultModel(), nil)
+	if err == nil && g.edit != nil {
+		g.edit(res)
+	}
+	return res, err
 }
 
 // let lets the assessment being made (or the next) through, or fail with
@@ -61,7 +66,13 @@ func (f *fixture) waitAssessed(t *testing.T) {
 // newHeldUpFixture serves the fixture with an assessment held up until the
 // test lets it through, and pages that do not wait for it at all.
 func newHeldUpFixture(t *testing.T) (*fixture, *heldUp) {
-	g := &heldUp{gate: make(chan error)}
+	return newHeldUpFixtureEditing(t, nil)
+}
+
+// newHeldUpFixtureEditing is newHeldUpFixture whose assessments edit
+// changes.
+func newHeldUpFixtureEditing(t *testing.T, edit func(*attrib.Result)) (*fixture, *heldUp) {
+	g := &heldUp{gate: make(chan error), edit: edit}
 	f := newFixtureWith(t, "", func(s *Server) {
 		s.cfg.Assess = g.assess
 		s.cfg.AssessWait = -1
@@ -324,5 +335,53 @@ func TestIndicatorsListedOncePerEvents(t *testing.T) {
 	after, err := f.srv.assess.indicators()
 	if err != nil || len(after) != len(first)+1 {
 		t.Fatalf("after new events: %d indicators, had %d: %v", len(after), len(first), err)
+	}
+}
+
+// TestVerdictReadsTheModelFromTheAssessmentShown: a verdict records beside
+// it the model's verdict of the assessment held when that is of the case
+// as it stands, or when only verdicts came after it (assessing the source
+// again reads every event: minutes for 10^8), and assesses the source anew
+// when new events came.
+func TestVerdictReadsTheModelFromTheAssessmentShown(t *testing.T) {
+	const ind = "203.0.113.9"
+	f, g := newHeldUpFixtureEditing(t, func(res *attrib.Result) {
+		for i := range res.Sources {
+			if res.Sources[i].Indicator == ind {
+				res.Sources[i].Role = attrib.Platform // what only the assessment held says
+			}
+		}
+	})
+	ann := f.login(t, "ann")
+	quick(t, ann, "/sources")
+	g.let(t, f, nil)
+	modelRole := func() string {
+		t.Helper()
+		e, err := f.h.Entry(f.h.Log().Size() - 1)
+		var p graph.OverridePayload
+		if err != nil || e.Kind != graph.KindOverride || e.DecodePayload(&p) != nil {
+			t.Fatalf("the last entry is not a verdict: %v", err)
+		}
+		return p.ModelRole
+	}
+	verdict := func() {
+		t.Helper()
+		resp, body := ann.postForm("/sources/"+ind+"/override", url.Values{"csrf": {ann.csrf}, "role": {attrib.Relay}, "rationale": {"the test says so"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("override: %d\n%s", resp.StatusCode, body)
+		}
+	}
+	verdict()
+	if got := modelRole(); got != attrib.Platform {
+		t.Fatalf("the verdict recorded the model's role %q, not the assessment's shown (%s)", got, attrib.Platform)
+	}
+	verdict() // after a verdict alone the model says what it said
+	if got := modelRole(); got != attrib.Platform {
+		t.Fatalf("a second verdict recorded the model's role %q, not the assessment's shown (%s)", got, attrib.Platform)
+	}
+	f.addLog(t, "late.log", []byte("Nov 20 10:00:00 web01 sshd[1]: Failed password for root from 185.220.101.77 port 4000 ssh2\n"))
+	verdict()
+	if got := modelRole(); got != "internal" {
+		t.Fatalf("the verdict on a changed case recorded the model's role %q, want the source assessed anew (internal)", got)
 	}
 }
