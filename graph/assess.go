@@ -154,18 +154,7 @@ func assess(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma
 // The pieces put together are what AssessWith returns.
 func AssessEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string,
 	head func(*attrib.Result) error, each func(*attrib.Source) error) error {
-	f, err := readFacts(c)
-	if err != nil {
-		return err
-	}
-	p, err := prepare(ctx, c, m, rules, only, f)
-	if err != nil {
-		return err
-	}
-	if err := head(p.Head()); err != nil {
-		return err
-	}
-	return p.Each(each)
+	return AssessEachProgress(ctx, c, m, rules, only, nil, head, each)
 }
 
 // pending is an attrib.Pending that attaches the examiners' verdicts to
@@ -185,6 +174,12 @@ func (p pending) Each(fn func(*attrib.Source) error) error {
 // prepare reads the case's events (streamed, not held in memory) and
 // observations into an attrib.Pending.
 func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts) (pending, error) {
+	return prepareCounted(ctx, c, m, rules, only, f, nil)
+}
+
+// prepareCounted is prepare counting the events it reads in pr (nil: not
+// counted).
+func prepareCounted(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, f *caseFacts, pr *progressCounter) (pending, error) {
 	obs := &caseObservations{c: c}
 	es := eventstore.New(c)
 	var streamErr error
@@ -202,9 +197,16 @@ func prepare(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigm
 		Stream: func(yield func(parse.Event) bool) {
 			// An assessment that learns it must shard stops reading and
 			// reads the events again: keep the first real failure.
+			if pr != nil {
+				pr.pass()
+				defer pr.passDone()
+			}
 			err := es.EachEvent(func(e *parse.Event) error {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+				if pr != nil {
+					pr.read()
 				}
 				if !yield(*e) {
 					return errStop

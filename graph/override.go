@@ -43,20 +43,8 @@ var ErrOverride = errors.New("override")
 // role must be one of attrib.Verdicts(); rationale must not be empty;
 // cites are free references ("entry:12", "sha256:…#L4", a ticket number).
 func Override(ctx context.Context, c *evidence.Case, m *attrib.Model, indicator, role, rationale string, cites []string, actor string) (*evidence.Entry, *OverridePayload, error) {
-	rationale = strings.TrimSpace(rationale)
-	switch {
-	case !slices.Contains(attrib.Verdicts(), role):
-		return nil, nil, fmt.Errorf("%w: unknown role %q (one of %s)", ErrOverride, role, strings.Join(attrib.Verdicts(), ", "))
-	case rationale == "":
-		return nil, nil, fmt.Errorf("%w: a rationale is required (why the examiner judges otherwise)", ErrOverride)
-	case len(rationale) > MaxRationale:
-		return nil, nil, fmt.Errorf("%w: rationale longer than %d bytes", ErrOverride, MaxRationale)
-	}
-	var clean []string
-	for _, c := range cites {
-		if c = strings.TrimSpace(c); c != "" {
-			clean = append(clean, c)
-		}
+	if _, err := overrideRationale(role, rationale); err != nil {
+		return nil, nil, err
 	}
 	res, err := Assess(ctx, c, m, []string{indicator})
 	if err != nil {
@@ -65,15 +53,47 @@ func Override(ctx context.Context, c *evidence.Case, m *attrib.Model, indicator,
 		}
 		return nil, nil, err
 	}
-	s := &res.Sources[0]
-	p := &OverridePayload{Indicator: indicator, Role: role, Rationale: rationale, Cites: clean,
-		ModelRole: s.Role, ModelProbability: s.Probability, Model: res.Model, ModelDigest: res.ModelDigest}
-	p.Summary = fmt.Sprintf("examiner's verdict on %s: %s (the model says %s)", indicator, role, s.Role)
+	return OverrideOf(ctx, c, res.Model, res.ModelDigest, &res.Sources[0], role, rationale, cites, actor)
+}
+
+// OverrideOf is Override with the model's verdict on the source s already
+// assessed, by the model named model with that digest, from the case as it
+// stands: the workbench holds that assessment, and assessing the source
+// again reads every event (minutes for 10^8).
+func OverrideOf(ctx context.Context, c *evidence.Case, model, digest string, s *attrib.Source, role, rationale string, cites []string, actor string) (*evidence.Entry, *OverridePayload, error) {
+	rationale, err := overrideRationale(role, rationale)
+	if err != nil {
+		return nil, nil, err
+	}
+	var clean []string
+	for _, c := range cites {
+		if c = strings.TrimSpace(c); c != "" {
+			clean = append(clean, c)
+		}
+	}
+	p := &OverridePayload{Indicator: s.Indicator, Role: role, Rationale: rationale, Cites: clean,
+		ModelRole: s.Role, ModelProbability: s.Probability, Model: model, ModelDigest: digest}
+	p.Summary = fmt.Sprintf("examiner's verdict on %s: %s (the model says %s)", s.Indicator, role, s.Role)
 	es, err := c.Append(ctx, evidence.Draft{Kind: KindOverride, Actor: actor, Payload: p})
 	if err != nil {
 		return nil, nil, err
 	}
 	return es[0], p, nil
+}
+
+// overrideRationale checks the role and the rationale of an override and
+// returns the rationale trimmed.
+func overrideRationale(role, rationale string) (string, error) {
+	rationale = strings.TrimSpace(rationale)
+	switch {
+	case !slices.Contains(attrib.Verdicts(), role):
+		return "", fmt.Errorf("%w: unknown role %q (one of %s)", ErrOverride, role, strings.Join(attrib.Verdicts(), ", "))
+	case rationale == "":
+		return "", fmt.Errorf("%w: a rationale is required (why the examiner judges otherwise)", ErrOverride)
+	case len(rationale) > MaxRationale:
+		return "", fmt.Errorf("%w: rationale longer than %d bytes", ErrOverride, MaxRationale)
+	}
+	return rationale, nil
 }
 
 // readOverride turns an assessment.overridden entry into the examiner's

@@ -15,12 +15,12 @@ import (
 // apiAssessment pages through the assessment (`assess --json`), in the
 // table's order (?sort, ?dir).
 func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
-	res, done, err := h.s.assess.result(r.Context())
-	if err != nil {
-		h.s.fail(w, r, true, http.StatusInternalServerError, err)
+	v := h.s.assessed(w, r, true)
+	if v == nil {
 		return
 	}
-	defer done()
+	defer v.done()
+	res := v.h
 	q := r.URL.Query()
 	off, lim := paging(q, defaultLimit)
 	key := q.Get("sort")
@@ -29,7 +29,7 @@ func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
 	}
 	desc := q.Get("dir") != "asc"
 	var readErr error
-	body := h.s.assess.page(res, fmt.Sprint(key, desc, off, lim), func() []byte {
+	build := func() []byte {
 		idx := h.s.assess.order(res, key, desc)
 		total := len(idx)
 		page := make([]attrib.Source, 0, min(lim, total))
@@ -42,10 +42,18 @@ func (h *handler) apiAssessment(w http.ResponseWriter, r *http.Request) {
 			page = append(page, *s)
 		}
 		var b bytes.Buffer
-		json.NewEncoder(&b).Encode(map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "sources": page,
-			"campaigns": res.head.Campaigns, "total": total, "offset": off, "limit": lim})
+		json.NewEncoder(&b).Encode(v.withState(map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "sources": page,
+			"campaigns": res.head.Campaigns, "total": total, "offset": off, "limit": lim}))
 		return b.Bytes()
-	})
+	}
+	// What an earlier assessment's answer says of the newer one changes
+	// as it is made: only the answers of the current one are kept.
+	var body []byte
+	if v.note == nil {
+		body = h.s.assess.page(res, fmt.Sprint(key, desc, off, lim), build)
+	} else {
+		body = build()
+	}
 	if readErr != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, readErr)
 		return
@@ -63,13 +71,17 @@ func (h *handler) apiAssessmentOne(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, true, http.StatusNotFound, err)
 		return
 	}
-	res, done, err := h.s.assess.result(r.Context())
-	if err != nil {
-		h.s.fail(w, r, true, http.StatusInternalServerError, err)
+	v := h.s.assessed(w, r, true)
+	if v == nil {
 		return
 	}
-	defer done()
+	defer v.done()
+	res := v.h
 	i, ok := res.byInd[ind]
+	if !ok && v.note != nil && v.note.Making {
+		h.s.notYet(w, r, true, v.note) // perhaps a source of the newer assessment
+		return
+	}
 	if !ok {
 		h.s.fail(w, r, true, http.StatusNotFound, nil)
 		return
@@ -79,6 +91,6 @@ func (h *handler) apiAssessmentOne(w http.ResponseWriter, r *http.Request) {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "source": src,
-		"statement": src.Statement()})
+	writeJSON(w, http.StatusOK, v.withState(map[string]any{"model": res.head.Model, "model_digest": res.head.ModelDigest, "source": src,
+		"statement": src.Statement()}))
 }

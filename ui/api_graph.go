@@ -25,6 +25,9 @@ type graphPage struct {
 	Limit      int           `json:"limit"`
 	// Next is the request for the next page; absent on the last.
 	Next string `json:"next,omitempty"`
+	// State, set when the graph is of an earlier assessment, says which
+	// (assess_view.go).
+	State *assessState `json:"assessment_state,omitempty"`
 }
 
 // apiGraph is the provenance graph (`graph --format json`), a page at a
@@ -33,17 +36,24 @@ type graphPage struct {
 // it leaves). Next names the next page, so that reading every page gives
 // the whole graph, each node and edge once.
 func (h *handler) apiGraph(w http.ResponseWriter, r *http.Request) {
-	if h.s.graphTooLarge(w, r) {
+	v := h.s.graphAssessed(w, r)
+	if v == nil {
 		return
 	}
-	g, err := h.s.assess.graphOf(r.Context())
+	defer v.done()
+	g, err := h.s.assess.graphOf(r.Context(), v.h)
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
 	}
 	q := r.URL.Query()
 	_, limit := paging(q, graphPageLimit)
-	writeJSON(w, http.StatusOK, pageOfGraph(g, q.Get("after"), limit))
+	p := pageOfGraph(g, q.Get("after"), limit)
+	if v.note != nil {
+		st := v.note.state()
+		p.State = &st
+	}
+	writeJSON(w, http.StatusOK, p)
 }
 
 // pageOfGraph is the page of limit nodes after the node id after ("": from

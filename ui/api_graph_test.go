@@ -14,7 +14,7 @@ import (
 func TestGraphAPIPages(t *testing.T) {
 	f := newFixture(t, "")
 	api := apiClient(t, f, "ann")
-	g, err := f.srv.assess.graphOf(t.Context())
+	g, err := f.srv.assess.graphNow(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,12 @@ import (
 // rests on is recorded, and the saved views.
 func (h *handler) apiSources(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	t, err := s.table(r.Context())
-	if err != nil {
-		s.fail(w, r, true, http.StatusInternalServerError, err)
+	v := s.assessed(w, r, true)
+	if v == nil {
 		return
 	}
+	v.done() // the table reads the rows alone
+	t := v.t
 	st, err := s.recordState(t)
 	if err != nil {
 		s.fail(w, r, true, http.StatusInternalServerError, err)
@@ -29,7 +30,7 @@ func (h *handler) apiSources(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{"model": t.res.head.Model, "model_digest": t.res.head.ModelDigest, "tree_size": t.size,
 		"recorded": st.Recorded, "sources": rows, "total": p.Total, "all": len(t.rows), "offset": tq.Offset, "limit": tq.Limit,
-		"sort": tq.Sort, "desc": tq.Desc, "filter": tq.F.Values()}
+		"sort": tq.Sort, "desc": tq.Desc, "filter": tq.F.Values(), "assessment_state": v.state()}
 	views := []map[string]any{}
 	if err := s.marks.read(s.c.Case, func(vs []savedView, _ *recordedMark) {
 		for _, v := range vs {

@@ -7,32 +7,44 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/casefile/casefile/evidence/eventstore"
 	"github.com/casefile/casefile/graph"
-	"github.com/casefile/casefile/graph/attrib"
 	"github.com/casefile/casefile/graph/triage"
 )
 
 // assessCache holds the assessment, the indicator list and the graph of the
 // case. The server is the only writer while it holds the case, so they stay
-// valid until it ingests something (invalidate).
+// valid until it ingests something (invalidate). The assessment is made in
+// the background, one at a time (assess_run.go), and a page shows the one
+// held meanwhile, saying what it rests on (assess_view.go): no page waits
+// minutes for the assessment of a large case.
 type assessCache struct {
-	s        *Server
-	mu       sync.Mutex
-	gen      atomic.Uint64 // changed under mu; read without it by the page cache, which must not wait for an assessment
-	held     *heldAssessment
-	resGen   uint64
-	resSize  uint64 // the log size held rests on (for recording it)
-	inds     []*eventstore.Summary
-	indsGen  uint64
-	graph    *graph.Graph
-	graphGen uint64
-	hasRes   bool
-	hasInds  bool
-	hasGraph bool
-	orders   map[orderKey][]int // sorted source orders of held
-	pages    map[string][]byte  // encoded API pages of held, by query
-	table    tableCache         // the sources table of held (triage.go)
+	s   *Server
+	mu  sync.Mutex
+	gen atomic.Uint64 // changed under mu; read without it by the page cache, which must not wait for an assessment
+	// shown changes with what the pages say of the assessment (one made,
+	// one begun, one failed): the page cache's stamp carries it, so that
+	// an answer made while an assessment was being made is not served
+	// once it is made.
+	shown   atomic.Uint64
+	held    *heldAssessment
+	tab     *triageTable // the sources table of held
+	resGen  uint64
+	resSize uint64 // the log size held rests on (for recording it)
+	hasRes  bool
+	run     *assessRun         // the assessment being made; nil: none
+	failed  *assessFailure     // the last one made in the background failed; nil once one succeeds
+	ended   chan struct{}      // closed and replaced when an assessment is made or fails
+	closed  bool               // the server closes: no more assessments
+	runs    sync.WaitGroup     // the assessment being made, waited for by close
+	orders  map[orderKey][]int // sorted source orders of held
+	pages   map[string][]byte  // encoded API pages of held, by query
+	table   tableCache         // what the sources tables are derived from (triage.go)
+
+	inds indicatorCache // the case's indicators (assess_inds.go)
+
+	graphMu    sync.Mutex // held while the graph is built, so it is built once
+	graph      *graph.Graph
+	graphOfRes *heldAssessment // the assessment graph was built from
 }
 
 // maxCachedPages bounds the encoded assessment pages kept per assessment.
@@ -87,7 +99,8 @@ func (a *assessCache) order(h *heldAssessment, key string, desc bool) []int {
 }
 
 // invalidate says the case changed in a way that can change the
-// assessment; the next use makes it anew (or the warming does first).
+// assessment: a newer one is made in the background once a page asks for
+// it, or at once when the server warms (WarmGraph).
 func (a *assessCache) invalidate() {
 	a.mu.Lock()
 	a.gen.Add(1)
@@ -95,79 +108,50 @@ func (a *assessCache) invalidate() {
 	a.s.kickWarm()
 }
 
-// result returns the assessment of every source, making it when stale,
-// and done, to be called once the page has read the sources it shows
-// (heldAssessment.use).
-func (a *assessCache) result(ctx context.Context) (h *heldAssessment, done func(), err error) {
-	h, _, done, err = a.resultAt(ctx)
-	return h, done, err
-}
-
-// resultAt is result with the log size the assessment rests on.
-func (a *assessCache) resultAt(ctx context.Context) (*heldAssessment, uint64, func(), error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.hasRes && a.resGen == a.gen.Load() {
-		return a.held, a.resSize, a.held.use(), nil
+// set makes t's assessment, made when the generation was gen over the
+// first size entries, the one shown, and retires the one it replaces,
+// unless the one shown is as new (an assessment recorded from the
+// workbench, adopted while the background made the same). a.mu is held.
+func (a *assessCache) set(t *triageTable, size, gen uint64) {
+	h := t.res
+	if a.hasRes && gen < a.resGen || a.hasRes && gen == a.resGen && a.resSize >= size {
+		h.retire()
+		return
 	}
-	size := a.s.c.Log().Size()
-	b, err := newHeldBuilder(a.s.tmp)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	if a.s.cfg.Assess != nil {
-		err = assessWith(ctx, a.s, b)
-	} else {
-		err = graph.AssessEach(ctx, a.s.c.Case, attrib.DefaultModel(), nil, nil, b.head, b.add)
-	}
-	if err != nil {
-		b.abort()
-		return nil, 0, nil, err
-	}
-	h, err := b.finish()
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	a.set(h, size)
-	return a.held, a.resSize, a.held.use(), nil
-}
-
-// assessWith gives b the assessment of the server's Config.Assess.
-func assessWith(ctx context.Context, s *Server, b *heldBuilder) error {
-	res, err := s.cfg.Assess(ctx, s.c.Case)
-	if err != nil {
-		return err
-	}
-	b.head(res)
-	for i := range res.Sources {
-		if err := b.add(&res.Sources[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// set makes h, assessed over the first size entries, the current
-// assessment, and retires the one it replaces. a.mu is held.
-func (a *assessCache) set(h *heldAssessment, size uint64) {
 	if a.held != nil && a.held != h {
 		a.held.retire()
 	}
-	a.held, a.resGen, a.resSize, a.hasRes = h, a.gen.Load(), size, true
+	a.held, a.tab, a.resGen, a.resSize, a.hasRes = h, t, gen, size, true
 	a.orders, a.pages = nil, nil
+	a.shown.Add(1)
 }
 
 // adopt makes h, just assessed over the first size entries and recorded
 // from the workbench, the assessment shown: recording assesses the case
 // anew, so the page shows exactly what the entry records.
-func (a *assessCache) adopt(h *heldAssessment, size uint64) {
+func (a *assessCache) adopt(ctx context.Context, h *heldAssessment, size uint64) error {
+	a.mu.Lock()
+	gen := a.gen.Load()
+	a.mu.Unlock()
+	t, err := a.s.tableOf(ctx, h, size)
+	if err != nil {
+		h.retire()
+		return err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.set(h, size)
+	a.set(t, size, gen)
+	a.signal()
+	return nil
 }
 
-// close retires the assessment held, on the server's Close.
+// close retires the assessment held, on the server's Close, once the one
+// being made has stopped (the server's context is cancelled first).
 func (a *assessCache) close() {
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.runs.Wait()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.held != nil {
@@ -175,38 +159,21 @@ func (a *assessCache) close() {
 	}
 }
 
-// indicators returns the case's indicators, most frequent first.
-func (a *assessCache) indicators() ([]*eventstore.Summary, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.hasInds && a.indsGen == a.gen.Load() {
-		return a.inds, nil
-	}
-	inds, err := a.s.events.Indicators()
-	if err != nil {
-		return nil, err
-	}
-	a.inds, a.indsGen, a.hasInds = inds, a.gen.Load(), true
-	return inds, nil
-}
-
-// graphOf returns the provenance graph, building it when stale, from
-// the whole assessment put together again (heldAssessment.result): only
-// for a case of at most warmGraphSources sources (graphable).
-func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
-	h, done, err := a.result(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
+// graphOf returns the provenance graph of h, building it when it is not
+// h's, from the whole assessment put together again
+// (heldAssessment.result): only for a case of at most warmGraphSources
+// sources (graphable).
+func (a *assessCache) graphOf(ctx context.Context, h *heldAssessment) (*graph.Graph, error) {
 	if !h.graphable() {
 		return nil, fmt.Errorf("the provenance graph of %d sources is not drawn (at most %d)", len(h.rows), warmGraphSources)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.hasGraph && a.graphGen == a.gen.Load() {
+	a.graphMu.Lock()
+	defer a.graphMu.Unlock()
+	if a.graphOfRes == h {
 		return a.graph, nil
 	}
+	done := h.use()
+	defer done()
 	res, err := h.result()
 	if err != nil {
 		return nil, err
@@ -215,7 +182,7 @@ func (a *assessCache) graphOf(ctx context.Context) (*graph.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.graph, a.graphGen, a.hasGraph = g, a.gen.Load(), true
+	a.graph, a.graphOfRes = g, h
 	return g, nil
 }
 

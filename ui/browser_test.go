@@ -216,7 +216,7 @@ func TestBrowserLargeGraph(t *testing.T) {
 	f := newFixture(t, "")
 	f.addLog(t, "big-auth.log", synthAuthLog(8000, 680))
 	dir := shots(t)
-	g, err := f.srv.assess.graphOf(context.Background())
+	g, err := f.srv.assess.graphNow(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

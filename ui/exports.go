@@ -129,12 +129,15 @@ func (e *exportStore) get(id string) *exportFile {
 	return e.byID[id]
 }
 
-// recordedFindings are the findings of the assessment shown, with its
-// leaves: when that assessment is not the one last recorded, it is recorded
-// first, by the user, as the CLI's export and notify do, so that what the
-// user hands over rests on a custody entry.
+// recordedFindings are the findings of the assessment of the case as it
+// stands, with its leaves: when that assessment is not the one last
+// recorded, it is recorded first, by the user, as the CLI's export and
+// notify do, so that what the user hands over rests on a custody entry.
+// While the case changed since the assessment shown, it waits for the
+// newer one: a package must not hand over an earlier state of the case
+// as its findings.
 func (s *Server) recordedFindings(ctx context.Context, p *principal) ([]export.Finding, [][]byte, error) {
-	assessed, size, done, err := s.assess.resultAt(ctx)
+	assessed, size, done, err := s.assess.current(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -39,7 +39,10 @@ func (h *handler) assessRecord(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	s.assess.adopt(held, p.TreeSize)
+	if err := s.assess.adopt(r.Context(), held, p.TreeSize); err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
 	if wantsJSON(r) { // an API token
 		writeJSON(w, http.StatusOK, map[string]any{"entry": e.Index, "time": e.Time.UTC(), "assessment": p})
 		return

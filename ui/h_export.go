@@ -26,5 +26,15 @@ func (h *handler) renderExportForm(w http.ResponseWriter, r *http.Request, statu
 	}
 	d.Artefacts, _ = s.cat.listArtefacts()
 	d.Previous, _, _ = s.cat.query(logFilter{Kind: "export.created", Newest: true, Limit: 20})
-	s.render(w, r, status, "export", s.newView(r, "Export", "export", d))
+	note, _, err := s.note(r)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	if note != nil {
+		note.Waits = "A package made now waits for it: its findings are the assessment of the case as it stands, recorded."
+	}
+	page := s.newView(r, "Export", "export", d)
+	page.Assess = note
+	s.render(w, r, status, "export", page)
 }

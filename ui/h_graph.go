@@ -10,41 +10,46 @@ import (
 // more sources than the graph is drawn for (heldAssessment.graphable) is
 // told so, and led to its sources, each with its own explanation graph.
 func (h *handler) graphPage(w http.ResponseWriter, r *http.Request) {
-	res, done, err := h.s.assess.result(r.Context())
-	if err != nil {
-		h.s.fail(w, r, false, http.StatusInternalServerError, err)
+	v := h.s.assessed(w, r, false)
+	if v == nil {
 		return
 	}
-	defer done()
+	defer v.done()
+	res := v.h
+	var d graphPageData
 	if !res.graphable() {
-		h.s.render(w, r, http.StatusOK, "graph", h.s.newView(r, "Provenance graph", "graph", graphTooLargeOf(res)))
-		return
+		d = graphTooLargeOf(res)
+	} else {
+		g, err := h.s.assess.graphOf(r.Context(), res)
+		if err != nil {
+			h.s.fail(w, r, false, http.StatusInternalServerError, err)
+			return
+		}
+		d = graphPageOf(res, g, r.URL.Query())
 	}
-	g, err := h.s.assess.graphOf(r.Context())
-	if err != nil {
-		h.s.fail(w, r, false, http.StatusInternalServerError, err)
-		return
-	}
-	h.s.render(w, r, http.StatusOK, "graph", h.s.newView(r, "Provenance graph", "graph", graphPageOf(res, g, r.URL.Query())))
+	page := h.s.newView(r, "Provenance graph", "graph", d)
+	page.Assess = v.note
+	h.s.render(w, r, http.StatusOK, "graph", page)
 }
 
-// graphTooLarge answers a graph API request on a case whose graph is not
-// drawn, saying where each source's assessment is instead; true when it
-// did.
-func (s *Server) graphTooLarge(w http.ResponseWriter, r *http.Request) bool {
-	res, done, err := s.assess.result(r.Context())
-	if err != nil {
-		s.fail(w, r, true, http.StatusInternalServerError, err)
-		return true
+// graphAssessed is the assessment a graph API request rests on. When
+// there is none yet, or the case's graph is not drawn, it answers the
+// request (saying where each source's assessment is instead) and returns
+// nil.
+func (s *Server) graphAssessed(w http.ResponseWriter, r *http.Request) *assessView {
+	v := s.assessed(w, r, true)
+	if v == nil {
+		return nil
 	}
-	done()
+	res := v.h
 	if res.graphable() {
-		return false
+		return v
 	}
+	v.done()
 	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"status": http.StatusUnprocessableEntity,
 		"error": fmt.Sprintf("The case has %d assessed sources, too many to build the whole provenance graph (at most %d). "+
 			"Each source's assessment is at /api/v1/assessment/{indicator}, its explanation on its page /sources/{indicator}; the sources are listed at /api/v1/sources.",
 			len(res.rows), warmGraphSources),
-		"sources": len(res.rows), "graph_limit": warmGraphSources})
-	return true
+		"sources": len(res.rows), "graph_limit": warmGraphSources, "assessment_state": v.state()})
+	return nil
 }

@@ -95,10 +95,12 @@ func set(list []string) map[string]bool {
 // observations folded into counted edges (graph.Overview). ?expand=ID
 // unfolds a group or a source.
 func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
-	if h.s.graphTooLarge(w, r) {
+	v := h.s.graphAssessed(w, r)
+	if v == nil {
 		return
 	}
-	b, err := h.s.graphData(r.Context(), r.URL.Query(), r.URL.RawQuery)
+	defer v.done()
+	b, err := h.s.graphData(r.Context(), v.h, r.URL.Query(), r.URL.RawQuery)
 	if err != nil {
 		h.s.fail(w, r, true, http.StatusInternalServerError, err)
 		return
@@ -109,16 +111,11 @@ func (h *handler) graphData(w http.ResponseWriter, r *http.Request) {
 }
 
 // graphData is the graph page's data for the query q (raw: as sent).
-func (s *Server) graphData(ctx context.Context, q url.Values, raw string) ([]byte, error) {
-	g, err := s.assess.graphOf(ctx)
+func (s *Server) graphData(ctx context.Context, res *heldAssessment, q url.Values, raw string) ([]byte, error) {
+	g, err := s.assess.graphOf(ctx, res)
 	if err != nil {
 		return nil, err
 	}
-	res, done, err := s.assess.result(ctx)
-	if err != nil {
-		return nil, err
-	}
-	done()
 	// The overview rests on the assessment alone: kept with it, so that an
 	// append that changes no assessment (a view, a note) costs no new one
 	// (seconds for 100,000 sources).

@@ -72,7 +72,17 @@ func (h *handler) notifyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderNotify(w http.ResponseWriter, r *http.Request, status int, f notifyForm) {
-	h.s.render(w, r, status, "notify", h.s.newView(r, "Notify", "notify", f))
+	note, _, err := h.s.note(r)
+	if err != nil {
+		h.s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	if note != nil {
+		note.Waits = "Reports prepared now wait for it: they rest on the assessment of the case as it stands, recorded."
+	}
+	page := h.s.newView(r, "Notify", "notify", f)
+	page.Assess = note
+	h.s.render(w, r, status, "notify", page)
 }
 
 // notifyCreate prepares the reports into a new directory beside the

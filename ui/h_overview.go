@@ -15,21 +15,25 @@ type roleCount struct {
 }
 
 type overviewData struct {
-	Info        evidence.CaseInfo
-	Dir         string
-	Examiners   []string
-	Entries     int
-	Artefacts   int
-	Events      int64
-	Malformed   int64
-	Indicators  int
-	Sources     int
-	Risky       int
-	Roles       []roleCount
-	Report      *evidence.Report
-	Checkpoint  *evidence.CheckpointInfo
-	Recent      []entryLine
-	AssessError bool
+	Info       evidence.CaseInfo
+	Dir        string
+	Examiners  []string
+	Entries    int
+	Artefacts  int
+	Events     int64
+	Malformed  int64
+	Indicators int
+	Sources    int
+	Risky      int
+	Roles      []roleCount
+	Report     *evidence.Report
+	Checkpoint *evidence.CheckpointInfo
+	Recent     []entryLine
+	// Listed is false while the indicators are being listed.
+	Listed bool
+	// Assessed is false while no assessment is held: Sources and Risky
+	// count nothing yet (the page's notice says why).
+	Assessed bool
 }
 
 // overview shows the case at a glance: who, how much, whether it verifies.
@@ -61,11 +65,26 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		d.Events += run.Events
 		d.Malformed += run.Malformed
 	}
-	if inds, err := s.assess.indicators(); err == nil {
-		d.Indicators = len(inds)
+	// Listing the indicators of millions of events takes seconds, after
+	// each upload: the overview waits for it as briefly as for the
+	// assessment, then says they are being listed.
+	inds, listed, err := s.assess.indicatorsWithin(r.Context(), s.now().Add(s.assessWait()))
+	if err != nil {
+		s.log.Warn("listing the indicators", "err", err)
 	}
-	if res, done, err := s.assess.result(r.Context()); err == nil {
-		done()
+	d.Indicators, d.Listed = len(inds), listed
+	if !listed {
+		keepUntil(r, s.now())
+	}
+	// The overview is not replaced by the page saying that the
+	// assessment is being made: it says so above what rests on the log.
+	note, res, err := s.note(r)
+	if err != nil {
+		s.fail(w, r, false, http.StatusInternalServerError, err)
+		return
+	}
+	if res != nil {
+		d.Assessed = true
 		d.Sources = len(res.rows)
 		idx := map[string]int{}
 		for _, role := range attrib.Verdicts() {
@@ -81,9 +100,6 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 				rc.Risky++
 			}
 		}
-	} else {
-		s.log.Error("assessment", "err", err)
-		d.AssessError = true
 	}
 	d.Report, _, _ = s.verify.state()
 	if note := s.c.Log().Checkpoint(); note != nil {
@@ -91,5 +107,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 			d.Checkpoint = &evidence.CheckpointInfo{Size: cp.Size, Root: base64.StdEncoding.EncodeToString(cp.Root[:])}
 		}
 	}
-	s.render(w, r, http.StatusOK, "overview", s.newView(r, "Overview", "overview", d))
+	page := s.newView(r, "Overview", "overview", d)
+	page.Assess = note
+	s.render(w, r, http.StatusOK, "overview", page)
 }

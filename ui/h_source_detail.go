@@ -71,13 +71,17 @@ func (h *handler) sourceDetail(w http.ResponseWriter, r *http.Request) {
 // refused override, its error.
 func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind string, status int, overrideErr string) {
 	s := h.s
-	res, done, err := s.assess.result(r.Context())
-	if err != nil {
-		s.fail(w, r, false, http.StatusInternalServerError, err)
+	v := s.assessed(w, r, false)
+	if v == nil {
 		return
 	}
-	defer done()
+	defer v.done()
+	res := v.h
 	i, ok := res.byInd[ind]
+	if !ok && v.note != nil && v.note.Making {
+		s.notYet(w, r, false, v.note) // perhaps a source of the newer assessment
+		return
+	}
 	if !ok {
 		s.fail(w, r, false, http.StatusNotFound, nil)
 		return
@@ -112,7 +116,9 @@ func (h *handler) renderSourceDetail(w http.ResponseWriter, r *http.Request, ind
 	d.Observations, _ = observe.Observations(s.c.Case, src.Indicator)
 	d.Explanation = h.explanation(r.Context(), res.explained(src), src)
 	d.Annot = s.annotOf(annotate.Target{Type: annotate.TargetSource, Ref: src.Indicator}, "/sources/"+url.PathEscape(src.Indicator)+"#annotations")
-	s.render(w, r, status, "source_detail", s.newView(r, src.Indicator, "sources", d))
+	page := s.newView(r, src.Indicator, "sources", d)
+	page.Assess = v.note
+	s.render(w, r, status, "source_detail", page)
 }
 
 // cellOf turns what a factor added to a role into a sign that reads in

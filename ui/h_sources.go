@@ -93,11 +93,12 @@ func (h *handler) sourceList(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) renderSources(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	s := h.s
-	t, err := s.table(r.Context())
-	if err != nil {
-		s.fail(w, r, false, http.StatusInternalServerError, err)
+	v := s.assessed(w, r, false)
+	if v == nil {
 		return
 	}
+	v.done() // the table reads the rows alone
+	t := v.t
 	st, err := s.recordState(t)
 	if err != nil {
 		s.fail(w, r, false, http.StatusInternalServerError, err)
@@ -138,5 +139,7 @@ func (h *handler) renderSources(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, false, http.StatusInternalServerError, err)
 		return
 	}
-	s.render(w, r, status, "sources", s.newView(r, "Sources", "sources", d))
+	page := s.newView(r, "Sources", "sources", d)
+	page.Assess = v.note
+	s.render(w, r, status, "sources", page)
 }

@@ -87,6 +87,15 @@ func (h *heldAssessment) result() (*attrib.Result, error) {
 	return attrib.Collect(&head, len(h.rows), h.each)
 }
 
+// byIndOf is the index of the source ind in h (nil: none).
+func (h *heldAssessment) byIndOf(ind string) (int, bool) {
+	if h == nil {
+		return 0, false
+	}
+	i, ok := h.byInd[ind]
+	return i, ok
+}
+
 // graphable reports whether the provenance graph of h is drawn: it
 // holds every source at once (graph.Build), which a case of a million
 // sources cannot afford (issue 18).

@@ -121,7 +121,7 @@ func TestHeldAssessmentAnswersAsTheWholeResult(t *testing.T) {
 				t.Errorf("the findings' assessment is not the one recorded: %v", err)
 			}
 			// The graph and its overview, whose sources are the rows.
-			g, err := f.srv.assess.graphOf(ctx)
+			g, err := f.srv.assess.graphNow(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestHeldAssessmentAnswersAsTheWholeResult(t *testing.T) {
 				byInd[want.Sources[i].Indicator] = i
 			}
 			for _, q := range []url.Values{{}, {"role": {attrib.Relay}}, {"from": {"2020-01-01"}, "to": {"2030-01-01"}}, {"kind": {"user"}}} {
-				got, err := f.srv.graphData(ctx, q, q.Encode())
+				got, err := f.srv.graphData(ctx, held, q, q.Encode())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -122,7 +122,10 @@ func newFixtureWith(t testing.TB, scen string, change func(*Server)) *fixture {
 			t.Fatal(err)
 		}
 	}
-	srv, err := New(Config{Case: h, Actor: testExaminer, TempDir: t.TempDir(), MaxUpload: 1 << 20})
+	// Pages wait for the assessment being made (AssessWait), as they do
+	// for the second it takes on a small case when served; that they
+	// answer at once on a large one, assess_busy_test.go checks.
+	srv, err := New(Config{Case: h, Actor: testExaminer, TempDir: t.TempDir(), MaxUpload: 1 << 20, AssessWait: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

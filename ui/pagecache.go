@@ -12,8 +12,8 @@ import (
 )
 
 // pageCache keeps the answers of the read-only pages and API lists with the
-// state they were made from: the log size, the assessment generation and
-// the verification the header shows. The case is append-only and what
+// state they were made from: the log size, the assessment generation,
+// which assessment is shown and the verification the header shows. The case is append-only and what
 // these answers show derives from the log (through the catalog, the event
 // store, the annotations and the assessment, each caught up with it), so
 // an answer made from the same state is the same answer and is served
@@ -84,6 +84,7 @@ type pageMaking struct {
 type pageStamp struct {
 	size     uint64 // the log size, or for most pages contentSize
 	gen      uint64
+	shown    uint64 // what the pages say of the assessment (assessCache.shown)
 	report   *evidence.Report
 	verified time.Time
 	busy     bool
@@ -130,12 +131,12 @@ func (c *pageCache) init() {
 // else with contentSize. It is read before an answer is made, so an append
 // during the making leaves the answer under the older state.
 func (s *Server) stamp(whole bool) pageStamp {
-	size, gen := s.c.Log().Size(), s.assess.gen.Load()
+	size, gen, shown := s.c.Log().Size(), s.assess.gen.Load(), s.assess.shown.Load()
 	if !whole {
 		size = s.cat.contentSize(size)
 	}
 	rep, at, busy := s.verify.state()
-	return pageStamp{size: size, gen: gen, report: rep, verified: at, busy: busy}
+	return pageStamp{size: size, gen: gen, shown: shown, report: rep, verified: at, busy: busy}
 }
 
 // get returns the answer k kept for the state at; else the answer being
@@ -179,7 +180,7 @@ func (c *pageCache) done(k pageKey, m *pageMaking, p *cachedPage) {
 func (c *pageCache) put(k pageKey, at pageStamp, p *cachedPage) {
 	set := c.set(k)
 	if set.at != at {
-		if at.size < set.at.size || at.size == set.at.size && at.gen < set.at.gen {
+		if at.size < set.at.size || at.size == set.at.size && (at.gen < set.at.gen || at.gen == set.at.gen && at.shown < set.at.shown) {
 			return // made from an older state than the one kept
 		}
 		set.at, set.pages, set.bytes = at, nil, 0

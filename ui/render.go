@@ -93,7 +93,12 @@ type view struct {
 	BadgeHole string
 	Static    string          // cache-busting version of the assets
 	Recorded  *evidence.Entry // the custody entry recording this view, if any
-	D         any
+	// Assess, when set, says that the assessment the page shows is not
+	// of the case as it stands (assess_view.go).
+	Assess *assessNotice
+	// Refresh, when not 0, reloads the page after that many seconds.
+	Refresh int
+	D       any
 }
 
 type badge struct {

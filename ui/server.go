@@ -42,6 +42,11 @@ type Config struct {
 	// Assess, when set, replaces the assessment of the case (tests, and the
 	// graph package's Assess once wired).
 	Assess func(ctx context.Context, c *evidence.Case) (*attrib.Result, error)
+	// AssessWait is how long after an assessment begins in the background
+	// a page that needs it waits for it before showing the one held, or
+	// saying that it is being made (assess_view.go); 0 means
+	// DefaultAssessWait, a negative duration not at all.
+	AssessWait time.Duration
 	// SkipStartVerify does not verify the case when the server starts.
 	SkipStartVerify bool
 	// UploadIdle is how long an upload may send nothing before it is
@@ -129,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 	s.searches = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	s.pages.init()
 	s.verify = newVerifier(ctx, func(ctx context.Context) (*evidence.Report, error) { return verifyCase(ctx, s.c) })
-	s.assess = &assessCache{s: s}
+	s.assess = &assessCache{s: s, ended: make(chan struct{})}
 	s.annots = &annotations{c: cfg.Case.Case}
 	s.handler = s.routes()
 	s.bg.Go(s.recordLoginFailures)

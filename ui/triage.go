@@ -24,44 +24,37 @@ type triageTable struct {
 	countryList []string
 }
 
-// tableCache holds the table of the assessment the server shows, and the
-// activity of the sources its rows count, kept while the parsed events are
-// the same (a new assessment after an enrichment or a verdict reuses it).
+// tableCache holds the activity of the sources the tables' rows count,
+// kept while the parsed events are the same (a new assessment after an
+// enrichment or a verdict reuses it).
 type tableCache struct {
-	mu     sync.Mutex // held while a table is derived, so it is derived once
-	t      *triageTable
+	mu     sync.Mutex // held while the activity is counted, so it is counted once
 	act    *triage.Activity
 	actKey string // the current parse runs act was counted over
 }
 
-// table returns the sources table of the current assessment.
-func (s *Server) table(ctx context.Context) (*triageTable, error) {
-	res, size, done, err := s.assess.resultAt(ctx)
-	if err != nil {
-		return nil, err
-	}
-	done() // the table reads the rows alone
+// tableOf derives the sources table of h, assessed over the first size
+// entries, before h is shown (the table is part of making an assessment:
+// on a case of a million sources it takes minutes, which no page waits
+// for).
+func (s *Server) tableOf(ctx context.Context, h *heldAssessment, size uint64) (*triageTable, error) {
 	tc := &s.assess.table
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if tc.t != nil && tc.t.res == res {
-		return tc.t, nil
-	}
 	act, err := s.activity(ctx, tc)
 	if err != nil {
 		return nil, err
 	}
-	// The rows are completed in place, once per assessment (tc.mu is
-	// held): other pages read only what the assessment gave them.
-	rows := res.rows
+	// The rows are completed in place, once, before h is shown: other
+	// pages read only what the assessment gave them.
+	rows := h.rows
 	if err := triage.Complete(s.c.Case, rows, act); err != nil {
 		return nil, err
 	}
-	t := &triageTable{res: res, size: size, rows: rows, byInd: make(map[string]int, len(rows))}
+	t := &triageTable{res: h, size: size, rows: rows, byInd: make(map[string]int, len(rows))}
 	for i := range rows {
 		t.byInd[rows[i].Indicator] = i
 	}
-	tc.t = t
 	return t, nil
 }
 
@@ -69,23 +62,34 @@ func (s *Server) table(ctx context.Context) (*triageTable, error) {
 // anew only when the parse runs whose events count have changed. tc.mu is
 // held.
 func (s *Server) activity(ctx context.Context, tc *tableCache) (*triage.Activity, error) {
-	runs, err := s.events.Current()
+	key, err := s.runsKey()
 	if err != nil {
 		return nil, err
 	}
-	var key strings.Builder
-	for _, r := range runs {
-		key.WriteString(r.ID + " " + r.Digest + "\n")
-	}
-	if tc.act != nil && tc.actKey == key.String() {
+	if tc.act != nil && tc.actKey == key {
 		return tc.act, nil
 	}
 	act, err := triage.CountActivity(ctx, s.c.Case)
 	if err != nil {
 		return nil, err
 	}
-	tc.act, tc.actKey = act, key.String()
+	tc.act, tc.actKey = act, key
 	return act, nil
+}
+
+// runsKey names the current parse runs: what the sources' activity and the
+// indicators are counted over, which an enrichment or a verdict leaves as
+// they are.
+func (s *Server) runsKey() (string, error) {
+	runs, err := s.events.Current()
+	if err != nil {
+		return "", err
+	}
+	var key strings.Builder
+	for _, r := range runs {
+		key.WriteString(r.ID + " " + r.Digest + "\n")
+	}
+	return key.String(), nil
 }
 
 // order is the rows sorted by key, computed once per table and key.
