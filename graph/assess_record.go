@@ -25,15 +25,18 @@ import (
 // ordered by indicator rather than as the sources come, are sorted
 // through temporary files and kept in parts as they are hashed
 // (resultleaves.Writer), so memory does not grow with the sources. The
-// entry and the leaves are those AssessAndRecord records.
+// entry and the leaves are those AssessAndRecord records. progress, when
+// not nil, is told how far the assessment got, as AssessEachProgress
+// tells it.
 func AssessRecordEach(ctx context.Context, c *evidence.Case, m *attrib.Model, rules *sigma.Engine, only []string, actor string,
-	head func(*attrib.Result) error, each func(*attrib.Source) error) (*evidence.Entry, error) {
+	progress func(Progress), head func(*attrib.Result) error, each func(*attrib.Source) error) (*evidence.Entry, error) {
 	size := c.Log().Size()
 	f, err := readFacts(c)
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(ctx, c, m, rules, only, f)
+	pr := newProgressCounter(c, progress)
+	p, err := prepareCounted(ctx, c, m, rules, only, f, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +47,7 @@ func AssessRecordEach(ctx context.Context, c *evidence.Case, m *attrib.Model, ru
 	ls := &leafSorter{}
 	defer ls.close()
 	n := 0
-	err = p.Each(func(s *attrib.Source) error {
+	err = pr.judging(p, func(s *attrib.Source) error {
 		b, err := evidence.Canonical(s)
 		if err != nil {
 			return err

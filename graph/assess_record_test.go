@@ -13,7 +13,8 @@ import (
 
 // TestAssessRecordEachSame: recording while streaming gives the sources
 // AssessWith gives, in its order, and the entry and kept leaves Record
-// makes of that result; sharded too.
+// makes of that result, reporting its progress to the last source; sharded
+// too.
 func TestAssessRecordEachSame(t *testing.T) {
 	for _, shard := range []string{"", "1"} {
 		t.Setenv("CASEFILE_ASSESS_SHARD_SOURCES", shard)
@@ -25,11 +26,15 @@ func TestAssessRecordEachSame(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := &attrib.Result{}
-		e, err := graph.AssessRecordEach(ctx, c, attrib.DefaultModel(), nil, nil, "T",
+		var last graph.Progress
+		e, err := graph.AssessRecordEach(ctx, c, attrib.DefaultModel(), nil, nil, "T", func(p graph.Progress) { last = p },
 			func(h *attrib.Result) error { *got = *h; return nil },
 			func(s *attrib.Source) error { got.Sources = append(got.Sources, *s); return nil })
 		if err != nil {
 			t.Fatal(err)
+		}
+		if n := int64(len(res.Sources)); n == 0 || last.Judged != n || last.Sources != n || last.Read != last.Events {
+			t.Errorf("shard %q: the last progress reported is %+v, for %d sources", shard, last, n)
 		}
 		a, _ := json.Marshal(res)
 		b, _ := json.Marshal(got)

@@ -36,10 +36,7 @@ func AssessEachProgress(ctx context.Context, c *evidence.Case, m *attrib.Model, 
 	if err != nil {
 		return err
 	}
-	var pr *progressCounter
-	if progress != nil {
-		pr = &progressCounter{report: progress, es: eventstore.New(c)}
-	}
+	pr := newProgressCounter(c, progress)
 	p, err := prepareCounted(ctx, c, m, rules, only, f, pr)
 	if err != nil {
 		return err
@@ -47,20 +44,33 @@ func AssessEachProgress(ctx context.Context, c *evidence.Case, m *attrib.Model, 
 	if err := head(p.Head()); err != nil {
 		return err
 	}
-	if pr == nil {
+	return pr.judging(p, each)
+}
+
+// newProgressCounter counts for report, nil when report is.
+func newProgressCounter(c *evidence.Case, report func(Progress)) *progressCounter {
+	if report == nil {
+		return nil
+	}
+	return &progressCounter{report: report, es: eventstore.New(c)}
+}
+
+// judging gives each source of p to each, counting them (pc nil: not).
+func (pc *progressCounter) judging(p pending, each func(*attrib.Source) error) error {
+	if pc == nil {
 		return p.Each(each)
 	}
-	pr.p.Sources = int64(p.Len())
-	pr.report(pr.p)
-	err = p.Each(func(s *attrib.Source) error {
-		pr.p.Judged++
-		if pr.p.Judged%progressEvery == 0 {
-			pr.report(pr.p)
+	pc.p.Sources = int64(p.Len())
+	pc.report(pc.p)
+	err := p.Each(func(s *attrib.Source) error {
+		pc.p.Judged++
+		if pc.p.Judged%progressEvery == 0 {
+			pc.report(pc.p)
 		}
 		return each(s)
 	})
 	if err == nil {
-		pr.report(pr.p)
+		pc.report(pc.p)
 	}
 	return err
 }

@@ -21,7 +21,7 @@ func (h *handler) assessRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unlock := s.Exclusive() // its result leaves are derived data, like a relayed 'casefile assess'
-	e, err := graph.AssessRecordEach(r.Context(), s.c.Case, attrib.DefaultModel(), nil, nil, actorOf(principalOf(r)), b.head, b.add)
+	e, err := graph.AssessRecordEach(r.Context(), s.c.Case, attrib.DefaultModel(), nil, nil, actorOf(principalOf(r)), nil, b.head, b.add)
 	unlock()
 	var held *heldAssessment
 	if err == nil {

@@ -110,7 +110,9 @@ never replaces the model's: both are shown side by side from then on.`,
 			var jw *attrib.JSONWriter
 			var tw *attrib.TextWriter
 			dl := &displayLines{w: a.out}
+			bar := a.assessProgress()
 			onHead := func(r *attrib.Result) error {
+				bar.done() // before the head is written
 				head = r
 				if a.json {
 					jw = attrib.NewJSONWriter(a.out, r)
@@ -128,10 +130,11 @@ never replaces the model's: both are shown side by side from then on.`,
 			}
 			var e *evidence.Entry
 			if noRecord {
-				err = graph.AssessEach(ctx(cmd), h.Case, m, rules, only, onHead, onSource)
+				err = graph.AssessEachProgress(ctx(cmd), h.Case, m, rules, only, bar.reporter(), onHead, onSource)
 			} else {
-				e, err = graph.AssessRecordEach(ctx(cmd), h.Case, m, rules, only, a.actor(), onHead, onSource)
+				e, err = graph.AssessRecordEach(ctx(cmd), h.Case, m, rules, only, a.actor(), bar.reporter(), onHead, onSource)
 			}
+			bar.done()
 			if err != nil {
 				return err
 			}
