@@ -139,21 +139,14 @@ func storeContentPut(ch Chunks, r io.Reader, legacy bool, progress func(int64), 
 			}
 		})
 	}
-	// The chunk writer hashes each chunk, stores it unless present, and
-	// collects chunk hashes into list pages.
+	// The chunk writer hashes each chunk, stores it (Put skips one already
+	// stored), and collects chunk hashes into list pages.
 	var page []byte
 	writeChunk := func(data []byte) ([32]byte, error) {
 		sum := sha256.Sum256(data)
-		if counted { // every Put counts, so Discard can give it back
-			err := ch.Put(sum, data)
-			if err == nil {
-				*put = append(*put, sum)
-			}
-			return sum, err
-		}
-		ok, err := ch.Has(sum)
-		if err == nil && !ok {
-			err = ch.Put(sum, data)
+		err := ch.Put(sum, data)   // Put skips a stored chunk itself
+		if err == nil && counted { // every Put counts, so Discard can give it back
+			*put = append(*put, sum)
 		}
 		return sum, err
 	}

@@ -9,7 +9,10 @@ import (
 // in memory, or in object storage, while the log stays in the Backend.
 //
 // Contract:
-//   - Put is idempotent; data may be reused by the caller after it returns.
+//   - Put stores a chunk unless it is stored already (it is idempotent):
+//     the caller need not ask Has first, and a store that must ask a
+//     server can do so off the caller's path. data may be reused by the
+//     caller after it returns.
 //   - Get returns exactly the bytes put (or, after damage, other bytes: the
 //     caller checks the hash), and an error wrapping ErrNotFound when absent.
 //   - Sync makes every earlier Put durable. Nothing is visible through Get,
@@ -33,6 +36,9 @@ type ChunkProvider interface {
 type kvChunks struct{ b Backend }
 
 func (k kvChunks) Put(sum [32]byte, data []byte) error {
+	if ok, err := k.Has(sum); ok || err != nil {
+		return err
+	}
 	return k.b.Write([]Op{{Key: hashKey(prefixChunk, sum), Value: data}}, false)
 }
 

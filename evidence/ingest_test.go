@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/evidence"
+	"github.com/casefile/casefile/evidence/memstore"
 )
 
 func TestIngestRoundTripAndHashes(t *testing.T) {
@@ -316,4 +317,94 @@ func TestAppendedEntriesKeepTheirBytes(t *testing.T) {
 			t.Fatalf("%+v", r)
 		}
 	})
+}
+
+// remoteChunks keeps chunks in memory like a store that asks a server
+// (S3) would keep them in a bucket, and counts the calls to Has and Put.
+type remoteChunks struct {
+	mu        sync.Mutex
+	m         map[[32]byte][]byte
+	has, puts int
+}
+
+func (r *remoteChunks) Put(sum [32]byte, data []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.puts++
+	if _, ok := r.m[sum]; !ok {
+		r.m[sum] = bytes.Clone(data)
+	}
+	return nil
+}
+
+func (r *remoteChunks) Get(sum [32]byte) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if d, ok := r.m[sum]; ok {
+		return bytes.Clone(d), nil
+	}
+	return nil, evidence.ErrNotFound
+}
+
+func (r *remoteChunks) Has(sum [32]byte) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.has++
+	_, ok := r.m[sum]
+	return ok, nil
+}
+
+func (r *remoteChunks) Sync() error { return nil }
+
+func (r *remoteChunks) Each(fn func([32]byte) error) error {
+	r.mu.Lock()
+	var sums [][32]byte
+	for s := range r.m {
+		sums = append(sums, s)
+	}
+	r.mu.Unlock()
+	for _, s := range sums {
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type remoteBackend struct {
+	*memstore.Store
+	ch *remoteChunks
+}
+
+func (b remoteBackend) Chunks() evidence.Chunks { return b.ch }
+
+// An ingest asks the chunk store nothing before each Put: Put skips a
+// stored chunk itself, so that a store whose question is a round trip to
+// a server asks it in the background (asked on the ingest's path, it held
+// every chunk up by that round trip).
+func TestIngestLeavesPresenceToPut(t *testing.T) {
+	ch := &remoteChunks{m: map[[32]byte][]byte{}}
+	s, v := testKeys(t)
+	c, err := openOn(remoteBackend{memstore.New(), ch}, evidence.Config{Signer: s, Verifier: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Create(ctx, "Test Examiner <t@example.org>", evidence.CaseInfo{Title: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 3*evidence.ChunkSize+5) // four chunks and a chunk-list page
+	rand.NewChaCha8([32]byte{7}).Read(data)
+	for _, name := range []string{"disk.img", "copy.img"} {
+		if _, err := c.Ingest(ctx, bytes.NewReader(data), evidence.ArtefactMeta{Name: name}, evidence.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ch.has != 0 || ch.puts != 10 || len(ch.m) != 5 {
+		t.Fatalf("two ingests of the same four chunks asked Has %d times, called Put %d times (want 0 and 10), and stored %d chunks (want 5)", ch.has, ch.puts, len(ch.m))
+	}
+	if r := mustVerify(t, c); !r.OK || r.Artefacts != 1 || r.Bytes != int64(len(data)) {
+		t.Fatalf("verify: %+v", r)
+	}
 }

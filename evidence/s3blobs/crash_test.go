@@ -8,6 +8,9 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/casefile/casefile/evidence"
 	"github.com/casefile/casefile/evidence/casedir"
@@ -32,8 +35,26 @@ func TestCrashChild(t *testing.T) {
 	}
 	kill := func() { syscall.Kill(os.Getpid(), syscall.SIGKILL) }
 	switch mode {
-	case "ingest": // killed once 5 chunks' worth was read: chunks in the bucket, no entry
-		r := &killingReader{r: io.LimitReader(mathrand.NewChaCha8([32]byte{1}), 40<<20), after: 5 << 20, kill: kill}
+	case "ingest": // killed once 5 chunks' worth was read and some are in the bucket: no entry names them
+		// Uploads run in the background: wait for some to land (the
+		// ingest's reader is held meanwhile), then kill.
+		cfg := h.Blobs.Config()
+		uploaded := func() bool {
+			n := 0
+			for o := range h.Blobs.Client().ListObjects(context.Background(), cfg.Bucket, minio.ListObjectsOptions{Prefix: cfg.Prefix + "/chunks/", Recursive: true}) {
+				if o.Err == nil {
+					n++
+				}
+			}
+			return n >= 3 // more than first.log's chunk and page
+		}
+		killUploaded := func() {
+			for deadline := time.Now().Add(time.Minute); !uploaded() && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			kill()
+		}
+		r := &killingReader{r: io.LimitReader(mathrand.NewChaCha8([32]byte{1}), 40<<20), after: 5 << 20, kill: killUploaded}
 		h.Ingest(context.Background(), r, evidence.ArtefactMeta{Name: "zeros.img"}, evidence.IngestOptions{Actor: "Tess"})
 	case "publish": // killed after the tiles, before the checkpoint
 		for i := range 5 {

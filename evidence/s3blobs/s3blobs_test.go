@@ -235,6 +235,38 @@ func TestLockedObjectCannotBeDeleted(t *testing.T) {
 	}
 }
 
+// TestReingestUploadsNothing ingests the same bytes twice: the second
+// ingest finds every chunk in the bucket (the store asks in the
+// background) and writes no object version.
+func TestReingestUploadsNothing(t *testing.T) {
+	srv := s3test.Start(t)
+	h := newCase(t, srv, "evidence", true, nil)
+	data := randomBytes(t, 2<<20+7) // three chunks and a chunk-list page
+	versions := func() int {
+		n := 0
+		for o := range srv.Client.ListObjects(context.Background(), "evidence", minio.ListObjectsOptions{Prefix: h.Blobs.Config().Prefix + "/chunks/", Recursive: true, WithVersions: true}) {
+			if o.Err != nil {
+				t.Fatal(o.Err)
+			}
+			n++
+		}
+		return n
+	}
+	ingest(t, h, "disk.img", data)
+	if n := versions(); n != 4 {
+		t.Fatalf("after the first ingest the bucket holds %d chunk versions, want 4", n)
+	}
+	if res := ingest(t, h, "copy.img", data); !res.Duplicate {
+		t.Fatal("the second ingest is not a duplicate")
+	}
+	if n := versions(); n != 4 {
+		t.Fatalf("the second ingest of the same bytes wrote %d chunk versions more", n-4)
+	}
+	if r := verify(t, h.Case); !r.OK || r.Artefacts != 1 {
+		t.Fatalf("verify: %+v", r)
+	}
+}
+
 func TestLegalHold(t *testing.T) {
 	srv := s3test.Start(t)
 	h := newCase(t, srv, "evidence", true, func(c *s3blobs.Config) { c.Retention = "" })

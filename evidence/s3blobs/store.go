@@ -39,7 +39,6 @@ type uploads struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	pending map[[32]byte][]byte
-	absent  map[[32]byte]bool // Has found them missing: Put need not ask again
 	err     error
 }
 
@@ -62,7 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, c: c, locked: locked}
 	s.up.slots = make(chan struct{}, putParallel*2)
-	s.up.pending, s.up.absent = map[[32]byte][]byte{}, map[[32]byte]bool{}
+	s.up.pending = map[[32]byte][]byte{}
 	s.pf.get = s.fetchCtx
 	return s, nil
 }
@@ -175,35 +174,28 @@ func (s *Store) exists(ctx context.Context, rel string) (bool, error) {
 }
 
 // Put stores a chunk unless it is stored already (a locked object cannot
-// be rewritten, and content addressing makes it the same bytes). The
-// upload runs in the background; Sync waits for it.
+// be rewritten, and content addressing makes it the same bytes). It only
+// copies the chunk: asking the bucket whether the chunk is there, then
+// uploading it, runs in the background, so that the ingest hashing the
+// next chunks does not wait a round trip per chunk for the answer (it
+// did, and under load that wait was most of an ingest's time); Sync waits
+// for both.
 func (s *Store) Put(sum [32]byte, data []byte) error {
 	u := &s.up
-	u.mu.Lock()
-	_, busy := u.pending[sum]
-	checked := u.absent[sum]
-	delete(u.absent, sum)
-	u.mu.Unlock()
-	if busy {
-		return nil
-	}
-	if !checked {
-		if ok, err := s.exists(context.Background(), chunkRel(sum)); err != nil || ok {
-			return err
-		}
-	}
 	own := bytes.Clone(data)
 	u.mu.Lock()
-	if u.err != nil {
-		err := u.err
-		u.mu.Unlock()
+	_, busy := u.pending[sum]
+	err := u.err
+	if !busy && err == nil {
+		u.pending[sum] = own
+	}
+	u.mu.Unlock()
+	if busy || err != nil {
 		return err
 	}
-	u.pending[sum] = own
-	u.mu.Unlock()
 	u.slots <- struct{}{}
 	u.wg.Go(func() {
-		err := s.putSum(context.Background(), chunkRel(sum), own, sum)
+		err := s.upload(sum, own)
 		u.mu.Lock()
 		delete(u.pending, sum)
 		if err != nil && u.err == nil {
@@ -213,6 +205,14 @@ func (s *Store) Put(sum [32]byte, data []byte) error {
 		<-u.slots
 	})
 	return nil
+}
+
+// upload writes a chunk's object unless the bucket holds it already.
+func (s *Store) upload(sum [32]byte, data []byte) error {
+	if ok, err := s.exists(context.Background(), chunkRel(sum)); err != nil || ok {
+		return err
+	}
+	return s.putSum(context.Background(), chunkRel(sum), data, sum)
 }
 
 // Get reads a chunk: one still uploading from memory, one announced by
@@ -244,13 +244,7 @@ func (s *Store) Has(sum [32]byte) (bool, error) {
 	if busy {
 		return true, nil
 	}
-	ok, err := s.exists(context.Background(), chunkRel(sum))
-	if err == nil && !ok {
-		s.up.mu.Lock()
-		s.up.absent[sum] = true
-		s.up.mu.Unlock()
-	}
-	return ok, err
+	return s.exists(context.Background(), chunkRel(sum))
 }
 
 // Sync waits for every upload started by Put and returns the first error

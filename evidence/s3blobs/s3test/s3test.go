@@ -39,6 +39,7 @@ type Server struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Root     string
 	Client   *minio.Client // a second client, as another person with the keys would use
+	pid      int
 }
 
 var (
@@ -130,7 +131,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{Endpoint: "http://" + addr, Root: root, Client: c}
+	return &Server{Endpoint: "http://" + addr, Root: root, Client: c, pid: cmd.Process.Pid}
 }
 
 // Bucket creates a bucket, with Object Lock when locked.
