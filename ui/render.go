@@ -49,7 +49,22 @@ func templateFuncs() template.FuncMap {
 		"annot":    annotBlockOf,
 		"evtarget": annotate.EventTarget,
 		"dict":     dict,
+		"count":    countOf,
 	}
+}
+
+// countOf writes a count with thousands separated (count), for pages
+// that show the figures of a case of 10^8 events.
+func countOf(n any) string {
+	switch v := n.(type) {
+	case int:
+		return count(int64(v))
+	case int64:
+		return count(v)
+	case uint64:
+		return count(int64(v))
+	}
+	return fmt.Sprint(n)
 }
 
 func clamp01(p float64) float64 { return math.Max(0, math.Min(1, p)) }
