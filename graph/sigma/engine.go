@@ -44,8 +44,9 @@ type Engine struct {
 	members    [][]int
 	keepNoTime []bool
 	// Leaders with the same "by" fields share one group lookup per event:
-	// sig[i] numbers rule i's by-list (−1: no aggregation), slot[i] is its
-	// leader's place among the leaders of that list, width[s] their number.
+	// sig[l] numbers leader l's by-list, slot[l] is its place among the
+	// leaders of that list, width[s] their number (−1 for other rules:
+	// only leaders remember, and a group is numbered by its leader).
 	sig, slot, width []int
 }
 
@@ -105,11 +106,6 @@ func (e *Engine) layout() {
 		}
 		e.sig[i], e.slot[i] = s, e.width[s]
 		e.width[s]++
-	}
-	for i, l := range e.lead {
-		if l >= 0 {
-			e.sig[i] = e.sig[l]
-		}
 	}
 }
 
